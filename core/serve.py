@@ -1,0 +1,191 @@
+"""The training process's loop: obey commands between batches, send throttled snapshots.
+
+The GUI starts :func:`serve` in a child process (``multiprocessing``, spawn) and
+talks to it over a ``Pipe``. Commands are tuples:
+
+================================  =============================================
+``("play",)``                     train flat out (or at the set speed)
+``("pause",)``                    stop after the current batch
+``("step_batch",)``               train exactly one batch, then pause
+``("step_epoch",)``               train to the end of the epoch, then pause
+``("reset", config_or_None)``     same initial weights (or a new config), paused
+``("set", name, value)``          a hyperparameter, from the next batch
+``("speed", steps_per_s|None)``   slow motion, or None for flat out
+``("stop",)``                     leave the loop; the process exits
+================================  =============================================
+
+Messages back are ``("snapshot", Snapshot)`` and ``("error", text)``. Light
+snapshots (counters, batch losses) go at most ``light_hz`` times a second, heavy
+ones (weights and the decision grid) at most ``heavy_hz``; a pause, a step or the
+end of training always sends a full one. A closed pipe ends the loop, so the child
+never outlives the GUI.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+
+import numpy as np
+
+from .boundary import decision_grid, grid_extent, input_plane
+from .config import TrainingConfig, build_trainer
+
+
+class _Run:
+    """A trainer plus the fixed things the views need (data, plane, extent)."""
+
+    def __init__(self, config: TrainingConfig):
+        self.config = config
+        self.trainer, data = build_trainer(config)
+        (x_tr, y_tr), (x_val, y_val) = data
+        self.data = {k: _ro(v) for k, v in
+                     dict(x_train=x_tr, y_train=y_tr, x_val=x_val, y_val=y_val).items()}
+        self.plane = None
+        if x_tr.shape[1] in (2, 3):
+            self.plane = input_plane(x_tr)
+            allx = np.concatenate([x_tr, x_val]) if len(x_val) else x_tr
+            self.extent = grid_extent(self.plane.project(allx))
+
+    def extras(self, with_data=False):
+        out = {}
+        if self.plane is not None:
+            grid = decision_grid(self.trainer.model, self.plane, self.extent, self.config.grid_resolution)
+            out["boundary"] = {"grid": _ro(grid), "extent": self.extent, "labels": self.plane.labels}
+        if with_data:
+            out["data"] = self.data
+            if self.plane is not None:
+                out["data_2d"] = {k: _ro(self.plane.project(self.data[k])) for k in ("x_train", "x_val")}
+            out["config"] = self.config.to_dict()
+            out["summary"] = self.trainer.model.summary(print_fn=None)
+        return out
+
+
+def _ro(a):
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
+    """Run the command loop until ``("stop",)`` or the pipe closes."""
+    run = None
+    playing = False
+    speed = None
+    last_light = last_heavy = 0.0
+    next_step = 0.0
+
+    def send(kind, payload):
+        conn.send((kind, payload))
+
+    def full(with_data=False):
+        nonlocal last_light, last_heavy
+        state_fix()
+        send("snapshot", run.trainer.snapshot(weights=True, extras=run.extras(with_data)))
+        last_light = last_heavy = time.perf_counter()
+
+    def state_fix():
+        t = run.trainer
+        if not t.done:
+            t.state = "training" if playing else ("paused" if t.step else "ready")
+
+    def start(cfg):
+        nonlocal run, playing
+        playing = False
+        try:
+            run = _Run(cfg)
+        except Exception as exc:  # bad data, bad config: tell the GUI, keep serving
+            run = None
+            send("error", f"{exc}")
+            return
+        full(with_data=True)
+
+    try:
+        start(config)
+        while True:
+            busy = playing and run is not None and not run.trainer.done
+            if busy:
+                timeout = 0.0 if speed is None else max(0.0, next_step - time.perf_counter())
+            else:
+                timeout = None
+            if conn.poll(timeout):
+                cmd = conn.recv()
+                name, args = cmd[0], cmd[1:]
+                if name == "stop":
+                    break
+                if name == "reset":
+                    cfg = args[0] if args and args[0] is not None else (run.config if run else config)
+                    if run is not None and cfg == run.config:
+                        playing = False
+                        run.trainer.reset()
+                        full(with_data=True)
+                    else:
+                        start(cfg)
+                    continue
+                if name == "speed":
+                    speed = args[0]
+                    next_step = time.perf_counter()
+                    continue
+                if run is None:
+                    send("error", "No valid run: fix the configuration and press Reset.")
+                    continue
+                try:
+                    _command(name, args, run)
+                except ValueError as exc:
+                    send("error", str(exc))
+                    full()
+                    continue
+                if name == "play":
+                    playing = True
+                    next_step = time.perf_counter()
+                    full()
+                elif name == "pause" or name.startswith("step"):
+                    playing = False
+                    full()
+                elif name == "set":
+                    full()
+                continue
+            if not busy:
+                continue
+            t = run.trainer
+            t.train_batch()
+            now = time.perf_counter()
+            if speed:
+                next_step = max(next_step + 1.0 / speed, now - 0.5)
+            if t.done:
+                playing = False
+                full()
+            elif now - last_heavy >= 1.0 / heavy_hz:
+                t.mark_good()
+                full()
+            elif now - last_light >= 1.0 / light_hz:
+                state_fix()
+                send("snapshot", t.snapshot(weights=False))
+                last_light = now
+    except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+        return  # the GUI went away
+    except Exception:  # noqa: BLE001 - report anything else, then leave
+        try:
+            send("error", traceback.format_exc())
+        except OSError:
+            pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def _command(name, args, run):
+    t = run.trainer
+    if name == "play":
+        return
+    if name == "pause":
+        return
+    if name == "step_batch":
+        t.train_batch()
+    elif name == "step_epoch":
+        t.train_epoch()
+    elif name == "set":
+        t.set_hyperparameter(args[0], args[1])
+    else:
+        raise ValueError(f"Unknown command {name!r}.")

@@ -1,0 +1,312 @@
+"""Training as a generator: ``Trainer`` steps batch by batch and hands out snapshots.
+
+``Sequential.fit`` is built on :class:`Trainer`; the app runs the same trainer in
+a child process through :func:`core.serve.serve` (re-exported here as ``serve``).
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import check_int, check_unit_interval
+from .progbar import Progbar, format_logs
+
+
+class History:
+    """Per-epoch logs, as Keras's: ``history.history["loss"]``, ``history.epoch``."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def append(self, epoch: int, logs: dict) -> None:
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(float(v))
+
+    def __repr__(self):
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def _frozen(a) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the trainer tells the GUI: immutable, with read-only array copies.
+
+    Attributes
+    ----------
+    epoch : int
+        Completed epochs.
+    step : int
+        Optimizer updates so far.
+    batch : int
+        Batches done in the current epoch.
+    batches_per_epoch : int
+    state : str
+        ``"ready"``, ``"training"``, ``"paused"``, ``"finished"`` or ``"stopped"``.
+    message : str
+        Why training stopped, or ``""``.
+    batch_steps, batch_losses, batch_accuracies : ndarray of shape (m,)
+        Every batch since the previous snapshot (none is dropped by throttling).
+    epochs : tuple of dict
+        Epochs completed since the previous snapshot: ``{"epoch": e, "loss": ..,
+        "accuracy": .., "val_loss": .., "val_accuracy": ..}``.
+    weights : tuple of ndarray
+        Read-only copies in ``get_weights`` order, or ``()`` when not sent.
+    hyperparameters : dict
+        The values in force (learning_rate, batch_size, ...).
+    extras : dict
+        Heavy parts computed in core (e.g. ``"boundary"``), sent less often.
+    """
+
+    epoch: int
+    step: int
+    batch: int
+    batches_per_epoch: int
+    state: str
+    message: str = ""
+    batch_steps: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.int64)))
+    batch_losses: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
+    batch_accuracies: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
+    epochs: tuple = ()
+    weights: tuple = ()
+    hyperparameters: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
+    time: float = 0.0
+
+
+def split_tail(x, y, validation_split):
+    """Keras's ``validation_split``: the last fraction of the samples, unshuffled."""
+    frac = check_unit_interval("validation_split", validation_split, high_inclusive=False)
+    n = len(x)
+    n_val = int(n * frac)
+    if n - n_val < 1:
+        raise ValueError(f"validation_split={validation_split} leaves no training samples out of {n}.")
+    return (x[:n - n_val], y[:n - n_val]), (x[n - n_val:], y[n - n_val:])
+
+
+class Trainer:
+    """Mini-batch gradient descent on a compiled model, one batch at a time.
+
+    Parameters
+    ----------
+    model : core.Sequential
+        Compiled; built here from ``x`` if needed.
+    x : ndarray of shape (n, d)
+    y : ndarray of targets fitting the model's loss
+    batch_size : int
+    epochs : int or None
+        None trains until told to stop.
+    validation_data : (x_val, y_val) or None
+    shuffle : bool
+    seed : int or None
+        Seeds the shuffling.
+    """
+
+    def __init__(self, model, x, y, *, batch_size=32, epochs=None, validation_data=None,
+                 shuffle=True, seed=None):
+        self.model = model
+        self.x, self.y = model._check_xy(x, y)
+        self.val = None
+        if validation_data is not None:
+            if len(validation_data) != 2:
+                raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val).")
+            if len(validation_data[0]):
+                self.val = model._check_xy(*validation_data)
+        self.epochs = None if epochs is None else check_int("epochs", epochs)
+        self.shuffle = bool(shuffle)
+        self.seed = seed
+        self.batch_size = self._check_batch_size(batch_size)
+        self.initial_weights = model.get_weights()
+        self._initial_optimizer = model.optimizer.get_state() if hasattr(model.optimizer, "get_state") else None
+        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=np.float32)
+        self.reset(restore_weights=False)
+
+    # ---- state ----------------------------------------------------------------------------------
+    def reset(self, restore_weights=True) -> None:
+        """Back to epoch 0 with the same initial weights and the same shuffling."""
+        if restore_weights:
+            self.model.set_weights(self.initial_weights)
+            if self._initial_optimizer is not None:
+                self.model.optimizer.set_state(self._initial_optimizer)
+            self.model.rng = np.random.default_rng(self.model.seed)
+            for layer in self.model.layers:
+                if hasattr(layer, "_rng"):
+                    layer._rng = self.model.rng
+        self.rng = np.random.default_rng(self.seed)
+        self.history = History()
+        self.epoch = 0
+        self.batch = 0
+        self.step = 0
+        self.state = "ready"
+        self.message = ""
+        self._pos = 0
+        self._order = self._new_order()
+        self._sum_loss = 0.0
+        self._hits = 0
+        self._seen = 0
+        self._pending = []   # (step, loss, accuracy) since the last snapshot
+        self._pending_epochs = []
+        self._last_good = self.model.get_weights()
+
+    def _new_order(self):
+        n = len(self.x)
+        return self.rng.permutation(n) if self.shuffle else np.arange(n)
+
+    def _check_batch_size(self, value) -> int:
+        return check_int("batch_size", value, low=1, high=len(self.x))
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped")
+
+    def hyperparameters(self) -> dict:
+        hp = {"batch_size": self.batch_size}
+        hp.update({k: v for k, v in self.model.optimizer.get_config().items() if k != "name"})
+        return hp
+
+    def set_hyperparameter(self, name: str, value) -> None:
+        """Change ``batch_size`` or an optimizer hyperparameter; applies from the next batch."""
+        if name == "batch_size":
+            self.batch_size = self._check_batch_size(value)
+            if self._xb.shape[0] < self.batch_size:
+                self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=np.float32)
+        else:
+            self.model.optimizer.set_hyperparameter(name, value)
+
+    # ---- stepping -------------------------------------------------------------------------------
+    def train_batch(self) -> bool:
+        """Train one batch; at the end of an epoch, compute its metrics.
+
+        Returns
+        -------
+        bool
+            False when training is over (epochs reached, or a NaN/inf loss stopped it).
+        """
+        if self.done:
+            return False
+        self.state = "training"
+        model = self.model
+        idx = self._order[self._pos:self._pos + self.batch_size]
+        n = len(idx)
+        xb = self._xb[:n]
+        np.take(self.x, idx, axis=0, out=xb)
+        yb = self.y[idx]
+        loss, hits = model._loss_and_grads(xb, yb)
+        if not math.isfinite(loss):
+            self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
+            return False
+        model.optimizer.apply(model.params, model.grads)
+        self._pos += n
+        self.batch += 1
+        self.step += 1
+        self._sum_loss += loss * n
+        self._hits += hits
+        self._seen += n
+        self._pending.append((self.step, loss, hits / n))
+        if self._pos >= len(self.x):
+            self._end_epoch()
+        return not self.done
+
+    def _end_epoch(self):
+        logs = {"loss": self._sum_loss / self._seen}
+        if self.model.metrics:
+            logs["accuracy"] = self._hits / self._seen
+        if self.val is not None:
+            v = self.model.evaluate(*self.val, return_dict=True)
+            logs.update({"val_" + k: val for k, val in v.items()})
+        self.epoch += 1
+        self.history.append(self.epoch, logs)
+        self._pending_epochs.append({"epoch": self.epoch, **logs})
+        self._last_good = self.model.get_weights()
+        self._pos = self.batch = self._seen = self._hits = 0
+        self._sum_loss = 0.0
+        self._order = self._new_order()
+        if self.epochs is not None and self.epoch >= self.epochs:
+            self.state = "finished"
+            self.message = f"Finished {self.epoch} epochs"
+
+    def _stop(self, message):
+        self.state = "stopped"
+        self.message = message
+        # an update that overflowed leaves non-finite weights: go back to the last finite ones
+        if not all(np.isfinite(p).all() for p in self.model.params):
+            self.model.set_weights(self._last_good)
+
+    def train_epoch(self) -> bool:
+        """Train up to the end of the current epoch."""
+        start = self.epoch
+        while self.epoch == start and self.train_batch():
+            pass
+        return not self.done
+
+    def steps(self):
+        """A generator that trains one batch per ``next()`` and yields ``(epoch, batch, loss)``."""
+        while self.train_batch():
+            yield self.epoch, self.batch, self._pending[-1][1] if self._pending else None
+
+    def mark_good(self) -> None:
+        """Remember the current weights as the last finite ones (cheap enough at ~30 Hz)."""
+        self._last_good = self.model.get_weights()
+
+    # ---- snapshots ------------------------------------------------------------------------------
+    def snapshot(self, weights=True, extras=None) -> Snapshot:
+        """An immutable picture of training now; consumes the pending batch losses."""
+        pend = self._pending
+        self._pending = []
+        epochs, self._pending_epochs = tuple(self._pending_epochs), []
+        steps = np.array([p[0] for p in pend], dtype=np.int64)
+        losses = np.array([p[1] for p in pend], dtype=np.float32)
+        accs = np.array([p[2] for p in pend], dtype=np.float32)
+        return Snapshot(
+            epoch=self.epoch, step=self.step, batch=self.batch,
+            batches_per_epoch=self.batches_per_epoch, state=self.state, message=self.message,
+            batch_steps=_frozen(steps), batch_losses=_frozen(losses), batch_accuracies=_frozen(accs),
+            epochs=epochs,
+            weights=tuple(_frozen(p) for p in self.model.params) if weights else (),
+            hyperparameters=self.hyperparameters(), extras=dict(extras or {}),
+            time=time.time())
+
+    # ---- fit --------------------------------------------------------------------------------
+    def fit(self, verbose=1, stream=None):
+        """Train ``epochs`` epochs, printing Keras-style lines when ``verbose``."""
+        if self.epochs is None:
+            raise ValueError("Argument `epochs` must be an integer >= 1 for fit(). Received: epochs=None")
+        stream = stream or sys.stdout
+        while not self.done:
+            if verbose:
+                stream.write(f"Epoch {self.epoch + 1}/{self.epochs}\n")
+                bar = Progbar(self.batches_per_epoch, stream=stream) if verbose == 1 else None
+            start = self.epoch
+            while self.epoch == start and self.train_batch():
+                if verbose == 1 and self.batch:
+                    bar.update(self.batch, {"loss": self._sum_loss / max(self._seen, 1)})
+            self._pending.clear()
+            if verbose and self.history.epoch and self.history.epoch[-1] == self.epoch and self.epoch > start:
+                logs = {k: v[-1] for k, v in self.history.history.items()}
+                if verbose == 1:
+                    bar.update(self.batches_per_epoch, logs, finalize=True)
+                else:
+                    stream.write(format_logs(logs) + "\n")
+            if self.state == "stopped":
+                stream.write(self.message + "\n")
+        return self.history
+
+
+def serve(connection, config):  # pragma: no cover - thin re-export, tested in tests/core/test_serve.py
+    """The child process's loop (see :func:`core.serve.serve`)."""
+    from .serve import serve as _serve
+    return _serve(connection, config)

@@ -187,8 +187,9 @@ class Sequential:
         """One gradient update on one batch; returns the loss computed *before* the update
         (and the batch accuracy when compiled with it), as Keras does."""
         x, y = self._check_xy(x, y)
-        loss, hits = self._loss_and_grads(x, y)
-        self.optimizer.apply(self.params, self.grads)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            loss, hits = self._loss_and_grads(x, y)
+            self.optimizer.apply(self.params, self.grads)
         logs = {"loss": loss}
         if self.metrics:
             logs["accuracy"] = hits / len(x)
@@ -223,6 +224,7 @@ class Sequential:
         self._ensure_built(x)
         return self._predict(x)
 
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
     def _predict(self, x):
         out = np.empty((len(x), self.output_dim), dtype=np.float32)
         for start in range(0, len(x), PREDICT_CHUNK):
@@ -236,7 +238,8 @@ class Sequential:
         """Loss (with regularization) and accuracy on ``x``, ``y``, without updating."""
         x, y = self._check_xy(x, y)
         p = self._predict(x)
-        logs = {"loss": self.loss.value(y, p) + self.regularization_loss()}
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            logs = {"loss": self.loss.value(y, p) + self.regularization_loss()}
         if self.metrics:
             logs["accuracy"] = float(np.mean(self.loss.correct(y, p)))
         if return_dict:

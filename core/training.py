@@ -83,6 +83,23 @@ class Snapshot:
     extras: dict = field(default_factory=dict)
     time: float = 0.0
 
+    def __setstate__(self, state):
+        # unpickling makes arrays writeable again: freeze them on arrival too
+        self.__dict__.update(state)
+        _freeze_all(state)
+
+
+def _freeze_all(obj):
+    """Mark every ndarray inside dicts, tuples and lists read-only."""
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _freeze_all(v)
+    elif isinstance(obj, (tuple, list)):
+        for v in obj:
+            _freeze_all(v)
+
 
 def split_tail(x, y, validation_split):
     """Keras's ``validation_split``: the last fraction of the samples, unshuffled."""
@@ -205,11 +222,12 @@ class Trainer:
         xb = self._xb[:n]
         np.take(self.x, idx, axis=0, out=xb)
         yb = self.y[idx]
-        loss, hits = model._loss_and_grads(xb, yb)
-        if not math.isfinite(loss):
-            self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
-            return False
-        model.optimizer.apply(model.params, model.grads)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            loss, hits = model._loss_and_grads(xb, yb)
+            if not math.isfinite(loss):
+                self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
+                return False
+            model.optimizer.apply(model.params, model.grads)
         self._pos += n
         self.batch += 1
         self.step += 1

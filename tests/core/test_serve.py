@@ -1,0 +1,143 @@
+"""The training process's command loop, driven over a real pipe in a spawned child."""
+import multiprocessing as mp
+
+import numpy as np
+import pytest
+
+from core.config import TrainingConfig
+from core.training import serve
+
+TIMEOUT = 20
+
+
+@pytest.fixture
+def child():
+    ctx = mp.get_context("spawn")
+    conn, child_conn = ctx.Pipe()
+    procs = []
+
+    def start(config=TrainingConfig(n_samples=200)):
+        p = ctx.Process(target=serve, args=(child_conn, config), daemon=True)
+        p.start()
+        procs.append(p)
+        return conn, p
+
+    yield start
+    for p in procs:
+        if p.is_alive():
+            try:
+                conn.send(("stop",))
+            except OSError:
+                pass
+            p.join(10)
+        assert not p.is_alive()
+    conn.close()
+
+
+def recv(conn):
+    assert conn.poll(TIMEOUT), "no message from the trainer"
+    return conn.recv()
+
+
+def recv_until(conn, pred):
+    while True:
+        kind, payload = recv(conn)
+        if kind == "snapshot" and pred(payload):
+            return payload
+
+
+def test_first_snapshot_has_data_and_boundary(child):
+    conn, _ = child()
+    kind, snap = recv(conn)
+    assert kind == "snapshot" and snap.state == "ready" and snap.step == 0
+    data = snap.extras["data"]
+    assert len(data["x_train"]) == 160 and len(data["x_val"]) == 40
+    assert snap.extras["boundary"]["grid"].shape == (64, 64)
+    assert not snap.extras["boundary"]["grid"].flags.writeable
+    assert not snap.weights[0].flags.writeable and not data["x_train"].flags.writeable
+
+
+def test_play_pause_step_and_stop(child):
+    conn, proc = child()
+    recv(conn)
+    conn.send(("play",))
+    snap = recv_until(conn, lambda s: s.step > 200)
+    assert snap.state == "training"
+    conn.send(("pause",))
+    paused = recv_until(conn, lambda s: s.state == "paused")
+    assert not conn.poll(0.3)  # nothing after the pause
+    conn.send(("step_batch",))
+    one = recv(conn)[1]
+    assert one.step == paused.step + 1 and list(one.batch_steps) == [one.step]
+    conn.send(("step_epoch",))
+    ep = recv(conn)[1]
+    assert ep.epoch == one.epoch + 1 and ep.batch == 0
+    conn.send(("stop",))
+    proc.join(10)
+    assert proc.exitcode == 0
+
+
+def test_no_batch_loss_is_lost_while_throttled(child):
+    conn, _ = child()
+    recv(conn)
+    conn.send(("play",))
+    steps = []
+    snap = recv_until(conn, lambda s: steps.extend(s.batch_steps) or s.step > 3000)
+    conn.send(("pause",))
+    recv_until(conn, lambda s: steps.extend(s.batch_steps) or s.state == "paused")
+    assert steps == list(range(1, len(steps) + 1))
+
+
+def test_reset_gives_the_same_initial_weights(child):
+    conn, _ = child()
+    first = recv(conn)[1]
+    conn.send(("step_epoch",))
+    recv(conn)
+    conn.send(("reset", None))
+    again = recv(conn)[1]
+    assert again.step == 0 and "data" in again.extras
+    assert all(np.array_equal(a, b) for a, b in zip(first.weights, again.weights))
+
+
+def test_bad_hyperparameter_is_reported_and_training_goes_on(child):
+    conn, _ = child()
+    recv(conn)
+    conn.send(("set", "learning_rate", -1.0))
+    kind, text = recv(conn)
+    assert kind == "error" and "learning_rate" in text
+    kept = recv_until(conn, lambda s: True)  # the values in force are confirmed
+    assert kept.hyperparameters["learning_rate"] == pytest.approx(0.01)
+    conn.send(("set", "learning_rate", 0.05))
+    snap = recv_until(conn, lambda s: True)
+    assert snap.hyperparameters["learning_rate"] == pytest.approx(0.05)
+    conn.send(("step_batch",))
+    assert recv_until(conn, lambda s: s.step == 1)
+
+
+def test_a_bad_config_reports_an_error_and_waits_for_a_good_one(child, tmp_path):
+    bad = tmp_path / "one_class.csv"
+    bad.write_text("1,2,0\n3,4,0\n5,6,0\n7,8,0\n")
+    conn, _ = child(TrainingConfig(csv_path=str(bad), batch_size=1))
+    kind, text = recv(conn)
+    assert kind == "error" and "single class" in text
+    conn.send(("reset", TrainingConfig(n_samples=100)))
+    assert recv(conn)[1].state == "ready"
+
+
+def test_nan_stop_is_sent(child):
+    conn, _ = child(TrainingConfig(n_samples=100, optimizer="sgd", learning_rate=1e6,
+                                   hidden=((16, "linear"), (16, "linear"))))
+    recv(conn)
+    conn.send(("play",))
+    snap = recv_until(conn, lambda s: s.state == "stopped")
+    assert "loss is nan" in snap.message
+    assert all(np.isfinite(w).all() for w in snap.weights)
+
+
+def test_closed_pipe_ends_the_child(child):
+    conn, proc = child()
+    recv(conn)
+    conn.send(("play",))
+    conn.close()
+    proc.join(10)
+    assert not proc.is_alive()

@@ -8,7 +8,8 @@ from .layers import Dense, Dropout
 from .model import Sequential
 from .training import History, Snapshot, Trainer
 from .config import TrainingConfig
+from .io import load_model
 
 __version__ = "0.1.0"
-__all__ = ["Sequential", "Dense", "Dropout", "History", "Snapshot", "Trainer", "TrainingConfig",
+__all__ = ["Sequential", "Dense", "Dropout", "History", "Snapshot", "Trainer", "TrainingConfig", "load_model",
            "activations", "datasets", "initializers", "losses", "optimizers", "regularizers"]

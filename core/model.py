@@ -308,6 +308,11 @@ class Sequential:
             print_fn(text)
         return text
 
+    def save(self, path) -> None:
+        """Save the model (architecture, weights, compile settings, optimizer state) to ``.npz``."""
+        from .io import save_model
+        save_model(self, path)
+
     def get_config(self) -> dict:
         return {"name": self.name, "seed": self.seed,
                 "layers": [layer.get_config() for layer in self.layers]}

@@ -3,6 +3,12 @@
 >>> from core.datasets import make, train_val_split
 >>> x, y = make("spiral", n=500, noise=0.1, seed=0)      # x (500, 2) float32, y (500,) int32
 >>> (x_tr, y_tr), (x_va, y_va) = train_val_split(x, y, validation_split=0.2)
+
+MNIST and Fashion-MNIST, shaped like ``keras.datasets.mnist.load_data()``:
+
+>>> from core.datasets import load_mnist_or_sample, preprocess_images, to_categorical
+>>> ((x_train, y_train), (x_test, y_test)), notice = load_mnist_or_sample()
+>>> x, y = preprocess_images(x_train), to_categorical(y_train)   # (n, 784), (n, 10) float32
 """
 from core.datasets.synthetic import (
     DIMENSIONS,
@@ -18,10 +24,31 @@ from core.datasets.synthetic import (
     xor,
 )
 from core.datasets.tabular import load_csv, train_val_split
+from core.datasets.download import DownloadCancelled  # the function: core.datasets.download.download
+from core.datasets.mnist import (
+    FASHION_MNIST_DIR,
+    MNIST_SHA256,
+    MNIST_URL,
+    assets_dir,
+    cache_dir,
+    describe_tensor,
+    load_fashion_mnist,
+    load_idx_folder,
+    load_mnist,
+    load_mnist_or_sample,
+    load_mnist_sample,
+    preprocess_images,
+    read_idx,
+    to_categorical,
+)
 
 __all__ = [
     "moons", "circles", "xor", "spiral", "gaussians",
     "paper_ball", "swiss_roll", "spheres",
     "GENERATORS", "DIMENSIONS", "make",
     "train_val_split", "load_csv",
+    "load_mnist", "load_fashion_mnist", "load_mnist_sample", "load_mnist_or_sample",
+    "preprocess_images", "to_categorical", "describe_tensor",
+    "read_idx", "load_idx_folder", "cache_dir", "assets_dir",
+    "DownloadCancelled", "MNIST_URL", "MNIST_SHA256", "FASHION_MNIST_DIR",
 ]

@@ -39,13 +39,13 @@ class TrainingConfig:
 
     dataset: str = "spiral"
     n_samples: int = 400
-    noise: float = 0.1
+    noise: float = 0.05
     validation_split: float = 0.2
     csv_path: str | None = None
     hidden: tuple = ((8, "tanh"), (8, "tanh"))
     loss: str = "binary_crossentropy"
     optimizer: str = "adam"
-    learning_rate: float = 0.01
+    learning_rate: float = 0.03
     momentum: float = 0.0
     nesterov: bool = False
     rho: float = 0.9

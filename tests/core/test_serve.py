@@ -106,7 +106,7 @@ def test_bad_hyperparameter_is_reported_and_training_goes_on(child):
     kind, text = recv(conn)
     assert kind == "error" and "learning_rate" in text
     kept = recv_until(conn, lambda s: True)  # the values in force are confirmed
-    assert kept.hyperparameters["learning_rate"] == pytest.approx(0.01)
+    assert kept.hyperparameters["learning_rate"] == pytest.approx(TrainingConfig().learning_rate)
     conn.send(("set", "learning_rate", 0.05))
     snap = recv_until(conn, lambda s: True)
     assert snap.hyperparameters["learning_rate"] == pytest.approx(0.05)

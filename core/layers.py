@@ -74,6 +74,8 @@ class Dense(Layer):
     kernel_initializer, bias_initializer : str
         Names from ``core.initializers.INITIALIZERS``.
     kernel_regularizer : core.regularizers.L2, float or None
+    use_bias : bool
+        False gives ``activation(dot(x, W))``: the bias stays at zero and is not a weight.
 
     Attributes
     ----------
@@ -83,9 +85,12 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, input_shape=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, name=None):
+                 kernel_regularizer=None, use_bias=True, name=None):
         super().__init__(name)
         self.units = check_int("units", units)
+        if not isinstance(use_bias, bool):
+            raise ValueError(f"Argument `use_bias` must be True or False. Received: use_bias={use_bias!r}")
+        self.use_bias = use_bias
         self.activation = activations.get(activation)
         if input_shape is not None:
             if isinstance(input_shape, int) and not isinstance(input_shape, bool):
@@ -118,11 +123,11 @@ class Dense(Layer):
 
     @property
     def params(self):
-        return [self.kernel, self.bias]
+        return [self.kernel, self.bias] if self.use_bias else [self.kernel]
 
     @property
     def grads(self):
-        return [self.dkernel, self.dbias]
+        return [self.dkernel, self.dbias] if self.use_bias else [self.dkernel]
 
     def regularization_loss(self) -> float:
         return self.kernel_regularizer(self.kernel) if self.kernel_regularizer else 0.0
@@ -168,7 +173,8 @@ class Dense(Layer):
         if not self.fused:
             self.activation.backward(self._a[:n], delta)
         np.matmul(self._x.T, delta, out=self.dkernel)
-        np.sum(delta, axis=0, out=self.dbias)
+        if self.use_bias:
+            np.sum(delta, axis=0, out=self.dbias)
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_gradient(self.kernel, self.dkernel)
         if not need_input_grad:
@@ -194,7 +200,7 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update(units=self.units, activation=self.activation.name,
+        cfg.update(units=self.units, activation=self.activation.name, use_bias=self.use_bias,
                    kernel_initializer=self._kernel_init_name, bias_initializer=self._bias_init_name,
                    kernel_regularizer=None if self.kernel_regularizer is None
                    else self.kernel_regularizer.get_config())

@@ -220,3 +220,17 @@ def test_random_shapes_train_and_keep_shapes(d_in, hidden, d_out, n, batch, act)
     assert model.predict(x).shape == (n, d_out)
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert [g.shape for g in model.gradients(x, y)] == [w.shape for w in model.get_weights()]
+
+
+def test_dense_without_bias_has_only_a_kernel(tmp_path):
+    model = core.Sequential([core.Dense(1, "sigmoid", use_bias=False, input_shape=(2,))], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    assert model.count_params() == 2 and [w.shape for w in model.get_weights()] == [(2, 1)]
+    x, y = core.datasets.gaussians(50, 0.3, 0)
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0)
+    assert np.all(model.layers[0].bias == 0)
+    model.save(tmp_path / "nb.npz")
+    again = core.load_model(tmp_path / "nb.npz")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    with pytest.raises(ValueError, match="use_bias"):
+        core.Dense(2, use_bias="no")

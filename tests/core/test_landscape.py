@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from core import Dense, Dropout, Sequential, datasets, optimizers
+from core import Dense, Dropout, Sequential, datasets, load_model, optimizers
 from core import landscape as L
 from core.regularizers import L2
 
@@ -414,6 +414,24 @@ def test_two_weight_model_has_exactly_two_weights_and_its_plane_is_the_whole_spa
     for k, w in enumerate(history):
         model.set_weights(w)
         assert losses[k] == pytest.approx(model.evaluate(x, y)[0], rel=RTOL)
+
+
+def test_two_weight_model_round_trips_through_save_and_load_model(tmp_path):
+    model = L.two_weight_model(seed=3, optimizer="adam", learning_rate=0.1)
+    x, y = L.two_weight_data(n=100, seed=3)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, seed=0)       # optimizer state is saved too
+    model.save(tmp_path / "two.npz")
+    back = load_model(tmp_path / "two.npz")
+    assert back.count_params() == 2 and [w.shape for w in back.get_weights()] == [(2, 1)]
+    assert back.layers[0].use_bias is False and back.get_config() == model.get_config()
+    assert L.parameter_names(back) == ["dense W[0,0]", "dense W[1,0]"]
+    np.testing.assert_array_equal(back.get_weights()[0], model.get_weights()[0])
+    assert back.evaluate(x, y) == model.evaluate(x, y)
+    np.testing.assert_array_equal(L.next_step(back, x, y), L.next_step(model, x, y))
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, seed=1)      # and both go on identically
+    back.fit(x, y, epochs=1, batch_size=32, verbose=0, seed=1)
+    np.testing.assert_array_equal(back.get_weights()[0], model.get_weights()[0])
+    assert not back.layers[0].bias.any()
 
 
 def test_two_weight_data_has_its_minimum_in_view():

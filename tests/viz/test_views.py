@@ -1,0 +1,412 @@
+"""CurvesView and BoundaryView fed with real snapshots from the core trainer."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import TrainingConfig
+from core.serve import _Run
+from core.training import Snapshot
+from viz import style
+from viz.views import BoundaryView, CurvesView
+from viz.views.curves import SMOOTHING_MAX, ema
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+def start(config=None):
+    """A run and its first snapshot (with data), as the child process sends it."""
+    run = _Run(config or TrainingConfig())
+    return run, run.trainer.snapshot(extras=run.extras(with_data=True))
+
+
+def train(run, epochs, every=7):
+    """Train ``epochs`` epochs; a light snapshot every ``every`` batches, a full one at each epoch end."""
+    snaps = []
+    for _ in range(epochs):
+        start_epoch = run.trainer.epoch
+        k = 0
+        while run.trainer.epoch == start_epoch:
+            run.trainer.train_batch()
+            k += 1
+            if k % every == 0 and run.trainer.epoch == start_epoch:
+                snaps.append(run.trainer.snapshot(weights=False))
+        snaps.append(run.trainer.snapshot(extras=run.extras()))
+    return snaps
+
+
+def curve_data(curve):
+    x, y = curve.getOriginalDataset()
+    return (np.zeros(0) if x is None else np.asarray(x)), (np.zeros(0) if y is None else np.asarray(y))
+
+
+@pytest.fixture
+def curves(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    return view
+
+
+@pytest.fixture
+def boundary(qtbot):
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    return view
+
+
+# ---- smoothing maths ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("alpha", [0.0, 0.01, 0.3, 0.6, 0.9, 0.99])
+def test_ema_matches_the_recurrence(alpha):
+    rng = np.random.default_rng(1)
+    x = rng.random(5000).astype(np.float32) * 3
+    want = np.empty(len(x))
+    s = x[0]
+    for i, v in enumerate(x):
+        s = alpha * s + (1 - alpha) * v
+        want[i] = s
+    np.testing.assert_allclose(ema(x, alpha), want, rtol=1e-5, atol=1e-6)
+    # continuing from a previous value gives the same as smoothing the whole series at once
+    np.testing.assert_allclose(ema(x[2500:], alpha, start=want[2499]), want[2500:], rtol=1e-5, atol=1e-6)
+
+
+# ---- curves -----------------------------------------------------------------------------------------
+def test_curves_show_every_batch_and_every_epoch(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    snaps = train(run, 3)
+    for s in snaps:
+        curves.add_snapshot(s)
+    assert curves.refresh() is True
+    bpe = run.trainer.batches_per_epoch
+    assert run.trainer.step == 3 * bpe
+    losses = np.concatenate([s.batch_losses for s in snaps])
+    x, y = curve_data(curves.raw_loss_curve)
+    assert len(x) == len(y) == run.trainer.step
+    np.testing.assert_allclose(x, np.arange(1, run.trainer.step + 1) / bpe, rtol=1e-6)
+    np.testing.assert_array_equal(y, losses)
+    xa, ya = curve_data(curves.raw_accuracy_curve)
+    np.testing.assert_array_equal(ya, np.concatenate([s.batch_accuracies for s in snaps]))
+    for c in (curves.epoch_loss_curve, curves.epoch_val_loss_curve, curves.epoch_accuracy_curve,
+              curves.epoch_val_accuracy_curve):
+        ex, ey = curve_data(c)
+        np.testing.assert_array_equal(ex, [1, 2, 3])
+    _, ey = curve_data(curves.epoch_val_loss_curve)
+    np.testing.assert_allclose(ey, run.trainer.history.history["val_loss"], rtol=1e-6)
+    # the last batch of an epoch sits where that epoch's point is
+    assert x[bpe - 1] == pytest.approx(1.0)
+
+
+def test_refresh_draws_only_when_dirty(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    assert curves.refresh() is False          # no batch yet
+    run.trainer.train_batch()
+    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    assert curves.refresh() is True
+    assert curves.refresh() is False
+    curves.add_snapshot(run.trainer.snapshot(weights=False))  # nothing new since
+    assert curves.refresh() is False
+
+
+def test_smoothing_changes_smoothed_curve_but_not_raw(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    for s in train(run, 2):
+        curves.add_snapshot(s)
+    curves.refresh()
+    raw_before = curve_data(curves.raw_loss_curve)[1].copy()
+    smooth_before = curve_data(curves.smooth_loss_curve)[1].copy()
+    assert not np.allclose(smooth_before, raw_before)
+    curves.set_smoothing(0.95)
+    assert curves.smoothing == pytest.approx(0.95)
+    np.testing.assert_array_equal(curve_data(curves.raw_loss_curve)[1], raw_before)
+    smooth_after = curve_data(curves.smooth_loss_curve)[1]
+    assert smooth_after.std() < smooth_before.std()
+    curves.smoothing_slider.setValue(0)
+    np.testing.assert_allclose(curve_data(curves.smooth_loss_curve)[1], raw_before)
+    np.testing.assert_allclose(curve_data(curves.smooth_accuracy_curve)[1], curve_data(curves.raw_accuracy_curve)[1])
+    curves.set_smoothing(1.5)
+    assert curves.smoothing == SMOOTHING_MAX < 1
+    assert curves.smoothing_slider.toolTip() and curves.log_checkbox.toolTip()
+
+
+def test_log_toggle_sets_log_mode_on_the_loss_only(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    for s in train(run, 1):
+        curves.add_snapshot(s)
+    curves.refresh()
+    assert curves.raw_loss_curve.opts["logMode"] == [False, False]
+    curves.log_checkbox.setChecked(True)
+    assert curves.loss_plot.getAxis("left").logMode is True
+    assert curves.raw_loss_curve.opts["logMode"] == [False, True]
+    assert curves.accuracy_plot.getAxis("left").logMode is False
+    curves.set_log_scale(False)
+    assert not curves.log_checkbox.isChecked()
+    assert curves.loss_plot.getAxis("left").logMode is False
+
+
+def test_hover_readout_names_the_nearest_batch(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    snaps = train(run, 2)
+    for s in snaps:
+        curves.add_snapshot(s)
+    curves.refresh()
+    bpe = run.trainer.batches_per_epoch
+    losses = np.concatenate([s.batch_losses for s in snaps])
+    text = curves.show_readout(17.2 / bpe)
+    assert "step 17 " in text and f"{losses[16]:.4g}" in text
+    assert "step 17" in curves.readout.text()
+    val_loss_1 = run.trainer.history.history["val_loss"][0]
+    assert f"end of epoch 1: val_loss {np.float32(val_loss_1):.4g}" in text   # 17 of 32 batches: nearest end is 1
+    # a real mouse move over the accuracy plot goes through the scene
+    vb = curves.accuracy_plot.getViewBox()
+    curves.resize(800, 500)
+    curves.show()
+    scene_pos = vb.mapViewToScene(vb.mapSceneToView(vb.sceneBoundingRect().center()))
+    curves._on_mouse_moved(scene_pos)
+    assert curves.readout.text().startswith("epoch ")
+
+
+def test_hundred_thousand_points(curves, qtbot):
+    n, chunk = 100_000, 2_500
+    rng = np.random.default_rng(0)
+    bpe = 40
+    for start_step in range(0, n, chunk):
+        steps = np.arange(start_step + 1, start_step + chunk + 1, dtype=np.int64)
+        last = int(steps[-1])
+        curves.add_snapshot(Snapshot(
+            epoch=last // bpe, step=last, batch=last % bpe, batches_per_epoch=bpe, state="training",
+            batch_steps=steps, batch_losses=rng.random(chunk).astype(np.float32) + 0.1,
+            batch_accuracies=rng.random(chunk).astype(np.float32),
+            epochs=tuple({"epoch": e, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.6, "val_accuracy": 0.4}
+                         for e in range(start_step // bpe + 1, last // bpe + 1))))
+    assert curves.n_points == n
+    cap = len(curves._buf.cols["x"])
+    assert cap >= n and cap & (cap - 1) == 0          # grew by doubling from 1024
+    curves.resize(800, 500)
+    curves.show()
+    qtbot.waitExposed(curves)
+    assert curves.refresh() is True
+    curves.log_checkbox.setChecked(True)
+    img = curves.grab()
+    assert not img.isNull()
+    x, _ = curve_data(curves.raw_loss_curve)
+    assert len(x) == n
+    assert len(curve_data(curves.epoch_val_loss_curve)[0]) == n // bpe
+    # drawn downsampled: far fewer points reach the screen than the curve holds
+    xd, _ = curves.raw_loss_curve.getData()
+    assert xd is not None and len(xd) < n / 10
+
+
+def test_clear_empties_everything(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    for s in train(run, 1):
+        curves.add_snapshot(s)
+    curves.refresh()
+    curves.show_readout(0.5)
+    curves.clear()
+    assert curves.n_points == 0
+    for c in curves._all_curves():
+        assert len(curve_data(c)[0]) == 0
+    assert "Hover" in curves.readout.text()
+    assert curves.refresh() is False
+
+
+def test_a_new_run_replaces_the_old_curves(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    for s in train(run, 2):
+        curves.add_snapshot(s)
+    run.trainer.reset()
+    curves.add_snapshot(run.trainer.snapshot())
+    run.trainer.train_batch()
+    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    curves.refresh()
+    assert len(curve_data(curves.raw_loss_curve)[0]) == 1
+    assert len(curve_data(curves.epoch_loss_curve)[0]) == 0
+
+
+# ---- boundary ---------------------------------------------------------------------------------------
+def test_boundary_image_points_and_levels(boundary):
+    run, first = start(TrainingConfig(dataset="moons", grid_resolution=48))
+    boundary.set_data(first.extras)
+    assert boundary.grid_shape == (48, 48)
+    np.testing.assert_array_equal(boundary.image.getLevels(), [0.0, 1.0])
+    data = first.extras["data"]
+    assert len(boundary.train_points.data) == len(data["x_train"]) > 0
+    assert len(boundary.val_points.data) == len(data["x_val"]) > 0
+    # the image covers the extent (half a pixel beyond it, where the edge samples' pixels end)
+    x0, x1, y0, y1 = first.extras["boundary"]["extent"]
+    rect = boundary.image.mapRectToParent(boundary.image.boundingRect())
+    dx = (x1 - x0) / 47
+    assert rect.left() == pytest.approx(x0 - dx / 2, rel=1e-5)
+    assert rect.right() == pytest.approx(x1 + dx / 2, rel=1e-5)
+    # train filled in its class colour, validation hollow
+    y = np.asarray(data["y_train"])
+    spot = boundary.train_points.points()[int(np.flatnonzero(y == 1)[0])]
+    assert spot.brush().color().name() == style.class_color(1).name()
+    vspot = boundary.val_points.points()[0]
+    assert vspot.brush().color().name() == "#ffffff"
+    assert boundary.plot.getAxis("bottom").labelText == "x1"
+    assert boundary.contour.data is not None
+    assert not boundary.notice.isVisibleTo(boundary)
+    # a later snapshot's grid replaces the first
+    snap = train(run, 2)[-1]
+    boundary.add_snapshot(snap)
+    assert boundary.refresh() is True
+    np.testing.assert_array_equal(boundary.image.image, snap.extras["boundary"]["grid"])
+    assert "epoch 2" in boundary.plot.titleLabel.text
+    assert boundary.refresh() is False
+
+
+@pytest.mark.parametrize("kind", ["nan_patch", "all_nan", "inf", "constant", "tiny"])
+def test_bad_grids_do_not_raise_and_levels_stay_finite(boundary, kind):
+    _, first = start()
+    boundary.set_data(first.extras)
+    b = dict(first.extras["boundary"])
+    g = np.array(b["grid"], dtype=np.float32)
+    if kind == "nan_patch":
+        g[5:20, 5:20] = np.nan
+    elif kind == "all_nan":
+        g[:] = np.nan
+    elif kind == "inf":
+        g[0] = np.inf
+        g[1] = -np.inf
+    elif kind == "constant":
+        g[:] = 0.5
+    else:
+        g = np.full((1, 1), 0.3, np.float32)
+    b["grid"] = g
+    snap = Snapshot(epoch=1, step=32, batch=0, batches_per_epoch=32, state="paused", extras={"boundary": b})
+    boundary.add_snapshot(snap)
+    boundary.refresh()
+    boundary.resize(800, 500)
+    boundary.show()
+    assert not boundary.grab().isNull()
+    levels = np.asarray(boundary.image.getLevels(), dtype=float)
+    assert np.isfinite(levels).all() and list(levels) == [0.0, 1.0]
+    shown = boundary.image.image
+    assert shown.shape == g.shape
+    assert np.nanmin(shown, initial=0.0) >= 0.0 and np.nanmax(shown, initial=1.0) <= 1.0
+    if kind in ("nan_patch", "all_nan"):
+        assert boundary.contour.data is None     # no 0.5 line through unknown cells
+        assert boundary._nan_backdrop.isVisible()
+
+
+def test_empty_validation_set(boundary):
+    _, first = start(TrainingConfig(validation_split=0.0))
+    boundary.set_data(first.extras)
+    assert len(boundary.val_points.data) == 0
+    assert len(boundary.train_points.data) == 400
+    assert boundary.grid_shape == (64, 64)
+
+
+def test_three_d_data_shows_the_notice(boundary):
+    _, first = start(TrainingConfig(dataset="paper_ball"))
+    boundary.set_data(first.extras)
+    assert boundary.notice.isVisibleTo(boundary)
+    assert "principal components" in boundary.notice.text()
+    assert boundary.plot.getAxis("bottom").labelText.startswith("PC1")
+    assert boundary.plot.getAxis("left").labelText.startswith("PC2")
+    assert len(boundary.train_points.data) == len(first.extras["data"]["x_train"])
+    boundary.clear()
+    assert not boundary.notice.isVisibleTo(boundary)
+    assert boundary.grid_shape is None
+
+
+def test_more_than_three_features_shows_a_message(boundary, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 5))
+    y = (x[:, 0] + x[:, 3] > 0).astype(int)
+    path = tmp_path / "five.csv"
+    path.write_text("\n".join(",".join(f"{v:.5f}" for v in row) + f",{c}" for row, c in zip(x, y)) + "\n")
+    run, first = start(TrainingConfig(csv_path=str(path)))
+    assert "boundary" not in first.extras
+    boundary.add_snapshot(first)
+    boundary.refresh()
+    assert boundary.message.isVisibleTo(boundary)
+    assert "5-dimensional" in boundary.message.text()
+    assert not boundary.graphics.isVisibleTo(boundary)
+    assert not boundary.notice.isVisibleTo(boundary)
+    for s in train(run, 1):                      # later snapshots have no grid: still fine
+        boundary.add_snapshot(s)
+        boundary.refresh()
+    assert boundary.grid_shape is None
+    # a 2D run afterwards brings the plot back
+    _, first2 = start()
+    boundary.add_snapshot(first2)
+    boundary.refresh()
+    assert boundary.graphics.isVisibleTo(boundary) and not boundary.message.isVisibleTo(boundary)
+    assert boundary.grid_shape == (64, 64)
+
+
+def test_session_order_clear_set_data_then_add_snapshot(boundary, curves):
+    """The session calls clear(), set_data(extras), then add_snapshot(snap) on every view."""
+    run, first = start(TrainingConfig(dataset="circles"))
+    for view in (boundary, curves):
+        view.clear()
+        if hasattr(view, "set_data"):
+            view.set_data(first.extras)
+        view.add_snapshot(first)
+        view.refresh()
+    calls = []
+    boundary.set_data = lambda extras: calls.append(extras)     # the same data must not be set again
+    boundary.add_snapshot(first)
+    assert calls == []
+    assert len(boundary.train_points.data) == len(first.extras["data"]["x_train"])
+    assert boundary.grid_shape == (64, 64)
+    assert "epoch 0" in boundary.plot.titleLabel.text
+
+
+def test_large_grids_trace_the_contour_on_fewer_samples_in_place(boundary):
+    from viz.views.boundary import MAX_CONTOUR_GRID
+    run, first = start(TrainingConfig(dataset="moons", grid_resolution=300))
+    for _ in range(5):
+        run.trainer.train_epoch()
+    extras = dict(first.extras, boundary=run.extras()["boundary"])
+    boundary.set_data(extras)
+    assert boundary.grid_shape == (300, 300)
+    assert max(boundary.contour.data.shape) <= MAX_CONTOUR_GRID
+    vb = boundary.plot.getViewBox()
+    line = boundary.contour.mapRectToItem(vb.childGroup, boundary.contour.boundingRect())
+    img = boundary.image.mapRectToItem(vb.childGroup, boundary.image.boundingRect())
+    x0, x1, y0, y1 = extras["boundary"]["extent"]
+    tol = 3 * (x1 - x0) / 300
+    assert img.adjusted(-tol, -tol, tol, tol).contains(line)
+    # the moons' boundary crosses most of the plane; drawn at the sub-grid's own scale it would be a third
+    assert line.width() > 0.5 * (x1 - x0)
+
+
+def test_more_than_two_classes_use_class_levels(boundary, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 2))
+    y = np.digitize(x[:, 0], [-0.4, 0.4])
+    path = tmp_path / "three.csv"
+    path.write_text("\n".join(f"{a:.5f},{b:.5f},{c}" for (a, b), c in zip(x, y)) + "\n")
+    _, first = start(TrainingConfig(csv_path=str(path), loss="sparse_categorical_crossentropy"))
+    boundary.set_data(first.extras)
+    np.testing.assert_array_equal(boundary.image.getLevels(), [0.0, 2.0])
+    assert boundary.contour.data is None
+    spot = boundary.train_points.points()[int(np.flatnonzero(first.extras["data"]["y_train"] == 2)[0])]
+    assert spot.brush().color().name() == style.class_color(2).name()
+    assert boundary.colorbar.getAxis("left").labelText == "predicted class"
+    # a two-class run afterwards gets P(class 1) back
+    _, first2 = start()
+    boundary.set_data(first2.extras)
+    np.testing.assert_array_equal(boundary.image.getLevels(), [0.0, 1.0])
+    assert boundary.colorbar.getAxis("left").labelText == "P(class 1)"
+    assert boundary.contour.data is not None
+
+
+def test_legends_wrap_in_narrow_docks(qtbot, curves, boundary):
+    for view, full in ((curves, 4), (boundary, 5)):
+        view.resize(1400, 500)
+        view.show()
+        qtbot.waitUntil(lambda: view.legend.columnCount == full)
+        view.resize(380, 500)
+        qtbot.waitUntil(lambda: view.legend.columnCount < full)
+        # and neither the legend nor the plots are held wider than the view
+        qtbot.waitUntil(lambda: view.graphics.ci.geometry().width() <= view.graphics.width())
+        assert view.legend.boundingRect().width() <= view.graphics.width()

@@ -1,0 +1,202 @@
+"""One palette for every view: class colours, train/validation markers, curve pens, colormaps.
+
+Importing this module sets pyqtgraph's global options once (row-major images,
+antialiasing, dark text on a light background). Colours come from the Okabe-Ito
+palette, which stays distinguishable for the common kinds of colour blindness:
+class 0 is blue, class 1 is orange, and the decision heat map runs from a tint of
+the one through near-white to a tint of the other.
+
+Training points are filled circles, validation points hollow squares, so the two
+stay apart in greyscale too. Training curves are blue, validation curves vermillion.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#222222")
+
+# ---- colours ------------------------------------------------------------------------------------
+BACKGROUND = "#ffffff"
+FOREGROUND = "#222222"
+MUTED = "#666666"
+GRID_ALPHA = 0.18
+
+#: Okabe-Ito colours, class 0 first; classes beyond the second cycle through the rest.
+CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+TRAIN_COLOR = "#0072B2"        # training curves (loss, accuracy)
+VAL_COLOR = "#D55E00"          # validation curves
+NAN_COLOR = "#a8a8a8"          # heat map cells whose value is NaN
+CONTOUR_COLOR = "#1a1a1a"      # the P = 0.5 decision boundary
+CURSOR_COLOR = "#888888"       # the hover line
+
+# ---- markers ------------------------------------------------------------------------------------
+TRAIN_SYMBOL = "o"             # filled
+VAL_SYMBOL = "s"               # hollow
+POINT_SIZE = 7
+EPOCH_SYMBOL_SIZE = 7
+
+# ---- fonts --------------------------------------------------------------------------------------
+LABEL_STYLE = {"color": FOREGROUND, "font-size": "10pt"}
+TITLE_SIZE = "11pt"
+TICK_FONT_PT = 9
+
+
+def class_color(index: int) -> QtGui.QColor:
+    """The colour of class ``index`` (cycling past the palette's end)."""
+    return QtGui.QColor(CLASS_COLORS[int(index) % len(CLASS_COLORS)])
+
+
+def tint(color, amount: float) -> QtGui.QColor:
+    """``color`` mixed with white: ``amount`` 0 keeps it, 1 gives white."""
+    c = QtGui.QColor(color)
+    a = min(max(float(amount), 0.0), 1.0)
+    return QtGui.QColor(round(c.red() + (255 - c.red()) * a),
+                        round(c.green() + (255 - c.green()) * a),
+                        round(c.blue() + (255 - c.blue()) * a))
+
+
+def with_alpha(color, alpha: int) -> QtGui.QColor:
+    """A copy of ``color`` with alpha ``alpha`` (0..255)."""
+    c = QtGui.QColor(color)
+    c.setAlpha(int(alpha))
+    return c
+
+
+# ---- pens ---------------------------------------------------------------------------------------
+def raw_pen(color=TRAIN_COLOR) -> QtGui.QPen:
+    """Faint, thin: every batch's value."""
+    return pg.mkPen(with_alpha(color, 70), width=1)
+
+
+def smooth_pen(color=TRAIN_COLOR) -> QtGui.QPen:
+    """Bold: the smoothed batch curve."""
+    return pg.mkPen(color, width=2.2)
+
+
+def epoch_pen(color) -> QtGui.QPen:
+    """Per-epoch line (drawn with symbols on top)."""
+    return pg.mkPen(color, width=1.6)
+
+
+def val_epoch_pen() -> QtGui.QPen:
+    """Per-epoch validation line: dashed, so it differs from training without colour."""
+    return pg.mkPen(VAL_COLOR, width=1.6, style=pg.QtCore.Qt.PenStyle.DashLine)
+
+
+def contour_pen() -> QtGui.QPen:
+    """The P = 0.5 decision boundary."""
+    return pg.mkPen(CONTOUR_COLOR, width=2)
+
+
+def cursor_pen() -> QtGui.QPen:
+    """The vertical hover line."""
+    return pg.mkPen(CURSOR_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+
+
+def epoch_symbol_kwargs(color, validation: bool) -> dict:
+    """``PlotDataItem`` symbol options: train filled circles, validation hollow squares."""
+    if validation:
+        return dict(symbol=VAL_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1.5),
+                    symbolBrush=pg.mkBrush(BACKGROUND))
+    return dict(symbol=TRAIN_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1),
+                symbolBrush=pg.mkBrush(color))
+
+
+def point_pen_brush(index: int, validation: bool) -> tuple:
+    """``(pen, brush)`` of a data point of class ``index``: filled (train) or hollow (validation)."""
+    c = class_color(index)
+    if validation:
+        return pg.mkPen(c, width=1.8), pg.mkBrush(with_alpha(BACKGROUND, 200))
+    return pg.mkPen(QtGui.QColor(FOREGROUND), width=0.6), pg.mkBrush(c)
+
+
+# ---- colormaps ----------------------------------------------------------------------------------
+def diverging_colormap(strength: float = 0.55) -> pg.ColorMap:
+    """Class 0's colour → near-white → class 1's colour, for P(class 1) in 0..1.
+
+    The ends are tints (``strength`` is how much of the pure colour is kept) so the
+    data points, drawn in the pure colours, stay visible on top.
+    """
+    keep = 1.0 - float(strength)
+    colors = [tint(CLASS_COLORS[0], keep), QtGui.QColor("#f7f7f7"), tint(CLASS_COLORS[1], keep)]
+    return pg.ColorMap([0.0, 0.5, 1.0], colors, name="uncrumple-diverging")
+
+
+def class_colormap(n_classes: int) -> pg.ColorMap:
+    """Steps of tinted class colours for a predicted-class index in ``0..n_classes-1``."""
+    n = max(int(n_classes), 2)
+    pos = [i / (n - 1) for i in range(n)]
+    return pg.ColorMap(pos, [tint(class_color(i), 0.55) for i in range(n)], name="uncrumple-classes")
+
+
+# ---- plot styling -------------------------------------------------------------------------------
+def apply_plot_style(plot_item: pg.PlotItem) -> None:
+    """Light grid, dark axis text and readable fonts on a ``PlotItem``."""
+    plot_item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    font = QtGui.QFont()
+    font.setPointSize(TICK_FONT_PT)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot_item.getAxis(name)
+        axis.setPen(pg.mkPen(MUTED))
+        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setTickFont(font)
+        # major and minor ticks only: the third level's dense grid lines cost ~10 ms a frame and add clutter
+        axis.setStyle(maxTickLevel=1)
+    plot_item.getViewBox().setBackgroundColor(None)
+
+
+LEGEND_FONT_PT = 9
+
+
+def make_legend(entries, columns: int) -> pg.LegendItem:
+    """A legend of ``(item, name)`` entries laid out in ``columns`` columns."""
+    legend = pg.LegendItem(colCount=max(1, int(columns)), labelTextColor=FOREGROUND,
+                           labelTextSize=f"{LEGEND_FONT_PT}pt", horSpacing=12, verSpacing=-6)
+    for item, name in entries:
+        legend.addItem(item, name)
+    # never let the legend hold the plots wider than the view (see refit_legend)
+    legend.setMinimumWidth(1)
+    return legend
+
+
+def legend_columns(names, width: float) -> int:
+    """How many legend columns of ``names`` fit in ``width`` pixels (at least one)."""
+    font = QtGui.QFont()
+    font.setPointSizeF(LEGEND_FONT_PT)
+    fm = QtGui.QFontMetricsF(font)
+    col = max(fm.horizontalAdvance(n) for n in names) + 20 + 12 + 16   # sample, spacing, margins
+    return max(1, min(len(names), int(width // col)))
+
+
+def refit_legend(graphics: pg.GraphicsLayoutWidget, legend: pg.LegendItem, entries, row: int) -> pg.LegendItem:
+    """The legend in layout row ``row`` with as many columns as the view's width holds.
+
+    A new legend replaces the old when the column count changes (pyqtgraph's
+    ``setColumnCount`` keeps the stretched label sizes, which then hold the plots
+    wider than the view). Returns the legend now shown.
+    """
+    names = [n for _, n in entries]
+    cols = legend_columns(names, graphics.width() - 16)
+    if cols != legend.columnCount:
+        graphics.removeItem(legend)
+        legend = make_legend(entries, cols)
+        graphics.addItem(legend, row=row, col=0)
+    graphics.ci.layout.setRowMaximumHeight(row, 22 * -(-len(names) // cols) + 8)
+    return legend
+
+
+def label(plot_item: pg.PlotItem, axis: str, text: str) -> None:
+    """Set an axis title in the shared label style."""
+    plot_item.setLabel(axis, text, **LABEL_STYLE)
+
+
+def title(plot_item: pg.PlotItem, text: str) -> None:
+    """Set a plot title in the shared style."""
+    plot_item.setTitle(text, color=FOREGROUND, size=TITLE_SIZE)
+
+
+NOTICE_CSS = ("QLabel { background: #fff4d6; color: #4a3b00; border: 1px solid #e0c36a;"
+              " border-radius: 3px; padding: 2px 6px; }")
+MESSAGE_CSS = "QLabel { color: #444444; font-size: 12pt; padding: 24px; }"
+READOUT_CSS = "QLabel { color: #222222; padding: 1px 4px; }"

@@ -1,0 +1,376 @@
+"""Loss and accuracy curves: every batch (faint), smoothed (bold), every epoch (train and validation).
+
+The view only buffers and draws. :meth:`CurvesView.add_snapshot` appends a
+snapshot's batch values to float32 buffers that double when full and marks the
+view dirty; :meth:`CurvesView.refresh`, called by the app's redraw timer, hands the
+filled part of the buffers to the curves with ``setData`` only when something
+changed. Auto-downsampling (``peak``) and clipping to the visible range keep it
+smooth at 100,000 points and more.
+
+The x axis is the epoch as a float: a batch ``s`` trained when the snapshot was
+taken at ``(epoch, batch)`` sits at ``epoch + batch / batches_per_epoch - (step - s) /
+batches_per_epoch``, which is ``s / batches_per_epoch`` while the batch size stays
+the same, and the end of epoch ``e`` sits exactly at ``e``, where its per-epoch point is.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from viz import style
+
+SMOOTHING_MAX = 0.99
+SMOOTHING_DEFAULT = 0.6
+MAX_EPOCH_SYMBOLS = 300
+_EPOCH_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
+_HINT = "Hover over the curves to read exact values."
+
+
+def ema(values: np.ndarray, alpha: float, start: float | None = None) -> np.ndarray:
+    """Exponential moving average ``s[k] = alpha * s[k-1] + (1 - alpha) * values[k]``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    alpha : float in [0, 1)
+        0 returns the values unchanged.
+    start : float or None
+        ``s[-1]``, the smoothed value before ``values[0]``; None starts at ``values[0]``.
+
+    Returns
+    -------
+    ndarray of shape (n,), float32
+
+    Notes
+    -----
+    Vectorised in blocks: inside a block of length ``B``, ``s[k] = alpha**(k+1) * s[-1]
+    + (1 - alpha) * alpha**k * cumsum(alpha**-j * values[j])[k]``, with ``B`` small
+    enough that ``alpha**-B`` stays far from overflow.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    out = np.empty(len(x), dtype=np.float32)
+    if len(x) == 0:
+        return out
+    a = min(max(float(alpha), 0.0), SMOOTHING_MAX)
+    if a == 0.0:
+        out[:] = x
+        return out
+    prev = float(x[0]) if start is None or not math.isfinite(start) else float(start)
+    block = int(min(1024, max(1, 100.0 / -math.log10(a))))
+    j = np.arange(block, dtype=np.float64)
+    up, down = a ** -j, a ** j
+    for i in range(0, len(x), block):
+        chunk = x[i:i + block]
+        m = len(chunk)
+        s = down[:m] * (a * prev + (1.0 - a) * np.cumsum(up[:m] * chunk))
+        out[i:i + m] = s
+        prev = float(s[-1])
+        if not math.isfinite(prev):  # a non-finite value poisons the rest; restart after it
+            prev = float(chunk[-1]) if math.isfinite(chunk[-1]) else 0.0
+    return out
+
+
+class _Growing:
+    """Parallel float32 columns that double their capacity when full."""
+
+    def __init__(self, names, capacity=1024):
+        self.names = tuple(names)
+        self.n = 0
+        self.cols = {k: np.empty(capacity, dtype=np.float32) for k in self.names}
+
+    def append(self, **arrays) -> None:
+        m = len(next(iter(arrays.values())))
+        need = self.n + m
+        cap = len(self.cols[self.names[0]])
+        if need > cap:
+            while cap < need:
+                cap *= 2
+            for k in self.names:
+                grown = np.empty(cap, dtype=np.float32)
+                grown[:self.n] = self.cols[k][:self.n]
+                self.cols[k] = grown
+        for k, v in arrays.items():
+            self.cols[k][self.n:need] = v
+        self.n = need
+
+    def view(self, name) -> np.ndarray:
+        return self.cols[name][:self.n]
+
+    def clear(self) -> None:
+        self.n = 0
+
+
+class CurvesView(QtWidgets.QWidget):
+    """Stacked loss and accuracy plots sharing an "epoch" x axis.
+
+    Public items (for the app and the tests): ``loss_plot``, ``accuracy_plot``,
+    ``raw_loss_curve``, ``smooth_loss_curve``, ``epoch_loss_curve``, ``epoch_val_loss_curve``,
+    ``raw_accuracy_curve``, ``smooth_accuracy_curve``, ``epoch_accuracy_curve``,
+    ``epoch_val_accuracy_curve``, ``smoothing_slider``, ``log_checkbox``, ``readout``.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._buf = _Growing(("x", "step", "loss", "acc", "sloss", "sacc"))
+        self._ep = _Growing(_EPOCH_KEYS, capacity=64)   # per-epoch logs, NaN where missing
+        self._dirty = self._dirty_epochs = False
+        self._last_step = 0
+        self._alpha = SMOOTHING_DEFAULT
+        self._build_controls()
+        self._build_plots()
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 2)
+        lay.setSpacing(2)
+        lay.addLayout(self._controls)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.readout)
+
+    # ---- construction -----------------------------------------------------------------------------
+    def _build_controls(self):
+        self.smoothing_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.smoothing_slider.setRange(0, round(SMOOTHING_MAX * 100))
+        self.smoothing_slider.setValue(round(SMOOTHING_DEFAULT * 100))
+        self.smoothing_slider.setMaximumWidth(180)
+        self.smoothing_slider.setToolTip(
+            "How much the bold batch curve is smoothed (exponential moving average, 0 = none, 0.99 = most). "
+            "The faint curve behind it always shows every batch's raw value.")
+        self._smoothing_value = QtWidgets.QLabel()
+        self._smoothing_value.setMinimumWidth(32)
+        self._smoothing_value.setToolTip(self.smoothing_slider.toolTip())
+        smoothing_label = QtWidgets.QLabel("Smoothing")
+        smoothing_label.setToolTip(self.smoothing_slider.toolTip())
+        self.log_checkbox = QtWidgets.QCheckBox("Log-scale loss")
+        self.log_checkbox.setToolTip(
+            "Show the loss on a logarithmic axis, which makes late, small improvements visible.")
+        self.smoothing_slider.valueChanged.connect(self._on_smoothing)
+        self.log_checkbox.toggled.connect(self.set_log_scale)
+        self._controls = QtWidgets.QHBoxLayout()
+        self._controls.setContentsMargins(4, 0, 4, 0)
+        self._controls.addWidget(smoothing_label)
+        self._controls.addWidget(self.smoothing_slider)
+        self._controls.addWidget(self._smoothing_value)
+        self._controls.addSpacing(16)
+        self._controls.addWidget(self.log_checkbox)
+        self._controls.addStretch(1)
+        self._smoothing_value.setText(f"{self._alpha:.2f}")
+        self.readout = QtWidgets.QLabel(_HINT)
+        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setToolTip("The values of the batch nearest the mouse pointer.")
+        self.readout.setWordWrap(True)
+        self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.readout.setFixedHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
+
+    def _build_plots(self):
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.layout.setSpacing(4)
+        self.loss_plot = self.graphics.addPlot(row=1, col=0)
+        self.accuracy_plot = self.graphics.addPlot(row=2, col=0)
+        self.accuracy_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            style.apply_plot_style(plot)
+            plot.setDownsampling(auto=True, mode="peak")   # applies to every curve added below
+            plot.setClipToView(True)
+            plot.setLimits(xMin=0)
+            plot.getAxis("left").setWidth(52)
+        style.label(self.loss_plot, "left", "loss")
+        style.label(self.accuracy_plot, "left", "accuracy")
+        style.label(self.accuracy_plot, "bottom", "epoch")
+        self.accuracy_plot.setLimits(yMin=-0.05, yMax=1.05)
+        self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve = \
+            self._curves(self.loss_plot)
+        self._legend_entries = [(self.raw_loss_curve, "every batch"), (self.smooth_loss_curve, "batches, smoothed"),
+                                (self.epoch_loss_curve, "training (per epoch)"),
+                                (self.epoch_val_loss_curve, "validation (per epoch)")]
+        self.legend = style.make_legend(self._legend_entries, len(self._legend_entries))
+        self.graphics.addItem(self.legend, row=0, col=0)
+        (self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
+         self.epoch_val_accuracy_curve) = self._curves(self.accuracy_plot)
+        self._cursors = []
+        for plot in (self.loss_plot, self.accuracy_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=style.cursor_pen())
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self._cursors.append(line)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    @staticmethod
+    def _curves(plot):
+        # about one peak-downsampled bin per pixel: a min and a max per pixel column is all a screen shows
+        kw = dict(skipFiniteCheck=False, autoDownsampleFactor=1.0)
+        raw = plot.plot(pen=style.raw_pen(), **kw)
+        smooth = plot.plot(pen=style.smooth_pen(), **kw)
+        # a wide antialiased pen stroked as one long zigzag path costs ~0.2 s a frame at 100,000 points;
+        # drawn as separate segments it costs a tenth of that and looks the same with an opaque pen
+        smooth.curve.setSegmentedLineMode("on")
+        ep_kw = style.epoch_symbol_kwargs(style.TRAIN_COLOR, validation=False)
+        val_kw = style.epoch_symbol_kwargs(style.VAL_COLOR, validation=True)
+        ep = plot.plot(pen=style.epoch_pen(style.TRAIN_COLOR), connect="finite", **ep_kw)
+        val = plot.plot(pen=style.val_epoch_pen(), connect="finite", **val_kw)
+        for c, kw in ((ep, ep_kw), (val, val_kw)):  # the legend draws the scatter's look, set only with data
+            c.scatter.setPen(kw["symbolPen"])
+            c.scatter.setBrush(kw["symbolBrush"])
+        for c in (ep, val):
+            c.setZValue(2)
+        smooth.setZValue(1)
+        return raw, smooth, ep, val
+
+    # ---- public interface --------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget every batch and epoch and empty the plots."""
+        self._buf.clear()
+        self._ep.clear()
+        self._last_step = 0
+        for c in self._all_curves():
+            c.setData([], [])
+        for line in self._cursors:
+            line.setVisible(False)
+        self.readout.setText(_HINT)
+        self._dirty = self._dirty_epochs = False
+
+    def add_snapshot(self, snap) -> None:
+        """Buffer a snapshot's batch values and epoch logs; draws nothing (see :meth:`refresh`).
+
+        A snapshot whose step is below the last one seen starts a new run: the view
+        clears itself first.
+        """
+        if snap.step < self._last_step:
+            self.clear()
+        self._last_step = snap.step
+        steps = np.asarray(snap.batch_steps)
+        if len(steps):
+            bpe = max(int(snap.batches_per_epoch), 1)
+            now = snap.epoch + snap.batch / bpe
+            x = now - (snap.step - steps.astype(np.float64)) / bpe
+            if self._buf.n:  # keep x increasing even if the batch size changed mid-run
+                x = np.maximum(x, float(self._buf.view("x")[-1]))
+            x = np.maximum.accumulate(x)
+            loss = np.asarray(snap.batch_losses, dtype=np.float32)
+            acc = np.asarray(snap.batch_accuracies, dtype=np.float32)
+            prev_l = float(self._buf.view("sloss")[-1]) if self._buf.n else None
+            prev_a = float(self._buf.view("sacc")[-1]) if self._buf.n else None
+            self._buf.append(x=x, step=steps, loss=loss, acc=acc,
+                             sloss=ema(loss, self._alpha, prev_l), sacc=ema(acc, self._alpha, prev_a))
+            self._dirty = True
+        if snap.epochs:
+            self._ep.append(**{k: np.array([e.get(k, np.nan) for e in snap.epochs], dtype=np.float32)
+                               for k in _EPOCH_KEYS})
+            self._dirty_epochs = True
+
+    def refresh(self) -> bool:
+        """Hand the buffered data to the curves if anything changed; returns whether it did."""
+        if not (self._dirty or self._dirty_epochs):
+            return False
+        if self._dirty:
+            b = self._buf
+            x = b.view("x")
+            self.raw_loss_curve.setData(x, b.view("loss"))
+            self.smooth_loss_curve.setData(x, b.view("sloss"))
+            self.raw_accuracy_curve.setData(x, b.view("acc"))
+            self.smooth_accuracy_curve.setData(x, b.view("sacc"))
+            self._dirty = False
+        if self._dirty_epochs:
+            self._draw_epochs()
+            self._dirty_epochs = False
+        return True
+
+    def _draw_epochs(self) -> None:
+        ex = self._ep.view("epoch")
+        # past a few hundred epochs the markers merge into a band and only cost time: lines alone
+        symbols = len(ex) <= MAX_EPOCH_SYMBOLS
+        for curve, key, val in ((self.epoch_loss_curve, "loss", False), (self.epoch_val_loss_curve, "val_loss", True),
+                                (self.epoch_accuracy_curve, "accuracy", False),
+                                (self.epoch_val_accuracy_curve, "val_accuracy", True)):
+            if (curve.opts["symbol"] is not None) != symbols:
+                curve.setSymbol((style.VAL_SYMBOL if val else style.TRAIN_SYMBOL) if symbols else None)
+            y = self._ep.view(key)
+            keep = np.isfinite(y) & np.isfinite(ex)
+            curve.setData(ex[keep], y[keep])
+
+    # ---- smoothing / log scale ---------------------------------------------------------------------
+    @property
+    def smoothing(self) -> float:
+        """The EMA factor in ``[0, 0.99]``."""
+        return self._alpha
+
+    def set_smoothing(self, alpha: float) -> None:
+        """Set the EMA factor (clipped to ``[0, 0.99]``), recompute and redraw the smoothed curves."""
+        self.smoothing_slider.setValue(round(min(max(float(alpha), 0.0), SMOOTHING_MAX) * 100))
+
+    def _on_smoothing(self, value: int) -> None:
+        self._alpha = min(max(value / 100.0, 0.0), SMOOTHING_MAX)
+        self._smoothing_value.setText(f"{self._alpha:.2f}")
+        b = self._buf
+        if b.n:
+            b.cols["sloss"][:b.n] = ema(b.view("loss"), self._alpha)
+            b.cols["sacc"][:b.n] = ema(b.view("acc"), self._alpha)
+            self._dirty = True
+            self.refresh()
+
+    def set_log_scale(self, on: bool) -> None:
+        """Show the loss on a log10 axis (``on``) or a linear one."""
+        on = bool(on)
+        if self.log_checkbox.isChecked() != on:
+            self.log_checkbox.setChecked(on)  # comes back here through toggled
+            return
+        self.loss_plot.setLogMode(x=False, y=on)
+        self.loss_plot.enableAutoRange(axis="y")
+
+    # ---- hover -------------------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos) -> None:
+        for plot in (self.loss_plot, self.accuracy_plot):
+            if plot.sceneBoundingRect().contains(scene_pos):
+                self.show_readout(plot.getViewBox().mapSceneToView(scene_pos).x())
+                return
+
+    def show_readout(self, x: float) -> str:
+        """Describe the batch nearest to epoch position ``x`` in the readout label; returns the text."""
+        b = self._buf
+        if not b.n or not math.isfinite(x):
+            for line in self._cursors:
+                line.setVisible(False)
+            self.readout.setText(_HINT)
+            return self.readout.text()
+        xs = b.view("x")
+        i = int(np.clip(np.searchsorted(xs, x), 0, b.n - 1))
+        if i > 0 and abs(xs[i - 1] - x) <= abs(xs[i] - x):
+            i -= 1
+        text = (f"epoch {xs[i]:.3f} · step {int(b.view('step')[i])} · "
+                f"loss {b.view('loss')[i]:.4g} (smoothed {b.view('sloss')[i]:.4g}) · "
+                f"accuracy {b.view('acc')[i]:.3f} (smoothed {b.view('sacc')[i]:.3f})")
+        e = int(round(float(xs[i])))
+        row = np.flatnonzero(self._ep.view("epoch") == e)
+        if len(row):
+            parts = [f"{k} {self._ep.view(k)[row[0]]:.4g}" for k in ("val_loss", "val_accuracy")
+                     if np.isfinite(self._ep.view(k)[row[0]])]
+            if parts:
+                text += f" · end of epoch {e}: " + ", ".join(parts)
+        for line in self._cursors:
+            line.setPos(float(xs[i]))
+            line.setVisible(True)
+        self.readout.setText(text)
+        return text
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Wrap the legend onto more rows when the dock is narrow."""
+        super().resizeEvent(event)
+        # once the layout has given the plot area its new width
+        QtCore.QTimer.singleShot(0, self, self._fit_legend)
+
+    def _fit_legend(self) -> None:
+        self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=0)
+
+    def _all_curves(self):
+        return (self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve,
+                self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
+                self.epoch_val_accuracy_curve)
+
+    @property
+    def n_points(self) -> int:
+        """Batches buffered so far."""
+        return self._buf.n

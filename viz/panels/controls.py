@@ -1,0 +1,399 @@
+"""The controls panel: data set, network, optimizer and training settings → a ``TrainingConfig``.
+
+Every edit rebuilds a frozen :class:`core.config.TrainingConfig` from the widgets, checks it with
+``config.errors()`` (plus a file-exists check for a CSV path), marks the invalid fields with a red
+border and a tooltip holding the message, and emits, in this order:
+
+* ``validity_changed(ok, reason)`` when the validity or the first error message changed;
+* ``hyperparameter_changed(name, value)`` for each edited field of :data:`LIVE_FIELDS` whose new
+  value is valid (these can be sent to a running trainer);
+* ``config_changed(config)`` with the new config (valid or not).
+
+Anything outside :data:`LIVE_FIELDS` is structural: :func:`structural_difference` tells whether
+two configs need a reset. No dialogs are opened except the CSV file chooser.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout,
+                               QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QToolButton, QVBoxLayout, QWidget)
+
+from core.config import MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig
+from core.datasets import DIMENSIONS, GENERATORS
+from core.optimizers import OPTIMIZERS
+from viz.panels.architecture import (INVALID_STYLE, ArchitectureEditor, choice_combo, float_spin_box, int_spin_box,
+                                     mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
+
+LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2", "batch_size"})
+"""Fields a running trainer can take mid-run; a change to any other field needs a reset."""
+
+OPTIMIZER_FIELDS = {"sgd": ("momentum", "nesterov"), "rmsprop": ("rho", "momentum"),
+                    "adagrad": (), "adam": ("beta_1", "beta_2")}
+"""Which optional hyperparameter rows each optimizer shows (learning rate is always shown)."""
+
+_CSV = "__csv__"          # item data of the "CSV file…" entry of the data set combo
+
+TIPS = {  # one or two plain sentences per control, for a learner
+    "dataset": "The points the network learns to separate into two classes. "
+               "3D sets are drawn on their first two principal components.",
+    "csv_path": "A CSV file with one sample per row: the feature columns, then an integer class label.",
+    "browse": "Choose a CSV file with one sample per row: the features, then the class label.",
+    "n_samples": "How many points to generate, training and validation together.",
+    "noise": "How much random jitter is added to every point. More noise makes the two classes overlap.",
+    "validation_split": "The fraction of the points held back to test the network on data it never trains on.",
+    "regenerate": "Build the data set again from these settings and start training over from fresh weights.",
+    "loss": "How the network's mistakes are scored; training makes this number smaller.",
+    "optimizer": "The rule that turns gradients into weight updates.",
+    "learning_rate": "How big a step gradient descent takes each batch. "
+                     "Too large and the loss explodes; too small and learning crawls.",
+    "momentum": "How much of the previous step carries into the next, like a ball rolling downhill. "
+                "0 means none; 0.9 is common.",
+    "nesterov": "Measure the gradient a little ahead, where momentum is taking the weights. "
+                "Often converges a bit faster.",
+    "rho": "How long RMSprop remembers recent gradient sizes. Closer to 1 means a longer, smoother memory.",
+    "beta_1": "How long Adam remembers the average gradient direction (its momentum). 0.9 is the usual value.",
+    "beta_2": "How long Adam remembers the average squared gradient, which sets each weight's step size. "
+              "0.999 is the usual value.",
+    "batch_size": "How many training samples are averaged for each weight update. "
+                  "Small batches are quick but noisy; large batches are smooth but slow.",
+    "l2": "A penalty on large weights added to the loss (weight decay). "
+          "Larger values give smoother, simpler boundaries.",
+    "dropout": "The fraction of hidden units switched off at random at each training step, "
+               "which fights overfitting. 0 turns it off.",
+    "seed": "The starting number of the random generator: the same seed gives the same data and first weights.",
+}
+ITEM_TIPS = {
+    "moons": "Two interleaving half circles.", "circles": "A ring of one class around a disc of the other.",
+    "xor": "Four clusters, diagonal corners share a class: no straight line can split them.",
+    "spiral": "Two arms winding around each other; needs a few bent layers.",
+    "gaussians": "Two round blobs; a straight line nearly separates them.",
+    "paper_ball": "3D: two sheets of paper crumpled together into a ball, the book's picture of what "
+                  "a network uncrumples.",
+    "swiss_roll": "3D: a sheet rolled up, each class on one half.",
+    "spheres": "3D: one sphere of points inside another.",
+    _CSV: "Load your own points from a CSV file.",
+    "binary_crossentropy": "The usual loss for two classes: punishes confident wrong answers hard.",
+    "mse": "Mean squared error between the predicted probability and the label (0 or 1).",
+    "categorical_crossentropy": "Crossentropy with one softmax output per class and one-hot labels.",
+    "sparse_categorical_crossentropy": "Crossentropy with one softmax output per class and integer labels.",
+    "sgd": "Plain gradient descent: step against the gradient, optionally with momentum.",
+    "rmsprop": "Divides each step by a running average of recent gradient sizes, so every weight gets its own step.",
+    "adagrad": "Shrinks each weight's steps as its gradients add up, so steps get smaller over time.",
+    "adam": "Momentum plus RMSprop-style step sizes; a robust default.",
+}
+_FIELDS = [f.name for f in dataclasses.fields(TrainingConfig)]
+def structural_difference(a: TrainingConfig, b: TrainingConfig) -> bool:
+    """Whether ``a`` and ``b`` differ in a field that cannot change mid-run (so a reset is needed)."""
+    return any(getattr(a, name) != getattr(b, name) for name in _FIELDS if name not in LIVE_FIELDS)
+
+
+def shape_text(config: TrainingConfig) -> str:
+    """The network's shape in words, e.g. ``"2 → 8 tanh → 8 tanh → 1 sigmoid"``."""
+    inputs = "CSV" if config.csv_path else str(DIMENSIONS.get(config.dataset, "?"))
+    output = OUTPUT_ACTIVATION.get(config.loss, "?")
+    n_out = "1" if output == "sigmoid" else ("k" if config.csv_path else "2")
+    return " → ".join([f"{inputs} inputs", *(f"{u} {a}" for u, a in config.hidden), f"{n_out} {output}"])
+
+
+class ControlsPanel(QWidget):
+    """Edits a :class:`~core.config.TrainingConfig`; see the module docstring for the signals.
+
+    Parameters
+    ----------
+    config : TrainingConfig, optional
+        What to show first (default ``TrainingConfig()``).
+    """
+
+    config_changed = Signal(object)
+    validity_changed = Signal(bool, str)
+    regenerate_requested = Signal()
+    hyperparameter_changed = Signal(str, object)
+    live_fields = LIVE_FIELDS
+
+    def __init__(self, config: TrainingConfig | None = None, parent=None):
+        super().__init__(parent)
+        self.widgets: dict[str, QWidget] = {}      # field name -> its editor
+        self._labels: dict[str, QLabel] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        self._updating = False
+        self._base = TrainingConfig()              # carries the fields without a widget (epochs, …)
+        self._generator = self._base.dataset       # last generator chosen (kept while a CSV is used)
+        self._dataset_index = 0
+        self._last: TrainingConfig | None = None
+        self._errors: dict[str, str] = {}
+        self._validity: tuple[bool, str] | None = None
+        self.setStyleSheet(INVALID_STYLE)
+        self._build()
+        self.set_config(config if config is not None else TrainingConfig())
+
+    # ---- public -----------------------------------------------------------------------------------
+    def config(self) -> TrainingConfig:
+        """The config the widgets show (it may be invalid: see :meth:`errors`)."""
+        w = self.widgets
+        csv = self._csv_selected()
+        return self._base.replace(
+            dataset=self._generator, csv_path=(w["csv_path"].text().strip() or None) if csv else None,
+            n_samples=w["n_samples"].value(), noise=w["noise"].value(),
+            validation_split=w["validation_split"].value(), hidden=self.architecture.hidden(),
+            loss=w["loss"].currentData(), optimizer=w["optimizer"].currentData(),
+            learning_rate=w["learning_rate"].value(), momentum=w["momentum"].value(),
+            nesterov=w["nesterov"].isChecked(), rho=w["rho"].value(), beta_1=w["beta_1"].value(),
+            beta_2=w["beta_2"].value(), batch_size=w["batch_size"].value(), l2=w["l2"].value(),
+            dropout=w["dropout"].value(), seed=w["seed"].value())
+
+    def set_config(self, config: TrainingConfig) -> None:
+        """Show ``config`` in every widget, then emit ``config_changed`` once (and
+        ``validity_changed`` if validity changed); ``hyperparameter_changed`` is not emitted.
+
+        Values a widget cannot hold are clamped to its range; an unknown data set, loss or
+        optimizer name leaves that combo unchanged.
+        """
+        if not isinstance(config, TrainingConfig):
+            raise TypeError(f"Argument `config` must be a TrainingConfig. Received: {type(config).__name__}")
+        w = self.widgets
+        self._updating = True
+        try:
+            self._base = config
+            if config.dataset in GENERATORS:
+                self._generator = config.dataset
+            select_data(w["dataset"], _CSV if config.csv_path else self._generator)
+            self._dataset_index = w["dataset"].currentIndex()
+            w["csv_path"].setText(str(config.csv_path or ""))
+            for name in ("n_samples", "noise", "validation_split", "learning_rate", "momentum", "rho",
+                         "beta_1", "beta_2", "batch_size", "l2", "dropout", "seed"):
+                set_number(w[name], getattr(config, name))
+            w["nesterov"].setChecked(config.nesterov is True)
+            select_data(w["loss"], config.loss)
+            select_data(w["optimizer"], config.optimizer)
+            self.architecture.set_hidden(config.hidden)
+        finally:
+            self._updating = False
+        cfg = self.config()
+        self._last = cfg
+        self._refresh(cfg)
+        self.config_changed.emit(cfg)
+
+    def errors(self) -> dict[str, str]:
+        """Every invalid field of the shown config with its message (empty when valid)."""
+        return dict(self._errors)
+
+    def is_valid(self) -> bool:
+        """Whether the shown config can be trained."""
+        return not self._errors
+
+    def field_widget(self, name: str) -> QWidget:
+        """The editor of a ``TrainingConfig`` field (``"hidden"`` gives the architecture editor)."""
+        return self.architecture if name == "hidden" else self.widgets[name]
+
+    # ---- building ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.setSpacing(8)
+
+        data = self._group(column, "Data", "data")
+        combo = narrow_combo()
+        for i, name in enumerate(GENERATORS):
+            combo.addItem(f"{name.replace('_', ' ')} ({DIMENSIONS[name]}D)", name)
+            combo.setItemData(i, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+        combo.addItem("CSV file…", _CSV)
+        combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[_CSV]), Qt.ToolTipRole)
+        combo.currentIndexChanged.connect(self._on_dataset)
+        self._add(data, "dataset", "Data set", combo, TIPS["dataset"])
+        path_row = QWidget()
+        path_layout = QHBoxLayout(path_row)
+        path_layout.setContentsMargins(0, 0, 0, 0)
+        path_layout.setSpacing(2)
+        path = QLineEdit()
+        path.setPlaceholderText("path/to/data.csv")
+        path.editingFinished.connect(self._on_edit)
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip(rich(TIPS["browse"]))
+        browse.clicked.connect(self._browse_csv)
+        path_layout.addWidget(path, 1)
+        path_layout.addWidget(browse)
+        self.browse_button = browse
+        self._add(data, "csv_path", "CSV file", path, TIPS["csv_path"], row_widget=path_row)
+        self._add(data, "n_samples", "Samples", int_spin_box(4, MAX_SAMPLES, 50), TIPS["n_samples"])
+        self._add(data, "noise", "Noise", float_spin_box(0, 5, 0.05, 3), TIPS["noise"])
+        self._add(data, "validation_split", "Validation split", float_spin_box(0, 1, 0.05, 3), TIPS["validation_split"])
+        self.regenerate_button = QPushButton("Regenerate data")
+        self.regenerate_button.setToolTip(rich(TIPS["regenerate"]))
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        data.addRow(self.regenerate_button)
+
+        net = self._group(column, "Network", "network")
+        self.architecture = ArchitectureEditor()
+        self.architecture.changed.connect(self._on_edit)
+        net.addRow(self.architecture)
+        self._add(net, "loss", "Loss", choice_combo(OUTPUT_ACTIVATION, ITEM_TIPS), TIPS["loss"])
+
+        opt = self._group(column, "Optimizer", "optimizer")
+        self._add(opt, "optimizer", "Optimizer", choice_combo(OPTIMIZERS, ITEM_TIPS), TIPS["optimizer"])
+        self._add(opt, "learning_rate", "Learning rate", float_spin_box(0, 10, 0.001, 5, log=True),
+                  TIPS["learning_rate"])
+        self._add(opt, "momentum", "Momentum", float_spin_box(0, 1, 0.05, 6), TIPS["momentum"])
+        self._add(opt, "nesterov", "", QCheckBox("Nesterov momentum"), TIPS["nesterov"])
+        self._add(opt, "rho", "rho", float_spin_box(0, 1, 0.01, 6), TIPS["rho"])
+        self._add(opt, "beta_1", "beta_1", float_spin_box(0, 1, 0.01, 6), TIPS["beta_1"])
+        self._add(opt, "beta_2", "beta_2", float_spin_box(0, 1, 0.001, 6), TIPS["beta_2"])
+
+        train = self._group(column, "Training", "training")
+        self._add(train, "batch_size", "Batch size", int_spin_box(0, MAX_SAMPLES, 1), TIPS["batch_size"])
+        self._add(train, "l2", "L2 penalty", float_spin_box(0, 1, 0.0001, 5, log=True), TIPS["l2"])
+        self._add(train, "dropout", "Dropout", float_spin_box(0, 1, 0.05, 3), TIPS["dropout"])
+        self._add(train, "seed", "Seed", int_spin_box(0, 2**31 - 1, 1), TIPS["seed"])
+        column.addStretch(1)
+        width = max(label.sizeHint().width() for label in self._labels.values())
+        for label in self._labels.values():    # one label column across the groups
+            label.setMinimumWidth(width)
+
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.scroll_area = scroll
+        self.error_label = QLabel()     # the first problem, always in sight (hover a red field for more)
+        self.error_label.setWordWrap(True)
+        self.error_label.setContentsMargins(8, 4, 8, 6)
+        self.error_label.setStyleSheet("QLabel { color: #c62828; }")
+        self.error_label.setToolTip(rich("The first problem with these settings; Play stays off until "
+                                         "every field marked in red is fixed."))
+        self.error_label.hide()
+        outer.addWidget(self.error_label)
+
+        for name in ("n_samples", "noise", "validation_split", "loss", "optimizer", "learning_rate",
+                     "momentum", "rho", "beta_1", "beta_2", "batch_size", "l2", "dropout", "seed"):
+            widget = self.widgets[name]
+            signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
+            signal.connect(self._on_edit)
+        self.widgets["nesterov"].toggled.connect(self._on_edit)
+
+    def _group(self, column: QVBoxLayout, title: str, key: str) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.DontWrapRows)
+        form.setLabelAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        form.setContentsMargins(6, 6, 6, 6)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(5)
+        column.addWidget(box)
+        self._forms[key] = form
+        return form
+
+    def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget, tip: str,
+             row_widget: QWidget | None = None) -> None:
+        widget.setToolTip(rich(tip))
+        widget.setProperty("baseToolTip", rich(tip))
+        widget.setAccessibleName(label or name)
+        self.widgets[name] = widget
+        if label:
+            caption = QLabel(label)
+            caption.setToolTip(rich(tip))
+            caption.setBuddy(widget)
+            self._labels[name] = caption
+            form.addRow(caption, row_widget or widget)
+        else:
+            form.addRow("", row_widget or widget)
+
+    # ---- reacting to edits --------------------------------------------------------------------------
+    def _csv_selected(self) -> bool:
+        return self.widgets["dataset"].currentData() == _CSV
+
+    def _on_dataset(self, index: int) -> None:
+        if self._updating:
+            return
+        combo = self.widgets["dataset"]
+        if combo.itemData(index) == _CSV and not self._choose_csv():
+            select_data(combo, combo.itemData(self._dataset_index), quiet=True)   # cancelled: undo
+            return
+        if combo.itemData(index) != _CSV:
+            self._generator = combo.itemData(index)
+        self._dataset_index = index
+        self._on_edit()
+
+    def _browse_csv(self) -> None:
+        if self._choose_csv():
+            select_data(self.widgets["dataset"], _CSV, quiet=True)
+            self._dataset_index = self.widgets["dataset"].currentIndex()
+            self._on_edit()
+
+    def _choose_csv(self) -> bool:
+        """Ask for a CSV file; put it in the path field. False when cancelled."""
+        current = self.widgets["csv_path"].text().strip()
+        start = os.path.dirname(current) if current else os.getcwd()
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV data set", start,
+                                              "CSV files (*.csv *.txt);;All files (*)")
+        if not path:
+            return False
+        self.widgets["csv_path"].setText(path)
+        return True
+
+    def _on_edit(self, *_args) -> None:
+        if self._updating:
+            return
+        cfg = self.config()
+        previous, self._last = self._last, cfg
+        self._refresh(cfg)
+        if cfg == previous:
+            return
+        for name in _FIELDS:
+            if name in LIVE_FIELDS and name not in self._errors and getattr(cfg, name) != getattr(previous, name):
+                self.hyperparameter_changed.emit(name, getattr(cfg, name))
+        self.config_changed.emit(cfg)
+
+    def _refresh(self, cfg: TrainingConfig) -> None:
+        """Show/hide rows, update the shape line and the error marks; emit ``validity_changed``."""
+        csv = bool(cfg.csv_path) or self._csv_selected()
+        data, opt = self._forms["data"], self._forms["optimizer"]
+        data.setRowVisible(self.widgets["csv_path"].parentWidget(), csv)
+        for name in ("n_samples", "noise"):
+            data.setRowVisible(self.widgets[name], not csv)
+        shown = OPTIMIZER_FIELDS.get(cfg.optimizer, ())
+        for name in ("momentum", "nesterov", "rho", "beta_1", "beta_2"):
+            opt.setRowVisible(self.widgets[name], name in shown)
+        self.architecture.set_shape_text(shape_text(cfg))
+
+        errors = {}
+        if csv:
+            path = cfg.csv_path or ""
+            if not path:
+                errors["csv_path"] = "Choose a CSV file (Browse…) or type its path."
+            elif not os.path.isfile(path):
+                errors["csv_path"] = f"CSV file not found: {path!r}"
+        errors.update(cfg.errors())
+        self._errors = errors
+        marked = {}
+        for name, widget in self.widgets.items():
+            marked[widget] = errors.get(name, "")
+        for row in self.architecture.rows():
+            marked[row.units] = marked[row.activation] = ""
+        marked[self.architecture.add_button] = ""
+        if "hidden" in errors:
+            for widget in self.architecture.invalid_widgets(errors["hidden"]):
+                marked[widget] = errors["hidden"]
+        for widget, message in marked.items():
+            mark_invalid(widget, message)
+        for name, label in self._labels.items():
+            set_invalid(label, name in errors)
+        self.regenerate_button.setEnabled(not errors)
+        self.regenerate_button.setToolTip(rich(TIPS["regenerate"]) + ("<p>Fix the fields marked in red first.</p>"
+                                                                      if errors else ""))
+
+        validity = (not errors, next(iter(errors.values()), ""))
+        self.error_label.setText(f"⚠ {validity[1]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        self.error_label.setVisible(bool(errors))
+        if validity != self._validity:
+            self._validity = validity
+            self.validity_changed.emit(*validity)

@@ -1,0 +1,175 @@
+"""How responsive is the window while the default network trains flat out? Prints figures, asserts nothing.
+
+For each engine (``process``: trainer in a child process; ``thread``: in a thread
+of the GUI process) it measures, in one run:
+
+* main-thread event-loop lateness: a 5 ms precise QTimer's ticks, late by how
+  much (p50 / p99 / max), with the window idle and then while training;
+* redraws per second (the session's redraw timer, one per new snapshot at most);
+* training steps per second with the window open, against a headless
+  ``Trainer`` (same config, same process, nothing else running);
+* time from launching ``python -m viz`` to the window being shown (a subprocess).
+
+Targets from the issue: lateness p99 <= 16 ms and within 5 ms of idle, >= 30
+redraws/s, >= 90 % of headless steps/s, window shown <= 1.5 s.
+
+Run: ``python bench/gui.py`` (offscreen when there is no display; under
+``xvfb-run -a -s "-screen 0 1400x900x24"`` for an X server), ``--seconds 5``, ``--engine process``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+LATE_TIMER_MS = 5
+
+SHOWN_SCRIPT = r"""
+import sys, time
+t_launch = float(sys.argv[1])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+import viz.app
+window = viz.app.create_window(None, engine=sys.argv[2])
+window.show()
+def shown():
+    app.processEvents()
+    print("SHOWN", time.time() - t_launch, flush=True)
+    window.close()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def percentiles(late_ms):
+    a = np.asarray(late_ms, dtype=float)
+    if not len(a):
+        return "n/a"
+    return f"p50 {np.percentile(a, 50):6.2f} ms   p99 {np.percentile(a, 99):6.2f} ms   max {a.max():7.2f} ms"
+
+
+def measure_lateness(app, seconds):
+    """Lateness (ms) of each tick of a 5 ms precise timer over ``seconds``."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    ticks = []
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(LATE_TIMER_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    clock = QElapsedTimer()
+    clock.start()
+    while clock.elapsed() < seconds * 1000:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    timer.stop()
+    gaps = np.diff(ticks) * 1000
+    return np.clip(gaps - LATE_TIMER_MS, 0, None)
+
+
+def wait_for(app, predicate, seconds=30):
+    from PySide6.QtCore import QEventLoop
+    end = time.perf_counter() + seconds
+    while not predicate():
+        if time.perf_counter() > end:
+            raise TimeoutError("timed out")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def headless_steps_per_second(seconds):
+    from core.config import TrainingConfig, build_trainer
+    trainer, _ = build_trainer(TrainingConfig())
+    for _ in range(200):   # warm up
+        trainer.train_batch()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.train_batch()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def time_to_shown(engine, repeats=3):
+    env = dict(os.environ)
+    env["UNCRUMPLE_SETTINGS"] = os.path.join(os.environ.get("TMPDIR", "/tmp"), "uncrumple-bench.ini")
+    out = []
+    for _ in range(repeats):
+        t = time.time()
+        r = subprocess.run([sys.executable, "-c", SHOWN_SCRIPT, repr(t), engine], capture_output=True,
+                           text=True, timeout=120, env=env)
+        line = next((ln for ln in r.stdout.splitlines() if ln.startswith("SHOWN")), None)
+        if line:
+            out.append(float(line.split()[1]))
+    return out
+
+
+def bench_engine(app, engine, seconds, views="all"):
+    from core.config import TrainingConfig
+    from viz.app import create_window
+    print(f"\n== engine: {engine}, views shown: {views} ==", flush=True)
+    window = create_window(TrainingConfig(), engine=engine)
+    window.reset_layout()
+    if views in ("none", "boundary"):
+        window.dock_curves.hide()
+    if views in ("none", "curves"):
+        window.dock_boundary.hide()
+    window.show()
+    s = window.session
+    wait_for(app, lambda: s.latest is not None and s.state == "ready")
+    idle = measure_lateness(app, seconds)
+    s.play()
+    wait_for(app, lambda: s.state == "training")
+    wait_for(app, lambda: s.latest.step > 200)
+    step0, redraws0, t0 = s.latest.step, s.redraws, time.perf_counter()
+    busy = measure_lateness(app, seconds)
+    elapsed = time.perf_counter() - t0
+    steps = (s.latest.step - step0) / elapsed
+    redraws = (s.redraws - redraws0) / elapsed
+    s.pause()
+    wait_for(app, lambda: s.state == "paused")
+    total_steps = s.latest.step
+    window.close()
+    headless = headless_steps_per_second(min(seconds, 3.0))
+    p99_idle, p99_busy = np.percentile(idle, 99), np.percentile(busy, 99)
+    print(f"timer lateness, idle      : {percentiles(idle)}")
+    print(f"timer lateness, training  : {percentiles(busy)}")
+    print(f"  p99 training - p99 idle : {p99_busy - p99_idle:+.2f} ms   (target: p99 <= 16 ms, within 5 ms of idle)")
+    print(f"redraws per second        : {redraws:.1f}   (target >= 30; frame cost {s.frame_cost * 1000:.1f} ms)")
+    print(f"training steps per second : {steps:.0f} with the window open, {headless:.0f} headless "
+          f"= {100 * steps / headless:.0f} %   (target >= 90 %; {total_steps} steps trained)")
+    return window
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each measurement window")
+    p.add_argument("--engine", choices=("process", "thread", "both"), default="both")
+    p.add_argument("--views", choices=("all", "none", "curves", "boundary"), default="all",
+                   help="hide view docks to see what each costs (the app's own machinery: none)")
+    args = p.parse_args(argv)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # no display: measure offscreen
+    os.environ["UNCRUMPLE_SETTINGS"] = os.path.join(os.environ.get("TMPDIR", "/tmp"), "uncrumple-bench.ini")
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtWidgets import QApplication
+
+    from viz.app import ensure_app
+    app = ensure_app()
+    print(f"Qt platform {QApplication.platformName()}, PySide6 {pyside_version}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs")
+    engines = ("process", "thread") if args.engine == "both" else (args.engine,)
+    windows = []
+    for engine in engines:
+        windows.append(bench_engine(app, engine, args.seconds, args.views))
+        shown = time_to_shown(engine)
+        print(f"window shown after launch : {', '.join(f'{t:.2f} s' for t in shown)}   (target <= 1.5 s)")
+    for w in windows:
+        w.session.shutdown()
+
+
+if __name__ == "__main__":
+    main()

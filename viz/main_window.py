@@ -1,0 +1,374 @@
+"""The main window: docks, menus, transport toolbar and status bar wired to a :class:`Session`.
+
+Wiring only: the controls produce a ``TrainingConfig``, the session runs it, the
+views draw what the session hands them. Every panel is a dock the user can move,
+close and bring back (View menu, "Reset layout").
+"""
+from __future__ import annotations
+
+import math
+import os
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+
+from core.config import TrainingConfig
+
+from . import actions as actions_mod
+from . import settings as st
+from .panels.controls import ControlsPanel
+from .session import LIVE_FIELDS, Session, structural_change
+from .views.boundary import BoundaryView
+from .views.curves import CurvesView
+
+#: milliseconds to wait after the last edit before a structural change is applied
+EDIT_DEBOUNCE_MS = 400
+STATUS_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    """Uncrumple's window.
+
+    Parameters
+    ----------
+    config : TrainingConfig, optional
+        The first run; default: the last one remembered in the settings, else the spiral.
+    engine : {"process", "thread"}
+    settings : QSettings, optional
+        Default: :func:`viz.settings.make_settings`.
+
+    Attributes
+    ----------
+    session : Session
+    controls : ControlsPanel
+    curves : CurvesView
+    boundary : BoundaryView
+    actions : viz.actions.Actions
+    """
+
+    def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None):
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle("Uncrumple")
+        self.settings = settings if settings is not None else st.make_settings()
+        if config is None:
+            config = st.load_config(self.settings) or TrainingConfig()
+        self._pending_reset = False
+        self._shown_errors: set[str] = set()
+        self._epoch_log: dict = {}
+        self._batch_log: tuple = (math.nan, math.nan)
+
+        self.session = Session(config, engine, parent=self)
+        self.controls = ControlsPanel(config)
+        self.curves = CurvesView()
+        self.boundary = BoundaryView()
+        errors = self.controls.errors()
+        self._valid, self._invalid_reason = not errors, next(iter(errors.values()), "")
+
+        self.docks = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
+        self.dock_controls, self.dock_boundary, self.dock_curves = self.docks
+        self.actions = actions_mod.build(self, self.docks)
+        self.status_labels = actions_mod.build_status_bar(self)
+        self._default_state = self.saveState(st.LAYOUT_VERSION)
+        st.restore_window(self, self.settings)
+        self._restore_speed()
+
+        self._edit_timer = QTimer(self)
+        self._edit_timer.setSingleShot(True)
+        self._edit_timer.setInterval(EDIT_DEBOUNCE_MS)
+        self._edit_timer.timeout.connect(self._apply_edits)
+        self._wire()
+        self.session.add_view(self.curves)
+        self.session.add_view(self.boundary)
+        self._on_state(self.session.state)
+        self._update_transport()
+
+    # ---- construction ---------------------------------------------------------------------------
+    def _wire(self) -> None:
+        a, s, c = self.actions, self.session, self.controls
+        a.play.triggered.connect(self.toggle_play)
+        a.step_batch.triggered.connect(s.step_batch)
+        a.step_epoch.triggered.connect(s.step_epoch)
+        a.reset.triggered.connect(self.reset_run)
+        a.speed.currentIndexChanged.connect(self._on_speed)
+        a.new.triggered.connect(self.new_run)
+        a.open.triggered.connect(self.open_config)
+        a.save.triggered.connect(self.save_config)
+        a.export.triggered.connect(self.export_png)
+        a.quit.triggered.connect(self.close)
+        a.reset_layout.triggered.connect(self.reset_layout)
+        a.shortcuts.triggered.connect(self.show_shortcuts)
+        a.about.triggered.connect(self.show_about)
+        s.state_changed.connect(self._on_state)
+        s.snapshot_ready.connect(self._on_snapshot)
+        s.refreshed.connect(self._update_numbers)
+        s.error.connect(self.show_error)
+        c.validity_changed.connect(self._on_validity)
+        c.config_changed.connect(self._on_config_edited)
+        c.hyperparameter_changed.connect(self._on_live_edit)
+        if hasattr(c, "regenerate_requested"):
+            c.regenerate_requested.connect(self._on_regenerate)
+
+    # ---- transport ------------------------------------------------------------------------------
+    @Slot()
+    def toggle_play(self) -> None:
+        """Pause when training, otherwise play (if the controls are valid)."""
+        if self.session.state == "training":
+            self.session.pause()
+        elif self._valid:
+            self.session.play()
+
+    @Slot()
+    def reset_run(self) -> None:
+        """Reset to the same initial weights, applying the controls' configuration."""
+        cfg = self.controls.config()
+        if cfg.errors():
+            self.statusBar().showMessage("Fix the marked fields before resetting.", STATUS_MS)
+            return
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(None if cfg == self.session.config else cfg)
+
+    @Slot()
+    def new_run(self) -> None:
+        """Start over with the default configuration."""
+        cfg = TrainingConfig()
+        self.controls.set_config(cfg)
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(cfg)
+
+    @Slot(int)
+    def _on_speed(self, index: int) -> None:
+        sps = self.actions.speed.itemData(index)
+        self.session.set_speed(sps)
+        self.settings.setValue(st.KEY_SPEED, index)
+
+    def _restore_speed(self) -> None:
+        try:
+            index = int(self.settings.value(st.KEY_SPEED, 0))
+        except (TypeError, ValueError):
+            index = 0
+        if 0 < index < self.actions.speed.count():
+            self.actions.speed.setCurrentIndex(index)
+            self.session.set_speed(self.actions.speed.itemData(index))
+
+    def _update_transport(self) -> None:
+        a, state = self.actions, self.session.state
+        training = state == "training"
+        a.play.setText("Pause" if training else "Play")
+        a.play.setIcon(a.pause_icon if training else a.play_icon)
+        if training:
+            enabled, tip = True, "Pause after the current batch (Space)."
+        elif not self._valid:
+            enabled, tip = False, f"Cannot train: {self._invalid_reason}"
+        elif state in ("stopped", "finished"):
+            enabled, tip = False, f"Training has {state} ({self.session.message}). Press Reset (R) to start again."
+        else:
+            enabled, tip = True, "Train flat out (or at the chosen speed) until paused (Space)."
+        a.play.setEnabled(enabled)
+        a.play.setToolTip(tip)
+        for act in (a.step_batch, a.step_epoch):
+            act.setEnabled(state not in ("stopped", "finished"))
+        a.reset.setEnabled(self._valid)
+        a.reset.setToolTip(actions_mod.TRANSPORT[3][3] + " (R)" if self._valid
+                           else f"Cannot reset: {self._invalid_reason}")
+
+    # ---- edits in the controls ------------------------------------------------------------------
+    @Slot(bool, str)
+    def _on_validity(self, ok: bool, reason: str) -> None:
+        self._valid, self._invalid_reason = bool(ok), reason
+        self._update_transport()
+
+    @Slot(object)
+    def _on_config_edited(self, cfg) -> None:
+        self._edit_timer.start()
+
+    @Slot(str, object)
+    def _on_live_edit(self, name: str, value) -> None:
+        self.session.set_hyperparameter(name, value)
+
+    @Slot()
+    def _on_regenerate(self) -> None:
+        self._edit_timer.stop()
+        cfg = self.controls.config()
+        if not cfg.errors():
+            self._pending_reset = False
+            self.session.reset(cfg)
+
+    @Slot()
+    def _apply_edits(self) -> None:
+        """Apply a structural edit now if nothing was trained yet, else ask (once) to reset."""
+        cfg = self.controls.config()
+        if cfg.errors() or cfg == self.session.config:
+            return
+        if not structural_change(self.session.config, cfg):
+            # live fields travel through hyperparameter_changed; the rest (epochs) wait for Reset
+            if any(getattr(cfg, f) != getattr(self.session.config, f) for f in LIVE_FIELDS
+                   if f not in getattr(self.controls, "live_fields", LIVE_FIELDS)):
+                self._pending_reset = True
+            return
+        snap = self.session.latest
+        trained = snap is not None and snap.step > 0
+        if not trained:
+            self.session.reset(cfg)
+            return
+        if self._pending_reset:
+            return
+        if self.ask_reset():
+            self._pending_reset = False
+            self.session.reset(cfg)
+        else:
+            self._pending_reset = True
+            self.statusBar().showMessage("The change applies on the next Reset (R).", STATUS_MS)
+
+    def ask_reset(self) -> bool:
+        """Ask whether a change of data or architecture may reset the trained run."""
+        return actions_mod.ask_reset(self, self.settings)
+
+    # ---- from the session -----------------------------------------------------------------------
+    @Slot(object)
+    def _on_snapshot(self, snap) -> None:
+        if "data" in snap.extras:
+            self._epoch_log, self._batch_log = {}, (math.nan, math.nan)
+        if snap.epochs:
+            self._epoch_log = snap.epochs[-1]
+        if len(snap.batch_losses):
+            self._batch_log = (float(snap.batch_losses[-1]), float(snap.batch_accuracies[-1]))
+        if snap.state != "training":   # paused / stepped / stopped: show it now, not at the next tick
+            self._update_numbers(snap)
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        message = self.session.message
+        text = {"starting": "starting the trainer…", "ready": "ready", "training": "training",
+                "paused": "paused", "finished": f"finished: {message}" if message else "finished",
+                "stopped": f"stopped: {message}" if message else "stopped"}.get(state, state)
+        self.status_labels["state"].setText(text)
+        self.status_labels["state"].setToolTip(text if message else actions_mod.STATUS_FIELDS[0][1])
+        self._update_transport()
+
+    @Slot(object)
+    def _update_numbers(self, snap) -> None:
+        if snap is None:
+            return
+        self.actions.counters.setText(f"Epoch {snap.epoch}  ·  batch {snap.batch}/{snap.batches_per_epoch}"
+                                      f"  ·  step {snap.step}")
+        lab = self.status_labels
+        lab["epoch"].setText(f"epoch {snap.epoch}")
+        lab["step"].setText(f"step {snap.step}")
+        log = self._epoch_log
+        if log:
+            loss = _fmt(log.get("loss")) + (f" (val {_fmt(log.get('val_loss'))})" if "val_loss" in log else "")
+            acc = _pct(log.get("accuracy")) + (f" (val {_pct(log.get('val_accuracy'))})"
+                                               if "val_accuracy" in log else "")
+        else:
+            loss, acc = _fmt(self._batch_log[0]), _pct(self._batch_log[1])
+        lab["loss"].setText(f"loss {loss}")
+        lab["accuracy"].setText(f"accuracy {acc}")
+
+    @Slot(str)
+    def show_error(self, text: str) -> None:
+        """Report an error without blocking: status bar, plus one non-modal box per distinct text."""
+        first = text.strip().splitlines()[-1] if text.strip() else "Unknown error"
+        self.statusBar().showMessage(f"Error: {first}", 2 * STATUS_MS)
+        if text in self._shown_errors:
+            return
+        self._shown_errors.add(text)
+        actions_mod.warning_box(self, "Uncrumple: training error", first, text)
+
+    # ---- files ----------------------------------------------------------------------------------
+    @Slot()
+    def open_config(self, path: str | None = None) -> bool:
+        """Load a configuration JSON into the controls and start it (a bad file changes nothing)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Open configuration", "",
+                                                  "Training configuration (*.json);;All files (*)")
+        if not path:
+            return False
+        try:
+            cfg = st.read_config_file(path)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Open configuration", f"Could not open {os.path.basename(path)}:\n{exc}")
+            return False
+        self.controls.set_config(cfg)
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(cfg)
+        self.statusBar().showMessage(f"Opened {path}", STATUS_MS)
+        return True
+
+    @Slot()
+    def save_config(self, path: str | None = None) -> bool:
+        """Save the controls' configuration as JSON (written atomically)."""
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "uncrumple-config.json",
+                                                  "Training configuration (*.json)")
+        if not path:
+            return False
+        try:
+            st.write_config_file(path, self.controls.config())
+        except OSError as exc:
+            QMessageBox.warning(self, "Save configuration", f"Could not save {path}:\n{exc}")
+            return False
+        self.statusBar().showMessage(f"Saved the configuration to {path}", STATUS_MS)
+        return True
+
+    @Slot()
+    def export_png(self, path: str | None = None) -> bool:
+        """Save a picture of the whole window."""
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export window as PNG", "uncrumple.png", "PNG image (*.png)")
+        if not path:
+            return False
+        ok = self.grab().save(path, "PNG")
+        self.statusBar().showMessage(f"Saved {path}" if ok else f"Could not save {path}", STATUS_MS)
+        return ok
+
+    # ---- layout, help ---------------------------------------------------------------------------
+    @Slot()
+    def reset_layout(self) -> None:
+        """Every dock visible again, in its original place."""
+        self.restoreState(self._default_state, st.LAYOUT_VERSION)
+        for dock in self.docks:
+            dock.setFloating(False)
+            dock.show()
+        self.actions.toolbar.show()
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts (non-modal)."""
+        actions_mod.show_shortcuts(self, self.actions)
+
+    @Slot()
+    def show_about(self) -> None:
+        """Help > About."""
+        actions_mod.show_about(self)
+
+    # ---- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Remember the layout and configuration, then stop and join the trainer."""
+        try:
+            st.save_window(self, self.settings)
+            st.save_config(self.settings, self.controls.config())
+            self.settings.sync()
+        finally:
+            self._edit_timer.stop()
+            self.session.shutdown()
+        event.accept()
+
+
+def _fmt(value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else f"{v:.4g}"
+
+
+def _pct(value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else f"{100 * v:.1f}%"

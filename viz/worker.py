@@ -1,0 +1,268 @@
+"""Workers: QObjects that live in a QThread and relay a trainer's messages as Qt signals.
+
+The trainer itself runs :func:`core.serve.serve` on the far end of a
+``multiprocessing`` pipe: in a child process (:class:`ProcessWorker`, the default,
+so training never holds the GUI process's GIL) or in a plain Python thread
+(:class:`ThreadWorker`, ``--engine thread``, for debugging and comparison). Either
+way the worker's loop blocks on the pipe (``conn.poll`` releases the GIL), turns
+each message into a signal and never draws anything.
+
+Lifecycle (driven by :class:`viz.session.Session`)::
+
+    worker = ProcessWorker(config)          # no parent
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)      # the loop runs in the thread
+    thread.start()
+    worker.send(("play",))                  # from the GUI thread; thread-safe
+    worker.stop(); thread.wait()            # stop: ("stop",), join the trainer, end the loop
+"""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from core.config import TrainingConfig
+
+#: seconds the loop blocks on the pipe before checking the stop flag and the trainer's health
+POLL_SECONDS = 0.1
+#: seconds to wait for the trainer to leave after ("stop",) before terminating it
+JOIN_SECONDS = 3.0
+
+
+class _PipeWorker(QObject):
+    """Common loop: start the trainer, relay its messages, report errors and death.
+
+    Signals
+    -------
+    snapshot(object)
+        A :class:`core.training.Snapshot`, in the order the trainer sent them.
+    errored(str)
+        The trainer reported an error (bad config, bad value, an exception); it keeps serving.
+    died(str)
+        The trainer went away without being told to stop.
+    finished()
+        The loop has ended and the trainer is joined (emitted from the worker's thread).
+    """
+
+    snapshot = Signal(object)
+    errored = Signal(str)
+    died = Signal(str)
+    finished = Signal()
+
+    engine = "?"
+
+    def __init__(self, config: TrainingConfig):
+        super().__init__()  # no parent: it is moved to a QThread
+        self.config = config
+        self._lock = threading.Lock()
+        self._conn = None
+        self._pending: list[tuple] = []      # commands sent before the pipe exists
+        self._stop = threading.Event()
+        self._running = False
+
+    # ---- called from the GUI thread -------------------------------------------------------------
+    def send(self, cmd: tuple) -> None:
+        """Send one command tuple to the trainer (thread-safe; queued until it has started)."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if self._conn is None:
+                self._pending.append(cmd)
+                return
+            try:
+                self._conn.send(cmd)
+            except (OSError, ValueError):   # trainer gone: the loop reports it as `died`
+                pass
+
+    def stop(self) -> None:
+        """Ask the trainer and the loop to end (thread-safe, returns at once).
+
+        ``("stop",)`` goes down the pipe now; the loop then joins the trainer
+        (terminating it if it does not leave in time) and emits ``finished``.
+        """
+        with self._lock:
+            self._stop.set()
+            if self._conn is not None:
+                try:
+                    self._conn.send(("stop",))
+                except (OSError, ValueError):
+                    pass
+
+    @property
+    def pid(self) -> int | None:
+        """The trainer's process id (None for the thread engine or before it started)."""
+        return None
+
+    @property
+    def running(self) -> bool:
+        """True from the start of :meth:`run` until the trainer is joined."""
+        return self._running
+
+    # ---- the loop, in the worker's thread -------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        """Start the trainer and relay its messages until :meth:`stop` or its death."""
+        self._running = True
+        try:
+            self._loop()
+        except Exception:  # noqa: BLE001 - anything unexpected leaves as a signal, never a crash
+            self.errored.emit(traceback.format_exc())
+        finally:
+            with self._lock:
+                conn, self._conn = self._conn, None
+            self._shutdown_trainer(conn)
+            self._running = False
+            self.finished.emit()
+            thread = QThread.currentThread()
+            if thread is not None:
+                thread.quit()   # the QThread's event loop ends as soon as it starts
+
+    def _loop(self) -> None:
+        if self._stop.is_set():
+            return
+        conn = self._start_trainer()
+        with self._lock:
+            self._conn = conn
+            pending, self._pending = self._pending, []
+            for cmd in pending:
+                conn.send(cmd)
+        while not self._stop.is_set():
+            try:
+                ready = conn.poll(POLL_SECONDS)
+                msg = conn.recv() if ready else None
+            except (EOFError, OSError):
+                self._report_death()
+                return
+            if msg is None:
+                if not self._trainer_alive():
+                    self._report_death()
+                    return
+                continue
+            kind, payload = msg
+            if kind == "snapshot":
+                self.snapshot.emit(payload)
+            elif kind == "error":
+                self.errored.emit(str(payload))
+
+    def _report_death(self) -> None:
+        if not self._stop.is_set():
+            self.died.emit(self._death_message())
+
+    def _shutdown_trainer(self, conn) -> None:
+        if conn is not None:
+            try:
+                conn.send(("stop",))
+            except (OSError, ValueError):
+                pass
+        self._join_trainer()
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    # ---- engine-specific ------------------------------------------------------------------------
+    def _start_trainer(self):
+        raise NotImplementedError
+
+    def _trainer_alive(self) -> bool:
+        raise NotImplementedError
+
+    def _join_trainer(self) -> None:
+        raise NotImplementedError
+
+    def _death_message(self) -> str:
+        return "The trainer stopped unexpectedly. Press Reset to restart it."
+
+
+class ProcessWorker(_PipeWorker):
+    """Runs the trainer in a ``spawn`` child process (daemon) and relays its messages.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+        The run the child builds first; later runs arrive as ``("reset", config)``.
+    """
+
+    engine = "process"
+
+    def __init__(self, config: TrainingConfig):
+        super().__init__(config)
+        self._process = None
+
+    @property
+    def pid(self) -> int | None:
+        p = self._process
+        return None if p is None else p.pid
+
+    def _start_trainer(self):
+        from core.training import serve
+        ctx = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = ctx.Pipe()
+        process = ctx.Process(target=serve, args=(child_conn, self.config), daemon=True,
+                              name="uncrumple-trainer")
+        process.start()
+        child_conn.close()   # only the child holds that end: its death closes the pipe
+        self._process = process
+        return parent_conn
+
+    def _trainer_alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def _join_trainer(self) -> None:
+        p = self._process
+        if p is None:
+            return
+        p.join(JOIN_SECONDS)
+        if p.is_alive():
+            p.terminate()
+            p.join(JOIN_SECONDS)
+        if p.is_alive():   # pragma: no cover - a trainer that ignores SIGTERM
+            p.kill()
+            p.join()
+
+    def _death_message(self) -> str:
+        p = self._process
+        if p is not None:
+            p.join(1.0)   # the pipe closes a moment before the process is reaped
+        code = None if p is None else p.exitcode
+        return (f"The training process exited unexpectedly (exit code {code}). "
+                "Press Reset to restart it.")
+
+
+class ThreadWorker(_PipeWorker):
+    """Runs :func:`core.serve.serve` in a plain Python thread of this process (``--engine thread``).
+
+    Behaves exactly like :class:`ProcessWorker` (same pipe protocol, same pickled
+    snapshots) but training holds this process's GIL, so the GUI stutters: it is
+    kept for debugging and for the benchmark's comparison.
+    """
+
+    engine = "thread"
+
+    def __init__(self, config: TrainingConfig):
+        super().__init__(config)
+        self._thread = None
+
+    def _start_trainer(self):
+        from core.serve import serve
+        parent_conn, child_conn = multiprocessing.Pipe()
+        thread = threading.Thread(target=serve, args=(child_conn, self.config), daemon=True,
+                                  name="uncrumple-trainer")
+        thread.start()
+        self._thread = thread
+        return parent_conn
+
+    def _trainer_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _join_trainer(self) -> None:
+        if self._thread is not None:
+            self._thread.join(JOIN_SECONDS)
+
+
+WORKERS = {"process": ProcessWorker, "thread": ThreadWorker}
+"""Engine name -> worker class (the ``--engine`` choices)."""

@@ -87,3 +87,73 @@ def decision_grid(model, plane: Plane, extent, resolution: int = 64) -> np.ndarr
     else:
         out = p.argmax(axis=1).astype(np.float32)
     return np.ascontiguousarray(out.reshape(resolution, resolution), dtype=np.float32)
+
+
+# ---- the 0.5 contour: vectorised marching squares ----------------------------------------------
+# corners of a cell: bit 0 = (i, j), bit 1 = (i, j+1), bit 2 = (i+1, j+1), bit 3 = (i+1, j)
+# edges: 0 = bottom (i, j..j+1), 1 = right (i..i+1, j+1), 2 = top (i+1, j..j+1), 3 = left (i..i+1, j)
+_SEGMENTS = np.array([  # per case, up to two segments as (edge, edge); -1 = none
+    [[-1, -1], [-1, -1]], [[3, 0], [-1, -1]], [[0, 1], [-1, -1]], [[3, 1], [-1, -1]],
+    [[1, 2], [-1, -1]], [[3, 0], [1, 2]], [[0, 2], [-1, -1]], [[3, 2], [-1, -1]],
+    [[2, 3], [-1, -1]], [[2, 0], [-1, -1]], [[0, 1], [2, 3]], [[2, 1], [-1, -1]],
+    [[1, 3], [-1, -1]], [[1, 0], [-1, -1]], [[0, 3], [-1, -1]], [[-1, -1], [-1, -1]],
+])
+
+
+def contour_segments(grid: np.ndarray, level: float = 0.5, extent=None) -> np.ndarray:
+    """Line segments of the ``level`` contour of a grid (marching squares, vectorised).
+
+    Parameters
+    ----------
+    grid : ndarray of shape (rows, cols)
+        Row ``i`` is y, column ``j`` is x (as :func:`decision_grid` returns). Cells
+        with a NaN corner produce no segment.
+    level : float
+    extent : (x0, x1, y0, y1) or None
+        Maps sample ``(i, j)`` to ``x0 + j * (x1 - x0) / (cols - 1)``, likewise y;
+        None keeps grid coordinates (x = j, y = i).
+
+    Returns
+    -------
+    ndarray of shape (2 * m, 2), float32
+        Consecutive rows are the two ends of one segment (``connect="pairs"``).
+    """
+    g = np.asarray(grid, dtype=np.float64)
+    if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 2:
+        return np.zeros((0, 2), np.float32)
+    v00, v01 = g[:-1, :-1], g[:-1, 1:]
+    v11, v10 = g[1:, 1:], g[1:, :-1]
+    case = ((v00 > level) * 1 + (v01 > level) * 2 + (v11 > level) * 4 + (v10 > level) * 8)
+    valid = np.isfinite(v00) & np.isfinite(v01) & np.isfinite(v11) & np.isfinite(v10)
+    case = np.where(valid, case, 0)
+    ii, jj = np.nonzero((case != 0) & (case != 15))
+    if len(ii) == 0:
+        return np.zeros((0, 2), np.float32)
+    c = case[ii, jj]
+    a, b, cc, d = v00[ii, jj], v01[ii, jj], v11[ii, jj], v10[ii, jj]
+
+    def frac(lo, hi):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (level - lo) / (hi - lo)
+        return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+
+    # (x, y) of the crossing on each edge, in grid coordinates; shape (k, 4, 2)
+    pts = np.empty((len(ii), 4, 2))
+    pts[:, 0] = np.column_stack([jj + frac(a, b), ii])
+    pts[:, 1] = np.column_stack([jj + 1, ii + frac(b, cc)])
+    pts[:, 2] = np.column_stack([jj + frac(d, cc), ii + 1])
+    pts[:, 3] = np.column_stack([jj, ii + frac(a, d)])
+    out = []
+    for s in range(2):
+        edges = _SEGMENTS[c, s]
+        keep = edges[:, 0] >= 0
+        rows = np.flatnonzero(keep)
+        if len(rows):
+            seg = np.stack([pts[rows, edges[keep, 0]], pts[rows, edges[keep, 1]]], axis=1)
+            out.append(seg.reshape(-1, 2))
+    xy = np.concatenate(out) if out else np.zeros((0, 2))
+    if extent is not None:
+        x0, x1, y0, y1 = extent
+        xy[:, 0] = x0 + xy[:, 0] * (x1 - x0) / (g.shape[1] - 1)
+        xy[:, 1] = y0 + xy[:, 1] * (y1 - y0) / (g.shape[0] - 1)
+    return xy.astype(np.float32)

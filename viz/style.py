@@ -71,17 +71,17 @@ def raw_pen(color=TRAIN_COLOR) -> QtGui.QPen:
 
 def smooth_pen(color=TRAIN_COLOR) -> QtGui.QPen:
     """Bold: the smoothed batch curve."""
-    return pg.mkPen(color, width=2.2)
+    return pg.mkPen(color, width=2)
 
 
 def epoch_pen(color) -> QtGui.QPen:
     """Per-epoch line (drawn with symbols on top)."""
-    return pg.mkPen(color, width=1.6)
+    return pg.mkPen(color, width=1)
 
 
 def val_epoch_pen() -> QtGui.QPen:
     """Per-epoch validation line: dashed, so it differs from training without colour."""
-    return pg.mkPen(VAL_COLOR, width=1.6, style=pg.QtCore.Qt.PenStyle.DashLine)
+    return pg.mkPen(VAL_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 
 
 def contour_pen() -> QtGui.QPen:

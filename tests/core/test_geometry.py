@@ -392,3 +392,22 @@ def test_timing_print_trace_2000_points_and_a_41x41_grid():
     print(f"\ntrace 2,000 points + 41x41 grid through 4 layers: median {np.median(runs) * 1e3:.2f} ms "
           f"(target <= 20 ms); fit+project all stages {t_proj * 1e3:.1f} ms; "
           f"separability of {len(data)} stages {t_sep * 1e3:.1f} ms")
+
+
+def test_contour_segments_trace_a_circle_and_skip_nan():
+    from core.boundary import contour_segments
+    n = 65
+    ax = np.linspace(-1, 1, n)
+    xx, yy = np.meshgrid(ax, ax)
+    grid = np.sqrt(xx ** 2 + yy ** 2)  # the 0.5 contour is the circle of radius 0.5
+    seg = contour_segments(grid, 0.5, extent=(-1, 1, -1, 1))
+    assert seg.shape[1] == 2 and len(seg) % 2 == 0 and len(seg) > 50
+    r = np.hypot(seg[:, 0], seg[:, 1])
+    np.testing.assert_allclose(r, 0.5, atol=0.01)
+    # every crossing cell contributes: the segments close into a loop of length ~ 2 pi r
+    length = np.hypot(*(seg[1::2] - seg[0::2]).T).sum()
+    assert abs(length - np.pi) < 0.05
+    grid[:, : n // 2] = np.nan  # left half unknown: no segment there
+    seg = contour_segments(grid, 0.5, extent=(-1, 1, -1, 1))
+    assert len(seg) and seg[:, 0].min() >= -0.04
+    assert contour_segments(np.full((4, 4), 0.7)).shape == (0, 2)

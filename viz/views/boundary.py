@@ -14,10 +14,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from core.boundary import contour_segments
 from viz import style
 
 NOTICE_3D = "3D data shown on its first two principal components"
-MAX_CONTOUR_GRID = 128
 
 
 def _labels(y) -> np.ndarray:
@@ -102,9 +102,10 @@ class BoundaryView(QtWidgets.QWidget):
         self.colorbar.getAxis("left").setTextPen(pg.mkPen(style.FOREGROUND))
         self.colorbar.getAxis("right").setTextPen(pg.mkPen(style.FOREGROUND))
 
-        self.contour = pg.IsocurveItem(level=0.5, pen=style.contour_pen(), axisOrder="row-major")
-        self.contour.setParentItem(self.image)
+        # segments from core.boundary.contour_segments, in data coordinates
+        self.contour = pg.PlotCurveItem(pen=style.contour_pen(), connect="pairs")
         self.contour.setZValue(5)
+        self.plot.addItem(self.contour)
 
         self.train_points = pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=style.POINT_SIZE, pxMode=True)
         self.val_points = pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=style.POINT_SIZE, pxMode=True)
@@ -149,7 +150,7 @@ class BoundaryView(QtWidgets.QWidget):
         self._n_classes = 2
         self._dirty = False
         self.image.clear()
-        self.contour.setData(None)
+        self._clear_contour()
         self._nan_backdrop.setVisible(False)
         self.train_points.setData([], [])
         self.val_points.setData([], [])
@@ -203,9 +204,9 @@ class BoundaryView(QtWidgets.QWidget):
             self.set_data(extras)
         if "boundary" in extras:
             self._take_boundary(extras["boundary"])   # marks dirty
-        if snap.epoch != self._epoch:
-            self._epoch = snap.epoch
-            self._set_title()
+        # the epoch is in the toolbar and status bar; a title that changed every epoch
+        # would re-layout the plot on every snapshot
+        self._epoch = snap.epoch
 
     def refresh(self) -> bool:
         """Draw the newest grid if it changed; returns whether it did."""
@@ -234,7 +235,7 @@ class BoundaryView(QtWidgets.QWidget):
         self.image.setRect(rect)
         self._nan_backdrop.setRect(rect)
         if multi or rows < 2 or cols < 2 or np.isnan(grid).any():
-            self.contour.setData(None)  # no honest 0.5 line through unknown (NaN) cells
+            self._clear_contour()  # no honest 0.5 line through unknown (NaN) cells
         else:
             self._set_contour(img)
         return True
@@ -250,22 +251,26 @@ class BoundaryView(QtWidgets.QWidget):
         self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=1)
 
     def _set_title(self) -> None:
-        style.title(self.plot, "Decision boundary" if self._epoch is None
-                    else f"Decision boundary · epoch {self._epoch}")
+        style.title(self.plot, "Decision boundary")
 
     def _set_contour(self, img: np.ndarray) -> None:
-        """The 0.5 contour, traced on at most ``MAX_CONTOUR_GRID`` samples a side.
+        """The 0.5 contour, traced in core (vectorised marching squares)."""
+        xy = contour_segments(img, 0.5, self._extent)
+        if len(xy):
+            self.contour.setData(xy[:, 0], xy[:, 1], connect="pairs")
+        else:
+            self._clear_contour()
 
-        pyqtgraph's marching squares loops over every cell in Python (a 512-square
-        grid takes most of a second), so larger grids are traced on every
-        ``stride``-th sample and the result scaled back onto the image's pixels.
-        """
-        stride = max(1, -(-max(img.shape) // MAX_CONTOUR_GRID))
-        sub = np.ascontiguousarray(img[::stride, ::stride])
-        # isocurve puts sample k at k + 0.5; on the image, sample k is pixel k * stride (centre + 0.5)
-        shift = 0.5 - 0.5 * stride
-        self.contour.setTransform(QtGui.QTransform(stride, 0, 0, stride, shift, shift))
-        self.contour.setData(sub, level=0.5)
+    def _clear_contour(self) -> None:
+        self.contour.setData([], [])
+
+    @property
+    def contour_xy(self):
+        """The drawn contour's segment ends, shape (2m, 2), or None when none is drawn."""
+        x, y = self.contour.getData()
+        if x is None or len(x) == 0:
+            return None
+        return np.column_stack([x, y])
 
     def _take_boundary(self, boundary) -> None:
         self._boundary = boundary

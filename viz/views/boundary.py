@@ -59,6 +59,7 @@ class BoundaryView(QtWidgets.QWidget):
         self._epoch = None
         self._n_classes = 2
         self._extent = None
+        self._labels = None
         self._dirty = False
         self._data_source = None   # the extras["data"] dict last shown, so it is not set twice
         self._bar_classes = 2      # the class count the colour bar is styled for
@@ -147,6 +148,7 @@ class BoundaryView(QtWidgets.QWidget):
         self._data_source = None
         self._epoch = None
         self._extent = None
+        self._labels = None
         self._n_classes = 2
         self._dirty = False
         self.image.clear()
@@ -238,6 +240,11 @@ class BoundaryView(QtWidgets.QWidget):
             self._clear_contour()  # no honest 0.5 line through unknown (NaN) cells
         else:
             self._set_contour(img)
+        # settle range and transform now, not during the paint (which would then paint twice)
+        vb = self.plot.getViewBox()
+        if any(vb.autoRangeEnabled()):
+            vb.updateAutoRange()
+        vb.updateMatrix()
         return True
 
     # ---- helpers -----------------------------------------------------------------------------------
@@ -279,7 +286,8 @@ class BoundaryView(QtWidgets.QWidget):
         if extent != self._extent:
             self._extent = extent
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0.02)
-        if len(labels) >= 2:
+        if len(labels) >= 2 and labels[:2] != getattr(self, "_labels", None):
+            self._labels = labels[:2]   # relabelling repaints the axes: only when they change
             style.label(self.plot, "bottom", str(labels[0]))
             style.label(self.plot, "left", str(labels[1]))
         self._dirty = True

@@ -236,7 +236,9 @@ class CurvesView(QtWidgets.QWidget):
 
     @staticmethod
     def _curves(plot):
-        kw = dict(skipFiniteCheck=False)
+        # no dynamic range limiting: it re-renders every curve after each range change, i.e. a
+        # second paint per frame (the view decimates its data itself, see envelope())
+        kw = dict(skipFiniteCheck=False, dynamicRangeLimit=None)
         # the faint every-batch band is a zigzag of min/max pairs: antialiasing it costs most of a
         # frame and shows nothing a one-pixel aliased line does not
         raw = plot.plot(pen=style.raw_pen(), antialias=False, **kw)
@@ -311,6 +313,13 @@ class CurvesView(QtWidgets.QWidget):
         if self._dirty_epochs:
             self._draw_epochs()
             self._dirty_epochs = False
+        # settle the auto-range and the view transform now: left to the next paint, they change
+        # the items' geometry during that paint and Qt paints the whole view a second time
+        for plot in (self.loss_plot, self.accuracy_plot):
+            vb = plot.getViewBox()
+            if any(vb.autoRangeEnabled()):
+                vb.updateAutoRange()
+            vb.updateMatrix()
         return True
 
     def _draw_epochs(self) -> None:

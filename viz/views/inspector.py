@@ -1,0 +1,254 @@
+"""The neuron inspector: click a unit to see what it computes (TensorFlow Playground style).
+
+Left, the network as nodes and edges (edge colour: the weight's sign, thickness:
+its size); click a unit. Right, that unit's activation over the input plane as a
+heat map (:func:`core.geometry.neuron_map`) with the data on top; below, its
+incoming weights and bias, and the worked sum (:func:`core.geometry.worked_sum`)
+for the sample under the mouse.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.boundary import grid_extent, input_plane
+from core.geometry import neuron_map, worked_sum
+from viz import style
+from viz.views.layers import Tracer
+
+RESOLUTION = 64
+HINT = "Click a unit of the network (left) to inspect it."
+
+
+class InspectorView(QtWidgets.QWidget):
+    """Network diagram + one unit's heat map, weights and worked sum.
+
+    Public: ``nodes`` (ScatterPlotItem; each spot's data is ``(layer, unit)``,
+    layer -1 for inputs), ``image``, ``weights_label``, ``sum_label``,
+    ``selected`` (``(layer, unit)`` or None), ``select_unit(layer, unit)``,
+    ``hover_sample(index)``, signal ``unit_selected(int, int)``.
+    """
+
+    unit_selected = QtCore.Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tracer = Tracer(max_points=600)
+        self.selected = None
+        self._hovered = None
+        self._dirty = False
+        self._plane = None
+        self._extent = (-1.0, 1.0, -1.0, 1.0)
+        self._xy = np.zeros((0, 2), np.float32)
+        self._build()
+
+    def _build(self) -> None:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.net_plot = self.graphics.addPlot(row=0, col=0)
+        self.map_plot = self.graphics.addPlot(row=0, col=1)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
+        for p in (self.net_plot, self.map_plot):
+            style.apply_plot_style(p)
+            p.hideButtons()
+            p.setMenuEnabled(False)
+        self.net_plot.hideAxis("left")
+        self.net_plot.hideAxis("bottom")
+        self.net_plot.showGrid(x=False, y=False)
+        self.net_plot.setMouseEnabled(x=False, y=False)
+        style.title(self.net_plot, "Network (click a unit)")
+        self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[1], 120), width=1))
+        self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[0], 120), width=1))
+        self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
+                                        brush=pg.mkBrush("#ffffff"), hoverable=True,
+                                        hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))
+        self.nodes.setToolTip("Click a unit to see its activation over the input plane, its weights and bias.")
+        for item in (self.edges_pos, self.edges_neg, self.nodes):
+            self.net_plot.addItem(item)
+        self.nodes.sigClicked.connect(self._node_clicked)
+
+        self.map_plot.setAspectLocked(True)
+        self.map_plot.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.map_plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=pg.colormap.get("CET-D1"),
+                                        label="activation", interactive=False, colorMapMenu=False, width=12)
+        self.colorbar.setImageItem(self.image, insert_in=self.map_plot)
+        self.points = [pg.ScatterPlotItem(size=5, pen=style.point_pen_brush(c, False)[0],
+                                          brush=style.point_pen_brush(c, False)[1]) for c in range(2)]
+        self.ring = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.FOREGROUND, width=2), brush=None)
+        for item in self.points + [self.ring]:
+            self.map_plot.addItem(item)
+        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+
+        self.weights_label = QtWidgets.QLabel(HINT)
+        self.sum_label = QtWidgets.QLabel("")
+        for lab in (self.weights_label, self.sum_label):
+            lab.setStyleSheet(style.READOUT_CSS)
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sum_label.setToolTip("The unit's computation for the sample under the mouse: "
+                                  "weights · inputs, plus the bias, through the activation.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.weights_label)
+        lay.addWidget(self.sum_label)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.tracer.clear()
+        self.selected = None
+        self._hovered = None
+        self._dirty = False
+        self.image.clear()
+        for item in self.points + [self.ring, self.nodes]:
+            item.setData([])
+        self.edges_pos.setData([], [])
+        self.edges_neg.setData([], [])
+        self.weights_label.setText(HINT)
+        self.sum_label.setText("")
+
+    def set_data(self, extras: dict) -> None:
+        """Rebuild the run's network, draw it and the data on the input plane."""
+        self.clear()
+        if not self.tracer.set_data(extras):
+            self.weights_label.setText(self.tracer.message)
+            return
+        x, y = self.tracer.x, self.tracer.y
+        d = x.shape[1]
+        if d < 2:
+            self.weights_label.setText("The inspector needs at least two input features.")
+            return
+        self._plane = None if d == 2 else input_plane(x)
+        xy = x if self._plane is None else self._plane.project(x)
+        self._xy = np.asarray(xy, np.float32)
+        self._extent = grid_extent(self._xy)
+        for c, item in enumerate(self.points):
+            item.setData(pos=self._xy[y == c])
+        labels = ("x1", "x2") if self._plane is None else self._plane.labels
+        style.label(self.map_plot, "bottom", labels[0])
+        style.label(self.map_plot, "left", labels[1])
+        self._draw_network()
+
+    def add_snapshot(self, snap) -> None:
+        """Keep a heavy snapshot's weights; no drawing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready:
+            self.set_data(extras)
+        if self.tracer.add_snapshot(snap):
+            self._dirty = True
+
+    def refresh(self) -> bool:
+        """Redraw the diagram and the selected unit with the newest weights; whether it drew."""
+        if not self._dirty or not self.tracer.ready:
+            return False
+        self._dirty = False
+        self.tracer._load()
+        self._draw_network()
+        self._draw_unit()
+        return True
+
+    # ---- selection ---------------------------------------------------------------------------------
+    def select_unit(self, layer: int, unit: int) -> None:
+        """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
+        if not self.tracer.ready:
+            return
+        self.selected = (int(layer), int(unit))
+        self._draw_network()
+        self._draw_unit()
+        self.unit_selected.emit(int(layer), int(unit))
+
+    def hover_sample(self, index: int | None) -> None:
+        """Show the worked sum of the selected unit for training sample ``index``."""
+        self._hovered = index
+        if index is None or self.selected is None:
+            self.ring.setData([])
+            self.sum_label.setText("Hover over a data point to see the unit's worked sum for it."
+                                   if self.selected else "")
+            return
+        layer, unit = self.selected
+        ws = worked_sum(self.tracer.model, layer, unit, self.tracer.x[index])
+        self.ring.setData(pos=self._xy[index:index + 1])
+        self.sum_label.setText(f"Sample {index} (class {self.tracer.y[index]}): {ws.text()}")
+
+    def _node_clicked(self, _item, points, _event=None) -> None:
+        if len(points):
+            layer, unit = points[0].data()
+            if layer >= 0:
+                self.select_unit(layer, unit)
+
+    def _mouse_moved(self, pos) -> None:
+        if self.selected is None or not self.map_plot.sceneBoundingRect().contains(pos):
+            return
+        p = self.map_plot.vb.mapSceneToView(pos)
+        d = np.hypot(self._xy[:, 0] - p.x(), self._xy[:, 1] - p.y())
+        i = int(np.argmin(d))
+        x0, x1, y0, y1 = self._extent
+        self.hover_sample(i if d[i] < 0.05 * max(x1 - x0, y1 - y0) else None)
+
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _layout_nodes(self):
+        widths = [self.tracer.model.input_dim] + [l.units for l in self.tracer.model.dense_layers]
+        pos, data = [], []
+        for k, w in enumerate(widths):
+            for u in range(w):
+                pos.append((k, (w - 1) / 2 - u))
+                data.append((k - 1, u))
+        return widths, np.array(pos, np.float64), data
+
+    def _draw_network(self) -> None:
+        widths, pos, data = self._layout_nodes()
+        start = np.concatenate([[0], np.cumsum(widths)])
+        brushes = [pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.2) if d == self.selected else
+                              (style.MUTED if d[0] < 0 else "#ffffff")) for d in data]
+        self.nodes.setData(pos=pos, data=data, brush=brushes)
+        segs = {1: [], -1: []}
+        for k, layer in enumerate(self.tracer.model.dense_layers):
+            w = np.nan_to_num(layer.kernel)
+            big = np.max(np.abs(w)) or 1.0
+            for i in range(w.shape[0]):
+                for j in range(w.shape[1]):
+                    if abs(w[i, j]) > 0.15 * big:
+                        segs[1 if w[i, j] > 0 else -1] += [pos[start[k] + i], pos[start[k + 1] + j]]
+        for sign, item in ((1, self.edges_pos), (-1, self.edges_neg)):
+            xy = np.array(segs[sign], np.float64).reshape(-1, 2)
+            item.setData(xy[:, 0], xy[:, 1], connect="pairs")
+        self.net_plot.setRange(xRange=(-0.4, len(widths) - 0.6), yRange=(-max(widths) / 2, max(widths) / 2))
+
+    def _draw_unit(self) -> None:
+        if self.selected is None:
+            return
+        layer, unit = self.selected
+        model = self.tracer.model
+        dense = model.dense_layers[layer]
+        with np.errstate(all="ignore"):
+            grid = neuron_map(model, layer, unit, self._extent, RESOLUTION, plane=self._plane)
+        act = dense.activation.name
+        finite = grid[np.isfinite(grid)]
+        if act in ("sigmoid", "softmax"):
+            levels = (0.0, 1.0)
+        else:
+            m = float(np.max(np.abs(finite))) if len(finite) else 1.0
+            levels = (-max(m, 1e-6), max(m, 1e-6))
+        self.image.setImage(np.ascontiguousarray(grid, np.float32), levels=levels, autoLevels=False)
+        x0, x1, y0, y1 = self._extent
+        dx, dy = (x1 - x0) / (RESOLUTION - 1), (y1 - y0) / (RESOLUTION - 1)
+        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        self.colorbar.setLevels(values=levels)
+        self.colorbar.getAxis("left").setLabel(act, **style.LABEL_STYLE)
+        style.title(self.map_plot, f"Layer {layer + 1}, unit {unit}: {act}(dot(x, w) + b)")
+        w = dense.kernel[:, unit]
+        shown = ", ".join(f"{v:.3g}" for v in w[:12]) + (", …" if len(w) > 12 else "")
+        self.weights_label.setText(f"<b>Layer {layer + 1}, unit {unit}</b> — incoming weights w = ({shown}), "
+                                   f"bias b = {float(dense.bias[unit]):.3g}, activation {act}")
+        self.hover_sample(self._hovered)
+
+    @property
+    def shown_weights(self) -> np.ndarray | None:
+        """The selected unit's incoming weights (as the model holds them now), or None."""
+        if self.selected is None:
+            return None
+        layer, unit = self.selected
+        return self.tracer.model.dense_layers[layer].kernel[:, unit].copy()

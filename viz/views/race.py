@@ -1,0 +1,489 @@
+"""The optimizer race: several optimizers run in lockstep on an analytic loss surface.
+
+``core.surfaces`` does the maths (:func:`core.surfaces.surface_grid` for the heat map,
+:func:`core.surfaces.race` for the whole race at once); this view reveals the
+precomputed paths step by step with a ``QTimer``. The heat map helpers here
+(:class:`HeatMap`, :func:`display_levels`) are shared with the loss-surface view.
+"""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core import surfaces
+from core.boundary import contour_segments
+from viz import style
+
+#: racer name -> tooltip; the order of the check boxes, colours and legend
+RACERS = {
+    "SGD": "Plain gradient descent: w -= lr * gradient.",
+    "SGD + momentum": "SGD with momentum 0.9: a velocity that keeps rolling, so it can cross small humps.",
+    "Nesterov": "SGD with Nesterov momentum 0.9: looks ahead along the velocity before taking the gradient.",
+    "RMSprop": "Divides each step by a running root-mean-square of the gradient (rho 0.9).",
+    "Adagrad": "Divides each step by the root of the sum of all past squared gradients: steps shrink over time.",
+    "Adam": "Momentum plus RMSprop scaling, bias-corrected (beta_1 0.9, beta_2 0.999).",
+}
+RACER_COLORS = dict(zip(RACERS, style.CLASS_COLORS[:6]))
+ANIMATION_FRAMES = 150        # a whole race is revealed in about this many timer ticks
+TICK_MS = 30
+
+
+# ---- shared heat-map helpers ----------------------------------------------------------------------
+def surface_colormap() -> pg.ColorMap:
+    """Light (low loss) to slate (high loss): coloured paths stay visible in the valleys."""
+    return pg.ColorMap([0.0, 0.25, 0.55, 1.0], ["#fbfbf7", "#dbe4ec", "#9aadc4", "#4f5f7d"],
+                       name="uncrumple-surface")
+
+
+def display_levels(values, log=False, clip=98.0):
+    """Values ready for an image: optional log scale, clipped levels for exploding regions.
+
+    Parameters
+    ----------
+    values : ndarray of shape (rows, cols)
+    log : bool
+        ``log10(v)``; when some value is <= 0, ``log10(v - min + eps)`` instead.
+    clip : float
+        The upper level is this percentile of the finite values (the rest saturates).
+
+    Returns
+    -------
+    img : ndarray float32, C-contiguous; NaN where ``values`` is NaN, +-inf clipped to the levels
+    levels : (lo, hi), finite, lo < hi
+    label_suffix : str
+        How the values were transformed (``""``, ``"log10"``, ``"log10(· − min)"``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    suffix = ""
+    if log and finite.any():
+        vmin = float(v[finite].min())
+        with np.errstate(all="ignore"):
+            if vmin > 0:
+                v, suffix = np.log10(v), "log10"
+            else:
+                eps = max(1e-9, 1e-6 * float(np.ptp(v[finite])))
+                v, suffix = np.log10(v - vmin + eps), "log10(· − min)"
+        v[np.isposinf(values)] = np.inf
+        finite = np.isfinite(v)
+    if finite.any():
+        lo = float(v[finite].min())
+        hi = float(np.percentile(v[finite], clip))
+    else:
+        lo, hi = 0.0, 1.0
+    if not hi > lo:
+        hi = lo + 1.0
+    img = np.where(np.isnan(v), np.nan, np.clip(v, lo, hi))
+    return np.ascontiguousarray(img, dtype=np.float32), (lo, hi), suffix
+
+
+class HeatMap:
+    """An image with a colour bar, contour lines and a grey backdrop for NaN cells, in a PlotItem."""
+
+    def __init__(self, plot: pg.PlotItem, label="loss", n_contours=12):
+        self.plot, self.name, self.n_contours = plot, label, n_contours
+        self.backdrop = QtWidgets.QGraphicsRectItem()
+        self.backdrop.setPen(pg.mkPen(None))
+        self.backdrop.setBrush(pg.mkBrush(style.NAN_COLOR))
+        self.backdrop.setZValue(-20)
+        self.backdrop.setVisible(False)
+        plot.addItem(self.backdrop, ignoreBounds=True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=surface_colormap(), label=label,
+                                        interactive=False, colorMapMenu=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=plot)
+        for side in ("left", "right"):
+            self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.FOREGROUND))
+        self.contours = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CONTOUR_COLOR, 90), width=1),
+                                         connect="pairs")
+        self.contours.setZValue(-5)
+        plot.addItem(self.contours, ignoreBounds=True)
+        self.levels = (0.0, 1.0)
+        self.img = None
+        self.extent = None
+
+    def show(self, values, extent, log=False, clip=98.0) -> None:
+        """Draw ``values`` (rows = y) over ``extent`` (x0, x1, y0, y1)."""
+        img, levels, suffix = display_levels(values, log, clip)
+        self.img, self.levels, self.extent = img, levels, tuple(float(e) for e in extent)
+        self.image.setImage(img, levels=levels, autoLevels=False)
+        self.colorbar.setLevels(values=levels)
+        self.colorbar.getAxis("left").setLabel(f"{suffix} {self.name}".strip() if suffix != "log10(· − min)"
+                                               else f"log10({self.name} − min)", **style.LABEL_STYLE)
+        x0, x1, y0, y1 = self.extent
+        rows, cols = img.shape
+        dx, dy = (x1 - x0) / max(cols - 1, 1), (y1 - y0) / max(rows - 1, 1)
+        rect = QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
+        self.image.setRect(rect)
+        self.backdrop.setRect(rect)
+        self.backdrop.setVisible(bool(np.isnan(img).any()))
+        segs = [contour_segments(img, lv, self.extent)
+                for lv in np.linspace(levels[0], levels[1], self.n_contours + 2)[1:-1]]
+        xy = np.concatenate(segs) if segs else np.zeros((0, 2), np.float32)
+        self.contours.setData(xy[:, 0], xy[:, 1], connect="pairs")
+
+    def clear(self) -> None:
+        self.image.clear()
+        self.contours.setData([], [])
+        self.backdrop.setVisible(False)
+        self.img = self.extent = None
+
+    def value_at(self, x, y):
+        """The shown value nearest ``(x, y)`` in data coordinates, or None outside the grid."""
+        if self.img is None:
+            return None
+        x0, x1, y0, y1 = self.extent
+        rows, cols = self.img.shape
+        j = int(round((x - x0) / (x1 - x0) * (cols - 1))) if x1 > x0 else 0
+        i = int(round((y - y0) / (y1 - y0) * (rows - 1))) if y1 > y0 else 0
+        if 0 <= i < rows and 0 <= j < cols:
+            return i, j
+        return None
+
+
+def export_png(widget: QtWidgets.QWidget, path: str) -> bool:
+    """Save a picture of ``widget`` as PNG; returns whether it was written."""
+    return bool(widget.grab().save(str(path), "PNG"))
+
+
+def ask_path(parent, title, filter_, default):
+    """A file name from a save dialog, or "" when cancelled."""
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, default, filter_)
+    return path
+
+
+# ---- the race view --------------------------------------------------------------------------------
+class RaceView(QtWidgets.QWidget):
+    """Optimizers racing on an analytic surface, revealed step by step.
+
+    Public items (for the app and the tests): ``surface_combo``, ``log_check``,
+    ``steps_spin``, ``checks`` and ``rates`` (per racer name), ``run_button``,
+    ``step_button``, ``reset_button``, ``start_target``, ``surface_plot``,
+    ``loss_plot``, ``heat``, ``paths`` and ``loss_curves`` (per racer name),
+    ``results`` (name -> :class:`core.surfaces.RacePath`, or None), ``shown`` (steps revealed).
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.results = None
+        self.shown = 0
+        self._start = None
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._build()
+        self.set_surface("local_minimum")
+
+    # ---- construction --------------------------------------------------------------------------
+    def _build(self):
+        self.surface_combo = QtWidgets.QComboBox()
+        for name, s in surfaces.SURFACES.items():
+            self.surface_combo.addItem(s.title, name)
+            self.surface_combo.setItemData(self.surface_combo.count() - 1, s.description,
+                                           QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.surface_combo.setToolTip("The analytic loss surface the optimizers race on.")
+        self.surface_combo.currentIndexChanged.connect(lambda _: self.set_surface(self.surface_combo.currentData()))
+        self.log_check = QtWidgets.QCheckBox("Log colours")
+        self.log_check.setToolTip("Colour the surface by log10 of its height, so flat valleys show detail.")
+        self.log_check.toggled.connect(lambda _: self._draw_surface())
+        self.steps_spin = QtWidgets.QSpinBox()
+        self.steps_spin.setRange(1, 20000)
+        self.steps_spin.setPrefix("steps ")
+        self.steps_spin.setToolTip("How many steps every optimizer takes.")
+        self.steps_spin.valueChanged.connect(lambda _: self.reset())
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.run_button.setToolTip("Animate the race (again from the start when it has finished); click again "
+                                   "to pause.")
+        self.run_button.clicked.connect(self.toggle_run)
+        self.step_button = QtWidgets.QPushButton("Step")
+        self.step_button.setToolTip("Advance every optimizer by one step.")
+        self.step_button.clicked.connect(self.step)
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the start point, nothing drawn.")
+        self.reset_button.clicked.connect(self.reset)
+        png = QtWidgets.QPushButton("PNG…")
+        png.setToolTip("Save a picture of the surface and the loss plot.")
+        png.clicked.connect(lambda: (p := ask_path(self, "Export PNG", "PNG image (*.png)", "race.png"))
+                            and self.export_png(p))
+        csv_b = QtWidgets.QPushButton("CSV…")
+        csv_b.setToolTip("Save every optimizer's path (step, x, y, loss) as CSV.")
+        csv_b.clicked.connect(lambda: (p := ask_path(self, "Export paths", "CSV (*.csv)", "race.csv"))
+                              and self.export_csv(p))
+        top = QtWidgets.QHBoxLayout()
+        for w in (QtWidgets.QLabel("Surface"), self.surface_combo, self.log_check, self.steps_spin,
+                  self.run_button, self.step_button, self.reset_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        top.addWidget(png)
+        top.addWidget(csv_b)
+
+        side = QtWidgets.QGridLayout()
+        side.addWidget(QtWidgets.QLabel("<b>Optimizer</b>"), 0, 0)
+        side.addWidget(QtWidgets.QLabel("<b>learning rate</b>"), 0, 1)
+        self.checks, self.rates = {}, {}
+        for r, (name, tip) in enumerate(RACERS.items(), start=1):
+            check = QtWidgets.QCheckBox(name)
+            check.setChecked(True)
+            check.setToolTip(tip)
+            check.setStyleSheet(f"QCheckBox {{ color: {RACER_COLORS[name]}; font-weight: bold; }}")
+            check.toggled.connect(lambda _: self.reset())
+            rate = QtWidgets.QDoubleSpinBox()
+            rate.setDecimals(5)
+            rate.setRange(1e-5, 10.0)
+            rate.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            rate.setToolTip(f"{name}'s learning rate (the default suits the chosen surface).")
+            rate.valueChanged.connect(lambda _: self.reset())
+            side.addWidget(check, r, 0)
+            side.addWidget(rate, r, 1)
+            self.checks[name], self.rates[name] = check, rate
+        side.setRowStretch(len(RACERS) + 1, 1)
+        self.status = QtWidgets.QLabel()
+        self.status.setStyleSheet(style.READOUT_CSS)
+        self.status.setWordWrap(True)
+        side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.surface_plot = self.graphics.addPlot(row=0, col=0)
+        self.loss_plot = self.graphics.addPlot(row=0, col=1)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 3)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 2)
+        for p in (self.surface_plot, self.loss_plot):
+            style.apply_plot_style(p)
+        self.surface_plot.showGrid(x=False, y=False)
+        style.label(self.surface_plot, "bottom", "x")
+        style.label(self.surface_plot, "left", "y")
+        style.label(self.loss_plot, "bottom", "step")
+        style.label(self.loss_plot, "left", "f(x, y)")
+        style.title(self.loss_plot, "Loss over steps")
+        self.heat = HeatMap(self.surface_plot, label="f(x, y)")
+        self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
+                                         brush=pg.mkBrush("#ffffff"))
+        self.minima.setZValue(4)
+        self.surface_plot.addItem(self.minima)
+        self.paths, self.heads, self.loss_curves, self._halos = {}, {}, {}, {}
+        for name, color in RACER_COLORS.items():
+            halo = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha("#ffffff", 200), width=4.5), connect="finite")
+            path = pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="finite")
+            head = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#ffffff", width=1.2), brush=pg.mkBrush(color))
+            for z, item in enumerate((halo, path, head)):
+                item.setZValue(10 + z)
+                self.surface_plot.addItem(item, ignoreBounds=True)
+            curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="finite")
+            self.loss_plot.addItem(curve)
+            self.paths[name], self.heads[name], self.loss_curves[name], self._halos[name] = path, head, curve, halo
+        self.start_target = pg.TargetItem(pos=(0, 0), size=16, pen=pg.mkPen(style.FOREGROUND, width=2),
+                                          movable=True, label="start",
+                                          labelOpts={"color": style.FOREGROUND, "offset": (8, 8)})
+        self.start_target.setZValue(20)
+        self.start_target.setToolTip("Drag to choose where every optimizer starts.")
+        self.start_target.sigPositionChangeFinished.connect(self._on_start_dragged)
+        self.surface_plot.addItem(self.start_target)
+        self.legend = style.make_legend([], 1)
+        self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+
+        left = QtWidgets.QWidget()
+        left.setLayout(side)
+        left.setMaximumWidth(260)
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(left)
+        body.addWidget(self.graphics, 1)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(body, 1)
+
+    # ---- public interface ----------------------------------------------------------------------
+    def clear(self) -> None:
+        """Stop the animation and forget the race (the settings stay)."""
+        self.reset()
+
+    def set_data(self, extras) -> None:
+        """The race does not depend on the trained network; nothing to do."""
+
+    def refresh(self) -> bool:
+        """Nothing to draw from snapshots (the race animates itself); returns False."""
+        return False
+
+    def surface(self) -> str:
+        """The chosen surface's name (a key of :data:`core.surfaces.SURFACES`)."""
+        return self._surface
+
+    def set_surface(self, name: str) -> None:
+        """Choose a surface: its default start, steps and learning rates, and redraw it."""
+        s = surfaces.get(name)
+        self._surface = s.name
+        blockers = [QtCore.QSignalBlocker(w) for w in
+                    (self.surface_combo, self.steps_spin, self.log_check, *self.rates.values())]
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(s.name))
+        self.steps_spin.setValue(s.steps)
+        self.log_check.setChecked(s.log_scale)
+        for name_, opt in surfaces.default_racers(s.name).items():
+            self.rates[name_].setValue(opt.learning_rate)
+        del blockers
+        self._start = tuple(float(v) for v in s.start)
+        self.start_target.setPos(*self._start)
+        self.minima.setData(pos=np.array(s.minima, dtype=float))
+        self.surface_plot.setRange(xRange=s.extent[:2], yRange=s.extent[2:], padding=0.02)
+        style.title(self.surface_plot, s.title)
+        self.surface_plot.setToolTip(s.description)
+        self._draw_surface()
+        self.reset()
+
+    def start_point(self) -> tuple:
+        return self._start
+
+    def set_start(self, x: float, y: float) -> None:
+        """Move the start point (as dragging the target does) and reset the race."""
+        self._start = (float(x), float(y))
+        self.start_target.setPos(*self._start)
+        self.reset()
+
+    def chosen(self) -> dict:
+        """The checked racers: name -> optimizer (the defaults with the edited learning rates)."""
+        out = {}
+        for name, opt in surfaces.default_racers(self._surface).items():
+            if self.checks[name].isChecked():
+                opt.learning_rate = float(self.rates[name].value())
+                out[name] = opt
+        return out
+
+    def compute(self) -> dict:
+        """Run the whole race in core now (not yet revealed); returns name -> RacePath."""
+        racers = self.chosen()
+        self.results = (surfaces.race(self._surface, racers, start=self._start, steps=self.steps_spin.value())
+                        if racers else {})
+        self.shown = 0
+        self._rebuild_legend()
+        return self.results
+
+    def toggle_run(self) -> None:
+        """Start (or resume, or restart when finished) the animation, or pause it."""
+        if self._timer.isActive():
+            self._timer.stop()
+        else:
+            if self.results is None or self.shown >= self.steps_spin.value():
+                self.compute()
+            self._timer.start()
+        self._sync_buttons()
+
+    def run_to_end(self) -> None:
+        """Reveal the whole race at once (scripts, tests)."""
+        if self.results is None:
+            self.compute()
+        self._reveal(self.steps_spin.value())
+
+    def step(self) -> None:
+        """Reveal one more step of every path."""
+        self._timer.stop()
+        if self.results is None:
+            self.compute()
+        self._reveal(self.shown + 1)
+        self._sync_buttons()
+
+    def reset(self) -> None:
+        """Stop, forget the computed race and clear the paths."""
+        self._timer.stop()
+        self.results, self.shown = None, 0
+        for name in RACERS:
+            for item in (self.paths[name], self._halos[name], self.loss_curves[name]):
+                item.setData([], [])
+            self.heads[name].setData([], [])
+        self._rebuild_legend()
+        self.status.setText("Drag the start point, pick optimizers and press Run.")
+        self._sync_buttons()
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def export_png(self, path: str) -> bool:
+        """Save the surface and the loss plot as a PNG image."""
+        return export_png(self.graphics, path)
+
+    def export_csv(self, path: str) -> None:
+        """Write every path as rows ``optimizer, learning_rate, step, x, y, loss`` (the whole race)."""
+        if self.results is None:
+            self.compute()
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["optimizer", "learning_rate", "step", "x", "y", "loss"])
+            for name, rp in self.results.items():
+                lr = self.rates[name].value()
+                for t, ((x, y), f) in enumerate(zip(rp.path, rp.losses)):
+                    w.writerow([name, repr(lr), t, repr(float(x)), repr(float(y)), repr(float(f))])
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def _draw_surface(self) -> None:
+        xs, ys, values = surfaces.surface_grid(self._surface, resolution=201)
+        log = self.log_check.isChecked()
+        self.heat.show(values, (xs[0], xs[-1], ys[0], ys[-1]), log=log, clip=99.0 if log else 90.0)
+        s = surfaces.get(self._surface)
+        self._fmin = float(s.f(np.array(s.minima[0], dtype=float)))
+        style.label(self.loss_plot, "left", "log10(f − f_min)" if log else "f(x, y)")
+        if self.results:
+            self._reveal(self.shown)
+
+    def _on_start_dragged(self, *_):
+        p = self.start_target.pos()
+        self.set_start(p.x(), p.y())
+
+    def _tick(self) -> None:
+        per = max(1, math.ceil(self.steps_spin.value() / ANIMATION_FRAMES))
+        self._reveal(self.shown + per)
+        if self.shown >= self.steps_spin.value():
+            self._timer.stop()
+            self._sync_buttons()
+
+    def _reveal(self, k: int) -> None:
+        """Draw the first ``k`` steps of every path (lockstep)."""
+        k = int(min(max(k, 0), self.steps_spin.value()))
+        self.shown = k
+        for name, rp in (self.results or {}).items():
+            p = rp.path[:k + 1]
+            for item in (self._halos[name], self.paths[name]):
+                item.setData(p[:, 0], p[:, 1], connect="finite")
+            last = p[np.isfinite(p).all(axis=1)][-1:]
+            self.heads[name].setData(pos=last)
+            self.loss_curves[name].setData(np.arange(k + 1, dtype=float), self._loss_y(rp.losses[:k + 1]),
+                                           connect="finite")
+        self._update_status()
+
+    def _loss_y(self, losses):
+        """The loss plot's values: f, or log10(f - f_min) with the log option."""
+        if not self.log_check.isChecked():
+            return losses
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(losses - self._fmin, 1e-12))
+
+    def _update_status(self) -> None:
+        if not self.results:
+            self.status.setText("No optimizer chosen.")
+            return
+        lines = [f"step {self.shown} / {self.steps_spin.value()}"]
+        for name, rp in self.results.items():
+            if rp.diverged_at is not None and rp.diverged_at <= self.shown:
+                lines.append(f"{name}: diverged at step {rp.diverged_at}")
+            else:
+                x, y = rp.path[self.shown]
+                lines.append(f"{name}: ({x:.3g}, {y:.3g}) f = {rp.losses[self.shown]:.4g}")
+        self.status.setText("\n".join(lines))
+
+    def _rebuild_legend(self) -> None:
+        entries = []
+        for name in (self.results if self.results else self.chosen()):
+            sample = pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name], width=2.5))
+            entries.append((sample, f"{name} (lr {self.rates[name].value():g})"))
+        self.graphics.removeItem(self.legend)
+        self.legend = style.make_legend(entries, min(max(len(entries), 1), 3))
+        self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+        rows = -(-max(len(entries), 1) // 3)
+        self.graphics.ci.layout.setRowMaximumHeight(1, 22 * rows + 8)
+
+    def _sync_buttons(self) -> None:
+        self.run_button.setText("Pause" if self._timer.isActive() else "Run")

@@ -1,0 +1,148 @@
+"""How uncrumpled is each stage: the accuracy of the best linear separator, now and over epochs.
+
+:func:`core.geometry.separability` costs 20–50 ms, so it runs at most once per
+epoch (on the first heavy snapshot of a new epoch, in :meth:`refresh`). The top
+plot shows every stage's value as a bar for the newest epoch; the bottom one
+follows the input and each layer's output (the representations the next layer
+sees) over the epochs: later layers should climb to 1.0 as training goes on.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from core.geometry import separability
+from viz import style
+from viz.views.layers import Tracer
+
+_KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
+
+
+def _line_color(i: int, n: int):
+    """Light to dark along the network: a sequential blue."""
+    cmap = pg.colormap.get("CET-L12") if n > 1 else None
+    if cmap is None:
+        return pg.mkColor(style.TRAIN_COLOR)
+    return cmap.map(0.3 + 0.7 * i / max(n - 1, 1), mode="qcolor")
+
+
+class SeparabilityView(QtWidgets.QWidget):
+    """Bars per stage (newest epoch) and lines over epochs of linear separability.
+
+    Public: ``bars`` (BarGraphItem), ``curves`` (one PlotDataItem per
+    representation), ``values`` (the newest array, or None), ``history``
+    (``{epoch: array}``), ``tracer``.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tracer = Tracer(max_points=1000)
+        self.values = None
+        self.history: dict[int, np.ndarray] = {}
+        self._pending = False
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
+                                 "the classes at each stage: 0.5 is no better than chance, 1.0 means a plane "
+                                 "separates them.")
+        self.bar_plot = self.graphics.addPlot(row=0, col=0)
+        self.line_plot = self.graphics.addPlot(row=1, col=0)
+        for p in (self.bar_plot, self.line_plot):
+            style.apply_plot_style(p)
+            p.setYRange(0.4, 1.02, padding=0)
+            p.setMenuEnabled(False)
+            p.hideButtons()
+            style.label(p, "left", "linear separability")
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        style.title(self.bar_plot, "Linear separability per stage")
+        style.title(self.line_plot, "Over epochs (input and each layer's output)")
+        style.label(self.line_plot, "bottom", "epoch")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN_COLOR)
+        self.bar_plot.addItem(self.bars)
+        self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
+        self.bar_plot.addItem(self.chance)
+        self.legend = self.line_plot.addLegend(offset=(8, 4), colCount=4, labelTextColor=style.FOREGROUND,
+                                               labelTextSize=f"{style.LEGEND_FONT_PT}pt")
+        self.curves: list[pg.PlotDataItem] = []
+        self.message = QtWidgets.QLabel("No run yet.")
+        self.message.setStyleSheet(style.READOUT_CSS)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.message)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.tracer.clear()
+        self.values = None
+        self.history = {}
+        self._pending = False
+        self.bars.setOpts(x=[], height=[])
+        for c in self.curves:
+            self.line_plot.removeItem(c)
+        self.curves = []
+        self.legend.clear()
+        self.message.setText("No run yet.")
+
+    def set_data(self, extras: dict) -> None:
+        """Rebuild the run's network and compute the untrained network's values."""
+        self.clear()
+        if not self.tracer.set_data(extras):
+            self.message.setText(self.tracer.message)
+            return
+        self._pending = True
+        self.refresh()
+
+    def add_snapshot(self, snap) -> None:
+        """Keep the weights of the first heavy snapshot of a new epoch; no computing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready:
+            self.set_data(extras)
+        if snap.weights and (snap.epoch not in self.history or "data" in extras):
+            self.tracer.add_snapshot(snap)
+            self._pending = True
+
+    def refresh(self) -> bool:
+        """Compute and draw the newest epoch's values once; whether it drew."""
+        if not self._pending or not self.tracer.ready:
+            return False
+        self._pending = False
+        traced = self.tracer.trace()  # loads the weights (or says why not)
+        self.message.setText(self.tracer.message)
+        if traced is None:
+            return False
+        with np.errstate(all="ignore"):
+            vals = separability(self.tracer.model, self.tracer.x, self.tracer.y)
+        self.values = vals
+        self.history[self.tracer.epoch] = vals
+        self._draw(traced.stages)
+        return True
+
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _draw(self, st) -> None:
+        vals = self.values
+        x = np.arange(len(vals), dtype=np.float64)
+        brushes = [style.tint(style.TRAIN_COLOR, _KIND_TINT[s.kind]) for s in st]
+        self.bars.setOpts(x=x, height=np.nan_to_num(vals.astype(np.float64)), width=0.7, brushes=brushes)
+        ticks = [(i, "input" if s.kind == "input" else {"dot": "W", "bias": "+b", "activation": s.activation}[s.kind])
+                 for i, s in enumerate(st)]
+        self.bar_plot.getAxis("bottom").setTicks([ticks])
+        self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)
+        reps = [i for i, s in enumerate(st) if s.kind in ("input", "activation")]
+        if len(self.curves) != len(reps):
+            for c in self.curves:
+                self.line_plot.removeItem(c)
+            self.legend.clear()
+            self.curves = []
+            for k, i in enumerate(reps):
+                name = "input" if i == 0 else f"layer {st[i].layer + 1}"
+                color = _line_color(k, len(reps))
+                self.curves.append(self.line_plot.plot([], [], pen=pg.mkPen(color, width=2), name=name,
+                                                       symbol="o", symbolSize=4, symbolBrush=color,
+                                                       symbolPen=None))
+        epochs = np.array(sorted(self.history), dtype=np.float64)
+        table = np.array([self.history[e] for e in sorted(self.history)], dtype=np.float64)
+        for c, i in zip(self.curves, reps):
+            c.setData(epochs, table[:, i])
+        parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
+        self.message.setText(f"Epoch {self.tracer.epoch}: " + " · ".join(parts))

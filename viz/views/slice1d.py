@@ -1,0 +1,277 @@
+"""The loss along one line through the current weights, and the step the optimizer is about to take.
+
+The book's fig. 2.11: :func:`core.landscape.slice_1d` computes the loss along a
+direction (the next step's, a random filter-normalised one, or one weight's) and
+the optimizer's next step (:func:`core.landscape.next_step`); this view draws the
+curve, the current point with its tangent, and where the step lands.
+
+The trainer sends weights but not the optimizer's state (velocities, Adam's
+moments), so the step is the one a freshly started optimizer with the current
+hyperparameters would take on the full training batch.
+"""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core import landscape
+from core.config import TrainingConfig, build_model, targets_for
+from viz import style
+from viz.views.race import ask_path, export_png
+
+MAX_POINTS = 500           # training points the slice is evaluated on
+MIN_INTERVAL_MS = 250      # live updates at most this often
+DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter-normalised)",
+              "weight": "One weight"}
+CURVE_COLOR = style.TRAIN_COLOR
+STEP_COLOR = "#D55E00"
+
+
+class SliceView(QtWidgets.QWidget):
+    """Loss along a line through the current weights, with the current point and the next step.
+
+    Public items: ``direction_combo``, ``weight_spin``, ``span_spin``, ``auto_span``,
+    ``live_check``, ``update_button``, ``plot``, ``curve``, ``point``, ``tangent``,
+    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.landscape.Slice`).
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._model = None
+        self._x = self._y = None
+        self._names = []
+        self._weights = None
+        self._hyper = {}
+        self._epoch = 0
+        self._data_source = None
+        self._dirty = False
+        self._clock = QtCore.QElapsedTimer()
+        self.slice = None
+        self._build()
+
+    def _build(self):
+        self.direction_combo = QtWidgets.QComboBox()
+        for key, text in DIRECTIONS.items():
+            self.direction_combo.addItem(text, key)
+        self.direction_combo.setToolTip("The line through the current weights: along the optimizer's next step, "
+                                        "a fixed random filter-normalised direction, or one weight alone.")
+        self.direction_combo.currentIndexChanged.connect(self._on_option)
+        self.weight_spin = QtWidgets.QSpinBox()
+        self.weight_spin.setPrefix("weight ")
+        self.weight_spin.setToolTip("Flat index (get_weights order) of the weight to vary.")
+        self.weight_spin.valueChanged.connect(self._on_option)
+        self.weight_name = QtWidgets.QLabel()
+        self.weight_name.setStyleSheet(style.READOUT_CSS)
+        self.span_spin = QtWidgets.QDoubleSpinBox()
+        self.span_spin.setRange(1e-4, 100.0)
+        self.span_spin.setDecimals(4)
+        self.span_spin.setValue(1.0)
+        self.span_spin.setPrefix("span ±")
+        self.span_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.span_spin.setToolTip("How far along the line to look on either side of the current weights.")
+        self.span_spin.valueChanged.connect(self._on_option)
+        self.auto_span = QtWidgets.QCheckBox("Fit the step")
+        self.auto_span.setChecked(True)
+        self.auto_span.setToolTip("Choose the span so the next step fills about a third of the plot.")
+        self.auto_span.toggled.connect(self._on_option)
+        self.live_check = QtWidgets.QCheckBox("Live")
+        self.live_check.setChecked(True)
+        self.live_check.setToolTip("Recompute the slice as training moves the weights (a few times a second).")
+        self.update_button = QtWidgets.QPushButton("Update")
+        self.update_button.setToolTip("Recompute the slice at the current weights now.")
+        self.update_button.clicked.connect(self.compute)
+        png = QtWidgets.QPushButton("PNG…")
+        png.setToolTip("Save a picture of the slice.")
+        png.clicked.connect(lambda: (p := ask_path(self, "Export PNG", "PNG image (*.png)", "slice.png"))
+                            and self.export_png(p))
+        csv_b = QtWidgets.QPushButton("CSV…")
+        csv_b.setToolTip("Save the slice (t, loss, accuracy) as CSV.")
+        csv_b.clicked.connect(lambda: (p := ask_path(self, "Export slice", "CSV (*.csv)", "slice.csv"))
+                              and self.export_csv(p))
+        top = QtWidgets.QHBoxLayout()
+        for w in (self.direction_combo, self.weight_spin, self.weight_name, self.span_spin, self.auto_span,
+                  self.live_check, self.update_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        top.addWidget(png)
+        top.addWidget(csv_b)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        style.apply_plot_style(self.plot)
+        style.title(self.plot, "Loss along a line")
+        style.label(self.plot, "left", "loss")
+        style.label(self.plot, "bottom", "t")
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2), connect="finite")
+        self.tangent = pg.PlotCurveItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self.step_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(STEP_COLOR, width=1,
+                                                                style=QtCore.Qt.PenStyle.DotLine))
+        self.step_arrow = pg.PlotCurveItem(pen=pg.mkPen(STEP_COLOR, width=2.5))
+        self.point = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.FOREGROUND, width=1),
+                                        brush=pg.mkBrush("#ffdd33"))
+        self.step_mark = pg.ScatterPlotItem(symbol="t2", size=13, pen=pg.mkPen("#ffffff", width=1),
+                                            brush=pg.mkBrush(STEP_COLOR))
+        for z, item in enumerate((self.curve, self.tangent, self.step_line, self.step_arrow, self.point,
+                                  self.step_mark)):
+            item.setZValue(z)
+            self.plot.addItem(item, ignoreBounds=item is self.step_line)
+        self.step_line.setVisible(False)
+        entries = [(pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2)), "loss along the line"),
+                   (pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ffdd33"), pen=pg.mkPen(style.FOREGROUND)),
+                    "current weights"),
+                   (pg.PlotDataItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine)),
+                    "slope"),
+                   (pg.ScatterPlotItem(symbol="t2", size=11, brush=pg.mkBrush(STEP_COLOR), pen=pg.mkPen("#ffffff")),
+                    "after the next step")]
+        self.legend = style.make_legend(entries, 2)
+        self.graphics.addItem(self.legend, row=1, col=0)
+        self.graphics.ci.layout.setRowMaximumHeight(1, 52)
+        self.readout = QtWidgets.QLabel("Waiting for weights from training.")
+        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.readout)
+        self._on_option()
+
+    # ---- contract ------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget the weights and the drawn slice."""
+        self._weights, self.slice, self._dirty = None, None, False
+        for item in (self.curve, self.tangent, self.step_arrow, self.point, self.step_mark):
+            item.setData([], [])
+        self.step_line.setVisible(False)
+        self.readout.setText("Waiting for weights from training.")
+
+    def set_data(self, extras: dict) -> None:
+        """A new run: ``extras`` of its first snapshot (``"config"``, ``"data"``)."""
+        self.clear()
+        extras = extras or {}
+        data, cfg = extras.get("data"), extras.get("config")
+        self._data_source = data
+        if not data or cfg is None:
+            self._model = None
+            return
+        config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
+        x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
+        n_classes = int(np.concatenate([y, np.asarray(data.get("y_val", y[:0]))]).max()) + 1
+        self._model = build_model(config, x.shape[1], n_classes)
+        if len(x) > MAX_POINTS:
+            pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
+            x, y = x[pick], y[pick]
+        self._x, self._y = x, targets_for(config, y, n_classes)
+        self._names = landscape.parameter_names(self._model)
+        self.weight_spin.setRange(0, len(self._names) - 1)
+        self._show_name()
+
+    def add_snapshot(self, snap) -> None:
+        """Keep the newest weights and hyperparameters (heavy snapshots); marks dirty."""
+        extras = snap.extras or {}
+        if "data" in extras and extras["data"] is not self._data_source:
+            self.set_data(extras)
+        if snap.weights and self._model is not None:
+            self._weights = [np.array(w) for w in snap.weights]
+            self._hyper = dict(snap.hyperparameters or {})
+            self._epoch = snap.epoch
+            self._dirty = True
+
+    def refresh(self) -> bool:
+        """Recompute and draw when new weights came (at most every 250 ms while live)."""
+        if not self._dirty or not self.live_check.isChecked():
+            return False
+        if self._clock.isValid() and self._clock.elapsed() < MIN_INTERVAL_MS:
+            return False
+        return self.compute()
+
+    # ---- computing and drawing -----------------------------------------------------------------
+    def compute(self) -> bool:
+        """The slice at the newest weights, drawn; returns False when there are no weights yet."""
+        if self._model is None or self._weights is None:
+            return False
+        self._dirty = False
+        self._clock.start()
+        m = self._model
+        m.set_weights(self._weights)
+        for name, value in self._hyper.items():
+            if name != "batch_size":
+                try:
+                    m.optimizer.set_hyperparameter(name, value)
+                except (ValueError, KeyError, AttributeError):
+                    pass
+        kind = self.direction_combo.currentData()
+        direction = {"step": None, "weight": self.weight_spin.value()}.get(kind)
+        if kind == "random":
+            direction = landscape.random_plane(m, seed=0).d1
+        span = self.span_spin.value()
+        if self.auto_span.isChecked():
+            step = landscape.next_step(m, self._x, self._y)
+            if kind == "step":
+                length = float(np.linalg.norm(step))
+            elif kind == "weight":
+                length = abs(float(step[direction]))
+            else:
+                length = abs(float(step @ direction)) / float(direction @ direction)
+            span = float(np.clip(3.0 * length, 1e-3, 10.0)) if np.isfinite(length) and length > 0 else span
+        self.slice = s = landscape.slice_1d(m, self._x, self._y, direction=direction, span=span, resolution=201)
+        self._draw(s)
+        return True
+
+    def _draw(self, s) -> None:
+        t = np.asarray(s.t, dtype=np.float64)
+        losses = np.asarray(s.losses, dtype=np.float64)
+        self.curve.setData(t, losses, connect="finite")
+        self.point.setData([0.0], [s.loss])
+        half = 0.25 * (t[-1] - t[0])
+        self.tangent.setData([-half, half], [s.loss - s.slope * half, s.loss + s.slope * half])
+        with np.errstate(all="ignore"):
+            landed = float(np.interp(s.step, t, losses)) if np.isfinite(s.step) else np.nan
+        if np.isfinite(landed):
+            self.step_mark.setData([s.step], [landed])
+            self.step_arrow.setData([0.0, s.step], [s.loss, s.loss])
+            self.step_line.setPos(s.step)
+            self.step_line.setVisible(True)
+        else:
+            self.step_mark.setData([], [])
+            self.step_arrow.setData([], [])
+            self.step_line.setVisible(False)
+        finite = losses[np.isfinite(losses)]
+        if len(finite):
+            lo, hi = float(finite.min()), float(np.percentile(finite, 98))
+            pad = 0.05 * max(hi - lo, 1e-6)
+            self.plot.setRange(xRange=(t[0], t[-1]), yRange=(lo - pad, hi + pad), padding=0)
+        style.label(self.plot, "bottom", s.label)
+        style.title(self.plot, f"Loss along a line through the weights of epoch {self._epoch}")
+        self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   next step t = {s.step:.3g}"
+                             + (f" → loss {landed:.4g}" if np.isfinite(landed) else ""))
+
+    def _on_option(self, *_):
+        self.weight_spin.setVisible(self.direction_combo.currentData() == "weight")
+        self.weight_name.setVisible(self.direction_combo.currentData() == "weight")
+        self.span_spin.setEnabled(not self.auto_span.isChecked())
+        self._show_name()
+        if self._weights is not None:
+            self.compute()
+
+    def _show_name(self):
+        i = self.weight_spin.value()
+        self.weight_name.setText(self._names[i] if i < len(self._names) else "")
+
+    # ---- export --------------------------------------------------------------------------------
+    def export_png(self, path: str) -> bool:
+        """Save the plot as a PNG image."""
+        return export_png(self.graphics, path)
+
+    def export_csv(self, path: str) -> None:
+        """Write the slice as rows ``t, loss, accuracy``."""
+        if self.slice is None:
+            raise ValueError("No slice computed yet.")
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["t", "loss", "accuracy"])
+            for row in zip(self.slice.t, self.slice.losses, self.slice.accuracy):
+                w.writerow([repr(float(v)) for v in row])

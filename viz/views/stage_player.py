@@ -1,0 +1,251 @@
+"""The stage animation: a continuous slider over the stages, play/pause/loop/speed, GIF export.
+
+The points and the input grid move smoothly from the input to the output:
+slider value ``s`` in ``[0, n_stages - 1]`` shows :func:`core.geometry.path_frame`
+of the per-stage projected coordinates (exact at every stage, a straight-line
+blend in between), so the user watches a layer rotate, shift and fold the space.
+The network follows training through a :class:`viz.views.layers.Tracer`.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.geometry import path_frame, path_position
+from viz import style
+from viz.views.layers import MIN_INTERVAL, StagePanel, Tracer, bounds, stage_title
+
+#: slider ticks per stage (the slider is "continuous" at this resolution)
+TICKS = 100
+FRAME_MS = 33
+GIF_MISSING = "GIF export needs imageio: pip install imageio (or pip install 'uncrumple[record]')."
+
+
+class StagePlayer(QtWidgets.QWidget):
+    """One large panel that plays the stages as an animation.
+
+    Public: ``slider``, ``play_button``, ``loop_box``, ``stop_box`` (pause at each
+    stage), ``speed`` (stages per second), ``panel`` (a StagePanel), ``tracer``,
+    ``set_position(s)``, ``position()``, ``last_position()``, ``frame()`` (the
+    points drawn now, (n, 2)), ``export_gif(path)``.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tracer = Tracer()
+        self.traced = None
+        self._drawn_version = 0
+        self._last_draw = 0.0
+        self._s = 0.0
+        self._frame = np.zeros((0, 2), np.float32)
+        self._clock = QtCore.QTimer(self)
+        self._clock.setInterval(FRAME_MS)
+        self._clock.timeout.connect(self._advance)
+        self._tick_time = 0.0
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
+        self._build()
+
+    def _build(self) -> None:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(260, 220)
+        self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
+        self.play_button = QtWidgets.QPushButton("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Play the data's journey through the network, stage by stage.")
+        self.play_button.toggled.connect(self._play_toggled)
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setToolTip("Drag to move the points and the grid between stages; whole steps are the stages.")
+        self.slider.valueChanged.connect(lambda v: self.set_position(v / TICKS, from_slider=True))
+        self.loop_box = QtWidgets.QCheckBox("Loop")
+        self.loop_box.setChecked(True)
+        self.loop_box.setToolTip("Start again from the input when the output is reached.")
+        self.stop_box = QtWidgets.QCheckBox("Pause at stages")
+        self.stop_box.setToolTip("Stop playing at every stage; press Play to go on.")
+        self.speed = QtWidgets.QDoubleSpinBox()
+        self.speed.setRange(0.1, 5.0)
+        self.speed.setSingleStep(0.1)
+        self.speed.setValue(0.7)
+        self.speed.setSuffix(" stages/s")
+        self.speed.setToolTip("How fast the animation moves, in stages per second.")
+        self.gif_button = QtWidgets.QPushButton("Export GIF…")
+        self.gif_button.setToolTip("Save the whole animation, input to output, as an animated GIF (needs imageio).")
+        self.gif_button.clicked.connect(self._ask_gif)
+        self.caption = QtWidgets.QLabel("No run yet.")
+        self.caption.setStyleSheet(style.READOUT_CSS)
+        row = QtWidgets.QHBoxLayout()
+        for w in (self.play_button, self.slider, self.speed, self.loop_box, self.stop_box, self.gif_button):
+            row.addWidget(w, 1 if w is self.slider else 0)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.caption)
+        lay.addLayout(row)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Stop playing and forget the run."""
+        self.play_button.setChecked(False)
+        self.tracer.clear()
+        self.traced = None
+        self._drawn_version = 0
+        self._later.stop()
+        self.panel.clear()
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, 0)
+        self.slider.blockSignals(False)
+        self._s = 0.0
+        self.caption.setText("No run yet.")
+
+    def set_data(self, extras: dict) -> None:
+        """Rebuild the run's network (see :class:`Tracer`) and show the input."""
+        self.clear()
+        if not self.tracer.set_data(extras):
+            self.caption.setText(self.tracer.message)
+            return
+        self._retrace()
+
+    def add_snapshot(self, snap) -> None:
+        """Keep a heavy snapshot's weights; no drawing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready:
+            self.set_data(extras)
+        self.tracer.add_snapshot(snap)
+
+    def refresh(self) -> bool:
+        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s); whether it drew."""
+        if not self.tracer.ready or self.tracer.version == self._drawn_version:
+            return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
+        if wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        return self._retrace()
+
+    # ---- position ----------------------------------------------------------------------------------
+    def last_position(self) -> float:
+        """The slider value of the output stage."""
+        return float(len(self.traced.coords) - 1) if self.traced else 0.0
+
+    def position(self) -> float:
+        return self._s
+
+    def frame(self) -> np.ndarray:
+        """The data points as drawn now, (n, 2) float32."""
+        return self._frame
+
+    def set_position(self, s: float, from_slider: bool = False) -> None:
+        """Show the frame at slider value ``s`` (clipped to the stages)."""
+        self._s = min(max(float(s), 0.0), self.last_position())
+        if not from_slider:
+            self.slider.blockSignals(True)
+            self.slider.setValue(round(self._s * TICKS))
+            self.slider.blockSignals(False)
+        self._show()
+
+    def _retrace(self) -> bool:
+        version = self.tracer.version
+        traced = self.tracer.trace()
+        self._drawn_version = version
+        self._last_draw = time.monotonic()
+        if traced is None:
+            self.caption.setText(self.tracer.message or "Nothing to show.")
+            return False
+        self.traced = traced
+        self._bounds = [bounds(c, pad=0.2) for c in traced.coords]
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, (len(traced.coords) - 1) * TICKS)
+        self.slider.setValue(round(self._s * TICKS))
+        self.slider.blockSignals(False)
+        self.set_position(self._s)
+        return True
+
+    def _show(self) -> None:
+        tr = self.traced
+        if tr is None:
+            return
+        s = self._s
+        xy = path_frame(tr.coords, s)[:, :2]
+        gxy = path_frame(tr.grid_coords, s)[:, :2]
+        self._frame = np.ascontiguousarray(xy, dtype=np.float32)
+        grid = self.tracer.grid
+        self.panel.show(self._frame, self.tracer.y, gxy, tr.predicted, grid.lines.ravel(), grid.connect())
+        i, t = path_position(len(tr.coords), s)
+        j = min(i + 1, len(tr.coords) - 1)
+        near = j if t >= 0.5 else i
+        style.title(self.panel.plot, stage_title(tr.stages[near], tr.projections[near]))
+        a, b = np.array(self._bounds[i]), np.array(self._bounds[j])
+        x0, x1, y0, y1 = (1 - t) * a + t * b
+        self.panel.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        if t == 0.0 or i == j:
+            where = f"stage {near + 1} of {len(tr.coords)}: {tr.stages[near].name}"
+        else:
+            where = f"{tr.stages[i].name} → {tr.stages[j].name} ({t:.0%})"
+        self.caption.setText(f"Epoch {self.tracer.epoch} · {where}")
+
+    # ---- playing -----------------------------------------------------------------------------------
+    def _play_toggled(self, on: bool) -> None:
+        self.play_button.setText("Pause" if on else "Play")
+        if on and self.traced is not None:
+            if self._s >= self.last_position():
+                self.set_position(0.0)
+            self._tick_time = time.monotonic()
+            self._clock.start()
+        else:
+            self._clock.stop()
+
+    def _advance(self) -> None:
+        now = time.monotonic()
+        dt, self._tick_time = now - self._tick_time, now
+        s = self._s + self.speed.value() * min(dt, 0.2)
+        last = self.last_position()
+        if self.stop_box.isChecked() and np.floor(s) > np.floor(self._s):
+            self.set_position(np.floor(s))
+            self.play_button.setChecked(False)
+            return
+        if s >= last:
+            if self.loop_box.isChecked():
+                s = 0.0 if self._s >= last else last
+            else:
+                self.set_position(last)
+                self.play_button.setChecked(False)
+                return
+        self.set_position(s)
+
+    # ---- recording ---------------------------------------------------------------------------------
+    def render_frames(self, frames_per_stage: int = 12) -> list[np.ndarray]:
+        """RGB images (h, w, 3) uint8 of the whole animation, input to output."""
+        if self.traced is None:
+            return []
+        keep = self._s
+        out = []
+        for s in np.linspace(0.0, self.last_position(), int(self.last_position() * frames_per_stage) + 1):
+            self.set_position(s)
+            img = self.graphics.grab().toImage().convertToFormat(pg.QtGui.QImage.Format.Format_RGB888)
+            arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+            out.append(arr[:, :img.width() * 3].reshape(img.height(), img.width(), 3).copy())
+        self.set_position(keep)
+        return out
+
+    def export_gif(self, path: str, fps: int = 20) -> None:
+        """Write the animation to ``path`` as a looping GIF; RuntimeError if imageio is missing."""
+        try:
+            import imageio.v2 as imageio
+        except ImportError as exc:
+            raise RuntimeError(GIF_MISSING) from exc
+        imageio.mimsave(path, self.render_frames(), duration=1.0 / fps, loop=0)
+
+    def _ask_gif(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", "uncrumple.gif", "GIF (*.gif)")
+        if not path:
+            return
+        try:
+            self.export_gif(path)
+            self.caption.setText(f"Saved {path}")
+        except (RuntimeError, OSError, ValueError) as exc:
+            QtWidgets.QMessageBox.warning(self, "Export GIF", str(exc))

@@ -59,9 +59,9 @@ def grid_extent(points2d: np.ndarray, margin: float = 0.15) -> tuple:
     """A square-ish extent ``(x0, x1, y0, y1)`` around 2D points with a margin."""
     lo = points2d.min(axis=0)
     hi = points2d.max(axis=0)
-    pad = (hi - lo) * margin + 1e-6
-    lo, hi = lo - pad, hi + pad
-    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+    centre = (lo + hi) / 2
+    half = (hi - lo).max() / 2 * (1 + 2 * margin) + 1e-6   # square: both axes get the same span
+    return (float(centre[0] - half), float(centre[0] + half), float(centre[1] - half), float(centre[1] + half))
 
 
 def decision_grid(model, plane: Plane, extent, resolution: int = 64) -> np.ndarray:

@@ -231,6 +231,39 @@ def build_docks(window, controls, boundary, curves) -> tuple:
     return tuple(docks)
 
 
+def add_view_docks(window, specs, tab_with) -> list:
+    """Docks for more views (``(title, objectName, widget)`` each), as tabs beside ``tab_with``.
+
+    Only the tab in front is drawn: a view whose dock is hidden behind another tab is
+    skipped by the session's redraws and refreshed when it comes to the front.
+    """
+    docks = []
+    for title, name, widget in specs:
+        dock = QDockWidget(title, window)
+        dock.setObjectName(name)
+        # scrollable, so one view's controls never force a wide window (1280x800 must fit)
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        dock.setWidget(scroll)
+        refresh_when_shown(dock, widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        window.tabifyDockWidget(docks[-1] if docks else tab_with, dock)
+        docks.append(dock)
+    tab_with.raise_()
+    return docks
+
+
+def refresh_when_shown(dock, view) -> None:
+    """Redraw a dock's view when it comes to the front (it was skipped while hidden)."""
+    refresh = getattr(view, "refresh", None)
+    if refresh is not None:
+        dock.visibilityChanged.connect(lambda visible: visible and refresh())
+
+
 def ask_reset(window, settings) -> bool:
     """Ask whether a change of data or architecture may reset the trained run ("don't ask" is remembered)."""
     if not st.read_bool(settings, st.KEY_ASK_RESET, True):

@@ -20,6 +20,7 @@ from .panels.controls import ControlsPanel
 from .session import LIVE_FIELDS, Session, structural_change
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
+from .views import layers as layers_view
 
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
@@ -65,8 +66,13 @@ class MainWindow(QMainWindow):
         errors = self.controls.errors()
         self._valid, self._invalid_reason = not errors, next(iter(errors.values()), "")
 
-        self.docks = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
-        self.dock_controls, self.dock_boundary, self.dock_curves = self.docks
+        base = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
+        self.dock_controls, self.dock_boundary, self.dock_curves = base
+        specs = layers_view.make_docks(self)
+        self.extra_views = [w for _, _, w in specs]
+        self.docks = base + tuple(actions_mod.add_view_docks(self, specs, tab_with=self.dock_boundary))
+        for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
+            actions_mod.refresh_when_shown(dock, view)
         self.actions = actions_mod.build(self, self.docks)
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
@@ -78,8 +84,9 @@ class MainWindow(QMainWindow):
         self._edit_timer.setInterval(EDIT_DEBOUNCE_MS)
         self._edit_timer.timeout.connect(self._apply_edits)
         self._wire()
-        self.session.add_view(self.curves)
-        self.session.add_view(self.boundary)
+        for view in (self.curves, self.boundary, *self.extra_views):
+            if hasattr(view, "add_snapshot"):
+                self.session.add_view(view)
         self._on_state(self.session.state)
         self._update_transport()
 

@@ -373,7 +373,8 @@ class Session(QObject):
         self._dirty = False
         self._frame_start = time.perf_counter()
         for v in self._live_views():
-            self._call(v, "refresh")
+            if getattr(v, "isVisible", None) is None or v.isVisible():
+                self._call(v, "refresh")   # hidden views stay dirty; they redraw when shown
         self.redraws += 1
         self.refreshed.emit(self._latest)
         self._probe.start()

@@ -284,8 +284,9 @@ def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views):
     """
     w = make_window(TrainingConfig(), "process")
     if views == "none":
-        w.dock_curves.hide()
-        w.dock_boundary.hide()
+        for dock in w.docks:
+            if dock is not w.dock_controls:
+                dock.hide()
     w.show()
     qtbot.waitExposed(w)
     ready(qtbot, w)

@@ -8,6 +8,8 @@ for the sample under the mouse.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -16,6 +18,9 @@ from core.boundary import grid_extent, input_plane
 from core.geometry import neuron_map, worked_sum
 from viz import style
 from viz.views.layers import Tracer
+
+#: seconds between redraws at least
+MIN_INTERVAL = 0.2
 
 RESOLUTION = 64
 HINT = "Click a unit of the network (left) to inspect it."
@@ -41,10 +46,14 @@ class InspectorView(QtWidgets.QWidget):
         self._plane = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._xy = np.zeros((0, 2), np.float32)
+        self._last = 0.0
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
         self._build()
 
     def _build(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(360, 240)
         self.net_plot = self.graphics.addPlot(row=0, col=0)
         self.map_plot = self.graphics.addPlot(row=0, col=1)
         self.graphics.ci.layout.setColumnStretchFactor(0, 2)
@@ -98,6 +107,7 @@ class InspectorView(QtWidgets.QWidget):
 
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
+        self._later.stop()
         self.tracer.clear()
         self.selected = None
         self._hovered = None
@@ -144,6 +154,12 @@ class InspectorView(QtWidgets.QWidget):
         """Redraw the diagram and the selected unit with the newest weights; whether it drew."""
         if not self._dirty or not self.tracer.ready:
             return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last)
+        if wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        self._last = time.monotonic()
         self._dirty = False
         self.tracer._load()
         self._draw_network()

@@ -18,7 +18,8 @@ from core import datasets
 from core.activations import ACTIVATIONS
 from core.geometry import input_grid, lab_presets, layer_lab, path_frame
 from viz import style
-from viz.views.layers import StagePanel, bounds, labels_of
+from viz.views.layers import bounds, labels_of
+from viz.views.stage_player import StagePanel
 
 TICKS = 100
 

@@ -26,6 +26,23 @@ from viz import style
 MIN_INTERVAL = 0.2
 #: points drawn per panel at most (a fixed-seed subsample beyond)
 MAX_POINTS = 1500
+#: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
+GRID_RESOLUTION = 41
+
+
+def opengl_available() -> bool:
+    """True if pyqtgraph's OpenGL module (and PyOpenGL) can be imported."""
+    try:
+        import pyqtgraph.opengl  # noqa: F401
+    except Exception:  # ImportError, or a GL library that fails to load
+        return False
+    return True
+
+
+def notice_3d(gl: bool) -> str:
+    """What the 3D notice says, with or without OpenGL."""
+    why = "a rotatable 3D view is not built yet" if gl else "OpenGL (PyOpenGL) is not available"
+    return f"3D data and 3-unit stages are shown on a 2D projection ({why}); each title says which."
 
 
 def labels_of(y) -> np.ndarray:
@@ -112,7 +129,8 @@ class Tracer:
             return False
         self.config, self.x, self.y = config, x, y
         finite = np.isfinite(x).all(axis=1)
-        self.grid = input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32))
+        self.grid = input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32),
+                               resolution=GRID_RESOLUTION, lines_per_axis=21)
         self.version = 1
         return True
 
@@ -187,48 +205,6 @@ def bounds(*arrays, pad=0.08):
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
-class StagePanel:
-    """One stage's plot: decision-region grid points, the deformed grid, the data by class."""
-
-    def __init__(self, plot: pg.PlotItem, n_classes: int = 2):
-        self.plot = plot
-        style.apply_plot_style(plot)
-        plot.showGrid(x=False, y=False)
-        plot.setAspectLocked(True)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
-        for axis in ("left", "bottom"):
-            plot.getAxis(axis).setStyle(tickLength=-4)
-        self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.55)),
-                                           pxMode=True) for c in range(n_classes)]
-        self.lines = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 150), width=1))
-        self.points = []
-        for c in range(n_classes):
-            pen, brush = style.point_pen_brush(c, validation=False)
-            self.points.append(pg.ScatterPlotItem(size=5, pen=pen, brush=brush, pxMode=True))
-        for z, item in enumerate(self.regions + [self.lines] + self.points):
-            item.setZValue(z)
-            plot.addItem(item)
-
-    def show(self, xy, labels, gxy, predicted, connect_idx, connect) -> None:
-        """Draw data ``xy`` (n, 2) by ``labels``, grid ``gxy`` (m, 2) by ``predicted``."""
-        for c, item in enumerate(self.regions):
-            sel = gxy[predicted == c]
-            item.setData(pos=sel[np.isfinite(sel).all(axis=1)])
-        lx = gxy[connect_idx]
-        ok = np.isfinite(lx).all(axis=1)
-        lx = np.where(ok[:, None], lx, 0.0).astype(np.float32)
-        self.lines.setData(lx[:, 0], lx[:, 1], connect=connect & ok & np.roll(ok, -1))
-        for c, item in enumerate(self.points):
-            sel = xy[labels == c]
-            item.setData(pos=sel[np.isfinite(sel).all(axis=1)])
-
-    def clear(self) -> None:
-        for item in self.regions + self.points:
-            item.setData(pos=np.zeros((0, 2)))
-        self.lines.setData([], [])
-
-
 class LayersView(QtWidgets.QWidget):
     """A grid of panels, one per stage of every layer (row i: layer i; the input top left).
 
@@ -242,7 +218,7 @@ class LayersView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tracer = Tracer()
-        self.panels: list[StagePanel] = []
+        self.panels: list = []            # StagePanel per stage
         self.traced = None
         self._drawn_version = 0
         self._last_draw = 0.0
@@ -252,14 +228,21 @@ class LayersView(QtWidgets.QWidget):
         self.notice.setStyleSheet(style.NOTICE_CSS)
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
+        self.gl_notice = QtWidgets.QLabel()
+        self.gl_notice.setStyleSheet(style.NOTICE_CSS)
+        self.gl_notice.setToolTip("The network sees all three coordinates; the panel shows two of their "
+                                  "directions (principal components), fixed for the whole run.")
+        self.gl_notice.setVisible(False)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setToolTip("Each row is one layer: dot(x, W) rotates/scales the space, + b shifts it, the "
                                  "activation bends it. Points: training data by class; lines: a grid of the input "
-                                 "space; shaded dots: the grid coloured by the network's prediction.")
+                                 "space coloured by the network's prediction. Click a panel to play from it; "
+                                 "right-click to pick the units shown or save an image.")
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.notice)
+        lay.addWidget(self.gl_notice, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(self.graphics, 1)
 
     # ---- contract ----------------------------------------------------------------------------------
@@ -272,6 +255,7 @@ class LayersView(QtWidgets.QWidget):
         self.graphics.clear()
         self.panels = []
         self._set_notice("")
+        self.gl_notice.setVisible(False)
 
     def set_data(self, extras: dict) -> None:
         """Rebuild the network of the run in ``extras`` and lay out one panel per stage."""
@@ -281,6 +265,9 @@ class LayersView(QtWidgets.QWidget):
             return
         self._layout()
         self._draw()
+        if self.traced is not None and any(st.width == 3 for st in self.traced.stages):
+            self.gl_notice.setText(notice_3d(opengl_available()))
+            self.gl_notice.setVisible(True)
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights (light ones carry none); no drawing."""
@@ -302,6 +289,7 @@ class LayersView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
+        from viz.views.stage_player import StagePanel   # stage_player imports this module
         model = self.tracer.model
         n_classes = max(2, int(self.tracer.y.max()) + 1)
         dense = model.dense_layers
@@ -315,7 +303,7 @@ class LayersView(QtWidgets.QWidget):
                     f"<br>{layer.activation.name}")
             self.graphics.addLabel(text, row=r, col=0, color=style.FOREGROUND, size="10pt")
         rows = max(1, len(dense))
-        self.graphics.setMinimumHeight(min(rows, 3) * 180)
+        self.graphics.setMinimumHeight(min(rows, 3) * 130)   # scroll-free; the dock grows it
 
     def _draw(self) -> bool:
         tr = self.tracer
@@ -335,9 +323,13 @@ class LayersView(QtWidgets.QWidget):
             if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
                 xy, gxy = self._spread(xy), self._spread(gxy)
             panel.plot.setAspectLocked(not line)
-            panel.show(xy, tr.y, gxy, traced.predicted, idx, connect & (not line))
-            style.title(panel.plot, stage_title(traced.stages[i], traced.projections[i],
-                                                " · spread up and down" if line else ""))
+            panel.show(xy, tr.y, gxy, traced.predicted, idx, connect, dots=line)
+            if i == 0 and tr.x.shape[1] == 2:   # the grid points are a row-major image of the plane
+                g = tr.grid.points
+                panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
+            title = stage_title(traced.stages[i], traced.projections[i], " · spread up and down" if line else "")
+            if title != panel.plot.titleLabel.text:   # a new title re-lays out the panel: only when it changes
+                style.title(panel.plot, title)
             x0, x1, y0, y1 = bounds(xy, pad=0.25)
             panel.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
             panel.plot.getAxis("left").setStyle(showValues=not line)
@@ -356,11 +348,62 @@ class LayersView(QtWidgets.QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
+    def use_units(self, index: int, units) -> None:
+        """Show chosen units (0-based) of stage ``index``'s layer as the axes, or ``None`` for PCA."""
+        if units is None:
+            self.tracer.cache.use_pca(index)
+        else:
+            self.tracer.cache.use_units(index, units)
+        self.tracer.version += 1
+        self._draw()
+
+    def export_image(self, path: str) -> None:
+        """Save every panel as one PNG (or SVG if ``path`` ends in .svg)."""
+        if str(path).lower().endswith(".svg"):   # Qt's SVG painter (pyqtgraph's SVG exporter fails on Qt 6.11 paths)
+            from PySide6.QtGui import QPainter
+            from PySide6.QtSvg import QSvgGenerator
+            gen = QSvgGenerator()
+            gen.setFileName(str(path))
+            gen.setSize(self.graphics.size())
+            gen.setViewBox(self.graphics.rect())
+            gen.setTitle("Uncrumple: layers")
+            painter = QPainter(gen)
+            self.graphics.render(painter)
+            painter.end()
+        elif not self.graphics.grab().save(str(path)):
+            raise OSError(f"Could not write {path}")
+
     def _clicked(self, event) -> None:
         for i, panel in enumerate(self.panels):
             if panel.plot.sceneBoundingRect().contains(event.scenePos()):
-                self.stage_clicked.emit(i)
+                if event.button() == QtCore.Qt.MouseButton.RightButton:
+                    self._menu(i, event.screenPos().toPoint())
+                else:
+                    self.stage_clicked.emit(i)
                 return
+
+    def _menu(self, i: int, at) -> None:
+        menu = QtWidgets.QMenu(self)
+        auto = menu.addAction("Automatic projection (as is, or PCA)")
+        pick = menu.addAction("Show chosen units…")
+        save = menu.addAction("Save image…")
+        pick.setEnabled(self.traced is not None and self.traced.stages[i].width > 1)
+        chosen = menu.exec(at)
+        if chosen is auto:
+            self.use_units(i, None)
+        elif chosen is pick:
+            width = self.traced.stages[i].width
+            text, ok = QtWidgets.QInputDialog.getText(self, "Show units", f"Two units, 0 to {width - 1} (e.g. 0, 1):")
+            if ok:
+                try:
+                    self.use_units(i, [int(t) for t in text.replace(",", " ").split()][:2])
+                except ValueError as exc:
+                    self._set_notice(str(exc))
+        elif chosen is save:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save image", "layers.png",
+                                                            "PNG (*.png);;SVG (*.svg)")
+            if path:
+                self.export_image(path)
 
 
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
@@ -372,9 +415,10 @@ def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     from viz.views.lab import LabView
     from viz.views.separability import SeparabilityView
     from viz.views.stage_player import StagePlayer
-    layers = LayersView()
+    layers, player = LayersView(), StagePlayer()
+    layers.stage_clicked.connect(lambda i: player.set_position(float(i)))   # a panel click jumps the player there
     return [("Layers", "dock_layers", layers),
-            ("Stage player", "dock_stage_player", StagePlayer()),
+            ("Stage player", "dock_stage_player", player),
             ("Separability", "dock_separability", SeparabilityView()),
             ("Neuron inspector", "dock_inspector", InspectorView()),
             ("Layer lab", "dock_layer_lab", LabView())]

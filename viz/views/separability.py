@@ -8,13 +8,18 @@ sees) over the epochs: later layers should climb to 1.0 as training goes on.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from core.geometry import separability
 from viz import style
 from viz.views.layers import Tracer
+
+#: seconds between computations at least (besides: at most once per epoch)
+MIN_INTERVAL = 1.0
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
 
@@ -41,7 +46,11 @@ class SeparabilityView(QtWidgets.QWidget):
         self.values = None
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
+        self._last = 0.0
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(300, 260)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
                                  "the classes at each stage: 0.5 is no better than chance, 1.0 means a plane "
                                  "separates them.")
@@ -54,14 +63,14 @@ class SeparabilityView(QtWidgets.QWidget):
             p.hideButtons()
             style.label(p, "left", "linear separability")
         self.bar_plot.setMouseEnabled(x=False, y=False)
-        style.title(self.bar_plot, "Linear separability per stage")
+        style.title(self.bar_plot, "Linear separability per stage (layer: W, +b, activation)")
         style.title(self.line_plot, "Over epochs (input and each layer's output)")
         style.label(self.line_plot, "bottom", "epoch")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN_COLOR)
         self.bar_plot.addItem(self.bars)
         self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
         self.bar_plot.addItem(self.chance)
-        self.legend = self.line_plot.addLegend(offset=(8, 4), colCount=4, labelTextColor=style.FOREGROUND,
+        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.FOREGROUND,
                                                labelTextSize=f"{style.LEGEND_FONT_PT}pt")
         self.curves: list[pg.PlotDataItem] = []
         self.message = QtWidgets.QLabel("No run yet.")
@@ -73,6 +82,7 @@ class SeparabilityView(QtWidgets.QWidget):
 
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
+        self._later.stop()
         self.tracer.clear()
         self.values = None
         self.history = {}
@@ -106,6 +116,12 @@ class SeparabilityView(QtWidgets.QWidget):
         """Compute and draw the newest epoch's values once; whether it drew."""
         if not self._pending or not self.tracer.ready:
             return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last)
+        if wait > 0:   # fast epochs: compute again only when the interval is over
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        self._last = time.monotonic()
         self._pending = False
         traced = self.tracer.trace()  # loads the weights (or says why not)
         self.message.setText(self.tracer.message)
@@ -124,7 +140,8 @@ class SeparabilityView(QtWidgets.QWidget):
         x = np.arange(len(vals), dtype=np.float64)
         brushes = [style.tint(style.TRAIN_COLOR, _KIND_TINT[s.kind]) for s in st]
         self.bars.setOpts(x=x, height=np.nan_to_num(vals.astype(np.float64)), width=0.7, brushes=brushes)
-        ticks = [(i, "input" if s.kind == "input" else {"dot": "W", "bias": "+b", "activation": s.activation}[s.kind])
+        ticks = [(i, "input" if s.kind == "input" else
+                  f"{s.layer + 1}: " + {"dot": "W", "bias": "+b", "activation": s.activation}[s.kind])
                  for i, s in enumerate(st)]
         self.bar_plot.getAxis("bottom").setTicks([ticks])
         self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)

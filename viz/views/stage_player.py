@@ -5,9 +5,12 @@ slider value ``s`` in ``[0, n_stages - 1]`` shows :func:`core.geometry.path_fram
 of the per-stage projected coordinates (exact at every stage, a straight-line
 blend in between), so the user watches a layer rotate, shift and fold the space.
 The network follows training through a :class:`viz.views.layers.Tracer`.
+:class:`StagePanel` (one stage's plot: data by class, the grid coloured by the
+prediction) is shared with the layers view and the layer lab.
 """
 from __future__ import annotations
 
+import pathlib
 import time
 
 import numpy as np
@@ -16,12 +19,97 @@ from PySide6 import QtCore, QtWidgets
 
 from core.geometry import path_frame, path_position
 from viz import style
-from viz.views.layers import MIN_INTERVAL, StagePanel, Tracer, bounds, stage_title
+from viz.views.layers import MIN_INTERVAL, Tracer, bounds, stage_title
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
 TICKS = 100
 FRAME_MS = 33
 GIF_MISSING = "GIF export needs imageio: pip install imageio (or pip install 'uncrumple[record]')."
+
+
+class StagePanel:
+    """One stage's plot: the deformed grid coloured by the network's prediction, the data by class.
+
+    The grid's segments take the predicted class of their first point (tinted class
+    colours: the decision regions, bent as the stage bends space; grey where there is
+    no prediction). 1-unit stages, whose grid collapses onto a line, show the grid
+    points as faint dots instead (``regions``).
+    """
+
+    MAX_DOTS = 800
+
+    def __init__(self, plot: pg.PlotItem, n_classes: int = 2):
+        self.plot = plot
+        style.apply_plot_style(plot)
+        plot.showGrid(x=False, y=False)
+        plot.setAspectLocked(True)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setStyle(tickLength=-4)
+        self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), 0.3), width=1), antialias=False)
+                      for c in range(n_classes)]
+        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 140), width=1), antialias=False))
+        self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
+                                           pxMode=True) for c in range(n_classes)]
+        self.points = []
+        for c in range(n_classes):
+            pen, brush = style.point_pen_brush(c, validation=False)
+            self.points.append(pg.ScatterPlotItem(size=5, pen=pen, brush=brush, pxMode=True))
+        for z, item in enumerate(self.regions + self.lines + self.points):
+            item.setZValue(z)
+            plot.addItem(item)
+        self._dots = False
+        self.image = None
+        self._n_classes = n_classes
+
+    def show_regions(self, predicted: np.ndarray, extent) -> None:
+        """The predicted class over the input plane as an image (2D inputs' first panel)."""
+        if self.image is None:
+            self.image = pg.ImageItem(axisOrder="row-major")
+            self.image.setZValue(-10)
+            self.image.setLookupTable(style.class_colormap(self._n_classes).getLookupTable(nPts=256))
+            self.plot.addItem(self.image)
+        res = int(round(np.sqrt(len(predicted))))
+        img = np.ascontiguousarray(predicted.reshape(res, res), dtype=np.float32)
+        self.image.setImage(img, levels=(0.0, float(self._n_classes - 1)), autoLevels=False)
+        x0, x1, y0, y1 = extent
+        dx, dy = (x1 - x0) / max(res - 1, 1), (y1 - y0) / max(res - 1, 1)
+        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+
+    def show(self, xy, labels, gxy, predicted, connect_idx, connect, dots=False) -> None:
+        """Draw data ``xy`` (n, 2) by ``labels`` and the grid ``gxy`` (m, 2) by ``predicted``.
+
+        ``connect_idx`` / ``connect``: the grid's polylines (``Grid.lines.ravel()`` and
+        ``Grid.connect()``); ``dots``: draw the grid points as dots instead of lines.
+        """
+        lx = gxy[connect_idx]
+        ok = np.isfinite(lx).all(axis=1)
+        lx = np.ascontiguousarray(np.where(ok[:, None], lx, 0.0), dtype=np.float32)
+        seg = connect & ok & np.roll(ok, -1) & (not dots)
+        cls = predicted[connect_idx]
+        n = len(self.lines) - 1
+        for c, item in enumerate(self.lines):
+            mask = seg & ((cls == c) if c < n else ((cls < 0) | (cls >= n)))
+            if mask.any():
+                item.setData(lx[:, 0], lx[:, 1], connect=mask)
+            else:
+                item.setData([], [])
+        if dots or self._dots:
+            step = max(1, len(gxy) // self.MAX_DOTS)
+            for c, item in enumerate(self.regions):
+                sel = gxy[::step][predicted[::step] == c] if dots else np.zeros((0, 2))
+                item.setData(pos=sel[np.isfinite(sel).all(axis=1)])
+            self._dots = dots
+        for c, item in enumerate(self.points):
+            sel = xy[labels == c]
+            item.setData(pos=sel[np.isfinite(sel).all(axis=1)])
+
+    def clear(self) -> None:
+        for item in self.regions + self.points:
+            item.setData(pos=np.zeros((0, 2)))
+        for item in self.lines:
+            item.setData([], [])
 
 
 class StagePlayer(QtWidgets.QWidget):
@@ -182,7 +270,7 @@ class StagePlayer(QtWidgets.QWidget):
         a, b = np.array(self._bounds[i]), np.array(self._bounds[j])
         x0, x1, y0, y1 = (1 - t) * a + t * b
         self.panel.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        if t == 0.0 or i == j:
+        if t in (0.0, 1.0) or i == j:
             where = f"stage {near + 1} of {len(tr.coords)}: {tr.stages[near].name}"
         else:
             where = f"{tr.stages[i].name} → {tr.stages[j].name} ({t:.0%})"
@@ -240,6 +328,18 @@ class StagePlayer(QtWidgets.QWidget):
             raise RuntimeError(GIF_MISSING) from exc
         imageio.mimsave(path, self.render_frames(), duration=1.0 / fps, loop=0)
 
+    def export_frames(self, folder, frames_per_stage: int = 12) -> int:
+        """Save the animation's frames as numbered PNGs in ``folder`` (no extra package needed)."""
+        folder = pathlib.Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        keep, n = self._s, 0
+        for n, s in enumerate(np.linspace(0.0, self.last_position(), int(self.last_position() * frames_per_stage) + 1)):
+            self.set_position(s)
+            if not self.graphics.grab().save(str(folder / f"frame_{n:04d}.png")):
+                raise OSError(f"Could not write into {folder}")
+        self.set_position(keep)
+        return n + 1
+
     def _ask_gif(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", "uncrumple.gif", "GIF (*.gif)")
         if not path:
@@ -247,5 +347,10 @@ class StagePlayer(QtWidgets.QWidget):
         try:
             self.export_gif(path)
             self.caption.setText(f"Saved {path}")
-        except (RuntimeError, OSError, ValueError) as exc:
+        except RuntimeError:
+            folder = pathlib.Path(path).with_suffix("")
+            n = self.export_frames(folder)
+            QtWidgets.QMessageBox.information(self, "Export GIF", f"{GIF_MISSING}\nSaved the {n} frames as PNG "
+                                              f"files in {folder} instead.")
+        except (OSError, ValueError) as exc:
             QtWidgets.QMessageBox.warning(self, "Export GIF", str(exc))

@@ -1,0 +1,319 @@
+"""The uncrumpling views (issue 4) fed with real snapshots from the core trainer."""
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from core.config import TrainingConfig
+from core.serve import _Run
+from viz.views import layers as layers_mod
+from viz.views.inspector import InspectorView
+from viz.views.lab import LabView
+from viz.views.layers import LayersView, make_docks
+from viz.views.separability import SeparabilityView
+from viz.views.stage_player import GIF_MISSING, StagePlayer
+
+#: a 2-2-2-1 network: 1 + 3 * 3 = 10 stages
+TINY = TrainingConfig(n_samples=200, hidden=((2, "tanh"), (2, "tanh")), grid_resolution=16)
+
+
+def start(config=TINY):
+    run = _Run(config)
+    return run, run.trainer.snapshot(extras=run.extras(with_data=True))
+
+
+def feed(view, snap):
+    view.clear()
+    view.set_data(snap.extras)
+    view.add_snapshot(snap)
+
+
+def train_epoch(run):
+    run.trainer.train_epoch()
+    return run.trainer.snapshot(extras=run.extras())
+
+
+def nan_snapshot(snap):
+    return dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights), extras={})
+
+
+@pytest.fixture
+def make(qtbot, monkeypatch):
+    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
+    for mod in ("stage_player", "separability", "inspector"):
+        monkeypatch.setattr(f"viz.views.{mod}.MIN_INTERVAL", 0.0)
+
+    def factory(cls, size=(700, 500)):
+        view = cls()
+        qtbot.addWidget(view)
+        view.resize(*size)
+        return view
+    return factory
+
+
+# ---- layers view ------------------------------------------------------------------------------------
+def test_one_panel_per_stage_of_a_2_2_2_1_network(make):
+    view = make(LayersView)
+    _, snap = start()
+    feed(view, snap)
+    view.refresh()
+    assert len(view.panels) == 10
+    titles = [p.plot.titleLabel.text for p in view.panels]
+    assert "input" in titles[0] and "2 features" in titles[0]
+    assert "dot(x, W)" in titles[1] and "+ b" in titles[2] and "tanh" in titles[3]
+    assert "sigmoid" in titles[9] and "1 unit" in titles[9]
+    # the input panel shows the training points themselves, coloured by class
+    shown = np.concatenate([it.getData()[0] for it in view.panels[0].points])
+    assert len(shown) == len(view.tracer.x)
+    # the grid's segments are coloured by the predicted class: together, every segment of the grid
+    grid = view.tracer.grid
+    drawn = sum(int(np.sum(it.opts["connect"])) for it in view.panels[5].lines if it.xData is not None
+                and len(it.xData))
+    assert drawn == int(grid.connect().sum())
+    assert sum(len(it.getData()[0]) for it in view.panels[9].regions) > 0      # 1 unit: dots
+
+
+def test_clicking_a_panel_names_its_stage(make, qtbot):
+    view = make(LayersView, (900, 700))
+    _, snap = start()
+    feed(view, snap)
+    view.show()
+    qtbot.waitExposed(view)
+    rect = view.panels[5].plot.sceneBoundingRect()
+    pos = view.graphics.mapFromScene(rect.center())
+    with qtbot.waitSignal(view.stage_clicked, timeout=1000) as sig:
+        qtbot.mouseClick(view.graphics.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert sig.args == [5]
+
+
+def test_layers_follow_new_weights_and_throttle(make, qtbot, monkeypatch):
+    view = make(LayersView)
+    run, snap = start()
+    s1, s2 = train_epoch(run), train_epoch(run)
+    feed(view, snap)
+    assert view.refresh()
+    before = view.traced.coords[3].copy()
+    assert not view.refresh()                      # nothing new: no drawing
+    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.3)
+    view.add_snapshot(s1)
+    assert not view.refresh()                      # too soon: deferred, not dropped
+    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version, timeout=2000)
+    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
+    view.add_snapshot(s2)
+    assert view.refresh()
+    assert not np.allclose(before, view.traced.coords[3])
+    view.add_snapshot(dataclasses.replace(snap, weights=()))   # light snapshot: nothing to draw
+    assert not view.refresh()
+
+
+def test_chosen_units_and_image_export(make, tmp_path):
+    view = make(LayersView)
+    _, snap = start(TrainingConfig(n_samples=100, hidden=((4, "tanh"),), grid_resolution=16))
+    feed(view, snap)
+    view.refresh()
+    assert "PCA of 4 units" in view.panels[3].plot.titleLabel.text
+    view.use_units(3, (2, 0))
+    assert "units 2 and 0" in view.panels[1].plot.titleLabel.text   # the whole layer shares it
+    np.testing.assert_array_equal(view.traced.coords[3], view.traced.stages[3].values[:, [2, 0]])
+    view.use_units(3, None)
+    assert "PCA" in view.panels[3].plot.titleLabel.text
+    view.export_image(tmp_path / "layers.png")
+    view.export_image(tmp_path / "layers.svg")
+    assert (tmp_path / "layers.png").stat().st_size > 1000 and (tmp_path / "layers.svg").stat().st_size > 1000
+
+
+def test_3d_input_uses_a_named_projection(make):
+    view = make(LayersView)
+    _, snap = start(TrainingConfig(dataset="paper_ball", n_samples=200, hidden=((3, "tanh"),), grid_resolution=16))
+    feed(view, snap)
+    view.refresh()
+    assert len(view.panels) == 7
+    assert "PCA of 3 features" in view.panels[0].plot.titleLabel.text
+    assert view.gl_notice.isVisibleTo(view) and "2D projection" in view.gl_notice.text()
+
+
+def test_3d_fallback_notice_names_missing_opengl(make, monkeypatch):
+    monkeypatch.setattr(layers_mod, "opengl_available", lambda: False)
+    view = make(LayersView)
+    _, snap = start(TrainingConfig(n_samples=100, hidden=((3, "relu"),), grid_resolution=16))
+    feed(view, snap)
+    assert view.gl_notice.isVisibleTo(view) and "OpenGL" in view.gl_notice.text()
+    _, flat = start()
+    feed(view, flat)                                 # 2-unit stages only: no notice
+    assert not view.gl_notice.isVisibleTo(view)
+
+
+@pytest.mark.skipif(not layers_mod.opengl_available(), reason="pyqtgraph.opengl / PyOpenGL not installed")
+def test_gl_available_is_reported(make):
+    assert "not built yet" in layers_mod.notice_3d(True)
+
+
+def test_empty_and_nan_weights_do_not_raise(make):
+    views = [make(c) for c in (LayersView, StagePlayer, SeparabilityView, InspectorView)]
+    _, snap = start()
+    for v in views:
+        v.clear()
+        v.refresh()                                 # nothing set yet
+        v.set_data({})                              # no run
+        v.add_snapshot(dataclasses.replace(snap, weights=(), extras={}))
+        v.refresh()
+        feed(v, snap)
+        v.refresh()
+        v.add_snapshot(nan_snapshot(snap))
+        v.refresh()
+    assert "not finite" in views[0].notice.text()
+    assert np.isfinite(views[0].traced.coords[-1]).all()  # still the last finite weights
+
+
+# ---- stage player -----------------------------------------------------------------------------------
+def test_slider_moves_the_points_from_input_to_output(make):
+    view = make(StagePlayer)
+    run, snap = start()
+    feed(view, snap)
+    view.refresh()
+    last = view.last_position()
+    assert last == 9.0
+    assert view.slider.maximum() == 9 * 100
+    view.slider.setValue(0)
+    np.testing.assert_allclose(view.frame(), view.tracer.x, rtol=1e-6)   # 2 features: shown as they are
+    view.slider.setValue(view.slider.maximum())
+    out = view.traced.coords[-1]
+    np.testing.assert_array_equal(view.frame(), out)
+    view.slider.setValue(50)                       # halfway from the input to dot(x, W)
+    assert view.position() == 0.5
+    mid = view.frame().copy()
+    c = view.traced.coords
+    assert not np.allclose(mid, c[0]) and not np.allclose(mid, c[1])
+    np.testing.assert_allclose(mid, 0.5 * (c[0] + c[1]), rtol=1e-5, atol=1e-6)
+    assert "→" in view.caption.text()
+
+
+def test_play_advances_and_stops_at_the_end(make, qtbot):
+    view = make(StagePlayer)
+    _, snap = start()
+    feed(view, snap)
+    view.refresh()
+    view.loop_box.setChecked(False)
+    view.speed.setValue(5.0)
+    view.set_position(8.5)
+    view.play_button.setChecked(True)
+    qtbot.waitUntil(lambda: not view.play_button.isChecked(), timeout=3000)
+    assert view.position() == view.last_position()
+
+
+def test_gif_export_without_imageio_says_what_to_install(make, tmp_path):
+    try:
+        import imageio  # noqa: F401
+    except ImportError:
+        view = make(StagePlayer)
+        _, snap = start()
+        feed(view, snap)
+        view.refresh()
+        with pytest.raises(RuntimeError, match="imageio"):
+            view.export_gif(str(tmp_path / "a.gif"))
+        assert "pip install imageio" in GIF_MISSING
+        assert len(view.render_frames(frames_per_stage=1)) == 10
+        assert view.export_frames(tmp_path / "frames", frames_per_stage=2) == 19
+        assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 19
+    else:
+        pytest.skip("imageio is installed; the missing-dependency message cannot be shown")
+
+
+# ---- separability -----------------------------------------------------------------------------------
+def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
+    view = make(SeparabilityView)
+    run, snap = start()
+    feed(view, snap)
+    view.refresh()
+    assert view.values is not None and len(view.values) == 10
+    assert np.all((view.values >= 0.4) & (view.values <= 1.0))
+    heights = view.bars.opts["height"]
+    assert len(heights) == 10
+    s1 = train_epoch(run)
+    view.add_snapshot(s1)
+    assert view.refresh()
+    view.add_snapshot(dataclasses.replace(s1, extras={}))   # the same epoch again: not recomputed
+    assert not view.refresh()
+    monkeypatch.setattr("viz.views.separability.MIN_INTERVAL", 0.3)
+    view.add_snapshot(train_epoch(run))                       # a new epoch, but too soon: deferred
+    assert not view.refresh()
+    qtbot.waitUntil(lambda: 2 in view.history, timeout=3000)
+    assert sorted(view.history) == [0, 1, 2]
+    assert len(view.curves) == 4                              # input + 3 layer outputs
+    assert "Epoch 2" in view.message.text()
+
+
+# ---- neuron inspector -------------------------------------------------------------------------------
+def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
+    view = make(InspectorView, (800, 500))
+    run, snap = start()
+    feed(view, snap)
+    view.show()
+    qtbot.waitExposed(view)
+    spots = [s for s in view.nodes.points() if s.data() == (1, 1)]   # layer 2, unit 1
+    assert len(spots) == 1
+    scene = view.net_plot.vb.mapViewToScene(spots[0].pos())
+    pos = view.graphics.mapFromScene(scene)
+    with qtbot.waitSignal(view.unit_selected, timeout=1000) as sig:
+        qtbot.mouseClick(view.graphics.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert sig.args == [1, 1]
+    kernel = snap.weights[2]                         # layer 2's kernel (get_weights order)
+    np.testing.assert_allclose(view.shown_weights, kernel[:, 1])
+    assert f"{kernel[0, 1]:.3g}" in view.weights_label.text()
+    assert view.image.image is not None and view.image.image.shape == (64, 64)
+    view.hover_sample(0)
+    assert "→ tanh →" in view.sum_label.text()
+    view.add_snapshot(train_epoch(run))
+    assert view.refresh()
+    assert not np.allclose(view.shown_weights, kernel[:, 1])
+
+
+# ---- layer lab --------------------------------------------------------------------------------------
+def test_rotation_preset_rotates_the_grid(make):
+    view = make(LabView)
+    view.theta.setValue(90)
+    view.apply_preset("rotation")
+    view.stage_slider.setValue(view.stage_slider.maximum())
+    W, b, act = view.matrix()
+    np.testing.assert_allclose(W, [[0, -1], [1, 0]], atol=1e-6)
+    assert act == "linear"
+    pts = view._grid.points
+    rotated = np.column_stack([-pts[:, 1], pts[:, 0]])      # 90° counter-clockwise
+    np.testing.assert_allclose(view.grid_xy(), rotated, atol=1e-5)
+    view.stage_slider.setValue(0)
+    np.testing.assert_allclose(view.grid_xy(), pts, atol=1e-6)
+    view.apply_preset("relu fold")
+    view.stage_slider.setValue(view.stage_slider.maximum())
+    assert view.grid_xy().min() >= 0.0
+    view.w_spins[0][1].setValue(2.0)                 # edits apply live
+    assert view.matrix()[0][0, 1] == 2.0
+
+
+def test_lab_takes_2d_run_data_and_ignores_3d(make):
+    view = make(LabView)
+    _, snap = start()
+    view.set_data(snap.extras)
+    np.testing.assert_array_equal(view._x, snap.extras["data"]["x_train"])
+    _, ball = start(TrainingConfig(dataset="paper_ball", n_samples=100, grid_resolution=16))
+    view.set_data(ball.extras)
+    assert view._x.shape[1] == 2
+
+
+def test_make_docks_lists_every_view(qtbot):
+    docks = make_docks(None)
+    for _, _, w in docks:
+        qtbot.addWidget(w)
+    names = [d[1] for d in docks]
+    assert len(set(names)) == len(names) == 5
+    assert isinstance(docks[0][2], LayersView)
+    assert all(hasattr(w, "add_snapshot") and hasattr(w, "refresh") for _, _, w in docks)
+    layers, player = docks[0][2], docks[1][2]
+    _, snap = start()
+    for w in (layers, player):
+        feed(w, snap)
+        w.refresh()
+    layers.stage_clicked.emit(4)                      # clicking a Layers panel moves the player there
+    assert player.position() == 4.0
+

@@ -132,6 +132,12 @@ class Dense(Layer):
     def regularization_loss(self) -> float:
         return self.kernel_regularizer(self.kernel) if self.kernel_regularizer else 0.0
 
+    def bind(self, params, grads) -> None:
+        """Use ``params``/``grads`` (views into the model's flat buffers) as the weights."""
+        self.kernel, self.dkernel = params[0], grads[0]
+        if self.use_bias:
+            self.bias, self.dbias = params[1], grads[1]
+
     # ---- training path (buffered) ------------------------------------------------------------
     def forward(self, x, training=False):
         """Compute the activations of a batch.

@@ -49,6 +49,11 @@ def next_step(model, x, y) -> np.ndarray:
         clone.set_state(state)
         params = [w.astype(np.float64) for w in model.get_weights()]
         before = flatten(params)
+        if len(state["slots"]) and state["slots"][0].ndim == 1 and state["slots"][0].size == before.size:
+            # the model updates one flat buffer (Sequential._bind_flat): so does the clone
+            flat = before.copy()
+            clone.apply([flat], [flatten(grads)])
+            return flat - before
         clone.apply(params, grads)
         return flatten(params) - before
 

@@ -227,7 +227,7 @@ class Trainer:
             if not math.isfinite(loss):
                 self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
                 return False
-            model.optimizer.apply(model.params, model.grads)
+            model._apply_gradients()
         self._pos += n
         self.batch += 1
         self.step += 1

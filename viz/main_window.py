@@ -20,6 +20,7 @@ from .panels.controls import ControlsPanel
 from .session import LIVE_FIELDS, Session, structural_change
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
+from .views import landscape as landscape_view
 from .views import layers as layers_view
 
 #: milliseconds to wait after the last edit before a structural change is applied
@@ -68,9 +69,11 @@ class MainWindow(QMainWindow):
 
         base = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
         self.dock_controls, self.dock_boundary, self.dock_curves = base
-        specs = layers_view.make_docks(self)
-        self.extra_views = [w for _, _, w in specs]
-        self.docks = base + tuple(actions_mod.add_view_docks(self, specs, tab_with=self.dock_boundary))
+        layer_specs = layers_view.make_docks(self)          # tabs beside the decision boundary
+        surface_specs = landscape_view.make_docks(self)     # tabs beside the curves
+        self.extra_views = [w for _, _, w in layer_specs + surface_specs]
+        self.docks = (base + tuple(actions_mod.add_view_docks(self, layer_specs, tab_with=self.dock_boundary))
+                      + tuple(actions_mod.add_view_docks(self, surface_specs, tab_with=self.dock_curves)))
         for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
             actions_mod.refresh_when_shown(dock, view)
         self.actions = actions_mod.build(self, self.docks)

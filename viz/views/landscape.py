@@ -23,30 +23,35 @@ from PySide6 import QtCore, QtWidgets
 from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
-from viz.views.race import HeatMap, ask_path, export_png
+from viz.views.race import IMAGE_FILTER, HeatMap, ask_path, export_image, export_png, export_svg
 
 MAX_RECORDS = 2000            # recorded weight vectors kept (thinned evenly beyond)
 MAX_RECORD_BYTES = 64 << 20   # ...and at most this much memory for them
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
 PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
           "weights": "Two chosen weights"}
+TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
+          "weights": "two weights, the others frozen"}
 PATH_COLOR = "#D55E00"
 
 
 class GridWorker(QtCore.QObject):
     """Evaluates one grid off the GUI thread; no parent, moved to a QThread.
 
-    Signals: ``progress(float)``, ``finished(object)`` (the :class:`core.landscape.Grid`),
-    ``failed(str)``, ``cancelled()``; exactly one of the last three is emitted.
+    Signals carry the job number first, so a result that was already queued when its
+    job was abandoned is recognised and dropped: ``progress(int, float)``,
+    ``finished(int, object)`` (the :class:`core.landscape.Grid`), ``failed(int, str)``,
+    ``cancelled(int)``; exactly one of the last three is emitted.
     """
 
-    progress = QtCore.Signal(float)
-    finished = QtCore.Signal(object)
-    failed = QtCore.Signal(str)
-    cancelled = QtCore.Signal()
+    progress = QtCore.Signal(int, float)
+    finished = QtCore.Signal(int, object)
+    failed = QtCore.Signal(int, str)
+    cancelled = QtCore.Signal(int)
 
-    def __init__(self, model, x, y, plane, resolution, extent):
+    def __init__(self, job, model, x, y, plane, resolution, extent):
         super().__init__()
+        self.job = job
         self._job = (model, x, y, plane, resolution, extent)
         self._cancel = threading.Event()
 
@@ -59,13 +64,14 @@ class GridWorker(QtCore.QObject):
         model, x, y, plane, resolution, extent = self._job
         try:
             grid = landscape.evaluate_grid(model, x, y, plane, resolution=resolution, span=extent,
-                                           progress=self.progress.emit, cancel=self._cancel.is_set)
+                                           progress=lambda f: self.progress.emit(self.job, f),
+                                           cancel=self._cancel.is_set)
         except landscape.Cancelled:
-            self.cancelled.emit()
+            self.cancelled.emit(self.job)
         except Exception as exc:          # noqa: BLE001 - reported to the GUI, never raised in the thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            self.failed.emit(self.job, f"{type(exc).__name__}: {exc}")
         else:
-            self.finished.emit(grid)
+            self.finished.emit(self.job, grid)
 
 
 class _Recorder:
@@ -79,6 +85,7 @@ class _Recorder:
         self.w = np.zeros((0, size), np.float32)
         self.epochs = np.zeros(0, np.int64)
         self.n, self.stride, self.seen = 0, 1, 0
+        self.generation = 0                             # bumped when thinned: cached projections go stale
         self.current, self.current_epoch, self.current_in = None, 0, False
 
     def add(self, flat, epoch):
@@ -93,6 +100,7 @@ class _Recorder:
                 self.n = len(self.w[keep])
                 self.w[:self.n], self.epochs[:self.n] = self.w[keep].copy(), self.epochs[keep].copy()
                 self.stride *= 2
+                self.generation += 1
             else:
                 grow = min(self.cap, max(64, 2 * self.n))
                 self.w = np.resize(self.w, (grow, self.w.shape[1]))
@@ -131,8 +139,11 @@ class LandscapeView(QtWidgets.QWidget):
         self._rec = _Recorder()
         self._data_source = None
         self._thread = self._worker = None
+        self._job = 0                                   # numbers the computations
         self.grid = self.plane = None
         self._offset = (0.0, 0.0)
+        self._proj_key, self._proj = None, np.zeros((0, 2))
+        self._plane_token = 0                           # bumped per plane shown and per clear
         self._dirty = False
         self._build()
         app = QtWidgets.QApplication.instance()
@@ -158,8 +169,9 @@ class LandscapeView(QtWidgets.QWidget):
             spin.setRange(0, 0)
             spin.setValue(k)
             spin.setPrefix("weight " if k == 0 else "and ")
-            spin.setToolTip(f"Flat index (get_weights order) of the weight on the {'horizontal' if k == 0 else 'vertical'}"
-                            " axis.")
+            axis = "horizontal" if k == 0 else "vertical"
+            spin.setToolTip(f"Flat index (get_weights order) of the weight on the {axis} axis; its name is shown "
+                            "beside it.")
             spin.valueChanged.connect(self._show_names)
             name.setStyleSheet(style.READOUT_CSS)
         self.res_spin = QtWidgets.QSpinBox()
@@ -189,10 +201,11 @@ class LandscapeView(QtWidgets.QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(120)
         self.progress.setToolTip("Progress of the grid evaluation.")
-        png = QtWidgets.QPushButton("PNG…")
-        png.setToolTip("Save a picture of the surface.")
-        png.clicked.connect(lambda: (p := ask_path(self, "Export PNG", "PNG image (*.png)", "surface.png"))
-                            and self.export_png(p))
+        self.progress.setVisible(False)
+        png = QtWidgets.QPushButton("Image…")
+        png.setToolTip("Save a picture of the surface as PNG or SVG.")
+        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
+                                                                       "surface.png")))
         csv_b = QtWidgets.QPushButton("CSV…")
         csv_b.setToolTip("Save the grid (a, b, loss, accuracy) as CSV.")
         csv_b.clicked.connect(lambda: (p := ask_path(self, "Export grid", "CSV (*.csv)", "surface.csv"))
@@ -214,6 +227,7 @@ class LandscapeView(QtWidgets.QWidget):
         self.notice.linkActivated.connect(lambda _: self.compute())
         self.notice.setVisible(False)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
         self.plot.showGrid(x=False, y=False)
@@ -261,6 +275,7 @@ class LandscapeView(QtWidgets.QWidget):
         self.shutdown()
         self._rec.clear(self._rec.w.shape[1])
         self.grid = self.plane = None
+        self._plane_token += 1
         self.heat.clear()
         for item in (self.path, self.epoch_marks, self.current, self.start_mark):
             item.setData([], [])
@@ -289,6 +304,8 @@ class LandscapeView(QtWidgets.QWidget):
         self._rec.clear(len(self._names))
         for spin in (self.i_spin, self.j_spin):
             spin.setRange(0, len(self._names) - 1)
+        if self.i_spin.value() == self.j_spin.value():
+            self.j_spin.setValue(1 if self.i_spin.value() == 0 else 0)
         self._show_names()
 
     def add_snapshot(self, snap) -> None:
@@ -323,14 +340,18 @@ class LandscapeView(QtWidgets.QWidget):
         """The chosen plane through the current weights (raises ValueError when it cannot be made)."""
         if self._model is None or self._rec.current is None:
             raise ValueError("No weights recorded yet: start training first.")
-        self._model.set_weights(landscape.unflatten(self._rec.current, [w.shape for w in self._model.get_weights()]))
+        hist, _ = self._rec.history()
+        hist = hist[np.isfinite(hist).all(axis=1)]      # diverged (NaN) weights: centre on the last finite ones
+        if not len(hist):
+            raise ValueError("Every recorded set of weights is NaN or infinite: reset the run.")
+        shapes = [w.shape for w in self._model.get_weights()]
+        self._model.set_weights(landscape.unflatten(hist[-1], shapes))
         kind = self.plane_combo.currentData()
         if kind == "random":
             return landscape.random_plane(self._model, seed=self.seed_spin.value())
         if kind == "weights":
             return landscape.weight_plane(self._model, self.i_spin.value(), self.j_spin.value())
-        hist, _ = self._rec.history()
-        return landscape.pca_plane(hist, shapes=[w.shape for w in self._model.get_weights()])
+        return landscape.pca_plane(hist, shapes=shapes)
 
     def compute(self) -> bool:
         """Start evaluating the surface in a background thread; returns False (with a message) if it cannot."""
@@ -351,7 +372,8 @@ class LandscapeView(QtWidgets.QWidget):
         self._pending = plane
         # the worker gets its own model: the GUI thread may set this one's weights meanwhile
         model = build_model(self._config, self._x.shape[1], self._model.layers[-1].units)
-        self._worker = GridWorker(model, self._x, self._y, plane, self.res_spin.value(), extent)
+        self._job += 1
+        self._worker = GridWorker(self._job, model, self._x, self._y, plane, self.res_spin.value(), extent)
         self._thread = QtCore.QThread()
         self._thread.setObjectName("uncrumple-landscape")
         self._worker.moveToThread(self._thread)
@@ -363,6 +385,7 @@ class LandscapeView(QtWidgets.QWidget):
         for sig in (self._worker.finished, self._worker.failed, self._worker.cancelled):
             sig.connect(self._thread.quit)
         self.progress.setValue(0)
+        self.progress.setVisible(True)
         self.compute_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._say("Computing the surface…")
@@ -387,37 +410,49 @@ class LandscapeView(QtWidgets.QWidget):
         super().closeEvent(event)
 
     def _done(self):
-        if self._worker is not None:
-            self._worker.deleteLater()
         if self._thread is not None:
+            self._thread.quit()
             self._thread.wait()
             self._thread.deleteLater()
         self._thread = self._worker = None
         self.compute_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
 
-    @QtCore.Slot(float)
-    def _on_progress(self, frac):
-        self.progress.setValue(int(1000 * frac))
+    @QtCore.Slot(int, float)
+    def _on_progress(self, job, frac):
+        if job == self._job:
+            self.progress.setValue(int(1000 * frac))
 
-    @QtCore.Slot(object)
-    def _on_finished(self, grid):
+    @QtCore.Slot(int, object)
+    def _on_finished(self, job, grid):
+        if job != self._job or self._worker is None:       # abandoned (cancelled, cleared) meanwhile
+            return
         self._done()
-        self.grid, self.plane = grid, self._pending
+        self.show_grid(grid, self._pending)
+        self.computed.emit()
+
+    def show_grid(self, grid, plane) -> None:
+        """Show a computed :class:`core.landscape.Grid` of ``plane`` and the path projected on it."""
+        self.grid, self.plane = grid, plane
+        self._plane_token += 1
         self.readout.setText(" ")
         self._show_grid()
         self._draw_path()
-        self.computed.emit()
 
-    @QtCore.Slot()
-    def _on_cancelled(self):
+    @QtCore.Slot(int)
+    def _on_cancelled(self, job):
+        if job != self._job or self._worker is None:
+            return
         self._done()
         self.progress.setValue(0)
         self._say("Cancelled.")
         self.cancelled.emit()
 
-    @QtCore.Slot(str)
-    def _on_failed(self, text):
+    @QtCore.Slot(int, str)
+    def _on_failed(self, job, text):
+        if job != self._job or self._worker is None:
+            return
         self._done()
         self._say(f"Could not compute the surface: {text}")
         self.failed.emit(text)
@@ -434,16 +469,15 @@ class LandscapeView(QtWidgets.QWidget):
         self.message.setVisible(False)
         style.label(self.plot, "bottom", p.labels[0])
         style.label(self.plot, "left", p.labels[1])
-        style.title(self.plot, f"Loss surface — {PLANES[p.kind].lower()}, epoch {self._rec.current_epoch}")
+        style.title(self.plot, f"Loss surface: {TITLES[p.kind]}, centred on epoch {self._rec.current_epoch}")
         self.plot.setRange(xRange=(a0 + ox, a1 + ox), yRange=(b0 + oy, b1 + oy), padding=0.02)
 
     def _draw_path(self) -> None:
         p = self.plane
         if p is None:
             return
-        hist, epochs = self._rec.history()
-        xy = p.project_path(hist) + np.array(self._offset)
-        xy = np.ascontiguousarray(xy, dtype=np.float64)
+        xy, epochs = self.projected_path()
+        xy = np.ascontiguousarray(xy + np.array(self._offset), dtype=np.float64)
         self.path.setData(xy[:, 0], xy[:, 1], connect="finite")
         marks = np.flatnonzero(np.diff(epochs) > 0) + 1
         self.epoch_marks.setData(pos=xy[marks])
@@ -451,6 +485,29 @@ class LandscapeView(QtWidgets.QWidget):
         self.current.setData(pos=xy[-1:])
         inside = landscape.covers(self.grid.extent, xy - np.array(self._offset))
         self.notice.setVisible(not inside and not self.busy)
+
+    def projected_path(self):
+        """The recorded path on the current plane, (k, 2) plane coordinates, and each point's epoch.
+
+        Projections are cached: only weights recorded since the last call are projected
+        (everything again after the plane changed or the record was thinned).
+        """
+        rec, p = self._rec, self.plane
+        key = (self._plane_token, rec.generation)
+        if self._proj_key != key or len(self._proj) > rec.n:
+            self._proj_key, self._proj = key, np.zeros((0, 2))
+        if len(self._proj) < rec.n:
+            self._proj = np.vstack([self._proj, p.project_path(rec.w[len(self._proj):rec.n])])
+        xy, epochs = self._proj, rec.epochs[:rec.n]
+        if rec.current is not None and not rec.current_in:
+            xy = np.vstack([xy, p.project_path(rec.current[None])])
+            epochs = np.append(epochs, rec.current_epoch)
+        return xy, epochs
+
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        """Hidden views are not refreshed: catch up when shown."""
+        super().showEvent(event)
+        QtCore.QTimer.singleShot(0, self, self.refresh)
 
     def _say(self, text: str) -> None:
         self.readout.setText(text)
@@ -480,8 +537,10 @@ class LandscapeView(QtWidgets.QWidget):
         else:
             i, j = ij
             loss, acc = float(self.grid.losses[i, j]), float(self.grid.accuracy[i, j])
-            text = (f"a = {self.grid.a[j]:.4g}, b = {self.grid.b[i]:.4g}   loss = {loss:.4g}"
-                    f"   accuracy = {acc:.3f}")
+            ox, oy = self._offset
+            names = self.plane.labels if self.plane.kind == "weights" else ("a", "b")
+            text = (f"{names[0]} = {self.grid.a[j] + ox:.4g}, {names[1]} = {self.grid.b[i] + oy:.4g}"
+                    f"   loss = {loss:.4g}   accuracy = {acc:.3f}")
         self.readout.setText(text)
         return text
 
@@ -489,6 +548,10 @@ class LandscapeView(QtWidgets.QWidget):
     def export_png(self, path: str) -> bool:
         """Save the surface plot as a PNG image."""
         return export_png(self.graphics, path)
+
+    def export_svg(self, path: str) -> bool:
+        """Save the plots as an SVG drawing."""
+        return export_svg(self.graphics, path)
 
     def export_csv(self, path: str) -> None:
         """Write the grid as rows ``a, b, loss, accuracy`` (a along d1, b along d2)."""

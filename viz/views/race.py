@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from core import surfaces
 from core.boundary import contour_segments
@@ -152,6 +152,36 @@ def export_png(widget: QtWidgets.QWidget, path: str) -> bool:
     return bool(widget.grab().save(str(path), "PNG"))
 
 
+def export_svg(widget: QtWidgets.QWidget, path: str) -> bool:
+    """Save ``widget`` as SVG (vector lines and text; heat maps stay bitmaps)."""
+    from PySide6.QtSvg import QSvgGenerator
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(widget.size())
+    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
+    gen.setResolution(widget.logicalDpiX())     # else text and plot items scale apart
+    painter = QtGui.QPainter(gen)
+    try:
+        widget.render(painter)
+    finally:
+        ok = painter.end()
+    return bool(ok)
+
+
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def export_image(widget: QtWidgets.QWidget, path: str) -> bool:
+    """PNG or SVG by the file name's suffix (PNG when it has neither)."""
+    if not path:
+        return False
+    if str(path).lower().endswith(".svg"):
+        return export_svg(widget, path)
+    if not str(path).lower().endswith(".png"):
+        path = f"{path}.png"
+    return export_png(widget, path)
+
+
 def ask_path(parent, title, filter_, default):
     """A file name from a save dialog, or "" when cancelled."""
     path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, default, filter_)
@@ -207,10 +237,10 @@ class RaceView(QtWidgets.QWidget):
         self.reset_button = QtWidgets.QPushButton("Reset")
         self.reset_button.setToolTip("Back to the start point, nothing drawn.")
         self.reset_button.clicked.connect(self.reset)
-        png = QtWidgets.QPushButton("PNG…")
-        png.setToolTip("Save a picture of the surface and the loss plot.")
-        png.clicked.connect(lambda: (p := ask_path(self, "Export PNG", "PNG image (*.png)", "race.png"))
-                            and self.export_png(p))
+        png = QtWidgets.QPushButton("Image…")
+        png.setToolTip("Save a picture of the surface and the loss plot as PNG or SVG.")
+        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
+                                                                       "race.png")))
         csv_b = QtWidgets.QPushButton("CSV…")
         csv_b.setToolTip("Save every optimizer's path (step, x, y, loss) as CSV.")
         csv_b.clicked.connect(lambda: (p := ask_path(self, "Export paths", "CSV (*.csv)", "race.csv"))
@@ -249,6 +279,7 @@ class RaceView(QtWidgets.QWidget):
         side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
 
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
         self.surface_plot = self.graphics.addPlot(row=0, col=0)
         self.loss_plot = self.graphics.addPlot(row=0, col=1)
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
@@ -406,6 +437,10 @@ class RaceView(QtWidgets.QWidget):
         """Save the surface and the loss plot as a PNG image."""
         return export_png(self.graphics, path)
 
+    def export_svg(self, path: str) -> bool:
+        """Save the plots as an SVG drawing."""
+        return export_svg(self.graphics, path)
+
     def export_csv(self, path: str) -> None:
         """Write every path as rows ``optimizer, learning_rate, step, x, y, loss`` (the whole race)."""
         if self.results is None:
@@ -470,8 +505,8 @@ class RaceView(QtWidgets.QWidget):
             if rp.diverged_at is not None and rp.diverged_at <= self.shown:
                 lines.append(f"{name}: diverged at step {rp.diverged_at}")
             else:
-                x, y = rp.path[self.shown]
-                lines.append(f"{name}: ({x:.3g}, {y:.3g}) f = {rp.losses[self.shown]:.4g}")
+                x, y = np.round(rp.path[self.shown], 2) + 0.0     # no "-0.00"
+                lines.append(f"{name}: f = {rp.losses[self.shown]:.3g} at ({x:.2f}, {y:.2f})")
         self.status.setText("\n".join(lines))
 
     def _rebuild_legend(self) -> None:

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
-from viz.views.race import ask_path, export_png
+from viz.views.race import IMAGE_FILTER, ask_path, export_image, export_png, export_svg
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 MIN_INTERVAL_MS = 250      # live updates at most this often
@@ -49,6 +49,10 @@ class SliceView(QtWidgets.QWidget):
         self._data_source = None
         self._dirty = False
         self._clock = QtCore.QElapsedTimer()
+        self._interval = MIN_INTERVAL_MS
+        self._later = QtCore.QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.refresh)
         self.slice = None
         self._build()
 
@@ -83,10 +87,10 @@ class SliceView(QtWidgets.QWidget):
         self.update_button = QtWidgets.QPushButton("Update")
         self.update_button.setToolTip("Recompute the slice at the current weights now.")
         self.update_button.clicked.connect(self.compute)
-        png = QtWidgets.QPushButton("PNG…")
-        png.setToolTip("Save a picture of the slice.")
-        png.clicked.connect(lambda: (p := ask_path(self, "Export PNG", "PNG image (*.png)", "slice.png"))
-                            and self.export_png(p))
+        png = QtWidgets.QPushButton("Image…")
+        png.setToolTip("Save a picture of the slice as PNG or SVG.")
+        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
+                                                                       "slice.png")))
         csv_b = QtWidgets.QPushButton("CSV…")
         csv_b.setToolTip("Save the slice (t, loss, accuracy) as CSV.")
         csv_b.clicked.connect(lambda: (p := ask_path(self, "Export slice", "CSV (*.csv)", "slice.csv"))
@@ -100,9 +104,12 @@ class SliceView(QtWidgets.QWidget):
         top.addWidget(csv_b)
 
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(180)   # a dock never squeezes the plot flat
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
         style.title(self.plot, "Loss along a line")
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         style.label(self.plot, "left", "loss")
         style.label(self.plot, "bottom", "t")
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2), connect="finite")
@@ -184,9 +191,17 @@ class SliceView(QtWidgets.QWidget):
         """Recompute and draw when new weights came (at most every 250 ms while live)."""
         if not self._dirty or not self.live_check.isChecked():
             return False
-        if self._clock.isValid() and self._clock.elapsed() < MIN_INTERVAL_MS:
+        wait = self._interval - self._clock.elapsed() if self._clock.isValid() else 0
+        if wait > 0:                   # too soon: draw later, even if no snapshot comes (paused)
+            if not self._later.isActive():
+                self._later.start(int(wait) + 1)
             return False
         return self.compute()
+
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        """Hidden views are not refreshed: catch up when shown."""
+        super().showEvent(event)
+        QtCore.QTimer.singleShot(0, self, self.refresh)
 
     # ---- computing and drawing -----------------------------------------------------------------
     def compute(self) -> bool:
@@ -219,20 +234,26 @@ class SliceView(QtWidgets.QWidget):
             span = float(np.clip(3.0 * length, 1e-3, 10.0)) if np.isfinite(length) and length > 0 else span
         self.slice = s = landscape.slice_1d(m, self._x, self._y, direction=direction, span=span, resolution=201)
         self._draw(s)
+        # live updates cost at most ~5 % of the GUI thread, whatever the network's size
+        self._interval = max(MIN_INTERVAL_MS, 20 * self._clock.elapsed())
         return True
 
     def _draw(self, s) -> None:
         t = np.asarray(s.t, dtype=np.float64)
         losses = np.asarray(s.losses, dtype=np.float64)
         self.curve.setData(t, losses, connect="finite")
-        self.point.setData([0.0], [s.loss])
         half = 0.25 * (t[-1] - t[0])
-        self.tangent.setData([-half, half], [s.loss - s.slope * half, s.loss + s.slope * half])
+        if np.isfinite([s.loss, s.slope]).all():
+            self.point.setData([0.0], [s.loss])
+            self.tangent.setData([-half, half], [s.loss - s.slope * half, s.loss + s.slope * half])
+        else:                          # diverged weights: nothing honest to mark
+            self.point.setData([], [])
+            self.tangent.setData([], [])
         with np.errstate(all="ignore"):
             landed = float(np.interp(s.step, t, losses)) if np.isfinite(s.step) else np.nan
-        if np.isfinite(landed):
+        if np.isfinite([landed, s.loss]).all():
             self.step_mark.setData([s.step], [landed])
-            self.step_arrow.setData([0.0, s.step], [s.loss, s.loss])
+            self.step_arrow.setData([0.0, s.step], [s.loss, landed])
             self.step_line.setPos(s.step)
             self.step_line.setVisible(True)
         else:
@@ -265,6 +286,10 @@ class SliceView(QtWidgets.QWidget):
     def export_png(self, path: str) -> bool:
         """Save the plot as a PNG image."""
         return export_png(self.graphics, path)
+
+    def export_svg(self, path: str) -> bool:
+        """Save the plots as an SVG drawing."""
+        return export_svg(self.graphics, path)
 
     def export_csv(self, path: str) -> None:
         """Write the slice as rows ``t, loss, accuracy``."""

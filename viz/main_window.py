@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from core.config import TrainingConfig
@@ -23,6 +23,9 @@ from .views.curves import CurvesView
 from .views import landscape as landscape_view
 from .views import layers as layers_view
 
+#: dock titles as tabs show them (the View menu uses the same words)
+SHORT_TITLES = {"dock_boundary": "Boundary", "dock_stage_player": "Stages", "dock_inspector": "Neuron",
+                "dock_layer_lab": "Lab", "dock_separability": "Separability"}
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
 STATUS_MS = 8000
@@ -76,10 +79,12 @@ class MainWindow(QMainWindow):
                       + tuple(actions_mod.add_view_docks(self, surface_specs, tab_with=self.dock_curves)))
         for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
             actions_mod.refresh_when_shown(dock, view)
+        for dock in self.docks:   # tab labels short enough to read six side by side
+            dock.setWindowTitle(SHORT_TITLES.get(dock.objectName(), dock.windowTitle()))
         self.actions = actions_mod.build(self, self.docks)
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
-        st.restore_window(self, self.settings)
+        self._layout_restored = st.restore_window(self, self.settings)
         self._restore_speed()
 
         self._edit_timer = QTimer(self)
@@ -343,7 +348,24 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             dock.setFloating(False)
             dock.show()
+        for first in (self.dock_boundary, self.dock_curves):
+            first.raise_()
         self.actions.toolbar.show()
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
+        """Controls a quarter of the width, the boundary and the curves sharing the rest."""
+        width = max(self.width(), 900)
+        controls = min(380, width // 4)
+        rest = width - controls
+        self.resizeDocks([self.dock_controls, self.dock_boundary, self.dock_curves],
+                         [controls, rest * 9 // 20, rest * 11 // 20], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._layout_restored:    # first launch (or unusable saved layout): sensible sizes
+            self._layout_restored = True
+            QTimer.singleShot(0, self, self._default_sizes)
 
     @Slot()
     def show_shortcuts(self) -> None:

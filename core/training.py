@@ -5,6 +5,7 @@ a child process through :func:`core.serve.serve` (re-exported here as ``serve``)
 """
 from __future__ import annotations
 
+import collections
 import math
 import sys
 import time
@@ -14,6 +15,10 @@ import numpy as np
 
 from ._validation import check_int, check_unit_interval
 from .progbar import Progbar, format_logs
+
+
+#: batch losses kept between two snapshots at most (older ones are dropped first)
+MAX_PENDING = 100_000
 
 
 class History:
@@ -171,7 +176,8 @@ class Trainer:
         self._sum_loss = 0.0
         self._hits = 0
         self._seen = 0
-        self._pending = []   # (step, loss, accuracy) since the last snapshot
+        # (step, loss, accuracy) since the last snapshot; bounded for scripts that never take one
+        self._pending = collections.deque(maxlen=MAX_PENDING)
         self._pending_epochs = []
         self._last_good = self.model.get_weights()
 
@@ -283,8 +289,8 @@ class Trainer:
     # ---- snapshots ------------------------------------------------------------------------------
     def snapshot(self, weights=True, extras=None) -> Snapshot:
         """An immutable picture of training now; consumes the pending batch losses."""
-        pend = self._pending
-        self._pending = []
+        pend = list(self._pending)
+        self._pending.clear()
         epochs, self._pending_epochs = tuple(self._pending_epochs), []
         steps = np.array([p[0] for p in pend], dtype=np.int64)
         losses = np.array([p[1] for p in pend], dtype=np.float32)

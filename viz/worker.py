@@ -18,7 +18,9 @@ Lifecycle (driven by :class:`viz.session.Session`)::
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import threading
 import traceback
 
@@ -31,6 +33,32 @@ POLL_SECONDS = 0.1
 #: seconds to wait for the trainer to leave after ("stop",) before terminating it
 JOIN_SECONDS = 3.0
 
+
+
+#: BLAS threads of the trainer process. The GUI keeps a core busy while it draws; measured
+#: with one core busy (bench/engine.py "contention"), a 2-thread OpenBLAS epoch ran 5-27x
+#: slower than on a quiet machine and a 1-thread one 1.2-2.4x.
+TRAINER_BLAS_THREADS = "1"
+_ENV_LOCK = threading.Lock()
+_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _blas_threads_for_child():
+    """Set the BLAS thread variables (unless the user set them) while a child process spawns.
+
+    The spawned interpreter reads them when it imports NumPy; this process's NumPy is
+    already loaded and unaffected.
+    """
+    with _ENV_LOCK:
+        added = [k for k in _BLAS_VARS if k not in os.environ]
+        for k in added:
+            os.environ[k] = TRAINER_BLAS_THREADS
+        try:
+            yield
+        finally:
+            for k in added:
+                os.environ.pop(k, None)
 
 class _PipeWorker(QObject):
     """Common loop: start the trainer, relay its messages, report errors and death.
@@ -204,7 +232,8 @@ class ProcessWorker(_PipeWorker):
         parent_conn, child_conn = ctx.Pipe()
         process = ctx.Process(target=serve, args=(child_conn, self.config), daemon=True,
                               name="uncrumple-trainer")
-        process.start()
+        with _blas_threads_for_child():
+            process.start()
         child_conn.close()   # only the child holds that end: its death closes the pipe
         self._process = process
         return parent_conn

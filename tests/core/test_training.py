@@ -172,3 +172,13 @@ def test_trainer_requires_a_compiled_model():
     model = core.Sequential([core.Dense(1, "sigmoid", input_shape=(2,))])
     with pytest.raises(ValueError, match="compiled"):
         Trainer(model, np.zeros((4, 2)), np.zeros(4))
+
+
+def test_pending_batch_losses_are_bounded_without_snapshots(monkeypatch):
+    import core.training as tr
+    monkeypatch.setattr(tr, "MAX_PENDING", 50)
+    t = small_trainer()
+    for _ in range(10):
+        t.train_epoch()          # 80 batches, never a snapshot
+    snap = t.snapshot()
+    assert len(snap.batch_steps) == 50 and snap.batch_steps[-1] == t.step

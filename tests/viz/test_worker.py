@@ -179,3 +179,31 @@ def test_commands_sent_before_the_pipe_exists_are_kept(qtbot, start_worker):
     worker.send(("step_batch",))
     worker.send(("step_batch",))
     until(qtbot, lambda: rec.snaps and rec.last.step == 2)
+
+
+def test_trainer_child_runs_single_threaded_blas(monkeypatch):
+    """The spawned trainer gets OPENBLAS_NUM_THREADS=1 (unless the user chose), the GUI's env is unchanged."""
+    import multiprocessing as mp
+
+    from viz import worker as worker_mod
+    for k in worker_mod._BLAS_VARS:
+        monkeypatch.delenv(k, raising=False)
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_report_env, args=(q,))
+    with worker_mod._blas_threads_for_child():
+        p.start()
+    child_env = q.get(timeout=30)
+    p.join(30)
+    assert child_env["OPENBLAS_NUM_THREADS"] == "1"
+    assert "OPENBLAS_NUM_THREADS" not in __import__("os").environ
+    q.close()
+    q.join_thread()
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with worker_mod._blas_threads_for_child():
+        assert __import__("os").environ["OPENBLAS_NUM_THREADS"] == "2"   # the user's choice stays
+
+
+def _report_env(q):
+    import os
+    q.put({k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")})

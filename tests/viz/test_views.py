@@ -411,3 +411,34 @@ def test_legends_wrap_in_narrow_docks(qtbot, curves, boundary):
         # and neither the legend nor the plots are held wider than the view
         qtbot.waitUntil(lambda: view.graphics.ci.geometry().width() <= view.graphics.width())
         assert view.legend.boundingRect().width() <= view.graphics.width()
+
+
+def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
+    run, first = start()
+    curves.add_snapshot(first)
+    for s in train(run, 3):
+        curves.add_snapshot(s)
+    curves.refresh()
+    vb = curves.loss_plot.getViewBox()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    last = float(curves._buf.view("x")[-1])
+    assert x0 == 0 and last <= x1 <= 1.25 * last + 1e-6
+    loss = curves._buf.view("loss")
+    assert y0 <= loss.min() and y1 >= loss.max()
+    # one more batch inside the current range: the axes do not move (no repaint of them)
+    run.trainer.train_batch()
+    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    curves.refresh()
+    assert vb.viewRange()[0] == [x0, x1]
+    # the user zooms: the view stops following
+    curves.loss_plot.setXRange(0.5, 1.0, padding=0)
+    for s in train(run, 2):
+        curves.add_snapshot(s)
+    curves.refresh()
+    assert vb.viewRange()[0] == pytest.approx([0.5, 1.0])
+    # pyqtgraph's "A" (auto-range) button follows the run again
+    vb.enableAutoRange()
+    for s in train(run, 1):
+        curves.add_snapshot(s)
+    curves.refresh()
+    assert vb.viewRange()[0][1] >= float(curves._buf.view("x")[-1])

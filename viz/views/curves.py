@@ -155,6 +155,8 @@ class CurvesView(QtWidgets.QWidget):
         self._dirty = self._dirty_epochs = False
         self._last_step = 0
         self._alpha = SMOOTHING_DEFAULT
+        self._user_range = False   # True once the user zooms or pans (see _following)
+        self._applied = None       # the loss plot's range as _follow() last set it
         self._build_controls()
         self._build_plots()
         lay = QtWidgets.QVBoxLayout(self)
@@ -212,6 +214,7 @@ class CurvesView(QtWidgets.QWidget):
             plot.setLimits(xMin=0)
             # the view decimates what it hands over (see envelope()); recompute when the user zooms
             plot.getViewBox().sigXRangeChanged.connect(self._on_x_range)
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
             plot.getAxis("left").setWidth(52)
         style.label(self.loss_plot, "left", "loss")
         style.label(self.accuracy_plot, "left", "accuracy")
@@ -267,6 +270,10 @@ class CurvesView(QtWidgets.QWidget):
             line.setVisible(False)
         self.readout.setText(_HINT)
         self._dirty = self._dirty_epochs = False
+        self._user_range = False
+        self._applied = None
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.enableAutoRange()
 
     def add_snapshot(self, snap) -> None:
         """Buffer a snapshot's batch values and epoch logs; draws nothing (see :meth:`refresh`).
@@ -313,14 +320,65 @@ class CurvesView(QtWidgets.QWidget):
         if self._dirty_epochs:
             self._draw_epochs()
             self._dirty_epochs = False
-        # settle the auto-range and the view transform now: left to the next paint, they change
-        # the items' geometry during that paint and Qt paints the whole view a second time
+        self._follow()
+        return True
+
+    # ---- following the run ------------------------------------------------------------------------
+    def _following(self) -> bool:
+        """True unless the user zoomed or panned; pyqtgraph's "A" button turns following back on."""
+        vb = self.loss_plot.getViewBox()
+        if any(vb.autoRangeEnabled()):
+            self._user_range = False
+        elif self._applied is not None and not np.allclose(vb.viewRange(), self._applied, rtol=1e-6):
+            self._user_range = True   # zoomed or panned, by mouse or by code, since we last set it
+        return not self._user_range
+
+    def _follow(self) -> None:
+        """Keep the whole run in view with ranges that change in steps, not every frame.
+
+        pyqtgraph's auto-range moves both axes a little on every new batch, and every
+        move repaints the axes and re-maps every item. Here the x range grows a quarter
+        ahead of the run and the loss range changes only when the data leaves it or
+        fills less than half of it. The view transform is settled now, not inside the
+        next paint (which would then paint twice).
+        """
+        following = self._following()
         for plot in (self.loss_plot, self.accuracy_plot):
             vb = plot.getViewBox()
-            if any(vb.autoRangeEnabled()):
-                vb.updateAutoRange()
-            vb.updateMatrix()
-        return True
+            if following:
+                vb.disableAutoRange()
+        if following and self._buf.n:
+            vb = self.loss_plot.getViewBox()
+            (x0, x1), (y0, y1) = vb.viewRange()
+            xmax = float(self._buf.view("x")[-1])
+            new_x1 = x1
+            if xmax > x1 or x1 > 2 * xmax + 1 or x0 != 0:
+                new_x1 = max(xmax * 1.25, 1.0)
+            lo, hi = self._loss_bounds()
+            new_y = (y0, y1)
+            if lo is not None and (lo < y0 or hi > y1 or (hi - lo) < 0.5 * (y1 - y0)):
+                pad = 0.05 * max(hi - lo, 1e-6)
+                new_y = (lo - pad, hi + pad)
+            if (new_x1, new_y) != (x1, (y0, y1)):
+                vb.setRange(xRange=(0, new_x1), yRange=new_y, padding=0)
+            self.accuracy_plot.getViewBox().setRange(yRange=(-0.02, 1.02), padding=0)
+            self._applied = vb.viewRange()
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getViewBox().updateMatrix()
+
+    def _loss_bounds(self):
+        """(low, high) of every loss shown, in the axis's units (log10 in log mode)."""
+        parts = [self._buf.view("loss"), self._ep.view("loss"), self._ep.view("val_loss")]
+        y = np.concatenate([p[np.isfinite(p)] for p in parts])
+        if self.log_checkbox.isChecked():
+            y = y[y > 0]
+            y = np.log10(y) if len(y) else y
+        if not len(y):
+            return None, None
+        return float(y.min()), float(y.max())
+
+    def _on_user_range(self, *_):
+        self._user_range = True
 
     def _draw_epochs(self) -> None:
         ex = self._ep.view("epoch")
@@ -338,7 +396,7 @@ class CurvesView(QtWidgets.QWidget):
     def _visible(self, x: np.ndarray) -> slice:
         """The index range of ``x`` inside the zoomed x range (all of it when following the run)."""
         vb = self.loss_plot.getViewBox()
-        if vb.autoRangeEnabled()[0] or len(x) == 0:
+        if self._following() or len(x) == 0:
             return slice(0, len(x))
         x0, x1 = vb.viewRange()[0]
         i0 = max(int(np.searchsorted(x, x0)) - 1, 0)
@@ -346,7 +404,7 @@ class CurvesView(QtWidgets.QWidget):
         return slice(i0, i1)
 
     def _on_x_range(self, *_):
-        if self._buf.n > 2 * MAX_BINS and not self.loss_plot.getViewBox().autoRangeEnabled()[0]:
+        if self._buf.n > 2 * MAX_BINS and not self._following():
             self._dirty = True
             self.refresh()
 
@@ -378,6 +436,8 @@ class CurvesView(QtWidgets.QWidget):
             return
         self.loss_plot.setLogMode(x=False, y=on)
         self.loss_plot.enableAutoRange(axis="y")
+        self._dirty = True
+        self.refresh()
 
     # ---- hover -------------------------------------------------------------------------------------
     def _on_mouse_moved(self, scene_pos) -> None:

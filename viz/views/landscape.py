@@ -8,112 +8,32 @@ view records the weights of every heavy snapshot (at most :data:`MAX_RECORDS`,
 thinned evenly), draws the heat map with contour lines, the path, a marker per
 epoch and the current point, and offers to recompute when the path leaves the grid.
 
+The weight record is :mod:`viz.views.weight_record`, the grid worker
+:mod:`viz.views.surface_worker`, the widgets :mod:`viz.views.landscape_ui`.
+
 :func:`make_docks` gives the main window this module's docks and the race's and
 the 1D slice's.
 """
 from __future__ import annotations
 
 import csv
-import threading
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
-from viz.views.race import IMAGE_FILTER, HeatMap, ask_path, export_image, export_png, export_svg
+from viz.views.export import export_png, export_svg
+from viz.views.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui  # noqa: F401 - re-exported
+from viz.views.race import RaceView
+from viz.views.slice1d import SliceView
+from viz.views.surface_worker import GridWorker
+from viz.views.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder  # noqa: F401 - re-exported
 
-MAX_RECORDS = 2000            # recorded weight vectors kept (thinned evenly beyond)
-MAX_RECORD_BYTES = 64 << 20   # ...and at most this much memory for them
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
-PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
-          "weights": "Two chosen weights"}
 TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
           "weights": "two weights, the others frozen"}
-PATH_COLOR = "#D55E00"
-
-
-class GridWorker(QtCore.QObject):
-    """Evaluates one grid off the GUI thread; no parent, moved to a QThread.
-
-    Signals carry the job number first, so a result that was already queued when its
-    job was abandoned is recognised and dropped: ``progress(int, float)``,
-    ``finished(int, object)`` (the :class:`core.landscape.Grid`), ``failed(int, str)``,
-    ``cancelled(int)``; exactly one of the last three is emitted.
-    """
-
-    progress = QtCore.Signal(int, float)
-    finished = QtCore.Signal(int, object)
-    failed = QtCore.Signal(int, str)
-    cancelled = QtCore.Signal(int)
-
-    def __init__(self, job, model, x, y, plane, resolution, extent):
-        super().__init__()
-        self.job = job
-        self._job = (model, x, y, plane, resolution, extent)
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the computation to stop before its next chunk (thread-safe)."""
-        self._cancel.set()
-
-    @QtCore.Slot()
-    def run(self) -> None:
-        model, x, y, plane, resolution, extent = self._job
-        try:
-            grid = landscape.evaluate_grid(model, x, y, plane, resolution=resolution, span=extent,
-                                           progress=lambda f: self.progress.emit(self.job, f),
-                                           cancel=self._cancel.is_set)
-        except landscape.Cancelled:
-            self.cancelled.emit(self.job)
-        except Exception as exc:          # noqa: BLE001 - reported to the GUI, never raised in the thread
-            self.failed.emit(self.job, f"{type(exc).__name__}: {exc}")
-        else:
-            self.finished.emit(self.job, grid)
-
-
-class _Recorder:
-    """Weight vectors of the heavy snapshots, at most ``cap``, thinned evenly (every 2^k-th kept)."""
-
-    def __init__(self):
-        self.clear()
-
-    def clear(self, size=0):
-        self.cap = max(16, min(MAX_RECORDS, MAX_RECORD_BYTES // max(4 * size, 1)))
-        self.w = np.zeros((0, size), np.float32)
-        self.epochs = np.zeros(0, np.int64)
-        self.n, self.stride, self.seen = 0, 1, 0
-        self.generation = 0                             # bumped when thinned: cached projections go stale
-        self.current, self.current_epoch, self.current_in = None, 0, False
-
-    def add(self, flat, epoch):
-        self.current, self.current_epoch, self.current_in = flat, epoch, False
-        self.seen += 1
-        if (self.seen - 1) % self.stride:
-            return
-        self.current_in = True
-        if self.n == len(self.w):
-            if self.n >= self.cap:                      # full: keep every other one, record half as often
-                keep = slice(0, self.n, 2)
-                self.n = len(self.w[keep])
-                self.w[:self.n], self.epochs[:self.n] = self.w[keep].copy(), self.epochs[keep].copy()
-                self.stride *= 2
-                self.generation += 1
-            else:
-                grow = min(self.cap, max(64, 2 * self.n))
-                self.w = np.resize(self.w, (grow, self.w.shape[1]))
-                self.epochs = np.resize(self.epochs, grow)
-        self.w[self.n], self.epochs[self.n] = flat, epoch
-        self.n += 1
-
-    def history(self):
-        """Recorded vectors (k, P) plus the current one last, and their epochs."""
-        w, e = self.w[:self.n], self.epochs[:self.n]
-        if self.current is not None and not self.current_in:
-            w, e = np.vstack([w, self.current[None]]), np.append(e, self.current_epoch)
-        return w, e
 
 
 class LandscapeView(QtWidgets.QWidget):
@@ -145,129 +65,10 @@ class LandscapeView(QtWidgets.QWidget):
         self._proj_key, self._proj = None, np.zeros((0, 2))
         self._plane_token = 0                           # bumped per plane shown and per clear
         self._dirty = False
-        self._build()
+        build_landscape_ui(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-
-    # ---- construction --------------------------------------------------------------------------
-    def _build(self):
-        self.plane_combo = QtWidgets.QComboBox()
-        for key, text in PLANES.items():
-            self.plane_combo.addItem(text, key)
-        self.plane_combo.setToolTip("The plane through weight space: two random filter-normalised directions "
-                                    "(Li et al. 2018), the top two principal components of the recorded path, "
-                                    "or two chosen weights with all others frozen.")
-        self.plane_combo.currentIndexChanged.connect(self._sync_controls)
-        self.seed_spin = QtWidgets.QSpinBox()
-        self.seed_spin.setRange(0, 9999)
-        self.seed_spin.setPrefix("seed ")
-        self.seed_spin.setToolTip("Seed of the random directions: the same seed gives the same plane.")
-        self.i_spin, self.j_spin = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
-        self.i_name, self.j_name = QtWidgets.QLabel(), QtWidgets.QLabel()
-        for k, (spin, name) in enumerate(((self.i_spin, self.i_name), (self.j_spin, self.j_name))):
-            spin.setRange(0, 0)
-            spin.setValue(k)
-            spin.setPrefix("weight " if k == 0 else "and ")
-            axis = "horizontal" if k == 0 else "vertical"
-            spin.setToolTip(f"Flat index (get_weights order) of the weight on the {axis} axis; its name is shown "
-                            "beside it.")
-            spin.valueChanged.connect(self._show_names)
-            name.setStyleSheet(style.READOUT_CSS)
-        self.res_spin = QtWidgets.QSpinBox()
-        self.res_spin.setRange(5, 301)
-        self.res_spin.setValue(61)
-        self.res_spin.setPrefix("grid ")
-        self.res_spin.setToolTip("Grid points per side; the cost grows with its square.")
-        self.span_spin = QtWidgets.QDoubleSpinBox()
-        self.span_spin.setRange(0.01, 100.0)
-        self.span_spin.setValue(1.0)
-        self.span_spin.setPrefix("span ±")
-        self.span_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.span_spin.setToolTip("Half width of the grid around the current weights (widened to hold the path).")
-        self.log_check = QtWidgets.QCheckBox("Log colours")
-        self.log_check.setToolTip("Colour by log10 of the loss, so the valley floor shows detail.")
-        self.log_check.toggled.connect(lambda _: self._show_grid())
-        self.compute_button = QtWidgets.QPushButton("Compute surface")
-        self.compute_button.setToolTip("Evaluate the loss on the grid of the chosen plane, centred on the current "
-                                       "weights (in the background).")
-        self.compute_button.clicked.connect(self.compute)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the computation.")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.cancel_button.setEnabled(False)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumWidth(120)
-        self.progress.setToolTip("Progress of the grid evaluation.")
-        self.progress.setVisible(False)
-        png = QtWidgets.QPushButton("Image…")
-        png.setToolTip("Save a picture of the surface as PNG or SVG.")
-        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
-                                                                       "surface.png")))
-        csv_b = QtWidgets.QPushButton("CSV…")
-        csv_b.setToolTip("Save the grid (a, b, loss, accuracy) as CSV.")
-        csv_b.clicked.connect(lambda: (p := ask_path(self, "Export grid", "CSV (*.csv)", "surface.csv"))
-                              and self.export_csv(p))
-        row1, row2 = QtWidgets.QHBoxLayout(), QtWidgets.QHBoxLayout()
-        for w in (self.plane_combo, self.seed_spin, self.i_spin, self.i_name, self.j_spin, self.j_name):
-            row1.addWidget(w)
-        row1.addStretch(1)
-        for w in (self.res_spin, self.span_spin, self.log_check, self.compute_button, self.cancel_button,
-                  self.progress):
-            row2.addWidget(w)
-        row2.addStretch(1)
-        row2.addWidget(png)
-        row2.addWidget(csv_b)
-
-        self.notice = QtWidgets.QLabel('The path has left the plotted area. <a href="#">Recompute</a>')
-        self.notice.setStyleSheet(style.NOTICE_CSS)
-        self.notice.setToolTip("The weights moved beyond the grid; recompute to see where they are now.")
-        self.notice.linkActivated.connect(lambda _: self.compute())
-        self.notice.setVisible(False)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
-        self.plot = self.graphics.addPlot(row=0, col=0)
-        style.apply_plot_style(self.plot)
-        self.plot.showGrid(x=False, y=False)
-        style.title(self.plot, "Loss surface")
-        self.heat = HeatMap(self.plot, label="loss")
-        self.message = pg.TextItem("Train a little, then press “Compute surface”.", color=style.MUTED,
-                                   anchor=(0.5, 0.5))
-        self.plot.addItem(self.message, ignoreBounds=True)
-        self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2), connect="finite")
-        self.epoch_marks = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8),
-                                              brush=pg.mkBrush(PATH_COLOR))
-        self.current = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen(style.FOREGROUND, width=1),
-                                          brush=pg.mkBrush("#ffdd33"))
-        self.start_mark = pg.ScatterPlotItem(symbol="s", size=9, pen=pg.mkPen(PATH_COLOR, width=1.5),
-                                             brush=pg.mkBrush("#ffffff"))
-        for z, item in enumerate((self.path, self.epoch_marks, self.start_mark, self.current)):
-            item.setZValue(10 + z)
-            self.plot.addItem(item)
-        entries = [(pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2)), "descent path"),
-                   (pg.ScatterPlotItem(size=7, brush=pg.mkBrush(PATH_COLOR), pen=pg.mkPen("#ffffff")), "epoch"),
-                   (pg.ScatterPlotItem(symbol="s", size=8, brush=pg.mkBrush("#ffffff"),
-                                       pen=pg.mkPen(PATH_COLOR, width=1.5)), "start"),
-                   (pg.ScatterPlotItem(symbol="star", size=12, brush=pg.mkBrush("#ffdd33"),
-                                       pen=pg.mkPen(style.FOREGROUND)), "now")]
-        self.legend = style.make_legend(entries, len(entries))
-        self.graphics.addItem(self.legend, row=1, col=0)
-        self.graphics.ci.layout.setRowMaximumHeight(1, 30)
-        self.readout = QtWidgets.QLabel(" ")
-        self.readout.setStyleSheet(style.READOUT_CSS)
-        self.readout.setToolTip("Plane coordinates and loss under the mouse.")
-        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.setSpacing(2)
-        lay.addLayout(row1)
-        lay.addLayout(row2)
-        lay.addWidget(self.notice)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.readout)
-        self._sync_controls()
 
     # ---- contract ------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -586,8 +387,6 @@ def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     The window adds them as docks and registers those with ``add_snapshot`` with its
     session. The surface view's worker thread is joined when ``window`` closes.
     """
-    from viz.views.race import RaceView
-    from viz.views.slice1d import SliceView
     surface = LandscapeView()
     if window is not None:
         window.installEventFilter(_CloseWatcher(surface))

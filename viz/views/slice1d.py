@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
-from viz.views.race import IMAGE_FILTER, ask_path, export_image, export_png, export_svg
+from viz.views.export import IMAGE_FILTER, ask_path, export_image, export_png, export_svg
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 MIN_INTERVAL_MS = 250      # live updates at most this often

@@ -27,59 +27,31 @@ import os
 import platform
 import statistics
 import sys
-import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:  # the sibling _util, when this file is not run as a script
+    sys.path.insert(0, HERE)
+
+from _util import Quiet, Timer, threadpoolctl  # noqa: E402  (also puts the repository root on sys.path)
 
 from core import Dense, Sequential, datasets  # noqa: E402
 from core import landscape  # noqa: E402
 
-try:
-    import threadpoolctl
-except ImportError:  # pragma: no cover - reported in the header
-    threadpoolctl = None
-
 TARGET_SECONDS, TARGET_RATIO = 0.15, 2.5
 LOADED = 0.3  # other processes using more cores than this on average: the run is flagged
-
-
-def _busy_seconds() -> float:
-    """CPU seconds all processes on the machine spent busy (user, nice, system, irq, softirq)."""
-    with open("/proc/stat") as f:
-        fields = f.readline().split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_quiet(limit):
-    """Wait up to ``limit`` seconds for a 0.5 s window in which other processes use < LOADED cores."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        busy0, cpu0, t0 = _busy_seconds(), time.process_time(), time.perf_counter()
-        time.sleep(0.5)
-        others = ((_busy_seconds() - busy0) - (time.process_time() - cpu0)) / (time.perf_counter() - t0)
-        if others < LOADED:
-            return True
-    return False
+QUIET = Quiet(LOADED, window=0.5)
 
 
 def timed(fn, quiet=0.0):
+    """Run ``fn()`` (first waiting up to ``quiet`` seconds for a 0.5 s window in which other
+    processes use <= LOADED cores); return (result, wall seconds, our CPU seconds, cores used by others)."""
     if quiet:
-        wait_quiet(quiet)
-    return _timed(fn)
-
-
-def _timed(fn):
-    """Run ``fn()``; return (result, wall seconds, our CPU seconds, cores used by others)."""
-    busy0, cpu0, t0 = _busy_seconds(), time.process_time(), time.perf_counter()
-    result = fn()
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    others = max(0.0, (_busy_seconds() - busy0) - cpu) / wall if wall > 0 else 0.0
-    return result, wall, cpu, others
+        QUIET.wait(quiet)
+    with Timer() as t:
+        result = fn()
+    return result, t.seconds, t.cpu, t.foreign
 
 
 def problem(n=1000, seed=0):

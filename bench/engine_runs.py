@@ -1,0 +1,342 @@
+"""The timed runs of bench/engine.py: the big network (ours, PyTorch, scikit-learn), the tiny
+network, memory; and what the other engine parts share (the networks, their data, the runners,
+the wait for a quiet machine). Run ``python bench/engine.py``, not this module.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import os
+import resource
+import tracemalloc
+
+import numpy as np
+
+import _util
+from _util import Quiet, Timer, median, optional
+
+import core  # (_util put the repository root on sys.path)
+
+D_IN, HIDDEN, CLASSES, BATCH = 784, 512, 10, 128
+FWD_FLOPS_PER_SAMPLE = 2 * (D_IN * HIDDEN + HIDDEN * CLASSES)
+# what our engine actually multiplies: layer 1 forward + dW (its dX is skipped), layer 2 forward + dW + dX
+OUR_FLOPS_PER_SAMPLE = 2 * (2 * D_IN * HIDDEN + 3 * HIDDEN * CLASSES)
+TARGET_RATIO, TARGET_PEAK, TARGET_TINY = 0.8, 0.80, 3.0
+LOADED = 0.15  # other processes using more cores than this on average: the timing is flagged
+QUIET = Quiet(LOADED, window=0.25)  # QUIET.max_wait is set from --wait-quiet
+
+
+def wait_quiet():
+    """Before a timed run: wait (up to ``--wait-quiet`` seconds) until other processes use at most
+    ``LOADED`` cores over a 0.25 s window. A no-op when the limit is 0."""
+    QUIET.wait()
+
+
+def summarize(samples):
+    """samples: list of (seconds, foreign cores) -> (estimate, how many were unloaded); see
+    ``_util.summarize``."""
+    return _util.summarize(samples, LOADED)
+
+
+def fmt_s(x):
+    return f"{x:8.3f} s"
+
+
+# ---- data ---------------------------------------------------------------------------------------
+def big_data(n, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, D_IN), dtype=np.float32)
+    labels = rng.integers(0, CLASSES, n)
+    y = np.zeros((n, CLASSES), dtype=np.float32)
+    y[np.arange(n), labels] = 1.0
+    return x, y, labels
+
+
+def big_model(seed=0):
+    model = core.Sequential([core.Dense(HIDDEN, "relu", input_shape=(D_IN,)),
+                             core.Dense(CLASSES, "softmax")], seed=seed)
+    model.compile("rmsprop", "categorical_crossentropy", ["accuracy"])
+    return model
+
+
+class OursBig:
+    name = "ours"
+
+    def __init__(self, x, y, labels, seed=0):
+        self.model = big_model(seed)
+        self.trainer = core.training.Trainer(self.model, x, y, batch_size=BATCH, epochs=None, seed=seed)
+
+    def epoch(self):
+        self.trainer.train_epoch()
+
+    @property
+    def loss(self):
+        return self.trainer.history.history["loss"][-1]
+
+
+class TorchBig:
+    """Same network in PyTorch: float32, RMSprop with Keras's rho (alpha=0.9) and epsilon (1e-7).
+
+    Keras divides by sqrt(v + eps), torch by sqrt(v) + eps: with eps = 1e-7 both are the same
+    to within float32 rounding once v >> eps. Softmax + crossentropy is torch's fused
+    ``cross_entropy`` on logits with integer labels. Like our Trainer, each batch also yields its
+    loss and its hits (``.item()``), and batches are gathered from a fresh permutation.
+    """
+
+    name = "torch"
+
+    def __init__(self, x, labels, seed=0):
+        import torch
+        torch.manual_seed(seed)
+        self.torch = torch
+        self.x = torch.from_numpy(x)
+        self.y = torch.from_numpy(labels.astype(np.int64))
+        self.net = torch.nn.Sequential(torch.nn.Linear(D_IN, HIDDEN), torch.nn.ReLU(),
+                                       torch.nn.Linear(HIDDEN, CLASSES))
+        self.opt = torch.optim.RMSprop(self.net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.loss = float("nan")
+
+    def epoch(self):
+        torch, F = self.torch, self.torch.nn.functional
+        n = len(self.x)
+        perm = torch.randperm(n, generator=self.gen)
+        total, hits = 0.0, 0
+        for start in range(0, n, BATCH):
+            idx = perm[start:start + BATCH]
+            xb, yb = self.x[idx], self.y[idx]
+            self.opt.zero_grad(set_to_none=True)
+            out = self.net(xb)
+            loss = F.cross_entropy(out, yb)
+            loss.backward()
+            self.opt.step()
+            total += loss.item() * len(idx)
+            hits += int((out.argmax(1) == yb).sum().item())
+        self.loss, self.accuracy = total / n, hits / n
+
+
+class SklearnBig:
+    """scikit-learn's MLPClassifier, one epoch per ``partial_fit``. It has no RMSprop: this is
+    Adam (lr 1e-3), with its L2 penalty ``alpha`` set to 0, float32 data kept float32."""
+
+    name = "sklearn"
+
+    def __init__(self, x, labels, seed=0):
+        from sklearn.neural_network import MLPClassifier
+        self.x, self.labels = x, labels
+        self.clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="adam",
+                                 alpha=0.0, batch_size=BATCH, learning_rate_init=1e-3,
+                                 shuffle=True, random_state=seed)
+        self.classes = np.arange(CLASSES)
+
+    def epoch(self):
+        self.clf.partial_fit(self.x, self.labels, classes=self.classes)
+
+    @property
+    def loss(self):
+        return float(self.clf.loss_)
+
+
+def tiny_trainer(seed=0):
+    x, y = core.datasets.spiral(500)
+    model = core.Sequential([core.Dense(8, "tanh", input_shape=(2,)), core.Dense(8, "tanh"),
+                             core.Dense(1, "sigmoid")], seed=seed)
+    model.compile("rmsprop", "binary_crossentropy", ["accuracy"])
+    return core.training.Trainer(model, x, y, batch_size=10, epochs=None, seed=seed)
+
+
+# ---- big network --------------------------------------------------------------------------------
+def run_big(args, peak):
+    n, reps = args.n, args.repeat
+    print(f"\n--- big network: 784->512 relu->10 softmax, rmsprop, batch {BATCH}, n={n:,} float32 ---")
+    x, y, labels = big_data(n, seed=0)
+    runners = [OursBig(x, y, labels)]
+    torch, why = optional("torch")
+    if torch is not None:
+        torch.set_num_threads(2)
+        runners.append(TorchBig(x, labels))
+        print(f"torch {torch.__version__}: set_num_threads(2), RMSprop(lr=1e-3, alpha=0.9, eps=1e-7); "
+              "torch divides by sqrt(v)+eps, Keras by sqrt(v+eps)")
+    else:
+        print(f"torch not installed, skipped ({why})")
+    sk, why = optional("sklearn")
+    if sk is not None and not args.no_sklearn:
+        runners.append(SklearnBig(x, labels))
+        print(f"scikit-learn {sk.__version__}: MLPClassifier.partial_fit, one epoch each; sklearn has no "
+              "rmsprop, so it uses adam (lr 1e-3, alpha=0)")
+    elif sk is None:
+        print(f"scikit-learn not installed, skipped ({why})")
+    else:
+        print("scikit-learn skipped (--no-sklearn)")
+
+    for r in runners:  # warm-up: builds buffers and slots, first-touch pages, JIT-less but cold caches
+        r.epoch()
+    samples = {r.name: [] for r in runners}
+    print(f"{'rep':>4} " + " ".join(f"{r.name:>10}" for r in runners) + "   other procs' cores (per run)")
+    for rep in range(reps):
+        row, loads = [], []
+        for r in runners:
+            gc.collect()
+            wait_quiet()
+            with Timer() as t:
+                r.epoch()
+            samples[r.name].append((t.seconds, t.foreign))
+            row.append(f"{t.seconds:10.3f}")
+            loads.append(f"{t.foreign:.2f}")
+        print(f"{rep + 1:>4} " + " ".join(row) + "   " + " ".join(loads))
+
+    res = {}
+    for r in runners:
+        med, clean = summarize(samples[r.name])
+        res[r.name] = med
+        how = "median of unloaded" if clean >= 2 or reps == 1 else "MIN of all (machine loaded)"
+        print(f"  {r.name:>8}: {fmt_s(med)} {how}  (min {min(s for s, _ in samples[r.name]):.3f} s, "
+              f"{clean}/{reps} unloaded)  last epoch loss {r.loss:.4f}")
+    ours = res["ours"]
+    issue_flops = 3 * FWD_FLOPS_PER_SAMPLE * n
+    frac = issue_flops / ours / 1e9 / peak
+    print(f"  FLOPs/epoch (3 x forward) = {issue_flops / 1e9:.1f} GFLOP -> ours "
+          f"{issue_flops / ours / 1e9:.1f} GFLOP/s = {100 * frac:.1f} % of peak "
+          f"(target >= {100 * TARGET_PEAK:.0f} %: {'MET' if frac >= TARGET_PEAK else 'NOT MET'})")
+    print(f"  (our engine multiplies only {OUR_FLOPS_PER_SAMPLE * n / 1e9:.1f} GFLOP: no dX for layer 1; "
+          f"that is {100 * OUR_FLOPS_PER_SAMPLE * n / ours / 1e9 / peak:.1f} % of peak in real FLOPs; "
+          f"an epoch at peak would take {issue_flops / 1e9 / peak:.3f} s by the issue's count)")
+    if "torch" in res:
+        ratio = ours / res["torch"]
+        pairs = [a / b for (a, fa), (b, fb) in zip(samples["ours"], samples["torch"])
+                 if fa <= LOADED and fb <= LOADED]
+        paired = f"median of {len(pairs)} unloaded paired ratios {median(pairs):.2f}" if pairs else "no unloaded pair"
+        print(f"  ours / torch = {ratio:.2f} ({paired}; target <= {TARGET_RATIO}: "
+              f"{'MET' if ratio <= TARGET_RATIO else 'NOT MET'})")
+    if "sklearn" in res:
+        print(f"  ours / sklearn = {ours / res['sklearn']:.2f}")
+    return {"ours": ours, "peak_fraction": frac, **{f"{k}_s": v for k, v in res.items()}}
+
+
+# ---- tiny network -------------------------------------------------------------------------------
+def run_tiny(args):
+    print("\n--- tiny network: 2->8->8->1 tanh, sigmoid, binary crossentropy, rmsprop, batch 10, "
+          "spiral(500) ---")
+    x, y = core.datasets.spiral(500)
+    epochs = args.tiny_epochs
+    steps = epochs * math.ceil(len(x) / 10)
+
+    trainer = tiny_trainer()
+
+    def ours():
+        for _ in range(epochs):
+            trainer.train_epoch()
+
+    # Keras users' other path: train_on_batch validates its arguments on every call
+    model2 = tiny_trainer().model
+    yb2 = y.reshape(-1, 1).astype(np.float32)
+
+    def ours_tob():
+        for _ in range(epochs):
+            for s in range(0, len(x), 10):
+                model2.train_on_batch(x[s:s + 10], yb2[s:s + 10])
+
+    runners = [("ours (Trainer)", ours), ("ours (train_on_batch)", ours_tob)]
+    torch, why = optional("torch")
+    if torch is not None:
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+        F = torch.nn.functional
+        net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8),
+                                  torch.nn.Tanh(), torch.nn.Linear(8, 1))
+        opt = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+        tx = torch.from_numpy(x)
+        ty = torch.from_numpy(y.astype(np.float32).reshape(-1, 1))
+        gen = torch.Generator().manual_seed(0)
+
+        def torch_run():
+            for _ in range(epochs):
+                perm = torch.randperm(len(tx), generator=gen)
+                for s in range(0, len(tx), 10):
+                    idx = perm[s:s + 10]
+                    xb, yb = tx[idx], ty[idx]
+                    opt.zero_grad(set_to_none=True)
+                    out = net(xb)
+                    loss = F.binary_cross_entropy_with_logits(out, yb)
+                    loss.backward()
+                    opt.step()
+                    loss.item()
+                    ((out > 0) == (yb > 0.5)).sum().item()
+
+        runners.append(("torch", torch_run))
+    else:
+        print(f"torch not installed, skipped ({why})")
+
+    for _, fn in runners:
+        fn()  # warm-up
+    samples = {name: [] for name, _ in runners}
+    for _ in range(args.repeat):
+        for name, fn in runners:
+            wait_quiet()
+            with Timer() as t:
+                fn()
+            samples[name].append((t.seconds, t.foreign))
+    rates = {}
+    for name, _ in runners:
+        med, clean = summarize(samples[name])
+        rates[name] = steps / med
+        print(f"  {name:>22}: {rates[name]:9.0f} steps/s  ({med / steps * 1e6:6.1f} us/step, "
+              f"{clean}/{args.repeat} unloaded)")
+    print(f"  ours: final loss {trainer.history.history['loss'][-1]:.4f}, "
+          f"accuracy {trainer.history.history['accuracy'][-1]:.3f} after {trainer.epoch} epochs")
+    if "torch" in rates:
+        ratio = rates["ours (Trainer)"] / rates["torch"]
+        print(f"  ours (Trainer) / torch = {ratio:.2f}x steps/s (target >= {TARGET_TINY}x: "
+              f"{'MET' if ratio >= TARGET_TINY else 'NOT MET'})")
+        return ratio
+    return None
+
+
+# ---- memory -------------------------------------------------------------------------------------
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def run_memory(args):
+    epochs = 5
+    print(f"\n--- memory: {epochs} epochs of the big network, n={args.mem_n:,} ---")
+    x, y, labels = big_data(args.mem_n, seed=2)
+    gc.collect()
+    runner = OursBig(x, y, labels, seed=2)
+    rss = [rss_bytes()]
+    for _ in range(epochs):
+        runner.epoch()
+        gc.collect()
+        rss.append(rss_bytes())
+    steps = [(b - a) / 1024 for a, b in zip(rss, rss[1:])]
+    print("  RSS after each epoch (MiB): " + ", ".join(f"{r / 2**20:.1f}" for r in rss[1:]))
+    print("  RSS growth per epoch (KiB): " + ", ".join(f"{s:+.0f}" for s in steps)
+          + "   (epoch 1 allocates the buffers and optimizer slots)")
+    later = (rss[-1] - rss[1]) / (epochs - 1) / 1024
+    print(f"  growth per epoch over epochs 2-{epochs}: {later:+.1f} KiB (target ~0)")
+    print(f"  peak RSS of the process so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+    # tracemalloc sees numpy's data allocations: retained growth and the transient peak per epoch
+    tracemalloc.start()
+    runner.epoch()
+    tracemalloc.reset_peak()
+    base = tracemalloc.take_snapshot()
+    retained, transient = [], []
+    for _ in range(2):
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        runner.epoch()
+        cur, peak = tracemalloc.get_traced_memory()
+        retained.append(cur - start)
+        transient.append(peak - start)
+    snap = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    print("  tracemalloc, per epoch: retained " + ", ".join(f"{r / 1024:+.1f} KiB" for r in retained)
+          + "; transient peak above start " + ", ".join(f"{t / 1024:.0f} KiB" for t in transient))
+    diffs = [d for d in snap.compare_to(base, "lineno") if d.size_diff > 1024]
+    for d in diffs[:3]:
+        print(f"    retained {d.size_diff / 1024:+.1f} KiB at {d.traceback}")
+    return later
+
+

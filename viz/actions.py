@@ -120,9 +120,10 @@ def build(window, docks) -> Actions:
     a.counters.setObjectName("counters")
     a.counters.setToolTip("Completed epochs, batch within the current epoch, and optimizer steps so far.")
     a.counters.setStyleSheet("QLabel { font-family: monospace; padding-right: 8px; }")
-    # a fixed width: numbers that grow must not relayout the toolbar (and the docks) every frame
-    a.counters.setFixedWidth(a.counters.fontMetrics().horizontalAdvance(
-        "Epoch 00000  ·  batch 0000/0000  ·  step 00000000") + 16)
+    # a fixed size (both ways: Qt skips the relayout only then): numbers that change 30 times a
+    # second must not relayout the toolbar, the main window and its docks every frame
+    a.counters.setFixedSize(a.counters.fontMetrics().horizontalAdvance(
+        "Epoch 00000  ·  batch 0000/0000  ·  step 00000000") + 16, a.counters.sizeHint().height())
     tb.addWidget(a.counters)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
     toggle = tb.toggleViewAction()
@@ -166,8 +167,8 @@ def build_status_bar(window) -> dict:
         width = label.fontMetrics().horizontalAdvance(widest) + 12
         if key == "state":   # grows for a long "stopped: ..." reason
             label.setMinimumWidth(width)
-        else:                # fixed: changing numbers must not relayout the window 30 times a second
-            label.setFixedWidth(width)
+        else:                # fixed size: changing numbers must not relayout the window 30 times a second
+            label.setFixedSize(width, label.sizeHint().height())
         bar.addPermanentWidget(label)
         labels[key] = label
     labels["state"].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -86,6 +86,14 @@ class _Link(QObject):
             s._on_died(text)
 
 
+def _on_screen(view) -> bool:
+    """Whether any of ``view`` can be seen. Qt keeps a dock tabbed behind another "visible"
+    (``isVisible()`` is True), so the visible region tells; non-widgets always count."""
+    if not hasattr(view, "isVisible"):
+        return True
+    return view.isVisible() and not view.visibleRegion().isEmpty()
+
+
 class Session(QObject):
     """The running training session: transport commands in, snapshots and states out.
 
@@ -373,7 +381,7 @@ class Session(QObject):
         self._dirty = False
         self._frame_start = time.perf_counter()
         for v in self._live_views():
-            if getattr(v, "isVisible", None) is None or v.isVisible():
+            if _on_screen(v):
                 self._call(v, "refresh")   # hidden views stay dirty; they redraw when shown
         self.redraws += 1
         self.refreshed.emit(self._latest)

@@ -108,6 +108,84 @@ def test_layers_follow_new_weights_and_throttle(make, qtbot, monkeypatch):
     assert not view.refresh()
 
 
+def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monkeypatch):
+    """Each turn redraws PANELS_PER_TURN panels (then paints); weights arriving meanwhile are drawn next."""
+    monkeypatch.setattr(layers_mod, "PANELS_PER_TURN", 3)
+    view = make(LayersView)
+    view.show()
+    qtbot.waitExposed(view)
+    run, snap = start()
+    feed(view, snap)
+    drawn = []
+    real = view._draw_panel
+    monkeypatch.setattr(view, "_draw_panel", lambda i: drawn.append(i) or real(i))
+    view.add_snapshot(train_epoch(run))
+    assert view.refresh()
+    assert view.drawing == list(range(10)) and not drawn      # traced now, drawn over the next turns
+    s2 = train_epoch(run)
+    view.add_snapshot(s2)
+    assert not view.refresh()                                  # a round is on: the new weights wait
+    qtbot.waitUntil(lambda: not view.drawing and view._drawn_version == view.tracer.version, timeout=3000)
+    assert drawn[:10] == list(range(10)) and len(drawn) == 20   # two whole rounds, in order
+    qtbot.waitUntil(lambda: not view._turn.isActive(), timeout=1000)
+    expected = view.traced.coords[4]
+    shown = np.concatenate([it.getData()[0] for it in view.panels[4].points])
+    assert np.allclose(np.sort(shown), np.sort(expected[:, 0][np.isfinite(expected).all(axis=1)]))
+
+
+def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
+    from PySide6 import QtWidgets
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    view, other = LayersView(), QtWidgets.QLabel("other")
+    docks = []
+    for name, w in (("layers", view), ("other", other)):
+        dock = QtWidgets.QDockWidget(name, window)
+        dock.setWidget(w)
+        window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        docks.append(dock)
+    window.tabifyDockWidget(docks[0], docks[1])
+    window.resize(700, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    docks[1].raise_()
+    qtbot.waitUntil(lambda: layers_mod.behind_tab(view), timeout=2000)
+    run, snap = start()
+    feed(view, snap)
+    view.add_snapshot(train_epoch(run))
+    assert not view.refresh()                                   # nobody sees it: nothing traced or drawn
+    assert view._drawn_version != view.tracer.version
+    assert view.panels == []                                    # not even made (~25 ms a panel)
+    docks[0].raise_()
+    qtbot.waitUntil(lambda: not layers_mod.behind_tab(view), timeout=2000)
+    assert view.refresh()
+    assert len(view.panels) == 10 and view._drawn_version == view.tracer.version
+    assert "input" in view.panels[0].plot.titleLabel.text
+
+
+def test_panel_ranges_follow_big_moves_only(qtbot):
+    import pyqtgraph as pg
+    from viz.views.stage_player import StagePanel
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    panel = StagePanel(widget.addPlot())
+    assert panel.set_range((0, 10, 0, 10))
+    assert not panel.set_range((0.5, 10.5, -0.5, 9.5), slack=0.1)   # within a tenth of the span: kept
+    assert panel.set_range((0, 20, 0, 10), slack=0.1)
+    assert panel.set_range((0, 20.5, 0, 10))                          # no slack: every change
+    panel.forget_range()
+    assert panel.set_range((0, 20.5, 0, 10), slack=0.1)
+    # points moved in place keep their count and take the new positions
+    xy = np.arange(20, dtype=np.float32).reshape(10, 2)
+    labels = np.zeros(10, np.int64)
+    grid = np.zeros((4, 2), np.float32)
+    idx, connect = np.arange(4), np.array([True, True, True, False])
+    panel.show(xy, labels, grid, np.zeros(4, np.int64), idx, connect)
+    panel.show(xy + 1, labels, grid, np.zeros(4, np.int64), idx, connect)
+    np.testing.assert_array_equal(panel.points[0].getData()[0], xy[:, 0] + 1)
+    assert not panel.points[1].isVisible()                           # no class-1 point: not painted
+
+
 def test_chosen_units_and_image_export(make, tmp_path):
     view = make(LayersView)
     _, snap = start(TrainingConfig(n_samples=100, hidden=((4, "tanh"),), grid_resolution=16))

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from core.boundary import grid_extent, input_plane
 from core.geometry import neuron_map, worked_sum
 from viz import style
-from viz.views.layers import Tracer
+from viz.views.layers import Tracer, behind_tab
 
 #: seconds between redraws at least
 MIN_INTERVAL = 0.2
@@ -151,8 +151,8 @@ class InspectorView(QtWidgets.QWidget):
             self._dirty = True
 
     def refresh(self) -> bool:
-        """Redraw the diagram and the selected unit with the newest weights; whether it drew."""
-        if not self._dirty or not self.tracer.ready:
+        """Redraw the diagram and the selected unit with the newest weights; whether it drew (not behind a tab)."""
+        if not self._dirty or not self.tracer.ready or behind_tab(self):
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last)
         if wait > 0:

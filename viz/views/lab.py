@@ -175,9 +175,8 @@ class LabView(QtWidgets.QWidget):
         g0 = self._grid.points[idx]
         self.original.setData(g0[:, 0], g0[:, 1], connect=connect)
         name = grid[min(int(round(s)), 3)].name
-        style.title(self.panel.plot, f"{name}  ·  W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, "
+        self.panel.set_title(f"{name}  ·  W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, "
                                      f"{W[1, 1]:.2f}]], b = ({b[0]:.2f}, {b[1]:.2f})")
-        x0, x1, y0, y1 = self._view
-        self.panel.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.panel.set_range(self._view)
         self.caption.setText("Dashed: the grid before the layer; solid: after. "
                              "Drag the slider to watch it move.")

@@ -24,6 +24,12 @@ from viz import style
 
 #: heavy snapshots are traced and drawn at most this often (seconds)
 MIN_INTERVAL = 0.2
+#: panels redrawn per event-loop turn at most: a refresh is spread over several turns, each with its own paint,
+#: so no single turn blocks the GUI thread for long (one panel: ~1 ms to set, ~2 ms to paint)
+PANELS_PER_TURN = 2
+#: a panel's view range follows the data only when an edge moves by more than this fraction of the span
+#: (a new range regenerates both axes and costs more than the panel's data)
+RANGE_SLACK = 0.1
 #: points drawn per panel at most (a fixed-seed subsample beyond)
 MAX_POINTS = 1500
 #: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
@@ -43,6 +49,17 @@ def notice_3d(gl: bool) -> str:
     """What the 3D notice says, with or without OpenGL."""
     why = "a rotatable 3D view is not built yet" if gl else "OpenGL (PyOpenGL) is not available"
     return f"3D data and 3-unit stages are shown on a 2D projection ({why}); each title says which."
+
+
+def behind_tab(widget: QtWidgets.QWidget) -> bool:
+    """True if ``widget`` is shown but none of it can be seen: its dock is a tab behind another.
+
+    Qt 6.11 keeps tabified docks behind the front tab "visible" (``isVisible()`` stays
+    True), so a visibility test alone redraws every tab. Views return early from
+    ``refresh`` then; the dock's ``visibilityChanged`` refreshes them when they come
+    to the front. A widget never shown (``isVisible()`` False) is not behind a tab.
+    """
+    return widget.isVisible() and widget.visibleRegion().isEmpty()
 
 
 def labels_of(y) -> np.ndarray:
@@ -210,7 +227,12 @@ class LayersView(QtWidgets.QWidget):
 
     Public: ``panels`` (list of :class:`StagePanel`, in stage order), ``tracer``,
     ``notice`` (a message such as diverged weights), ``traced`` (the last
-    :class:`Traced`), signal ``stage_clicked(int)``.
+    :class:`Traced`), ``drawing`` (panels still to redraw), signal ``stage_clicked(int)``.
+
+    A refresh traces the new weights once, then redraws the panels
+    ``PANELS_PER_TURN`` per event-loop turn (a 0 ms timer), each turn painted before
+    the next; weights arriving meanwhile wait for the round to end (only the newest
+    is drawn next). A view that is not shown draws everything at once.
     """
 
     stage_clicked = QtCore.Signal(int)
@@ -220,10 +242,16 @@ class LayersView(QtWidgets.QWidget):
         self.tracer = Tracer()
         self.panels: list = []            # StagePanel per stage
         self.traced = None
+        self.drawing: list[int] = []      # panel indices still to draw with ``traced``
+        self._unbuilt = False             # a run is set but its panels are not made yet (it came behind a tab)
         self._drawn_version = 0
         self._last_draw = 0.0
+        self._connect_idx = self._connect = None
+        self._jitter: dict[int, np.ndarray] = {}
         self._later = QtCore.QTimer(self, singleShot=True)
         self._later.timeout.connect(self.refresh)
+        self._turn = QtCore.QTimer(self, singleShot=True, interval=0)   # 0 ms: after the paints of the last turn
+        self._turn.timeout.connect(self._draw_turn)
         self.notice = QtWidgets.QLabel()
         self.notice.setStyleSheet(style.NOTICE_CSS)
         self.notice.setWordWrap(True)
@@ -250,19 +278,36 @@ class LayersView(QtWidgets.QWidget):
         """Remove every panel."""
         self.tracer.clear()
         self.traced = None
+        self.drawing = []
+        self._unbuilt = False
         self._drawn_version = 0
         self._later.stop()
+        self._turn.stop()
         self.graphics.clear()
         self.panels = []
+        self._jitter = {}
         self._set_notice("")
         self.gl_notice.setVisible(False)
 
     def set_data(self, extras: dict) -> None:
-        """Rebuild the network of the run in ``extras`` and lay out one panel per stage."""
+        """Rebuild the network of the run in ``extras`` and lay out one panel per stage.
+
+        Behind another tab the panels (~25 ms each to make) wait until the view is in front.
+        """
         self.clear()
         if not self.tracer.set_data(extras):
             self._set_notice(self.tracer.message)
             return
+        if behind_tab(self):
+            self._unbuilt = True
+            return
+        self._build()
+
+    def _build(self) -> None:
+        """Make the panels of the run set and draw them."""
+        self._unbuilt = False
+        grid = self.tracer.grid
+        self._connect_idx, self._connect = grid.lines.ravel(), grid.connect()
         self._layout()
         self._draw()
         if self.traced is not None and any(st.width == 3 for st in self.traced.stages):
@@ -277,15 +322,33 @@ class LayersView(QtWidgets.QWidget):
         self.tracer.add_snapshot(snap)
 
     def refresh(self) -> bool:
-        """Trace and draw the newest weights, at most every ``MIN_INTERVAL`` s; whether it drew."""
-        if not self.tracer.ready or self.tracer.version == self._drawn_version:
+        """Trace the newest weights and start redrawing the panels, at most every ``MIN_INTERVAL`` s.
+
+        Returns whether it traced. Nothing happens while a round of panels is still
+        being drawn (the round's end refreshes again) or while the view is behind
+        another tab (:func:`behind_tab`).
+        """
+        if not self.tracer.ready or behind_tab(self):
+            return False
+        if self._unbuilt:
+            self._build()
+            return True
+        if self.tracer.version == self._drawn_version or self.drawing:
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
         if wait > 0:
             if not self._later.isActive():
                 self._later.start(int(wait * 1000) + 1)
             return False
-        return self._draw()
+        return self._draw(spread=self.isVisible())
+
+    def finish(self) -> None:
+        """Draw the panels still due now (before an image is taken, say)."""
+        if self._unbuilt:
+            self._build()
+        self._turn.stop()
+        while self.drawing:
+            self._draw_panel(self.drawing.pop(0))
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -305,48 +368,66 @@ class LayersView(QtWidgets.QWidget):
         rows = max(1, len(dense))
         self.graphics.setMinimumHeight(min(rows, 3) * 130)   # scroll-free; the dock grows it
 
-    def _draw(self) -> bool:
+    def _draw(self, spread: bool = False) -> bool:
+        """Trace the newest weights; draw every panel now, or (``spread``) over the next event-loop turns."""
         tr = self.tracer
         version = tr.version
         traced = tr.trace()
         self._drawn_version = version
         self._last_draw = time.monotonic()
         self._set_notice(tr.message)
+        self._turn.stop()
+        self.drawing = []
         if traced is None or len(traced.coords) != len(self.panels):
             return False
         self.traced = traced
-        idx = tr.grid.lines.ravel()
-        connect = tr.grid.connect()
-        for i, panel in enumerate(self.panels):
-            xy, gxy = traced.coords[i], traced.grid_coords[i]
-            line = traced.stages[i].width == 1
-            if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
-                xy, gxy = self._spread(xy), self._spread(gxy)
-            panel.plot.setAspectLocked(not line)
-            panel.show(xy, tr.y, gxy, traced.predicted, idx, connect, dots=line)
-            if i == 0 and tr.x.shape[1] == 2:   # the grid points are a row-major image of the plane
-                g = tr.grid.points
-                panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
-            title = stage_title(traced.stages[i], traced.projections[i], " · spread up and down" if line else "")
-            if title != panel.plot.titleLabel.text:   # a new title re-lays out the panel: only when it changes
-                style.title(panel.plot, title)
-            x0, x1, y0, y1 = bounds(xy, pad=0.25)
-            panel.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-            panel.plot.getAxis("left").setStyle(showValues=not line)
+        self.drawing = list(range(len(self.panels)))
+        if spread:
+            self._turn.start()
+        else:
+            self.finish()
         return True
 
-    @staticmethod
-    def _spread(xy: np.ndarray) -> np.ndarray:
+    def _draw_turn(self) -> None:
+        """One event-loop turn's share of a round: ``PANELS_PER_TURN`` panels; the last turn refreshes again."""
+        for _ in range(PANELS_PER_TURN):
+            if self.drawing:
+                self._draw_panel(self.drawing.pop(0))
+        if self.drawing:
+            self._turn.start()
+        else:
+            self.refresh()   # weights that came during the round (or a deferral until MIN_INTERVAL is over)
+
+    def _draw_panel(self, i: int) -> None:
+        tr, traced, panel = self.tracer, self.traced, self.panels[i]
+        xy, gxy = traced.coords[i], traced.grid_coords[i]
+        line = traced.stages[i].width == 1
+        if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
+            xy, gxy = self._spread(xy), self._spread(gxy)
+        panel.set_aspect_locked(not line)
+        panel.show(xy, tr.y, gxy, traced.predicted, self._connect_idx, self._connect, dots=line)
+        if i == 0 and tr.x.shape[1] == 2:   # the grid points are a row-major image of the plane
+            g = tr.grid.points
+            panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
+        panel.set_title(stage_title(traced.stages[i], traced.projections[i], " · spread up and down" if line else ""))
+        panel.set_range(bounds(xy, pad=0.25), slack=RANGE_SLACK)
+        panel.show_values(not line)
+
+    def _spread(self, xy: np.ndarray) -> np.ndarray:
         """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to the x range."""
         x = xy[:, 0]
         fin = x[np.isfinite(x)]
         span = float(np.ptp(fin)) if len(fin) else 1.0
-        jitter = np.random.default_rng(len(x)).uniform(-0.5, 0.5, len(x)).astype(np.float32)
+        jitter = self._jitter.get(len(x))
+        if jitter is None:
+            jitter = self._jitter[len(x)] = np.random.default_rng(len(x)).uniform(-0.5, 0.5, len(x)).astype(np.float32)
         return np.column_stack([x, jitter * max(span, 1e-3) * 0.4]).astype(np.float32)
 
     def _set_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        if text != self.notice.text():
+            self.notice.setText(text)
+        if bool(text) != self.notice.isVisibleTo(self):
+            self.notice.setVisible(bool(text))
 
     def use_units(self, index: int, units) -> None:
         """Show chosen units (0-based) of stage ``index``'s layer as the axes, or ``None`` for PCA."""
@@ -355,10 +436,13 @@ class LayersView(QtWidgets.QWidget):
         else:
             self.tracer.cache.use_units(index, units)
         self.tracer.version += 1
+        for panel in self.panels:   # a new projection: the ranges start afresh
+            panel.forget_range()
         self._draw()
 
     def export_image(self, path: str) -> None:
         """Save every panel as one PNG (or SVG if ``path`` ends in .svg)."""
+        self.finish()
         if str(path).lower().endswith(".svg"):   # Qt's SVG painter (pyqtgraph's SVG exporter fails on Qt 6.11 paths)
             from PySide6.QtGui import QPainter
             from PySide6.QtSvg import QSvgGenerator

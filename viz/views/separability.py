@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from core.geometry import separability
 from viz import style
-from viz.views.layers import Tracer
+from viz.views.layers import Tracer, behind_tab
 
 #: seconds between computations at least (besides: at most once per epoch)
 MIN_INTERVAL = 1.0
@@ -47,8 +47,13 @@ class SeparabilityView(QtWidgets.QWidget):
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
         self._last = 0.0
+        self._ticks = None
+        self._stages = None
         self._later = QtCore.QTimer(self, singleShot=True)
         self._later.timeout.connect(self.refresh)
+        # the drawing runs one event-loop turn after the computing, so each turn stays short
+        self._draw_soon = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._draw_soon.timeout.connect(lambda: self._draw(self._stages))
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(300, 260)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
@@ -83,6 +88,8 @@ class SeparabilityView(QtWidgets.QWidget):
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self._later.stop()
+        self._draw_soon.stop()
+        self._ticks = None
         self.tracer.clear()
         self.values = None
         self.history = {}
@@ -113,8 +120,8 @@ class SeparabilityView(QtWidgets.QWidget):
             self._pending = True
 
     def refresh(self) -> bool:
-        """Compute and draw the newest epoch's values once; whether it drew."""
-        if not self._pending or not self.tracer.ready:
+        """Compute and draw the newest epoch's values once; whether it drew (not behind another tab)."""
+        if not self._pending or not self.tracer.ready or behind_tab(self):
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last)
         if wait > 0:   # fast epochs: compute again only when the interval is over
@@ -131,7 +138,11 @@ class SeparabilityView(QtWidgets.QWidget):
             vals = separability(self.tracer.model, self.tracer.x, self.tracer.y)
         self.values = vals
         self.history[self.tracer.epoch] = vals
-        self._draw(traced.stages)
+        self._stages = traced.stages
+        if self.isVisible():
+            self._draw_soon.start()
+        else:
+            self._draw(traced.stages)
         return True
 
     # ---- drawing -----------------------------------------------------------------------------------
@@ -143,8 +154,10 @@ class SeparabilityView(QtWidgets.QWidget):
         ticks = [(i, "input" if s.kind == "input" else
                   f"{s.layer + 1}: " + {"dot": "W", "bias": "+b", "activation": s.activation}[s.kind])
                  for i, s in enumerate(st)]
-        self.bar_plot.getAxis("bottom").setTicks([ticks])
-        self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)
+        if ticks != self._ticks:   # new ticks regenerate the axis: only for a new network
+            self._ticks = ticks
+            self.bar_plot.getAxis("bottom").setTicks([ticks])
+            self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)
         reps = [i for i, s in enumerate(st) if s.kind in ("input", "activation")]
         if len(self.curves) != len(reps):
             for c in self.curves:
@@ -161,5 +174,8 @@ class SeparabilityView(QtWidgets.QWidget):
         table = np.array([self.history[e] for e in sorted(self.history)], dtype=np.float64)
         for c, i in zip(self.curves, reps):
             c.setData(epochs, table[:, i])
+        # pyqtgraph finds the new x range and moves the items at the next paint, which then asks
+        # for a second paint; do it now so one paint draws the frame
+        self.line_plot.getViewBox().prepareForPaint()
         parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
         self.message.setText(f"Epoch {self.tracer.epoch}: " + " · ".join(parts))

@@ -149,7 +149,7 @@ STATUS_FIELDS = (
     ("epoch", "Completed epochs.", "epoch 00000"),
     ("step", "Optimizer updates so far.", "step 00000000"),
     ("loss", "Training loss of the last completed epoch (before the first one ends: of the last batch), "
-             "and validation loss.", "loss 0.000000 (val 0.000000)"),
+             "and validation loss.", "loss 0.0000000 (val 0.0000000)"),
     ("accuracy", "Training accuracy of the last completed epoch, and validation accuracy.",
      "accuracy 100.0% (val 100.0%)"),
 )

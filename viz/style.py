@@ -187,8 +187,10 @@ def refit_legend(graphics: pg.GraphicsLayoutWidget, legend: pg.LegendItem, entri
 
 
 def label(plot_item: pg.PlotItem, axis: str, text: str) -> None:
-    """Set an axis title in the shared label style."""
+    """Set an axis title in the shared label style (no SI scaling such as "(x0.001)":
+    losses and probabilities read better as plain numbers)."""
     plot_item.setLabel(axis, text, **LABEL_STYLE)
+    plot_item.getAxis(axis).enableAutoSIPrefix(False)
 
 
 def title(plot_item: pg.PlotItem, text: str) -> None:

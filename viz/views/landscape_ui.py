@@ -9,7 +9,8 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from viz import style
-from viz.views.export import IMAGE_FILTER, ask_path, export_image
+from viz.views.flow import control_row
+
 from viz.views.heatmap import HeatMap
 
 PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
@@ -69,24 +70,12 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
     view.progress.setMaximumWidth(120)
     view.progress.setToolTip("Progress of the grid evaluation.")
     view.progress.setVisible(False)
-    png = QtWidgets.QPushButton("Image…")
-    png.setToolTip("Save a picture of the surface as PNG or SVG.")
-    png.clicked.connect(lambda: export_image(view.graphics, ask_path(view, "Export image", IMAGE_FILTER,
-                                                                   "surface.png")))
-    csv_b = QtWidgets.QPushButton("CSV…")
-    csv_b.setToolTip("Save the grid (a, b, loss, accuracy) as CSV.")
-    csv_b.clicked.connect(lambda: (p := ask_path(view, "Export grid", "CSV (*.csv)", "surface.csv"))
-                          and view.export_csv(p))
-    row1, row2 = QtWidgets.QHBoxLayout(), QtWidgets.QHBoxLayout()
-    for w in (view.plane_combo, view.seed_spin, view.i_spin, view.i_name, view.j_spin, view.j_name):
-        row1.addWidget(w)
-    row1.addStretch(1)
-    for w in (view.res_spin, view.span_spin, view.log_check, view.compute_button, view.cancel_button,
-              view.progress):
-        row2.addWidget(w)
-    row2.addStretch(1)
-    row2.addWidget(png)
-    row2.addWidget(csv_b)
+    row = control_row(view, (view.plane_combo, view.seed_spin, view.i_spin, view.i_name,
+                                            view.j_spin, view.j_name, view.res_spin, view.span_spin,
+                                            view.log_check, view.compute_button, view.cancel_button,
+                                            view.progress),
+                      "surface", "Export grid", "Save the grid (a, b, loss, accuracy) as CSV.",
+                      lambda p: view.export_csv(p))
 
     view.notice = QtWidgets.QLabel('The path has left the plotted area. <a href="#">Recompute</a>')
     view.notice.setStyleSheet(style.NOTICE_CSS)
@@ -129,8 +118,7 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
     lay = QtWidgets.QVBoxLayout(view)
     lay.setContentsMargins(4, 4, 4, 4)
     lay.setSpacing(2)
-    lay.addLayout(row1)
-    lay.addLayout(row2)
+    lay.addWidget(row)
     lay.addWidget(view.notice)
     lay.addWidget(view.graphics, 1)
     lay.addWidget(view.readout)

@@ -17,7 +17,8 @@ from PySide6 import QtCore, QtWidgets
 
 from core import surfaces
 from viz import style
-from viz.views.export import IMAGE_FILTER, ask_path, export_image, export_png, export_svg
+from viz.views.flow import control_row
+from viz.views.export import export_png, export_svg
 from viz.views.heatmap import HeatMap, display_levels, surface_colormap  # noqa: F401 - re-exported
 
 #: racer name -> tooltip; the order of the check boxes, colours and legend
@@ -83,21 +84,11 @@ class RaceView(QtWidgets.QWidget):
         self.reset_button = QtWidgets.QPushButton("Reset")
         self.reset_button.setToolTip("Back to the start point, nothing drawn.")
         self.reset_button.clicked.connect(self.reset)
-        png = QtWidgets.QPushButton("Image…")
-        png.setToolTip("Save a picture of the surface and the loss plot as PNG or SVG.")
-        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
-                                                                       "race.png")))
-        csv_b = QtWidgets.QPushButton("CSV…")
-        csv_b.setToolTip("Save every optimizer's path (step, x, y, loss) as CSV.")
-        csv_b.clicked.connect(lambda: (p := ask_path(self, "Export paths", "CSV (*.csv)", "race.csv"))
-                              and self.export_csv(p))
-        top = QtWidgets.QHBoxLayout()
-        for w in (QtWidgets.QLabel("Surface"), self.surface_combo, self.log_check, self.steps_spin,
-                  self.run_button, self.step_button, self.reset_button):
-            top.addWidget(w)
-        top.addStretch(1)
-        top.addWidget(png)
-        top.addWidget(csv_b)
+        top = control_row(self, (QtWidgets.QLabel("Surface"), self.surface_combo, self.log_check,
+                                                self.steps_spin, self.run_button, self.step_button,
+                                                self.reset_button),
+                          "race", "Export paths", "Save every optimizer's path (step, x, y, loss) as CSV.",
+                          lambda p: self.export_csv(p))
 
         side = QtWidgets.QGridLayout()
         side.addWidget(QtWidgets.QLabel("<b>Optimizer</b>"), 0, 0)
@@ -172,7 +163,7 @@ class RaceView(QtWidgets.QWidget):
         body.addWidget(self.graphics, 1)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(top)
+        lay.addWidget(top)
         lay.addLayout(body, 1)
 
     # ---- public interface ----------------------------------------------------------------------

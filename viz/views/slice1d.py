@@ -20,7 +20,8 @@ from PySide6 import QtCore, QtWidgets
 from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
-from viz.views.export import IMAGE_FILTER, ask_path, export_image, export_png, export_svg
+from viz.views.flow import control_row
+from viz.views.export import export_png, export_svg
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 MIN_INTERVAL_MS = 250      # live updates at most this often
@@ -87,21 +88,11 @@ class SliceView(QtWidgets.QWidget):
         self.update_button = QtWidgets.QPushButton("Update")
         self.update_button.setToolTip("Recompute the slice at the current weights now.")
         self.update_button.clicked.connect(self.compute)
-        png = QtWidgets.QPushButton("Image…")
-        png.setToolTip("Save a picture of the slice as PNG or SVG.")
-        png.clicked.connect(lambda: export_image(self.graphics, ask_path(self, "Export image", IMAGE_FILTER,
-                                                                       "slice.png")))
-        csv_b = QtWidgets.QPushButton("CSV…")
-        csv_b.setToolTip("Save the slice (t, loss, accuracy) as CSV.")
-        csv_b.clicked.connect(lambda: (p := ask_path(self, "Export slice", "CSV (*.csv)", "slice.csv"))
-                              and self.export_csv(p))
-        top = QtWidgets.QHBoxLayout()
-        for w in (self.direction_combo, self.weight_spin, self.weight_name, self.span_spin, self.auto_span,
-                  self.live_check, self.update_button):
-            top.addWidget(w)
-        top.addStretch(1)
-        top.addWidget(png)
-        top.addWidget(csv_b)
+        top = control_row(self, (self.direction_combo, self.weight_spin, self.weight_name,
+                                                self.span_spin, self.auto_span, self.live_check,
+                                                self.update_button),
+                          "slice", "Export slice", "Save the slice (t, loss, accuracy) as CSV.",
+                          lambda p: self.export_csv(p))
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumHeight(180)   # a dock never squeezes the plot flat
@@ -141,7 +132,7 @@ class SliceView(QtWidgets.QWidget):
         self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(top)
+        lay.addWidget(top)
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.readout)
         self._on_option()

@@ -200,7 +200,7 @@ def test_hundred_thousand_points(curves, qtbot):
     ex, ey = curve_data(curves.epoch_val_loss_curve)  # 2,500 epochs, decimated too
     assert len(ex) <= 2 * MAX_BINS and ex[-1] == n // bpe and np.all(ey == np.float32(0.6))
     # zoomed in, the visible part is shown at full resolution
-    curves.loss_plot.setXRange(10.0, 12.0, padding=0)
+    curves.zoom_x(10.0, 12.0)
     xz, _ = curve_data(curves.raw_loss_curve)
     assert len(xz) >= 2 * bpe and np.all((xz >= 9.9) & (xz <= 12.1))
 
@@ -431,7 +431,7 @@ def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
     curves.refresh()
     assert vb.viewRange()[0] == [x0, x1]
     # the user zooms: the view stops following
-    curves.loss_plot.setXRange(0.5, 1.0, padding=0)
+    curves.zoom_x(0.5, 1.0)
     for s in train(run, 2):
         curves.add_snapshot(s)
     curves.refresh()

@@ -156,7 +156,6 @@ class CurvesView(QtWidgets.QWidget):
         self._last_step = 0
         self._alpha = SMOOTHING_DEFAULT
         self._user_range = False   # True once the user zooms or pans (see _following)
-        self._applied = None       # the loss plot's range as _follow() last set it
         self._build_controls()
         self._build_plots()
         lay = QtWidgets.QVBoxLayout(self)
@@ -271,7 +270,6 @@ class CurvesView(QtWidgets.QWidget):
         self.readout.setText(_HINT)
         self._dirty = self._dirty_epochs = False
         self._user_range = False
-        self._applied = None
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.enableAutoRange()
 
@@ -329,8 +327,6 @@ class CurvesView(QtWidgets.QWidget):
         vb = self.loss_plot.getViewBox()
         if any(vb.autoRangeEnabled()):
             self._user_range = False
-        elif self._applied is not None and not np.allclose(vb.viewRange(), self._applied, rtol=1e-6):
-            self._user_range = True   # zoomed or panned, by mouse or by code, since we last set it
         return not self._user_range
 
     def _follow(self) -> None:
@@ -362,7 +358,6 @@ class CurvesView(QtWidgets.QWidget):
             if (new_x1, new_y) != (x1, (y0, y1)):
                 vb.setRange(xRange=(0, new_x1), yRange=new_y, padding=0)
             self.accuracy_plot.getViewBox().setRange(yRange=(-0.02, 1.02), padding=0)
-            self._applied = vb.viewRange()
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.getViewBox().updateMatrix()
 
@@ -378,7 +373,13 @@ class CurvesView(QtWidgets.QWidget):
         return float(y.min()), float(y.max())
 
     def _on_user_range(self, *_):
+        """The user zoomed or panned (mouse, wheel, menu): stop following the run."""
         self._user_range = True
+
+    def zoom_x(self, x0: float, x1: float) -> None:
+        """Show epochs ``x0``..``x1`` as a user zoom would (the view stops following the run)."""
+        self._user_range = True
+        self.loss_plot.setXRange(x0, x1, padding=0)
 
     def _draw_epochs(self) -> None:
         ex = self._ep.view("epoch")

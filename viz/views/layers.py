@@ -349,6 +349,7 @@ class LayersView(QtWidgets.QWidget):
         self._turn.stop()
         while self.drawing:
             self._draw_panel(self.drawing.pop(0))
+        self._fit_width()
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -367,6 +368,19 @@ class LayersView(QtWidgets.QWidget):
             self.graphics.addLabel(text, row=r, col=0, color=style.FOREGROUND, size="10pt")
         rows = max(1, len(dense))
         self.graphics.setMinimumHeight(min(rows, 3) * 130)   # scroll-free; the dock grows it
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """As wide as the panels (and their titles) need: a narrow dock then scrolls sideways
+        instead of clipping the last column. Changes only when the titles' widths do.
+        Measured on the next turn, once pyqtgraph has laid out the new titles."""
+        QtCore.QTimer.singleShot(0, self, self._fit_width_now)
+
+    def _fit_width_now(self) -> None:
+        self.graphics.ci.layout.activate()
+        need = int(self.graphics.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()) + 8
+        if need != self.graphics.minimumWidth():
+            self.graphics.setMinimumWidth(need)
 
     def _draw(self, spread: bool = False) -> bool:
         """Trace the newest weights; draw every panel now, or (``spread``) over the next event-loop turns."""
@@ -396,6 +410,7 @@ class LayersView(QtWidgets.QWidget):
         if self.drawing:
             self._turn.start()
         else:
+            self._fit_width()
             self.refresh()   # weights that came during the round (or a deferral until MIN_INTERVAL is over)
 
     def _draw_panel(self, i: int) -> None:

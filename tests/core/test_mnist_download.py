@@ -3,9 +3,7 @@ downloads are served by a local ``http.server`` on 127.0.0.1."""
 import hashlib
 import os
 import socket
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mnist_support import (  # noqa: F401 - not every test file uses every helper

@@ -11,13 +11,17 @@ talks to it over a ``Pipe``. Commands are tuples:
 ``("reset", config_or_None)``     same initial weights (or a new config), paused
 ``("set", name, value)``          a hyperparameter, from the next batch
 ``("speed", steps_per_s|None)``   slow motion, or None for flat out
+``("restore", ckpt, epoch_logs)``  go to a :class:`core.timeline.Checkpoint`, paused
+                                  (the timeline's "Continue from here", opening a run)
 ``("stop",)``                     leave the loop; the process exits
 ================================  =============================================
 
 Messages back are ``("snapshot", Snapshot)`` and ``("error", text)``. Light
 snapshots (counters, batch losses) go at most ``light_hz`` times a second, heavy
-ones (weights and the decision grid) at most ``heavy_hz``; a pause, a step or the
-end of training always sends a full one. A closed pipe ends the loop, so the child
+ones (weights, the last batch's gradients and update, the decision grid) at most
+``heavy_hz``; a pause, a step or the end of training always sends a full one, with
+``extras["checkpoint"]`` (the state to save a run from). The trainer records: every
+snapshot carries the checkpoints of the epochs completed since the previous one. A closed pipe ends the loop, so the child
 never outlives the GUI.
 """
 from __future__ import annotations
@@ -37,6 +41,8 @@ class _Run:
     def __init__(self, config: TrainingConfig):
         self.config = config
         self.trainer, data = build_trainer(config)
+        self.trainer.record = True
+        self.trainer.reset(restore_weights=False)   # now with the epoch-0 checkpoint
         (x_tr, y_tr), (x_val, y_val) = data
         self.data = {k: _ro(v) for k, v in
                      dict(x_train=x_tr, y_train=y_tr, x_val=x_val, y_val=y_val).items()}
@@ -46,8 +52,11 @@ class _Run:
             allx = np.concatenate([x_tr, x_val]) if len(x_val) else x_tr
             self.extent = grid_extent(self.plane.project(allx))
 
-    def extras(self, with_data=False):
+    def extras(self, with_data=False, update=None):
         out = {}
+        if update is not None:
+            out["grads"] = tuple(_ro(g) for g in self.trainer.model.grads)
+            out["update"] = tuple(_ro(a) for a in update)
         if self.plane is not None:
             grid = decision_grid(self.trainer.model, self.plane, self.extent, self.config.grid_resolution)
             out["boundary"] = {"grid": _ro(grid), "extent": self.extent, "labels": self.plane.labels}
@@ -77,10 +86,13 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
     def send(kind, payload):
         conn.send((kind, payload))
 
-    def full(with_data=False):
+    def full(with_data=False, update=None):
         nonlocal last_light, last_heavy
         state_fix()
-        send("snapshot", run.trainer.snapshot(weights=True, extras=run.extras(with_data)))
+        extras = run.extras(with_data, update)
+        if not playing:
+            extras["checkpoint"] = run.trainer.checkpoint()
+        send("snapshot", run.trainer.snapshot(weights=True, extras=extras))
         last_light = last_heavy = time.perf_counter()
 
     def state_fix():
@@ -128,6 +140,7 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
                 if run is None:
                     send("error", "No valid run: fix the configuration and press Reset.")
                     continue
+                before = run.trainer.model.get_weights() if name == "step_batch" else None
                 try:
                     _command(name, args, run)
                 except ValueError as exc:
@@ -138,15 +151,18 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
                     playing = True
                     next_step = time.perf_counter()
                     full()
-                elif name == "pause" or name.startswith("step"):
+                elif name in ("pause", "restore") or name.startswith("step"):
                     playing = False
-                    full()
+                    stepped = before is not None and run.trainer.step and not run.trainer.done
+                    full(update=[a - b for a, b in zip(run.trainer.model.params, before)] if stepped else None)
                 elif name == "set":
                     full()
                 continue
             if not busy:
                 continue
             t = run.trainer
+            # a heavy snapshot is due after this batch: keep the weights before it to send the update
+            before = t.model.get_weights() if time.perf_counter() - last_heavy >= 1.0 / heavy_hz else None
             t.train_batch()
             now = time.perf_counter()
             if speed:
@@ -154,9 +170,9 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
             if t.done:
                 playing = False
                 full()
-            elif now - last_heavy >= 1.0 / heavy_hz:
+            elif before is not None:
                 t.mark_good()
-                full()
+                full(update=[a - b for a, b in zip(t.model.params, before)])
             elif now - last_light >= 1.0 / light_hz:
                 state_fix()
                 send("snapshot", t.snapshot(weights=False))
@@ -183,6 +199,8 @@ def _command(name, args, run):
         return
     if name == "step_batch":
         t.train_batch()
+    elif name == "restore":
+        t.restore(args[0], args[1] if len(args) > 1 else ())
     elif name == "step_epoch":
         t.train_epoch()
     elif name == "set":

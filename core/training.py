@@ -71,6 +71,9 @@ class Snapshot:
         The values in force (learning_rate, batch_size, ...).
     extras : dict
         Heavy parts computed in core (e.g. ``"boundary"``), sent less often.
+    checkpoints : tuple of core.timeline.Checkpoint
+        When recording: one per epoch completed since the previous snapshot (and
+        epoch 0 after a start or reset), for the timeline.
     """
 
     epoch: int
@@ -87,6 +90,7 @@ class Snapshot:
     hyperparameters: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
     time: float = 0.0
+    checkpoints: tuple = ()
 
     def __setstate__(self, state):
         # unpickling makes arrays writeable again: freeze them on arrival too
@@ -132,10 +136,13 @@ class Trainer:
     shuffle : bool
     seed : int or None
         Seeds the shuffling.
+    record : bool
+        Make a :class:`core.timeline.Checkpoint` and per-layer statistics
+        (:func:`core.stats.epoch_stats`) at every epoch; snapshots hand them out.
     """
 
     def __init__(self, model, x, y, *, batch_size=32, epochs=None, validation_data=None,
-                 shuffle=True, seed=None):
+                 shuffle=True, seed=None, record=False):
         self.model = model
         self.x, self.y = model._check_xy(x, y)
         self.val = None
@@ -148,6 +155,8 @@ class Trainer:
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.batch_size = self._check_batch_size(batch_size)
+        self.record = bool(record)
+        self.x_probe = self.x[:512]
         self.initial_weights = model.get_weights()
         self._initial_optimizer = model.optimizer.get_state() if hasattr(model.optimizer, "get_state") else None
         self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=np.float32)
@@ -179,9 +188,14 @@ class Trainer:
         # (step, loss, accuracy) since the last snapshot; bounded for scripts that never take one
         self._pending = collections.deque(maxlen=MAX_PENDING)
         self._pending_epochs = []
+        self._pending_checkpoints = []
         self._last_good = self.model.get_weights()
+        if self.record:
+            self._pending_checkpoints.append(self.checkpoint())
 
     def _new_order(self):
+        # the generator's state before drawing: a checkpoint stores it to draw the same order again
+        self._order_state = self.rng.bit_generator.state
         n = len(self.x)
         return self.rng.permutation(n) if self.shuffle else np.arange(n)
 
@@ -254,11 +268,17 @@ class Trainer:
             logs.update({"val_" + k: val for k, val in v.items()})
         self.epoch += 1
         self.history.append(self.epoch, logs)
-        self._pending_epochs.append({"epoch": self.epoch, **logs})
+        entry = {"epoch": self.epoch, **logs}
+        if self.record:
+            from .stats import epoch_stats
+            entry["stats"] = epoch_stats(self.model, self.x_probe)
+        self._pending_epochs.append(entry)
         self._last_good = self.model.get_weights()
         self._pos = self.batch = self._seen = self._hits = 0
         self._sum_loss = 0.0
         self._order = self._new_order()
+        if self.record:
+            self._pending_checkpoints.append(self.checkpoint(logs))
         if self.epochs is not None and self.epoch >= self.epochs:
             self.state = "finished"
             self.message = f"Finished {self.epoch} epochs"
@@ -286,12 +306,70 @@ class Trainer:
         """Remember the current weights as the last finite ones (cheap enough at ~30 Hz)."""
         self._last_good = self.model.get_weights()
 
+    # ---- checkpoints ----------------------------------------------------------------------------
+    def checkpoint(self, logs=None):
+        """Everything needed to go on from here bit-identically (:class:`core.timeline.Checkpoint`)."""
+        from .timeline import Checkpoint
+        params = self.model.params
+        opt = self.model.optimizer
+        return Checkpoint(
+            epoch=self.epoch, step=self.step, batch=self.batch, position=self._pos,
+            partial=(float(self._sum_loss), int(self._hits), int(self._seen)),
+            weights=np.concatenate([p.ravel() for p in params]) if params else np.zeros(0, np.float32),
+            shapes=tuple(p.shape for p in params),
+            optimizer=opt.get_state() if hasattr(opt, "get_state") else {"iterations": 0, "slots": []},
+            rng={"order": self._order_state, "model": self.model.rng.bit_generator.state},
+            hyperparameters=self.hyperparameters(), logs=dict(logs or {}))
+
+    def restore(self, ckpt, history=()) -> None:
+        """Go back (or forward) to ``ckpt``; training then goes on exactly as it did from there.
+
+        Parameters
+        ----------
+        ckpt : core.timeline.Checkpoint
+            Made by :meth:`checkpoint` on a trainer of the same configuration.
+        history : sequence of dict
+            ``{"epoch": e, "loss": ..., ...}`` for epochs ``1..ckpt.epoch`` (the History to keep).
+        """
+        shapes = tuple(p.shape for p in self.model.params)
+        if tuple(ckpt.shapes) != shapes:
+            raise ValueError(f"The checkpoint's weights have shapes {list(ckpt.shapes)}; "
+                             f"this network's are {list(shapes)}.")
+        if ckpt.position > len(self.x):
+            raise ValueError(f"The checkpoint is {ckpt.position} samples into an epoch; "
+                             f"this data set has {len(self.x)} training samples.")
+        for name, value in ckpt.hyperparameters.items():
+            if name == "batch_size" or name in self.model.optimizer.get_config():
+                self.set_hyperparameter(name, value)
+        self.model.set_weights(ckpt.weight_list())
+        self.model.optimizer.set_state({"iterations": ckpt.optimizer["iterations"],
+                                        "slots": [np.array(s) for s in ckpt.optimizer["slots"]]})
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = ckpt.rng["order"]
+        self._order = self._new_order()
+        self.model.rng.bit_generator.state = ckpt.rng["model"]
+        self.epoch, self.step, self.batch, self._pos = ckpt.epoch, ckpt.step, ckpt.batch, ckpt.position
+        self._sum_loss, self._hits, self._seen = float(ckpt.partial[0]), int(ckpt.partial[1]), int(ckpt.partial[2])
+        self.history = History()
+        for logs in history:
+            if 0 < logs.get("epoch", 0) <= ckpt.epoch:
+                self.history.append(int(logs["epoch"]), {k: v for k, v in logs.items()
+                                                          if k not in ("epoch", "stats")})
+        self._pending.clear()
+        self._pending_epochs = []
+        self._pending_checkpoints = []
+        self._last_good = self.model.get_weights()
+        self.state, self.message = "paused", ""
+        if self.epochs is not None and self.epoch >= self.epochs:
+            self.state, self.message = "finished", f"Finished {self.epoch} epochs"
+
     # ---- snapshots ------------------------------------------------------------------------------
     def snapshot(self, weights=True, extras=None) -> Snapshot:
-        """An immutable picture of training now; consumes the pending batch losses."""
+        """An immutable picture of training now; consumes the pending batch losses and checkpoints."""
         pend = list(self._pending)
         self._pending.clear()
         epochs, self._pending_epochs = tuple(self._pending_epochs), []
+        checkpoints, self._pending_checkpoints = tuple(self._pending_checkpoints), []
         steps = np.array([p[0] for p in pend], dtype=np.int64)
         losses = np.array([p[1] for p in pend], dtype=np.float32)
         accs = np.array([p[2] for p in pend], dtype=np.float32)
@@ -302,7 +380,7 @@ class Trainer:
             epochs=epochs,
             weights=tuple(_frozen(p) for p in self.model.params) if weights else (),
             hyperparameters=self.hyperparameters(), extras=dict(extras or {}),
-            time=time.time())
+            time=time.time(), checkpoints=checkpoints)
 
     # ---- fit --------------------------------------------------------------------------------
     def fit(self, verbose=1, stream=None):

@@ -141,3 +141,29 @@ def test_closed_pipe_ends_the_child(child):
     conn.close()
     proc.join(10)
     assert not proc.is_alive()
+
+
+def test_step_sends_gradients_update_and_checkpoint_then_restore_goes_back(child):
+    conn, _ = child()
+    first = recv(conn)[1]
+    assert [c.epoch for c in first.checkpoints] == [0]
+    assert "checkpoint" in first.extras and "grads" not in first.extras
+    conn.send(("step_epoch",))
+    ep = recv(conn)[1]
+    assert [c.epoch for c in ep.checkpoints] == [1] and "stats" in ep.epochs[0]
+    saved = ep.extras["checkpoint"]
+    conn.send(("step_batch",))
+    one = recv(conn)[1]
+    grads, update = one.extras["grads"], one.extras["update"]
+    assert [g.shape for g in grads] == [w.shape for w in one.weights] == [u.shape for u in update]
+    for w_after, w_before, du in zip(one.weights, ep.weights, update):
+        np.testing.assert_array_equal(w_after - w_before, du)
+    conn.send(("restore", saved, [{"epoch": 1, **{k: v for k, v in ep.epochs[0].items() if k != "stats"}}]))
+    back = recv(conn)[1]
+    assert (back.epoch, back.step, back.state) == (1, saved.step, "paused")
+    for a, b in zip(back.weights, ep.weights):
+        np.testing.assert_array_equal(a, b)
+    conn.send(("step_batch",))
+    again = recv(conn)[1]
+    for a, b in zip(again.weights, one.weights):   # the same batch again, the same update
+        np.testing.assert_array_equal(a, b)

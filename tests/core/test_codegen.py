@@ -1,0 +1,267 @@
+"""Show code: the Keras and PyTorch scripts written from a TrainingConfig.
+
+Keras is not installed here, so the Keras script's ``build_model()`` runs against a small
+stand-in ``keras`` module that records what it is asked to build. The PyTorch script is
+run for real when torch is importable, and checked against our own engine: same parameter
+count, same outputs, losses and gradients for the same weights, same optimizer step.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from core import activations, datasets, losses, optimizers
+from core.codegen import DEFAULT_EPOCHS, TORCH_ACTIVATION, TORCH_LOSS, keras_code, pytorch_code
+from core.config import build_model, load_data, make_optimizer, targets_for, TrainingConfig
+
+LOSSES = list(losses.LOSSES)
+OPTIMIZERS = list(optimizers.OPTIMIZERS)
+ACTIVATIONS = list(activations.ACTIVATIONS)
+
+
+def _configs():
+    """Every optimizer, loss and activation, with and without dropout and L2, 0..4 hidden layers."""
+    for i, (opt, loss, act) in enumerate(itertools.product(OPTIMIZERS, LOSSES, ACTIVATIONS)):
+        n_layers = i % 5
+        hidden = tuple((3 + k, ACTIVATIONS[(ACTIVATIONS.index(act) + k) % len(ACTIVATIONS)])
+                       for k in range(n_layers))
+        yield TrainingConfig(hidden=hidden, loss=loss, optimizer=opt, momentum=0.5 * (i % 2),
+                             nesterov=bool(i % 4 == 1), dropout=0.25 * (i % 3 == 0),
+                             l2=0.01 * (i % 2 == 0), epochs=None if i % 2 else 7, learning_rate=0.02)
+
+
+def test_tables_cover_every_activation_and_loss():
+    assert set(TORCH_ACTIVATION) == set(ACTIVATIONS)
+    assert set(TORCH_LOSS) == set(LOSSES)
+
+
+def test_every_config_compiles():
+    n = 0
+    for config in _configs():
+        for k in (2, 3) if config.loss not in ("mse", "binary_crossentropy") else (2,):
+            for make in (keras_code, pytorch_code):
+                compile(make(config, 2, k), f"<{make.__name__}>", "exec")
+                n += 1
+    assert n == 2 * (4 * 4 * 6 + 4 * 2 * 6)   # two scripts; softmax losses also with 3 classes
+
+
+def test_keras_key_lines():
+    c = TrainingConfig()
+    code = keras_code(c, 2, 2)
+    assert 'layers.Dense(8, activation="tanh")' in code
+    assert code.count('layers.Dense(8, activation="tanh")') == 2
+    assert 'layers.Dense(1, activation="sigmoid")' in code
+    assert "keras.Input(shape=(2,))" in code
+    assert "optimizer=keras.optimizers.Adam(learning_rate=0.03, beta_1=0.9, beta_2=0.999, epsilon=1e-07)" in code
+    assert 'loss="binary_crossentropy"' in code
+    assert "BATCH_SIZE = 10" in code and "SEED = 0" in code
+    assert f"EPOCHS = {DEFAULT_EPOCHS}  #" in code
+    assert 'x, y = make("spiral", n=400, noise=0.05, seed=SEED)' in code
+    assert "train_val_split(x, y, validation_split=0.2, seed=SEED)" in code
+    assert "Dropout" not in code and "regularizers" not in code
+
+
+def test_keras_optimizers_and_regularization():
+    code = keras_code(TrainingConfig(optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.1,
+                                     l2=0.001, dropout=0.2, epochs=12, hidden=((4, "relu"),)), 3, 2)
+    assert "keras.optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)" in code
+    assert 'layers.Dense(4, activation="relu", kernel_regularizer=regularizers.L2(0.001))' in code
+    assert "layers.Dropout(0.2)" in code and "EPOCHS = 12\n" in code
+    assert "keras.Input(shape=(3,))" in code
+    code = keras_code(TrainingConfig(optimizer="rmsprop", rho=0.8, momentum=0.1), 2, 2)
+    assert "keras.optimizers.RMSprop(learning_rate=0.03, rho=0.8, momentum=0.1, epsilon=1e-07)" in code
+    code = keras_code(TrainingConfig(optimizer="adagrad"), 2, 2)
+    assert "keras.optimizers.Adagrad(learning_rate=0.03, initial_accumulator_value=0.1, epsilon=1e-07)" in code
+
+
+def test_csv_path_and_categorical_targets():
+    c = TrainingConfig(csv_path='/data/my "points".csv', loss="categorical_crossentropy")
+    code = keras_code(c, 4, 3)
+    assert r'x, y = load_csv("/data/my \"points\".csv")' in code
+    assert 'layers.Dense(3, activation="softmax")' in code
+    assert "keras.utils.to_categorical(y_train, N_CLASSES)" in code
+    assert r'load_csv("/data/my \"points\".csv")' in pytorch_code(c, 4, 3)
+
+
+def test_no_validation_split():
+    code = keras_code(TrainingConfig(validation_split=0.0), 2, 2)
+    assert "validation_data=None" in code and "evaluate" not in code
+    assert "val_loss" not in pytorch_code(TrainingConfig(validation_split=0.0), 2, 2)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((TrainingConfig(), 2, 3), "is for two classes"),
+    ((TrainingConfig(), 0, 2), "input_dim"),
+    ((TrainingConfig(), 2, 1), "n_classes"),
+    ((TrainingConfig(learning_rate=-1.0), 2, 2), "learning_rate"),
+    (({"loss": "mse"}, 2, 2), "TrainingConfig"),
+])
+def test_invalid_arguments(args, match):
+    for make in (keras_code, pytorch_code):
+        with pytest.raises(ValueError, match=match):
+            make(*args)
+
+
+def test_generated_load_data_is_the_apps():
+    c = TrainingConfig(dataset="moons", n_samples=60, noise=0.2, seed=3)
+    got, want = _exec_keras(keras_code(c, 2, 2))["load_data"](), load_data(c)
+    for got_pair, want_pair in zip(got, want):
+        for g, w in zip(got_pair, want_pair):
+            np.testing.assert_array_equal(g, w)
+
+
+# ---- Keras, against a stand-in module -----------------------------------------------------------
+def _fake_keras():
+    """A ``keras`` module that records layers, counts Dense parameters and keeps compile()'s kwargs."""
+    keras = types.ModuleType("keras")
+    layers_mod, regs, opts = (types.ModuleType(f"keras.{n}") for n in ("layers", "regularizers", "optimizers"))
+
+    class Record:
+        def __init__(self, *args, **kwargs):
+            self.kind, self.args, self.kwargs = type(self).__name__, args, kwargs
+
+    class Sequential(Record):
+        def compile(self, **kwargs):
+            self.compiled = kwargs
+
+        def count_params(self):
+            width, total = self.args[0][0].kwargs["shape"][0], 0
+            for layer in self.args[0][1:]:
+                if layer.kind == "Dense":
+                    total += (width + 1) * layer.args[0]
+                    width = layer.args[0]
+            return total
+
+    keras.Sequential, keras.Input = Sequential, type("Input", (Record,), {})
+    layers_mod.Dense, layers_mod.Dropout = type("Dense", (Record,), {}), type("Dropout", (Record,), {})
+    regs.L2 = type("L2", (Record,), {})
+    for name in ("SGD", "RMSprop", "Adagrad", "Adam"):
+        setattr(opts, name, type(name, (Record,), {}))
+    keras.layers, keras.regularizers, keras.optimizers = layers_mod, regs, opts
+    return keras, layers_mod, regs
+
+
+def _exec_keras(code):
+    """The generated script's namespace, with ``keras`` the stand-in."""
+    keras, layers_mod, regs = _fake_keras()
+    saved = {k: sys.modules.get(k) for k in ("keras", "keras.layers", "keras.regularizers")}
+    sys.modules.update({"keras": keras, "keras.layers": layers_mod, "keras.regularizers": regs})
+    try:
+        ns = {"__name__": "generated"}
+        exec(compile(code, "<keras>", "exec"), ns)   # binds the stand-ins as the script's globals
+        return ns
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+
+
+@pytest.mark.parametrize("config", list(_configs())[::7], ids=lambda c: f"{c.optimizer}-{c.loss}-{len(c.hidden)}")
+def test_keras_model_matches_ours(config):
+    k = 2 if config.loss in ("mse", "binary_crossentropy") else 3
+    model = _exec_keras(keras_code(config, 3, k))["build_model"]()
+    ours = build_model(config, 3, k)
+    assert model.count_params() == ours.count_params()
+    dense = [layer for layer in model.args[0] if layer.kind == "Dense"]
+    assert [(d.args[0], d.kwargs["activation"]) for d in dense[:-1]] == list(config.hidden)
+    assert dense[-1].kwargs["activation"] == ours.layers[-1].activation.name
+    assert all(("kernel_regularizer" in d.kwargs) == bool(config.l2) for d in dense)
+    assert all(d.kwargs["kernel_regularizer"].args == (config.l2,) for d in dense if config.l2)
+    assert sum(layer.kind == "Dropout" for layer in model.args[0]) == len(config.hidden) * bool(config.dropout)
+    opt = model.compiled["optimizer"]
+    want = make_optimizer(config).get_config()
+    assert opt.kind.lower() == want.pop("name") and opt.kwargs == want
+    assert model.compiled["loss"] == config.loss and model.compiled["metrics"] == ["accuracy"]
+
+
+# ---- PyTorch, for real --------------------------------------------------------------------------
+def _has_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _torch_script(config, input_dim, n_classes):
+    ns = {"__name__": "generated"}
+    exec(compile(pytorch_code(config, input_dim, n_classes), "<pytorch>", "exec"), ns)
+    return ns
+
+
+def _copy_weights(ours, torch_model):
+    import torch
+    linear = [m for m in torch_model if isinstance(m, torch.nn.Linear)]
+    weights = ours.get_weights()
+    with torch.no_grad():
+        for layer, kernel, bias in zip(linear, weights[::2], weights[1::2]):
+            layer.weight.copy_(torch.from_numpy(kernel.T.copy()))
+            layer.bias.copy_(torch.from_numpy(bias))
+    return linear
+
+
+def _tiny_data(config, k, n=24):
+    x, y = datasets.make("gaussians" if k == 2 else "spiral", n=n, noise=0.3, seed=1)
+    y = (y if k == 2 else np.arange(n) % k).astype(np.int64)
+    return x.astype(np.float32), y
+
+
+@pytest.mark.parametrize("config", list(_configs())[::5], ids=lambda c: f"{c.optimizer}-{c.loss}-{len(c.hidden)}")
+def test_pytorch_model_matches_ours(config):
+    torch = pytest.importorskip("torch")
+    k = 2 if config.loss in ("mse", "binary_crossentropy") else 3
+    config = config.replace(dropout=0.0) if config.dropout else config   # masks differ; checked elsewhere
+    ns = _torch_script(config, 2, k)
+    torch.manual_seed(0)
+    model = ns["build_model"]()
+    ours = build_model(config, 2, k)
+    assert sum(p.numel() for p in model.parameters()) == ours.count_params()
+    _copy_weights(ours, model)
+    x, y = _tiny_data(config, k)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    logits = model(xt)
+    np.testing.assert_allclose(ns["probabilities"](logits).detach().numpy(), ours.predict(x), rtol=1e-4, atol=1e-5)
+    loss = ns["loss_fn"](model, logits, ns["targets"](yt))
+    our_loss = ours.evaluate(x, targets_for(config, y, k))[0]
+    assert loss.item() == pytest.approx(our_loss, rel=1e-3, abs=1e-5)
+    loss.backward()
+    grads = [g for m in model if isinstance(m, torch.nn.Linear) for g in (m.weight.grad.T, m.bias.grad)]
+    for g, want in zip(grads, ours.gradients(x, targets_for(config, y, k))):
+        np.testing.assert_allclose(g.numpy(), want, rtol=2e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("optimizer, extra", [("sgd", {}), ("sgd", {"momentum": 0.9}),
+                                              ("sgd", {"momentum": 0.9, "nesterov": True}),
+                                              ("adagrad", {}), ("adam", {})])
+def test_pytorch_optimizer_steps_like_ours(optimizer, extra):
+    torch = pytest.importorskip("torch")
+    config = TrainingConfig(optimizer=optimizer, learning_rate=0.05, l2=0.01, hidden=((6, "relu"),), **extra)
+    ns = _torch_script(config, 2, 2)
+    model, ours = ns["build_model"](), build_model(config, 2, 2)
+    _copy_weights(ours, model)
+    opt = ns["make_optimizer"](model)
+    x, y = _tiny_data(config, 2)
+    for _ in range(3):
+        loss = ns["loss_fn"](model, model(torch.from_numpy(x)), ns["targets"](torch.from_numpy(y)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ours.train_on_batch(x, y)
+    got = [p for m in model if isinstance(m, torch.nn.Linear) for p in (m.weight.detach().T, m.bias.detach())]
+    for g, want in zip(got, ours.get_weights()):
+        np.testing.assert_allclose(g.numpy(), want, rtol=1e-3, atol=1e-4)
+
+
+def test_pytorch_script_trains_an_epoch(capsys):
+    pytest.importorskip("torch")
+    c = TrainingConfig(n_samples=60, epochs=2, dropout=0.1, l2=0.001, loss="sparse_categorical_crossentropy")
+    ns = _torch_script(c, 2, 2)
+    ns["main"]()
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Epoch 1/2 - loss: ") and "val_accuracy" in out[-1] and len(out) == 2

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, datasets, losses, optimizers
+from . import activations, datasets, optimizers
 from ._validation import (check_choice, check_int, check_non_negative, check_number,
                           check_positive, check_unit_interval)
 from .layers import Dense, Dropout

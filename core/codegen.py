@@ -97,15 +97,18 @@ def _check(config: TrainingConfig, input_dim, n_classes) -> tuple[int, int, int]
     return input_dim, n_classes, out_units
 
 
-def _describe(config: TrainingConfig) -> str:
-    layers = " -> ".join(f"{u} {a}" for u, a in config.hidden) or "no hidden layer"
-    data = f"the CSV file {config.csv_path}" if config.csv_path else f"{config.n_samples} '{config.dataset}' points"
-    return f"{data}; {layers}; {config.loss}; {config.optimizer}"
-
-
-def _header(framework: str, config: TrainingConfig, install: str) -> list[str]:
+def _header(framework: str, config: TrainingConfig, install: str, input_dim: int, out_units: int) -> list[str]:
+    data = (f"your CSV file {_str(config.csv_path)}" if config.csv_path else
+            f'{config.n_samples} "{config.dataset}" points, noise {config.noise}')
+    net = " -> ".join([f"{input_dim} inputs", *(f"{u} {a}" for u, a in config.hidden),
+                       f"{out_units} {OUTPUT_ACTIVATION[config.loss]}"])
     return [
-        '"""' + f"{framework} script written by Uncrumple: {_describe(config)}.",
+        '"""' + f"{framework} script written by Uncrumple.",
+        "",
+        f"Data:      {data}",
+        f"Network:   {net}" + (f", dropout {config.dropout}" if config.dropout else "")
+        + (f", L2 {config.l2}" if config.l2 else ""),
+        f"Training:  {config.loss}, {config.optimizer}, batch size {config.batch_size}",
         "",
         "Run it from the Uncrumple folder (it makes the data with core.datasets), with",
         f"{install} installed.",
@@ -171,7 +174,8 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
     one_hot = config.loss == "categorical_crossentropy"
     val = config.validation_split > 0
     lines = [
-        *_header("Keras", config, "Keras 3 and a backend (pip install keras tensorflow, or jax / torch)"),
+        *_header("Keras", config, "Keras 3 and a backend (pip install keras tensorflow, or jax / torch)",
+                 input_dim, out_units),
         "import keras",
         "from keras import layers" + (", regularizers" if config.l2 else ""),
         "",
@@ -274,7 +278,7 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
     modules.append(f"nn.Linear({width}, {out_units}),  # logits: the {out_act} is applied in data_loss")
     val = config.validation_split > 0
     lines = [
-        *_header("PyTorch", config, "PyTorch"),
+        *_header("PyTorch", config, "PyTorch", input_dim, out_units),
         "import torch",
         "from torch import nn",
         "",
@@ -314,7 +318,8 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         '    """The loss Keras reports and minimises: the data loss plus the L2 penalty on the kernels."""',
         "    loss = data_loss(logits, target)",
         "    if L2:   # not weight_decay: that would also shrink biases and, for Adam, not match Keras",
-        "        loss = loss + L2 * sum((layer.weight ** 2).sum() for layer in model if isinstance(layer, nn.Linear))",
+        "        kernels = [layer.weight for layer in model if isinstance(layer, nn.Linear)]",
+        "        loss = loss + L2 * sum((w ** 2).sum() for w in kernels)",
         "    return loss",
         "",
         "",
@@ -336,14 +341,16 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "    model.eval()",
         "    with torch.no_grad():",
         "        logits = model(x)",
-        "        return loss_fn(model, logits, targets(y)).item(), (predicted_class(logits) == y).float().mean().item()",
+        "        accuracy = (predicted_class(logits) == y).float().mean().item()",
+        "        return loss_fn(model, logits, targets(y)).item(), accuracy",
         "",
         "",
         "def main():",
         "    torch.manual_seed(SEED)",
         "    (x_train, y_train), (x_val, y_val) = load_data()",
         "    x_train, x_val = torch.as_tensor(x_train), torch.as_tensor(x_val)",
-        "    y_train, y_val = torch.as_tensor(y_train, dtype=torch.long), torch.as_tensor(y_val, dtype=torch.long)",
+        "    y_train = torch.as_tensor(y_train, dtype=torch.long)",
+        "    y_val = torch.as_tensor(y_val, dtype=torch.long)",
         "    model = build_model()",
         "    optimizer = make_optimizer(model)",
         "    shuffler = torch.Generator().manual_seed(SEED)",
@@ -360,7 +367,8 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "            optimizer.step()",
         "            total += loss.item() * len(idx)",
         "            hits += (predicted_class(logits) == y_train[idx]).sum().item()",
-        '        line = f"Epoch {epoch}/{EPOCHS} - loss: {total / len(x_train):.4f} - accuracy: {hits / len(x_train):.4f}"',
+        "        n = len(x_train)",
+        '        line = f"Epoch {epoch}/{EPOCHS} - loss: {total / n:.4f} - accuracy: {hits / n:.4f}"',
     ]
     if val:
         lines += ["        val_loss, val_accuracy = evaluate(model, x_val, y_val)",

@@ -63,6 +63,7 @@ def test_keras_key_lines():
     assert 'x, y = make("spiral", n=400, noise=0.05, seed=SEED)' in code
     assert "train_val_split(x, y, validation_split=0.2, seed=SEED)" in code
     assert "Dropout" not in code and "regularizers" not in code
+    assert "Network:   2 inputs -> 8 tanh -> 8 tanh -> 1 sigmoid\n" in code
 
 
 def test_keras_optimizers_and_regularization():
@@ -79,12 +80,13 @@ def test_keras_optimizers_and_regularization():
 
 
 def test_csv_path_and_categorical_targets():
-    c = TrainingConfig(csv_path='/data/my "points".csv', loss="categorical_crossentropy")
+    c = TrainingConfig(csv_path='C:\\Users\\Nick\\my "points".csv', loss="categorical_crossentropy")
     code = keras_code(c, 4, 3)
-    assert r'x, y = load_csv("/data/my \"points\".csv")' in code
+    assert r'x, y = load_csv("C:\\Users\\Nick\\my \"points\".csv")' in code
+    compile(code, "<keras>", "exec")
     assert 'layers.Dense(3, activation="softmax")' in code
     assert "keras.utils.to_categorical(y_train, N_CLASSES)" in code
-    assert r'load_csv("/data/my \"points\".csv")' in pytorch_code(c, 4, 3)
+    assert r'load_csv("C:\\Users\\Nick\\my \"points\".csv")' in pytorch_code(c, 4, 3)
 
 
 def test_no_validation_split():
@@ -181,14 +183,6 @@ def test_keras_model_matches_ours(config):
 
 
 # ---- PyTorch, for real --------------------------------------------------------------------------
-def _has_torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _torch_script(config, input_dim, n_classes):
     ns = {"__name__": "generated"}
     exec(compile(pytorch_code(config, input_dim, n_classes), "<pytorch>", "exec"), ns)

@@ -1,0 +1,176 @@
+"""Show code (the dialog) and Export (every view as PNG/SVG on white, the history as CSV)."""
+from __future__ import annotations
+
+import csv
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QPushButton
+
+from core.codegen import keras_code, pytorch_code
+from core.config import TrainingConfig
+from viz.code_dialog import CodeDialog, show_code
+from viz.export_all import export_all_views, export_history_csv, slug, view_docks
+
+CONFIG = TrainingConfig(hidden=((6, "relu"), (4, "tanh")), l2=0.001, dropout=0.1, optimizer="rmsprop")
+
+
+# ---- the code dialog ----------------------------------------------------------------------------
+def test_dialog_shows_both_scripts_and_copies_the_shown_one(qtbot):
+    d = CodeDialog(CONFIG, 2, 2)
+    qtbot.addWidget(d)
+    assert d.code("Keras") == keras_code(CONFIG, 2, 2)
+    assert d.code("PyTorch") == pytorch_code(CONFIG, 2, 2)
+    assert d.current_title() == "Keras" and d.editors["Keras"].isReadOnly()
+    d.copy_button.click()
+    assert QGuiApplication.clipboard().text() == keras_code(CONFIG, 2, 2)
+    assert d.status.text() == f"Copied {len(keras_code(CONFIG, 2, 2).splitlines())} lines"
+    d.show_tab("PyTorch")
+    assert d.status.text() == ""
+    d.copy_button.click()
+    assert QGuiApplication.clipboard().text() == pytorch_code(CONFIG, 2, 2)
+
+
+def test_every_control_has_a_tooltip(qtbot):
+    d = CodeDialog(CONFIG, 2, 2)
+    qtbot.addWidget(d)
+    for b in d.findChildren(QPushButton):
+        assert b.toolTip(), b.text()
+    assert all(e.toolTip() for e in d.editors.values()) and d.tabs.toolTip()
+
+
+def test_save_writes_the_shown_script(qtbot, tmp_path, monkeypatch):
+    d = CodeDialog(CONFIG, 3, 2)
+    qtbot.addWidget(d)
+    d.show_tab("PyTorch")
+    target = tmp_path / "run"
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(target), "Python script (*.py)"))
+    assert d.save_as()
+    assert (tmp_path / "run.py").read_text(encoding="utf-8") == pytorch_code(CONFIG, 3, 2)
+    assert d.status.text() == f"Saved {target}.py"
+    assert not d.save(str(tmp_path / "missing" / "x.py"))
+    assert d.status.text().startswith("Could not save")
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: ("", ""))
+    assert not d.save_as()
+
+
+def test_an_impossible_config_says_why(qtbot):
+    d = CodeDialog(TrainingConfig(), 2, 3)     # binary crossentropy with three classes
+    qtbot.addWidget(d)
+    assert "is for two classes" in d.code("Keras")
+    assert not d.copy_button.isEnabled() and not d.save_button.isEnabled()
+    d.set_config(TrainingConfig(loss="sparse_categorical_crossentropy"), 2, 3)
+    assert d.copy_button.isEnabled() and 'layers.Dense(3, activation="softmax")' in d.code("Keras")
+
+
+def test_show_code_is_non_modal_and_reused(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    d = show_code(window, CONFIG, 2, 2)
+    assert isinstance(d, CodeDialog) and d.isVisible() and not d.isModal()
+    again = show_code(window, CONFIG.replace(optimizer="sgd"), 2, 2)
+    assert again is d
+    assert "keras.optimizers.SGD(learning_rate=0.03" in d.code("Keras")
+    d.close()
+
+
+# ---- export every view --------------------------------------------------------------------------
+def _white(rgb: int) -> bool:
+    return all(((rgb >> s) & 0xFF) >= 245 for s in (0, 8, 16))
+
+
+def _front(window):
+    return {d.objectName() for d in view_docks(window) if d.isVisible() and not d.visibleRegion().isEmpty()}
+
+
+def test_export_all_views_on_white(qtbot, make_window, tmp_path):
+    w = make_window(TrainingConfig(n_samples=120, grid_resolution=16), engine="thread")
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.state == "ready", timeout=20_000)
+    w.session.step_epoch()
+    qtbot.waitUntil(lambda: w.session.latest.epoch == 1 and w.session.state != "training", timeout=20_000)
+    docks = view_docks(w)
+    closed = next(d for d in docks if d.objectName() == "slice1dDock")
+    closed.close()
+    qtbot.waitUntil(lambda: not closed.isVisible())
+    stages = next(d for d in docks if d.objectName() == "dock_stage_player")
+    stages.raise_()     # a tab other than the first in front, to be put back after the export
+    qtbot.waitUntil(lambda: "dock_stage_player" in _front(w))
+    front = _front(w)
+    assert front == {"dock_stage_player", "dock_curves"}
+
+    paths = export_all_views(w, str(tmp_path / "views"))
+
+    names = [slug(d.windowTitle()) for d in docks]
+    assert "dock_controls" not in {d.objectName() for d in docks}
+    assert sorted(os.path.basename(p) for p in paths) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg"))
+    assert "loss-surface.png" in {os.path.basename(p) for p in paths}
+    for p in paths:
+        if p.endswith(".png"):
+            img = QImage(p)
+            assert img.width() >= 200 and img.height() >= 200, (p, img.size())
+            corners = [img.pixel(x, y) for x in (0, img.width() - 1) for y in (0, img.height() - 1)]
+            assert sum(map(_white, corners)) >= 3, (p, [hex(c) for c in corners])
+            assert img.width() < 4000 and img.height() < 4000
+        else:
+            root = ET.parse(p).getroot()
+            assert root.tag.endswith("svg")
+    # the window is as it was: same tabs in front, the closed dock closed again
+    assert _front(w) == front
+    assert not closed.isVisible() and not closed.toggleViewAction().isChecked()
+
+
+def test_export_all_rejects_unknown_formats(qtbot, tmp_path):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    with pytest.raises(ValueError, match="formats"):
+        export_all_views(window, str(tmp_path), formats=("jpg",))
+
+
+def test_export_all_of_a_plain_window(qtbot, tmp_path):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    for title in ("Loss surface", "Loss surface"):
+        dock = QDockWidget(title, window)
+        dock.setWidget(QPushButton("a view"))
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.resize(600, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    paths = export_all_views(window, str(tmp_path), formats=("png",))
+    assert [os.path.basename(p) for p in paths] == ["loss-surface.png", "loss-surface-2.png"]
+
+
+# ---- history CSV --------------------------------------------------------------------------------
+def test_history_csv(tmp_path):
+    epochs = [{"epoch": 1, "loss": 0.75, "accuracy": 0.5, "val_loss": 0.8, "val_accuracy": 0.25, "stats": {}},
+              {"epoch": 2, "loss": float("nan"), "accuracy": 0.625}]
+    steps = np.arange(1, 5)
+    losses = np.array([0.9, 0.8, 0.7, 0.1], dtype=np.float32)
+    accs = np.array([0.5, 0.5, 1.0, np.nan], dtype=np.float32)
+    paths = export_history_csv(str(tmp_path / "history.csv"), epochs, steps, losses, accs)
+    assert paths == [str(tmp_path / "history.csv"), str(tmp_path / "history-batches.csv")]
+    with open(paths[0], newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
+                    ["1", "0.75", "0.5", "0.8", "0.25"],
+                    ["2", "nan", "0.625", "", ""]]
+    with open(paths[1], newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["step", "loss", "accuracy"]
+    assert rows[1] == ["1", "0.9", "0.5"] and rows[4] == ["4", "0.1", "nan"]
+    assert float(rows[2][1]) == pytest.approx(0.8)
+
+
+def test_history_csv_without_batches_and_with_bad_lengths(tmp_path):
+    assert export_history_csv(str(tmp_path / "h.csv"), []) == [str(tmp_path / "h.csv")]
+    assert (tmp_path / "h.csv").read_text().strip() == "epoch,loss,accuracy,val_loss,val_accuracy"
+    with pytest.raises(ValueError, match="same length"):
+        export_history_csv(str(tmp_path / "h.csv"), [], [1, 2], [0.5])

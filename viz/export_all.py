@@ -1,0 +1,235 @@
+"""Export: every view of the window as PNG and SVG on white, and the training history as CSV.
+
+``export_all_views(window, folder)`` saves each dock except the controls, including docks
+that are tabs behind another tab or closed: each is brought to the front (or shown) in turn,
+drawn, saved, and the window's tabs and closed docks are put back as they were. Plots get a
+white background for the pictures, whatever the screen shows.
+
+``export_history_csv(path, epochs, ...)`` writes the per-epoch logs (and the per-batch losses
+next to them), the numbers behind the curves.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import numbers
+import os
+import re
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+CONTROLS_DOCK = "dock_controls"
+EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
+BATCH_COLUMNS = ("step", "loss", "accuracy")
+WHITE = QtGui.QColor("#ffffff")
+_RENDER = QtWidgets.QWidget.RenderFlag.DrawChildren   # no DrawWindowBackground: the page stays white
+
+
+# ---- one widget on white ------------------------------------------------------------------------
+@contextlib.contextmanager
+def on_white(widget: QtWidgets.QWidget):
+    """Within the block, ``widget``'s page (its palette's Window colour, which a scroll area's view
+    fills itself with) and every pyqtgraph view inside it are white; restored afterwards."""
+    views = widget.findChildren(pg.GraphicsView)
+    if isinstance(widget, pg.GraphicsView):
+        views.append(widget)
+    saved = [(v, getattr(v, "_background", None), v.backgroundBrush()) for v in views]
+    own_palette, palette = widget.testAttribute(QtCore.Qt.WidgetAttribute.WA_SetPalette), widget.palette()
+    try:
+        white = QtGui.QPalette(palette)
+        white.setColor(QtGui.QPalette.ColorRole.Window, WHITE)
+        widget.setPalette(white)
+        for v in views:
+            v.setBackground("w")
+        yield
+    finally:
+        for v, background, brush in saved:
+            if background is not None:
+                v.setBackground(background)
+            v.setBackgroundBrush(brush)
+        widget.setPalette(palette if own_palette else QtGui.QPalette())   # an empty palette: inherit again
+        if not own_palette:
+            widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_SetPalette, False)
+
+
+def save_png_white(widget: QtWidgets.QWidget, path: str) -> bool:
+    """``widget`` as a PNG on white, at the screen's pixel ratio; returns whether it was written."""
+    ratio = widget.devicePixelRatioF() or 1.0
+    size = widget.size() * ratio
+    if size.isEmpty():
+        return False
+    image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(WHITE)
+    painter = QtGui.QPainter(image)
+    try:
+        with on_white(widget):
+            widget.render(painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
+    finally:
+        painter.end()
+    return bool(image.save(str(path), "PNG"))
+
+
+def save_svg_white(widget: QtWidgets.QWidget, path: str) -> bool:
+    """``widget`` as SVG on white (vector lines and text; heat maps stay bitmaps)."""
+    from PySide6.QtSvg import QSvgGenerator
+    if widget.size().isEmpty():
+        return False
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(widget.size())
+    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
+    gen.setResolution(widget.logicalDpiX())     # else text and plot items scale apart
+    gen.setTitle(widget.windowTitle() or "Uncrumple view")
+    painter = QtGui.QPainter(gen)
+    try:
+        painter.fillRect(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()), WHITE)
+        with on_white(widget):
+            widget.render(painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
+    finally:
+        ok = painter.end()
+    return bool(ok)
+
+
+SAVERS = {"png": save_png_white, "svg": save_svg_white}
+
+
+# ---- every dock ---------------------------------------------------------------------------------
+def slug(title: str) -> str:
+    """A file stem from a dock title: ``"Loss surface"`` -> ``"loss-surface"``."""
+    s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return s or "view"
+
+
+def dock_content(dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget | None:
+    """The view inside a dock: the scroll area's widget when the view scrolls (all of it, not the
+    visible part), else the dock's widget."""
+    w = dock.widget()
+    if isinstance(w, QtWidgets.QScrollArea) and w.widget() is not None:
+        return w.widget()
+    return w
+
+
+def view_docks(window) -> list[QtWidgets.QDockWidget]:
+    """The window's docks except the controls, in creation order."""
+    return [d for d in window.findChildren(QtWidgets.QDockWidget) if d.objectName() != CONTROLS_DOCK]
+
+
+def _settle() -> None:
+    QtWidgets.QApplication.processEvents()
+    QtWidgets.QApplication.processEvents()   # a raised tab lays out, then its view redraws
+
+
+def export_all_views(window, folder: str, formats=("png", "svg")) -> list[str]:
+    """Save every view dock of ``window`` (not the controls) into ``folder``, on white.
+
+    Parameters
+    ----------
+    window : QMainWindow
+        A shown window (a never-shown one has no sizes to draw at).
+    folder : str
+        Created if missing. Files are named after the dock titles: ``loss-surface.png``.
+    formats : iterable of {"png", "svg"}
+
+    Returns
+    -------
+    list of str
+        The paths written, dock by dock, in the order of ``formats``.
+    """
+    formats = tuple(str(f).lower().lstrip(".") for f in formats)
+    bad = [f for f in formats if f not in SAVERS]
+    if bad:
+        raise ValueError(f"Argument `formats` must hold 'png' and/or 'svg'. Received: formats={formats!r}")
+    os.makedirs(folder, exist_ok=True)
+    docks = view_docks(window)
+    # a tab behind another is "visible" but moved off the window: its visible region is empty
+    front = [d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()]
+    closed = [d for d in docks if not d.toggleViewAction().isChecked()]
+    written, used = [], set()
+    try:
+        for dock in docks:
+            content = dock_content(dock)
+            if content is None:
+                continue
+            if dock in closed:
+                dock.show()
+            dock.raise_()
+            _settle()
+            refresh = getattr(content, "refresh", None)
+            if callable(refresh):
+                refresh()
+            stem = base = slug(dock.windowTitle())
+            k = 2
+            while stem in used:
+                stem, k = f"{base}-{k}", k + 1
+            used.add(stem)
+            for fmt in formats:
+                path = os.path.join(folder, f"{stem}.{fmt}")
+                if SAVERS[fmt](content, path):
+                    written.append(path)
+    finally:
+        for dock in closed:
+            dock.hide()
+        for dock in front:
+            dock.raise_()
+        _settle()
+    return written
+
+
+# ---- history ------------------------------------------------------------------------------------
+def _cell(value) -> str:
+    """A CSV cell: empty when missing, integers as such, floats round-tripping (``nan``, ``inf`` spelt out)."""
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, np.floating):      # float32 batch values: the shortest digits of float32
+        return str(value)
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch_accuracies=()) -> list[str]:
+    """Write the epoch logs to ``path`` and, when given, the batch losses to ``<stem>-batches.csv``.
+
+    Parameters
+    ----------
+    path : str
+        The epoch CSV: columns ``epoch, loss, accuracy, val_loss, val_accuracy``, one row per
+        epoch dict (a missing value is an empty cell; other keys such as ``"stats"`` are left out).
+    epochs : list of dict
+        As in ``Snapshot.epochs``: ``{"epoch": e, "loss": ..., "accuracy": ..., ...}``.
+    batch_steps, batch_losses, batch_accuracies : sequences of equal length
+        Per-batch values; written to ``<stem>-batches.csv`` (columns ``step, loss, accuracy``)
+        when there are any. ``batch_accuracies`` may be empty.
+
+    Returns
+    -------
+    list of str
+        The paths written (the epoch file first).
+    """
+    steps, batch_l, batch_a = list(batch_steps), list(batch_losses), list(batch_accuracies)
+    if len(steps) != len(batch_l) or (batch_a and len(batch_a) != len(steps)):
+        raise ValueError("Arguments `batch_steps`, `batch_losses` and `batch_accuracies` must have the same "
+                         f"length. Received: {len(steps)}, {len(batch_l)}, {len(batch_a)}")
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(EPOCH_COLUMNS)
+        for i, logs in enumerate(epochs):
+            row = {"epoch": i + 1, **{k: v for k, v in dict(logs).items() if k in EPOCH_COLUMNS}}
+            w.writerow([_cell(row.get(k)) for k in EPOCH_COLUMNS])
+    written = [str(path)]
+    if steps:
+        stem, ext = os.path.splitext(str(path))
+        batch_path = f"{stem}-batches{ext or '.csv'}"
+        with open(batch_path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(BATCH_COLUMNS)
+            for i, (step, loss) in enumerate(zip(steps, batch_l)):
+                w.writerow([_cell(step), _cell(loss), _cell(batch_a[i]) if batch_a else ""])
+        written.append(batch_path)
+    return written

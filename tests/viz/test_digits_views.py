@@ -1,0 +1,203 @@
+"""The digits views and the tensor lab, fed with snapshots of a network trained on the offline sample."""
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from core import Dense, Sequential
+from core.datasets import load_mnist_sample, preprocess_images, to_categorical
+from core.digits import confusion_matrix, misclassified, predict_probs, tile_mosaic
+from core.training import Snapshot
+from viz.views.digit_canvas import DrawView
+from viz.views.digit_tiles import TilesView
+from viz.views.digits import NOTICE, DigitsRun, SamplesView, make_docks
+from viz.views.digits_errors import ConfusionView, ErrorsView
+from viz.views.digits_map import DigitMapView
+from viz.views.tensor_lab import TensorLab
+
+CONFIG = {"dataset": "mnist_sample", "hidden": [[512, "relu"]], "loss": "categorical_crossentropy",
+          "batch_size": 32}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """600 training and 200 test digits of the offline sample; the book's network before and after 1 epoch."""
+    (xtr, ytr), (xte, yte) = load_mnist_sample()
+    x, xt = preprocess_images(xtr[:600]), preprocess_images(xte[:200])
+    y, yt = ytr[:600].astype(np.int64), yte[:200].astype(np.int64)
+    m = Sequential([Dense(512, "relu", input_shape=(784,)), Dense(10, "softmax")], seed=0)
+    m.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    w0 = tuple(m.get_weights())
+    h = m.fit(x, to_categorical(y), epochs=1, batch_size=32, verbose=0, validation_data=(xt, to_categorical(yt)))
+    log = {k: v[-1] for k, v in h.history.items()}
+    log["epoch"] = 1
+    extras = {"data": dict(x_train=x, y_train=y, x_val=xt, y_val=yt), "config": CONFIG}
+    return dict(model=m, w0=w0, w1=tuple(m.get_weights()), log=log, extras=extras, x=x, xt=xt, yt=yt)
+
+
+def snapshot(weights, epoch=1, epochs=(), extras=None):
+    return Snapshot(epoch=epoch, step=19 * epoch, batch=0, batches_per_epoch=19, state="paused", epochs=epochs,
+                    weights=weights, hyperparameters={"batch_size": 32}, extras=extras or {})
+
+
+def feed(view, trained, qtbot, weights=None, wait_eval=True):
+    """Start a run (first snapshot with data and initial weights), then an epoch-1 snapshot."""
+    qtbot.addWidget(view)
+    view.resize(700, 560)
+    view.show()
+    first = snapshot(trained["w0"], epoch=0, extras=trained["extras"])
+    view.set_data(first.extras)
+    view.add_snapshot(first)
+    view.add_snapshot(snapshot(weights or trained["w1"], epochs=(trained["log"],)))
+    if wait_eval:
+        with qtbot.waitSignal(view.run.evaluated, timeout=10000):
+            view.refresh()
+    else:
+        view.refresh()
+    return view
+
+
+@pytest.mark.parametrize("cls", [SamplesView, TilesView, ConfusionView, ErrorsView, DigitMapView, DrawView,
+                                 TensorLab])
+def test_two_d_run_shows_the_notice(qtbot, cls):
+    view = cls()
+    qtbot.addWidget(view)
+    x = np.zeros((40, 2), np.float32)
+    y = np.arange(40) % 2
+    view.set_data({"data": dict(x_train=x, y_train=y, x_val=x, y_val=y), "config": {"hidden": [[8, "tanh"]]}})
+    view.add_snapshot(snapshot((np.zeros((2, 1), np.float32), np.zeros(1, np.float32))))
+    view.refresh()
+    assert view.message.text() == NOTICE
+
+
+def test_confusion_matrix_and_gap_match_the_network(qtbot, trained):
+    view = feed(ConfusionView(), trained, qtbot)
+    probs = trained["model"].predict(trained["xt"])
+    expected = confusion_matrix(trained["yt"], probs.argmax(axis=1), 10)
+    assert np.array_equal(view.matrix, expected)
+    i, j = np.unravel_index(np.argmax(expected), expected.shape)
+    assert view.counts[i][j].textItem.toPlainText() == str(expected[i, j])
+    acc = np.trace(expected) / expected.sum()
+    assert f"test accuracy {acc:.1%}" in view.gap.text()
+    assert "overfitting" in view.gap.text().lower()
+    assert list(view.history) == [1]
+    assert view.acc_test.yData[0] == pytest.approx(trained["log"]["val_accuracy"])
+
+
+def test_scrubbed_snapshot_shows_old_weights_without_history(qtbot, trained):
+    view = feed(ConfusionView(), trained, qtbot)
+    old = snapshot(trained["w0"], epoch=0, extras={"scrub": True})
+    view.add_snapshot(old)
+    with qtbot.waitSignal(view.run.evaluated, timeout=10000):
+        view.refresh()
+    p0 = predict_probs(Sequential([Dense(512, "relu", input_shape=(784,)), Dense(10, "softmax")], seed=0),
+                       trained["xt"])
+    assert np.array_equal(view.matrix, confusion_matrix(trained["yt"], p0.argmax(axis=1), 10))
+    assert list(view.history) == [1] and view.run.epoch == 0
+
+
+def test_errors_view_lists_mistakes_with_probabilities(qtbot, trained):
+    view = feed(ErrorsView(), trained, qtbot)
+    probs = trained["model"].predict(trained["xt"])
+    order = misclassified(trained["yt"], probs)
+    assert np.array_equal(view.order, order)
+    plot, img, _, bars = view.cells[0]
+    true, guess = trained["yt"][order[0]], probs[order[0]].argmax()
+    assert f"true {true} → {guess}" in plot.titleLabel.text
+    assert np.allclose(bars.opts["height"], probs[order[0]], atol=1e-6)
+    assert f"{len(order)} of 200" in view.summary.text()
+
+
+def test_tiles_show_first_layer_units_and_pages(qtbot, trained):
+    view = feed(TilesView(), trained, qtbot, wait_eval=False)
+    kernel = trained["w1"][0]
+    assert np.array_equal(view.mosaic, tile_mosaic(kernel, 0, 64, 8)[0], equal_nan=True)
+    assert view.page.maximum() == 8
+    view.page.setValue(8)
+    assert np.array_equal(view.mosaic, tile_mosaic(kernel, 448, 64, 8)[0], equal_nan=True)
+    assert "units 449–512 of 512" in view.info.text()
+    view.change.setChecked(True)
+    assert np.allclose(view.mosaic, tile_mosaic(kernel - trained["w0"][0], 448, 64, 8)[0], equal_nan=True)
+    lo, hi = view.image.levels
+    assert np.isfinite(lo) and lo == -hi
+
+
+def test_samples_view_labels_and_tensor_shapes(qtbot, trained):
+    view = feed(SamplesView(), trained, qtbot)
+    assert view.labels[0].textItem.toPlainText() == str(trained["yt"][0])
+    guess = trained["model"].predict(trained["xt"][:1]).argmax()
+    assert view.guesses[0].textItem.toPlainText() == str(guess)
+    text = view.tensors.text()
+    assert "ndim=3, shape=(600, 28, 28), dtype=uint8" in text
+    assert "ndim=2, shape=(600, 784), dtype=float32" in text
+
+
+def test_digit_map_projects_and_hovers(qtbot, trained):
+    view = feed(DigitMapView(), trained, qtbot, wait_eval=False)
+    assert view.coords.shape == (200, 2) and np.isfinite(view.coords).all()
+    assert view.layer.count() == 3 and view.layer.currentText() == "layer 1 (relu)"
+    view.hover_at(5)
+    assert np.allclose(view.hover_image.image, trained["xt"][5].reshape(28, 28))
+    assert f"label {trained['yt'][5]}" in view.hover_text.text()
+    basis = view.maps.projections[1]
+    view.add_snapshot(snapshot(trained["w0"], epoch=0, extras={"scrub": True}))
+    view._last = -1e9
+    view.refresh()
+    assert view.maps.projections[1] is basis          # the axes stay put across weights
+
+
+def test_draw_canvas_updates_probabilities(qtbot, trained):
+    view = feed(DrawView(), trained, qtbot, wait_eval=False)
+    canvas = view.canvas
+    assert view.probs is None
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mousePress(canvas, left, pos=QtCore.QPoint(100, 50))
+    for p in [(140, 60), (180, 60), (160, 140), (130, 240)]:
+        qtbot.mouseMove(canvas, QtCore.QPoint(*p))
+    qtbot.mouseRelease(canvas, left, pos=QtCore.QPoint(130, 240))
+    qtbot.waitUntil(lambda: view.probs is not None, timeout=3000)
+    first = view.probs.copy()
+    assert first.sum() == pytest.approx(1.0, abs=1e-5) and first.shape == (10,)
+    img = view.input_image.image
+    assert img.shape == (28, 28) and img.max() == pytest.approx(1.0)
+    qtbot.mousePress(canvas, left, pos=QtCore.QPoint(60, 200))
+    for p in [(120, 200), (220, 200), (240, 120)]:
+        qtbot.mouseMove(canvas, QtCore.QPoint(*p))
+    qtbot.mouseRelease(canvas, left, pos=QtCore.QPoint(240, 120))
+    qtbot.waitUntil(lambda: not np.allclose(view.probs, first), timeout=3000)
+    assert view.probs.sum() == pytest.approx(1.0, abs=1e-5)
+    view.clear_button.click()
+    view.update_prediction()
+    assert view.probs is None and not view.input_image.image.any()
+
+
+def test_tensor_lab_shapes_and_values(qtbot, trained):
+    view = feed(TensorLab(), trained, qtbot, wait_eval=False)
+    assert view.flow.text() == ("(32, 784) · (784, 512) + (512,) → relu → (32, 512) · (512, 10) + (10,) "
+                                "→ softmax → (32, 10)")
+    assert view.show_tensor("x·W1 + b1")
+    expected = trained["x"][:32] @ trained["w1"][0] + trained["w1"][1]
+    assert np.allclose(view.image.image, expected, atol=1e-4)
+    assert "shape=(32, 512)" in view.detail.text() and "repeated 32 times" in view.detail.text()
+    assert view.show_tensor("b1") and view.image.image.shape == (1, 512)
+    assert view.show_tensor("x[0].reshape(28, 28)") and view.image.image.shape == (28, 28)
+    assert view.show_tensor("W1.T") and view.image.image.shape == (512, 784)
+    lo, hi = view.image.levels
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < hi
+    assert "(32, 10) + (10,)" in view.rules.text()
+
+
+def test_diverged_weights_do_not_crash(qtbot, trained):
+    bad = tuple(np.full_like(w, np.nan) for w in trained["w1"])
+    view = feed(TilesView(), trained, qtbot, weights=bad, wait_eval=False)
+    assert "not finite" in view.message.text()
+
+
+def test_make_docks_share_one_run(qtbot):
+    docks = make_docks(None)
+    for _, _, w in docks:
+        qtbot.addWidget(w)
+    assert len({name for _, name, _ in docks}) == len(docks) == 7
+    runs = {id(w.run) for _, _, w in docks}
+    assert len(runs) == 1 and isinstance(docks[0][2].run, DigitsRun)
+    assert all(callable(getattr(w, m)) for _, _, w in docks for m in ("clear", "set_data", "add_snapshot",
+                                                                       "refresh"))

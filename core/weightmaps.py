@@ -64,6 +64,14 @@ def _edges(n: int, factor: int) -> np.ndarray:
     return np.minimum(np.arange(0, n + factor, factor, dtype=np.int64)[: -(-n // factor) + 1], n)
 
 
+def _signed_maxabs(x, axis):
+    """The value of largest magnitude along ``axis``, with its sign; NaN wins."""
+    mag = np.abs(x)
+    mag[np.isnan(mag)] = np.inf
+    pick = np.expand_dims(np.argmax(mag, axis=axis), axis)
+    return np.take_along_axis(x, pick, axis=axis).squeeze(axis)
+
+
 def display_matrix(a, max_cells=(256, 256), reduce="maxabs") -> DisplayMatrix:
     """``a`` reduced to at most ``max_cells`` cells by blocks of equal size (the last may be smaller).
 
@@ -107,15 +115,15 @@ def display_matrix(a, max_cells=(256, 256), reduce="maxabs") -> DisplayMatrix:
         return DisplayMatrix(np.ascontiguousarray(arr, dtype=np.float32).copy(), re, ce)
     nr, nc = len(re) - 1, len(ce) - 1
     fill = 0.0 if reduce == "maxabs" else np.nan
-    padded = np.full((nr * fr, nc * fc), fill, np.float32)
-    padded[:rows, :cols] = arr
+    if (nr * fr, nc * fc) == (rows, cols):
+        padded = arr
+    else:
+        padded = np.full((nr * fr, nc * fc), fill, np.float32)
+        padded[:rows, :cols] = arr
     blocks = padded.reshape(nr, fr, nc, fc).transpose(0, 2, 1, 3).reshape(nr, nc, fr * fc)
     with np.errstate(all="ignore"):
         if reduce == "maxabs":
-            mag = np.abs(blocks)
-            mag[np.isnan(mag)] = np.inf   # NaN wins
-            pick = np.argmax(mag, axis=2)
-            out = np.take_along_axis(blocks, pick[..., None], axis=2)[..., 0]
+            out = _signed_maxabs(blocks, axis=2)
         else:
             real = np.zeros((nr * fr, nc * fc), bool)
             real[:rows, :cols] = True
@@ -138,7 +146,7 @@ def symmetric_levels(arrays, percentile=99.5, max_samples=65536) -> tuple[float,
         Pooled together (NaN and +-inf ignored).
     percentile : float in (0, 100]
     max_samples : int
-        Arrays with more finite values are read at an even stride (cheap and
+        Arrays with more values are read at an even stride (cheap and
         deterministic for a 784 x 512 kernel).
 
     Returns
@@ -153,11 +161,11 @@ def symmetric_levels(arrays, percentile=99.5, max_samples=65536) -> tuple[float,
         arrays = [arrays]
     parts = []
     for a in arrays:
-        v = np.abs(np.asarray(a, dtype=np.float64).ravel())
-        v = v[np.isfinite(v)]
+        v = np.asarray(a).ravel()
         if len(v) > max_samples:
             v = v[:: -(-len(v) // max_samples)]
-        parts.append(v)
+        v = np.abs(v.astype(np.float64))
+        parts.append(v[np.isfinite(v)])
     v = np.concatenate(parts) if parts else np.zeros(0)
     if len(v) == 0:
         return (-1.0, 1.0)

@@ -6,7 +6,10 @@ a scale that changes only when the weights leave it by a lot) and its colour is
 the weight's sign, the ends of the weights view's colormap (blue negative,
 orange positive). A node's colour is the activation of the sample picked in the
 "sample #" box, computed by :func:`core.weightmaps.unit_activations` with the
-newest weights on a network rebuilt from the run's config. Layers wider than
+newest weights on a network rebuilt from the run's config: levels (-1, 1) for
+tanh, sigmoid and softmax units; for the input and unbounded units (relu,
+linear) the 99th percentile of |activation| over a few training samples,
+measured at most once a second and kept until it changes by a lot. Layers wider than
 :data:`MAX_UNITS` show the units with the largest outgoing weights and a "+N
 more" label (:func:`core.weightmaps.diagram_layout`).
 
@@ -16,9 +19,11 @@ is rebuilt only for a new run or on "Re-pick units".
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from core.config import TrainingConfig, build_model
 from core.weightmaps import diagram_layout, link_bins, sticky_level, symmetric_levels, unit_activations
@@ -33,7 +38,11 @@ WIDTHS = (0.5, 1.0, 1.8, 2.8, 4.0, 5.5)
 #: link alpha of each class: faint thin links, solid thick ones
 ALPHAS = (70, 100, 140, 180, 215, 240)
 #: samples used to set the colour levels of unbounded activations (relu, linear, the input)
-PROBE = 64
+PROBE = 32
+#: those levels are measured again at most this often (seconds)
+LEVELS_INTERVAL = 1.0
+#: node colours are this many steps of the colormap (their brushes and symbols are made once)
+COLOR_STEPS = 65
 NODE_SIZE = 15
 #: beyond this many links between two columns, links get thinner and fainter
 DENSE_LINKS = 64
@@ -96,6 +105,7 @@ class NetworkView(QtWidgets.QWidget):
         self.plot.addItem(self.nodes)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self._cmap = weight_colormap()
+        self._brushes = [pg.mkBrush(c) for c in self._cmap.map(np.linspace(0, 1, COLOR_STEPS), mode="qcolor")]
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.sample)
         top.addWidget(self.sample_info, 1)
@@ -117,6 +127,7 @@ class NetworkView(QtWidgets.QWidget):
         self.diagram = None
         self.activations = None
         self.node_levels = []
+        self._levels_at = -np.inf
         self._acts_names: list[str] = []
         self._weights = None
         self._version = self._drawn = 0
@@ -179,6 +190,9 @@ class NetworkView(QtWidgets.QWidget):
                 return False
             if self.diagram is None:
                 self._layout()
+            if time.monotonic() - self._levels_at > LEVELS_INTERVAL:
+                self.node_levels = self._node_levels()
+                self._levels_at = time.monotonic()
             self._draw_links()
             self._draw_nodes()
             return True
@@ -213,6 +227,7 @@ class NetworkView(QtWidgets.QWidget):
         self._scales = [None] * len(kernels)
         self.repick.setEnabled(any(s > MAX_UNITS for s in sizes))
         self._set_pens(max(int(np.sum(d.edge_layer == k)) for k in range(len(kernels))))
+        self.nodes.setData(pos=d.positions)
         for item in self.more_labels + self.layer_labels:
             self.plot.removeItem(item)
         self.more_labels, self.layer_labels = [], []
@@ -262,13 +277,17 @@ class NetworkView(QtWidgets.QWidget):
             curve.setData(np.ascontiguousarray(seg[:, 0]), np.ascontiguousarray(seg[:, 1]), connect="pairs")
 
     def _node_levels(self) -> list:
+        """Per layer, the colour levels of its nodes: (-1, 1) for tanh, sigmoid and softmax; for the input
+        and unbounded activations the 99th percentile of |activation| over :data:`PROBE` training samples."""
         probe = unit_activations(self.model, self.probe) if len(self.probe) else None
         out = []
         for l, name in enumerate(self._acts_names):
             if name in BOUNDED or probe is None:
                 out.append((-1.0, 1.0))
-            else:
-                out.append(symmetric_levels(probe[l], 99.0))
+                continue
+            old = self.node_levels[l][1] if l < len(self.node_levels) else None
+            level = sticky_level(old, symmetric_levels(probe[l], 99.0)[1])   # colours stay comparable
+            out.append((-level, level))
         return out
 
     def _draw_nodes(self) -> None:
@@ -276,15 +295,14 @@ class NetworkView(QtWidgets.QWidget):
         d = self.diagram
         i = int(self.sample.value())
         self.activations = unit_activations(self.model, self.x[i])
-        self.node_levels = self._node_levels()
         values = np.array([self.activations[l][u] for l, u in zip(d.node_layer, d.node_unit)], np.float64)
         lo = np.array([self.node_levels[l][0] for l in d.node_layer])
         hi = np.array([self.node_levels[l][1] for l in d.node_layer])
         with np.errstate(all="ignore"):
             t = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
         t = np.where(np.isfinite(t), t, 0.5)
-        colors = self._cmap.map(t, mode="qcolor")
-        self.nodes.setData(pos=d.positions, brush=[pg.mkBrush(c) for c in colors])
+        steps = np.rint(t * (COLOR_STEPS - 1)).astype(np.int64)
+        self.nodes.setBrush([self._brushes[k] for k in steps])
         self.sample_info.setText(self._sample_text(i))
 
     def _sample_text(self, i: int) -> str:

@@ -87,7 +87,8 @@ def gradient_check(model, x, y, n_per_layer=8, eps=1e-5, seed=0) -> dict:
         ``rows`` : list of dict, one per sampled weight, with ``layer`` (index among the
         Dense layers), ``name``, ``param`` (``"kernel"`` or ``"bias"``), ``index`` (tuple),
         ``label`` (e.g. ``"kernel[3, 1]"``), ``backprop``, ``numerical``, ``rel_error``
-        (floats) and ``kink`` (bool).
+        (floats), ``kink`` (bool) and ``resolution`` (float: the smallest gradient the
+        difference resolves; below it ``rel_error`` is taken relative to it instead).
         ``layers`` : list of dict with ``name`` and ``max_rel_error`` (kinks excluded).
         ``max_rel_error`` : float (kinks excluded; 0.0 when every row is a kink).
         ``ok`` : bool, ``max_rel_error < AGREE``.
@@ -112,7 +113,7 @@ def gradient_check(model, x, y, n_per_layer=8, eps=1e-5, seed=0) -> dict:
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         clone._loss_and_grads(x, yt, training=False)
-        inputs = _layer_inputs(clone, x)
+        inputs, pre = _layer_inputs(clone, x)
         rows = []
         for k, (i, layer) in enumerate((i, l) for i, l in enumerate(clone.layers) if isinstance(l, Dense)):
             n_bias = max(1, n_per_layer // 4) if layer.use_bias and n_per_layer > 1 else 0
@@ -122,7 +123,8 @@ def gradient_check(model, x, y, n_per_layer=8, eps=1e-5, seed=0) -> dict:
             for pname, param, grad, count in picks:
                 for flat in _sample(rng, param.shape, count):
                     idx = np.unravel_index(flat, param.shape)
-                    rows.append(_check_one(clone, i, inputs[i], yt, param, grad, idx, eps, k, layer.name, pname))
+                    rows.append(_check_one(clone, i, (inputs[i], pre[i]), yt, param, grad, idx, eps, k,
+                                           layer.name, pname))
     layers = []
     for k, layer in enumerate(model.dense_layers):
         errs = [r["rel_error"] for r in rows if r["layer"] == k and not r["kink"]]
@@ -157,37 +159,59 @@ def verdict(max_rel_error: float, kinks: int = 0, total: int = 0) -> str:
 
 
 def _layer_inputs(model, x):
-    """The input of every layer (inference path), float64 copies."""
-    out, h = [], x
+    """Every layer's input (inference path) and, for Dense layers, its pre-activation ``z``."""
+    inputs, pre, h = [], [], x
     for layer in model.layers:
-        out.append(h)
-        h = layer.call(h)
-    return out
-
-
-def _loss_from(model, start, h, yt):
-    """The loss with the layers from ``start`` on fed ``h``, and the on/off pattern of every kink."""
-    pattern = []
-    for layer in model.layers[start:]:
-        if isinstance(layer, Dense) and layer.activation.name in KINKED:
+        inputs.append(h)
+        if isinstance(layer, Dense):
             z = h @ layer.kernel
             z += layer.bias
-            pattern.append(z > 0)
+            pre.append(z)
+            h = layer.activation.forward(z.copy(), np.empty_like(z))
+        else:
+            pre.append(None)
+            h = layer.call(h)
+    return inputs, pre
+
+
+def _loss_from(model, start, z, yt):
+    """The loss given the pre-activation ``z`` of layer ``start``, and the on/off pattern of every kink.
+
+    Only layer ``start`` and those after it are evaluated: a weight of layer ``start``
+    changes nothing before it.
+    """
+    pattern, h = [], None
+    for layer in model.layers[start:]:
+        if isinstance(layer, Dense):
+            if h is not None:
+                z = h @ layer.kernel
+                z += layer.bias
+            if layer.activation.name in KINKED:
+                pattern.append(z > 0)
             h = layer.activation.forward(z, z)
         else:
             h = layer.call(h)
     return model.loss.value(yt, h) + model.regularization_loss(), pattern
 
 
-def _check_one(model, start, h, yt, param, grad, idx, eps, k, name, pname) -> dict:
+def _check_one(model, start, cache, yt, param, grad, idx, eps, k, name, pname) -> dict:
+    """One weight's central difference. Moving kernel[a, b] by ±eps moves only column b of
+    the layer's pre-activation, by ±eps * x[:, a] (a bias entry: by ±eps), so the layer's
+    own product is not recomputed; the weight itself still moves for the regularization term."""
+    h, z0 = cache
+    col = idx[-1]
+    step = h[:, idx[0]] * eps if pname == "kernel" else eps
     old = param[idx]
+    losses = []
     try:
-        param[idx] = old + eps
-        up, pat_up = _loss_from(model, start, h, yt)
-        param[idx] = old - eps
-        down, pat_down = _loss_from(model, start, h, yt)
+        for sign in (1.0, -1.0):
+            param[idx] = old + sign * eps
+            z = z0.copy()
+            z[:, col] += sign * step
+            losses.append(_loss_from(model, start, z, yt))
     finally:
         param[idx] = old
+    (up, pat_up), (down, pat_down) = losses
     numerical = (up - down) / (2 * eps)
     backprop = float(grad[idx])
     resolution = RESOLUTION * np.finfo(np.float64).eps * max(abs(up), abs(down), 1.0) / eps
@@ -196,4 +220,5 @@ def _check_one(model, start, h, yt, param, grad, idx, eps, k, name, pname) -> di
     kink = any(not np.array_equal(a, b) for a, b in zip(pat_up, pat_down))
     label = f"{pname}[{', '.join(str(int(j)) for j in idx)}]"
     return {"layer": k, "name": name, "param": pname, "index": tuple(int(j) for j in idx), "label": label,
-            "backprop": backprop, "numerical": float(numerical), "rel_error": float(rel), "kink": bool(kink)}
+            "backprop": backprop, "numerical": float(numerical), "rel_error": float(rel), "kink": bool(kink),
+            "resolution": float(resolution)}

@@ -79,12 +79,10 @@ def test_epoch_stats_values_by_hand():
         assert st["weight_norm"] == pytest.approx(np.linalg.norm(w), rel=1e-5)
         assert st["grad_norm"] == pytest.approx(np.linalg.norm(g), rel=1e-5)
         assert st["units"] == layer.units and st["nonfinite"] == 0
-    # the gradients are those of the last batch: the same as recomputing them on it
-    grads = m.gradients(x, y, training=True)
-    assert s["layers"][0]["grad_norm"] != pytest.approx(0.0)
+    assert s["layers"][0]["grad_norm"] > 0
     assert s["layers"][1]["dead"] is None and s["layers"][2]["dead"] is None
-    assert isinstance(s["layers"][0]["dead"], int)
-    assert len(grads) == 6
+    relu_out = np.maximum(x @ m.layers[0].kernel + m.layers[0].bias, 0)
+    assert s["layers"][0]["dead"] == int(np.sum(relu_out.max(axis=0) <= 0))
 
 
 def test_dead_relu_units_with_a_negative_bias():

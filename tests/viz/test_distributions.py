@@ -1,0 +1,208 @@
+"""The distributions view (issue 6) fed with real per-epoch stats from the core trainer."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from core import Dense
+from core.config import TrainingConfig
+from core.serve import _Run
+from core.stats import epoch_stats
+from viz.views import distributions as dist_mod
+from viz.views.distributions import DistributionsView, layer_label, make_docks, stride
+
+RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
+
+
+@pytest.fixture
+def view(qtbot, monkeypatch):
+    monkeypatch.setattr(dist_mod, "MIN_INTERVAL", 0.0)
+    v = DistributionsView()
+    qtbot.addWidget(v)
+    v.resize(1100, 700)
+    return v
+
+
+def run_epochs(view, config=RELU, epochs=6):
+    """Train ``epochs`` epochs, one snapshot each carrying the epoch's stats; returns (run, stats list)."""
+    run = _Run(config)
+    snap = run.trainer.snapshot(extras=run.extras(with_data=True))
+    view.clear()
+    view.set_data(snap.extras)
+    view.add_snapshot(snap)
+    raw = []
+    for _ in range(epochs):
+        raw.append(train_epoch(view, run))
+    return run, raw
+
+
+def train_epoch(view, run, mutate=None):
+    run.trainer.train_epoch()
+    stats = epoch_stats(run.trainer.model, run.trainer.x[:512])
+    if mutate:
+        mutate(stats)
+    snap = run.trainer.snapshot()
+    view.add_snapshot(dataclasses.replace(snap, epochs=tuple(dict(e, stats=stats) for e in snap.epochs)))
+    return stats
+
+
+def test_bands_and_curves_draw_the_quantiles_norms_and_dead_units(view):
+    run, raw = run_epochs(view)
+    assert view.refresh()
+    assert len(view.rows) == 3 and not view.notice.isVisible()
+    for i, (wplot, gplot, wb, gb) in enumerate(view.rows):
+        expect_w = np.array([s["layers"][i]["weight_quantiles"] for s in raw], np.float32)
+        expect_g = np.array([s["layers"][i]["grad_quantiles"] for s in raw], np.float32)
+        np.testing.assert_allclose(wb.data(), expect_w, rtol=1e-6)
+        np.testing.assert_allclose(gb.data(), expect_g, rtol=1e-6)
+        assert wb.curves[0].getData()[0].tolist() == [1, 2, 3, 4, 5, 6]
+        assert len(wb.fills) == 4                           # 0-100, 7-93, 16-84, 31-69 %
+        y = view.norm_curves[i].yData                        # the data (getData is log10 in log mode)
+        np.testing.assert_allclose(y, [s["layers"][i]["grad_norm"] for s in raw], rtol=1e-6)
+    assert list(view.dead_curves) == [0]                    # only the relu layer
+    assert view.dead_curves[0].getData()[1].tolist() == [s["layers"][0]["dead"] for s in raw]
+    names = [label.text for _, label in view.norm_legend.items]
+    assert names == ["layer 1 (input side)", "layer 2", "layer 3 (output)"]
+    assert "relu" in view.rows[0][0].getAxis("left").labelText
+    # a second refresh without news draws nothing
+    assert not view.refresh()
+
+
+def test_items_are_made_once_per_architecture(view):
+    run, _ = run_epochs(view, epochs=2)
+    view.refresh()
+    first = view.rows[0][2].curves[4]
+    train_epoch(view, run)
+    view.refresh()
+    assert view.rows[0][2].curves[4] is first and len(first.getData()[0]) == 3
+
+
+def test_no_relu_layer_hides_the_dead_units_plot(view):
+    run_epochs(view, TrainingConfig(n_samples=120, hidden=((4, "tanh"),)), epochs=2)
+    view.refresh()
+    assert view.dead_curves == {} and view.dead_plot.scene() is None
+    run_epochs(view, epochs=1)
+    view.refresh()
+    assert view.dead_plot.scene() is not None
+
+
+def test_nan_and_inf_in_stats_do_not_crash(view):
+    run, _ = run_epochs(view, epochs=2)
+
+    def poison(stats):
+        stats["layers"][0]["weight_quantiles"] = [float("nan")] * 9
+        stats["layers"][1]["grad_quantiles"][3] = float("inf")
+        stats["layers"][0]["grad_norm"] = float("inf")
+        stats["layers"][1]["grad_norm"] = 0.0                  # log axis: cannot be drawn
+        stats["layers"][0]["dead"] = None
+
+    train_epoch(view, run, poison)
+    train_epoch(view, run)
+    view.refresh()
+    assert view.rows[0][2].curves[0].getData()[0].tolist() == [1, 2, 4]     # epoch 3 left out
+    assert view.rows[1][3].curves[0].getData()[0].tolist() == [1, 2, 4]
+    assert view.norm_curves[0].getData()[0].tolist() == [1, 2, 4]
+    assert view.norm_curves[1].getData()[0].tolist() == [1, 2, 4]
+    assert view.dead_curves[0].getData()[0].tolist() == [1, 2, 4]
+    for p in (view.rows[0][0], view.norm_plot):
+        (x0, x1), (y0, y1) = p.viewRange()
+        assert all(np.isfinite([x0, x1, y0, y1]))
+
+
+def test_scrub_shows_a_marker_and_appends_nothing(view):
+    run, _ = run_epochs(view, epochs=4)
+    view.refresh()
+    old = dataclasses.replace(run.trainer.snapshot(), epoch=2, epochs=(), extras={"scrub": True})
+    view.add_snapshot(old)
+    view.refresh()
+    assert len(view.history) == 4
+    assert len(view.markers) == 2 + 2 * 3
+    assert all(m.isVisible() and m.value() == 2 for m in view.markers)
+    train_epoch(view, run)
+    view.refresh()
+    assert not any(m.isVisible() for m in view.markers)
+
+
+def test_truncate_drops_later_epochs(view):
+    run, _ = run_epochs(view, epochs=5)
+    view.refresh()
+    view.truncate(2)
+    assert view.rows[0][2].curves[4].getData()[0].tolist() == [1, 2]
+    assert view.norm_curves[2].getData()[0].tolist() == [1, 2]
+
+
+def test_gradient_check_table_and_verdict(view, qtbot):
+    run, _ = run_epochs(view, epochs=3)
+    view.refresh()
+    qtbot.mouseClick(view.check_button, QtCore.Qt.MouseButton.LeftButton)
+    result = view.check_result
+    assert result is not None and result["ok"]
+    rows = result["rows"]
+    assert view.table.rowCount() == len(rows) == 6 + 2 + 6 + 2 + 6 + 1
+    headers = [view.table.horizontalHeaderItem(c).text() for c in range(5)]
+    assert headers == ["layer", "parameter", "backprop", "numerical", "relative error"]
+    for r, row in enumerate(rows):
+        cells = [view.table.item(r, c).text() for c in range(5)]
+        assert cells[0] == f"{row['layer'] + 1} ({row['name']})"
+        assert cells[1] == row["label"] and cells[1].startswith(("kernel[", "bias["))
+        assert float(cells[2]) == pytest.approx(row["backprop"], rel=1e-5, abs=1e-12)
+        assert float(cells[3]) == pytest.approx(row["numerical"], rel=1e-5, abs=1e-12)
+        assert float(cells[4].split()[0]) == pytest.approx(row["rel_error"], rel=0.06, abs=1e-300)
+    assert "backprop agrees" in view.verdict.text() and "epoch 3" in view.verdict.text()
+    # the check used the snapshot's weights and left the trainer's model alone
+    assert all(np.array_equal(a, b) for a, b in zip(view._model[0].get_weights(), run.trainer.model.params))
+
+
+def test_a_wrong_backward_shows_in_the_table(view, monkeypatch):
+    run_epochs(view, epochs=1)
+    original = Dense.backward
+
+    def wrong(self, delta, need_input_grad=True):
+        out = original(self, delta, need_input_grad)
+        self.dkernel *= 2.0
+        return out
+
+    monkeypatch.setattr(Dense, "backward", wrong)
+    result = view.run_check()
+    assert not result["ok"] and "DISAGREES" in view.verdict.text()
+    kernel_rows = [r for r, row in enumerate(result["rows"]) if row["param"] == "kernel" and row["backprop"]]
+    assert kernel_rows
+    assert view.table.item(kernel_rows[0], 4).background().color().name() == "#f6c6c0"
+
+
+def test_big_nets_sample_fewer_weights(view):
+    rng = np.random.default_rng(0)
+    data = {"x_train": rng.normal(size=(80, 784)).astype(np.float32), "y_train": rng.integers(0, 10, 80),
+            "x_val": np.zeros((0, 784), np.float32), "y_val": np.zeros(0, np.int64)}
+    config = TrainingConfig(hidden=((256, "relu"),), loss="sparse_categorical_crossentropy", batch_size=32)
+    view.set_data({"config": config.to_dict(), "data": data})
+    from core.config import build_model
+    weights = tuple(build_model(config, 784, 10).get_weights())
+    view.add_snapshot(dataclasses.replace(_Run(RELU).trainer.snapshot(weights=False), weights=weights))
+    result = view.run_check()
+    assert result["ok"] and result["n_samples"] == dist_mod.CHECK_BATCH_BIG
+    assert len(result["rows"]) == 2 * dist_mod.CHECK_PER_LAYER_BIG
+
+
+def test_check_without_a_run_or_with_nan_weights_says_why(view):
+    assert view.run_check() is None and "No run" in view.verdict.text()
+    run, _ = run_epochs(view, epochs=1)
+    snap = run.trainer.snapshot()
+    view.add_snapshot(dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights)))
+    assert view.run_check() is None and "not finite" in view.verdict.text()
+
+
+def test_helpers_and_docks(view):
+    assert layer_label(0, 3) == "layer 1 (input side)" and layer_label(2, 3) == "layer 3 (output)"
+    assert layer_label(1, 3) == "layer 2"
+    assert stride(10) == slice(None)
+    idx = stride(10_000, 100)
+    assert len(idx) == 100 and idx[0] == 0 and idx[-1] == 9999
+    docks = make_docks(None)
+    assert [(t, o) for t, o, _ in docks] == [("Distributions", "dock_distributions")]
+    docks[0][2].deleteLater()
+    for w in (view.check_button, view.table, view.verdict, view.bands_graphics, view.side_graphics):
+        assert w.toolTip()

@@ -1,0 +1,455 @@
+"""Distributions over time (issue 6): weights and gradients per layer, gradient norms, dead units.
+
+Per Dense layer one row: the kernel's quantiles over epochs drawn as TensorBoard's
+distribution bands (filled between symmetric quantile pairs, darker toward the
+median), and the same for the kernel's gradient on the epoch's last batch. Beside
+them: every layer's gradient norm over epochs on a log axis (vanishing or exploding
+gradients show as lines far apart), the dead relu units per relu layer, and a
+gradient check (:func:`core.gradcheck.gradient_check`) of the current weights on one
+batch, run on demand.
+
+All numbers come from :mod:`core.stats` (computed by the trainer at the end of every
+epoch, ``snap.epochs[i]["stats"]``) and :mod:`core.gradcheck`; this module only draws.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from core.config import TrainingConfig, build_model, targets_for
+from core.gradcheck import AGREE, DOUBT, gradient_check
+from core.stats import N_QUANTILES, StatsHistory
+from viz import style
+from viz.views.layers import behind_tab, labels_of
+
+#: redraw at most this often (seconds): new epochs can arrive hundreds of times a second
+MIN_INTERVAL = 0.25
+#: epochs drawn per curve at most (an even stride over the history, the newest always kept)
+MAX_POINTS = 1500
+WEIGHT_COLOR = style.TRAIN_COLOR
+GRAD_COLOR = "#D55E00"
+#: fill alpha of the bands from the outer (min..max) to the inner (30.85..69.15 %) pair
+BAND_ALPHA = (45, 80, 120, 170)
+#: the gradient check: samples in its batch at most and sampled weights per layer, fewer for nets of
+#: BIG_NET weights or more (784-512-512-10 then takes ~60 ms on a busy core instead of ~0.9 s)
+CHECK_BATCH, CHECK_BATCH_BIG = 64, 16
+CHECK_PER_LAYER, CHECK_PER_LAYER_BIG, BIG_NET = 8, 4, 100_000
+ROW_HEIGHT = 150
+LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+
+
+def one_blas_thread():
+    """A context with BLAS on one thread, when threadpoolctl is installed.
+
+    Measured here with the trainer's child busy on one of two cores: a 16x784 by 784x512
+    float64 product took ~100 ms with OpenBLAS's two threads fighting for the free core
+    and 0.5 ms on one thread. Without threadpoolctl this does nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def stride(n: int, limit: int = MAX_POINTS) -> slice | np.ndarray:
+    """Indices of at most ``limit`` of ``n`` epochs, evenly spread, the last one always included."""
+    if n <= limit:
+        return slice(None)
+    idx = np.linspace(0, n - 1, limit).astype(np.int64)
+    return np.unique(idx)
+
+
+def layer_label(i: int, n: int) -> str:
+    """``"layer 1 (input side)"``, ``"layer 2"``, ..., ``"layer n (output)"``."""
+    if i == 0:
+        return "layer 1 (input side)"
+    return f"layer {i + 1} (output)" if i == n - 1 else f"layer {i + 1}"
+
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten (pyqtgraph labels every minor tick)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode:
+            return strings
+        out = []
+        for v, text in zip(values, strings):
+            mantissa = 10 ** (v - np.floor(v + 1e-9))
+            out.append(text if np.isfinite(v) and min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
+        return out
+
+
+class Bands:
+    """TensorBoard's distribution bands on a plot: 4 fills between symmetric quantiles and the median."""
+
+    def __init__(self, plot: pg.PlotItem, color):
+        self.curves = [pg.PlotCurveItem(pen=pg.mkPen(None)) for _ in range(N_QUANTILES)]
+        mid = N_QUANTILES // 2
+        self.curves[mid].setPen(pg.mkPen(color, width=1.5))
+        self.fills = []
+        for k in range(mid):
+            fill = pg.FillBetweenItem(self.curves[k], self.curves[N_QUANTILES - 1 - k],
+                                      brush=pg.mkBrush(style.with_alpha(color, BAND_ALPHA[k])))
+            plot.addItem(fill)
+            self.fills.append(fill)
+        for c in self.curves:
+            plot.addItem(c)
+
+    def set_data(self, x, q) -> None:
+        """``x`` (n,) epochs and ``q`` (n, 9) quantiles; epochs with a non-finite quantile are left out."""
+        q = np.asarray(q, np.float32)
+        keep = np.isfinite(q).all(axis=1) if len(q) else np.zeros(0, bool)
+        x, q = np.asarray(x, np.float32)[keep], q[keep]
+        for j, c in enumerate(self.curves):
+            c.setData(x, np.ascontiguousarray(q[:, j]))
+
+    def data(self) -> np.ndarray:
+        """The quantiles drawn now, shape (n, 9) (for tests)."""
+        cols = [c.getData()[1] for c in self.curves]
+        if cols[0] is None:
+            return np.zeros((0, N_QUANTILES), np.float32)
+        return np.stack(cols, axis=1)
+
+
+class DistributionsView(QtWidgets.QWidget):
+    """Weight and gradient distributions per layer over epochs, gradient norms, dead units, gradient check."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.history = StatsHistory()
+        self._later = QtCore.QTimer(self, singleShot=True, timeout=self.refresh)
+        self._build_ui()
+        self.clear()
+
+    # ---- widgets ---------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.notice = QtWidgets.QLabel(wordWrap=True)
+        self.notice.setStyleSheet(style.NOTICE_CSS)
+        layout.addWidget(self.notice)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        layout.addWidget(split, 1)
+        self.bands_graphics = pg.GraphicsLayoutWidget()
+        self.bands_graphics.setToolTip(
+            "Per layer, the quantiles of the kernel (left) and of its gradient on the epoch's last batch (right) "
+            "over epochs: bands between 0-100, 7-93, 16-84 and 31-69 %, the median as a line.")
+        self.scroll = QtWidgets.QScrollArea(widgetResizable=True)
+        self.scroll.setWidget(self.bands_graphics)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        split.addWidget(self.scroll)
+        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(side)
+        split.setSizes([620, 420])
+        self.side_graphics = pg.GraphicsLayoutWidget()
+        side.addWidget(self.side_graphics)
+        self.norm_plot = self.side_graphics.addPlot(row=0, col=0, axisItems={"left": SparseLogAxis("left")})
+        self.dead_plot = self.side_graphics.addPlot(row=2, col=0)
+        for p in (self.norm_plot, self.dead_plot):
+            style.apply_plot_style(p)
+            style.label(p, "bottom", "epoch")
+        self.norm_plot.setLogMode(y=True)
+        style.title(self.norm_plot, "gradient norm ‖dL/dW‖ per layer")
+        style.label(self.norm_plot, "left", "L2 norm (log)")
+        style.title(self.dead_plot, "dead relu units (colours as above)")
+        style.label(self.dead_plot, "left", "units")
+        self.dead_plot.setXLink(self.norm_plot)
+        self.side_markers = [self._marker(p) for p in (self.norm_plot, self.dead_plot)]
+        self.norm_legend = style.make_legend([], 3)             # below the plot: the lines stay uncovered
+        self.side_graphics.addItem(self.norm_legend, row=1, col=0)
+        self.side_graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.side_graphics.ci.layout.setRowStretchFactor(2, 2)
+        self.side_graphics.setToolTip(
+            "Top: each layer's gradient norm over epochs (log scale); lines far apart mean the signal shrinks "
+            "or grows as it goes backwards. Bottom: relu units that output 0 for every probe sample (up to 512 "
+            "training samples), one line per relu layer.")
+        check = QtWidgets.QWidget()
+        side.addWidget(check)
+        side.setSizes([420, 260])
+        box = QtWidgets.QVBoxLayout(check)
+        box.setContentsMargins(2, 2, 2, 2)
+        row = QtWidgets.QHBoxLayout()
+        self.check_button = QtWidgets.QPushButton("Check gradients")
+        self.check_button.setToolTip(
+            "Compare backprop's gradient with a central finite difference (float64) for a few weights per "
+            "layer, on one batch of training data with the weights shown now.")
+        self.check_button.clicked.connect(self.run_check)
+        row.addWidget(self.check_button)
+        self.verdict = QtWidgets.QLabel("Backprop against finite differences, on demand.", wordWrap=True)
+        self.verdict.setToolTip("The largest relative error |backprop − numerical| / max(|backprop|, |numerical|).")
+        row.addWidget(self.verdict, 1)
+        box.addLayout(row)
+        self.table = QtWidgets.QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["layer", "parameter", "backprop", "numerical", "relative error"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for c in (0, 1):
+            header.setSectionResizeMode(c, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setToolTip("Sampled weights: backprop's dL/dw, the finite difference (L(w+ε) − L(w−ε)) / 2ε "
+                              "and their relative error. Grey '(kink)' rows straddle a relu kink and are not judged; "
+                              "'(tiny)' gradients are below what the difference resolves and are compared to that.")
+        box.addWidget(self.table, 1)
+
+    # ---- protocol ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget the run: history, rows, weights, check results."""
+        self.history.clear()
+        self._config = self._data = self._weights = self._model = None
+        self._weights_epoch = 0
+        self._arch = None
+        self._dirty = False
+        self._last_draw = 0.0
+        self.scrub_epoch = None
+        self.bands_graphics.clear()
+        self.bands_graphics.setMinimumHeight(0)
+        self.rows = []          # per layer: (weight plot, grad plot, weight Bands, grad Bands)
+        self.markers = list(self.side_markers)
+        self._clear_side()
+        for m in self.markers:
+            m.setVisible(False)
+        self._show_dead(False)
+        self.table.setRowCount(0)
+        self.check_result = None
+        self.verdict.setText("Backprop against finite differences, on demand.")
+        self._set_notice("Distributions appear at the end of the first epoch.")
+
+    def set_data(self, extras: dict) -> None:
+        """Keep the run's config and training data (for the gradient check)."""
+        self.clear()
+        extras = extras or {}
+        self._config = extras.get("config")
+        self._data = extras.get("data")
+
+    def add_snapshot(self, snap) -> None:
+        """Store the epochs' stats and the newest weights; no drawing."""
+        extras = snap.extras or {}
+        if "data" in extras and extras["data"] is not self._data:
+            self.set_data(extras)
+        if snap.weights:
+            self._weights, self._weights_epoch = snap.weights, snap.epoch
+        if extras.get("scrub"):
+            self.scrub_epoch = snap.epoch
+            self._dirty = True
+            return
+        if self.scrub_epoch is not None:
+            self.scrub_epoch = None
+            self._dirty = True
+        for e in snap.epochs:
+            stats = e.get("stats") if isinstance(e, dict) else None
+            if stats is None:
+                continue
+            try:
+                self.history.append(e.get("epoch", snap.epoch), stats)
+            except ValueError:            # another architecture without a set_data in between
+                self.clear()
+                self.history.append(e.get("epoch", snap.epoch), stats)
+            self._dirty = True
+
+    def truncate(self, epoch: int) -> None:
+        """Drop the statistics after ``epoch`` (the user branched the run there)."""
+        self.history.truncate(epoch)
+        self._dirty = True
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Draw what arrived since the last draw, at most every ``MIN_INTERVAL`` s."""
+        if not self._dirty or behind_tab(self):
+            return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
+        if wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        self._dirty = False
+        self._last_draw = time.monotonic()
+        self._draw()
+        return True
+
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _marker(self, plot) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1.5,
+                                                                      style=QtCore.Qt.PenStyle.DashLine))
+        line.setVisible(False)
+        line.setZValue(20)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def _clear_side(self) -> None:
+        for p in (self.norm_plot, self.dead_plot):
+            for item in list(p.listDataItems()):
+                p.removeItem(item)
+        self.norm_legend.clear()
+        self.side_graphics.ci.layout.setRowMaximumHeight(1, 4)
+        self.norm_curves, self.dead_curves = [], {}
+
+    def _show_dead(self, show: bool) -> None:
+        """The dead-units plot below the norms only when the network has relu layers."""
+        shown = self.dead_plot.scene() is not None
+        if show and not shown:
+            self.side_graphics.addItem(self.dead_plot, row=2, col=0)
+        elif not show and shown:
+            self.side_graphics.removeItem(self.dead_plot)
+
+    def _set_notice(self, text) -> None:
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+
+    def _build_rows(self) -> None:
+        h = self.history
+        self._arch = (tuple(h.names), tuple(h.activations), tuple(h.units))
+        g = self.bands_graphics
+        g.clear()
+        self.rows = []
+        self.markers = list(self.side_markers)
+        self._clear_side()
+        n = h.n_layers
+        first = None
+        for col, what in enumerate(("weights W (kernel) over epochs", "gradient dL/dW (last batch of each epoch)")):
+            g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE)
+        for i in range(n):
+            pair = []
+            for col, color in enumerate((WEIGHT_COLOR, GRAD_COLOR)):
+                p = g.addPlot(row=i + 1, col=col)
+                style.apply_plot_style(p)
+                style.label(p, "left", f"layer {i + 1} · {h.units[i]} {h.activations[i]}")
+                p.getAxis("left").setWidth(62)
+                if i == n - 1:
+                    style.label(p, "bottom", "epoch")
+                first = first or p
+                if p is not first:
+                    p.setXLink(first)
+                pair.append((p, Bands(p, color)))
+                self.markers.append(self._marker(p))
+            self.rows.append((pair[0][0], pair[1][0], pair[0][1], pair[1][1]))
+        self.norm_plot.setXLink(first)
+        g.setMinimumHeight(ROW_HEIGHT * n + 30)
+        names = [layer_label(i, n) for i in range(n)]
+        for i in range(n):
+            pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
+            self.norm_curves.append(self.norm_plot.plot([], [], pen=pen))
+        cols = max(1, min(3, style.legend_columns(names, max(self.side_graphics.width(), 300) - 16)))
+        self.side_graphics.removeItem(self.norm_legend)
+        self.norm_legend = style.make_legend(list(zip(self.norm_curves, names)), cols)
+        self.side_graphics.addItem(self.norm_legend, row=1, col=0)
+        self.side_graphics.ci.layout.setRowMaximumHeight(1, 22 * -(-n // cols) + 8)
+        relu = [i for i, a in enumerate(h.activations) if a == "relu"]
+        for i in relu:
+            color = LAYER_COLORS[i % len(LAYER_COLORS)]
+            self.dead_curves[i] = self.dead_plot.plot(
+                [], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4, symbolBrush=color,
+                symbolPen=None)
+        sizes = sorted({h.units[i] for i in relu})
+        style.label(self.dead_plot, "left", f"units (of {sizes[0]})" if len(sizes) == 1 else "units")
+        self._show_dead(bool(relu))
+
+    def _draw(self) -> None:
+        h = self.history
+        if not h.n_layers:
+            return
+        if self._arch != (tuple(h.names), tuple(h.activations), tuple(h.units)):
+            self._build_rows()
+        self._set_notice(None if len(h) else "No epochs on this branch yet.")
+        sel = stride(len(h))
+        x = h.epochs[sel].astype(np.float32)
+        wq, gq = h.weight_quantiles[sel], h.grad_quantiles[sel]
+        norms, dead = h.grad_norms[sel], h.dead[sel]
+        for i, (_, _, wb, gb) in enumerate(self.rows):
+            wb.set_data(x, wq[:, i])
+            gb.set_data(x, gq[:, i])
+            y = norms[:, i]
+            ok = np.isfinite(y) & (y > 0)       # log axis: zero and non-finite norms cannot be drawn
+            self.norm_curves[i].setData(x[ok], np.ascontiguousarray(y[ok]))
+            if i in self.dead_curves:
+                ok = np.isfinite(dead[:, i])
+                self.dead_curves[i].setData(x[ok], np.ascontiguousarray(dead[ok, i]))
+        if self.dead_curves:
+            top = max((float(h.units[i]) for i in self.dead_curves), default=1.0)
+            self.dead_plot.setYRange(0, top, padding=0.05)
+        for m in self.markers:
+            if self.scrub_epoch is not None:
+                m.setValue(float(self.scrub_epoch))
+            m.setVisible(self.scrub_epoch is not None)
+
+    # ---- gradient check ----------------------------------------------------------------------------
+    def _check_model(self):
+        """The run's network with the weights shown now, or a message saying why not."""
+        if self._config is None or not self._data:
+            return None, "No run yet: start training first."
+        if not self._weights:
+            return None, "No weights yet: wait for the first snapshot."
+        if not all(np.isfinite(np.asarray(w, np.float64)).all() for w in self._weights):
+            return None, "The weights are not finite (training diverged): nothing to check."
+        try:
+            if self._model is None:
+                config = TrainingConfig.from_dict(self._config)
+                x = np.asarray(self._data["x_train"], np.float32)
+                y = labels_of(self._data["y_train"])
+                n_classes = max(2, int(y.max(initial=0)) + 1)
+                self._model = (build_model(config, x.shape[1], n_classes), config, x, y, n_classes)
+            model = self._model[0]
+            model.set_weights(self._weights)
+        except (KeyError, ValueError, TypeError) as exc:
+            return None, f"Cannot rebuild this run's network: {exc}"
+        return self._model, ""
+
+    def run_check(self) -> dict | None:
+        """Run the gradient check on one batch of training data; fill the table and the verdict."""
+        built, why = self._check_model()
+        if built is None:
+            self.verdict.setText(why)
+            self.table.setRowCount(0)
+            return None
+        model, config, x, y, n_classes = built
+        big = model.count_params() >= BIG_NET
+        n = min(len(x), config.batch_size, CHECK_BATCH_BIG if big else CHECK_BATCH)
+        idx = np.random.default_rng(self._weights_epoch).choice(len(x), n, replace=False)
+        per_layer = CHECK_PER_LAYER_BIG if big else CHECK_PER_LAYER
+        t0 = time.perf_counter()
+        try:
+            with one_blas_thread():
+                result = gradient_check(model, x[idx], targets_for(config, y[idx], n_classes),
+                                        n_per_layer=per_layer)
+        except ValueError as exc:
+            self.verdict.setText(f"Gradient check failed: {exc}")
+            return None
+        ms = (time.perf_counter() - t0) * 1000
+        self.check_result = result
+        self._fill_table(result)
+        self.verdict.setText(f"<b>{result['verdict']}</b><br>epoch {self._weights_epoch}, {len(result['rows'])} "
+                             f"weights, a batch of {n} samples, float64, ε = {result['eps']:g} ({ms:.0f} ms)")
+        return result
+
+    def _fill_table(self, result) -> None:
+        rows = result["rows"]
+        self.table.setRowCount(len(rows))
+        grey = QtGui.QColor("#8a8a8a")
+        for r, row in enumerate(rows):
+            err = row["rel_error"]
+            tiny = max(abs(row["backprop"]), abs(row["numerical"])) < row.get("resolution", 0.0)
+            note = "  (kink)" if row["kink"] else ("  (tiny)" if tiny else "")
+            texts = [f"{row['layer'] + 1} ({row['name']})", row["label"], f"{row['backprop']:.6g}",
+                     f"{row['numerical']:.6g}", f"{err:.1e}{note}"]
+            bad = not row["kink"] and not err < AGREE
+            back = QtGui.QColor("#f6c6c0" if not err < DOUBT else "#fbe7b5") if bad else None
+            for c, text in enumerate(texts):
+                item = QtWidgets.QTableWidgetItem(text)
+                if c >= 2:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                if row["kink"]:
+                    item.setForeground(grey)
+                if back is not None:
+                    item.setBackground(back)
+                self.table.setItem(r, c, item)
+
+
+def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
+    """The distributions dock: ``[("Distributions", "dock_distributions", DistributionsView())]``."""
+    return [("Distributions", "dock_distributions", DistributionsView())]

@@ -59,9 +59,9 @@ def build(window, docks) -> Actions:
     a.pause_icon = window.style().standardIcon(sp.SP_MediaPause)
 
     a.new = _action(window, "&New run", ("Ctrl+N",), "Start a new run with the default configuration.")
-    a.open = _action(window, "&Open configuration…", ("Ctrl+O",),
+    a.open = _action(window, "Open &configuration…", ("Ctrl+Shift+O",),
                      "Load a training configuration (JSON) into the controls and reset.")
-    a.save = _action(window, "&Save configuration…", ("Ctrl+S",),
+    a.save = _action(window, "Save confi&guration…", ("Ctrl+Shift+S",),
                      "Save the current training configuration as JSON.")
     a.export = _action(window, "&Export window as PNG…", ("Ctrl+E",), "Save a picture of the whole window.")
     a.quit = _action(window, "&Quit", ("Ctrl+Q",), "Stop training and close Uncrumple.")
@@ -72,19 +72,21 @@ def build(window, docks) -> Actions:
     a.about.setMenuRole(QAction.MenuRole.AboutRole)
 
     bar = window.menuBar()
-    file_menu = bar.addMenu("&File")
-    for act in (a.new, a.open, a.save):
+    a.file_menu = file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.new)
+    a.file_runs = file_menu.addSeparator()      # the main window puts the run files here
+    for act in (a.open, a.save):
         file_menu.addAction(act)
     file_menu.addSeparator()
     file_menu.addAction(a.export)
-    file_menu.addSeparator()
+    a.file_exports = file_menu.addSeparator()   # and the exports here
     file_menu.addAction(a.quit)
 
     run_menu = bar.addMenu("&Run")
     for name, *_ in TRANSPORT:
         run_menu.addAction(getattr(a, name))
 
-    view_menu = bar.addMenu("&View")
+    a.view_menu = view_menu = bar.addMenu("&View")
     for dock in docks:
         toggle = dock.toggleViewAction()
         toggle.setStatusTip(f"Show or hide the {dock.windowTitle()} panel.")
@@ -92,7 +94,7 @@ def build(window, docks) -> Actions:
     view_menu.addSeparator()
     view_menu.addAction(a.reset_layout)
 
-    help_menu = bar.addMenu("&Help")
+    a.help_menu = help_menu = bar.addMenu("&Help")
     help_menu.addAction(a.shortcuts)
     help_menu.addAction(a.about)
 
@@ -136,7 +138,8 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
     """(keys, what) for every action that has a shortcut, for the Help dialog."""
     rows = []
     for act in (actions.play, actions.step_batch, actions.step_epoch, actions.reset, actions.new,
-                actions.open, actions.save, actions.export, actions.quit, actions.shortcuts):
+                *getattr(actions, "more", ()), actions.open, actions.save, actions.export, actions.quit,
+                actions.shortcuts):
         keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts())
         if keys:
             rows.append((keys, "Play / Pause" if act is actions.play else act.text().replace("&", "")))

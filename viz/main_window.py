@@ -17,7 +17,10 @@ from core.config import TrainingConfig
 from . import actions as actions_mod
 from . import settings as st
 from .panels.controls import ControlsPanel
+from .run_files import RunFiles
 from .session import LIVE_FIELDS, Session, structural_change
+from .timeline import TimelineController
+from .timeline_bar import TimelineBar
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
 from .views import landscape as landscape_view
@@ -82,6 +85,12 @@ class MainWindow(QMainWindow):
         for dock in self.docks:   # tab labels short enough to read six side by side
             dock.setWindowTitle(SHORT_TITLES.get(dock.objectName(), dock.windowTitle()))
         self.actions = actions_mod.build(self, self.docks)
+        self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)
+        self.timeline_bar = TimelineBar(self.timeline, self)
+        self.addToolBarBreak()
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.timeline_bar)
+        self.run_files = RunFiles(self, self.timeline, self.settings)
+        self._add_file_actions()
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
         self._layout_restored = st.restore_window(self, self.settings)
@@ -123,6 +132,33 @@ class MainWindow(QMainWindow):
         c.hyperparameter_changed.connect(self._on_live_edit)
         if hasattr(c, "regenerate_requested"):
             c.regenerate_requested.connect(self._on_regenerate)
+
+    def _add_file_actions(self) -> None:
+        a, rf = self.actions, self.run_files
+        menu = a.file_menu
+        for act in (rf.open_run, rf.save_run):
+            menu.insertAction(a.file_runs, act)
+        menu.insertMenu(a.file_runs, rf.recent_menu)
+        menu.insertSeparator(a.file_runs)
+        for act in (rf.save_model, rf.load_model):
+            menu.insertAction(a.file_runs, act)
+        tb = self.timeline_bar
+        run_menu = self.menuBar().actions()[1].menu()
+        run_menu.addSeparator()
+        for act in (tb.prev_action, tb.next_action, tb.live_action):
+            run_menu.addAction(act)
+            self.addAction(act)   # the shortcut works wherever the focus is in the window
+        a.more = [rf.open_run, rf.save_run, rf.save_model, rf.load_model,
+                  tb.prev_action, tb.next_action, tb.live_action]
+        view_toggle = tb.toggleViewAction()
+        view_toggle.setText("Timeline toolbar")
+        a.view_menu.insertAction(a.view_menu.actions()[1], view_toggle)
+
+    def adopt_config(self, config: TrainingConfig) -> None:
+        """Show ``config`` in the controls without starting anything (the session already runs it)."""
+        self.controls.set_config(config)
+        self._pending_reset = False
+        self._edit_timer.stop()
 
     # ---- transport ------------------------------------------------------------------------------
     @Slot()

@@ -156,6 +156,8 @@ class Session(QObject):
         self.redraws = 0        # redraws so far (the benchmark divides by time)
         self._data_extras = None
         self._speed = None
+        #: ``f(snap) -> snap`` applied to every snapshot before the views see it (the timeline's hook)
+        self.snapshot_filter = None
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -337,6 +339,8 @@ class Session(QObject):
 
     # ---- from the worker (GUI thread, via _Link) ------------------------------------------------
     def _on_snapshot(self, snap) -> None:
+        if self.snapshot_filter is not None:
+            snap = self.snapshot_filter(snap)
         views = self._live_views()
         if "data" in snap.extras:
             self._data_extras = snap.extras
@@ -354,6 +358,29 @@ class Session(QObject):
         self._dirty = True
         self._set_state(snap.state, snap.message)
         self.snapshot_ready.emit(snap)
+
+    def show_to_views(self, snap) -> None:
+        """Hand ``snap`` to every view (a timeline epoch, a reopened run's history) and redraw."""
+        for v in self._live_views():
+            self._call(v, "add_snapshot", snap)
+        self._dirty = True
+
+    def call_views(self, name: str, *args) -> None:
+        """Call ``name(*args)`` on every view that has it (e.g. ``truncate`` when branching)."""
+        for v in self._live_views():
+            self._call(v, name, *args)
+
+    def restore(self, checkpoint, epoch_logs=()) -> None:
+        """Send the trainer to ``checkpoint`` (paused); training then goes on from there."""
+        logs = [{k: v for k, v in e.items() if k != "stats"} for e in epoch_logs]
+        self._send(("restore", checkpoint, logs))
+
+    def start(self, config: TrainingConfig) -> None:
+        """Start ``config`` in a new trainer, whatever the current run is (opening a run file)."""
+        if self._closed:
+            return
+        self._config = config
+        self._start()
 
     def _on_error(self, text: str) -> None:
         if self._state == "starting":   # the run could not even start (bad CSV, one class, ...)

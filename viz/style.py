@@ -29,6 +29,7 @@ VAL_COLOR = "#D55E00"          # validation curves
 NAN_COLOR = "#a8a8a8"          # heat map cells whose value is NaN
 CONTOUR_COLOR = "#1a1a1a"      # the P = 0.5 decision boundary
 CURSOR_COLOR = "#888888"       # the hover line
+TIMELINE_COLOR = "#7B2D8E"     # the timeline's epoch marker (curves, distributions)
 
 # ---- markers ------------------------------------------------------------------------------------
 TRAIN_SYMBOL = "o"             # filled

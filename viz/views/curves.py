@@ -234,6 +234,15 @@ class CurvesView(QtWidgets.QWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self._cursors.append(line)
+        # the timeline's epoch: a labelled line where the other views are showing
+        self._epoch_marks = []
+        for plot in (self.loss_plot, self.accuracy_plot):
+            mark = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.TIMELINE_COLOR, width=2),
+                                   label="epoch {value:.0f}" if plot is self.loss_plot else None,
+                                   labelOpts={"position": 0.92, "color": style.TIMELINE_COLOR})
+            mark.setVisible(False)
+            plot.addItem(mark, ignoreBounds=True)
+            self._epoch_marks.append(mark)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     @staticmethod
@@ -265,7 +274,7 @@ class CurvesView(QtWidgets.QWidget):
         self._last_step = 0
         for c in self._all_curves():
             c.setData([], [])
-        for line in self._cursors:
+        for line in self._cursors + self._epoch_marks:
             line.setVisible(False)
         self.readout.setText(_HINT)
         self._dirty = self._dirty_epochs = False
@@ -277,8 +286,14 @@ class CurvesView(QtWidgets.QWidget):
         """Buffer a snapshot's batch values and epoch logs; draws nothing (see :meth:`refresh`).
 
         A snapshot whose step is below the last one seen starts a new run: the view
-        clears itself first.
+        clears itself first. A timeline snapshot (``extras["scrub"]``) only moves the
+        epoch marker; training again hides it.
         """
+        if snap.extras.get("scrub"):
+            self.show_epoch(snap.epoch)
+            return
+        if snap.state == "training" and self._epoch_marks[0].isVisible():
+            self.show_epoch(None)
         if snap.step < self._last_step:
             self.clear()
         self._last_step = snap.step
@@ -299,6 +314,44 @@ class CurvesView(QtWidgets.QWidget):
             self._dirty = True
         if snap.epochs:
             self._ep.append(**{k: np.array([e.get(k, np.nan) for e in snap.epochs], dtype=np.float32)
+                               for k in _EPOCH_KEYS})
+            self._dirty_epochs = True
+
+    def show_epoch(self, epoch: float | None) -> None:
+        """Mark ``epoch`` on both plots (the timeline's position), or hide the mark."""
+        for mark in self._epoch_marks:
+            mark.setVisible(epoch is not None)
+            if epoch is not None:
+                mark.setValue(float(epoch))
+
+    def truncate(self, epoch: int, step: int) -> None:
+        """Forget every batch after ``step`` and every epoch after ``epoch`` (a new branch starts there)."""
+        b = self._buf
+        b.n = int(np.searchsorted(b.view("step"), step, side="right"))
+        self._ep.n = int(np.searchsorted(self._ep.view("epoch"), epoch, side="right"))
+        self._last_step = step
+        self.show_epoch(None)
+        self._dirty = self._dirty_epochs = True
+
+    def history(self) -> dict:
+        """The batch curves as saved in a run file: ``batch_steps``, ``batch_x``, ``batch_losses``,
+        ``batch_accuracies``."""
+        b = self._buf
+        return {"batch_steps": b.view("step").astype(np.int64), "batch_x": b.view("x").astype(np.float64),
+                "batch_losses": b.view("loss").copy(), "batch_accuracies": b.view("acc").copy()}
+
+    def load_history(self, curves: dict, epoch_logs=()) -> None:
+        """Show a saved run's curves (see :meth:`history`) and epoch logs, replacing what is shown."""
+        self.clear()
+        loss = np.asarray(curves.get("batch_losses", ()), dtype=np.float32)
+        if len(loss):
+            acc = np.asarray(curves.get("batch_accuracies", np.full(len(loss), np.nan)), dtype=np.float32)
+            self._buf.append(x=np.asarray(curves["batch_x"]), step=np.asarray(curves["batch_steps"]),
+                             loss=loss, acc=acc, sloss=ema(loss, self._alpha), sacc=ema(acc, self._alpha))
+            self._last_step = int(curves["batch_steps"][-1])
+            self._dirty = True
+        if epoch_logs:
+            self._ep.append(**{k: np.array([e.get(k, np.nan) for e in epoch_logs], dtype=np.float32)
                                for k in _EPOCH_KEYS})
             self._dirty_epochs = True
 

@@ -22,8 +22,8 @@ import os
 import sys
 
 from . import activations, datasets, optimizers
-from .config import (OUTPUT_ACTIVATION, TrainingConfig, build_trainer, dataset_names, is_image_dataset,
-                     load_data_with_notice, targets_for, IMAGE_CLASSES)
+from .config import (IMAGE_CLASSES, OUTPUT_ACTIVATION, TrainingConfig, build_trainer, data_notice,
+                     dataset_names, is_image_dataset, load_data_with_notice, targets_for)
 from .presets import PRESETS, describe_updates, get_preset
 
 #: The command line's own defaults (without ``--preset``); they differ from TrainingConfig's.
@@ -149,8 +149,8 @@ def main(argv=None) -> int:
         _check_args(args)
         config = config_from_args(args).validate()
         images = is_image_dataset(config)
-        if args.download and images and config.dataset == "mnist":
-            _download_mnist(config)
+        if args.download and images and config.dataset == "mnist" and data_notice(config):
+            _download_mnist(config)  # only when not found: data_notice is "" when it is
         data, notice = load_data_with_notice(config)
         test = None
         if images:  # as in the book: fit on the training images, then evaluate on the test set

@@ -126,3 +126,11 @@ def test_download_bar_on_a_pipe_prints_the_final_line_once():
     unknown = io.StringIO()
     DownloadBar("f", stream=unknown)(5, None)
     assert unknown.getvalue() == ""
+
+
+def test_download_is_skipped_when_mnist_is_already_there(home, closed_port_url, monkeypatch, capsys):
+    write_npz(datasets.cache_dir() / "mnist.npz", n_train=8, n_test=3)
+    monkeypatch.setattr(mnist_module, "MNIST_URL", closed_port_url)  # any request would fail
+    assert main(["train", "--preset", "mnist", "--download", "--epochs", "1", "--batch-size", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "MB" not in out and "Note:" not in out and "shape=(8, 784)" in out

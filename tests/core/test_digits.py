@@ -4,7 +4,7 @@ import pytest
 
 from core import Dense, Sequential
 from core.datasets import load_mnist_sample, preprocess_images
-from core.digits import (DigitMaps, accuracy_and_loss, broadcast_explanation, center_of_mass,
+from core.digits import (DigitMaps, accuracy_and_loss, pca_2d, representations, broadcast_explanation, center_of_mass,
                          confusion_matrix, dot_shape_rule, flow_line, generalization_gap, image_levels,
                          image_side, misclassified, model_from_weights, predict_probs, preprocess_drawing,
                          resample_matrix, shape_flow, symmetric_levels, tile_mosaic)
@@ -148,6 +148,17 @@ def test_digit_maps_keep_their_basis_across_weights():
     assert np.allclose(second[0][1], first[0][1])     # the input does not depend on the weights
     maps.refit()
     assert maps.project(m2, x)[1][2] is not first[1][2]
+
+
+def test_fast_pca_matches_the_exact_one():
+    """pca_2d (randomized subspace iteration) gives fit_projection's components, signs and shares."""
+    from core.projection import fit_projection
+    (x, _), _ = load_mnist_sample()
+    for name, h in representations(mnist_net(), preprocess_images(x[:300])):
+        exact, fast = fit_projection(h, 2), pca_2d(h)
+        assert np.allclose(np.sum(exact.components * fast.components, axis=1), 1.0, atol=1e-4), name
+        assert np.allclose(exact.explained, fast.explained, rtol=1e-3), name
+        assert np.allclose(exact.project(h), fast.project(h), atol=1e-2 * np.abs(exact.project(h)).max())
 
 
 def test_shape_flow_of_the_book_network():

@@ -110,13 +110,13 @@ def test_errors_view_lists_mistakes_with_probabilities(qtbot, trained):
 def test_tiles_show_first_layer_units_and_pages(qtbot, trained):
     view = feed(TilesView(), trained, qtbot, wait_eval=False)
     kernel = trained["w1"][0]
-    assert np.array_equal(view.mosaic, tile_mosaic(kernel, 0, 64, 8)[0], equal_nan=True)
+    assert view.change.isChecked()                    # by default: the change since step 0
+    assert np.allclose(view.mosaic, tile_mosaic(kernel - trained["w0"][0], 0, 64, 8)[0], equal_nan=True)
     assert view.page.maximum() == 8
+    view.change.setChecked(False)
     view.page.setValue(8)
     assert np.array_equal(view.mosaic, tile_mosaic(kernel, 448, 64, 8)[0], equal_nan=True)
     assert "units 449–512 of 512" in view.info.text()
-    view.change.setChecked(True)
-    assert np.allclose(view.mosaic, tile_mosaic(kernel - trained["w0"][0], 448, 64, 8)[0], equal_nan=True)
     lo, hi = view.image.levels
     assert np.isfinite(lo) and lo == -hi
 

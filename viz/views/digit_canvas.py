@@ -162,6 +162,7 @@ class DrawView(_RunView):
                                  else f"The network takes {model.input_dim} inputs, not {self.x.size}.")
             self.answer.setText("Draw a digit on the left.")
             return
+        self.message.setText(self.run.message or f"The network of epoch {self.run.epoch}.")
         if not self.x.any():
             self.probs = None
             self.bars.setOpts(height=np.zeros(len(self.bars.opts["height"])))
@@ -175,4 +176,3 @@ class DrawView(_RunView):
         self.bars.setOpts(x=np.arange(len(p)), height=p, brushes=brushes)
         self.answer.setText(f"It's a <b>{self.run.class_names[guess] if guess < 10 else guess}</b> "
                             f"({p[guess]:.0%} sure)")
-        self.message.setText(f"Network of epoch {self.run.epoch}." if not self.run.message else self.run.message)

@@ -38,6 +38,7 @@ class TilesView(_RunView):
         self.change = QtWidgets.QCheckBox("Change since start")
         self.change.setToolTip("Show how much each weight moved since the run's first weights (W − W at step 0): "
                                "the random initial values hide what training wrote into the tiles.")
+        self.change.setChecked(True)   # the random initial weights hide the learned strokes
         self.change.toggled.connect(self._page_changed)
         self.info = QtWidgets.QLabel("")
         bar = QtWidgets.QHBoxLayout()
@@ -70,7 +71,9 @@ class TilesView(_RunView):
         delta = self.change.isChecked() and init is not None and np.shape(init) == kernel.shape
         if delta:
             kernel = kernel - np.asarray(init, np.float32)
-        self.colorbar.getAxis("right").setLabel("weight change" if delta else "weight", **style.LABEL_STYLE)
+        axis = self.colorbar.getAxis("left")
+        axis.enableAutoSIPrefix(False)
+        axis.setLabel("weight change since step 0" if delta else "weight", **style.LABEL_STYLE)
         units = kernel.shape[1]
         pages = -(-units // self.PER_PAGE)
         self.page.setRange(1, pages)

@@ -17,7 +17,7 @@ from viz import style
 from viz.views.digits import DIGIT_COLORS, _RunView, image_plot
 
 #: test digits drawn (the first ones of the evaluated subsample)
-MAP_POINTS = 600
+MAP_POINTS = 500
 MIN_INTERVAL = 1.0
 #: hover radius in pixels
 HOVER_PX = 8
@@ -26,7 +26,7 @@ HOVER_PX = 8
 class DigitMapView(_RunView):
     """Scatter of a representation's first two principal components, one colour per class.
 
-    Public: ``layer`` (QComboBox), ``scatter``, ``coords`` ((n, 2) shown or None),
+    Public: ``layer`` (QComboBox), ``scatters`` (one per class), ``coords`` ((n, 2) shown or None),
     ``maps`` (DigitMaps), ``hover_image``, ``hover_text``, ``refit_button``, ``hover_at(i)``.
     """
 
@@ -43,8 +43,11 @@ class DigitMapView(_RunView):
         self.plot = self.graphics.addPlot(row=0, col=0, rowspan=2)
         style.apply_plot_style(self.plot)
         self.plot.setMenuEnabled(False)
-        self.scatter = pg.ScatterPlotItem(size=6, pen=None)
-        self.plot.addItem(self.scatter)
+        # one scatter per class with one brush: far cheaper to update than per-point brushes
+        self.scatters = [pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(style.with_alpha(c, 190)))
+                         for c in DIGIT_COLORS]
+        for sc in self.scatters:
+            self.plot.addItem(sc)
         self.marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.FOREGROUND, width=2), brush=None)
         self.plot.addItem(self.marker)
         self.hover_plot, self.hover_image = image_plot(self.graphics, 0, 1)
@@ -82,7 +85,8 @@ class DigitMapView(_RunView):
         self._later.stop()
         self.maps.clear()
         self.coords = None
-        self.scatter.setData([], [])
+        for sc in self.scatters:
+            sc.setData([], [])
         self.marker.setData([], [])
         self.hover_image.clear()
         self.hover_text.setText("")
@@ -118,7 +122,8 @@ class DigitMapView(_RunView):
         self._last = time.monotonic()
         self._idx = self.run.test_idx[:MAP_POINTS]
         x = self.run.x_test[self._idx]
-        maps = self.maps.project(model, x)
+        which = max(self.layer.currentIndex(), 0) if self.layer.count() else None
+        maps = self.maps.project(model, x, which)
         names = [name for name, _, _ in maps]
         if [self.layer.itemText(i) for i in range(self.layer.count())] != names:
             keep = self.layer.currentIndex()
@@ -127,11 +132,14 @@ class DigitMapView(_RunView):
             self.layer.addItems(names)
             self.layer.setCurrentIndex(keep if 0 <= keep < len(names) else len(names) - 2 if len(names) > 1 else 0)
             self.layer.blockSignals(False)
-        name, coords, proj = maps[max(self.layer.currentIndex(), 0)]
+        name, coords, proj = maps[self.layer.currentIndex()]
+        if coords is None:   # the first draw of a run: the chosen layer was not known yet
+            name, coords, proj = self.maps.project(model, x, self.layer.currentIndex())[self.layer.currentIndex()]
         self.coords = np.nan_to_num(coords.astype(np.float64))
         y = self.run.y_test[self._idx]
-        brushes = [pg.mkBrush(style.with_alpha(DIGIT_COLORS[int(c) % 10], 190)) for c in y]
-        self.scatter.setData(self.coords[:, 0], self.coords[:, 1], brush=brushes)
+        for c, sc in enumerate(self.scatters):
+            sel = y % 10 == c
+            sc.setData(self.coords[sel, 0], self.coords[sel, 1])
         style.title(self.plot, f"{name}: {proj.title} · epoch {self.run.epoch}")
         style.label(self.plot, "bottom", proj.labels[0] or "PC1")
         style.label(self.plot, "left", proj.labels[1] or "PC2")

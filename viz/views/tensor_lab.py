@@ -19,7 +19,7 @@ from core.digits import (broadcast_explanation, dot_shape_rule, flow_line, image
 from viz import style
 from viz.views.digits import GRAY, _RunView
 
-MIN_INTERVAL = 0.5
+MIN_INTERVAL = 1.0
 SIGNED = pg.colormap.get("CET-D1")
 
 

@@ -18,7 +18,7 @@ from viz.views.digits_errors import BAD, OTHER, _bar_plot
 #: milliseconds between two predictions while drawing, at least
 THROTTLE_MS = 60
 CANVAS_SIDE = 280
-PEN_WIDTH = 22
+PEN_WIDTH = 26   # ~2.5 px once a digit-sized drawing is shrunk into 20x20, like MNIST strokes
 
 
 class DrawCanvas(QtWidgets.QWidget):

@@ -122,7 +122,7 @@ class DigitMapView(_RunView):
         self._last = time.monotonic()
         self._idx = self.run.test_idx[:MAP_POINTS]
         x = self.run.x_test[self._idx]
-        which = max(self.layer.currentIndex(), 0) if self.layer.count() else None
+        which = max(self.layer.currentIndex(), 0) if self.layer.count() else 1   # first: layer 1 only
         maps = self.maps.project(model, x, which)
         names = [name for name, _, _ in maps]
         if [self.layer.itemText(i) for i in range(self.layer.count())] != names:

@@ -23,8 +23,11 @@ from .timeline import TimelineController
 from .timeline_bar import TimelineBar
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
+from .export_menu import ExportActions
+from .views import distributions as distributions_view
 from .views import landscape as landscape_view
 from .views import layers as layers_view
+from .views import weights as weights_view
 
 #: dock titles as tabs show them (the View menu uses the same words)
 SHORT_TITLES = {"dock_boundary": "Boundary", "dock_stage_player": "Stages", "dock_inspector": "Neuron",
@@ -76,7 +79,8 @@ class MainWindow(QMainWindow):
         base = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
         self.dock_controls, self.dock_boundary, self.dock_curves = base
         layer_specs = layers_view.make_docks(self)          # tabs beside the decision boundary
-        surface_specs = landscape_view.make_docks(self)     # tabs beside the curves
+        surface_specs = (landscape_view.make_docks(self) + weights_view.make_docks(self)   # tabs beside the curves
+                         + distributions_view.make_docks(self))
         self.extra_views = [w for _, _, w in layer_specs + surface_specs]
         self.docks = (base + tuple(actions_mod.add_view_docks(self, layer_specs, tab_with=self.dock_boundary))
                       + tuple(actions_mod.add_view_docks(self, surface_specs, tab_with=self.dock_curves)))
@@ -90,6 +94,7 @@ class MainWindow(QMainWindow):
         self.addToolBarBreak()
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.timeline_bar)
         self.run_files = RunFiles(self, self.timeline, self.settings)
+        self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
@@ -142,13 +147,18 @@ class MainWindow(QMainWindow):
         menu.insertSeparator(a.file_runs)
         for act in (rf.save_model, rf.load_model):
             menu.insertAction(a.file_runs, act)
+        ex = self.exports
+        for act in (ex.export_all, ex.export_csv):
+            menu.insertAction(a.file_exports, act)
+        menu.insertSeparator(a.file_exports)
+        menu.insertAction(a.file_exports, ex.show_code)
         tb = self.timeline_bar
         run_menu = self.menuBar().actions()[1].menu()
         run_menu.addSeparator()
         for act in (tb.prev_action, tb.next_action, tb.live_action):
             run_menu.addAction(act)
             self.addAction(act)   # the shortcut works wherever the focus is in the window
-        a.more = [rf.open_run, rf.save_run, rf.save_model, rf.load_model,
+        a.more = [rf.open_run, rf.save_run, rf.save_model, rf.load_model, ex.export_all, ex.show_code,
                   tb.prev_action, tb.next_action, tb.live_action]
         view_toggle = tb.toggleViewAction()
         view_toggle.setText("Timeline toolbar")

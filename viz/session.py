@@ -187,6 +187,11 @@ class Session(QObject):
         return self._latest
 
     @property
+    def data_extras(self) -> dict | None:
+        """The extras of the run's first snapshot (data, config, summary), or None before it."""
+        return self._data_extras
+
+    @property
     def worker(self):
         """The current worker (a :class:`viz.worker.ProcessWorker` or ``ThreadWorker``), or None."""
         return self._worker

@@ -275,7 +275,8 @@ def test_open_and_close_five_times_leaks_no_window(qtbot, fast_config):
     assert not [x for x in QApplication.topLevelWidgets() if isinstance(x, MainWindow)]
 
 
-@pytest.mark.parametrize("views", ["none", "all", "layers", "stage_player", "separability", "inspector"])
+@pytest.mark.parametrize("views", ["none", "all", "layers", "stage_player", "separability", "inspector",
+                                   "weights", "network", "distributions"])
 def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views):
     """A 5 ms timer in the GUI thread never waits > 100 ms while the default network trains flat out.
 
@@ -295,8 +296,8 @@ def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views):
         tab = next(d for d in w.docks if d.objectName() == f"dock_{views}")
         tab.raise_()
         until(qtbot, lambda: not tab.widget().visibleRegion().isEmpty())
-        # the windows of the tests before are cyclic garbage: collected mid-measurement, that alone stalls ~90 ms
-        gc.collect()
+    # the windows of the tests before are cyclic garbage: collected mid-measurement, that alone stalls ~90 ms
+    gc.collect()
     ticks = []
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)

@@ -24,6 +24,7 @@ from .timeline_bar import TimelineBar
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
 from .export_menu import ExportActions
+from .views import digits as digits_view
 from .views import distributions as distributions_view
 from .views import landscape as landscape_view
 from .views import layers as layers_view
@@ -31,7 +32,7 @@ from .views import weights as weights_view
 
 #: dock titles as tabs show them (the View menu uses the same words)
 SHORT_TITLES = {"dock_boundary": "Boundary", "dock_stage_player": "Stages", "dock_inspector": "Neuron",
-                "dock_layer_lab": "Lab", "dock_separability": "Separability"}
+                "dock_layer_lab": "Lab", "dock_separability": "Separability", "dock_distributions": "Distrib."}
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
 STATUS_MS = 8000
@@ -81,9 +82,16 @@ class MainWindow(QMainWindow):
         layer_specs = layers_view.make_docks(self)          # tabs beside the decision boundary
         surface_specs = (landscape_view.make_docks(self) + weights_view.make_docks(self)   # tabs beside the curves
                          + distributions_view.make_docks(self))
-        self.extra_views = [w for _, _, w in layer_specs + surface_specs]
-        self.docks = (base + tuple(actions_mod.add_view_docks(self, layer_specs, tab_with=self.dock_boundary))
+        digit_specs = digits_view.make_docks(self)           # also beside the boundary, shown for MNIST runs
+        self.extra_views = [w for _, _, w in layer_specs + surface_specs + digit_specs]
+        layer_docks = actions_mod.add_view_docks(self, layer_specs, tab_with=self.dock_boundary)
+        self.digit_docks = tuple(actions_mod.add_view_docks(self, digit_specs, tab_with=layer_docks[-1]))
+        self.docks = (base + tuple(layer_docks) + self.digit_docks
                       + tuple(actions_mod.add_view_docks(self, surface_specs, tab_with=self.dock_curves)))
+        for dock in self.digit_docks:
+            dock.hide()
+        self.dock_boundary.raise_()
+        self._digits_shown = False
         for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
             actions_mod.refresh_when_shown(dock, view)
         for dock in self.docks:   # tab labels short enough to read six side by side
@@ -288,9 +296,23 @@ class MainWindow(QMainWindow):
         return actions_mod.ask_reset(self, self.settings)
 
     # ---- from the session -----------------------------------------------------------------------
+    def _adapt_docks(self, extras) -> None:
+        """Bring the digits tabs forward for an image run (784 inputs); put them away after one."""
+        images = extras["data"]["x_train"].shape[1] == 784
+        if images and not self._digits_shown:
+            for dock in self.digit_docks:
+                dock.show()
+            self.digit_docks[0].raise_()
+        elif not images and self._digits_shown:
+            for dock in self.digit_docks:
+                dock.hide()
+            self.dock_boundary.raise_()
+        self._digits_shown = images
+
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
         if "data" in snap.extras:
+            self._adapt_docks(snap.extras)
             self._epoch_log, self._batch_log = {}, (math.nan, math.nan)
         if snap.epochs:
             self._epoch_log = snap.epochs[-1]
@@ -393,8 +415,8 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, st.LAYOUT_VERSION)
         for dock in self.docks:
             dock.setFloating(False)
-            dock.show()
-        for first in (self.dock_boundary, self.dock_curves):
+            dock.setVisible(dock not in self.digit_docks or self._digits_shown)
+        for first in (self.digit_docks[0] if self._digits_shown else self.dock_boundary, self.dock_curves):
             first.raise_()
         self.actions.toolbar.show()
         self._default_sizes()

@@ -19,7 +19,7 @@ from core.config import TrainingConfig
 ORGANIZATION = APPLICATION = "Uncrumple"
 ENV_VAR = "UNCRUMPLE_SETTINGS"
 #: bump when the dock layout changes incompatibly (QMainWindow.restoreState's version)
-LAYOUT_VERSION = 5  # 2: layer views; 3: loss surface, race, 1D slice; 4: timeline toolbar; 5: weights, network, distributions
+LAYOUT_VERSION = 6  # 2: layer views; 3: surfaces; 4: timeline toolbar; 5: weights, network, distributions; 6: digits
 DEFAULT_SIZE = (1400, 900)
 
 KEY_GEOMETRY = "window/geometry"

@@ -44,8 +44,11 @@ class _Run:
         self.trainer.record = True
         self.trainer.reset(restore_weights=False)   # now with the epoch-0 checkpoint
         (x_tr, y_tr), (x_val, y_val) = data
+        # the views need a sample of a big training set, not all of it (60,000 MNIST images: 188 MB to pickle)
+        self.data_info = {"n_train": len(x_tr), "n_val": len(x_val)}
+        shown = slice(0, MAX_SENT_TRAIN)
         self.data = {k: _ro(v) for k, v in
-                     dict(x_train=x_tr, y_train=y_tr, x_val=x_val, y_val=y_val).items()}
+                     dict(x_train=x_tr[shown], y_train=y_tr[shown], x_val=x_val, y_val=y_val).items()}
         self.plane = None
         if x_tr.shape[1] in (2, 3):
             self.plane = input_plane(x_tr)
@@ -62,11 +65,18 @@ class _Run:
             out["boundary"] = {"grid": _ro(grid), "extent": self.extent, "labels": self.plane.labels}
         if with_data:
             out["data"] = self.data
+            out["data_info"] = self.data_info
+            if self.plane is not None:
+                out["plane"] = self.plane     # the views and the timeline draw on the same plane
             if self.plane is not None:
                 out["data_2d"] = {k: _ro(self.plane.project(self.data[k])) for k in ("x_train", "x_val")}
             out["config"] = self.config.to_dict()
             out["summary"] = self.trainer.model.summary(print_fn=None)
         return out
+
+
+#: training samples sent to the GUI at most (the validation/test set is sent whole)
+MAX_SENT_TRAIN = 10_000
 
 
 def _ro(a):

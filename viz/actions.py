@@ -150,7 +150,8 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
 STATUS_FIELDS = (
     ("state", "What the trainer is doing; when it stops by itself, why.", "paused"),
     ("epoch", "Completed epochs.", "epoch 00000"),
-    ("step", "Optimizer updates so far.", "step 00000000"),
+    ("step", "Optimizer updates so far (of all the run will make, when its epochs are set).",
+     "step 00000000/00,000,000"),
     ("loss", "Training loss of the last completed epoch (before the first one ends: of the last batch), "
              "and validation loss.", "loss 0.0000000 (val 0.0000000)"),
     ("accuracy", "Training accuracy of the last completed epoch, and validation accuracy.",
@@ -284,6 +285,17 @@ def ask_reset(window, settings) -> bool:
     if yes and dont_ask.isChecked():
         settings.setValue(st.KEY_ASK_RESET, False)
     return yes
+
+
+def info_box(window, title: str, text: str) -> QMessageBox:
+    """A non-modal note that deletes itself when closed (e.g. "using the offline MNIST sample")."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=window)
+    box.setModal(False)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("info_box")
+    box.show()
+    return box
 
 
 def warning_box(window, title: str, text: str, details: str = "") -> QMessageBox:

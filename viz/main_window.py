@@ -12,7 +12,8 @@ import os
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from core.config import TrainingConfig
+from core.config import TrainingConfig, data_notice
+from core.presets import PRESETS, get_preset
 
 from . import actions as actions_mod
 from . import settings as st
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.run_files = RunFiles(self, self.timeline, self.settings)
         self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
+        self._add_presets()
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
         self._layout_restored = st.restore_window(self, self.settings)
@@ -171,6 +173,39 @@ class MainWindow(QMainWindow):
         view_toggle = tb.toggleViewAction()
         view_toggle.setText("Timeline toolbar")
         a.view_menu.insertAction(a.view_menu.actions()[1], view_toggle)
+
+    def _add_presets(self) -> None:
+        """A Presets menu: each entry starts a ready-made run (the book's MNIST, the paper ball, ...)."""
+        menu = self.menuBar().addMenu("&Presets")
+        self.menuBar().insertMenu(self.actions.view_menu.menuAction(), menu)
+        menu.setToolTipsVisible(True)
+        self.preset_actions = {}
+        for name, preset in PRESETS.items():
+            act = menu.addAction(preset.title)
+            act.setObjectName(f"preset_{name}")
+            act.setToolTip(preset.description)
+            act.setStatusTip(preset.description)
+            act.setData(name)
+            act.triggered.connect(self._on_preset)
+            self.preset_actions[name] = act
+
+    @Slot()
+    def _on_preset(self) -> None:
+        act = self.sender()
+        if act is not None:
+            self.start_preset(act.data())
+
+    def start_preset(self, name: str) -> None:
+        """Show preset ``name`` in the controls and start it (a notice says when data falls back)."""
+        preset = get_preset(name)
+        self.controls.set_config(preset.config)
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(preset.config)
+        notice = data_notice(preset.config)
+        self.statusBar().showMessage(notice or f"{preset.title}: {preset.description}", 4 * STATUS_MS)
+        if notice:
+            actions_mod.info_box(self, preset.title, notice)
 
     def adopt_config(self, config: TrainingConfig) -> None:
         """Show ``config`` in the controls without starting anything (the session already runs it)."""
@@ -339,7 +374,9 @@ class MainWindow(QMainWindow):
                                       f"  ·  step {snap.step}")
         lab = self.status_labels
         lab["epoch"].setText(f"epoch {snap.epoch}")
-        lab["step"].setText(f"step {snap.step}")
+        epochs = self.session.config.epochs
+        total = f"/{snap.batches_per_epoch * epochs:,}" if epochs else ""   # the book's "2,345 updates in all"
+        lab["step"].setText(f"step {snap.step}{total}")
         log = self._epoch_log
         if log:
             loss = _fmt(log.get("loss")) + (f" (val {_fmt(log.get('val_loss'))})" if "val_loss" in log else "")

@@ -203,7 +203,7 @@ class TimelineController(QObject):
         if not data or "boundary" not in data or self.local_model() is None:
             return None
         if self._plane is None:
-            self._plane = boundary.input_plane(data["data"]["x_train"])
+            self._plane = data.get("plane") or boundary.input_plane(data["data"]["x_train"])
         model, cfg = self._local
         model.set_weights(ckpt.weight_list())
         extent = data["boundary"]["extent"]

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
-from core.config import MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig
+from core.config import (IMAGE_CLASSES, IMAGE_DATASETS, MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig,
+                         dataset_names, is_image_dataset)
 from core.datasets import DIMENSIONS, GENERATORS
 from core.optimizers import OPTIMIZERS
 from viz.panels.architecture import (INVALID_STYLE, ArchitectureEditor, choice_combo, float_spin_box, int_spin_box,
@@ -42,7 +43,8 @@ TIPS = {  # one or two plain sentences per control, for a learner
                "3D sets are drawn on their first two principal components.",
     "csv_path": "A CSV file with one sample per row: the feature columns, then an integer class label.",
     "browse": "Choose a CSV file with one sample per row: the features, then the class label.",
-    "n_samples": "How many points to generate, training and validation together.",
+    "n_samples": "How many points to generate, training and validation together. "
+                 "For image sets: how many training images to use ('all' = every one).",
     "noise": "How much random jitter is added to every point. More noise makes the two classes overlap.",
     "validation_split": "The fraction of the points held back to test the network on data it never trains on.",
     "regenerate": "Build the data set again from these settings and start training over from fresh weights.",
@@ -76,6 +78,11 @@ ITEM_TIPS = {
     "swiss_roll": "3D: a sheet rolled up, each class on one half.",
     "spheres": "3D: one sphere of points inside another.",
     _CSV: "Load your own points from a CSV file.",
+    "mnist": "The book's hello world: 28×28 handwritten digits, 10 classes. Uses the offline sample "
+             "(5,000 digits) when the full set is not on this computer.",
+    "fashion_mnist": "28×28 pictures of clothes in 10 classes, the same format as MNIST "
+                     "(Debian: apt install dataset-fashion-mnist).",
+    "mnist_sample": "The 5,000 real MNIST digits shipped with Uncrumple (4,000 to train, 1,000 to test).",
     "binary_crossentropy": "The usual loss for two classes: punishes confident wrong answers hard.",
     "mse": "Mean squared error between the predicted probability and the label (0 or 1).",
     "categorical_crossentropy": "Crossentropy with one softmax output per class and one-hot labels.",
@@ -93,9 +100,10 @@ def structural_difference(a: TrainingConfig, b: TrainingConfig) -> bool:
 
 def shape_text(config: TrainingConfig) -> str:
     """The network's shape in words, e.g. ``"2 → 8 tanh → 8 tanh → 1 sigmoid"``."""
-    inputs = "CSV" if config.csv_path else str(DIMENSIONS.get(config.dataset, "?"))
+    images = is_image_dataset(config)
+    inputs = "CSV" if config.csv_path else ("784" if images else str(DIMENSIONS.get(config.dataset, "?")))
     output = OUTPUT_ACTIVATION.get(config.loss, "?")
-    n_out = "1" if output == "sigmoid" else ("k" if config.csv_path else "2")
+    n_out = "1" if output == "sigmoid" else ("k" if config.csv_path else str(IMAGE_CLASSES) if images else "2")
     return " → ".join([f"{inputs} inputs", *(f"{u} {a}" for u, a in config.hidden), f"{n_out} {output}"])
 
 
@@ -135,9 +143,11 @@ class ControlsPanel(QWidget):
         """The config the widgets show (it may be invalid: see :meth:`errors`)."""
         w = self.widgets
         csv = self._csv_selected()
+        images = not csv and self._generator in IMAGE_DATASETS
         return self._base.replace(
             dataset=self._generator, csv_path=(w["csv_path"].text().strip() or None) if csv else None,
-            n_samples=w["n_samples"].value(), noise=w["noise"].value(),
+            n_samples=(w["n_samples"].value() or None) if images else w["n_samples"].value(),
+            noise=w["noise"].value(),
             validation_split=w["validation_split"].value(), hidden=self.architecture.hidden(),
             loss=w["loss"].currentData(), optimizer=w["optimizer"].currentData(),
             learning_rate=w["learning_rate"].value(), momentum=w["momentum"].value(),
@@ -158,7 +168,7 @@ class ControlsPanel(QWidget):
         self._updating = True
         try:
             self._base = config
-            if config.dataset in GENERATORS:
+            if config.dataset in dataset_names():
                 self._generator = config.dataset
             select_data(w["dataset"], _CSV if config.csv_path else self._generator)
             self._dataset_index = w["dataset"].currentIndex()
@@ -166,6 +176,8 @@ class ControlsPanel(QWidget):
             for name in ("n_samples", "noise", "validation_split", "learning_rate", "momentum", "rho",
                          "beta_1", "beta_2", "batch_size", "l2", "dropout", "seed"):
                 set_number(w[name], getattr(config, name))
+            if config.n_samples is None:
+                w["n_samples"].setValue(0)       # "all"
             w["nesterov"].setChecked(config.nesterov is True)
             select_data(w["loss"], config.loss)
             select_data(w["optimizer"], config.optimizer)
@@ -201,6 +213,10 @@ class ControlsPanel(QWidget):
         for i, name in enumerate(GENERATORS):
             combo.addItem(f"{name.replace('_', ' ')} ({DIMENSIONS[name]}D)", name)
             combo.setItemData(i, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+        for name, title in (("mnist", "MNIST digits"), ("fashion_mnist", "Fashion-MNIST"),
+                            ("mnist_sample", "MNIST sample")):
+            combo.addItem(f"{title} (784)", name)
+            combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
         combo.addItem("CSV file…", _CSV)
         combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[_CSV]), Qt.ToolTipRole)
         combo.currentIndexChanged.connect(self._on_dataset)
@@ -220,7 +236,7 @@ class ControlsPanel(QWidget):
         path_layout.addWidget(browse)
         self.browse_button = browse
         self._add(data, "csv_path", "CSV file", path, TIPS["csv_path"], row_widget=path_row)
-        self._add(data, "n_samples", "Samples", int_spin_box(4, MAX_SAMPLES, 50), TIPS["n_samples"])
+        self._add(data, "n_samples", "Samples", int_spin_box(0, MAX_SAMPLES, 50), TIPS["n_samples"])
         self._add(data, "noise", "Noise", float_spin_box(0, 5, 0.05, 3), TIPS["noise"])
         self._add(data, "validation_split", "Validation split", float_spin_box(0, 1, 0.05, 3), TIPS["validation_split"])
         self.regenerate_button = QPushButton("Regenerate data")
@@ -358,8 +374,11 @@ class ControlsPanel(QWidget):
         csv = bool(cfg.csv_path) or self._csv_selected()
         data, opt = self._forms["data"], self._forms["optimizer"]
         data.setRowVisible(self.widgets["csv_path"].parentWidget(), csv)
+        images = not csv and cfg.dataset in IMAGE_DATASETS
         for name in ("n_samples", "noise"):
-            data.setRowVisible(self.widgets[name], not csv)
+            data.setRowVisible(self.widgets[name], not csv and not (images and name == "noise"))
+        data.setRowVisible(self.widgets["validation_split"], not images)   # the test set is the validation
+        self.widgets["n_samples"].setSpecialValueText("all" if images else "")
         shown = OPTIMIZER_FIELDS.get(cfg.optimizer, ())
         for name in ("momentum", "nesterov", "rho", "beta_1", "beta_2"):
             opt.setRowVisible(self.widgets[name], name in shown)

@@ -112,6 +112,8 @@ class DigitsRun(QtCore.QObject):
         if "fashion" in str(self.config.get("dataset", "")):
             self.class_names = FASHION_CLASSES
         self.x_train, self.y_train, self.x_test, self.y_test = x, y, xt, yt
+        # the trainer sends a part of a big training set; the shapes shown are the whole set's
+        self.n_train_total = int((extras.get("data_info") or {}).get("n_train", len(x)))
         self.train_idx = _subsample(len(x), EVAL_TRAIN, 1)
         self.test_idx = _subsample(len(xt), EVAL_TEST, 2, keep=100)   # the samples grid's digits too
         self.ok, self.message = True, ""
@@ -331,13 +333,13 @@ class SamplesView(_RunView):
             t.setPos(col * step, row * step - 1)
             self.guesses[i].setPos(col * step + step, row * step - 1)
         self.plot.setRange(xRange=(0, self.COLS * step), yRange=(0, self.ROWS * step), padding=0.02)
-        n_tr = len(r.x_train)
+        n_tr = getattr(r, "n_train_total", len(r.x_train))
         raw = np.broadcast_to(np.uint8(0), (n_tr, s, s))     # the images as loaded (shape and dtype only)
         lab = np.broadcast_to(np.uint8(0), (n_tr,))
         self.tensors.setText(
             f"<b>train_images</b> as loaded: <code>{describe_tensor(raw)}</code><br>"
             f"→ <code>train_images.reshape(({n_tr}, {s * s})).astype(\"float32\") / 255</code> → "
-            f"<code>{describe_tensor(r.x_train)}</code><br>"
+            f"<code>{describe_tensor(np.broadcast_to(np.float32(0), (n_tr, s * s)))}</code><br>"
             f"<b>train_labels</b>: <code>{describe_tensor(lab)}</code> → one-hot "
             f"<code>{describe_tensor(np.broadcast_to(np.float32(0), (n_tr, 10)))}</code>; "
             f"test set: {len(r.x_test):,} digits.")

@@ -1,0 +1,61 @@
+"""The Presets menu: the book's MNIST run from one click, the digits tabs coming forward, and back."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core.config import data_notice
+from core.presets import PRESETS
+
+
+def until(qtbot, predicate, timeout=30_000):
+    qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout)
+
+
+def test_presets_menu_lists_every_preset(qtbot, make_window):
+    w = make_window(engine="thread")
+    titles = {a.objectName(): a.text() for a in w.preset_actions.values()}
+    assert titles == {f"preset_{k}": p.title for k, p in PRESETS.items()}
+    assert w.preset_actions["mnist"].text() == "Chapter 2: MNIST"
+    assert all(a.toolTip() for a in w.preset_actions.values())
+
+
+def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_window):
+    w = make_window(engine="thread")
+    w.show()
+    qtbot.waitExposed(w)
+    until(qtbot, lambda: w.session.latest is not None)
+    w.preset_actions["mnist"].trigger()
+    cfg = PRESETS["mnist"].config
+    assert w.controls.config() == cfg
+    assert w.controls.widgets["dataset"].currentText() == "MNIST digits (784)"
+    assert w.controls.architecture.shape_label.text() == "784 inputs → 512 relu → 10 softmax"
+    until(qtbot, lambda: w.session.latest is not None and w.session.data_extras is not None
+          and w.session.data_extras["data"]["x_train"].shape[1] == 784)
+    snap = w.session.latest
+    assert [tuple(a.shape) for a in snap.weights] == [(784, 512), (512,), (512, 10), (10,)]
+    notice = data_notice(cfg)
+    if notice:                              # no full MNIST here: the offline sample, and the user is told
+        boxes = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
+        assert any(b.text() == notice for b in boxes)
+        for b in boxes:
+            b.close()
+    assert all(d.isVisible() for d in w.digit_docks)
+    assert not w.digit_docks[0].widget().visibleRegion().isEmpty()        # the Digits tab is in front
+    n_train = w.session.data_extras["data_info"]["n_train"]
+    bpe = -(-n_train // 128)
+    until(qtbot, lambda: w.status_labels["step"].text() == f"step 0/{bpe * 5:,}")
+    w.actions.step_batch.trigger()
+    until(qtbot, lambda: w.session.latest.step == 1)
+    until(qtbot, lambda: w.status_labels["step"].text() == f"step 1/{bpe * 5:,}")
+    # back to a 2-D preset: the digits tabs go away, the decision boundary comes back
+    w.preset_actions["spiral"].trigger()
+    until(qtbot, lambda: w.session.data_extras["data"]["x_train"].shape[1] == 2)
+    assert not any(d.isVisible() for d in w.digit_docks)
+    assert w.controls.config() == PRESETS["spiral"].config
+
+
+def test_two_weight_preset_has_exactly_two_weights(qtbot, make_window):
+    w = make_window(engine="thread")
+    w.preset_actions["two_weight"].trigger()
+    until(qtbot, lambda: w.session.latest is not None and w.session.config == PRESETS["two_weight"].config
+          and w.session.latest.weights and sum(a.size for a in w.session.latest.weights) == 2)

@@ -223,9 +223,9 @@ def test_3d_fallback_notice_names_missing_opengl(make, monkeypatch):
     assert not view.gl_notice.isVisibleTo(view)
 
 
-@pytest.mark.skipif(not layers_mod.opengl_available(), reason="pyqtgraph.opengl / PyOpenGL not installed")
-def test_gl_available_is_reported(make):
-    assert "not built yet" in layers_mod.notice_3d(True)
+def test_gl_notice_offers_the_3d_view_or_names_the_fallback(make):
+    assert "press 3D" in layers_mod.notice_3d(True) and "2D projection" in layers_mod.notice_3d(True)
+    assert layers_mod.notice_3d(False).startswith("3D needs OpenGL: showing a 2D projection")
 
 
 def test_empty_and_nan_weights_do_not_raise(make):

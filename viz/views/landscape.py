@@ -28,6 +28,7 @@ from viz.views.export import export_png, export_svg
 from viz.views.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui  # noqa: F401 - re-exported
 from viz.views.race import RaceView
 from viz.views.slice1d import SliceView
+from viz.views.surface3d import attach_3d
 from viz.views.surface_worker import GridWorker
 from viz.views.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder  # noqa: F401 - re-exported
 
@@ -66,6 +67,7 @@ class LandscapeView(QtWidgets.QWidget):
         self._plane_token = 0                           # bumped per plane shown and per clear
         self._dirty = False
         build_landscape_ui(self)
+        self.view3d = attach_3d(self)                   # "3D" button: the surface and path in OpenGL
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -80,6 +82,7 @@ class LandscapeView(QtWidgets.QWidget):
         self.heat.clear()
         for item in (self.path, self.epoch_marks, self.current, self.start_mark):
             item.setData([], [])
+        self.view3d.clear()
         self.notice.setVisible(False)
         self.message.setVisible(True)
         self._dirty = False
@@ -272,6 +275,7 @@ class LandscapeView(QtWidgets.QWidget):
         style.label(self.plot, "left", p.labels[1])
         style.title(self.plot, f"Loss surface: {TITLES[p.kind]}, centred on epoch {self._rec.current_epoch}")
         self.plot.setRange(xRange=(a0 + ox, a1 + ox), yRange=(b0 + oy, b1 + oy), padding=0.02)
+        self.view3d.update_surface()
 
     def _draw_path(self) -> None:
         p = self.plane
@@ -286,6 +290,7 @@ class LandscapeView(QtWidgets.QWidget):
         self.current.setData(pos=xy[-1:])
         inside = landscape.covers(self.grid.extent, xy - np.array(self._offset))
         self.notice.setVisible(not inside and not self.busy)
+        self.view3d.update_path()
 
     def projected_path(self):
         """The recorded path on the current plane, (k, 2) plane coordinates, and each point's epoch.

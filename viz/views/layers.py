@@ -21,6 +21,8 @@ from PySide6 import QtCore, QtWidgets
 from core.config import TrainingConfig, build_model
 from core.geometry import ProjectionCache, input_grid, project_stages, stages
 from viz import style
+from viz.views import gl3d
+from viz.views.gl3d import opengl_available
 
 #: heavy snapshots are traced and drawn at most this often (seconds)
 MIN_INTERVAL = 0.2
@@ -36,19 +38,12 @@ MAX_POINTS = 1500
 GRID_RESOLUTION = 41
 
 
-def opengl_available() -> bool:
-    """True if pyqtgraph's OpenGL module (and PyOpenGL) can be imported."""
-    try:
-        import pyqtgraph.opengl  # noqa: F401
-    except Exception:  # ImportError, or a GL library that fails to load
-        return False
-    return True
-
-
 def notice_3d(gl: bool) -> str:
-    """What the 3D notice says, with or without OpenGL."""
-    why = "a rotatable 3D view is not built yet" if gl else "OpenGL (PyOpenGL) is not available"
-    return f"3D data and 3-unit stages are shown on a 2D projection ({why}); each title says which."
+    """What the 3D notice says, with or without OpenGL (:mod:`viz.views.gl3d`)."""
+    if gl:
+        return ("3D data and 3-unit stages are shown on a 2D projection here (each title says which); "
+                "press 3D to rotate them in 3D.")
+    return f"{gl3d.fallback_text()} 3D data and 3-unit stages are drawn flat; each title says which projection."
 
 
 def behind_tab(widget: QtWidgets.QWidget) -> bool:
@@ -101,9 +96,10 @@ class Tracer:
     returns a :class:`Traced`, or None. ``message`` says why nothing can be shown.
     """
 
-    def __init__(self, max_points=MAX_POINTS):
+    def __init__(self, max_points=MAX_POINTS, dims=2):
         self.max_points = int(max_points)
-        self.cache = ProjectionCache(max_dims=2, wide_dims=2)
+        self.dims = int(dims)   # 3 for the 3D view: 3-unit stages as they are, wider ones on 3 PCs
+        self.cache = ProjectionCache(max_dims=self.dims, wide_dims=self.dims)
         self.clear()
 
     def clear(self) -> None:
@@ -194,15 +190,18 @@ class Tracer:
                 predicted = (out[:, 0] > thr).astype(np.int64)
             else:
                 predicted = np.nan_to_num(out, nan=-np.inf).argmax(axis=1)
-        return Traced(data, grid, proj, [_xy(c) for c in coords], [_xy(c) for c in gcoords], predicted)
+        d = self.dims
+        return Traced(data, grid, proj, [_xy(c, d) for c in coords], [_xy(c, d) for c in gcoords], predicted)
 
 
-def _xy(c) -> np.ndarray:
-    """(n, k) projected coordinates as (n, 2) float32 (a 1-unit stage on a line)."""
+def _xy(c, dims=2) -> np.ndarray:
+    """(n, k) projected coordinates as (n, dims) float32 (zero-padded: a 1-unit stage on a line)."""
     c = np.asarray(c, np.float32)
-    if c.shape[1] >= 2:
-        return np.ascontiguousarray(c[:, :2])
-    return np.ascontiguousarray(np.column_stack([c[:, 0], np.zeros(len(c), np.float32)]))
+    if c.shape[1] >= dims:
+        return np.ascontiguousarray(c[:, :dims])
+    out = np.zeros((len(c), dims), np.float32)
+    out[:, :c.shape[1]] = c
+    return out
 
 
 def stage_title(stage, projection, note="") -> str:
@@ -270,12 +269,19 @@ class LayersView(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.notice)
-        lay.addWidget(self.gl_notice, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        from viz.views.stages3d import Stages3DView, Switch3D   # stages3d imports this module
+        self.switch3d = Switch3D(self, self.graphics, Stages3DView, "Show one stage at a time in a rotatable 3D "
+                                 "view (3-unit stages and 3-D data as they are, wider ones on 3 principal components).")
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.gl_notice, 1, QtCore.Qt.AlignmentFlag.AlignLeft)
+        top.addWidget(self.switch3d.button, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        lay.addLayout(top)
         lay.addWidget(self.graphics, 1)
 
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
         """Remove every panel."""
+        self.switch3d.clear()
         self.tracer.clear()
         self.traced = None
         self.drawing = []
@@ -295,6 +301,7 @@ class LayersView(QtWidgets.QWidget):
         Behind another tab the panels (~25 ms each to make) wait until the view is in front.
         """
         self.clear()
+        self.switch3d.set_data(extras)
         if not self.tracer.set_data(extras):
             self._set_notice(self.tracer.message)
             return
@@ -320,6 +327,7 @@ class LayersView(QtWidgets.QWidget):
         if "data" in extras and "config" in extras and not self.tracer.ready:
             self.set_data(extras)
         self.tracer.add_snapshot(snap)
+        self.switch3d.add_snapshot(snap)
 
     def refresh(self) -> bool:
         """Trace the newest weights and start redrawing the panels, at most every ``MIN_INTERVAL`` s.
@@ -328,6 +336,8 @@ class LayersView(QtWidgets.QWidget):
         being drawn (the round's end refreshes again) or while the view is behind
         another tab (:func:`behind_tab`).
         """
+        if self.switch3d.active:                        # the 3D view is shown instead of the panels
+            return self.switch3d.refresh()
         if not self.tracer.ready or behind_tab(self):
             return False
         if self._unbuilt:

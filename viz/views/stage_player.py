@@ -271,8 +271,13 @@ class StagePlayer(QtWidgets.QWidget):
         self.gif_button.clicked.connect(self._ask_gif)
         self.caption = QtWidgets.QLabel("No run yet.")
         self.caption.setStyleSheet(style.READOUT_CSS)
+        from viz.views.stages3d import Stages3DView, Switch3D   # stages3d imports this module
+        self.switch3d = Switch3D(self, self.graphics, lambda: Stages3DView(show_stage_combo=False),
+                                 "Play the stages in a rotatable 3D view (3-unit stages and 3-D data as they are).",
+                                 on_shown=lambda v: v.set_position(self._s))
         row = QtWidgets.QHBoxLayout()
-        for w in (self.play_button, self.slider, self.speed, self.loop_box, self.stop_box, self.gif_button):
+        for w in (self.play_button, self.slider, self.speed, self.loop_box, self.stop_box, self.switch3d.button,
+                  self.gif_button):
             row.addWidget(w, 1 if w is self.slider else 0)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -284,6 +289,7 @@ class StagePlayer(QtWidgets.QWidget):
     def clear(self) -> None:
         """Stop playing and forget the run."""
         self.play_button.setChecked(False)
+        self.switch3d.clear()
         self.tracer.clear()
         self.traced = None
         self._drawn_version = 0
@@ -298,6 +304,7 @@ class StagePlayer(QtWidgets.QWidget):
     def set_data(self, extras: dict) -> None:
         """Rebuild the run's network (see :class:`Tracer`) and show the input."""
         self.clear()
+        self.switch3d.set_data(extras)
         if not self.tracer.set_data(extras):
             self.caption.setText(self.tracer.message)
             return
@@ -309,12 +316,14 @@ class StagePlayer(QtWidgets.QWidget):
         if "data" in extras and "config" in extras and not self.tracer.ready:
             self.set_data(extras)
         self.tracer.add_snapshot(snap)
+        self.switch3d.add_snapshot(snap)
 
     def refresh(self) -> bool:
         """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s); whether it drew.
 
         Behind another dock tab it draws nothing (and stays due); see :func:`viz.views.layers.behind_tab`.
         """
+        self.switch3d.refresh()
         if not self.tracer.ready or self.tracer.version == self._drawn_version or behind_tab(self):
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
@@ -344,6 +353,8 @@ class StagePlayer(QtWidgets.QWidget):
             self.slider.setValue(round(self._s * TICKS))
             self.slider.blockSignals(False)
         self._show()
+        if self.switch3d.active:
+            self.switch3d.view.set_position(self._s)
 
     def _retrace(self) -> bool:
         version = self.tracer.version

@@ -154,7 +154,7 @@ class Stages3DView(QtWidgets.QWidget):
             self.stage_combo.addItems(names)
         self._line_colors = self._grid_colors(traced.predicted)
         self._point_colors = gl3d.class_rgba(self.tracer.y, self._n_classes(), alpha=0.9)
-        self._stage_boxes = [gl3d.robust_box(_three(c)) for c in traced.coords]
+        self._stage_boxes = [gl3d.robust_box(_three(c), _three(g)) for c, g in zip(traced.coords, traced.grid_coords)]
         self.set_position(self._s)
         return True
 

@@ -262,6 +262,29 @@ def add_view_docks(window, specs, tab_with) -> list:
     return docks
 
 
+def hide_stray_tab_bars(window) -> int:
+    """Hide the dock tab bars Qt leaves behind after ``restoreState`` (they float over the views).
+
+    A live tab bar sits right under the dock in front of its group; a stray one (stale tab
+    texts, drawn mid-window) sits under no dock. Returns how many were hidden.
+    """
+    from PySide6.QtWidgets import QTabBar
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    hidden = 0
+    for bar in window.findChildren(QTabBar):
+        if bar.parentWidget() is not window or not bar.isVisible():
+            continue
+        g = bar.geometry()
+        texts = {bar.tabText(i) for i in range(bar.count())}
+        under_a_dock = any(abs(d.geometry().bottom() + 1 - g.top()) <= 3 and d.windowTitle() in texts
+                           and d.geometry().left() <= g.left() + 3 and g.left() <= d.geometry().right()
+                           for d in docks)
+        if not under_a_dock:
+            bar.hide()
+            hidden += 1
+    return hidden
+
+
 def refresh_when_shown(dock, view) -> None:
     """Redraw a dock's view when it comes to the front (it was skipped while hidden)."""
     refresh = getattr(view, "refresh", None)

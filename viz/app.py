@@ -15,7 +15,7 @@ import signal
 import sys
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 from core.config import TrainingConfig
@@ -77,6 +77,9 @@ def ensure_app(argv=None) -> QApplication:
     """The running QApplication, created if there is none."""
     app = QApplication.instance()
     if app is None:
+        # the 3D views' GL contexts share resources (pyqtgraph compiles each shader once); only
+        # settable before the QApplication exists
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple"])
     app.setApplicationName("Uncrumple")
     app.setOrganizationName("Uncrumple")

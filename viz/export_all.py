@@ -160,7 +160,7 @@ def export_all_views(window, folder: str, formats=("png", "svg")) -> list[str]:
             refresh = getattr(content, "refresh", None)
             if callable(refresh):
                 refresh()
-            stem = base = slug(dock.windowTitle())
+            stem = base = slug(dock.property("fullTitle") or dock.windowTitle())
             k = 2
             while stem in used:
                 stem, k = f"{base}-{k}", k + 1

@@ -33,7 +33,8 @@ from .views import weights as weights_view
 
 #: dock titles as tabs show them (the View menu uses the same words)
 SHORT_TITLES = {"dock_boundary": "Boundary", "dock_stage_player": "Stages", "dock_inspector": "Neuron",
-                "dock_layer_lab": "Lab", "dock_separability": "Separability", "dock_distributions": "Distrib."}
+                "dock_layer_lab": "Lab", "dock_separability": "Separability", "dock_distributions": "Distrib.",
+                "lossSurfaceDock": "Surface", "optimizerRaceDock": "Race", "slice1dDock": "Slice"}
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
 STATUS_MS = 8000
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
             actions_mod.refresh_when_shown(dock, view)
         for dock in self.docks:   # tab labels short enough to read six side by side
+            dock.setProperty("fullTitle", dock.windowTitle())   # exports and the View menu say it in full
             dock.setWindowTitle(SHORT_TITLES.get(dock.objectName(), dock.windowTitle()))
         self.actions = actions_mod.build(self, self.docks)
         self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)
@@ -343,6 +345,7 @@ class MainWindow(QMainWindow):
                 dock.hide()
             self.dock_boundary.raise_()
         self._digits_shown = images
+        QTimer.singleShot(0, self, self._tidy_tabs)
 
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
@@ -457,6 +460,7 @@ class MainWindow(QMainWindow):
             first.raise_()
         self.actions.toolbar.show()
         self._default_sizes()
+        QTimer.singleShot(0, self, self._tidy_tabs)
 
     def _default_sizes(self) -> None:
         """Controls a quarter of the width, the boundary and the curves sharing the rest."""
@@ -466,8 +470,13 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.dock_controls, self.dock_boundary, self.dock_curves],
                          [controls, rest * 9 // 20, rest * 11 // 20], Qt.Orientation.Horizontal)
 
+    @Slot()
+    def _tidy_tabs(self) -> None:
+        actions_mod.hide_stray_tab_bars(self)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        QTimer.singleShot(0, self, self._tidy_tabs)
         if not self._layout_restored:    # first launch (or unusable saved layout): sensible sizes
             self._layout_restored = True
             QTimer.singleShot(0, self, self._default_sizes)

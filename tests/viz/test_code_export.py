@@ -108,7 +108,7 @@ def test_export_all_views_on_white(qtbot, make_window, tmp_path):
 
     paths = export_all_views(w, str(tmp_path / "views"))
 
-    names = [slug(d.windowTitle()) for d in docks]
+    names = [slug(d.property("fullTitle") or d.windowTitle()) for d in docks]
     assert "dock_controls" not in {d.objectName() for d in docks}
     assert sorted(os.path.basename(p) for p in paths) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg"))
     assert "loss-surface.png" in {os.path.basename(p) for p in paths}

@@ -179,3 +179,22 @@ def test_save_and_load_model(qtbot, make_window, tmp_path):
     other = started(qtbot, make_window, CONFIG.replace(hidden=((3, "relu"),)))
     assert not other.run_files.load_model_file(path)
     assert "weight shapes" in other.statusBar().currentMessage()
+
+
+def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, make_window):
+    """Qt's restoreState leaves old dock tab bars visible mid-window; the window hides them."""
+    from PySide6.QtWidgets import QTabBar
+    from viz import actions
+    first = make_window(CONFIG, engine="thread")
+    first.resize(1280, 800)
+    first.show()
+    qtbot.waitExposed(first)
+    first.close()                                        # its layout goes to the settings
+    w = make_window(None, engine="thread")
+    w.show()
+    qtbot.waitExposed(w)
+    until(qtbot, lambda: w.session.latest is not None)
+    qtbot.wait(50)
+    bars = [b for b in w.findChildren(QTabBar) if b.parentWidget() is w and b.isVisible()]
+    assert len(bars) == 2                                # one under each group of tabbed views
+    assert actions.hide_stray_tab_bars(w) == 0

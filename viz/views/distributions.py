@@ -30,6 +30,8 @@ from viz.views.layers import behind_tab, labels_of
 MIN_INTERVAL = 0.25
 #: epochs drawn per curve at most (an even stride over the history, the newest always kept)
 MAX_POINTS = 200
+#: narrower than this (pixels), the side panel goes below the bands
+WIDE = 820
 WEIGHT_COLOR = style.TRAIN_COLOR
 GRAD_COLOR = "#D55E00"
 #: fill alpha of the bands from the outer (min..max) to the inner (30.85..69.15 %) pair
@@ -150,6 +152,7 @@ class DistributionsView(QtWidgets.QWidget):
         self.notice.setStyleSheet(style.NOTICE_CSS)
         layout.addWidget(self.notice)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.split = split
         layout.addWidget(split, 1)
         self.bands_graphics = pg.GraphicsLayoutWidget()
         self.bands_graphics.setToolTip(
@@ -160,6 +163,7 @@ class DistributionsView(QtWidgets.QWidget):
         self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(self.scroll)
         side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.side_split = side
         split.addWidget(side)
         split.setSizes([620, 420])
         self.side_graphics = pg.GraphicsLayoutWidget()
@@ -302,6 +306,17 @@ class DistributionsView(QtWidgets.QWidget):
         self._draw()
         return True
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Side by side when wide, the norms and the check below the bands in a narrow dock."""
+        super().resizeEvent(event)
+        wide = self.width() >= WIDE
+        orientation = QtCore.Qt.Orientation.Horizontal if wide else QtCore.Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
+            h = max(self.height(), 500)
+            self.split.setSizes([620, 420] if wide else [h * 9 // 20, h * 11 // 20])
+            self.side_split.setSizes([420, 260] if wide else [h * 7 // 20, h * 4 // 20])
+
     # ---- drawing -----------------------------------------------------------------------------------
     def _marker(self, plot) -> pg.InfiniteLine:
         line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1.5,
@@ -341,7 +356,7 @@ class DistributionsView(QtWidgets.QWidget):
         self._clear_side()
         n = h.n_layers
         first = None
-        for col, what in enumerate(("weights W (kernel) over epochs", "gradient dL/dW (last batch of each epoch)")):
+        for col, what in enumerate(("weights W (kernel) over epochs", "gradient dL/dW (each epoch's last batch)")):
             g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE)
         for i in range(n):
             pair = []

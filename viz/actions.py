@@ -282,6 +282,9 @@ def hide_stray_tab_bars(window) -> int:
         if not under_a_dock:
             bar.hide()
             hidden += 1
+        else:   # whole titles, scrolled with the arrows when they do not fit ("D…" tells nothing)
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
     return hidden
 
 

@@ -35,6 +35,8 @@ from .views import weights as weights_view
 SHORT_TITLES = {"dock_boundary": "Boundary", "dock_stage_player": "Stages", "dock_inspector": "Neuron",
                 "dock_layer_lab": "Lab", "dock_separability": "Separability", "dock_distributions": "Distrib.",
                 "lossSurfaceDock": "Surface", "optimizerRaceDock": "Race", "slice1dDock": "Slice"}
+#: views that need 2-D or 3-D inputs: put away while the digits tabs are shown
+PLANAR_DOCKS = ("dock_boundary", "dock_stage_player", "dock_inspector", "dock_layer_lab")
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
 STATUS_MS = 8000
@@ -334,18 +336,18 @@ class MainWindow(QMainWindow):
 
     # ---- from the session -----------------------------------------------------------------------
     def _adapt_docks(self, extras) -> None:
-        """Bring the digits tabs forward for an image run (784 inputs); put them away after one."""
+        """An image run (784 inputs) brings the digits tabs forward in place of the views that need
+        2-D or 3-D inputs; a 2-D run puts them back."""
         images = extras["data"]["x_train"].shape[1] == 784
-        if images and not self._digits_shown:
+        if images != self._digits_shown:
+            planar = [d for d in self.docks if d.objectName() in PLANAR_DOCKS]
             for dock in self.digit_docks:
-                dock.show()
-            self.digit_docks[0].raise_()
-        elif not images and self._digits_shown:
-            for dock in self.digit_docks:
-                dock.hide()
-            self.dock_boundary.raise_()
+                dock.setVisible(images)
+            for dock in planar:
+                dock.setVisible(not images)
+            (self.digit_docks[0] if images else self.dock_boundary).raise_()
+            QTimer.singleShot(0, self, self._tidy_tabs)
         self._digits_shown = images
-        QTimer.singleShot(0, self, self._tidy_tabs)
 
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
@@ -455,7 +457,9 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, st.LAYOUT_VERSION)
         for dock in self.docks:
             dock.setFloating(False)
-            dock.setVisible(dock not in self.digit_docks or self._digits_shown)
+            digits = dock in self.digit_docks
+            planar = dock.objectName() in PLANAR_DOCKS
+            dock.setVisible(self._digits_shown if digits else not (planar and self._digits_shown))
         for first in (self.digit_docks[0] if self._digits_shown else self.dock_boundary, self.dock_curves):
             first.raise_()
         self.actions.toolbar.show()

@@ -40,6 +40,7 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
         for b in boxes:
             b.close()
     assert all(d.isVisible() for d in w.digit_docks)
+    assert not w.dock_boundary.isVisible()                   # no plane to draw 784 inputs on
     assert not w.digit_docks[0].widget().visibleRegion().isEmpty()        # the Digits tab is in front
     n_train = w.session.data_extras["data_info"]["n_train"]
     bpe = -(-n_train // 128)
@@ -51,6 +52,7 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
     w.preset_actions["spiral"].trigger()
     until(qtbot, lambda: w.session.data_extras["data"]["x_train"].shape[1] == 2)
     assert not any(d.isVisible() for d in w.digit_docks)
+    assert w.dock_boundary.isVisible()
     assert w.controls.config() == PRESETS["spiral"].config
 
 

@@ -122,13 +122,23 @@ class DrawView(_RunView):
         left.addWidget(self.clear_button)
         left.addWidget(self.answer)
         left.addStretch(1)
-        row = QtWidgets.QHBoxLayout()
+        row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        self._row = row
         row.addLayout(left)
         row.addWidget(self.graphics, 1)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(row, 1)
         lay.addWidget(self.message)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt override
+        """The canvas beside the probabilities when there is room, above them in a narrow dock."""
+        super().resizeEvent(ev)
+        wide = self.width() >= CANVAS_SIDE + 300
+        direction = (QtWidgets.QBoxLayout.Direction.LeftToRight if wide
+                     else QtWidgets.QBoxLayout.Direction.TopToBottom)
+        if self._row.direction() != direction:
+            self._row.setDirection(direction)
 
     def _schedule(self) -> None:
         if not self._throttle.isActive():

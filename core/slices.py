@@ -16,30 +16,61 @@ from ._batched import _check_model_xy, _evaluate
 from ._validation import check_int, check_number
 from .layers import Dense
 from .model import Sequential
+from .optimizers import Optimizer
 from .planes import flatten, parameter_names
 
-__all__ = ["Slice", "slice_1d", "next_step", "two_weight_model", "two_weight_data"]
+__all__ = ["Slice", "slice_1d", "next_step", "next_batch", "two_weight_model", "two_weight_data"]
 
 
 # ---- the next step and a 1D slice (fig. 2.11) -------------------------------------------------
-def next_step(model, x, y) -> np.ndarray:
-    """The change of weights the optimizer is about to make, as a flat vector.
+def next_step(model, x, y, optimizer=None) -> np.ndarray:
+    """The change of weights the optimizer is about to make on batch ``x``, ``y``, as a flat vector.
 
-    A *copy* of ``model.optimizer``, with a float64 copy of its state (momentum,
-    velocities, iteration count), applies the full-batch gradient on ``x``, ``y``
-    (no dropout) to float64 copies of the weights: for plain SGD that is exactly
-    ``-learning_rate * gradient``, for the others exactly their rule with this
-    gradient and state. Training would differ only in using a mini-batch's
-    gradient. The model's weights and optimizer are left untouched (the layers'
-    gradient buffers are overwritten, as by ``model.gradients``).
+    Parameters
+    ----------
+    model : Sequential
+        Built and compiled; its weights are the point the step starts from.
+    x : ndarray of shape (n, d_in)
+        The batch the step is taken on (the trainer's next batch, or any sample).
+    y : ndarray of shape (n,) or (n, k)
+        Its labels or targets, as for ``model.train_on_batch``.
+    optimizer : Optimizer or None
+        None: a float64 copy of ``model.optimizer`` (its state included) applies the
+        gradient on ``x``, ``y`` without dropout to float64 copies of the weights --
+        the rule in full precision (for plain SGD exactly ``-learning_rate * gradient``
+        up to float64 rounding), not the float32 arithmetic of training.
+
+        An :class:`~core.optimizers.Optimizer` (for instance one rebuilt from a
+        checkpoint with ``set_state``): the step is *exactly* the one
+        ``model.train_on_batch(x, y)`` would make with this optimizer in place of the
+        model's -- the same gradient (dropout included, drawn from the model's
+        generator as training would draw it next), the same float32 operations on a
+        copy of the optimizer's state. ``weights + next_step(...)``, in float64, equals
+        the weights after that update bit for bit.
 
     Returns
     -------
     ndarray of shape (P,), float64
+        In ``get_weights`` order, flattened (see :func:`core.landscape.flatten`).
+
+    Notes
+    -----
+    Nothing the caller can see changes: the weights, ``optimizer`` (its slots and
+    iteration count) and the model's random generators are left as they were; only
+    the layers' gradient buffers are overwritten, as by ``model.gradients``.
     """
     x, yt = _check_model_xy(model, x, y)
-    if model.optimizer is None:
-        raise ValueError("The model has no optimizer: call model.compile(optimizer, loss).")
+    if optimizer is None:
+        if model.optimizer is None:
+            raise ValueError("The model has no optimizer: call model.compile(optimizer, loss).")
+        return _full_precision_step(model, x, yt)
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError("Argument `optimizer` must be None or a core.optimizers.Optimizer. "
+                         f"Received: optimizer={optimizer!r}")
+    return _exact_step(model, x, yt, optimizer)
+
+
+def _full_precision_step(model, x, yt) -> np.ndarray:
     with np.errstate(all="ignore"):
         grads = [g.astype(np.float64) for g in model.gradients(x, yt)]
         opt = model.optimizer
@@ -56,6 +87,77 @@ def next_step(model, x, y) -> np.ndarray:
             return flat - before
         clone.apply(params, grads)
         return flatten(params) - before
+
+
+def _exact_step(model, x, yt, optimizer) -> np.ndarray:
+    """:func:`next_step` with ``optimizer``: training's own arithmetic on copies."""
+    params = model.params
+    dtype = params[0].dtype
+    total = sum(p.size for p in params)
+    state = optimizer.get_state()                       # copies: the caller's optimizer is never touched
+    slots, k = state["slots"], max(len(optimizer._SLOTS), 1)
+    # the slots are laid out as the optimizer was built: one flat (P,) buffer (Sequential._bind_flat)
+    # or one array per weight. The copy must be applied to weights laid out the same way, else it
+    # would rebuild (zero) its slots. Every update is elementwise, so both layouts give the same bits.
+    flat = not slots or (len(slots) == k and slots[0].shape == (total,))
+    if not flat and [s.shape for s in slots[::k]] != [p.shape for p in params]:
+        raise ValueError(f"Argument `optimizer` holds a state for weights of shapes "
+                         f"{[s.shape for s in slots[::k]]}; the model's are {[p.shape for p in params]}.")
+    state["slots"] = [s.astype(dtype, copy=False) for s in slots]
+    clone = type(optimizer).from_config(optimizer.get_config())
+    clone.set_state(state)
+    generators = {id(g): g for g in [getattr(model, "rng", None)] + [getattr(l, "_rng", None) for l in model.layers]
+                  if g is not None}
+    saved = {key: g.bit_generator.state for key, g in generators.items()}
+    try:
+        with np.errstate(all="ignore"):
+            model._loss_and_grads(x, yt, training=True)    # what train_on_batch computes (dropout too)
+    finally:
+        for key, g in generators.items():                  # the dropout draws happen again in training
+            g.bit_generator.state = saved[key]
+    grads = [g.copy() for g in model.grads]
+    with np.errstate(all="ignore"):
+        if flat:
+            before = np.concatenate([p.ravel() for p in params]).astype(dtype, copy=False)
+            after = [before.copy()]
+            clone.apply(after, [np.concatenate([g.ravel() for g in grads])])
+        else:
+            before = np.concatenate([p.ravel() for p in params])
+            after = [p.copy() for p in params]
+            clone.apply(after, grads)
+        return flatten(after) - before.astype(np.float64)
+
+
+def next_batch(checkpoint, n_train: int) -> np.ndarray:
+    """The training-set indices of the batch the trainer will train on next, from its checkpoint.
+
+    The trainer draws each epoch's order as ``rng.permutation(n_train)`` and takes the
+    batch ``order[position:position + batch_size]`` (see ``core.training.Trainer``); a
+    :class:`core.timeline.Checkpoint` keeps the generator's state from before that draw
+    (``rng["order"]``), the position and the batch size (``hyperparameters``), so the
+    same order, and the same batch, can be drawn again here.
+
+    Parameters
+    ----------
+    checkpoint : core.timeline.Checkpoint
+        Of a trainer that shuffles (the app's always do).
+    n_train : int
+        The size of the *whole* training set the trainer runs on.
+
+    Returns
+    -------
+    ndarray of shape (b,), int
+        ``b = min(batch_size, n_train - position)``.
+    """
+    n_train = check_int("n_train", n_train, low=1)
+    batch_size = check_int("checkpoint.hyperparameters['batch_size']",
+                           checkpoint.hyperparameters.get("batch_size"), low=1)
+    if not 0 <= checkpoint.position < n_train:
+        raise ValueError(f"Argument `checkpoint` is {checkpoint.position} samples into an epoch of "
+                         f"{n_train}: it is not a checkpoint of this training set.")
+    rng = np.random.default_rng()
+    rng.bit_generator.state = checkpoint.rng["order"]
+    return rng.permutation(n_train)[checkpoint.position:checkpoint.position + batch_size]
 
 
 @dataclass(frozen=True)
@@ -91,7 +193,8 @@ class Slice:
     label: str
 
 
-def slice_1d(model, x, y, direction=None, span=1.0, resolution=101, progress=None, cancel=None) -> Slice:
+def slice_1d(model, x, y, direction=None, span=1.0, resolution=101, progress=None, cancel=None,
+             step=None, optimizer=None) -> Slice:
     """The loss along a line through the current weights, with the step about to be taken.
 
     Parameters
@@ -106,6 +209,12 @@ def slice_1d(model, x, y, direction=None, span=1.0, resolution=101, progress=Non
         ``t`` runs over ``[-span, span]``.
     resolution : int >= 2
     progress, cancel : as for :func:`core.landscape.evaluate_grid`
+    step : None or ndarray of shape (P,)
+        The optimizer's next step, when the caller computed it (for instance with
+        :func:`next_step` on the trainer's next batch rather than on ``x``); None:
+        ``next_step(model, x, y, optimizer)``.
+    optimizer : None or Optimizer
+        Passed to :func:`next_step` when ``step`` is None.
 
     Returns
     -------
@@ -116,7 +225,12 @@ def slice_1d(model, x, y, direction=None, span=1.0, resolution=101, progress=Non
     span = check_number("span", span, low=0)
     weights = model.get_weights()
     centre = flatten(weights)
-    step_vec = next_step(model, x, yt)
+    if step is None:
+        step_vec = next_step(model, x, yt, optimizer)
+    else:
+        step_vec = flatten(step)
+        if step_vec.size != centre.size:
+            raise ValueError(f"Argument `step` must hold {centre.size} values. Received: {step_vec.size}")
     with np.errstate(all="ignore"):
         grads = flatten(model.gradients(x, yt))
     if direction is None:

@@ -5,9 +5,23 @@ direction (the next step's, a random filter-normalised one, or one weight's) and
 the optimizer's next step (:func:`core.landscape.next_step`); this view draws the
 curve, the current point with its tangent, and where the step lands.
 
-The trainer sends weights but not the optimizer's state (velocities, Adam's
-moments), so the step is the one a freshly started optimizer with the current
-hyperparameters would take on the full training batch.
+Which step, on which batch:
+
+- When the snapshot's weights come with the trainer's :class:`core.timeline.Checkpoint`
+  (``extras["checkpoint"]``, or one of ``snap.checkpoints``, of the same step: the
+  trainer sends one whenever training is paused or stepped), the optimizer is rebuilt
+  from the config with ``make_optimizer``, given the checkpoint's hyperparameters and
+  state (momentum, Adam's moments, the iteration count), and the arrow is *exactly*
+  the update the trainer makes next (:func:`core.landscape.next_step` with that
+  optimizer). Its batch is the trainer's next batch, redrawn from the checkpoint
+  (:func:`core.slices.next_batch`) when the view holds the whole training set; when
+  it holds only a part (the trainer sends at most 10,000 training samples), the step
+  is taken on the view's sample of up to :data:`MAX_POINTS` training points instead.
+- Otherwise (while training runs, no state is sent) the arrow is plain gradient
+  descent, ``-learning_rate * gradient`` on the view's sample of up to
+  :data:`MAX_POINTS` training points, and says so.
+
+The curve itself is always the loss on that sample.
 """
 from __future__ import annotations
 
@@ -18,7 +32,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core import landscape
-from core.config import TrainingConfig, build_model, targets_for
+from core.config import TrainingConfig, build_model, make_optimizer, targets_for
+from core.optimizers import SGD
+from core.slices import next_batch
 from viz import style
 from viz.views.flow import control_row
 from viz.views.export import export_png, export_svg
@@ -29,6 +45,27 @@ DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter
               "weight": "One weight"}
 CURVE_COLOR = style.TRAIN_COLOR
 STEP_COLOR = "#D55E00"
+GD_LABEL = "next step (gradient descent)"
+
+
+def step_label(optimizer) -> str:
+    """The arrow's legend text for a step taken by ``optimizer`` with its state (None: plain gradient descent)."""
+    if optimizer is None:
+        return GD_LABEL
+    name, mu = optimizer.name, getattr(optimizer, "momentum", 0.0)
+    if name == "sgd":
+        if not mu:
+            return GD_LABEL
+        kind = "Nesterov momentum" if optimizer.nesterov else "SGD with momentum"
+        return f"next step ({kind} {mu:g}, with its velocity)"
+    if name == "rmsprop":
+        extra = f" and momentum {mu:g}" if mu else ""
+        return f"next step (RMSprop, with its running mean of squared gradients{extra})"
+    if name == "adagrad":
+        return "next step (Adagrad, with its accumulated squared gradients)"
+    if name == "adam":
+        return "next step (Adam, with its momentum and step sizes)"
+    return f"next step ({type(optimizer).__name__}, with its state)"
 
 
 class SliceView(QtWidgets.QWidget):
@@ -48,6 +85,11 @@ class SliceView(QtWidgets.QWidget):
         self._hyper = {}
         self._epoch = 0
         self._data_source = None
+        self._config = None
+        self._train = None            # (x, targets) of the whole training set, when the view has it all
+        self._ckpt = None             # the trainer's checkpoint at the shown weights, if it sent one
+        self.step_text = GD_LABEL     # what the arrow shows
+        self.batch_text = ""          # which batch the step is taken on
         self._dirty = False
         self._clock = QtCore.QElapsedTimer()
         self._interval = MIN_INTERVAL_MS
@@ -122,8 +164,8 @@ class SliceView(QtWidgets.QWidget):
                     "current weights"),
                    (pg.PlotDataItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine)),
                     "slope"),
-                   (pg.ScatterPlotItem(symbol="t2", size=11, brush=pg.mkBrush(STEP_COLOR), pen=pg.mkPen("#ffffff")),
-                    "after the next step")]
+                   (pg.PlotDataItem(pen=pg.mkPen(STEP_COLOR, width=2.5), symbol="t2", symbolSize=11,
+                                    symbolBrush=STEP_COLOR, symbolPen="#ffffff"), GD_LABEL)]
         self.legend = style.make_legend(entries, 2)
         self.graphics.addItem(self.legend, row=1, col=0)
         self.graphics.ci.layout.setRowMaximumHeight(1, 52)
@@ -152,13 +194,17 @@ class SliceView(QtWidgets.QWidget):
         extras = extras or {}
         data, cfg = extras.get("data"), extras.get("config")
         self._data_source = data
+        self._train = self._ckpt = None
         if not data or cfg is None:
             self._model = None
             return
-        config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
+        config = self._config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
         x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
         n_classes = int(np.concatenate([y, np.asarray(data.get("y_val", y[:0]))]).max()) + 1
         self._model = build_model(config, x.shape[1], n_classes)
+        n_train = (extras.get("data_info") or {}).get("n_train", len(x))
+        if n_train == len(x):          # the whole training set: the trainer's next batch can be redrawn
+            self._train = (x, targets_for(config, y, n_classes))
         if len(x) > MAX_POINTS:
             pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
             x, y = x[pick], y[pick]
@@ -176,6 +222,9 @@ class SliceView(QtWidgets.QWidget):
             self._weights = [np.array(w) for w in snap.weights]
             self._hyper = dict(snap.hyperparameters or {})
             self._epoch = snap.epoch
+            found = [extras.get("checkpoint")] + list(getattr(snap, "checkpoints", ()) or ())
+            self._ckpt = next((c for c in found if c is not None and c.step == snap.step
+                               and c.weights.size == sum(w.size for w in self._weights)), None)
             self._dirty = True
 
     def refresh(self) -> bool:
@@ -203,19 +252,13 @@ class SliceView(QtWidgets.QWidget):
         self._clock.start()
         m = self._model
         m.set_weights(self._weights)
-        for name, value in self._hyper.items():
-            if name != "batch_size":
-                try:
-                    m.optimizer.set_hyperparameter(name, value)
-                except (ValueError, KeyError, AttributeError):
-                    pass
         kind = self.direction_combo.currentData()
         direction = {"step": None, "weight": self.weight_spin.value()}.get(kind)
         if kind == "random":
             direction = landscape.random_plane(m, seed=0).d1
         span = self.span_spin.value()
+        step = self.next_step()
         if self.auto_span.isChecked():
-            step = landscape.next_step(m, self._x, self._y)
             if kind == "step":
                 length = float(np.linalg.norm(step))
             elif kind == "weight":
@@ -223,11 +266,51 @@ class SliceView(QtWidgets.QWidget):
             else:
                 length = abs(float(step @ direction)) / float(direction @ direction)
             span = float(np.clip(3.0 * length, 1e-3, 10.0)) if np.isfinite(length) and length > 0 else span
-        self.slice = s = landscape.slice_1d(m, self._x, self._y, direction=direction, span=span, resolution=201)
+        self.slice = s = landscape.slice_1d(m, self._x, self._y, direction=direction, span=span, resolution=201,
+                                            step=step)
         self._draw(s)
         # live updates cost at most ~5 % of the GUI thread, whatever the network's size
         self._interval = max(MIN_INTERVAL_MS, 20 * self._clock.elapsed())
         return True
+
+    def next_step(self) -> np.ndarray:
+        """The step the arrow shows at the model's current weights; sets ``step_text`` and ``batch_text``.
+
+        With the trainer's checkpoint: its optimizer, state and hyperparameters, on the
+        trainer's next batch when the view has the whole training set. Without: plain
+        gradient descent at the current learning rate. See the module's docstring.
+        """
+        m, ckpt, cfg = self._model, self._ckpt, self._config
+        x, y = self._x, self._y
+        sample = f"the view's sample of {len(x):,} training points"
+        if ckpt is None:
+            opt = SGD(learning_rate=self._hyper.get("learning_rate", cfg.learning_rate))
+            self.step_text = GD_LABEL
+            self.batch_text = (f"Taken on {sample}; the optimizer's state is known only when training is "
+                               "paused or stepped.")
+            return landscape.next_step(m, x, y, opt)
+        opt = make_optimizer(cfg)
+        for name, value in ckpt.hyperparameters.items():
+            if name != "batch_size":
+                try:
+                    opt.set_hyperparameter(name, value)
+                except (ValueError, KeyError, AttributeError):
+                    pass
+        opt.set_state(ckpt.optimizer)
+        m.set_weights(ckpt.weight_list())
+        m.rng.bit_generator.state = ckpt.rng["model"]        # dropout draws the masks training will draw
+        self.step_text = step_label(opt)
+        self.batch_text = f"Taken on {sample} (the trainer's next batch is not in the view)."
+        if self._train is not None:
+            try:
+                idx = next_batch(ckpt, len(self._train[0]))
+            except ValueError:
+                idx = None
+            if idx is not None:
+                x, y = self._train[0][idx], self._train[1][idx]
+                self.batch_text = (f"This is exactly the trainer's next update: batch {ckpt.batch + 1} of "
+                                   f"epoch {ckpt.epoch + 1}, {len(idx)} samples.")
+        return landscape.next_step(m, x, y, opt)
 
     def _draw(self, s) -> None:
         t = np.asarray(s.t, dtype=np.float64)
@@ -257,9 +340,16 @@ class SliceView(QtWidgets.QWidget):
             pad = 0.05 * max(hi - lo, 1e-6)
             self.plot.setRange(xRange=(t[0], t[-1]), yRange=(lo - pad, hi + pad), padding=0)
         style.label(self.plot, "bottom", s.label)
+        # pyqtgraph 0.14's enableAutoSIPrefix(False) still scales by the range it sees (±0.05 read as ±50)
+        bottom = self.plot.getAxis("bottom")
+        bottom.setSIPrefixEnableRanges(())
+        bottom.updateAutoSIPrefix()
         style.title(self.plot, f"Loss along a line through the weights of epoch {self._epoch}")
-        self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   next step t = {s.step:.3g}"
-                             + (f" → loss {landed:.4g}" if np.isfinite(landed) else ""))
+        self.legend.items[-1][1].setText(self.step_text)
+        self.step_mark.setToolTip(f"{self.step_text}. {self.batch_text}")
+        self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   {self.step_text}: t = {s.step:.3g}"
+                             + (f" → loss {landed:.4g}" if np.isfinite(landed) else "")
+                             + f"\n{self.batch_text}")
 
     def _on_option(self, *_):
         self.weight_spin.setVisible(self.direction_combo.currentData() == "weight")

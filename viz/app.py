@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=sorted(WORKERS), default="process",
                    help="where the trainer runs: a child process (default) or a thread of the GUI process "
                         "(for debugging; the window stutters)")
+    p.add_argument("--theme", choices=("light", "dark", "system"), default=None,
+                   help="colour scheme of the window and plots (default: the UNCRUMPLE_THEME environment "
+                        "variable, else the system's); exported pictures are always on white")
     return p
 
 
@@ -81,6 +84,8 @@ def ensure_app(argv=None) -> QApplication:
         # settable before the QApplication exists
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple"])
+        from . import style
+        style.setup_theme(app)   # UNCRUMPLE_THEME or the system's scheme, before any view is built
     app.setApplicationName("Uncrumple")
     app.setOrganizationName("Uncrumple")
     app.setApplicationDisplayName("Uncrumple")
@@ -168,6 +173,9 @@ def main(argv=None) -> int:
         print("uncrumple: --epochs must be >= 0", file=sys.stderr)
         return 2
     app = ensure_app([sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple", *qt_args])
+    if args.theme:
+        from . import style
+        style.setup_theme(app, args.theme)   # before the window: views read the palette when built
     window = create_window(config, engine=args.engine)
     window.show()
     # the ~95,000 objects of the window live as long as it: out of the collector's reach, a full

@@ -13,11 +13,12 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.codegen import keras_code, pytorch_code
+from viz import style
 
 #: tab title -> (writer, default file name)
 SCRIPTS = {"Keras": (keras_code, "uncrumple_keras.py"), "PyTorch": (pytorch_code, "uncrumple_pytorch.py")}
 
-_COMMENT, _STRING, _KEYWORD, _NUMBER = "#5f7f5f", "#a0522d", "#1f4e9e", "#7b2d8e"
+_COMMENT, _STRING, _KEYWORD, _NUMBER = range(4)   # indices into style.CODE_COLORS (light or dark theme)
 
 
 class PythonHighlighter(QtGui.QSyntaxHighlighter):
@@ -36,7 +37,7 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
         self._formats = {}
         for _, color, bold in self._RULES:
             fmt = QtGui.QTextCharFormat()
-            fmt.setForeground(QtGui.QColor(color))
+            fmt.setForeground(QtGui.QColor(style.CODE_COLORS[color]))
             if bold:
                 fmt.setFontWeight(QtGui.QFont.Weight.Bold)
             self._formats[color] = fmt

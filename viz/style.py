@@ -1,35 +1,92 @@
 """One palette for every view: class colours, train/validation markers, curve pens, colormaps.
 
 Importing this module sets pyqtgraph's global options once (row-major images,
-antialiasing, dark text on a light background). Colours come from the Okabe-Ito
+antialiasing, the light theme: dark text on white). Colours come from the Okabe-Ito
 palette, which stays distinguishable for the common kinds of colour blindness:
 class 0 is blue, class 1 is orange, and the decision heat map runs from a tint of
 the one through near-white to a tint of the other.
 
 Training points are filled circles, validation points hollow squares, so the two
 stay apart in greyscale too. Training curves are blue, validation curves vermillion.
+
+Light and dark: :func:`setup_theme` (called once by ``viz.app`` before any view is
+built) picks the scheme from ``UNCRUMPLE_THEME`` / ``--theme`` or the system's
+palette, and :func:`apply_theme` sets the module's values (``BACKGROUND``,
+``FOREGROUND``, ``MUTED``, the label CSS, ...) and pyqtgraph's default background
+and foreground. Views read ``style.X`` when they build, so the theme is chosen
+once per process. Data colour maps (the diverging map, the weight maps) are the same
+in both themes; text drawn on them uses :data:`INK` / :data:`PAPER`, not the theme.
+Exports are always on white: :func:`light_color` and :func:`light_markup` translate
+the current theme's colours into the light theme's (``viz.export_all.on_white``).
 """
 from __future__ import annotations
+
+import os
+import re
 
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#222222")
+ENV_THEME = "UNCRUMPLE_THEME"
+THEMES = ("light", "dark", "system")
 
 # ---- colours ------------------------------------------------------------------------------------
-BACKGROUND = "#ffffff"
-FOREGROUND = "#222222"
-MUTED = "#666666"
-GRID_ALPHA = 0.18
+#: the values that differ between the themes; apply_theme copies one of these into the module
+LIGHT = {
+    "BACKGROUND": "#ffffff",       # plot background
+    "FOREGROUND": "#222222",       # text, axis labels, outlines
+    "MUTED": "#666666",            # axis lines, secondary text
+    "SUBTLE": "#444444",           # markers that should not shout (scrub line)
+    "GRID_ALPHA": 0.18,
+    "TIMELINE_COLOR": "#7B2D8E",   # the timeline's epoch marker (curves, distributions)
+    "ERROR_COLOR": "#c62828",      # invalid input, error text
+    #: Okabe-Ito colours, class 0 first; classes beyond the second cycle through the rest
+    "CLASS_COLORS": ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"),
+    #: syntax colours of the code dialog: comment, string, keyword, number
+    "CODE_COLORS": ("#5f7f5f", "#a0522d", "#1f4e9e", "#7b2d8e"),
+    "NOTICE_CSS": ("QLabel { background: #fff4d6; color: #4a3b00; border: 1px solid #e0c36a;"
+                   " border-radius: 3px; padding: 2px 6px; }"),
+    "MESSAGE_CSS": "QLabel { color: #444444; font-size: 12pt; padding: 24px; }",
+    "READOUT_CSS": "QLabel { color: #222222; padding: 1px 4px; }",
+}
+DARK = {
+    "BACKGROUND": "#1d1e21",
+    "FOREGROUND": "#e4e4e4",
+    "MUTED": "#a3a3a3",
+    "SUBTLE": "#c4c4c4",
+    "GRID_ALPHA": 0.22,
+    "TIMELINE_COLOR": "#C58FD8",
+    "ERROR_COLOR": "#ff7b72",
+    "CLASS_COLORS": ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#f0f0f0"),
+    "CODE_COLORS": ("#8fb98f", "#e0a070", "#79a8ff", "#d29be6"),
+    "NOTICE_CSS": ("QLabel { background: #3d3217; color: #ffe6a6; border: 1px solid #8a7330;"
+                   " border-radius: 3px; padding: 2px 6px; }"),
+    "MESSAGE_CSS": "QLabel { color: #c8c8c8; font-size: 12pt; padding: 24px; }",
+    "READOUT_CSS": "QLabel { color: #e4e4e4; padding: 1px 4px; }",
+}
 
-#: Okabe-Ito colours, class 0 first; classes beyond the second cycle through the rest.
-CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+DARK_THEME = False             # the theme in force (apply_theme sets it)
+BACKGROUND = LIGHT["BACKGROUND"]
+FOREGROUND = LIGHT["FOREGROUND"]
+MUTED = LIGHT["MUTED"]
+SUBTLE = LIGHT["SUBTLE"]
+GRID_ALPHA = LIGHT["GRID_ALPHA"]
+TIMELINE_COLOR = LIGHT["TIMELINE_COLOR"]
+ERROR_COLOR = LIGHT["ERROR_COLOR"]
+CLASS_COLORS = LIGHT["CLASS_COLORS"]
+CODE_COLORS = LIGHT["CODE_COLORS"]
+NOTICE_CSS = LIGHT["NOTICE_CSS"]
+MESSAGE_CSS = LIGHT["MESSAGE_CSS"]
+READOUT_CSS = LIGHT["READOUT_CSS"]
+
+# the same in both themes
 TRAIN_COLOR = "#0072B2"        # training curves (loss, accuracy)
 VAL_COLOR = "#D55E00"          # validation curves
 NAN_COLOR = "#a8a8a8"          # heat map cells whose value is NaN
-CONTOUR_COLOR = "#1a1a1a"      # the P = 0.5 decision boundary
+CONTOUR_COLOR = "#1a1a1a"      # the P = 0.5 decision boundary (drawn on the light diverging map)
 CURSOR_COLOR = "#888888"       # the hover line
-TIMELINE_COLOR = "#7B2D8E"     # the timeline's epoch marker (curves, distributions)
+INK = "#222222"                # text on light data colours (confusion cells, flagged table rows)
+PAPER = "#ffffff"              # text on dark data colours
 
 # ---- markers ------------------------------------------------------------------------------------
 TRAIN_SYMBOL = "o"             # filled
@@ -199,7 +256,144 @@ def title(plot_item: pg.PlotItem, text: str) -> None:
     plot_item.setTitle(text, color=FOREGROUND, size=TITLE_SIZE)
 
 
-NOTICE_CSS = ("QLabel { background: #fff4d6; color: #4a3b00; border: 1px solid #e0c36a;"
-              " border-radius: 3px; padding: 2px 6px; }")
-MESSAGE_CSS = "QLabel { color: #444444; font-size: 12pt; padding: 24px; }"
-READOUT_CSS = "QLabel { color: #222222; padding: 1px 4px; }"
+
+# ---- light and dark -----------------------------------------------------------------------------
+_COLOR_KEYS = ("BACKGROUND", "FOREGROUND", "MUTED", "SUBTLE", "TIMELINE_COLOR", "ERROR_COLOR")
+_CSS_KEYS = ("NOTICE_CSS", "MESSAGE_CSS", "READOUT_CSS")
+_HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+_system_palette: QtGui.QPalette | None = None   # the platform's own palette, before setup_theme
+
+
+def apply_theme(dark: bool) -> None:
+    """Make the module's colours (and pyqtgraph's default background and foreground) the dark
+    or the light theme's. Call before building views: they read ``style.X`` when they build."""
+    global DARK_THEME
+    values = DARK if dark else LIGHT
+    globals().update(values)
+    DARK_THEME = bool(dark)
+    LABEL_STYLE["color"] = values["FOREGROUND"]
+    pg.setConfigOptions(background=values["BACKGROUND"], foreground=values["FOREGROUND"])
+
+
+def is_dark() -> bool:
+    """Whether the dark theme is in force."""
+    return DARK_THEME
+
+
+def _light_map() -> dict:
+    """``#rrggbb`` (lower case) of the current theme's colours -> the light theme's colour."""
+    if not DARK_THEME:
+        return {}
+    table = {QtGui.QColor(DARK[k]).name(): LIGHT[k] for k in _COLOR_KEYS}
+    table[QtGui.QColor(DARK["CLASS_COLORS"][-1]).name()] = LIGHT["CLASS_COLORS"][-1]
+    return table
+
+
+def light_color(color) -> QtGui.QColor:
+    """``color`` as the light theme shows it: a dark-theme colour (foreground, muted, ...) becomes
+    its light-theme twin with the same alpha; any other colour is returned unchanged."""
+    c = QtGui.QColor(color)
+    twin = _light_map().get(c.name())
+    if twin is None:
+        return c
+    out = QtGui.QColor(twin)
+    out.setAlpha(c.alpha())
+    return out
+
+
+def light_markup(text: str) -> str:
+    """HTML or a style sheet with the current theme's ``#rrggbb`` colours (and label CSS)
+    replaced by the light theme's: what an export on white shows."""
+    if not DARK_THEME or not text:
+        return text
+    for k in _CSS_KEYS:
+        if text == DARK[k]:
+            return LIGHT[k]
+    table = _light_map()
+    return _HEX.sub(lambda m: table.get(m.group(0).lower(), m.group(0)), text)
+
+
+def palette_is_dark(palette: QtGui.QPalette) -> bool:
+    """Whether ``palette``'s window is darker than its text (a dark scheme)."""
+    role = QtGui.QPalette.ColorRole
+    return palette.color(role.Window).lightness() < palette.color(role.WindowText).lightness()
+
+
+def system_is_dark(app) -> bool:
+    """Whether the platform asks for a dark scheme: ``styleHints().colorScheme()`` where Qt knows
+    it (Qt >= 6.5), else the lightness of the platform palette's window colour."""
+    scheme = app.styleHints().colorScheme() if hasattr(app.styleHints(), "colorScheme") else None
+    if scheme == pg.QtCore.Qt.ColorScheme.Dark:
+        return True
+    if scheme == pg.QtCore.Qt.ColorScheme.Light:
+        return False
+    return palette_is_dark(_system_palette if _system_palette is not None else app.palette())
+
+
+def dark_palette() -> QtGui.QPalette:
+    """A dark Fusion palette, for a platform without a dark palette of its own (Xvfb)."""
+    role, group = QtGui.QPalette.ColorRole, QtGui.QPalette.ColorGroup
+    p = QtGui.QPalette()
+    for r, c in ((role.Window, "#2f3033"), (role.WindowText, "#e4e4e4"), (role.Base, "#232427"),
+                 (role.AlternateBase, "#2b2c2f"), (role.ToolTipBase, "#3a3b3e"), (role.ToolTipText, "#f0f0f0"),
+                 (role.PlaceholderText, "#8c8c8c"), (role.Text, "#e4e4e4"), (role.Button, "#3a3b3e"),
+                 (role.ButtonText, "#e4e4e4"), (role.BrightText, "#ff7b72"), (role.Light, "#505154"),
+                 (role.Midlight, "#434447"), (role.Mid, "#28292b"), (role.Dark, "#1f2022"),
+                 (role.Shadow, "#111111"), (role.Highlight, "#3d7fd6"), (role.HighlightedText, "#ffffff"),
+                 (role.Link, "#79a8ff"), (role.LinkVisited, "#c58fd8")):
+        p.setColor(r, QtGui.QColor(c))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, QtGui.QColor("#7c7c7c"))
+    p.setColor(group.Disabled, role.Button, QtGui.QColor("#333437"))
+    p.setColor(group.Disabled, role.Base, QtGui.QColor("#2a2b2e"))
+    return p
+
+
+def light_palette() -> QtGui.QPalette:
+    """Fusion's light palette (what an export on white uses for widgets)."""
+    from PySide6 import QtWidgets
+    fusion = QtWidgets.QStyleFactory.create("Fusion")
+    return fusion.standardPalette() if fusion is not None else QtGui.QPalette()
+
+
+def theme_choice(choice: str | None = None) -> str:
+    """``"light"``, ``"dark"`` or ``"system"``: ``choice`` (``--theme``) when light or dark, else
+    the ``UNCRUMPLE_THEME`` environment variable when light or dark, else ``"system"``.
+
+    Raises
+    ------
+    ValueError
+        If ``choice`` is not one of ``THEMES`` (or None).
+    """
+    if choice is not None and choice not in THEMES:
+        raise ValueError(f"Argument `choice` must be one of {THEMES}. Received: choice={choice!r}")
+    if choice in ("light", "dark"):
+        return choice
+    env = os.environ.get(ENV_THEME, "").strip().lower()
+    return env if env in ("light", "dark") else "system"
+
+
+def setup_theme(app, choice: str | None = None) -> bool:
+    """Pick the scheme once at start-up, before any view is built; returns whether it is dark.
+
+    ``choice`` (``"light"``, ``"dark"``, ``"system"`` or None, see :func:`theme_choice`). When the
+    choice differs from the platform's scheme (forced dark under Xvfb), the application gets the
+    Fusion style and a dark (or light) palette so that widgets and plots agree.
+    """
+    global _system_palette
+    if _system_palette is None:
+        _system_palette = QtGui.QPalette(app.palette())
+    system_dark = system_is_dark(app)
+    wanted = theme_choice(choice)
+    dark = system_dark if wanted == "system" else wanted == "dark"
+    if dark != system_dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette() if dark else light_palette())
+    elif not palette_is_dark(app.palette()) == dark:
+        app.setPalette(_system_palette)       # back to the platform's palette after a forced theme
+    apply_theme(dark)
+    return dark
+
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+apply_theme(False)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 
 from core.activations import ACTIVATIONS
 from core.config import MAX_LAYERS, MAX_UNITS
+from viz import style
 
 
 def rich(text: str) -> str:
@@ -55,8 +56,9 @@ _ERROR_AT = re.compile(r"hidden\[(\d+)\]\.(units|activation)")
 _ARROW = ":/qt-project.org/styles/commonstyle/images/arrow-{}-16.png"   # Qt's own resources
 INVALID_STYLE = """
 QAbstractSpinBox[invalid="true"], QComboBox[invalid="true"], QLineEdit[invalid="true"],
-QPushButton[invalid="true"] { border: 2px solid #d32f2f; border-radius: 3px; background: white; padding: 1px 3px; }
-QLabel[invalid="true"], QCheckBox[invalid="true"] { color: #c62828; }
+QPushButton[invalid="true"] {
+    border: 2px solid ERROR; border-radius: 3px; background: palette(base); padding: 1px 3px; }
+QLabel[invalid="true"], QCheckBox[invalid="true"] { color: ERROR; }
 QAbstractSpinBox[invalid="true"] { padding-right: 15px; }
 QAbstractSpinBox[invalid="true"]::up-button, QAbstractSpinBox[invalid="true"]::down-button {
     subcontrol-origin: padding; width: 14px; border: none; }
@@ -69,7 +71,13 @@ QComboBox[invalid="true"]::drop-down { subcontrol-origin: padding; subcontrol-po
     width: 16px; border: none; }
 QComboBox[invalid="true"]::down-arrow { image: url(DOWN); width: 8px; height: 8px; }
 """.replace("UP", _ARROW.format("up")).replace("DOWN", _ARROW.format("down"))
-"""Invalid fields: a red border (Qt then draws the spin/combo arrows from the sheet, so they are restyled too)."""
+"""Invalid fields: a red border (Qt then draws the spin/combo arrows from the sheet, so they are restyled too).
+``ERROR`` stands for the theme's error colour: use :func:`invalid_style`."""
+
+
+def invalid_style() -> str:
+    """:data:`INVALID_STYLE` in the current theme's error colour (light or dark)."""
+    return INVALID_STYLE.replace("ERROR", style.ERROR_COLOR)
 
 
 class TrimmedDoubleSpinBox(QDoubleSpinBox):
@@ -137,7 +145,7 @@ def mark_invalid(widget: QWidget, message: str) -> None:
         base = widget.toolTip()
         widget.setProperty("baseToolTip", base)
     set_invalid(widget, bool(message))
-    warning = f'<p style="color:#c62828"><b>{html.escape(message)}</b></p>' if message else ""
+    warning = f'<p style="color:{style.ERROR_COLOR}"><b>{html.escape(message)}</b></p>' if message else ""
     widget.setToolTip(warning + base)
 
 

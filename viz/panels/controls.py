@@ -26,7 +26,8 @@ from core.config import (IMAGE_CLASSES, IMAGE_DATASETS, MAX_SAMPLES, OUTPUT_ACTI
                          dataset_names, is_image_dataset)
 from core.datasets import DIMENSIONS, GENERATORS
 from core.optimizers import OPTIMIZERS
-from viz.panels.architecture import (INVALID_STYLE, ArchitectureEditor, choice_combo, float_spin_box, int_spin_box,
+from viz import style
+from viz.panels.architecture import (ArchitectureEditor, choice_combo, float_spin_box, int_spin_box, invalid_style,
                                      mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
 
 LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2", "batch_size"})
@@ -134,7 +135,7 @@ class ControlsPanel(QWidget):
         self._last: TrainingConfig | None = None
         self._errors: dict[str, str] = {}
         self._validity: tuple[bool, str] | None = None
-        self.setStyleSheet(INVALID_STYLE)
+        self.setStyleSheet(invalid_style())
         self._build()
         self.set_config(config if config is not None else TrainingConfig())
 
@@ -282,7 +283,7 @@ class ControlsPanel(QWidget):
         self.error_label = QLabel()     # the first problem, always in sight (hover a red field for more)
         self.error_label.setWordWrap(True)
         self.error_label.setContentsMargins(8, 4, 8, 6)
-        self.error_label.setStyleSheet("QLabel { color: #c62828; }")
+        self.error_label.setStyleSheet(f"QLabel {{ color: {style.ERROR_COLOR}; }}")
         self.error_label.setToolTip(rich("The first problem with these settings; Play stays off until "
                                          "every field marked in red is fixed."))
         self.error_label.hide()

@@ -141,7 +141,7 @@ class ConfusionView(_RunView):
             for j in range(10):
                 t = self.counts[i][j]
                 t.setText(str(cm[i, j]) if cm[i, j] else "")
-                t.setColor("#ffffff" if share[i, j] > 0.5 else style.FOREGROUND)
+                t.setColor(style.PAPER if share[i, j] > 0.5 else style.INK)   # on the light-to-dark blue map, any theme
         self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.01)
         sc = r.scores()
         verdict = generalization_gap(sc["train_acc"], sc["test_acc"], sc["train_loss"], sc["test_loss"])

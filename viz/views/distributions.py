@@ -41,7 +41,7 @@ BAND_ALPHA = (45, 80, 120, 170)
 CHECK_BATCH, CHECK_BATCH_BIG = 64, 16
 CHECK_PER_LAYER, CHECK_PER_LAYER_BIG, BIG_NET = 8, 4, 100_000
 ROW_HEIGHT = 150
-LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#8c8c8c", "#F0E442")  # grey: any theme
 
 
 def one_blas_thread():
@@ -319,7 +319,7 @@ class DistributionsView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _marker(self, plot) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#444444", width=1.5,
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.SUBTLE, width=1.5,
                                                                       style=QtCore.Qt.PenStyle.DashLine))
         line.setVisible(False)
         line.setZValue(20)
@@ -491,6 +491,7 @@ class DistributionsView(QtWidgets.QWidget):
                     item.setForeground(grey)
                 if back is not None:
                     item.setBackground(back)
+                    item.setForeground(QtGui.QColor(style.INK))   # dark text on the pale flag, any theme
                 self.table.setItem(r, c, item)
 
 

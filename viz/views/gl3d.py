@@ -30,7 +30,6 @@ FALLBACK_NOTICE = "3D needs OpenGL: showing a 2D projection"
 ENV_DISABLE = "UNCRUMPLE_NO_OPENGL"
 #: OpenGL version pyqtgraph's GL items need (their shaders are GLSL 1.20 / GL 2.1)
 MIN_VERSION = (2, 0)
-BACKGROUND = (255, 255, 255, 255)
 
 _probe: tuple[bool, str] | None = None   # (ok, reason) once probed
 
@@ -136,9 +135,9 @@ def class_rgba(labels, n_classes: int, alpha: float = 1.0, tint: float = 0.0) ->
 
 
 def make_view(parent=None):
-    """A GLViewWidget on the app's white background, with a size to be usable in a dock."""
+    """A GLViewWidget on the theme's plot background, with a size to be usable in a dock."""
     view = gl().GLViewWidget(parent)
-    view.setBackgroundColor(BACKGROUND)
+    view.setBackgroundColor(style.BACKGROUND)
     view.setMinimumSize(240, 200)
     view.setToolTip("Drag to rotate, right- or middle-drag (or Ctrl+drag) to pan, wheel to zoom.")
     return view

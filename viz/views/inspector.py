@@ -70,7 +70,7 @@ class InspectorView(QtWidgets.QWidget):
         self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[1], 120), width=1))
         self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[0], 120), width=1))
         self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
-                                        brush=pg.mkBrush("#ffffff"), hoverable=True,
+                                        brush=pg.mkBrush(style.BACKGROUND), hoverable=True,
                                         hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))
         self.nodes.setToolTip("Click a unit to see its activation over the input plane, its weights and bias.")
         for item in (self.edges_pos, self.edges_neg, self.nodes):
@@ -218,7 +218,7 @@ class InspectorView(QtWidgets.QWidget):
         widths, pos, data = self._layout_nodes()
         start = np.concatenate([[0], np.cumsum(widths)])
         brushes = [pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.2) if d == self.selected else
-                              (style.MUTED if d[0] < 0 else "#ffffff")) for d in data]
+                              (style.MUTED if d[0] < 0 else style.BACKGROUND)) for d in data]
         self.nodes.setData(pos=pos, data=data, brush=brushes)
         segs = {1: [], -1: []}
         for k, layer in enumerate(self.tracer.model.dense_layers):

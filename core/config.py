@@ -130,6 +130,12 @@ class TrainingConfig:
                 check()
             except (ValueError, TypeError) as exc:
                 found[name] = str(exc)
+        if not found:   # a valid config must also fit in memory (core.resources); reported on the layers
+            from .resources import config_errors
+            try:
+                config_errors(self)
+            except ValueError as exc:
+                found["hidden"] = str(exc)
         return found
 
     def validate(self) -> "TrainingConfig":

@@ -19,12 +19,12 @@ from PySide6 import QtCore, QtWidgets
 
 from core.geometry import path_frame, path_position
 from viz import style
+from viz.views.export import GIF_MISSING, gif_steps, grab_rgb, record_gif, run_steps  # noqa: F401
 from viz.views.layers import MIN_INTERVAL, Tracer, behind_tab, bounds, stage_title
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
 TICKS = 100
 FRAME_MS = 33
-GIF_MISSING = "GIF export needs imageio: pip install imageio (or pip install 'uncrumple[record]')."
 
 
 class StagePanel:
@@ -224,7 +224,8 @@ class StagePlayer(QtWidgets.QWidget):
     Public: ``slider``, ``play_button``, ``loop_box``, ``stop_box`` (pause at each
     stage), ``speed`` (stages per second), ``panel`` (a StagePanel), ``tracer``,
     ``set_position(s)``, ``position()``, ``last_position()``, ``frame()`` (the
-    points drawn now, (n, 2)), ``export_gif(path)``.
+    points drawn now, (n, 2)), ``export_gif(path)`` (all at once), ``record_gif(path)``
+    (frame by frame with a progress dialog, what the Export GIF… button does).
     """
 
     def __init__(self, parent=None):
@@ -267,7 +268,8 @@ class StagePlayer(QtWidgets.QWidget):
         self.speed.setSuffix(" stages/s")
         self.speed.setToolTip("How fast the animation moves, in stages per second.")
         self.gif_button = QtWidgets.QPushButton("Export GIF…")
-        self.gif_button.setToolTip("Save the whole animation, input to output, as an animated GIF (needs imageio).")
+        self.gif_button.setToolTip("Save the whole animation, input to output, as an animated GIF, with progress "
+                                   "and Cancel.")
         self.gif_button.clicked.connect(self._ask_gif)
         self.caption = QtWidgets.QLabel("No run yet.")
         self.caption.setStyleSheet(style.READOUT_CSS)
@@ -427,34 +429,48 @@ class StagePlayer(QtWidgets.QWidget):
         self.set_position(s)
 
     # ---- recording ---------------------------------------------------------------------------------
+    def frame_positions(self, frames_per_stage: int = 12) -> np.ndarray:
+        """Slider values of the recorded frames: input to output, ``frames_per_stage`` per stage."""
+        last = self.last_position()
+        return np.linspace(0.0, last, int(round(last * frames_per_stage)) + 1)
+
+    def _record(self, frames_per_stage):
+        """``(grab, positions, show)`` for :func:`viz.views.export.gif_steps`: the 2D plot, stepped along."""
+        if self.traced is None:
+            raise ValueError("Nothing to record yet: start a run first.")
+        return lambda: grab_rgb(self.graphics), self.frame_positions(frames_per_stage), self.set_position
+
     def render_frames(self, frames_per_stage: int = 12) -> list[np.ndarray]:
         """RGB images (h, w, 3) uint8 of the whole animation, input to output."""
         if self.traced is None:
             return []
         keep = self._s
+        grab, positions, show = self._record(frames_per_stage)
         out = []
-        for s in np.linspace(0.0, self.last_position(), int(self.last_position() * frames_per_stage) + 1):
-            self.set_position(s)
-            img = self.graphics.grab().toImage().convertToFormat(pg.QtGui.QImage.Format.Format_RGB888)
-            arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
-            out.append(arr[:, :img.width() * 3].reshape(img.height(), img.width(), 3).copy())
+        for s in positions:
+            show(s)
+            out.append(grab())
         self.set_position(keep)
         return out
 
-    def export_gif(self, path: str, fps: int = 20) -> None:
-        """Write the animation to ``path`` as a looping GIF; RuntimeError if imageio is missing."""
+    def export_gif(self, path: str, fps: float = 20, frames_per_stage: int = 12) -> None:
+        """Write the animation, input to output, to ``path`` as a looping GIF (Pillow), all at once.
+
+        RuntimeError (:data:`GIF_MISSING`) when Pillow is missing; the shown position is kept.
+        The Export GIF… button does the same frame by frame with a progress dialog.
+        """
+        keep = self._s
         try:
-            import imageio.v2 as imageio
-        except ImportError as exc:
-            raise RuntimeError(GIF_MISSING) from exc
-        imageio.mimsave(path, self.render_frames(), duration=1.0 / fps, loop=0)
+            run_steps(gif_steps(*self._record(frames_per_stage), path, fps))
+        finally:
+            self.set_position(keep)
 
     def export_frames(self, folder, frames_per_stage: int = 12) -> int:
         """Save the animation's frames as numbered PNGs in ``folder`` (no extra package needed)."""
         folder = pathlib.Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         keep, n = self._s, 0
-        for n, s in enumerate(np.linspace(0.0, self.last_position(), int(self.last_position() * frames_per_stage) + 1)):
+        for n, s in enumerate(self.frame_positions(frames_per_stage)):
             self.set_position(s)
             if not self.graphics.grab().save(str(folder / f"frame_{n:04d}.png")):
                 raise OSError(f"Could not write into {folder}")
@@ -463,15 +479,12 @@ class StagePlayer(QtWidgets.QWidget):
 
     def _ask_gif(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", "uncrumple.gif", "GIF (*.gif)")
-        if not path:
-            return
-        try:
-            self.export_gif(path)
-            self.caption.setText(f"Saved {path}")
-        except RuntimeError:
-            folder = pathlib.Path(path).with_suffix("")
-            n = self.export_frames(folder)
-            QtWidgets.QMessageBox.information(self, "Export GIF", f"{GIF_MISSING}\nSaved the {n} frames as PNG "
-                                              f"files in {folder} instead.")
-        except (OSError, ValueError) as exc:
-            QtWidgets.QMessageBox.warning(self, "Export GIF", str(exc))
+        if path:
+            self.record_gif(path)
+
+    def record_gif(self, path: str, fps: float = 20, frames_per_stage: int = 12):
+        """Export the GIF frame by frame from the event loop, with a cancellable progress dialog.
+
+        See :func:`viz.views.export.record_gif`; returns the dialog, or None when it could not start.
+        """
+        return record_gif(self, path, fps, frames_per_stage)

@@ -1,0 +1,74 @@
+"""The monkey for minutes: random user actions on the real app (process engine), checked after each.
+
+Prints the actions done, the crashes (oracle failures: exceptions, Qt warnings, a stuck event
+loop, a wrong state label; must be 0) and the worst event-loop stall: the largest gap between
+ticks of a 10-ms timer while the monkey let the app run, the slowest 0-ms timer after an
+action, and the slowest action itself (actions run on the GUI thread, as a user's click does).
+
+    python bench/monkey.py [--minutes 10] [--seed 0] [--engine process] [--no-slow-presets]
+
+Runs under whatever display there is (set QT_QPA_PLATFORM=offscreen for none).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+
+import _util  # noqa: F401  (puts the repository root on sys.path)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--engine", choices=("process", "thread"), default="process")
+    p.add_argument("--no-slow-presets", action="store_true", help="skip the MNIST and Fashion-MNIST presets")
+    args = p.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+    app = QApplication(sys.argv[:1])
+    from core.config import TrainingConfig
+    from viz.app import create_window
+    from viz.monkey import SLOW_PRESETS, Monkey, MonkeyFailure
+
+    tmp = tempfile.mkdtemp(prefix="uncrumple-monkey-")
+    import os
+    os.environ.setdefault("UNCRUMPLE_SETTINGS", os.path.join(tmp, "settings.ini"))
+    window = create_window(TrainingConfig(), engine=args.engine)
+    window.resize(1280, 800)
+    window.show()
+    monkey = Monkey(window, args.seed, tmpdir=tmp, skip=SLOW_PRESETS if args.no_slow_presets else (),
+                    dwell_ms=(0, 250), max_latency_s=1.0)
+    crashes = []
+    start = time.perf_counter()
+    end = start + 60 * args.minutes
+    next_report = start + 60
+    print(f"monkey: seed {args.seed}, engine {args.engine}, {args.minutes:g} min, "
+          f"platform {app.platformName()}, files in {tmp}", flush=True)
+    with monkey:
+        while time.perf_counter() < end:
+            try:
+                monkey.step()
+            except MonkeyFailure as exc:
+                crashes.append(str(exc))
+                print(f"CRASH {len(crashes)}:\n{exc}\n", flush=True)
+                monkey.done += 1
+            if time.perf_counter() >= next_report:
+                next_report += 60
+                print(f"  {(time.perf_counter() - start) / 60:4.1f} min: {monkey.done} actions, "
+                      f"{len(crashes)} crashes, worst stall {monkey.worst_gap * 1000:.0f} ms", flush=True)
+    took = time.perf_counter() - start
+    window.close()
+    app.processEvents()
+    print(f"actions done: {monkey.done} in {took / 60:.1f} min ({monkey.done / took:.1f}/s)")
+    print(f"crashes: {len(crashes)}")
+    print(f"worst event-loop stall while the app ran: {monkey.worst_gap * 1000:.0f} ms (10-ms timer gap)")
+    print(f"worst 0-ms timer latency after an action: {monkey.worst_latency * 1000:.0f} ms")
+    print(f"slowest action: {monkey.worst_action[0] * 1000:.0f} ms ({monkey.worst_action[1]})")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

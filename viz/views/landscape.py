@@ -25,7 +25,8 @@ from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
 from viz.views.export import export_png, export_svg
-from viz.views.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui  # noqa: F401 - re-exported
+from viz.views.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui, choose_default_plane  # noqa: F401
+from viz.views.landscape_ui import label_axes, show_names, surface_title, sync_controls, two_weight_labels
 from viz.views.race import RaceView
 from viz.views.slice1d import SliceView
 from viz.views.surface3d import attach_3d
@@ -33,8 +34,6 @@ from viz.views.surface_worker import GridWorker
 from viz.views.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder  # noqa: F401 - re-exported
 
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
-TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
-          "weights": "two weights, the others frozen"}
 
 
 class LandscapeView(QtWidgets.QWidget):
@@ -110,6 +109,7 @@ class LandscapeView(QtWidgets.QWidget):
             spin.setRange(0, len(self._names) - 1)
         if self.i_spin.value() == self.j_spin.value():
             self.j_spin.setValue(1 if self.i_spin.value() == 0 else 0)
+        choose_default_plane(self)      # a two-weight network: its exact surface, the book's fig. 2.12
         self._show_names()
 
     def add_snapshot(self, snap) -> None:
@@ -154,7 +154,8 @@ class LandscapeView(QtWidgets.QWidget):
         if kind == "random":
             return landscape.random_plane(self._model, seed=self.seed_spin.value())
         if kind == "weights":
-            return landscape.weight_plane(self._model, self.i_spin.value(), self.j_spin.value())
+            return two_weight_labels(self, landscape.weight_plane(self._model, self.i_spin.value(),
+                                                                  self.j_spin.value()))
         return landscape.pca_plane(hist, shapes=shapes)
 
     def compute(self) -> bool:
@@ -271,9 +272,8 @@ class LandscapeView(QtWidgets.QWidget):
         a0, a1, b0, b1 = g.extent
         self.heat.show(g.losses, (a0 + ox, a1 + ox, b0 + oy, b1 + oy), log=self.log_check.isChecked(), clip=95.0)
         self.message.setVisible(False)
-        style.label(self.plot, "bottom", p.labels[0])
-        style.label(self.plot, "left", p.labels[1])
-        style.title(self.plot, f"Loss surface: {TITLES[p.kind]}, centred on epoch {self._rec.current_epoch}")
+        label_axes(self.plot, p.labels)
+        style.title(self.plot, surface_title(self, p, self._rec.current_epoch))
         self.plot.setRange(xRange=(a0 + ox, a1 + ox), yRange=(b0 + oy, b1 + oy), padding=0.02)
         self.view3d.update_surface()
 
@@ -319,15 +319,10 @@ class LandscapeView(QtWidgets.QWidget):
         self.readout.setText(text)
 
     def _sync_controls(self, *_):
-        kind = self.plane_combo.currentData()
-        self.seed_spin.setVisible(kind == "random")
-        for w in (self.i_spin, self.j_spin, self.i_name, self.j_name):
-            w.setVisible(kind == "weights")
-        self.span_spin.setEnabled(kind != "pca")
+        sync_controls(self)
 
     def _show_names(self, *_):
-        for spin, lab in ((self.i_spin, self.i_name), (self.j_spin, self.j_name)):
-            lab.setText(self._names[spin.value()] if spin.value() < len(self._names) else "")
+        show_names(self)
 
     def _on_mouse_moved(self, pos) -> None:
         if self.grid is None or not self.plot.sceneBoundingRect().contains(pos):

@@ -16,6 +16,9 @@ from viz.views.heatmap import HeatMap
 PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
           "weights": "Two chosen weights"}
 PATH_COLOR = "#D55E00"
+TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
+          "weights": "two weights, the others frozen"}
+WHOLE_NETWORK = "the whole network: this is the true loss surface"
 
 
 def build_landscape_ui(view: QtWidgets.QWidget) -> None:
@@ -123,3 +126,68 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
     lay.addWidget(view.graphics, 1)
     lay.addWidget(view.readout)
     view._sync_controls()
+
+
+# ---- plane choice, names and titles ----------------------------------------------------------------
+def sync_controls(view) -> None:
+    """Show the controls of the chosen plane only."""
+    kind = view.plane_combo.currentData()
+    view.seed_spin.setVisible(kind == "random")
+    for w in (view.i_spin, view.j_spin, view.i_name, view.j_name):
+        w.setVisible(kind == "weights")
+    view.span_spin.setEnabled(kind != "pca")
+
+
+def show_names(view) -> None:
+    """The chosen weights' names beside their spin boxes (``w1: dense W[0,0]`` for a two-weight network)."""
+    for spin, lab in ((view.i_spin, view.i_name), (view.j_spin, view.j_name)):
+        i = spin.value()
+        name = view._names[i] if i < len(view._names) else ""
+        lab.setText(f"w{i + 1}: {name}" if name and is_whole_network(view) else name)
+
+
+def label_axes(plot, labels) -> None:
+    """Name the bottom and left axes, their ticks in plain numbers.
+
+    pyqtgraph 0.14's ``enableAutoSIPrefix(False)`` (in :func:`viz.style.label`) still picks a
+    scale from the range shown at that moment and keeps it: labelled while showing ±0.5,
+    an axis then reads 3.2 as 3200. No SI range at all, and the scale is 1.
+    """
+    for side, text in zip(("bottom", "left"), labels):
+        style.label(plot, side, text)
+        axis = plot.getAxis(side)
+        axis.setSIPrefixEnableRanges(())
+        axis.updateAutoSIPrefix()
+
+
+def is_whole_network(view, plane=None) -> bool:
+    """The run's network has exactly two weights (and ``plane``, if given, is spanned by them)."""
+    return len(view._names) == 2 and (plane is None or plane.kind == "weights")
+
+
+def choose_default_plane(view) -> None:
+    """A network of exactly two weights gets the "Two chosen weights" plane of both: the true loss
+    surface (the book's fig. 2.12); the next bigger network gets back the plane chosen before."""
+    combo = view.plane_combo
+    if is_whole_network(view):
+        if getattr(view, "_plane_before", None) is None:
+            view._plane_before = combo.currentData()
+        combo.setCurrentIndex(combo.findData("weights"))
+        view.i_spin.setValue(0)
+        view.j_spin.setValue(1)
+    elif getattr(view, "_plane_before", None) is not None:
+        combo.setCurrentIndex(combo.findData(view._plane_before))
+        view._plane_before = None
+
+
+def two_weight_labels(view, plane):
+    """``plane`` with axes named ``w1``, ``w2`` (in the chosen order) when it spans the whole network."""
+    if is_whole_network(view, plane):
+        plane.labels = tuple(f"w{k + 1}" for k in plane.indices)
+    return plane
+
+
+def surface_title(view, plane, epoch) -> str:
+    if is_whole_network(view, plane):
+        return f"{WHOLE_NETWORK[0].upper()}{WHOLE_NETWORK[1:]}, epoch {epoch}"
+    return f"Loss surface: {TITLES[plane.kind]}, centred on epoch {epoch}"

@@ -1,0 +1,174 @@
+"""Export one view as PNG or SVG: a File submenu listing every dock, and a right-click on a dock's title or tab.
+
+``export_view_menu(window)`` gives a "Export view" menu with one entry per view dock
+(its full title), each asking for a file name (``<slug>.png`` by default; ``.svg``
+writes SVG) and saving that dock's content on white, whole even when it scrolls
+(:func:`viz.export_all.save_png_white`, :func:`~viz.export_all.save_svg_white`,
+:func:`~viz.export_all.dock_content`). ``export_dock(dock, path)`` does the saving
+for scripts and tests: a dock that is a tab behind another, or closed, is brought to
+the front (or shown) for the picture and put back afterwards.
+
+``install_context_export(window)`` adds "Export this view as PNG…" and "… as SVG…" on
+top of the window's usual dock menu when the user right-clicks a dock's title bar or
+its tab (the views' own right-click menus, inside the plots, are left alone).
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from viz.export_all import SAVERS, dock_content, slug, view_docks
+
+IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
+
+
+def full_title(dock: QtWidgets.QDockWidget) -> str:
+    """The dock's title in full (the tab may show a short one)."""
+    return dock.property("fullTitle") or dock.windowTitle()
+
+
+def _settle() -> None:
+    QtWidgets.QApplication.processEvents()
+    QtWidgets.QApplication.processEvents()   # a raised tab lays out, then its view redraws
+
+
+def _main_window(dock):
+    w = dock.parentWidget()
+    while w is not None and not isinstance(w, QtWidgets.QMainWindow):
+        w = w.parentWidget()
+    return w
+
+
+def export_dock(dock: QtWidgets.QDockWidget, path: str) -> bool:
+    """Save ``dock``'s view to ``path`` on white: SVG for a ``.svg`` name, else PNG; whether it was written.
+
+    A dock behind another tab is raised for the picture, a closed one shown, and the
+    window's tabs and closed docks are put back as they were.
+    """
+    path = str(path)
+    fmt = "svg" if path.lower().endswith(".svg") else "png"
+    if fmt == "png" and not path.lower().endswith(".png"):
+        path += ".png"
+    content = dock_content(dock)
+    if content is None:
+        return False
+    window = _main_window(dock)
+    # a tab behind another is "visible" but moved off the window: its visible region is empty
+    group = view_docks(window) if window is not None else [dock]
+    front = [d for d in group if d.isVisible() and not d.visibleRegion().isEmpty()]
+    closed = not dock.toggleViewAction().isChecked()
+    try:
+        if closed:
+            dock.show()
+        dock.raise_()
+        _settle()
+        refresh = getattr(content, "refresh", None)
+        if callable(refresh):
+            refresh()
+        return bool(SAVERS[fmt](content, path))
+    finally:
+        if closed:
+            dock.hide()
+        for d in front:
+            d.raise_()
+        _settle()
+
+
+def ask_and_export(dock: QtWidgets.QDockWidget, fmt: str = "png", parent=None) -> str:
+    """Ask for a file name (``<slug>.<fmt>`` by default) and save ``dock``'s view; the path, or "" if not saved."""
+    parent = parent or _main_window(dock) or dock
+    filters = [IMAGE_FILTERS[fmt]] + [f for k, f in IMAGE_FILTERS.items() if k != fmt]
+    path, chosen = QtWidgets.QFileDialog.getSaveFileName(parent, f"Export {full_title(dock)}",
+                                                         f"{slug(full_title(dock))}.{fmt}", ";;".join(filters))
+    if not path:
+        return ""
+    if not os.path.splitext(path)[1]:
+        path += ".svg" if chosen == IMAGE_FILTERS["svg"] else ".png"
+    if export_dock(dock, path):
+        bar = getattr(parent, "statusBar", None)
+        if callable(bar):
+            bar().showMessage(f"Saved {path}", 5000)
+        return path
+    QtWidgets.QMessageBox.warning(parent, "Export view", f"Could not write {path}.")
+    return ""
+
+
+def export_view_menu(window: QtWidgets.QMainWindow) -> QtWidgets.QMenu:
+    """A menu "Export view" with one entry per view dock of ``window``, rebuilt each time it opens."""
+    menu = QtWidgets.QMenu("Export &view", window)
+    menu.setToolTipsVisible(True)
+    menu.setToolTip("Save one view as a PNG picture or an SVG drawing on white.")
+    menu.menuAction().setStatusTip("Save one view as a PNG picture or an SVG drawing on white.")
+
+    def fill():
+        menu.clear()
+        for dock in view_docks(window):
+            title = full_title(dock)
+            closed = "" if dock.toggleViewAction().isChecked() else " (closed)"
+            act = menu.addAction(f"{title}{closed}…")
+            act.setToolTip(f"Save the {title} view as PNG or SVG (by the file name's suffix).")
+            act.setStatusTip(act.toolTip())
+            act.setData(dock.objectName())
+            act.triggered.connect(lambda _=False, d=dock: ask_and_export(d, "png", window))
+
+    menu.aboutToShow.connect(fill)
+    fill()
+    return menu
+
+
+# ---- right-click on a dock's title bar or tab ----------------------------------------------------
+class ContextExport(QtCore.QObject):
+    """The event filter of :func:`install_context_export`; ``menu_at(pos)`` builds the menu (for tests)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def dock_at(self, pos: QtCore.QPoint):
+        """The view dock whose title bar or tab is at window point ``pos``, else None."""
+        child = self.window.childAt(pos)
+        if isinstance(child, QtWidgets.QTabBar) and child.parentWidget() is self.window:
+            index = child.tabAt(child.mapFrom(self.window, pos))
+            text = child.tabText(index) if index >= 0 else None
+            return next((d for d in view_docks(self.window) if d.windowTitle() == text), None)
+        while child is not None and not isinstance(child, QtWidgets.QDockWidget):
+            child = child.parentWidget()
+        if child is None or child not in view_docks(self.window):
+            return None
+        content = child.widget()
+        inside = content is not None and content.isVisible() and content.geometry().contains(
+            child.mapFrom(self.window, pos))
+        return None if inside else child
+
+    def menu_at(self, pos: QtCore.QPoint):
+        """The menu for a right-click at window point ``pos``: the exports, then the window's own dock menu."""
+        dock = self.dock_at(pos)
+        if dock is None:
+            return None
+        menu = self.window.createPopupMenu() or QtWidgets.QMenu(self.window)
+        first = menu.actions()[0] if menu.actions() else None
+        for fmt, text in (("png", "Export this view as PNG…"), ("svg", "Export this view as SVG…")):
+            act = QtGui.QAction(text, menu)
+            act.setStatusTip(f"Save the {full_title(dock)} view as {fmt.upper()} on white.")
+            act.triggered.connect(lambda _=False, d=dock, f=fmt: ask_and_export(d, f, self.window))
+            menu.insertAction(first, act)
+        if first is not None:
+            menu.insertSeparator(first)
+        return menu
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if obj is self.window and event.type() == QtCore.QEvent.Type.ContextMenu:
+            menu = self.menu_at(event.pos())
+            if menu is not None:
+                menu.exec(event.globalPos())
+                menu.deleteLater()
+                return True
+        return False
+
+
+def install_context_export(window: QtWidgets.QMainWindow) -> ContextExport:
+    """Right-clicking a view dock's title bar or tab offers to export that view; returns the filter."""
+    filt = ContextExport(window)
+    window.installEventFilter(filt)
+    return filt

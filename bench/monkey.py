@@ -25,6 +25,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--engine", choices=("process", "thread"), default="process")
     p.add_argument("--no-slow-presets", action="store_true", help="skip the MNIST and Fashion-MNIST presets")
+    p.add_argument("--unit-cap", type=int, default=256, help="largest layer width the monkey sets (0: none); "
+                   "BUG-3: a PCA of a layer of thousands of units freezes the Layers view for minutes")
     args = p.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -40,7 +42,7 @@ def main() -> int:
     window.resize(1280, 800)
     window.show()
     monkey = Monkey(window, args.seed, tmpdir=tmp, skip=SLOW_PRESETS if args.no_slow_presets else (),
-                    dwell_ms=(0, 250), max_latency_s=1.0)
+                    dwell_ms=(0, 250), max_latency_s=1.0, unit_cap=args.unit_cap or None)
     crashes = []
     start = time.perf_counter()
     end = start + 60 * args.minutes

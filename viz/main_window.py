@@ -25,6 +25,7 @@ from .timeline_bar import TimelineBar
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
 from .export_menu import ExportActions
+from .view_export import export_view_menu, install_context_export
 from .views import digits as digits_view
 from .views import distributions as distributions_view
 from .views import landscape as landscape_view
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
         self._add_presets()
+        self.context_export = install_context_export(self)
         self.status_labels = actions_mod.build_status_bar(self)
         self._default_state = self.saveState(st.LAYOUT_VERSION)
         self._layout_restored = st.restore_window(self, self.settings)
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         for act in (rf.save_model, rf.load_model):
             menu.insertAction(a.file_runs, act)
         ex = self.exports
+        menu.insertMenu(a.file_exports, export_view_menu(self))
         for act in (ex.export_all, ex.export_csv):
             menu.insertAction(a.file_exports, act)
         menu.insertSeparator(a.file_exports)

@@ -134,7 +134,7 @@ class TimelineController(QObject):
             self.session.pause()
         ckpt = self.timeline.at(epoch)
         latest = self.session.latest
-        extras = {"scrub": True}
+        extras = {"scrub": True, "checkpoint": ckpt}   # the 1D slice takes the optimizer's state from it
         grid = self._boundary(ckpt)
         if grid is not None:
             extras["boundary"] = grid

@@ -281,25 +281,6 @@ def test_play_advances_and_stops_at_the_end(make, qtbot):
     assert view.position() == view.last_position()
 
 
-def test_gif_export_without_imageio_says_what_to_install(make, tmp_path):
-    try:
-        import imageio  # noqa: F401
-    except ImportError:
-        view = make(StagePlayer)
-        _, snap = start()
-        feed(view, snap)
-        view.refresh()
-        with pytest.raises(RuntimeError, match="imageio"):
-            view.export_gif(str(tmp_path / "a.gif"))
-        assert "pip install imageio" in GIF_MISSING
-        assert len(view.render_frames(frames_per_stage=1)) == 10
-        assert view.export_frames(tmp_path / "frames", frames_per_stage=2) == 19
-        assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 19
-    else:
-        pytest.skip("imageio is installed; the missing-dependency message cannot be shown")
-
-
-# ---- separability -----------------------------------------------------------------------------------
 def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
     view = make(SeparabilityView)
     run, snap = start()

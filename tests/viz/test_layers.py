@@ -13,7 +13,7 @@ from viz.views.inspector import InspectorView
 from viz.views.lab import LabView
 from viz.views.layers import LayersView, make_docks
 from viz.views.separability import SeparabilityView
-from viz.views.stage_player import GIF_MISSING, StagePlayer
+from viz.views.stage_player import StagePlayer
 
 #: a 2-2-2-1 network: 1 + 3 * 3 = 10 stages
 TINY = TrainingConfig(n_samples=200, hidden=((2, "tanh"), (2, "tanh")), grid_resolution=16)

@@ -285,41 +285,10 @@ def representations(model, x) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def pca_2d(values, align_to=None, noun="unit", iterations=6, seed=0) -> Projection:
-    """The first two principal components of (n, width) ``values``, fast for wide layers.
-
-    Same result as :func:`core.projection.fit_projection` (``dims=2``; identical for
-    width <= 64, where it is used), but for wider representations by randomized subspace
-    iteration (Halko, Martinsson and Tropp 2011: ``iterations`` power steps on 12 random
-    directions, fixed ``seed``), which costs a few (n, width) products instead of a
-    width x width eigendecomposition (~0.1-1 s for 784 pixels here). Signs as
-    ``fit_projection``: agreeing with ``align_to``, else largest-magnitude entry positive.
-    """
-    x = np.asarray(values, np.float64)
-    n, w = x.shape
-    if w <= 64 or n < 3:
-        return fit_projection(x.astype(np.float32), 2, noun=noun, align_to=align_to)
-    mean = x.mean(axis=0)
-    xc = x - mean
-    q = xc @ np.random.default_rng(seed).standard_normal((w, 12))
-    for _ in range(int(iterations)):
-        q, _ = np.linalg.qr(q)
-        q, _ = np.linalg.qr(xc @ (xc.T @ q))
-    _, sv, vt = np.linalg.svd(q.T @ xc, full_matrices=False)
-    comps = vt[:2].copy()
-    ref = align_to.components if (align_to is not None and align_to.kind == "pca"
-                                  and align_to.width == w and align_to.dims == 2) else None
-    if ref is not None:
-        signs = np.where(np.sum(comps * ref, axis=1) < 0, -1.0, 1.0)
-    else:
-        signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
-    comps *= signs[:, None]
-    total = max(float(np.sum(xc * xc)) / max(n - 1, 1), 1e-30)
-    explained = (sv[:2] ** 2 / max(n - 1, 1)) / total
-    shares = [f"PC{i + 1} {e:.0%}" for i, e in enumerate(explained)]
-    return Projection("pca", w, 2, mean.astype(np.float32), comps.astype(np.float32),
-                      explained.astype(np.float32), f"PCA of {w} {noun}s ({', '.join(shares)})",
-                      tuple(f"PC{i + 1} ({e:.0%})" for i, e in enumerate(explained)))
+def pca_2d(values, align_to=None, noun="unit") -> Projection:
+    """The first two principal components of (n, width) ``values`` (:func:`core.projection.fit_projection`,
+    which is fast for wide layers too)."""
+    return fit_projection(np.asarray(values, np.float32), 2, noun=noun, align_to=align_to)
 
 
 class DigitMaps:

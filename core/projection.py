@@ -77,6 +77,28 @@ def _axis_name(i, noun):
     return f"x{i + 1}" if noun == "feature" else f"{noun} {i}"
 
 
+#: wider than this, PCA uses randomized subspace iteration: a width x width eigendecomposition of
+#: a 4,096-unit layer took minutes on the GUI thread, a few (n, width) products take milliseconds
+EXACT_PCA_WIDTH = 128
+
+
+def _randomized_pca(xc, dims, iterations=6, oversample=10, seed=0):
+    """Top ``dims`` principal axes of centred (n, w) ``xc`` (Halko, Martinsson and Tropp 2011).
+
+    Returns ``(components (dims, w), variances (dims,), total variance)``; the fixed
+    ``seed`` makes the same data give the same basis.
+    """
+    n, w = xc.shape
+    k = min(dims + oversample, w, n)
+    q = xc @ np.random.default_rng(seed).standard_normal((w, k))
+    for _ in range(int(iterations)):
+        q, _ = np.linalg.qr(q)
+        q, _ = np.linalg.qr(xc @ (xc.T @ q))
+    _, sv, vt = np.linalg.svd(q.T @ xc, full_matrices=False)
+    total = float(np.sum(xc * xc)) / max(n - 1, 1)
+    return vt[:dims].copy(), sv[:dims] ** 2 / max(n - 1, 1), total
+
+
 def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
     """The projection a panel uses for a stage: identity if it fits, else PCA.
 
@@ -95,8 +117,8 @@ def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
     Returns
     -------
     Projection
-        PCA components come from the covariance's eigenvectors (float64), largest
-        variance first, each signed so its largest-magnitude entry is positive (or
+        PCA components come from the covariance's eigenvectors (float64; by randomized
+        subspace iteration for widths over ``EXACT_PCA_WIDTH``), largest variance first, each signed so its largest-magnitude entry is positive (or
         as ``align_to``): the same data always gives the identical basis.
     """
     v = _vals(values)
@@ -109,9 +131,13 @@ def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
     x = v.astype(np.float64)
     mean = x.mean(axis=0)
     xc = x - mean
-    evals, evecs = np.linalg.eigh(xc.T @ xc / max(n - 1, 1))
-    order = np.argsort(-evals, kind="stable")[:dims]
-    comps = evecs[:, order].T.copy()
+    if w > EXACT_PCA_WIDTH and n >= 3:
+        comps, top, total = _randomized_pca(xc, dims)
+    else:
+        evals, evecs = np.linalg.eigh(xc.T @ xc / max(n - 1, 1))
+        order = np.argsort(-evals, kind="stable")[:dims]
+        comps = evecs[:, order].T.copy()
+        top, total = evals[order], float(np.clip(evals, 0, None).sum())
     ref = align_to.components if (align_to is not None and align_to.kind == "pca"
                                   and align_to.width == w and align_to.dims == dims) else None
     if ref is not None:
@@ -119,7 +145,7 @@ def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
     else:
         signs = np.sign(comps[np.arange(dims), np.abs(comps).argmax(axis=1)])
     comps *= signs[:, None]
-    explained = np.clip(evals[order], 0, None) / max(float(np.clip(evals, 0, None).sum()), 1e-30)
+    explained = np.clip(top, 0, None) / max(total, 1e-30)
     shares = [f"PC{i + 1} {e:.0%}" for i, e in enumerate(explained)]
     return Projection("pca", w, dims, mean.astype(np.float32), comps.astype(np.float32),
                       explained.astype(np.float32), f"PCA of {w} {noun}s ({', '.join(shares)})",

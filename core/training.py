@@ -260,6 +260,12 @@ class Trainer:
         return not self.done
 
     def _end_epoch(self):
+        if not self._weights_finite():
+            # the epoch's last update overflowed (its loss was still finite): stop before this
+            # epoch is counted and its weights are kept as the last good ones
+            self._stop(f"Epoch {self.epoch + 1}, batch {self.batch}: the weights overflowed to inf/NaN "
+                       "in the update; training stopped")
+            return
         logs = {"loss": self._sum_loss / self._seen}
         if self.model.metrics:
             logs["accuracy"] = self._hits / self._seen
@@ -287,7 +293,7 @@ class Trainer:
         self.state = "stopped"
         self.message = message
         # an update that overflowed leaves non-finite weights: go back to the last finite ones
-        if not all(np.isfinite(p).all() for p in self.model.params):
+        if not self._weights_finite():
             self.model.set_weights(self._last_good)
 
     def train_epoch(self) -> bool:
@@ -304,7 +310,14 @@ class Trainer:
 
     def mark_good(self) -> None:
         """Remember the current weights as the last finite ones (cheap enough at ~30 Hz)."""
-        self._last_good = self.model.get_weights()
+        if self._weights_finite():
+            self._last_good = self.model.get_weights()
+
+    def _weights_finite(self) -> bool:
+        flat = getattr(self.model, "_flat", None)
+        if flat is not None:
+            return bool(np.isfinite(flat[0]).all())
+        return all(np.isfinite(p).all() for p in self.model.params)
 
     # ---- checkpoints ----------------------------------------------------------------------------
     def checkpoint(self, logs=None):

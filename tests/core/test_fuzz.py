@@ -140,15 +140,11 @@ def test_fit_raises_value_error_or_ends_with_finite_weights(x, loss, opt, activa
         history = model.fit(x, y, epochs=epochs, batch_size=batch, verbose=0)
     except ValueError:
         return
-    # BUG-2 (core/training.py, reported to the lead): an update that overflows in the last batch of
-    # an epoch is kept as the "last good" weights; see test_fit_never_ends_with_non_finite_weights
-    assume(all_finite(model))
+    assert all_finite(model)
     for v in history.history.get("loss", []):
         assert math.isfinite(v)
 
 
-@pytest.mark.skip(reason="BUG-2: Trainer._end_epoch keeps non-finite weights as the last good ones "
-                         "(core/training.py, reported to the lead); remove this skip once fixed")
 @pytest.mark.parametrize("epochs", [1, 2])
 def test_fit_never_ends_with_non_finite_weights(epochs):
     model = model_for(2, 4, "relu", "binary_crossentropy", OPTIMIZERS["sgd"](learning_rate=1e37))

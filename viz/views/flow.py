@@ -73,6 +73,19 @@ class FlowLayout(QtWidgets.QLayout):
         return y + line - rect.y() + m.bottom()
 
 
+def _save_csv(view, title, name, export_csv) -> bool:
+    """Ask for a path and write the CSV; a view with nothing to save says so instead of raising."""
+    path = ask_path(view, title, "CSV (*.csv)", f"{name}.csv")
+    if not path:
+        return False
+    try:
+        export_csv(path)
+    except (ValueError, OSError) as exc:
+        QtWidgets.QMessageBox.information(view, title, f"Nothing was saved: {exc}")
+        return False
+    return True
+
+
 def control_row(view, widgets, name, csv_title, csv_tip, export_csv) -> QtWidgets.QWidget:
     """``widgets`` then Image… (PNG/SVG of ``view.graphics``) and CSV… buttons, wrapping when narrow.
 
@@ -84,8 +97,7 @@ def control_row(view, widgets, name, csv_title, csv_tip, export_csv) -> QtWidget
                                                               f"{name}.png")))
     csv_b = QtWidgets.QPushButton("CSV…")
     csv_b.setToolTip(csv_tip)
-    csv_b.clicked.connect(lambda: (p := ask_path(view, csv_title, "CSV (*.csv)", f"{name}.csv"))
-                          and export_csv(p))
+    csv_b.clicked.connect(lambda: _save_csv(view, csv_title, name, export_csv))
     row = QtWidgets.QWidget()
     flow = FlowLayout(row)
     for w in (*widgets, png, csv_b):

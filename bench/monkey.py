@@ -66,7 +66,8 @@ def main() -> int:
     app.processEvents()
     print(f"actions done: {monkey.done} in {took / 60:.1f} min ({monkey.done / took:.1f}/s)")
     print(f"crashes: {len(crashes)}")
-    print(f"worst event-loop stall while the app ran: {monkey.worst_gap * 1000:.0f} ms (10-ms timer gap)")
+    print(f"worst event-loop stall while the app ran: {monkey.worst_gap * 1000:.0f} ms (10-ms timer gap), "
+          f"after: {monkey.worst_gap_after}")
     print(f"worst 0-ms timer latency after an action: {monkey.worst_latency * 1000:.0f} ms")
     print(f"slowest action: {monkey.worst_action[0] * 1000:.0f} ms ({monkey.worst_action[1]})")
     return 1 if crashes else 0

@@ -40,6 +40,8 @@ GARBAGE = ("", "abc", "-", "1e999", "nan", "inf", "-0", "0x10", "1,5", "  7 ", "
 #: actions never triggered (object names or texts without "&")
 EXCLUDED_TEXTS = {"Quit"}
 SLOW_PRESETS = ("preset_mnist", "preset_fashion_mnist")
+#: the image data sets (784 inputs): slow on two shared cores, and BUG-4 (Separability on the GUI thread)
+IMAGE_ITEMS = ("mnist", "fashion_mnist", "mnist_sample")
 #: buttons not clicked, by text, until the bug named is fixed (reported to the lead)
 KNOWN_BUGS = {
     # BUG-1 viz/views/flow.py control_row: the surface/slice "CSV…" button raises ValueError
@@ -69,6 +71,8 @@ class Monkey:
         Range of milliseconds the event loop runs between actions (training goes on meanwhile).
     max_latency_s : float
         The oracle's limit for a 0-ms timer to fire after an action.
+    skip_items : iterable
+        Combo box item data never chosen (tests skip the image data sets: slow, and BUG-4).
     unit_cap : int, optional
         Largest value set in a layer's units box (None: its maximum). BUG-3: the Layers view
         fits a PCA of a wide layer on the GUI thread (an eigh of units x units), freezing the
@@ -76,8 +80,9 @@ class Monkey:
     """
 
     def __init__(self, window, seed: int, tmpdir: str | None = None, skip=(), dwell_ms=(0, 120),
-                 max_latency_s: float = 1.0, unit_cap: int | None = None):
+                 max_latency_s: float = 1.0, unit_cap: int | None = None, skip_items=()):
         self.window, self.seed, self.unit_cap = window, seed, unit_cap
+        self.skip_items = set(skip_items)
         self.rng = random.Random(seed)
         self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="uncrumple-monkey-")
         self.skip = set(skip)
@@ -87,6 +92,7 @@ class Monkey:
         self.worst_latency = 0.0        # seconds for a 0-ms timer to fire after an action
         self.worst_action = (0.0, "")   # the slowest action itself (it runs on the GUI thread)
         self.worst_gap = 0.0            # largest gap between 10-ms heartbeat ticks while dwelling
+        self.worst_gap_after = ""       # the action before it
         self._errors: list[str] = []
         self._saved: list[str] = []
         self._files = 0
@@ -185,10 +191,14 @@ class Monkey:
         for _ in range(n):
             self.step()
 
+    def choose(self):
+        """The next kind of action (a bound method), drawn from the seeded generator by weight."""
+        weights = [w for w, _ in self._actions]
+        return self.rng.choices([m for _, m in self._actions], weights)[0]
+
     def step(self) -> str:
         """One random action, then the event loop for a random dwell, then the oracle. Returns its log line."""
-        weights = [w for w, _ in self._actions]
-        method = self.rng.choices([m for _, m in self._actions], weights)[0]
+        method = self.choose()
         timer = QElapsedTimer()
         timer.start()
         try:
@@ -214,7 +224,9 @@ class Monkey:
 
         def beat():
             now = time.perf_counter()
-            self.worst_gap = max(self.worst_gap, now - last[0])
+            if now - last[0] > self.worst_gap:
+                self.worst_gap = now - last[0]
+                self.worst_gap_after = self.log[-1] if self.log else ""
             last[0] = now
 
         beat_timer = QTimer()
@@ -236,8 +248,9 @@ class Monkey:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         latency = (fired[0] if fired else time.perf_counter()) - start
         self.worst_latency = max(self.worst_latency, latency)
-        if not fired:
-            self._errors.append(f"the event loop did not run a 0-ms timer within {self.max_latency_s} s")
+        if latency > self.max_latency_s:   # (processEvents itself may have been stuck in a slow handler)
+            self._errors.append(f"the event loop took {latency:.2f} s to run a 0-ms timer "
+                                f"(limit {self.max_latency_s} s)")
         state = self.window.session.state
         text = self.window.status_labels["state"].text()
         if not text.startswith(STATE_TEXT.get(state, state)):
@@ -322,8 +335,9 @@ class Monkey:
     def _set_widget(self, widget) -> str:
         rng, name = self.rng, widget.objectName() or type(widget).__name__
         if isinstance(widget, QComboBox):
-            if widget.count():
-                widget.setCurrentIndex(rng.randrange(widget.count()))
+            allowed = [i for i in range(widget.count()) if widget.itemData(i) not in self.skip_items]
+            if allowed:
+                widget.setCurrentIndex(rng.choice(allowed))
             return f"combo {name} = {widget.currentText()!r}"
         if isinstance(widget, QCheckBox):
             widget.click()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 
 import pyqtgraph as pg
 from PySide6 import QtGui
@@ -147,6 +148,12 @@ def contour_pen() -> QtGui.QPen:
     return pg.mkPen(CONTOUR_COLOR, width=2)
 
 
+def contour_legend_pen() -> QtGui.QPen:
+    """The legend's sample of the boundary: its own pen, grey in the dark theme (where the
+    near-black line, drawn on the light colour map, would vanish on the legend's background)."""
+    return pg.mkPen(MUTED, width=2) if DARK_THEME else contour_pen()
+
+
 def cursor_pen() -> QtGui.QPen:
     """The vertical hover line."""
     return pg.mkPen(CURSOR_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
@@ -252,8 +259,44 @@ def label(plot_item: pg.PlotItem, axis: str, text: str) -> None:
 
 
 def title(plot_item: pg.PlotItem, text: str) -> None:
-    """Set a plot title in the shared style."""
+    """Set a plot title in the shared style, elided with "…" when the plot is narrower than it."""
     plot_item.setTitle(text, color=FOREGROUND, size=TITLE_SIZE)
+    elide(plot_item.titleLabel)
+
+
+def elide(label: pg.LabelItem) -> None:
+    """Let ``label`` (a title) be narrower than its text: the text is cut with "…" to the width the
+    layout gives it, whole in the tooltip (else a long title holds the plots wider than the view)."""
+    if not getattr(label, "_elides", False):
+        label._elides = True
+        ref, update_min = weakref.ref(label), label.updateMin
+
+        def small_min():            # LabelItem.resizeEvent calls updateMin: the text's width
+            update_min()
+            label.setMinimumWidth(1)
+        label.updateMin = small_min
+        label.geometryChanged.connect(lambda: _elide_now(ref()))
+        label.setMinimumWidth(1)
+    _elide_now(label)
+
+
+def _elide_now(label) -> None:
+    text = getattr(label, "text", "")
+    if label is None or not text or "<" in text or getattr(label, "_eliding", False):
+        return
+    font = QtGui.QFont(label.item.font())
+    size = str(label.opts.get("size", ""))
+    if size.endswith("pt"):
+        font.setPointSizeF(float(size[:-2]))
+    width = max(label.width() - 6, 12)
+    shown = QtGui.QFontMetricsF(font).elidedText(text, pg.QtCore.Qt.TextElideMode.ElideRight, width)
+    label._eliding = True
+    try:
+        pg.LabelItem.setText(label, shown)
+        label.text = text
+        label.setToolTip(text if shown != text else "")
+    finally:
+        label._eliding = False
 
 
 

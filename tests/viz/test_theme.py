@@ -172,3 +172,22 @@ def test_light_color_keeps_alpha_and_other_colours(dark):
     assert c.name() == style.LIGHT["MUTED"] and c.alpha() == 70
     assert style.light_color(style.TRAIN_COLOR).name() == QtGui.QColor(style.TRAIN_COLOR).name()
     assert style.light_markup(style.NOTICE_CSS) == style.LIGHT["NOTICE_CSS"]
+
+
+# ---- no clipped titles ----------------------------------------------------------------------------
+def test_long_titles_are_elided_to_the_plot_width_and_whole_again_when_wide(qtbot, light):
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    plot = w.addPlot()
+    text = "Linear separability per stage (layer: W, +b, activation) over all the epochs so far"
+    style.title(plot, text)
+    w.resize(260, 200)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: plot.titleLabel.item.toPlainText().endswith("…"))
+    assert plot.titleLabel.text == text                      # the whole title is kept...
+    assert plot.titleLabel.toolTip() == text                 # ...and shown on hover
+    assert plot.sceneBoundingRect().right() <= w.width() + 1  # the plot fits the view
+    w.resize(1400, 200)
+    qtbot.waitUntil(lambda: plot.titleLabel.item.toPlainText() == text)
+    assert plot.titleLabel.toolTip() == ""

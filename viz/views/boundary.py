@@ -138,7 +138,7 @@ class BoundaryView(QtWidgets.QWidget):
                         "training"))
         samples.append((pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=9, pen=pg.mkPen(style.MUTED, width=1.8),
                                            brush=pg.mkBrush(style.BACKGROUND)), "validation"))
-        samples.append((pg.PlotDataItem(pen=style.contour_pen()), "P = 0.5"))
+        samples.append((pg.PlotDataItem(pen=style.contour_legend_pen()), "P = 0.5"))
         return samples
 
     # ---- public interface --------------------------------------------------------------------------

@@ -357,7 +357,7 @@ class DistributionsView(QtWidgets.QWidget):
         n = h.n_layers
         first = None
         for col, what in enumerate(("weights W (kernel) over epochs", "gradient dL/dW (each epoch's last batch)")):
-            g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE)
+            style.elide(g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE))
         for i in range(n):
             pair = []
             for col, color in enumerate((WEIGHT_COLOR, GRAD_COLOR)):

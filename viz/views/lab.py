@@ -95,6 +95,7 @@ class LabView(QtWidgets.QWidget):
         row.addStretch(1)
         self.caption = QtWidgets.QLabel()
         self.caption.setStyleSheet(style.READOUT_CSS)
+        self.caption.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.graphics, 1)

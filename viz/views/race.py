@@ -352,9 +352,10 @@ class RaceView(QtWidgets.QWidget):
             sample = pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name], width=2.5))
             entries.append((sample, f"{name} (lr {self.rates[name].value():g})"))
         self.graphics.removeItem(self.legend)
-        self.legend = style.make_legend(entries, min(max(len(entries), 1), 3))
+        cols = min(3, style.legend_columns([n for _, n in entries], self.graphics.width() - 16)) if entries else 1
+        self.legend = style.make_legend(entries, cols)      # as many columns as fit: none cut at the edge
         self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
-        rows = -(-max(len(entries), 1) // 3)
+        rows = -(-max(len(entries), 1) // cols)
         self.graphics.ci.layout.setRowMaximumHeight(1, 22 * rows + 8)
 
     def _sync_buttons(self) -> None:

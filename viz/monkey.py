@@ -23,7 +23,6 @@ import re
 import sys
 import tempfile
 import time
-from collections import deque
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QAction

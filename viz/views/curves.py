@@ -175,7 +175,7 @@ class CurvesView(QtWidgets.QWidget):
             "How much the bold batch curve is smoothed (exponential moving average, 0 = none, 0.99 = most). "
             "The faint curve behind it always shows every batch's raw value.")
         self._smoothing_value = QtWidgets.QLabel()
-        self._smoothing_value.setMinimumWidth(32)
+        self._smoothing_value.setMinimumWidth(self._smoothing_value.fontMetrics().horizontalAdvance("0.00") + 6)
         self._smoothing_value.setToolTip(self.smoothing_slider.toolTip())
         smoothing_label = QtWidgets.QLabel("Smoothing")
         smoothing_label.setToolTip(self.smoothing_slider.toolTip())

@@ -25,8 +25,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--engine", choices=("process", "thread"), default="process")
     p.add_argument("--no-slow-presets", action="store_true", help="skip the MNIST and Fashion-MNIST presets")
-    p.add_argument("--unit-cap", type=int, default=256, help="largest layer width the monkey sets (0: none); "
-                   "BUG-3: a PCA of a layer of thousands of units freezes the Layers view for minutes")
+    p.add_argument("--unit-cap", type=int, default=0, help="largest layer width the monkey sets (0: none)")
     args = p.parse_args()
 
     from PySide6.QtWidgets import QApplication

@@ -41,12 +41,9 @@ EXCLUDED_TEXTS = {"Quit"}
 SLOW_PRESETS = ("preset_mnist", "preset_fashion_mnist")
 #: the image data sets (784 inputs): slow on two shared cores, and BUG-4 (Separability on the GUI thread)
 IMAGE_ITEMS = ("mnist", "fashion_mnist", "mnist_sample")
-#: buttons not clicked, by text, until the bug named is fixed (reported to the lead)
-KNOWN_BUGS = {
-    # BUG-1 viz/views/flow.py control_row: the surface/slice "CSV…" button raises ValueError
-    # ("No slice computed yet." / "No surface computed yet.") out of a slot before a computation
-    "CSV…": "BUG-1",
-}
+#: buttons not clicked, by text, while the bug named is open (BUG-1, the surface/slice "CSV…" buttons
+#: raising out of a slot, was fixed in e9a0f3b)
+KNOWN_BUGS: dict[str, str] = {}
 #: harmless messages of headless platform plugins (as pyproject's ``qt_log_ignore``)
 HARMLESS = (r"QStandardPaths: XDG_RUNTIME_DIR not set.*", r"This plugin does not support .*")
 
@@ -73,9 +70,7 @@ class Monkey:
     skip_items : iterable
         Combo box item data never chosen (tests skip the image data sets: slow, and BUG-4).
     unit_cap : int, optional
-        Largest value set in a layer's units box (None: its maximum). BUG-3: the Layers view
-        fits a PCA of a wide layer on the GUI thread (an eigh of units x units), freezing the
-        window for minutes with thousands of units; tests cap the width until it is fixed.
+        Largest value set in a layer's units box (None: its maximum), to keep runs quick.
     """
 
     def __init__(self, window, seed: int, tmpdir: str | None = None, skip=(), dwell_ms=(0, 120),

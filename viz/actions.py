@@ -22,10 +22,10 @@ SPEEDS = (("Flat out", None), ("100 steps/s", 100.0), ("20 steps/s", 20.0),
 
 #: (action attribute, text, shortcuts, tooltip); the shortcut dialog lists these
 TRANSPORT = (
-    ("play", "Play", ("Space",), "Train flat out (or at the chosen speed) until paused."),
-    ("step_batch", "Step batch", ("Shift+Right", "B"), "Train exactly one mini-batch, then pause."),
-    ("step_epoch", "Step epoch", ("Right",), "Train to the end of the current epoch, then pause."),
-    ("reset", "Reset", ("R",), "Back to step 0 with the same initial weights "
+    ("play", "&Play", ("Space",), "Train flat out (or at the chosen speed) until paused."),
+    ("step_batch", "Step &batch", ("Shift+Right", "B"), "Train exactly one mini-batch, then pause."),
+    ("step_epoch", "Step &epoch", ("Right",), "Train to the end of the current epoch, then pause."),
+    ("reset", "&Reset", ("R",), "Back to step 0 with the same initial weights "
                                "(and the data and architecture shown in Controls)."),
 )
 

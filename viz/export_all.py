@@ -160,7 +160,8 @@ def save_png_white(widget: QtWidgets.QWidget, path: str) -> bool:
     painter = QtGui.QPainter(image)
     try:
         with on_white(widget):
-            widget.render(painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
+            # QWidget's render: a pyqtgraph GraphicsView overrides render() with QGraphicsView's
+            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
     finally:
         painter.end()
     return bool(image.save(str(path), "PNG"))
@@ -181,7 +182,8 @@ def save_svg_white(widget: QtWidgets.QWidget, path: str) -> bool:
     try:
         painter.fillRect(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()), WHITE)
         with on_white(widget):
-            widget.render(painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
+            # QWidget's render: a pyqtgraph GraphicsView overrides render() with QGraphicsView's
+            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
     finally:
         ok = painter.end()
     return bool(ok)

@@ -187,8 +187,8 @@ class MainWindow(QMainWindow):
         self.menuBar().insertMenu(self.actions.view_menu.menuAction(), menu)
         menu.setToolTipsVisible(True)
         self.preset_actions = {}
-        for name, preset in PRESETS.items():
-            act = menu.addAction(preset.title)
+        for i, (name, preset) in enumerate(PRESETS.items(), start=1):
+            act = menu.addAction(f"&{i} {preset.title}")
             act.setObjectName(f"preset_{name}")
             act.setToolTip(preset.description)
             act.setStatusTip(preset.description)
@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
     def _update_transport(self) -> None:
         a, state = self.actions, self.session.state
         training = state == "training"
-        a.play.setText("Pause" if training else "Play")
+        a.play.setText("&Pause" if training else "&Play")
         a.play.setIcon(a.pause_icon if training else a.play_icon)
         if training:
             enabled, tip = True, "Pause after the current batch (Space)."

@@ -14,6 +14,8 @@ its tab (the views' own right-click menus, inside the plots, are left alone).
 """
 from __future__ import annotations
 
+import weakref
+
 import os
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -94,27 +96,47 @@ def ask_and_export(dock: QtWidgets.QDockWidget, fmt: str = "png", parent=None) -
     return ""
 
 
-def export_view_menu(window: QtWidgets.QMainWindow) -> QtWidgets.QMenu:
-    """A menu "Export view" with one entry per view dock of ``window``, rebuilt each time it opens."""
-    menu = QtWidgets.QMenu("Export &view", window)
-    menu.setToolTipsVisible(True)
-    menu.setToolTip("Save one view as a PNG picture or an SVG drawing on white.")
-    menu.menuAction().setStatusTip("Save one view as a PNG picture or an SVG drawing on white.")
+class _ExportViewMenu(QtWidgets.QMenu):
+    """The "Export view" menu; it holds its window weakly (a closure in a Qt connection would
+    keep a closed window alive)."""
 
-    def fill():
-        menu.clear()
+    def __init__(self, window: QtWidgets.QMainWindow):
+        super().__init__("Export &view", window)
+        self._window = weakref.ref(window)
+        self.setToolTipsVisible(True)
+        self.setToolTip("Save one view as a PNG picture or an SVG drawing on white.")
+        self.menuAction().setStatusTip("Save one view as a PNG picture or an SVG drawing on white.")
+        self.aboutToShow.connect(self.fill)
+        self.fill()
+
+    @QtCore.Slot()
+    def fill(self) -> None:
+        self.clear()
+        window = self._window()
+        if window is None:
+            return
         for dock in view_docks(window):
             title = full_title(dock)
             closed = "" if dock.toggleViewAction().isChecked() else " (closed)"
-            act = menu.addAction(f"{title}{closed}…")
+            act = self.addAction(f"{title}{closed}…")
             act.setToolTip(f"Save the {title} view as PNG or SVG (by the file name's suffix).")
             act.setStatusTip(act.toolTip())
             act.setData(dock.objectName())
-            act.triggered.connect(lambda _=False, d=dock: ask_and_export(d, "png", window))
+            act.triggered.connect(self._export)
 
-    menu.aboutToShow.connect(fill)
-    fill()
-    return menu
+    @QtCore.Slot()
+    def _export(self) -> None:
+        act, window = self.sender(), self._window()
+        if act is None or window is None:
+            return
+        dock = window.findChild(QtWidgets.QDockWidget, act.data())
+        if dock is not None:
+            ask_and_export(dock, "png", window)
+
+
+def export_view_menu(window: QtWidgets.QMainWindow) -> QtWidgets.QMenu:
+    """A menu "Export view" with one entry per view dock of ``window``, rebuilt each time it opens."""
+    return _ExportViewMenu(window)
 
 
 # ---- right-click on a dock's title bar or tab ----------------------------------------------------
@@ -123,7 +145,12 @@ class ContextExport(QtCore.QObject):
 
     def __init__(self, window):
         super().__init__(window)
-        self.window = window
+        self._window = weakref.ref(window)   # weakly: the window owns this filter
+
+    @property
+    def window(self):
+        ref = self.__dict__.get("_window")    # None while the interpreter tears the objects down
+        return ref() if ref is not None else None
 
     def dock_at(self, pos: QtCore.QPoint):
         """The view dock whose title bar or tab is at window point ``pos``, else None."""
@@ -158,7 +185,7 @@ class ContextExport(QtCore.QObject):
         return menu
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QtCore.QEvent.Type.ContextMenu:
+        if event.type() == QtCore.QEvent.Type.ContextMenu and obj is not None and obj is self.window:
             menu = self.menu_at(event.pos())
             if menu is not None:
                 menu.exec(event.globalPos())

@@ -39,7 +39,7 @@ def test_first_launch_is_the_spiral_and_one_click_trains(qtbot, make_window):
     assert w.actions.play.isEnabled()
     w.actions.play.trigger()
     until(qtbot, lambda: w.session.state == "training" and w.session.latest.step > 20)
-    assert w.actions.play.text() == "Pause"
+    assert w.actions.play.text() == "&Pause"
     w.actions.play.trigger()
     until(qtbot, lambda: w.session.state == "paused")
     until(qtbot, lambda: w.status_labels["state"].text() == "paused")

@@ -13,9 +13,10 @@ def until(qtbot, predicate, timeout=30_000):
 
 def test_presets_menu_lists_every_preset(qtbot, make_window):
     w = make_window(engine="thread")
-    titles = {a.objectName(): a.text() for a in w.preset_actions.values()}
+    titles = {a.objectName(): a.text().split(" ", 1)[1] for a in w.preset_actions.values()}
+    assert [a.text()[:2] for a in w.preset_actions.values()] == [f"&{i}" for i in range(1, len(PRESETS) + 1)]
     assert titles == {f"preset_{k}": p.title for k, p in PRESETS.items()}
-    assert w.preset_actions["mnist"].text() == "Chapter 2: MNIST"
+    assert w.preset_actions["mnist"].text() == "&2 Chapter 2: MNIST"
     assert all(a.toolTip() for a in w.preset_actions.values())
 
 

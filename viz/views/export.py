@@ -11,24 +11,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 
 def export_png(widget: QtWidgets.QWidget, path: str) -> bool:
-    """Save a picture of ``widget`` as PNG; returns whether it was written."""
-    return bool(widget.grab().save(str(path), "PNG"))
+    """Save a picture of ``widget`` as PNG on white (in either theme); returns whether it was written."""
+    from viz.export_all import save_png_white
+    return save_png_white(widget, str(path))
 
 
 def export_svg(widget: QtWidgets.QWidget, path: str) -> bool:
-    """Save ``widget`` as SVG (vector lines and text; heat maps stay bitmaps)."""
-    from PySide6.QtSvg import QSvgGenerator
-    gen = QSvgGenerator()
-    gen.setFileName(str(path))
-    gen.setSize(widget.size())
-    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
-    gen.setResolution(widget.logicalDpiX())     # else text and plot items scale apart
-    painter = QtGui.QPainter(gen)
-    try:
-        widget.render(painter)
-    finally:
-        ok = painter.end()
-    return bool(ok)
+    """Save ``widget`` as SVG on white (vector lines and text; heat maps stay bitmaps)."""
+    from viz.export_all import save_svg_white
+    return save_svg_white(widget, str(path))
 
 
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"

@@ -19,6 +19,7 @@ from viz import style
 from viz.views.layers import Tracer, behind_tab
 
 #: seconds between computations at least (besides: at most once per epoch)
+SEP_SAMPLES, SEP_FEATURES = 1500, 32
 MIN_INTERVAL = 1.0
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
@@ -47,6 +48,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
         self._last = 0.0
+        self._busy = 0.0   # an expensive computation (> 20 ms) waits 10x its cost: <= 10 % of the GUI thread
         self._ticks = None
         self._stages = None
         self._later = QtCore.QTimer(self, singleShot=True)
@@ -123,7 +125,7 @@ class SeparabilityView(QtWidgets.QWidget):
         """Compute and draw the newest epoch's values once; whether it drew (not behind another tab)."""
         if not self._pending or not self.tracer.ready or behind_tab(self):
             return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last)
+        wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
         if wait > 0:   # fast epochs: compute again only when the interval is over
             if not self._later.isActive():
                 self._later.start(int(wait * 1000) + 1)
@@ -135,7 +137,11 @@ class SeparabilityView(QtWidgets.QWidget):
         if traced is None:
             return False
         with np.errstate(all="ignore"):
-            vals = separability(self.tracer.model, self.tracer.x, self.tracer.y)
+            # bounded on the GUI thread: 1,500 samples, wide stages on 32 principal components
+            vals = separability(self.tracer.model, self.tracer.x, self.tracer.y,
+                                max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
+        cost = time.monotonic() - self._last
+        self._busy = 10 * cost if cost > 0.02 else 0.0
         self.values = vals
         self.history[self.tracer.epoch] = vals
         self._stages = traced.stages

@@ -41,7 +41,9 @@ def main() -> int:
     window.resize(1280, 800)
     window.show()
     monkey = Monkey(window, args.seed, tmpdir=tmp, skip=SLOW_PRESETS if args.no_slow_presets else (),
-                    dwell_ms=(0, 250), max_latency_s=1.0, unit_cap=args.unit_cap or None)
+                    dwell_ms=(0, 250), max_latency_s=1.0, unit_cap=args.unit_cap or None,
+                    trace_stalls=True)
+    monkey.trace_all_stalls = True   # a stall while the app runs between actions is a failure too
     crashes = []
     start = time.perf_counter()
     end = start + 60 * args.minutes
@@ -69,6 +71,13 @@ def main() -> int:
           f"after: {monkey.worst_gap_after}")
     print(f"worst 0-ms timer latency after an action: {monkey.worst_latency * 1000:.0f} ms")
     print(f"slowest action: {monkey.worst_action[0] * 1000:.0f} ms ({monkey.worst_action[1]})")
+    for title, context in (("worst stall", monkey.worst_gap_context),
+                           ("slowest action", monkey.worst_action_context)):
+        print(f"the actions up to the {title}:", *context, sep="\n  ")
+    try:
+        print("configuration at the end:", window.controls.config().to_json().replace("\n", " "))
+    except (RuntimeError, ValueError):
+        pass
     return 1 if crashes else 0
 
 

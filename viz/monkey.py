@@ -17,6 +17,7 @@ actions are enabled, whether an epoch is kept yet) depends on how far training g
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import random
 import re
@@ -67,6 +68,9 @@ class Monkey:
         Range of milliseconds the event loop runs between actions (training goes on meanwhile).
     max_latency_s : float
         The oracle's limit for a 0-ms timer to fire after an action.
+    trace_stalls : bool
+        Dump the GUI thread's stack when one event takes longer than ``max_latency_s`` and put
+        it in the failure report (uses :mod:`faulthandler`'s watchdog; for the bench).
     skip_items : iterable
         Combo box item data never chosen (tests skip the image data sets: slow, and BUG-4).
     unit_cap : int, optional
@@ -74,8 +78,11 @@ class Monkey:
     """
 
     def __init__(self, window, seed: int, tmpdir: str | None = None, skip=(), dwell_ms=(0, 120),
-                 max_latency_s: float = 1.0, unit_cap: int | None = None, skip_items=()):
+                 max_latency_s: float = 1.0, unit_cap: int | None = None, skip_items=(), trace_stalls=False):
         self.window, self.seed, self.unit_cap = window, seed, unit_cap
+        # faulthandler's watchdog (it replaces pytest's faulthandler_timeout while armed: bench only)
+        self._stall_file = tempfile.TemporaryFile() if trace_stalls else None
+        self.trace_all_stalls = False   # True: report a dwell's stall too, not only the oracle's
         self.skip_items = set(skip_items)
         self.rng = random.Random(seed)
         self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="uncrumple-monkey-")
@@ -87,6 +94,8 @@ class Monkey:
         self.worst_action = (0.0, "")   # the slowest action itself (it runs on the GUI thread)
         self.worst_gap = 0.0            # largest gap between 10-ms heartbeat ticks while dwelling
         self.worst_gap_after = ""       # the action before it
+        self.worst_gap_context: list[str] = []      # the 20 actions up to the worst stall
+        self.worst_action_context: list[str] = []   # and up to the slowest action
         self._errors: list[str] = []
         self._saved: list[str] = []
         self._files = 0
@@ -206,6 +215,7 @@ class Monkey:
         took = timer.elapsed() / 1000
         if took > self.worst_action[0]:
             self.worst_action = (took, what)
+            self.worst_action_context = self.log[-20:]
         self._dwell(self.rng.randint(*self.dwell_ms))
         self.check()
         self.done += 1
@@ -221,6 +231,7 @@ class Monkey:
             if now - last[0] > self.worst_gap:
                 self.worst_gap = now - last[0]
                 self.worst_gap_after = self.log[-1] if self.log else ""
+                self.worst_gap_context = self.log[-20:]
             last[0] = now
 
         beat_timer = QTimer()
@@ -229,8 +240,30 @@ class Monkey:
         beat_timer.start()
         end = time.perf_counter() + ms / 1000
         while time.perf_counter() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            self._process(app, 20)
         beat_timer.stop()
+
+    def _process(self, app, ms: int) -> None:
+        """processEvents; with ``trace_stalls``, the stacks of a handler that blocks it past the limit."""
+        if self._stall_file is None:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
+            return
+        faulthandler.dump_traceback_later(self.max_latency_s, file=self._stall_file)
+        try:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+
+    def _stall_stacks(self) -> str:
+        """What :meth:`_process` caught since the last call (the GUI thread's stack last), then forget it."""
+        f = self._stall_file
+        if f is None or not f.tell():
+            return ""
+        f.seek(0)
+        text = f.read().decode(errors="replace")
+        f.seek(0)
+        f.truncate()
+        return "stack of the stalled GUI thread:\n" + text.split("Current thread")[-1][:4000]
 
     def check(self) -> None:
         """The oracle: no exception, no Qt warning, a responsive event loop, a consistent state label."""
@@ -239,7 +272,7 @@ class Monkey:
         start = time.perf_counter()
         QTimer.singleShot(0, lambda: fired.append(time.perf_counter()))
         while not fired and time.perf_counter() - start < self.max_latency_s:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            self._process(app, 50)
         latency = (fired[0] if fired else time.perf_counter()) - start
         self.worst_latency = max(self.worst_latency, latency)
         if latency > self.max_latency_s:   # (processEvents itself may have been stuck in a slow handler)
@@ -249,6 +282,9 @@ class Monkey:
         text = self.window.status_labels["state"].text()
         if not text.startswith(STATE_TEXT.get(state, state)):
             self._errors.append(f"state label {text!r} but the session is {state!r}")
+        stacks = self._stall_stacks()
+        if stacks and latency > self.max_latency_s or stacks and self.trace_all_stalls:
+            self._errors.append(stacks)
         if self._errors:
             errors, self._errors = self._errors, []
             raise MonkeyFailure(self.report(errors))

@@ -40,7 +40,7 @@ GARBAGE = ("", "abc", "-", "1e999", "nan", "inf", "-0", "0x10", "1,5", "  7 ", "
 #: actions never triggered (object names or texts without "&")
 EXCLUDED_TEXTS = {"Quit"}
 SLOW_PRESETS = ("preset_mnist", "preset_fashion_mnist")
-#: the image data sets (784 inputs): slow on two shared cores, and BUG-4 (Separability on the GUI thread)
+#: the image data sets (784 inputs): slow to load and train on two shared cores (tests skip them)
 IMAGE_ITEMS = ("mnist", "fashion_mnist", "mnist_sample")
 #: buttons not clicked, by text, while the bug named is open (BUG-1, the surface/slice "CSV…" buttons
 #: raising out of a slot, was fixed in e9a0f3b)
@@ -72,7 +72,7 @@ class Monkey:
         Dump the GUI thread's stack when one event takes longer than ``max_latency_s`` and put
         it in the failure report (uses :mod:`faulthandler`'s watchdog; for the bench).
     skip_items : iterable
-        Combo box item data never chosen (tests skip the image data sets: slow, and BUG-4).
+        Combo box item data never chosen (tests skip the image data sets: slow).
     unit_cap : int, optional
         Largest value set in a layer's units box (None: its maximum), to keep runs quick.
     """

@@ -22,8 +22,7 @@ def test_monkey_300_actions_leave_the_app_healthy(make_window, fast_config, qtbo
     window.show()
     qtbot.waitUntil(lambda: window.session.state == "ready", timeout=10_000)
     start = time.perf_counter()
-    # IMAGE_ITEMS: slow data sets, and BUG-4 (the Separability view computes for seconds on the GUI thread
-    # for an image run); see viz.monkey
+    # IMAGE_ITEMS: the image data sets take seconds to load and train on two shared cores (the bench picks them)
     monkey = Monkey(window, seed, tmpdir=str(tmp_path), skip=SLOW_PRESETS, skip_items=IMAGE_ITEMS)
     with qtbot.captureExceptions() as exceptions:   # a backstop: the monkey's own hook sees them first
         with monkey:

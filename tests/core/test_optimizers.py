@@ -372,3 +372,33 @@ def test_sgd_step_matches_formula(g, lr):
     ga = np.array(g, np.float32)
     SGD(lr).apply([w], [ga])
     np.testing.assert_allclose(w, 1.0 - lr * ga.astype(np.float64), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_update_is_element_wise_so_flat_and_chunked_buffers_are_bit_identical(case):
+    """The model updates every weight through one flat buffer (core/model.py ``_bind_flat``), and a
+    cache-blocked update would run it chunk by chunk: both are only allowed because each element's
+    arithmetic depends on that element alone. Per array, one flat buffer and odd-sized chunks (SIMD
+    bodies and scalar tails) must give the same bits over several steps."""
+    make, _ = CASES[case]
+    rng = np.random.default_rng(7)
+    shapes = [(37, 29), (29,), (29, 3), (3,)]
+    weights = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    # magnitudes from 1e-6 to 10, so steps hit epsilon-dominated and gradient-dominated elements
+    steps = [[(rng.normal(size=s) * 10.0 ** rng.integers(-6, 2, size=s)).astype(np.float32)
+              for s in shapes] for _ in range(4)]
+    per_array, opt_a = [w.copy() for w in weights], make()
+    flat, opt_f = np.concatenate([w.ravel() for w in weights]), make()
+    chunked = flat.copy()
+    bounds = [0, 5, 16, 17, 300, 301, 1000, flat.size]
+    opt_c = [make() for _ in bounds[1:]]
+    for grads in steps:
+        g_flat = np.concatenate([g.ravel() for g in grads])
+        opt_a.apply(per_array, grads)
+        opt_f.apply([flat], [g_flat])
+        for opt, lo, hi in zip(opt_c, bounds, bounds[1:]):
+            opt.apply([chunked[lo:hi]], [g_flat[lo:hi]])
+    expected = np.concatenate([w.ravel() for w in per_array])
+    assert not np.array_equal(expected, np.concatenate([w.ravel() for w in weights]))
+    assert np.array_equal(flat, expected)
+    assert np.array_equal(chunked, expected)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._pca import EXACT_PCA_WIDTH, _randomized_pca
+
 
 @dataclass(frozen=True)
 class Plane:
@@ -37,6 +39,10 @@ class Plane:
         return (self.origin + np.asarray(ab, np.float32) @ self.axes).astype(np.float32)
 
 
+#: samples the input plane is fitted on at most (a fixed-seed subsample beyond)
+PLANE_SAMPLES = 5000
+
+
 def input_plane(x: np.ndarray) -> Plane:
     """The plane the boundary view draws for data ``x`` of shape (n, d)."""
     x = np.asarray(x, dtype=np.float64)
@@ -45,12 +51,18 @@ def input_plane(x: np.ndarray) -> Plane:
         return Plane(np.zeros(2, np.float32), np.eye(2, dtype=np.float32), ("x1", "x2"))
     if d == 1:
         raise ValueError("The decision boundary view needs at least two input features.")
+    if len(x) > PLANE_SAMPLES:   # a fixed subsample: an SVD of 60,000 x 784 took seconds on the GUI thread
+        x = x[np.sort(np.random.default_rng(0).choice(len(x), PLANE_SAMPLES, replace=False))]
     origin = x.mean(axis=0)
-    _, s, vt = np.linalg.svd(x - origin, full_matrices=False)
-    axes = vt[:2]
+    if d > EXACT_PCA_WIDTH:
+        axes, top, total = _randomized_pca(x - origin, 2)
+        var = top / max(total, 1e-12)
+    else:
+        _, s, vt = np.linalg.svd(x - origin, full_matrices=False)
+        axes = vt[:2]
+        var = s ** 2 / max((s ** 2).sum(), 1e-12)
     # a sign convention so the basis is the same for the same data
     axes *= np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])[:, None]
-    var = s ** 2 / max((s ** 2).sum(), 1e-12)
     labels = (f"PC1 ({var[0]:.0%})", f"PC2 ({var[1]:.0%})")
     return Plane(origin.astype(np.float32), axes.astype(np.float32), labels)
 

@@ -116,6 +116,22 @@ def _load_ckpt(path, name: str, m, arrays) -> Checkpoint:
         raise ValueError(f"{path} is damaged: checkpoint {name!r} is unreadable ({exc}).") from None
 
 
+def _shapes_problem(config: TrainingConfig, shapes) -> str:
+    """Why weight ``shapes`` cannot be the network of ``config`` (input width and classes aside), or ""."""
+    per_layer = 2 if getattr(config, "use_bias", True) else 1
+    n_dense = len(config.hidden) + 1
+    if len(shapes) != per_layer * n_dense:
+        return f"{len(shapes)} weight arrays for {n_dense} Dense layers"
+    kernels = [shapes[i] for i in range(0, len(shapes), per_layer)]
+    for i, ((units, _), k) in enumerate(zip(config.hidden, kernels)):
+        if len(k) != 2 or k[1] != units:
+            return f"layer {i + 1} has kernel {tuple(k)}, the configuration {units} units"
+    for a, b in zip(kernels, kernels[1:]):
+        if a[1] != b[0]:
+            return f"kernels {tuple(a)} and {tuple(b)} do not chain"
+    return ""
+
+
 def load_run(path) -> RunData:
     """Read a run written by :func:`save_run`; ``ValueError`` says what is wrong with a bad file."""
     meta, arrays = read_npz(path, RUN_FORMAT, RUN_VERSION)
@@ -136,6 +152,9 @@ def load_run(path) -> RunData:
     shapes = {c.shapes for c in checkpoints} | {current.shapes}
     if len(shapes) != 1:
         raise ValueError(f"{path} is damaged: its checkpoints have different weight shapes.")
+    problem = _shapes_problem(config, current.shapes)
+    if problem:
+        raise ValueError(f"{path} is damaged: its weights do not fit its configuration ({problem}).")
     curves = {k: arrays[f"curve_{k}"] for k in CURVE_KEYS if f"curve_{k}" in arrays}
     if len({len(a) for a in curves.values()}) > 1:
         raise ValueError(f"{path} is damaged: its batch curves have different lengths.")

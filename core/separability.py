@@ -137,7 +137,7 @@ def _reduce(x, max_features):
     width x width systems stay small (784 pixels x 10 classes took seconds)."""
     if max_features is None or x.shape[1] <= max_features:
         return x
-    from .projection import _randomized_pca
+    from ._pca import _randomized_pca
     xc = x - x.mean(axis=0)
     comps, _, _ = _randomized_pca(xc, max_features, iterations=3)
     return xc @ comps.T

@@ -218,7 +218,8 @@ def _settle() -> None:
     QtWidgets.QApplication.processEvents()   # a raised tab lays out, then its view redraws
 
 
-def export_all_views(window, folder: str, formats=("png", "svg")) -> list[str]:
+def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
+                     include_closed=False) -> list[str]:
     """Save every view dock of ``window`` (not the controls) into ``folder``, on white.
 
     Parameters
@@ -228,6 +229,12 @@ def export_all_views(window, folder: str, formats=("png", "svg")) -> list[str]:
     folder : str
         Created if missing. Files are named after the dock titles: ``loss-surface.png``.
     formats : iterable of {"png", "svg"}
+    include_closed : bool
+        Also the docks the user (or the window, e.g. the digits views of a 2-D run) closed:
+        shown just for the picture.
+    progress : callable, optional
+        ``progress(done, total, title) -> bool`` before each view; False stops the export
+        (the files written so far stay).
 
     Returns
     -------
@@ -239,16 +246,18 @@ def export_all_views(window, folder: str, formats=("png", "svg")) -> list[str]:
     if bad:
         raise ValueError(f"Argument `formats` must hold 'png' and/or 'svg'. Received: formats={formats!r}")
     os.makedirs(folder, exist_ok=True)
-    docks = view_docks(window)
+    docks = [d for d in view_docks(window) if include_closed or d.toggleViewAction().isChecked()]
     # a tab behind another is "visible" but moved off the window: its visible region is empty
     front = [d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()]
     closed = [d for d in docks if not d.toggleViewAction().isChecked()]
     written, used = [], set()
     try:
-        for dock in docks:
+        for i, dock in enumerate(docks):
             content = dock_content(dock)
             if content is None:
                 continue
+            if progress is not None and not progress(i, len(docks), dock.property("fullTitle") or dock.windowTitle()):
+                break
             if dock in closed:
                 dock.show()
             dock.raise_()

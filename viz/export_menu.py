@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from .code_dialog import show_code
 from .export_all import export_all_views, export_history_csv
@@ -43,12 +43,28 @@ class ExportActions(QObject):
             folder = QFileDialog.getExistingDirectory(self.window, "Export all views to a folder")
         if not folder:
             return []
+        dialog = QProgressDialog("Exporting the views…", "Cancel", 0, 1, self.window)
+        dialog.setWindowTitle("Export all views")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+
+        def progress(done, total, title):
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+            dialog.setLabelText(f"Exporting {title}… ({done + 1} of {total})")
+            return not dialog.wasCanceled()
+
         try:
-            paths = export_all_views(self.window, folder)
+            paths = export_all_views(self.window, folder, progress=progress)
         except (OSError, ValueError) as exc:
             self.window.show_error(f"Could not export the views to {folder}: {exc}")
             return []
-        self.window.statusBar().showMessage(f"Saved {len(paths)} files in {folder}", STATUS_MS)
+        finally:
+            cancelled = dialog.wasCanceled()
+            dialog.close()
+            dialog.deleteLater()
+        what = "Cancelled: saved" if cancelled else "Saved"
+        self.window.statusBar().showMessage(f"{what} {len(paths)} files in {folder}", STATUS_MS)
         return paths
 
     @Slot()

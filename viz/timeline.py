@@ -26,6 +26,8 @@ from core.runfile import RunData, load_run, save_run
 from core.timeline import DEFAULT_BUDGET, Timeline
 from core.training import Snapshot
 
+from .session import structural_change
+
 #: extras that describe the live weights: dropped from live snapshots while an old epoch is shown
 _LIVE_ONLY = ("boundary", "grads", "update")
 _EMPTY_I = np.zeros(0, np.int64)
@@ -205,7 +207,10 @@ class TimelineController(QObject):
         if self._plane is None:
             self._plane = data.get("plane") or boundary.input_plane(data["data"]["x_train"])
         model, cfg = self._local
-        model.set_weights(ckpt.weight_list())
+        try:
+            model.set_weights(ckpt.weight_list())
+        except ValueError:               # a checkpoint of another network: nothing to draw
+            return None
         extent = data["boundary"]["extent"]
         return {"grid": boundary.decision_grid(model, self._plane, extent, cfg.grid_resolution), "extent": extent,
                 "labels": data["boundary"].get("labels")}
@@ -221,9 +226,18 @@ class TimelineController(QObject):
             return
         self._write(path)
 
+    def run_config(self) -> TrainingConfig:
+        """The configuration of the run the timeline holds (with the live edits made to it): after a
+        Reset that changes the architecture, the session's config is already the next run's."""
+        live = self.session.config
+        if not self._data or "config" not in self._data:
+            return live
+        own = TrainingConfig.from_dict(self._data["config"])
+        return live if not structural_change(own, live) else own
+
     def _write(self, path: str) -> None:
         curves = self.history_source() if self.history_source else {}
-        run = RunData(config=self.session.config, current=self.checkpoint, checkpoints=tuple(self.timeline),
+        run = RunData(config=self.run_config(), current=self.checkpoint, checkpoints=tuple(self.timeline),
                       epoch_logs=tuple(self.epoch_logs), curves=curves, info={"branches": self.branches})
         try:
             save_run(path, run)

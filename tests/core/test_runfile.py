@@ -122,6 +122,8 @@ def _rewrite(path, edit):
     (lambda m, a: a.pop("c2_s0"), "missing 'c2_s0'"),
     (lambda m, a: a.__setitem__("curve_batch_losses", np.ones(2, np.float32)), "different lengths"),
     (lambda m, a: m.__setitem__("epoch_logs", {"epoch": 1}), "epoch logs"),
+    (lambda m, a: m["config"].__setitem__("hidden", [[8, "tanh"]]), "do not fit its configuration"),
+    (lambda m, a: m["config"].__setitem__("hidden", [[3, "tanh"], [8, "tanh"]]), "layer 1 has kernel"),
 ])
 def test_damaged_files_say_what_is_wrong(tmp_path, damage, message):
     _, run = trained_run()

@@ -106,7 +106,9 @@ def test_export_all_views_on_white(qtbot, make_window, tmp_path):
     front = _front(w)
     assert front == {"dock_stage_player", "dock_curves"}
 
-    paths = export_all_views(w, str(tmp_path / "views"))
+    assert "1d-slice.png" not in {os.path.basename(p) for p in export_all_views(w, str(tmp_path / "open"),
+                                                                                formats=("png",))}
+    paths = export_all_views(w, str(tmp_path / "views"), include_closed=True)
 
     names = [slug(d.property("fullTitle") or d.windowTitle()) for d in docks]
     assert "dock_controls" not in {d.objectName() for d in docks}
@@ -174,3 +176,25 @@ def test_history_csv_without_batches_and_with_bad_lengths(tmp_path):
     assert (tmp_path / "h.csv").read_text().strip() == "epoch,loss,accuracy,val_loss,val_accuracy"
     with pytest.raises(ValueError, match="same length"):
         export_history_csv(str(tmp_path / "h.csv"), [], [1, 2], [0.5])
+
+
+def test_export_all_views_reports_progress_and_can_be_cancelled(qtbot, tmp_path):
+    from viz.app import create_window
+    from viz.export_all import export_all_views, view_docks
+    w = create_window(TrainingConfig(n_samples=100, grid_resolution=8), engine="thread")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    seen = []
+
+    def progress(done, total, title):
+        seen.append((done, total, title))
+        return done < 2                                  # the user cancels at the third view
+
+    try:
+        paths = export_all_views(w, str(tmp_path), formats=("png",), progress=progress)
+        open_docks = [d for d in view_docks(w) if d.toggleViewAction().isChecked()]
+        assert len(paths) == 2 and [s[0] for s in seen] == [0, 1, 2]
+        assert seen[0][1] == len(open_docks) and seen[0][2] in {d.property("fullTitle") for d in open_docks}
+    finally:
+        w.close()

@@ -189,9 +189,6 @@ def test_hidpi_screenshot_and_export_are_twice_the_size(tmp_path):
 
 
 # ---- 23. a run file is consistent: its checkpoints fit its configuration --------------------------------
-@pytest.mark.skipif(os.environ.get("RUN_BUG6") is None, reason="BUG-6 (viz/timeline.py _write, reported to the lead; RUN_BUG6=1 runs it): a run saved right after a Reset "
-                         "that changes the architecture holds the new config with the old checkpoints; "
-                         "scrubbing it after opening raises out of the slider's slot. Remove once fixed.")
 def test_a_run_saved_right_after_an_architecture_reset_opens_and_scrubs(qtbot, make_window, fast_config, tmp_path):
     small = fast_config.replace(hidden=((8, "tanh"),))
     w = make_window(small, engine="thread")

@@ -242,10 +242,12 @@ class StatsHistory:
             self.activations = [a for a, _ in shape]
             self.units = [u for _, u in shape]
             self._buf = self._alloc(16, len(layers))
-        elif names != self.names or shape != list(zip(self.activations, self.units)):
+        elif shape != list(zip(self.activations, self.units)):
             raise ValueError(f"Argument `stats` describes layers {list(zip(names, shape))}; this history holds "
                              f"{list(zip(self.names, zip(self.activations, self.units)))}. "
                              "Call clear() when the architecture changes.")
+        else:
+            self.names = names      # the same layers (a copy of the network numbers its layers anew)
         epoch = int(epoch)
         if self._n and epoch <= self._buf["epochs"][self._n - 1]:
             self.truncate(epoch - 1)

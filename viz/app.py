@@ -92,6 +92,17 @@ def ensure_app(argv=None) -> QApplication:
     return app
 
 
+def freeze_long_lived() -> None:
+    """Put every object alive now (the window's ~150,000) out of the garbage collector's reach.
+
+    They live as long as the window. A full collection mid-training then walks only what
+    training made since (the timeline, the curves): ~5 ms instead of ~100-150 ms, which was
+    a visible stutter every ~10 s. Objects still die normally when their references go.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_window(config: TrainingConfig | None = None, engine: str = "process", settings=None):
     """A new main window (not shown yet) whose ``.session`` is already starting the trainer.
 
@@ -178,10 +189,7 @@ def main(argv=None) -> int:
         style.setup_theme(app, args.theme)   # before the window: views read the palette when built
     window = create_window(config, engine=args.engine)
     window.show()
-    # the ~95,000 objects of the window live as long as it: out of the collector's reach, a full
-    # collection mid-training takes ~5 ms instead of ~150 ms (a visible stutter)
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()
     if args.epochs or args.screenshot or args.quit:
         window.runner = EpochRunner(window, args.epochs, args.screenshot, args.quit)
     # Ctrl+C in the terminal closes the window cleanly (Python only sees signals between Qt events)

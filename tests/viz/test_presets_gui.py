@@ -42,7 +42,7 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
             b.close()
     assert all(d.isVisible() for d in w.digit_docks)
     assert not w.dock_boundary.isVisible()                   # no plane to draw 784 inputs on
-    assert not w.digit_docks[0].widget().visibleRegion().isEmpty()        # the Digits tab is in front
+    assert not w.digit_docks[0].widget().widget().visibleRegion().isEmpty()   # the Digits tab is in front
     n_train = w.session.data_extras["data_info"]["n_train"]
     bpe = -(-n_train // 128)
     until(qtbot, lambda: w.status_labels["step"].text() == f"step 0/{bpe * 5:,}")

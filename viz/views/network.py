@@ -28,6 +28,7 @@ from PySide6 import QtWidgets
 from core.config import TrainingConfig, build_model
 from core.weightmaps import diagram_layout, link_bins, sticky_level, symmetric_levels, unit_activations
 from viz import style
+from viz.notice import OverlayNotice
 from viz.views.layers import behind_tab, labels_of
 from viz.views.weights import sign_colors, weight_colormap
 
@@ -78,11 +79,8 @@ class NetworkView(QtWidgets.QWidget):
         self.readout = QtWidgets.QLabel("Hover a node to read its activation.")
         self.readout.setStyleSheet(style.READOUT_CSS)
         self.readout.setToolTip("The unit under the pointer and its activation for the picked sample.")
-        self.notice = QtWidgets.QLabel()
-        self.notice.setStyleSheet(style.NOTICE_CSS)
-        self.notice.setWordWrap(True)
-        self.notice.setVisible(False)
         self.plot_widget = pg.PlotWidget()
+        self.notice = OverlayNotice(self.plot_widget)   # over the plot: showing it moves nothing
         self.plot_widget.setToolTip("Units as nodes, weights as links: width grows with |w| (relative to the "
                                     "largest shown weight of the layer), blue negative, orange positive.")
         self.plot = self.plot_widget.getPlotItem()
@@ -113,7 +111,6 @@ class NetworkView(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
-        lay.addWidget(self.notice)
         lay.addWidget(self.plot_widget, 1)
         lay.addWidget(self.readout)
         self.more_labels: list = []

@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtWidgets
 
 from core.weightmaps import display_matrix, log_ratio, sticky_level, symmetric_levels
 from viz import style
+from viz.notice import OverlayNotice
 
 #: the largest kernel drawn cell by cell (rows, columns); larger ones are reduced by blocks
 MAX_CELLS = (256, 256)
@@ -173,11 +174,8 @@ class WeightsView(QtWidgets.QWidget):
         self.readout.setToolTip("The weight under the pointer: its indices [input, unit] in the full kernel "
                                 "and its exact value, even where the map shows blocks.")
         self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.notice = QtWidgets.QLabel()
-        self.notice.setStyleSheet(style.NOTICE_CSS)
-        self.notice.setWordWrap(True)
-        self.notice.setVisible(False)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.notice = OverlayNotice(self.graphics)   # over the plots: showing it moves nothing
         self.graphics.setToolTip("One heat map per Dense layer: rows are the layer's inputs, columns its units; "
                                  "the thin strip under it is the bias. One colour scale for all layers.")
         self.graphics.scene().sigMouseMoved.connect(self._hovered)
@@ -189,7 +187,6 @@ class WeightsView(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
-        lay.addWidget(self.notice)
         lay.addWidget(self.graphics, 1)
         self._lut = weight_colormap().getLookupTable(nPts=256)
         self.clear()

@@ -1,0 +1,200 @@
+"""The timeline in the window: scrub to epoch k, branch, save and reopen runs, models, recent files."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from core import boundary
+from core.config import TrainingConfig
+from core.runfile import load_run
+
+CONFIG = TrainingConfig(n_samples=200, grid_resolution=16, batch_size=16)
+
+
+def until(qtbot, predicate, timeout=20_000):
+    qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout)
+
+
+def started(qtbot, make_window, config=CONFIG):
+    w = make_window(config, engine="thread")
+    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
+    return w
+
+
+def train_epochs(qtbot, w, n):
+    target = w.session.latest.epoch + n
+    for _ in range(n):
+        e = w.session.latest.epoch
+        w.actions.step_epoch.trigger()
+        until(qtbot, lambda: w.session.latest.epoch == e + 1 and w.session.state == "paused")
+    until(qtbot, lambda: w.timeline.epochs()[-1] == target)
+
+
+def same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b)) and len(a) == len(b)
+
+
+def test_every_epoch_is_kept_and_the_bar_shows_it(qtbot, make_window):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 4)
+    assert w.timeline.epochs() == [0, 1, 2, 3, 4]
+    bar = w.timeline_bar
+    assert bar.slider.maximum() == 4 and bar.slider.value() == 4 and bar.slider.isEnabled()
+    assert bar.position_label.text() == "epoch 4 (live)"
+    assert "MB of" in bar.memory_label.text() and "5 epochs kept" in bar.memory_label.toolTip()
+    assert not bar.branch_button.isEnabled()
+
+
+def test_scrubbing_shows_that_epochs_weights_in_every_view(qtbot, make_window):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 3)
+    ckpt1 = w.timeline.timeline.at(1)
+    w.timeline_bar.slider.setValue(1)                    # the user drags the scrubber to epoch 1
+    assert w.timeline.position == 1
+    assert w.timeline_bar.position_label.text() == "epoch 1 of 3"
+    assert w.timeline_bar.branch_button.isEnabled()
+    # the decision boundary shows epoch 1's network
+    model = w.timeline.local_model()
+    model.set_weights(ckpt1.weight_list())
+    data = w.session._data_extras
+    plane = boundary.input_plane(data["data"]["x_train"])
+    expect = boundary.decision_grid(model, plane, data["boundary"]["extent"], 16)
+    np.testing.assert_array_equal(w.boundary._boundary["grid"], expect)
+    # the curves mark epoch 1
+    marks = w.curves._epoch_marks
+    assert marks[0].isVisible() and marks[0].value() == 1
+    # live snapshots (a paused step) do not move the picture off epoch 1
+    grid_before = np.array(w.boundary._boundary["grid"])
+    w.actions.step_batch.trigger()
+    until(qtbot, lambda: w.session.latest.step == 3 * w.session.latest.batches_per_epoch + 1)
+    np.testing.assert_array_equal(w.boundary._boundary["grid"], grid_before)
+    # End goes back to the live run
+    w.timeline.go_live()
+    assert w.timeline.position is None and not marks[0].isVisible()
+    assert w.timeline_bar.position_label.text() == "epoch 3 (live)"
+
+
+def test_keys_step_through_epochs(qtbot, make_window):
+    w = started(qtbot, make_window)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    train_epochs(qtbot, w, 3)
+    w.dock_curves.setFocus()                             # not a text field, which would take "["
+    qtbot.keyClick(w, Qt.Key.Key_BracketLeft)
+    assert w.timeline.position == 2
+    qtbot.keyClick(w, Qt.Key.Key_BracketLeft)
+    assert w.timeline.position == 1
+    qtbot.keyClick(w, Qt.Key.Key_BracketRight)
+    assert w.timeline.position == 2
+    qtbot.keyClick(w, Qt.Key.Key_End)
+    assert w.timeline.position is None
+
+
+def test_continue_from_here_branches(qtbot, make_window):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 4)
+    bpe = w.session.latest.batches_per_epoch
+    w.timeline.scrub(2)
+    w.timeline_bar.branch_button.click()
+    until(qtbot, lambda: w.session.latest.epoch == 2 and w.session.latest.step == 2 * bpe)
+    assert w.timeline.epochs() == [0, 1, 2] and w.timeline.branches == [2]
+    assert w.curves.n_points == 2 * bpe                 # the later batches are gone from the curves
+    train_epochs(qtbot, w, 1)
+    assert w.timeline.epochs() == [0, 1, 2, 3]
+    assert [e["epoch"] for e in w.timeline.epoch_logs] == [1, 2, 3]
+
+
+def test_scrub_while_training_pauses(qtbot, make_window):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 2)
+    w.actions.play.trigger()
+    until(qtbot, lambda: w.session.state == "training")
+    w.timeline.scrub(1)
+    until(qtbot, lambda: w.session.state == "paused")
+    assert w.timeline.position == 1
+
+
+def test_save_then_open_restores_the_run_and_continues_identically(qtbot, make_window, tmp_path):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 3)
+    for _ in range(2):
+        s = w.session.latest.step
+        w.actions.step_batch.trigger()
+        until(qtbot, lambda: w.session.latest.step == s + 1)
+    path = str(tmp_path / "spiral.uncrumple.npz")
+    with qtbot.waitSignal(w.timeline.saved, timeout=10_000):
+        assert w.run_files.save(path)
+    saved = load_run(path)
+    assert saved.current.step == w.session.latest.step and len(saved.checkpoints) == 4
+    assert len(saved.curves["batch_losses"]) == w.curves.n_points
+    # the uninterrupted run goes on by one epoch
+    train_epochs(qtbot, w, 1)
+    expect_weights = [np.array(a) for a in w.session.latest.weights]
+    expect_step = w.session.latest.step
+
+    other = started(qtbot, make_window, TrainingConfig())      # another run entirely
+    assert other.run_files.open(path)
+    until(qtbot, lambda: other.session.latest is not None and other.session.latest.step == saved.current.step)
+    assert other.session.config == CONFIG and other.controls.config() == CONFIG
+    assert other.timeline.epochs() == [0, 1, 2, 3]
+    assert other.curves.n_points == len(saved.curves["batch_losses"])
+    assert same(other.session.latest.weights, saved.current.weight_list())
+    train_epochs(qtbot, other, 1)
+    until(qtbot, lambda: other.session.latest.step == expect_step)
+    assert same(other.session.latest.weights, expect_weights)      # bit-identical continuation
+    assert path in other.run_files.recent()[0]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04truncated"])
+def test_a_bad_run_file_leaves_the_current_run_untouched(qtbot, make_window, tmp_path, content):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 2)
+    before = (w.session.latest.step, w.timeline.epochs(), w.session.worker)
+    bad = tmp_path / "bad.uncrumple.npz"
+    bad.write_bytes(content)
+    with qtbot.waitSignal(w.timeline.failed, timeout=5000) as sig:
+        assert not w.run_files.open(str(bad))
+    assert "bad.uncrumple.npz" in sig.args[0]
+    assert (w.session.latest.step, w.timeline.epochs(), w.session.worker) == before
+    assert "Error" in w.statusBar().currentMessage()
+
+
+def test_save_and_load_model(qtbot, make_window, tmp_path):
+    from core import load_model
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 2)
+    path = str(tmp_path / "m.npz")
+    assert w.run_files.save_model_file(path)
+    model = load_model(path)
+    assert same(model.get_weights(), w.session.latest.weights)
+    trained = [np.array(a) for a in w.session.latest.weights]
+    w.actions.reset.trigger()
+    until(qtbot, lambda: w.session.latest.step == 0)
+    assert w.run_files.load_model_file(path)
+    until(qtbot, lambda: same(w.session.latest.weights, trained))
+    # another architecture is refused with the shapes named
+    other = started(qtbot, make_window, CONFIG.replace(hidden=((3, "relu"),)))
+    assert not other.run_files.load_model_file(path)
+    assert "weight shapes" in other.statusBar().currentMessage()
+
+
+def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, make_window):
+    """Qt's restoreState leaves old dock tab bars visible mid-window; the window hides them."""
+    from PySide6.QtWidgets import QTabBar
+    from viz import actions
+    first = make_window(CONFIG, engine="thread")
+    first.resize(1280, 800)
+    first.show()
+    qtbot.waitExposed(first)
+    first.close()                                        # its layout goes to the settings
+    w = make_window(None, engine="thread")
+    w.show()
+    qtbot.waitExposed(w)
+    until(qtbot, lambda: w.session.latest is not None)
+    qtbot.wait(50)
+    bars = [b for b in w.findChildren(QTabBar) if b.parentWidget() is w and b.isVisible()]
+    assert len(bars) == 2                                # one under each group of tabbed views
+    assert actions.hide_stray_tab_bars(w) == 0

@@ -73,6 +73,20 @@ class FlowLayout(QtWidgets.QLayout):
         return y + line - rect.y() + m.bottom()
 
 
+def ignore_height_hint(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """Let ``widget`` (a plot) take the height left over, whatever its size hint; returns it.
+
+    A view with a wrapping row (or a word-wrapped label) reports height-for-width, and a
+    QScrollArea then makes the view as tall as its layout's *preferred* height at the dock's
+    width. A QGraphicsView's preferred size is its current size, so a plot once tall kept the
+    view that tall and the dock scrolled; with the vertical policy Ignored only its minimum counts.
+    """
+    policy = widget.sizePolicy()
+    policy.setVerticalPolicy(QtWidgets.QSizePolicy.Policy.Ignored)
+    widget.setSizePolicy(policy)
+    return widget
+
+
 def _save_csv(view, title, name, export_csv) -> bool:
     """Ask for a path and write the CSV; a view with nothing to save says so instead of raising."""
     path = ask_path(view, title, "CSV (*.csv)", f"{name}.csv")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.config import TrainingConfig, build_model
 from core.geometry import ProjectionCache, input_grid, project_stages, stages
@@ -36,6 +36,9 @@ RANGE_SLACK = 0.1
 MAX_POINTS = 1500
 #: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
 GRID_RESOLUTION = 41
+#: the grid's top right corner, beside the input panel
+GUIDE = ("Each row is one layer:<br>dot(x, W) turns and stretches,<br>+ b shifts, the activation bends."
+         "<br>Click a panel: play from it.<br>Right-click: pick the units.")
 
 
 def notice_3d(gl: bool) -> str:
@@ -210,6 +213,67 @@ def stage_title(stage, projection, note="") -> str:
             f"<span style='font-size:8pt; color:{style.MUTED}'>{projection.title}{note}</span>")
 
 
+def panel_title(stage, projection, note="") -> tuple[str, str]:
+    """``(full, short)`` one-line titles of a panel in the grid: ``"dot(x, W) · PCA of 8 units (…)"``
+    and ``"dot(x, W)"`` (the layer's name and projection are in its row label)."""
+    short = stage.name.split(": ", 1)[-1]
+    return f"{short} · {projection.title}{note}", short
+
+
+def row_text(name: str, lines=(), projection=None) -> str:
+    """A row label's HTML: ``name`` in bold, then ``lines``, then the projection's shares, muted."""
+    muted = []
+    if projection is not None and projection.kind == "pca":
+        muted = [label for label in projection.labels if label]
+    elif projection is not None and projection.kind == "units":
+        muted = [projection.title]
+    tail = "".join(f"<br><span style='font-size:8pt; color:{style.MUTED}'>{m}</span>" for m in muted)
+    return f"<b>{name}</b>" + "".join(f"<br>{t}" for t in lines) + tail
+
+
+def _narrow_min(label) -> None:
+    """Let a LabelItem be narrower than its text (it never forces the view wider than the dock)."""
+    update_min = label.updateMin
+
+    def small_min():
+        update_min()
+        label.setMinimumWidth(1)
+    label.updateMin = small_min
+    label.setMinimumWidth(1)
+
+
+def fit_title(plot, full: str, short: str) -> None:
+    """Set a one-line title showing ``full`` if it fits the panel, else ``short`` (elided if need be);
+    ``titleLabel.text`` and the tooltip keep ``full``. Re-fitted whenever the panel is resized."""
+    label = plot.titleLabel
+    if getattr(label, "_fit", None) == (full, short):
+        return
+    if not hasattr(label, "_fit"):
+        _narrow_min(label)
+        label.geometryChanged.connect(lambda: _fit_now(label))
+    label._fit = (full, short)
+    plot.setTitle(full, color=style.FOREGROUND, size=style.TITLE_SIZE)
+    _fit_now(label)
+
+
+def _fit_now(label) -> None:
+    full, short = getattr(label, "_fit", ("", ""))
+    if not full or getattr(label, "_fitting", False):
+        return
+    font = label.item.font()
+    font.setPointSizeF(float(style.TITLE_SIZE[:-2]))
+    metrics, width = QtGui.QFontMetricsF(font), max(label.width() - 6, 12)
+    shown = full if metrics.horizontalAdvance(full) <= width else \
+        metrics.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, width)
+    label._fitting = True
+    try:
+        pg.LabelItem.setText(label, shown)
+        label.text = full
+        label.setToolTip(full)
+    finally:
+        label._fitting = False
+
+
 def bounds(*arrays, pad=0.08):
     """``(x0, x1, y0, y1)`` around the finite rows of (n, 2) arrays (robust 1-99 % range)."""
     pts = np.concatenate([a[np.isfinite(a).all(axis=1)] for a in arrays if len(a)] or [np.zeros((1, 2))])
@@ -222,7 +286,7 @@ def bounds(*arrays, pad=0.08):
 
 
 class LayersView(QtWidgets.QWidget):
-    """A grid of panels, one per stage of every layer (row i: layer i; the input top left).
+    """A grid of panels: row 0 the input, row k the three stages of layer k, a label on the left of each row.
 
     Public: ``panels`` (list of :class:`StagePanel`, in stage order), ``tracer``,
     ``notice`` (a message such as diverged weights), ``traced`` (the last
@@ -240,6 +304,7 @@ class LayersView(QtWidgets.QWidget):
         super().__init__(parent)
         self.tracer = Tracer()
         self.panels: list = []            # StagePanel per stage
+        self.row_labels: list = []        # LabelItem per row: the input, then each layer
         self.traced = None
         self.drawing: list[int] = []      # panel indices still to draw with ``traced``
         self._unbuilt = False             # a run is set but its panels are not made yet (it came behind a tab)
@@ -291,6 +356,7 @@ class LayersView(QtWidgets.QWidget):
         self._turn.stop()
         self.graphics.clear()
         self.panels = []
+        self.row_labels = []
         self._jitter = {}
         self._set_notice("")
         self.gl_notice.setVisible(False)
@@ -363,20 +429,33 @@ class LayersView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
+        """Row 0: the input's label, its panel and a short guide; row k: layer k's label and its
+        three panels (dot, + b, activation). Three panels a row and one-line titles fit a ~430 px dock."""
         from viz.views.stage_player import StagePanel   # stage_player imports this module
         model = self.tracer.model
         n_classes = max(2, int(self.tracer.y.max()) + 1)
         dense = model.dense_layers
         n_stages = 1 + 3 * len(dense)
         for i in range(n_stages):
-            row, col = (0, 0) if i == 0 else ((i - 1) // 3, 1 + (i - 1) % 3)
+            row, col = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
             plot = self.graphics.addPlot(row=row, col=col)
             self.panels.append(StagePanel(plot, n_classes))
-        for r, layer in enumerate(dense[1:], start=1):
-            text = (f"<b>layer {r + 1}</b><br>{layer.units} unit{'s' if layer.units != 1 else ''}"
-                    f"<br>{layer.activation.name}")
-            self.graphics.addLabel(text, row=r, col=0, color=style.FOREGROUND, size="10pt")
-        rows = max(1, len(dense))
+        self.row_labels = []
+        d = self.tracer.x.shape[1]
+        for r, lines in enumerate([(f"{d} feature{'s' if d != 1 else ''}",)]
+                                  + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
+                                     for layer in dense]):
+            label = self.graphics.addLabel(row_text("input" if r == 0 else f"layer {r}", lines), row=r, col=0,
+                                           color=style.FOREGROUND, size="9pt")
+            label._lines = lines
+            self.row_labels.append(label)
+        guide = self.graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.MUTED, size="8pt", justify="left")
+        _narrow_min(guide)
+        lay = self.graphics.ci.layout
+        lay.setColumnStretchFactor(0, 0)
+        for c in (1, 2, 3):
+            lay.setColumnStretchFactor(c, 1)
+        rows = 1 + len(dense)
         self.graphics.setMinimumHeight(min(rows, 3) * 130)   # scroll-free; the dock grows it
         self._fit_width()
 
@@ -434,7 +513,13 @@ class LayersView(QtWidgets.QWidget):
         if i == 0 and tr.x.shape[1] == 2:   # the grid points are a row-major image of the plane
             g = tr.grid.points
             panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
-        panel.set_title(stage_title(traced.stages[i], traced.projections[i], " · spread up and down" if line else ""))
+        st, proj = traced.stages[i], traced.projections[i]
+        fit_title(panel.plot, *panel_title(st, proj, " · spread up and down" if line else ""))
+        if st.kind in ("input", "activation"):   # the row label names the layer's projection once
+            label = self.row_labels[st.layer + 1]
+            text = row_text("input" if st.layer < 0 else f"layer {st.layer + 1}", label._lines, proj)
+            if text != label.text:
+                label.setText(text)
         panel.set_range(bounds(xy, pad=0.25), slack=RANGE_SLACK)
         panel.show_values(not line)
 

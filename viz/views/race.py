@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from core import surfaces
 from viz import style
-from viz.views.flow import control_row
+from viz.views.flow import control_row, ignore_height_hint
 from viz.views.export import export_png, export_svg
 from viz.views.heatmap import HeatMap, display_levels, surface_colormap  # noqa: F401 - re-exported
 
@@ -33,6 +33,8 @@ RACERS = {
 RACER_COLORS = dict(zip(RACERS, style.CLASS_COLORS[:6]))
 ANIMATION_FRAMES = 150        # a whole race is revealed in about this many timer ticks
 TICK_MS = 30
+#: narrower than this, the table, the surface and the loss plot are stacked (a ~520 px dock)
+STACK_BELOW = 700
 
 
 # ---- the race view --------------------------------------------------------------------------------
@@ -90,11 +92,13 @@ class RaceView(QtWidgets.QWidget):
                           "race", "Export paths", "Save every optimizer's path (step, x, y, loss) as CSV.",
                           lambda p: self.export_csv(p))
 
-        side = QtWidgets.QGridLayout()
-        side.addWidget(QtWidgets.QLabel("<b>Optimizer</b>"), 0, 0)
-        side.addWidget(QtWidgets.QLabel("<b>learning rate</b>"), 0, 1)
+        self.table = QtWidgets.QWidget()
+        self.table.setMaximumWidth(260)
+        side = self._side = QtWidgets.QGridLayout(self.table)
+        side.setContentsMargins(0, 0, 0, 0)
+        self._heads = (QtWidgets.QLabel("<b>Optimizer</b>"), QtWidgets.QLabel("<b>learning rate</b>"))
         self.checks, self.rates = {}, {}
-        for r, (name, tip) in enumerate(RACERS.items(), start=1):
+        for name, tip in RACERS.items():
             check = QtWidgets.QCheckBox(name)
             check.setChecked(True)
             check.setToolTip(tip)
@@ -106,21 +110,16 @@ class RaceView(QtWidgets.QWidget):
             rate.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             rate.setToolTip(f"{name}'s learning rate (the default suits the chosen surface).")
             rate.valueChanged.connect(lambda _: self.reset())
-            side.addWidget(check, r, 0)
-            side.addWidget(rate, r, 1)
             self.checks[name], self.rates[name] = check, rate
-        side.setRowStretch(len(RACERS) + 1, 1)
         self.status = QtWidgets.QLabel()
         self.status.setStyleSheet(style.READOUT_CSS)
         self.status.setWordWrap(True)
-        side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
+        self.status.setToolTip("Where every optimizer is now and its loss there.")
 
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
         self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
         self.surface_plot = self.graphics.addPlot(row=0, col=0)
         self.loss_plot = self.graphics.addPlot(row=0, col=1)
-        self.graphics.ci.layout.setColumnStretchFactor(0, 3)
-        self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         for p in (self.surface_plot, self.loss_plot):
             style.apply_plot_style(p)
         self.surface_plot.showGrid(x=False, y=False)
@@ -155,16 +154,76 @@ class RaceView(QtWidgets.QWidget):
         self.legend = style.make_legend([], 1)
         self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
 
-        left = QtWidgets.QWidget()
-        left.setLayout(side)
-        left.setMaximumWidth(260)
-        body = QtWidgets.QHBoxLayout()
-        body.addWidget(left)
-        body.addWidget(self.graphics, 1)
-        lay = QtWidgets.QVBoxLayout(self)
+        self.body = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.graphics, 1)
+        lay = self._main = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(top)
-        lay.addLayout(body, 1)
+        lay.addLayout(self.body, 1)
+        self.stacked = None
+        self._arrange(stacked=True)
+
+    # ---- layout: side by side when wide, stacked when narrow -----------------------------------
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange(self.width() < STACK_BELOW)
+        if self._legend_columns() != self._legend_cols:
+            self._rebuild_legend()
+
+    def _arrange(self, stacked: bool) -> None:
+        """Narrow (stacked): the table in two columns of optimizers, the surface over the loss plot.
+        Wide: the table on the left, the surface beside the loss plot. Changes only on a switch."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        side = self._side
+        for w in (*self._heads, *self.checks.values(), *self.rates.values()):
+            side.removeWidget(w)
+        self._main.removeWidget(self.status)
+        side.removeWidget(self.status)
+        per_row = 2 if stacked else 1
+        for h in self._heads:
+            h.setVisible(not stacked)
+        if not stacked:
+            side.addWidget(self._heads[0], 0, 0)
+            side.addWidget(self._heads[1], 0, 1)
+        for k, name in enumerate(RACERS):
+            r, c = divmod(k, per_row)
+            side.addWidget(self.checks[name], r + (0 if stacked else 1), 2 * c)
+            side.addWidget(self.rates[name], r + (0 if stacked else 1), 2 * c + 1)
+        side.setRowStretch(len(RACERS) + 1, 0 if stacked else 1)
+        if stacked:     # the readout under everything, one wrapped paragraph
+            self._main.addWidget(self.status)
+        else:           # the readout under the table, one line per optimizer
+            side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
+        self.table.setMaximumWidth(16777215 if stacked else 260)
+        self.body.setDirection(QtWidgets.QBoxLayout.Direction.TopToBottom if stacked
+                               else QtWidgets.QBoxLayout.Direction.LeftToRight)
+        ci = self.graphics.ci
+        for item in (self.surface_plot, self.loss_plot, self.legend):
+            ci.removeItem(item)
+        ci.addItem(self.surface_plot, 0, 0)
+        ci.addItem(self.loss_plot, *((1, 0) if stacked else (0, 1)))
+        ci.addItem(self.legend, *((2, 0, 1, 1) if stacked else (1, 0, 1, 2)))
+        lay = ci.layout
+        for i in range(3):   # stretch factors of the old arrangement must not linger
+            lay.setRowStretchFactor(i, 0)
+            lay.setColumnStretchFactor(i, 0)
+            lay.setRowMaximumHeight(i, 1e6)
+        if stacked:
+            lay.setRowStretchFactor(0, 3)
+            lay.setRowStretchFactor(1, 1)
+            lay.setRowMaximumHeight(1, 110)   # the loss plot: enough to read; the surface takes the rest
+        else:
+            lay.setRowStretchFactor(0, 1)
+            lay.setColumnStretchFactor(0, 3)
+            lay.setColumnStretchFactor(1, 2)
+        self.graphics.setMinimumHeight(380 if stacked else 240)   # stacked: room for a square-ish surface
+        self._legend_row = 2 if stacked else 1
+        self._legend_span = 1 if stacked else 2
+        self._legend_cols = None
+        self._update_status()
 
     # ---- public interface ----------------------------------------------------------------------
     def clear(self) -> None:
@@ -263,7 +322,7 @@ class RaceView(QtWidgets.QWidget):
                 item.setData([], [])
             self.heads[name].setData([], [])
         self._rebuild_legend()
-        self.status.setText("Drag the start point, pick optimizers and press Run.")
+        self._update_status()
         self._sync_buttons()
 
     @property
@@ -334,6 +393,9 @@ class RaceView(QtWidgets.QWidget):
             return np.log10(np.maximum(losses - self._fmin, 1e-12))
 
     def _update_status(self) -> None:
+        if self.results is None:
+            self.status.setText("Drag the start point, pick optimizers and press Run.")
+            return
         if not self.results:
             self.status.setText("No optimizer chosen.")
             return
@@ -344,19 +406,26 @@ class RaceView(QtWidgets.QWidget):
             else:
                 x, y = np.round(rp.path[self.shown], 2) + 0.0     # no "-0.00"
                 lines.append(f"{name}: f = {rp.losses[self.shown]:.3g} at ({x:.2f}, {y:.2f})")
-        self.status.setText("\n".join(lines))
+        self.status.setText((" · " if self.stacked else "\n").join(lines))
+
+    def _legend_entries(self) -> list[str]:
+        names = self.results if self.results else self.chosen()
+        return [f"{name} (lr {self.rates[name].value():g})" for name in names]
+
+    def _legend_columns(self) -> int:
+        names = self._legend_entries()
+        width = self.graphics.width() - 16 if self.graphics.isVisible() else self.width() - 24
+        return min(3, style.legend_columns(names, width)) if names else 1
 
     def _rebuild_legend(self) -> None:
-        entries = []
-        for name in (self.results if self.results else self.chosen()):
-            sample = pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name], width=2.5))
-            entries.append((sample, f"{name} (lr {self.rates[name].value():g})"))
+        entries = [(pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name.split(" (lr")[0]], width=2.5)), name)
+                   for name in self._legend_entries()]
         self.graphics.removeItem(self.legend)
-        cols = min(3, style.legend_columns([n for _, n in entries], self.graphics.width() - 16)) if entries else 1
+        cols = self._legend_cols = self._legend_columns()
         self.legend = style.make_legend(entries, cols)      # as many columns as fit: none cut at the edge
-        self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+        self.graphics.addItem(self.legend, row=self._legend_row, col=0, colspan=self._legend_span)
         rows = -(-max(len(entries), 1) // cols)
-        self.graphics.ci.layout.setRowMaximumHeight(1, 22 * rows + 8)
+        self.graphics.ci.layout.setRowMaximumHeight(self._legend_row, 22 * rows + 8)
 
     def _sync_buttons(self) -> None:
         self.run_button.setText("Pause" if self._timer.isActive() else "Run")

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.geometry import separability
 from viz import style
@@ -23,6 +23,40 @@ SEP_SAMPLES, SEP_FEATURES = 1500, 32
 MIN_INTERVAL = 1.0
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+EMPTY_HISTORY = "One point per epoch computed while\nthis tab is shown: keep it in front\nwhile training to draw the curves."
+
+
+def short_tick(stage) -> str:
+    """A bar's axis label: ``"in"``, ``"W₁"``, ``"+b₁"``, ``"σ₁"`` (layer numbers from 1 as subscripts)."""
+    if stage.kind == "input":
+        return "in"
+    n = str(stage.layer + 1).translate(_SUB)
+    return {"dot": "W", "bias": "+b", "activation": "σ"}[stage.kind] + n
+
+
+def long_name(stage) -> str:
+    """A bar's full name for its tooltip: ``"layer 1: dot(x, W)"``, ``"layer 2: tanh"``."""
+    if stage.kind == "input":
+        return "input"
+    return f"layer {stage.layer + 1}: " + {"dot": "dot(x, W)", "bias": "+ b"}.get(stage.kind, stage.activation)
+
+
+def thin_ticks(ticks, kinds, widths, spacing: float) -> list:
+    """``ticks`` ((x, text) per bar, ``spacing`` px apart) with texts blanked so none overlap: all if
+    they fit, else only the input's and the activations', else every k-th of those."""
+    gap = 6.0
+    if max(widths, default=0.0) + gap <= spacing:
+        return list(ticks)
+    keep = [i for i, k in enumerate(kinds) if k in ("input", "activation")]
+    step = 1
+    while True:
+        shown = keep[::step]
+        dist = min((b - a for a, b in zip(shown, shown[1:])), default=len(ticks))
+        if max((widths[i] for i in shown), default=0.0) + gap <= dist * spacing or len(shown) <= 1:
+            break
+        step += 1
+    return [(x, t if i in shown else "") for i, (x, t) in enumerate(ticks)]
 
 
 def _line_color(i: int, n: int):
@@ -49,7 +83,8 @@ class SeparabilityView(QtWidgets.QWidget):
         self._pending = False
         self._last = 0.0
         self._busy = 0.0   # an expensive computation (> 20 ms) waits 10x its cost: <= 10 % of the GUI thread
-        self._ticks = None
+        self._ticks = self._shown_ticks = None
+        self._names, self._kinds = [], []
         self._stages = None
         self._later = QtCore.QTimer(self, singleShot=True)
         self._later.timeout.connect(self.refresh)
@@ -70,11 +105,20 @@ class SeparabilityView(QtWidgets.QWidget):
             p.hideButtons()
             style.label(p, "left", "linear separability")
         self.bar_plot.setMouseEnabled(x=False, y=False)
-        style.title(self.bar_plot, "Linear separability per stage (layer: W, +b, activation)")
-        style.title(self.line_plot, "Over epochs (input and each layer's output)")
+        style.title(self.bar_plot, "Separability per stage")
+        self.bar_plot.titleLabel.setToolTip("Linear separability at every stage: in = the input, W₁ = layer 1's "
+                                            "dot(x, W), +b₁ = after its bias, σ₁ = after its activation, …")
+        style.title(self.line_plot, "Over epochs")
+        self.line_plot.titleLabel.setToolTip("The input and each layer's output (what the next layer sees), one "
+                                             "point per epoch computed while this tab was shown.")
         style.label(self.line_plot, "bottom", "epoch")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN_COLOR)
         self.bar_plot.addItem(self.bars)
+        self.graphics.scene().sigMouseMoved.connect(self._hover)
+        self.bar_plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
+        self.empty = pg.TextItem(EMPTY_HISTORY, color=style.MUTED, anchor=(0.5, 0.5))
+        self.empty.setParentItem(self.line_plot.getViewBox())   # in the box's pixels, centred on resize
+        self.line_plot.getViewBox().sigResized.connect(self._centre_empty)
         self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
         self.bar_plot.addItem(self.chance)
         self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.FOREGROUND,
@@ -91,7 +135,8 @@ class SeparabilityView(QtWidgets.QWidget):
     def clear(self) -> None:
         self._later.stop()
         self._draw_soon.stop()
-        self._ticks = None
+        self._ticks = self._shown_ticks = None
+        self._names, self._kinds = [], []
         self.tracer.clear()
         self.values = None
         self.history = {}
@@ -101,6 +146,7 @@ class SeparabilityView(QtWidgets.QWidget):
             self.line_plot.removeItem(c)
         self.curves = []
         self.legend.clear()
+        self.empty.setVisible(True)
         self.message.setText("No run yet.")
 
     def set_data(self, extras: dict) -> None:
@@ -157,13 +203,12 @@ class SeparabilityView(QtWidgets.QWidget):
         x = np.arange(len(vals), dtype=np.float64)
         brushes = [style.tint(style.TRAIN_COLOR, _KIND_TINT[s.kind]) for s in st]
         self.bars.setOpts(x=x, height=np.nan_to_num(vals.astype(np.float64)), width=0.7, brushes=brushes)
-        ticks = [(i, "input" if s.kind == "input" else
-                  f"{s.layer + 1}: " + {"dot": "W", "bias": "+b", "activation": s.activation}[s.kind])
-                 for i, s in enumerate(st)]
+        ticks = [(i, short_tick(s)) for i, s in enumerate(st)]
         if ticks != self._ticks:   # new ticks regenerate the axis: only for a new network
-            self._ticks = ticks
-            self.bar_plot.getAxis("bottom").setTicks([ticks])
+            self._ticks, self._names, self._kinds = ticks, [long_name(s) for s in st], [s.kind for s in st]
+            self._shown_ticks = None
             self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)
+            self._set_ticks()
         reps = [i for i, s in enumerate(st) if s.kind in ("input", "activation")]
         if len(self.curves) != len(reps):
             for c in self.curves:
@@ -183,5 +228,34 @@ class SeparabilityView(QtWidgets.QWidget):
         # pyqtgraph finds the new x range and moves the items at the next paint, which then asks
         # for a second paint; do it now so one paint draws the frame
         self.line_plot.getViewBox().prepareForPaint()
+        self.empty.setVisible(len(epochs) < 2)
         parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
         self.message.setText(f"Epoch {self.tracer.epoch}: " + " · ".join(parts))
+
+    def _set_ticks(self) -> None:
+        """The bars' labels, thinned so none overlap at the plot's width (changes only when that does)."""
+        if not self._ticks:
+            return
+        axis = self.bar_plot.getAxis("bottom")
+        metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        widths = [metrics.horizontalAdvance(t) for _, t in self._ticks]
+        spacing = self.bar_plot.getViewBox().width() / max(len(self._ticks) + 0.2, 1)
+        shown = thin_ticks(self._ticks, self._kinds, widths, spacing)
+        if shown != self._shown_ticks:
+            self._shown_ticks = shown
+            axis.setTicks([shown])
+
+    def _hover(self, pos) -> None:
+        """The tooltip over the bars names the stage under the mouse and its value."""
+        vb = self.bar_plot.getViewBox()
+        if self.values is None or not self._names or not vb.sceneBoundingRect().contains(pos):
+            return
+        i = int(round(vb.mapSceneToView(pos).x()))
+        if 0 <= i < min(len(self._names), len(self.values)):
+            tip = f"{self._names[i]} ({self._ticks[i][1]}): {self.values[i]:.3f}"
+            if tip != self.bars.toolTip():
+                self.bars.setToolTip(tip)
+
+    def _centre_empty(self, *_) -> None:
+        rect = self.line_plot.getViewBox().boundingRect()
+        self.empty.setPos(rect.center())

@@ -36,7 +36,7 @@ from core.config import TrainingConfig, build_model, make_optimizer, targets_for
 from core.optimizers import SGD
 from core.slices import next_batch
 from viz import style
-from viz.views.flow import control_row
+from viz.views.flow import control_row, ignore_height_hint
 from viz.views.export import export_png, export_svg
 
 MAX_POINTS = 500           # training points the slice is evaluated on
@@ -66,6 +66,12 @@ def step_label(optimizer) -> str:
     if name == "adam":
         return "next step (Adam, with its momentum and step sizes)"
     return f"next step ({type(optimizer).__name__}, with its state)"
+
+
+def short_step_label(text: str) -> str:
+    """The legend's short form of a :func:`step_label`: ``"next step (Adam)"`` (the readout has it all)."""
+    head, sep, _ = text.partition(", with ")
+    return f"{head})" if sep else text
 
 
 class SliceView(QtWidgets.QWidget):
@@ -136,7 +142,7 @@ class SliceView(QtWidgets.QWidget):
                           "slice", "Export slice", "Save the slice (t, loss, accuracy) as CSV.",
                           lambda p: self.export_csv(p))
 
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
         self.graphics.setMinimumHeight(180)   # a dock never squeezes the plot flat
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
@@ -171,6 +177,7 @@ class SliceView(QtWidgets.QWidget):
         self.graphics.ci.layout.setRowMaximumHeight(1, 52)
         self.readout = QtWidgets.QLabel("Waiting for weights from training.")
         self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setWordWrap(True)
         self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -344,12 +351,22 @@ class SliceView(QtWidgets.QWidget):
         bottom = self.plot.getAxis("bottom")
         bottom.setSIPrefixEnableRanges(())
         bottom.updateAutoSIPrefix()
-        style.title(self.plot, f"Loss along a line through the weights of epoch {self._epoch}")
-        self.legend.items[-1][1].setText(self.step_text)
+        style.title(self.plot, f"Loss along a line · epoch {self._epoch}")
+        self.plot.titleLabel.setToolTip(f"The loss along a line through the weights of epoch {self._epoch}.")
+        self._set_step_legend(self.step_text)
         self.step_mark.setToolTip(f"{self.step_text}. {self.batch_text}")
         self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   {self.step_text}: t = {s.step:.3g}"
                              + (f" → loss {landed:.4g}" if np.isfinite(landed) else "")
                              + f"\n{self.batch_text}")
+
+    def _set_step_legend(self, text: str) -> None:
+        """The arrow's legend entry shows the short label; like an elided title, ``.text`` and the
+        tooltip keep the whole ``text`` (the readout under the plot says it too)."""
+        label = self.legend.items[-1][1]
+        if label.text != text:
+            pg.LabelItem.setText(label, short_step_label(text))
+            label.text = text
+            label.setToolTip(text)
 
     def _on_option(self, *_):
         self.weight_spin.setVisible(self.direction_combo.currentData() == "weight")

@@ -28,7 +28,7 @@ from viz.notice import OverlayNotice
 from viz.views.layers import behind_tab, labels_of
 
 #: redraw at most this often (seconds): new epochs can arrive hundreds of times a second
-MIN_INTERVAL = 0.25
+MIN_INTERVAL = 0.5
 #: epochs drawn per curve at most (an even stride over the history, the newest always kept)
 MAX_POINTS = 200
 #: narrower than this (pixels), the side panel goes below the bands
@@ -108,8 +108,9 @@ class Bands:
             fill.setBrush(pg.mkBrush(style.with_alpha(color, BAND_ALPHA[k])))
             plot.addItem(fill)
             self.fills.append(fill)
-        for c in self.curves:
-            plot.addItem(c)
+        # only the median is drawn: the other quantiles live in the bands' polygons (48 invisible
+        # curves per view cost their paths at every paint); they keep the data for the tests and hover
+        plot.addItem(self.curves[mid])
 
     def set_data(self, x, q) -> None:
         """``x`` (n,) epochs and ``q`` (n, 9) quantiles; epochs with a non-finite quantile are left out."""

@@ -94,8 +94,12 @@ def _save_csv(view, title, name, export_csv) -> bool:
         return False
     try:
         export_csv(path)
-    except (ValueError, OSError) as exc:
-        QtWidgets.QMessageBox.information(view, title, f"Nothing was saved: {exc}")
+    except (ValueError, OSError) as exc:   # a non-modal note: nothing blocks the window
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, title, f"Nothing was saved: {exc}",
+                                    parent=view)
+        box.setWindowModality(QtCore.Qt.WindowModality.NonModal)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
         return False
     return True
 

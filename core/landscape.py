@@ -29,7 +29,7 @@ import numpy as np
 # the grid's tunables: evaluate_grid and evaluate_points read them from this module at call time
 from ._batched import CHUNK_ELEMENTS, PRECOMPUTE_BYTES, ROW_TABLE_BYTES, Cancelled, _evaluate
 from ._validation import check_int, check_number
-from .planes import Plane, flatten, parameter_names, pca_plane, plane_through, random_plane, unflatten, weight_plane
+from .planes import Plane, flatten, parameter_name, parameter_names, pca_plane, plane_through, random_plane, unflatten, weight_plane
 from .slices import Slice, next_step, slice_1d, two_weight_data, two_weight_model
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
     "random_plane", "pca_plane", "weight_plane", "plane_through",
     "evaluate_grid", "evaluate_points", "slice_1d", "next_step",
     "grid_axes", "extent_for", "covers",
-    "flatten", "unflatten", "parameter_names",
+    "flatten", "unflatten", "parameter_name", "parameter_names",
     "two_weight_model", "two_weight_data",
 ]
 

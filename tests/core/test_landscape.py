@@ -495,3 +495,14 @@ def test_bad_arguments_raise_value_errors():
         L.Plane(np.zeros(3), np.zeros(3), np.zeros(3))
     with pytest.raises(ValueError, match="workers"):
         L.evaluate_grid(model, x, y, plane, workers=0)
+
+
+def test_parameter_name_is_the_lists_entry_without_building_it():
+    from core import Dense, Sequential
+    from core.landscape import parameter_name, parameter_names
+    m = Sequential([Dense(3, "tanh", input_shape=(2,)), Dense(1, "sigmoid")], seed=0)
+    m.build(2)
+    names = parameter_names(m)
+    assert [parameter_name(m, i) for i in range(len(names))] == names
+    with pytest.raises(ValueError, match="index"):
+        parameter_name(m, len(names))

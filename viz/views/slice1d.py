@@ -86,7 +86,7 @@ class SliceView(QtWidgets.QWidget):
         super().__init__(parent)
         self._model = None
         self._x = self._y = None
-        self._names = []
+        self._names = 0
         self._weights = None
         self._hyper = {}
         self._epoch = 0
@@ -216,8 +216,8 @@ class SliceView(QtWidgets.QWidget):
             pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
             x, y = x[pick], y[pick]
         self._x, self._y = x, targets_for(config, y, n_classes)
-        self._names = landscape.parameter_names(self._model)
-        self.weight_spin.setRange(0, len(self._names) - 1)
+        self._names = self._model.count_params()     # names made one at a time (407,000 for MNIST)
+        self.weight_spin.setRange(0, self._names - 1)
         self._show_name()
 
     def add_snapshot(self, snap) -> None:
@@ -378,7 +378,8 @@ class SliceView(QtWidgets.QWidget):
 
     def _show_name(self):
         i = self.weight_spin.value()
-        self.weight_name.setText(self._names[i] if i < len(self._names) else "")
+        self.weight_name.setText(landscape.parameter_name(self._model, i)
+                                 if self._model is not None and i < self._names else "")
 
     # ---- export --------------------------------------------------------------------------------
     def export_png(self, path: str) -> bool:

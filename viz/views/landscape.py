@@ -55,7 +55,7 @@ class LandscapeView(QtWidgets.QWidget):
         self._config = None
         self._model = None
         self._x = self._y = None
-        self._names = []
+        self._names = 0                              # how many weights the network has
         self._rec = _Recorder()
         self._data_source = None
         self._thread = self._worker = None
@@ -103,10 +103,10 @@ class LandscapeView(QtWidgets.QWidget):
             pick = np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False)
             x, y = x[np.sort(pick)], y[np.sort(pick)]
         self._x, self._y = x, targets_for(config, y, n_classes)
-        self._names = landscape.parameter_names(self._model)
-        self._rec.clear(len(self._names))
+        self._names = self._model.count_params()     # weights are named one at a time (407,000 for MNIST)
+        self._rec.clear(self._names)
         for spin in (self.i_spin, self.j_spin):
-            spin.setRange(0, len(self._names) - 1)
+            spin.setRange(0, self._names - 1)
         if self.i_spin.value() == self.j_spin.value():
             self.j_spin.setValue(1 if self.i_spin.value() == 0 else 0)
         choose_default_plane(self)      # a two-weight network: its exact surface, the book's fig. 2.12

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
+from core import landscape
 from viz import style
 from viz.views.flow import control_row
 
@@ -142,7 +143,7 @@ def show_names(view) -> None:
     """The chosen weights' names beside their spin boxes (``w1: dense W[0,0]`` for a two-weight network)."""
     for spin, lab in ((view.i_spin, view.i_name), (view.j_spin, view.j_name)):
         i = spin.value()
-        name = view._names[i] if i < len(view._names) else ""
+        name = landscape.parameter_name(view._model, i) if view._model is not None and i < view._names else ""
         lab.setText(f"w{i + 1}: {name}" if name and is_whole_network(view) else name)
 
 
@@ -162,7 +163,7 @@ def label_axes(plot, labels) -> None:
 
 def is_whole_network(view, plane=None) -> bool:
     """The run's network has exactly two weights (and ``plane``, if given, is spanned by them)."""
-    return len(view._names) == 2 and (plane is None or plane.kind == "weights")
+    return view._names == 2 and (plane is None or plane.kind == "weights")
 
 
 def choose_default_plane(view) -> None:

@@ -73,13 +73,16 @@ class Monkey:
         it in the failure report (uses :mod:`faulthandler`'s watchdog; for the bench).
     skip_items : iterable
         Combo box item data never chosen (tests skip the image data sets: slow).
+    sample_cap : int, optional
+        Largest value set in the Samples box (None: its maximum).
     unit_cap : int, optional
         Largest value set in a layer's units box (None: its maximum), to keep runs quick.
     """
 
     def __init__(self, window, seed: int, tmpdir: str | None = None, skip=(), dwell_ms=(0, 120),
-                 max_latency_s: float = 1.0, unit_cap: int | None = None, skip_items=(), trace_stalls=False):
-        self.window, self.seed, self.unit_cap = window, seed, unit_cap
+                 max_latency_s: float = 1.0, unit_cap: int | None = None, skip_items=(), trace_stalls=False,
+                 sample_cap: int | None = None):
+        self.window, self.seed, self.unit_cap, self.sample_cap = window, seed, unit_cap, sample_cap
         # faulthandler's watchdog (it replaces pytest's faulthandler_timeout while armed: bench only)
         self._stall_file = tempfile.TemporaryFile() if trace_stalls else None
         self.trace_all_stalls = False   # True: report a dwell's stall too, not only the oracle's
@@ -376,6 +379,8 @@ class Monkey:
             low, high = widget.minimum(), widget.maximum()
             if self.unit_cap is not None and "unit" in widget.suffix():
                 high = min(high, self.unit_cap)
+            if self.sample_cap is not None and widget.accessibleName() == "Samples":
+                high = min(high, self.sample_cap)
             r = rng.random()
             if r < 0.5:
                 value = rng.uniform(low, high) if isinstance(widget, QDoubleSpinBox) else rng.randint(low, high)

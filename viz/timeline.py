@@ -71,6 +71,7 @@ class TimelineController(QObject):
         self._last_heavy = None         # newest live snapshot with weights
         self._opening = None            # a RunData waiting for its trainer's first snapshot
         self._save_to = None            # a path waiting for a paused checkpoint
+        self._pausing = False           # a scrub paused training; its "paused" snapshot has not come yet
         session.snapshot_filter = self._filter
         session.snapshot_ready.connect(self._after_snapshot)
 
@@ -102,8 +103,10 @@ class TimelineController(QObject):
             self._last_heavy = snap
         if snap.checkpoints or "data" in extras:
             self.changed.emit()
+        if snap.state != "training":
+            self._pausing = False
         if self.position is not None:
-            if snap.state == "training":
+            if snap.state == "training" and not self._pausing:   # the user pressed Play: back to live
                 self._set_position(None)
             elif snap.weights:
                 snap = dataclasses.replace(snap, weights=(), extras={k: v for k, v in extras.items()
@@ -133,6 +136,7 @@ class TimelineController(QObject):
         if not self.timeline:
             raise ValueError("No epoch is recorded yet.")
         if self.session.state == "training":
+            self._pausing = True          # snapshots already on their way still say "training"
             self.session.pause()
         ckpt = self.timeline.at(epoch)
         latest = self.session.latest

@@ -34,7 +34,9 @@ class Actions(SimpleNamespace):
     """The window's actions, by name (``actions.play``, ``actions.save``, ...)."""
 
 
-def _action(window, text, shortcuts=(), tip="", icon=None) -> QAction:
+def make_action(window, text, shortcuts=(), tip="", icon=None, slot=None) -> QAction:
+    """A window action with its shortcuts, a tooltip naming them, and ``slot`` connected (an
+    ``@Slot()`` method is called without the checked flag)."""
     act = QAction(text, window)
     if icon is not None:
         act.setIcon(window.style().standardIcon(icon))
@@ -44,6 +46,8 @@ def _action(window, text, shortcuts=(), tip="", icon=None) -> QAction:
         shown = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
         act.setToolTip(f"{tip} ({shown})" if shown else tip)
         act.setStatusTip(tip)
+    if slot is not None:
+        act.triggered.connect(slot)
     return act
 
 
@@ -54,21 +58,21 @@ def build(window, docks) -> Actions:
     icons = {"play": sp.SP_MediaPlay, "step_batch": sp.SP_MediaSeekForward,
              "step_epoch": sp.SP_MediaSkipForward, "reset": sp.SP_BrowserReload}
     for name, text, keys, tip in TRANSPORT:
-        setattr(a, name, _action(window, text, keys, tip, icons[name]))
+        setattr(a, name, make_action(window, text, keys, tip, icons[name]))
     a.play_icon = window.style().standardIcon(sp.SP_MediaPlay)
     a.pause_icon = window.style().standardIcon(sp.SP_MediaPause)
 
-    a.new = _action(window, "&New run", ("Ctrl+N",), "Start a new run with the default configuration.")
-    a.open = _action(window, "Open &configuration…", ("Ctrl+Shift+O",),
+    a.new = make_action(window, "&New run", ("Ctrl+N",), "Start a new run with the default configuration.")
+    a.open = make_action(window, "Open &configuration…", ("Ctrl+Shift+O",),
                      "Load a training configuration (JSON) into the controls and reset.")
-    a.save = _action(window, "Save confi&guration…", ("Ctrl+Shift+S",),
+    a.save = make_action(window, "Save confi&guration…", ("Ctrl+Shift+S",),
                      "Save the current training configuration as JSON.")
-    a.export = _action(window, "&Export window as PNG…", ("Ctrl+E",), "Save a picture of the whole window.")
-    a.quit = _action(window, "&Quit", ("Ctrl+Q",), "Stop training and close Uncrumple.")
+    a.export = make_action(window, "&Export window as PNG…", ("Ctrl+E",), "Save a picture of the whole window.")
+    a.quit = make_action(window, "&Quit", ("Ctrl+Q",), "Stop training and close Uncrumple.")
     a.quit.setMenuRole(QAction.MenuRole.QuitRole)
-    a.reset_layout = _action(window, "Reset &layout", (), "Show every panel again in its original place.")
-    a.shortcuts = _action(window, "&Keyboard shortcuts", ("F1",), "List the keyboard shortcuts.")
-    a.about = _action(window, "&About Uncrumple", (), "What this program is.")
+    a.reset_layout = make_action(window, "Reset &layout", (), "Show every panel again in its original place.")
+    a.shortcuts = make_action(window, "&Keyboard shortcuts", ("F1",), "List the keyboard shortcuts.")
+    a.about = make_action(window, "&About Uncrumple", (), "What this program is.")
     a.about.setMenuRole(QAction.MenuRole.AboutRole)
 
     bar = window.menuBar()

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from .actions import make_action
 from .code_dialog import show_code
 from .export_all import export_all_views, export_history_csv
 
@@ -21,14 +21,9 @@ class ExportActions(QObject):
         self.window, self.timeline = window, timeline
         self.dialog = None
 
+
         def act(text, keys, tip, slot):
-            a = QAction(text, window)
-            if keys:
-                a.setShortcut(QKeySequence(keys))
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            return a
+            return make_action(window, text, (keys,) if keys else (), tip, slot=slot)
 
         self.export_all = act("Export &all views…", "Ctrl+Shift+E", "Save every view as PNG and SVG "
                               "(white background) into a folder.", self.export_views)

@@ -10,11 +10,12 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from core.io import load_model
 from core.runfile import RUN_SUFFIX
+
+from .actions import make_action
 
 KEY_RECENT = "files/recent_runs"
 MAX_RECENT = 8
@@ -30,14 +31,9 @@ class RunFiles(QObject):
         super().__init__(window)
         self.window, self.timeline, self.settings = window, timeline, settings
 
+
         def act(text, keys, tip, slot):
-            a = QAction(text, window)
-            if keys:
-                a.setShortcut(QKeySequence(keys))
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)   # the slots are @Slot(): called without the checked flag
-            return a
+            return make_action(window, text, (keys,) if keys else (), tip, slot=slot)
 
         self.open_run = act("&Open run…", "Ctrl+O", "Open a saved run: its configuration, curves, every kept "
                             "epoch and its training state, ready to continue.", self.open)

@@ -9,105 +9,16 @@ import collections
 import math
 import sys
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validation import check_int, check_unit_interval
 from .progbar import Progbar, format_logs
+from .snapshot import History, Snapshot, _frozen  # noqa: F401 - Snapshot and History are public here too
 
 
 #: batch losses kept between two snapshots at most (older ones are dropped first)
 MAX_PENDING = 100_000
-
-
-class History:
-    """Per-epoch logs, as Keras's: ``history.history["loss"]``, ``history.epoch``."""
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-
-    def append(self, epoch: int, logs: dict) -> None:
-        self.epoch.append(epoch)
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(float(v))
-
-    def __repr__(self):
-        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
-
-
-def _frozen(a) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.flags.writeable = False
-    return a
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the trainer tells the GUI: immutable, with read-only array copies.
-
-    Attributes
-    ----------
-    epoch : int
-        Completed epochs.
-    step : int
-        Optimizer updates so far.
-    batch : int
-        Batches done in the current epoch.
-    batches_per_epoch : int
-    state : str
-        ``"ready"``, ``"training"``, ``"paused"``, ``"finished"`` or ``"stopped"``.
-    message : str
-        Why training stopped, or ``""``.
-    batch_steps, batch_losses, batch_accuracies : ndarray of shape (m,)
-        Every batch since the previous snapshot (none is dropped by throttling).
-    epochs : tuple of dict
-        Epochs completed since the previous snapshot: ``{"epoch": e, "loss": ..,
-        "accuracy": .., "val_loss": .., "val_accuracy": ..}``.
-    weights : tuple of ndarray
-        Read-only copies in ``get_weights`` order, or ``()`` when not sent.
-    hyperparameters : dict
-        The values in force (learning_rate, batch_size, ...).
-    extras : dict
-        Heavy parts computed in core (e.g. ``"boundary"``), sent less often.
-    checkpoints : tuple of core.timeline.Checkpoint
-        When recording: one per epoch completed since the previous snapshot (and
-        epoch 0 after a start or reset), for the timeline.
-    """
-
-    epoch: int
-    step: int
-    batch: int
-    batches_per_epoch: int
-    state: str
-    message: str = ""
-    batch_steps: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.int64)))
-    batch_losses: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
-    batch_accuracies: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
-    epochs: tuple = ()
-    weights: tuple = ()
-    hyperparameters: dict = field(default_factory=dict)
-    extras: dict = field(default_factory=dict)
-    time: float = 0.0
-    checkpoints: tuple = ()
-
-    def __setstate__(self, state):
-        # unpickling makes arrays writeable again: freeze them on arrival too
-        self.__dict__.update(state)
-        _freeze_all(state)
-
-
-def _freeze_all(obj):
-    """Mark every ndarray inside dicts, tuples and lists read-only."""
-    if isinstance(obj, np.ndarray):
-        obj.flags.writeable = False
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            _freeze_all(v)
-    elif isinstance(obj, (tuple, list)):
-        for v in obj:
-            _freeze_all(v)
 
 
 def split_tail(x, y, validation_split):

@@ -177,7 +177,8 @@ class TrainingConfig:
                 raise ValueError(f"Argument `batch_size` must be <= the number of training samples "
                                  f"({self.n_samples}). Received: batch_size={self.batch_size}")
             return
-        if isinstance(self.n_samples, int) and isinstance(self.validation_split, float | int):
+        if (isinstance(self.n_samples, int) and isinstance(self.validation_split, float | int)
+                and 0 <= self.validation_split < 1):   # an invalid split is reported on its own field
             n_train = self.n_samples - int(self.n_samples * self.validation_split)
             if not self.csv_path and self.batch_size > n_train > 0:
                 raise ValueError(f"Argument `batch_size` must be <= the number of training samples "

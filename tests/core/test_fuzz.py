@@ -228,3 +228,10 @@ def test_training_config_errors_never_raise(fields):
         return
     assert cfg.validate() is cfg
     assert TrainingConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_a_huge_validation_split_is_reported_not_raised():
+    """Found by the fuzzer: 4.5e305 overflowed int() in the batch-size check."""
+    from core.config import TrainingConfig
+    errors = TrainingConfig(validation_split=4.49423283715579e305).errors()
+    assert set(errors) == {"validation_split"}

@@ -156,6 +156,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
     assert not view.refresh()                                   # nobody sees it: nothing traced or drawn
     assert view._drawn_version != view.tracer.version
     assert view.panels == []                                    # not even made (~25 ms a panel)
+    assert view.tracer._grid is None                            # nor the input grid (a PCA plane for images)
     docks[0].raise_()
     qtbot.waitUntil(lambda: not layers_mod.behind_tab(view), timeout=2000)
     assert view.refresh()
@@ -309,8 +310,10 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     view = make(InspectorView, (800, 500))
     run, snap = start()
     feed(view, snap)
+    assert len(view.nodes.points()) == 0                 # never shown: nothing drawn yet
     view.show()
     qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: len(view.nodes.points()) > 0, timeout=1000)   # drawn once shown
     spots = [s for s in view.nodes.points() if s.data() == (1, 1)]   # layer 2, unit 1
     assert len(spots) == 1
     scene = view.net_plot.vb.mapViewToScene(spots[0].pos())
@@ -327,6 +330,46 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     view.add_snapshot(train_epoch(run))
     assert view.refresh()
     assert not np.allclose(view.shown_weights, kernel[:, 1])
+
+
+def image_extras(n=120, hidden=16):
+    """A run's first extras with 784-feature inputs and 10 classes (as MNIST), without loading MNIST."""
+    from core.presets import get_preset
+    config = dataclasses.replace(get_preset("mnist").config, hidden=((hidden, "relu"),))
+    rng = np.random.default_rng(0)
+    x = rng.random((n, 784), dtype=np.float32)
+    y = np.arange(n) % 10
+    data = {"x_train": x, "y_train": y, "x_val": x[:10], "y_val": y[:10]}
+    return {"data": data, "config": config.to_dict()}
+
+
+def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkeypatch):
+    """The digits tabs replace the inspector for image runs: its 784-pixel input plane and
+    800-node diagram are made only when the view is shown (refreshed)."""
+    from core.boundary import input_plane
+    from viz.views import inspector as inspector_mod
+    planes = []
+    monkeypatch.setattr(inspector_mod, "input_plane", lambda x: planes.append(x) or input_plane(x))
+    view = make(InspectorView)
+    view.set_data(image_extras())
+    assert planes == [] and len(view.nodes.points()) == 0
+    assert view.tracer._grid is None                       # the tracer's grid is lazy too
+    assert view.refresh()                                  # the dock was shown
+    assert len(planes) == 1 and len(view.nodes.points()) == 784 + 16 + 10
+    view.select_unit(0, 3)
+    assert view.image.image.shape == (64, 64)
+
+
+def test_the_layers_input_grid_is_made_when_first_drawn(make, monkeypatch):
+    grids = []
+    real = layers_mod.input_grid
+    monkeypatch.setattr(layers_mod, "input_grid", lambda *a, **k: grids.append(1) or real(*a, **k))
+    tracer = layers_mod.Tracer()
+    assert tracer.set_data(image_extras()) and grids == []
+    assert tracer.grid is tracer.grid and len(grids) == 1  # made once, on first use
+    assert tracer.grid.points.shape[1] == 784
+    tracer.clear()
+    assert tracer.grid is None and len(grids) == 1
 
 
 # ---- layer lab --------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class InspectorView(QtWidgets.QWidget):
         self.selected = None
         self._hovered = None
         self._dirty = False
+        self._unbuilt = False                   # a run is set but not drawn yet (the view was not seen)
         self._plane = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._xy = np.zeros((0, 2), np.float32)
@@ -111,6 +112,7 @@ class InspectorView(QtWidgets.QWidget):
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self._later.stop()
+        self._unbuilt = False
         self.tracer.clear()
         self.selected = None
         self._hovered = None
@@ -124,11 +126,20 @@ class InspectorView(QtWidgets.QWidget):
         self.sum_label.setText("")
 
     def set_data(self, extras: dict) -> None:
-        """Rebuild the run's network, draw it and the data on the input plane."""
+        """Rebuild the run's network; draw it and the data on the input plane now if the view is
+        seen, else when it is (a hidden or covered inspector, e.g. during an image run, whose
+        784-pixel input plane and 1,300-node diagram cost ~0.2 s, does no drawing)."""
         self.clear()
         if not self.tracer.set_data(extras):
             self.weights_label.setText(self.tracer.message)
             return
+        self._unbuilt = True
+        if self.isVisible() and not behind_tab(self):
+            self._build_run()
+
+    def _build_run(self) -> None:
+        """The input plane, the data on it and the network diagram of the run set."""
+        self._unbuilt = False
         x, y = self.tracer.x, self.tracer.y
         d = x.shape[1]
         if d < 2:
@@ -155,8 +166,12 @@ class InspectorView(QtWidgets.QWidget):
 
     def refresh(self) -> bool:
         """Redraw the diagram and the selected unit with the newest weights; whether it drew (not behind a tab)."""
-        if not self._dirty or not self.tracer.ready or behind_tab(self):
+        if not self.tracer.ready or behind_tab(self) or not (self._dirty or self._unbuilt):
             return False
+        if self._unbuilt:
+            self._build_run()                   # draws the network with the newest weights loaded so far
+            if not self._dirty:
+                return True
         wait = MIN_INTERVAL - (time.monotonic() - self._last)
         if wait > 0:
             if not self._later.isActive():
@@ -169,11 +184,19 @@ class InspectorView(QtWidgets.QWidget):
         self._draw_unit()
         return True
 
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        """A run set while hidden is drawn once the view is shown (on the next turn, when it is laid out)."""
+        super().showEvent(event)
+        if self._unbuilt:
+            QtCore.QTimer.singleShot(0, self, self.refresh)
+
     # ---- selection ---------------------------------------------------------------------------------
     def select_unit(self, layer: int, unit: int) -> None:
         """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
         if not self.tracer.ready:
             return
+        if self._unbuilt:
+            self._build_run()
         self.selected = (int(layer), int(unit))
         self._draw_network()
         self._draw_unit()

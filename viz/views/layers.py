@@ -5,24 +5,26 @@ the training points coloured by class, the input grid as deformed polylines and 
 grid points coloured by the network's prediction (the decision regions). All maths
 is in :mod:`core.geometry`; :class:`Tracer` follows a run (it rebuilds the network
 from the run's config once and loads each heavy snapshot's weights) and hands the
-views projected coordinates. The other uncrumpling views (stage player,
+views projected coordinates; the panels are made and drawn by :mod:`viz.views.layers_draw`
+(whose title and range helpers are re-exported here). The other uncrumpling views (stage player,
 separability, neuron inspector, layer lab) live next to this module;
 :func:`make_docks` returns them all for the main window.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from core.config import TrainingConfig, build_model
 from core.geometry import ProjectionCache, input_grid, project_stages, stages
 from viz import style
-from viz.views import gl3d
 from viz.views.gl3d import opengl_available
+from viz.views.layers_draw import Traced, _xy, draw_panel, layout_panels, notice_3d, panel_menu, save_graphics, spread_1d
+# re-exported: the other uncrumpling views import these from here
+from viz.views.layers_draw import GUIDE, bounds, fit_title, panel_title, row_text, stage_title  # noqa: F401
 
 #: heavy snapshots are traced and drawn at most this often (seconds)
 MIN_INTERVAL = 0.2
@@ -36,17 +38,6 @@ RANGE_SLACK = 0.1
 MAX_POINTS = 1500
 #: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
 GRID_RESOLUTION = 41
-#: the grid's top right corner, beside the input panel
-GUIDE = ("Each row is one layer:<br>dot(x, W) turns and stretches,<br>+ b shifts, the activation bends."
-         "<br>Click a panel: play from it.<br>Right-click: pick the units.")
-
-
-def notice_3d(gl: bool) -> str:
-    """What the 3D notice says, with or without OpenGL (:mod:`viz.views.gl3d`)."""
-    if gl:
-        return ("3D data and 3-unit stages are shown on a 2D projection here (each title says which); "
-                "press 3D to rotate them in 3D.")
-    return f"{gl3d.fallback_text()} 3D data and 3-unit stages are drawn flat; each title says which projection."
 
 
 def behind_tab(widget: QtWidgets.QWidget) -> bool:
@@ -69,28 +60,6 @@ def labels_of(y) -> np.ndarray:
     return np.rint(np.where(np.isfinite(y), y, 0)).astype(np.int64)
 
 
-@dataclass
-class Traced:
-    """What every uncrumpling view draws, for one set of weights.
-
-    Attributes
-    ----------
-    stages, grid_stages : list of core.geometry.Stage
-        The data's and the grid's stages.
-    projections : list of core.geometry.Projection
-    coords, grid_coords : list of ndarray of shape (n, 2) / (m, 2), float32
-    predicted : ndarray of shape (m,), int
-        The network's class for every grid point (the decision regions).
-    """
-
-    stages: list
-    grid_stages: list
-    projections: list
-    coords: list
-    grid_coords: list
-    predicted: np.ndarray
-
-
 class Tracer:
     """Follows a run for a view: the network rebuilt from the config, the newest weights, the stages.
 
@@ -109,7 +78,7 @@ class Tracer:
         self.model = None
         self.config = None
         self.x = self.y = None
-        self.grid = None
+        self._grid = None
         self._weights = None
         self.version = 0          # bumps when new weights arrive
         self.epoch = 0
@@ -144,11 +113,22 @@ class Tracer:
             self.message = str(exc)
             return False
         self.config, self.x, self.y = config, x, y
-        finite = np.isfinite(x).all(axis=1)
-        self.grid = input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32),
-                               resolution=GRID_RESOLUTION, lines_per_axis=21)
         self.version = 1
         return True
+
+    @property
+    def grid(self):
+        """The :class:`core.geometry.Grid` of the input space, made on first use (None before a run).
+
+        Made lazily: for 784-pixel images it is a PCA plane of the data (~0.1 s), which a
+        view that is never shown (the digits tabs replace it) should not pay at a run's start.
+        """
+        if self._grid is None and self.x is not None:
+            x = self.x
+            finite = np.isfinite(x).all(axis=1)
+            self._grid = input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32),
+                                    resolution=GRID_RESOLUTION, lines_per_axis=21)
+        return self._grid
 
     def add_snapshot(self, snap) -> bool:
         """Keep a heavy snapshot's weights; True if it had any."""
@@ -195,94 +175,6 @@ class Tracer:
                 predicted = np.nan_to_num(out, nan=-np.inf).argmax(axis=1)
         d = self.dims
         return Traced(data, grid, proj, [_xy(c, d) for c in coords], [_xy(c, d) for c in gcoords], predicted)
-
-
-def _xy(c, dims=2) -> np.ndarray:
-    """(n, k) projected coordinates as (n, dims) float32 (zero-padded: a 1-unit stage on a line)."""
-    c = np.asarray(c, np.float32)
-    if c.shape[1] >= dims:
-        return np.ascontiguousarray(c[:, :dims])
-    out = np.zeros((len(c), dims), np.float32)
-    out[:, :c.shape[1]] = c
-    return out
-
-
-def stage_title(stage, projection, note="") -> str:
-    """Two-line HTML title: the stage, then the projection (and ``note``)."""
-    return (f"<span style='font-size:10pt'>{stage.name}</span><br>"
-            f"<span style='font-size:8pt; color:{style.MUTED}'>{projection.title}{note}</span>")
-
-
-def panel_title(stage, projection, note="") -> tuple[str, str]:
-    """``(full, short)`` one-line titles of a panel in the grid: ``"dot(x, W) · PCA of 8 units (…)"``
-    and ``"dot(x, W)"`` (the layer's name and projection are in its row label)."""
-    short = stage.name.split(": ", 1)[-1]
-    return f"{short} · {projection.title}{note}", short
-
-
-def row_text(name: str, lines=(), projection=None) -> str:
-    """A row label's HTML: ``name`` in bold, then ``lines``, then the projection's shares, muted."""
-    muted = []
-    if projection is not None and projection.kind == "pca":
-        muted = [label for label in projection.labels if label]
-    elif projection is not None and projection.kind == "units":
-        muted = [projection.title]
-    tail = "".join(f"<br><span style='font-size:8pt; color:{style.MUTED}'>{m}</span>" for m in muted)
-    return f"<b>{name}</b>" + "".join(f"<br>{t}" for t in lines) + tail
-
-
-def _narrow_min(label) -> None:
-    """Let a LabelItem be narrower than its text (it never forces the view wider than the dock)."""
-    update_min = label.updateMin
-
-    def small_min():
-        update_min()
-        label.setMinimumWidth(1)
-    label.updateMin = small_min
-    label.setMinimumWidth(1)
-
-
-def fit_title(plot, full: str, short: str) -> None:
-    """Set a one-line title showing ``full`` if it fits the panel, else ``short`` (elided if need be);
-    ``titleLabel.text`` and the tooltip keep ``full``. Re-fitted whenever the panel is resized."""
-    label = plot.titleLabel
-    if getattr(label, "_fit", None) == (full, short):
-        return
-    if not hasattr(label, "_fit"):
-        _narrow_min(label)
-        label.geometryChanged.connect(lambda: _fit_now(label))
-    label._fit = (full, short)
-    plot.setTitle(full, color=style.FOREGROUND, size=style.TITLE_SIZE)
-    _fit_now(label)
-
-
-def _fit_now(label) -> None:
-    full, short = getattr(label, "_fit", ("", ""))
-    if not full or getattr(label, "_fitting", False):
-        return
-    font = label.item.font()
-    font.setPointSizeF(float(style.TITLE_SIZE[:-2]))
-    metrics, width = QtGui.QFontMetricsF(font), max(label.width() - 6, 12)
-    shown = full if metrics.horizontalAdvance(full) <= width else \
-        metrics.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, width)
-    label._fitting = True
-    try:
-        pg.LabelItem.setText(label, shown)
-        label.text = full
-        label.setToolTip(full)
-    finally:
-        label._fitting = False
-
-
-def bounds(*arrays, pad=0.08):
-    """``(x0, x1, y0, y1)`` around the finite rows of (n, 2) arrays (robust 1-99 % range)."""
-    pts = np.concatenate([a[np.isfinite(a).all(axis=1)] for a in arrays if len(a)] or [np.zeros((1, 2))])
-    if len(pts) == 0:
-        return (-1.0, 1.0, -1.0, 1.0)
-    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
-    span = np.maximum(hi - lo, 1e-3)
-    lo, hi = lo - pad * span, hi + pad * span
-    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
 class LayersView(QtWidgets.QWidget):
@@ -429,34 +321,9 @@ class LayersView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
-        """Row 0: the input's label, its panel and a short guide; row k: layer k's label and its
-        three panels (dot, + b, activation). Three panels a row and one-line titles fit a ~430 px dock."""
-        from viz.views.stage_player import StagePanel   # stage_player imports this module
-        model = self.tracer.model
-        n_classes = max(2, int(self.tracer.y.max()) + 1)
-        dense = model.dense_layers
-        n_stages = 1 + 3 * len(dense)
-        for i in range(n_stages):
-            row, col = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
-            plot = self.graphics.addPlot(row=row, col=col)
-            self.panels.append(StagePanel(plot, n_classes))
-        self.row_labels = []
-        d = self.tracer.x.shape[1]
-        for r, lines in enumerate([(f"{d} feature{'s' if d != 1 else ''}",)]
-                                  + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
-                                     for layer in dense]):
-            label = self.graphics.addLabel(row_text("input" if r == 0 else f"layer {r}", lines), row=r, col=0,
-                                           color=style.FOREGROUND, size="9pt")
-            label._lines = lines
-            self.row_labels.append(label)
-        guide = self.graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.MUTED, size="8pt", justify="left")
-        _narrow_min(guide)
-        lay = self.graphics.ci.layout
-        lay.setColumnStretchFactor(0, 0)
-        for c in (1, 2, 3):
-            lay.setColumnStretchFactor(c, 1)
-        rows = 1 + len(dense)
-        self.graphics.setMinimumHeight(min(rows, 3) * 130)   # scroll-free; the dock grows it
+        """One panel per stage and a label per row (:func:`viz.views.layers_draw.layout_panels`)."""
+        self.panels, self.row_labels = layout_panels(self.graphics, self.tracer.model,
+                                                     max(2, int(self.tracer.y.max()) + 1), self.tracer.x.shape[1])
         self._fit_width()
 
     def _fit_width(self) -> None:
@@ -503,35 +370,12 @@ class LayersView(QtWidgets.QWidget):
             self.refresh()   # weights that came during the round (or a deferral until MIN_INTERVAL is over)
 
     def _draw_panel(self, i: int) -> None:
-        tr, traced, panel = self.tracer, self.traced, self.panels[i]
-        xy, gxy = traced.coords[i], traced.grid_coords[i]
-        line = traced.stages[i].width == 1
-        if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
-            xy, gxy = self._spread(xy), self._spread(gxy)
-        panel.set_aspect_locked(not line)
-        panel.show(xy, tr.y, gxy, traced.predicted, self._connect_idx, self._connect, dots=line)
-        if i == 0 and tr.x.shape[1] == 2:   # the grid points are a row-major image of the plane
-            g = tr.grid.points
-            panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
-        st, proj = traced.stages[i], traced.projections[i]
-        fit_title(panel.plot, *panel_title(st, proj, " · spread up and down" if line else ""))
-        if st.kind in ("input", "activation"):   # the row label names the layer's projection once
-            label = self.row_labels[st.layer + 1]
-            text = row_text("input" if st.layer < 0 else f"layer {st.layer + 1}", label._lines, proj)
-            if text != label.text:
-                label.setText(text)
-        panel.set_range(bounds(xy, pad=0.25), slack=RANGE_SLACK)
-        panel.show_values(not line)
+        draw_panel(self.panels[i], self.row_labels, self.tracer, self.traced, i, (self._connect_idx, self._connect),
+                   self._jitter, RANGE_SLACK)
 
     def _spread(self, xy: np.ndarray) -> np.ndarray:
         """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to the x range."""
-        x = xy[:, 0]
-        fin = x[np.isfinite(x)]
-        span = float(np.ptp(fin)) if len(fin) else 1.0
-        jitter = self._jitter.get(len(x))
-        if jitter is None:
-            jitter = self._jitter[len(x)] = np.random.default_rng(len(x)).uniform(-0.5, 0.5, len(x)).astype(np.float32)
-        return np.column_stack([x, jitter * max(span, 1e-3) * 0.4]).astype(np.float32)
+        return spread_1d(xy, self._jitter)
 
     def _set_notice(self, text: str) -> None:
         if text != self.notice.text():
@@ -553,52 +397,16 @@ class LayersView(QtWidgets.QWidget):
     def export_image(self, path: str) -> None:
         """Save every panel as one PNG (or SVG if ``path`` ends in .svg)."""
         self.finish()
-        if str(path).lower().endswith(".svg"):   # Qt's SVG painter (pyqtgraph's SVG exporter fails on Qt 6.11 paths)
-            from PySide6.QtGui import QPainter
-            from PySide6.QtSvg import QSvgGenerator
-            gen = QSvgGenerator()
-            gen.setFileName(str(path))
-            gen.setSize(self.graphics.size())
-            gen.setViewBox(self.graphics.rect())
-            gen.setTitle("Uncrumple: layers")
-            painter = QPainter(gen)
-            self.graphics.render(painter)
-            painter.end()
-        elif not self.graphics.grab().save(str(path)):
-            raise OSError(f"Could not write {path}")
+        save_graphics(self.graphics, path)
 
     def _clicked(self, event) -> None:
         for i, panel in enumerate(self.panels):
             if panel.plot.sceneBoundingRect().contains(event.scenePos()):
                 if event.button() == QtCore.Qt.MouseButton.RightButton:
-                    self._menu(i, event.screenPos().toPoint())
+                    panel_menu(self, i, event.screenPos().toPoint())
                 else:
                     self.stage_clicked.emit(i)
                 return
-
-    def _menu(self, i: int, at) -> None:
-        menu = QtWidgets.QMenu(self)
-        auto = menu.addAction("Automatic projection (as is, or PCA)")
-        pick = menu.addAction("Show chosen units…")
-        save = menu.addAction("Save image…")
-        pick.setEnabled(self.traced is not None and self.traced.stages[i].width > 1)
-        chosen = menu.exec(at)
-        if chosen is auto:
-            self.use_units(i, None)
-        elif chosen is pick:
-            width = self.traced.stages[i].width
-            text, ok = QtWidgets.QInputDialog.getText(self, "Show units", f"Two units, 0 to {width - 1} (e.g. 0, 1):")
-            if ok:
-                try:
-                    self.use_units(i, [int(t) for t in text.replace(",", " ").split()][:2])
-                except ValueError as exc:
-                    self._set_notice(str(exc))
-        elif chosen is save:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save image", "layers.png",
-                                                            "PNG (*.png);;SVG (*.svg)")
-            if path:
-                self.export_image(path)
-
 
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     """The uncrumpling docks for the main window: ``(title, objectName, widget)``.

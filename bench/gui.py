@@ -37,7 +37,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 import viz.app
-window = viz.app.create_window(None, engine=sys.argv[2])
+window = viz.app.create_window(None, engine=sys.argv[2], lazy_views=True)   # as the app does
 window.show()
 def shown():
     app.processEvents()

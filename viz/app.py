@@ -103,7 +103,8 @@ def freeze_long_lived() -> None:
     gc.freeze()
 
 
-def create_window(config: TrainingConfig | None = None, engine: str = "process", settings=None):
+def create_window(config: TrainingConfig | None = None, engine: str = "process", settings=None,
+                  lazy_views: bool = False):
     """A new main window (not shown yet) whose ``.session`` is already starting the trainer.
 
     Parameters
@@ -112,10 +113,12 @@ def create_window(config: TrainingConfig | None = None, engine: str = "process",
         Default: the last configuration remembered in the settings, else the spiral.
     engine : {"process", "thread"}
     settings : QSettings, optional
+    lazy_views : bool
+        Build the views behind the tabs once the window is shown (the app: on screen sooner).
     """
     ensure_app()
     from .main_window import MainWindow   # after the QApplication: views create Qt objects
-    return MainWindow(config, engine=engine, settings=settings)
+    return MainWindow(config, engine=engine, settings=settings, lazy_views=lazy_views)
 
 
 class EpochRunner(QObject):
@@ -162,6 +165,7 @@ class EpochRunner(QObject):
     @Slot()
     def _after(self) -> None:
         if self.screenshot:
+            self.window.lazy_docks.build_all()
             if self.window.grab().save(self.screenshot, "PNG"):
                 print(f"Saved {self.screenshot}", flush=True)
             else:
@@ -187,7 +191,7 @@ def main(argv=None) -> int:
     if args.theme:
         from . import style
         style.setup_theme(app, args.theme)   # before the window: views read the palette when built
-    window = create_window(config, engine=args.engine)
+    window = create_window(config, engine=args.engine, lazy_views=True)
     window.show()
     freeze_long_lived()
     if args.epochs or args.screenshot or args.quit:

@@ -49,6 +49,9 @@ class ExportActions(QObject):
             dialog.setLabelText(f"Exporting {title}… ({done + 1} of {total})")
             return not dialog.wasCanceled()
 
+        lazy = getattr(self.window, "lazy_docks", None)
+        if lazy is not None:
+            lazy.build_all()      # views not built yet (the app builds them after showing the window)
         try:
             paths = export_all_views(self.window, folder, progress=progress)
         except (OSError, ValueError) as exc:

@@ -25,6 +25,7 @@ from .timeline_bar import TimelineBar
 from .views.boundary import BoundaryView
 from .views.curves import CurvesView
 from .export_menu import ExportActions
+from .lazy_docks import LazyDocks
 from .view_export import export_view_menu, install_context_export
 from .views import digits as digits_view
 from .views import distributions as distributions_view
@@ -53,6 +54,9 @@ class MainWindow(QMainWindow):
     engine : {"process", "thread"}
     settings : QSettings, optional
         Default: :func:`viz.settings.make_settings`.
+    lazy_views : bool
+        Build the views behind the tabs after the window is shown (the app does: it is on
+        screen sooner); default: all now.
 
     Attributes
     ----------
@@ -63,7 +67,8 @@ class MainWindow(QMainWindow):
     actions : viz.actions.Actions
     """
 
-    def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None):
+    def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None,
+                 lazy_views: bool = False):
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle("Uncrumple")
@@ -84,15 +89,15 @@ class MainWindow(QMainWindow):
 
         base = actions_mod.build_docks(self, self.controls, self.boundary, self.curves)
         self.dock_controls, self.dock_boundary, self.dock_curves = base
-        layer_specs = layers_view.make_docks(self)          # tabs beside the decision boundary
-        surface_specs = (landscape_view.make_docks(self) + weights_view.make_docks(self)   # tabs beside the curves
-                         + distributions_view.make_docks(self))
-        digit_specs = digits_view.make_docks(self)           # also beside the boundary, shown for MNIST runs
-        self.extra_views = [w for _, _, w in layer_specs + surface_specs + digit_specs]
-        layer_docks = actions_mod.add_view_docks(self, layer_specs, tab_with=self.dock_boundary)
-        self.digit_docks = tuple(actions_mod.add_view_docks(self, digit_specs, tab_with=layer_docks[-1]))
+        # the other views: tabs beside the boundary (layers, then the digits shown for MNIST runs) and
+        # beside the curves; built now, or (the app) after the window is shown (see viz.lazy_docks)
+        self.lazy_docks = LazyDocks(self, lazy_views)
+        layer_docks = self.lazy_docks.add(layers_view.make_docks(self), tab_with=self.dock_boundary)
+        self.digit_docks = tuple(self.lazy_docks.add(digits_view.dock_factories(self), tab_with=layer_docks[-1]))
+        surface_specs = (landscape_view.dock_factories(self) + weights_view.dock_factories(self)
+                         + distributions_view.dock_factories(self))
         self.docks = (base + tuple(layer_docks) + self.digit_docks
-                      + tuple(actions_mod.add_view_docks(self, surface_specs, tab_with=self.dock_curves)))
+                      + tuple(self.lazy_docks.add(surface_specs, tab_with=self.dock_curves)))
         for dock in self.digit_docks:
             dock.hide()
         self.dock_boundary.raise_()
@@ -122,9 +127,9 @@ class MainWindow(QMainWindow):
         self._edit_timer.setInterval(EDIT_DEBOUNCE_MS)
         self._edit_timer.timeout.connect(self._apply_edits)
         self._wire()
-        for view in (self.curves, self.boundary, *self.extra_views):
-            if hasattr(view, "add_snapshot"):
-                self.session.add_view(view)
+        for view in (self.curves, self.boundary):
+            self.session.add_view(view)
+        self.lazy_docks.register_built()
         self._on_state(self.session.state)
         self._update_transport()
 
@@ -481,8 +486,14 @@ class MainWindow(QMainWindow):
     def _tidy_tabs(self) -> None:
         actions_mod.hide_stray_tab_bars(self)
 
+    @property
+    def extra_views(self) -> list:
+        """The views built so far besides the curves and the boundary."""
+        return self.lazy_docks.views
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self.lazy_docks.start()
         QTimer.singleShot(0, self, self._tidy_tabs)
         if not self._layout_restored:    # first launch (or unusable saved layout): sensible sizes
             self._layout_restored = True

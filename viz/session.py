@@ -136,7 +136,7 @@ class Session(QObject):
         self._link = None
         self._retired: list[tuple] = []     # (worker, thread, link) stopping in the background
         self._views: list[weakref.ref] = []
-        self._latest = None
+        self._latest = self._latest_full = None
         self._dirty = False
         self._state = "starting"
         self._message = ""
@@ -185,6 +185,11 @@ class Session(QObject):
     def latest(self):
         """The newest snapshot received, or None."""
         return self._latest
+
+    @property
+    def latest_full(self):
+        """The newest snapshot that carried weights (what a view built late starts from), or None."""
+        return self._latest_full
 
     @property
     def data_extras(self) -> dict | None:
@@ -293,7 +298,7 @@ class Session(QObject):
         thread.started.connect(worker.run)
         self._link = _Link(self, worker)
         self._worker, self._thread, self._dead = worker, thread, False
-        self._latest = None
+        self._latest = self._latest_full = None
         self._set_state("starting", "")
         if self._speed is not None:
             worker.send(("speed", self._speed))
@@ -360,6 +365,8 @@ class Session(QObject):
         for v in views:
             self._call(v, "add_snapshot", snap)
         self._latest = snap
+        if snap.weights:
+            self._latest_full = snap
         self._dirty = True
         self._set_state(snap.state, snap.message)
         self.snapshot_ready.emit(snap)

@@ -87,8 +87,8 @@ def make_window(qtbot):
     from viz.app import create_window
     made = []
 
-    def make(config=FAST, engine="process"):
-        w = create_window(config, engine=engine)
+    def make(config=FAST, engine="process", **kw):
+        w = create_window(config, engine=engine, **kw)
         qtbot.addWidget(w)
         made.append(w)
         return w

@@ -11,6 +11,7 @@ every :data:`MIN_INTERVAL` seconds. Views redraw on its ``evaluated`` signal.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -365,6 +366,22 @@ class SamplesView(_RunView):
         return True
 
 
+def dock_factories(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, object]]:
+    """The digits docks as ``(title, objectName, factory)``: each factory builds one view, all
+    sharing one :class:`DigitsRun` (the window builds them when first needed)."""
+    from viz.views.digit_canvas import DrawView
+    from viz.views.digit_tiles import TilesView
+    from viz.views.digits_errors import ConfusionView, ErrorsView
+    from viz.views.digits_map import DigitMapView
+    from viz.views.tensor_lab import TensorLab
+    run = run if run is not None else DigitsRun(window if isinstance(window, QtCore.QObject) else None)
+    return [(title, name, functools.partial(cls, run)) for title, name, cls in (
+        ("Digits", "dock_digits", SamplesView), ("Tiles", "dock_digit_tiles", TilesView),
+        ("Confusion", "dock_confusion", ConfusionView), ("Errors", "dock_digit_errors", ErrorsView),
+        ("Digit map", "dock_digit_map", DigitMapView), ("Draw", "dock_draw", DrawView),
+        ("Tensor lab", "dock_tensor_lab", TensorLab))]
+
+
 def make_docks(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, QtWidgets.QWidget]]:
     """The digits docks ``(title, objectName, widget)``; all share one :class:`DigitsRun`.
 
@@ -372,16 +389,4 @@ def make_docks(window=None, run: DigitsRun | None = None) -> list[tuple[str, str
     ``set_data``, ``add_snapshot`` and ``refresh``; the shared run makes the repeated
     calls cheap).
     """
-    from viz.views.digit_canvas import DrawView
-    from viz.views.digit_tiles import TilesView
-    from viz.views.digits_errors import ConfusionView, ErrorsView
-    from viz.views.digits_map import DigitMapView
-    from viz.views.tensor_lab import TensorLab
-    run = run if run is not None else DigitsRun(window if isinstance(window, QtCore.QObject) else None)
-    return [("Digits", "dock_digits", SamplesView(run)),
-            ("Tiles", "dock_digit_tiles", TilesView(run)),
-            ("Confusion", "dock_confusion", ConfusionView(run)),
-            ("Errors", "dock_digit_errors", ErrorsView(run)),
-            ("Digit map", "dock_digit_map", DigitMapView(run)),
-            ("Draw", "dock_draw", DrawView(run)),
-            ("Tensor lab", "dock_tensor_lab", TensorLab(run))]
+    return [(title, name, make()) for title, name, make in dock_factories(window, run)]

@@ -497,6 +497,11 @@ class DistributionsView(QtWidgets.QWidget):
                 self.table.setItem(r, c, item)
 
 
+def dock_factories(window) -> list[tuple[str, str, object]]:
+    """The distributions dock as ``(title, objectName, factory)``."""
+    return [("Distributions", "dock_distributions", DistributionsView)]
+
+
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     """The distributions dock: ``[("Distributions", "dock_distributions", DistributionsView())]``."""
-    return [("Distributions", "dock_distributions", DistributionsView())]
+    return [(title, name, make()) for title, name, make in dock_factories(window)]

@@ -17,6 +17,7 @@ the 1D slice's.
 from __future__ import annotations
 
 import csv
+import functools
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
@@ -381,15 +382,27 @@ class _CloseWatcher(QtCore.QObject):
         return False
 
 
+def _surface(window):
+    surface = LandscapeView()
+    if window is not None:
+        window.installEventFilter(_CloseWatcher(surface))
+    return surface
+
+
+def dock_factories(window) -> list[tuple[str, str, object]]:
+    """``(title, objectName, factory)`` for the loss-surface, optimizer-race and 1D-slice docks.
+
+    The surface view's worker thread is joined when ``window`` closes.
+    """
+    return [("Loss surface", "lossSurfaceDock", functools.partial(_surface, window)),
+            ("Optimizer race", "optimizerRaceDock", RaceView),
+            ("1D slice", "slice1dDock", SliceView)]
+
+
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     """``(title, objectName, widget)`` for the loss-surface, optimizer-race and 1D-slice docks.
 
     The window adds them as docks and registers those with ``add_snapshot`` with its
     session. The surface view's worker thread is joined when ``window`` closes.
     """
-    surface = LandscapeView()
-    if window is not None:
-        window.installEventFilter(_CloseWatcher(surface))
-    return [("Loss surface", "lossSurfaceDock", surface),
-            ("Optimizer race", "optimizerRaceDock", RaceView()),
-            ("1D slice", "slice1dDock", SliceView())]
+    return [(title, name, make()) for title, name, make in dock_factories(window)]

@@ -341,10 +341,15 @@ class WeightsView(QtWidgets.QWidget):
         self.readout.setText(text or "Hover a cell to read its value.")
 
 
+def dock_factories(window) -> list[tuple[str, str, object]]:
+    """The weights and network docks as ``(title, objectName, factory)``."""
+    from viz.views.network import NetworkView
+    return [("Weights", "dock_weights", WeightsView), ("Network", "dock_network", NetworkView)]
+
+
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
     """The weights and network docks for the main window: ``(title, objectName, widget)``.
 
     Register every widget with ``window.session.add_view``.
     """
-    from viz.views.network import NetworkView
-    return [("Weights", "dock_weights", WeightsView()), ("Network", "dock_network", NetworkView())]
+    return [(title, name, make()) for title, name, make in dock_factories(window)]

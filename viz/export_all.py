@@ -2,7 +2,9 @@
 
 ``export_all_views(window, folder)`` saves each dock except the controls, including docks
 that are tabs behind another tab or closed: each is brought to the front (or shown) in turn,
-drawn, saved, and the window's tabs and closed docks are put back as they were. Plots get a
+drawn, saved, and the window's tabs and closed docks are put back as they were. A view with
+thousands of scatter points is written as PNG only (:func:`svg_refusal`): SVG would embed each
+point as a picture, megabytes and seconds to minutes of GUI-thread work. Plots get a
 white background and the light theme's dark text for the pictures, whatever the screen shows
 (the dark theme included).
 
@@ -191,6 +193,36 @@ def save_svg_white(widget: QtWidgets.QWidget, path: str) -> bool:
 
 SAVERS = {"png": save_png_white, "svg": save_svg_white}
 
+#: a view whose scatter plots hold more points than this is written as PNG instead of SVG: Qt's SVG
+#: painter embeds every point as a picture of its own (the layers of an image run: 10,500 points,
+#: a 9 MB file and seconds of GUI-thread work, minutes under load, with no way to cancel)
+MAX_SVG_POINTS = 2000
+
+
+def scatter_points(widget: QtWidgets.QWidget) -> int:
+    """How many points the shown scatter plots (and plot symbols) inside ``widget`` draw."""
+    views = widget.findChildren(pg.GraphicsView)
+    if isinstance(widget, pg.GraphicsView):
+        views.append(widget)
+    return sum(len(item.data) for v in views for item in v.scene().items()
+               if isinstance(item, pg.ScatterPlotItem) and item.isVisible())
+
+
+def svg_refusal(widget: QtWidgets.QWidget) -> str:
+    """Why ``widget`` is written as PNG rather than SVG (too many points), or "" when SVG is fine."""
+    n = scatter_points(widget)
+    return f"{n:,} points are too many for SVG" if n > MAX_SVG_POINTS else ""
+
+
+class Exported(list):
+    """The paths written (a list), and ``notes``: what was done differently, one line per view,
+    such as ``"Digit map: PNG (12,000 points are too many for SVG)"``; and ``cancelled``."""
+
+    def __init__(self, paths=(), notes=(), cancelled=False):
+        super().__init__(paths)
+        self.notes = list(notes)
+        self.cancelled = cancelled
+
 
 # ---- every dock ---------------------------------------------------------------------------------
 def slug(title: str) -> str:
@@ -233,13 +265,16 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
         Also the docks the user (or the window, e.g. the digits views of a 2-D run) closed:
         shown just for the picture.
     progress : callable, optional
-        ``progress(done, total, title) -> bool`` before each view; False stops the export
-        (the files written so far stay).
+        ``progress(done, total, title) -> bool`` before each view (and, when there are
+        two formats, again before the second); False stops the export (the files written
+        so far stay). For a view written as PNG instead of SVG, ``title`` says so.
 
     Returns
     -------
-    list of str
-        The paths written, dock by dock, in the order of ``formats``.
+    Exported
+        The paths written, dock by dock, in the order of ``formats``. A view with more than
+        :data:`MAX_SVG_POINTS` scatter points is written as PNG instead of SVG (SVG would
+        take seconds to minutes and megabytes); ``notes`` names each such view.
     """
     formats = tuple(str(f).lower().lstrip(".") for f in formats)
     bad = [f for f in formats if f not in SAVERS]
@@ -250,13 +285,15 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
     # a tab behind another is "visible" but moved off the window: its visible region is empty
     front = [d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()]
     closed = [d for d in docks if not d.toggleViewAction().isChecked()]
-    written, used = [], set()
+    written, used = Exported(), set()
     try:
         for i, dock in enumerate(docks):
             content = dock_content(dock)
             if content is None:
                 continue
-            if progress is not None and not progress(i, len(docks), dock.property("fullTitle") or dock.windowTitle()):
+            title = dock.property("fullTitle") or dock.windowTitle()
+            if progress is not None and not progress(i, len(docks), title):
+                written.cancelled = True
                 break
             if dock in closed:
                 dock.show()
@@ -265,15 +302,16 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
             refresh = getattr(content, "refresh", None)
             if callable(refresh):
                 refresh()
-            stem = base = slug(dock.property("fullTitle") or dock.windowTitle())
+            stem = base = slug(title)
             k = 2
             while stem in used:
                 stem, k = f"{base}-{k}", k + 1
             used.add(stem)
-            for fmt in formats:
-                path = os.path.join(folder, f"{stem}.{fmt}")
-                if SAVERS[fmt](content, path):
-                    written.append(path)
+            if not _save_formats(content, os.path.join(folder, stem), formats, written,
+                                 lambda text, i=i: progress is None or progress(i, len(docks), text),
+                                 title):
+                written.cancelled = True
+                break
     finally:
         for dock in closed:
             dock.hide()
@@ -281,6 +319,27 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
             dock.raise_()
         _settle()
     return written
+
+
+def _save_formats(content, stem: str, formats, written: Exported, go_on, title: str) -> bool:
+    """Save ``content`` as ``stem.<fmt>`` for each format into ``written``; a dense view's SVG
+    becomes a PNG (noted). ``go_on(text)`` (the progress label) is asked before every format
+    but the first; False (cancelled) stops and is returned."""
+    refusal = svg_refusal(content) if "svg" in formats else ""
+    if refusal:
+        written.notes.append(f"{title}: PNG ({refusal})")
+    label = f"{title} (PNG: {refusal})" if refusal else title
+    for n, fmt in enumerate(formats):
+        if n and not go_on(label):
+            return False
+        if fmt == "svg" and refusal:
+            if "png" in formats:
+                continue                      # its PNG is written anyway
+            fmt = "png"
+        path = f"{stem}.{fmt}"
+        if SAVERS[fmt](content, path):
+            written.append(path)
+    return True
 
 
 # ---- history ------------------------------------------------------------------------------------

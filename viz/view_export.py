@@ -11,16 +11,18 @@ the front (or shown) for the picture and put back afterwards.
 ``install_context_export(window)`` adds "Export this view as PNG…" and "… as SVG…" on
 top of the window's usual dock menu when the user right-clicks a dock's title bar or
 its tab (the views' own right-click menus, inside the plots, are left alone).
+
+A view with thousands of scatter points is saved as PNG even when SVG is asked for (the
+status bar says so): Qt's SVG painter would embed every point as a picture of its own.
 """
 from __future__ import annotations
 
-import weakref
-
 import os
+import weakref
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz.export_all import SAVERS, dock_content, slug, view_docks
+from viz.export_all import SAVERS, dock_content, slug, svg_refusal, view_docks
 
 IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 
@@ -42,11 +44,14 @@ def _main_window(dock):
     return w
 
 
-def export_dock(dock: QtWidgets.QDockWidget, path: str) -> bool:
-    """Save ``dock``'s view to ``path`` on white: SVG for a ``.svg`` name, else PNG; whether it was written.
+def export_dock(dock: QtWidgets.QDockWidget, path: str) -> str:
+    """Save ``dock``'s view to ``path`` on white: SVG for a ``.svg`` name, else PNG; the path
+    written, or "" when nothing was.
 
     A dock behind another tab is raised for the picture, a closed one shown, and the
-    window's tabs and closed docks are put back as they were.
+    window's tabs and closed docks are put back as they were. A view with more than
+    :data:`viz.export_all.MAX_SVG_POINTS` scatter points asked for as SVG is written as
+    PNG next to it (``<stem>.png``, see :func:`viz.export_all.svg_refusal`).
     """
     path = str(path)
     fmt = "svg" if path.lower().endswith(".svg") else "png"
@@ -68,7 +73,9 @@ def export_dock(dock: QtWidgets.QDockWidget, path: str) -> bool:
         refresh = getattr(content, "refresh", None)
         if callable(refresh):
             refresh()
-        return bool(SAVERS[fmt](content, path))
+        if fmt == "svg" and svg_refusal(content):
+            fmt, path = "png", os.path.splitext(path)[0] + ".png"
+        return path if SAVERS[fmt](content, path) else ""
     finally:
         if closed:
             dock.hide()
@@ -87,11 +94,13 @@ def ask_and_export(dock: QtWidgets.QDockWidget, fmt: str = "png", parent=None) -
         return ""
     if not os.path.splitext(path)[1]:
         path += ".svg" if chosen == IMAGE_FILTERS["svg"] else ".png"
-    if export_dock(dock, path):
+    written = export_dock(dock, path)
+    if written:
+        refusal = svg_refusal(dock_content(dock)) if written != path else ""
         bar = getattr(parent, "statusBar", None)
         if callable(bar):
-            bar().showMessage(f"Saved {path}", 5000)
-        return path
+            bar().showMessage(f"Saved {written}" + (f" as PNG ({refusal})" if refusal else ""), 8000)
+        return written
     QtWidgets.QMessageBox.warning(parent, "Export view", f"Could not write {path}.")
     return ""
 

@@ -112,7 +112,11 @@ def test_export_all_views_on_white(qtbot, make_window, tmp_path):
 
     names = [slug(d.property("fullTitle") or d.windowTitle()) for d in docks]
     assert "dock_controls" not in {d.objectName() for d in docks}
-    assert sorted(os.path.basename(p) for p in paths) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg"))
+    # a view with thousands of scatter points (the layers: 10 panels of points) is written as PNG only
+    dense = {slug(note.split(": PNG (")[0]) for note in paths.notes}
+    assert "layers" in dense and all("points are too many for SVG" in note for note in paths.notes)
+    assert sorted(os.path.basename(p) for p in paths) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg")
+                                                                if e == "png" or n not in dense)
     assert "loss-surface.png" in {os.path.basename(p) for p in paths}
     for p in paths:
         if p.endswith(".png"):

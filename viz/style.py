@@ -26,7 +26,7 @@ import re
 import weakref
 
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 ENV_THEME = "UNCRUMPLE_THEME"
 THEMES = ("light", "dark", "system")
@@ -209,6 +209,17 @@ def apply_plot_style(plot_item: pg.PlotItem) -> None:
         # major and minor ticks only: the third level's dense grid lines cost ~10 ms a frame and add clutter
         axis.setStyle(maxTickLevel=1)
     plot_item.getViewBox().setBackgroundColor(None)
+
+
+def cache_axes(plot_item: pg.PlotItem) -> None:
+    """Keep ``plot_item``'s axes (their tick labels and the grid they draw across the plot) as pixmaps.
+
+    A live plot's curves change every frame and their area overlaps the axes' grid, so
+    without a cache every frame replays each axis's text (~1 ms an axis); with it, an axis
+    is drawn again only when its range changes (the curves move their ranges in steps).
+    """
+    for name in ("left", "bottom", "right", "top"):
+        plot_item.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 LEGEND_FONT_PT = 9

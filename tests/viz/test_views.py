@@ -9,7 +9,7 @@ from core.serve import _Run
 from core.training import Snapshot
 from viz import style
 from viz.views import BoundaryView, CurvesView
-from viz.views.curves import MAX_BINS, SMOOTHING_MAX, ema
+from viz.views.curves import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
@@ -197,6 +197,10 @@ def test_hundred_thousand_points(curves, qtbot):
     assert y.max() == curves._buf.view("loss").max() and y.min() == curves._buf.view("loss").min()
     assert x[0] == curves._buf.view("x")[0] and x[-1] == curves._buf.view("x")[-1]
     assert np.all(np.diff(x) >= 0)
+    # the smoothed curve: evenly thinned (it has no spikes), first and last kept
+    sx, sy = curve_data(curves.smooth_loss_curve)
+    assert len(sx) == SMOOTH_POINTS and sx[0] == x[0] and sx[-1] == x[-1]
+    assert sy[-1] == curves._buf.view("sloss")[-1]
     ex, ey = curve_data(curves.epoch_val_loss_curve)  # 2,500 epochs, decimated too
     assert len(ex) <= 2 * MAX_BINS and ex[-1] == n // bpe and np.all(ey == np.float32(0.6))
     # zoomed in, the visible part is shown at full resolution
@@ -495,3 +499,15 @@ def flatten_grads(view):
     from core.landscape import flatten
     view._model.set_weights(view._weights)
     return flatten(view._model.gradients(view._x, view._y))
+
+
+def test_thin_keeps_evenly_spaced_samples_with_both_ends():
+    x = np.arange(1000, dtype=np.float32)
+    y = x * 2
+    tx, ty = thin(x, y, 11)
+    np.testing.assert_array_equal(tx, np.round(np.linspace(0, 999, 11) - 0.49))   # floor of even spacing
+    np.testing.assert_array_equal(ty, 2 * tx)
+    assert tx[0] == 0 and tx[-1] == 999
+    short = np.arange(5, dtype=np.float32)
+    assert thin(short, short, 11)[0] is short                # short curves are handed over as they are
+    assert len(thin(x, y, 1)[0]) == 2                         # never fewer than the two ends

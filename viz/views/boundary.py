@@ -81,6 +81,7 @@ class BoundaryView(QtWidgets.QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
+        style.cache_axes(self.plot)
         self.plot.showGrid(x=False, y=False)
         self.plot.setAspectLocked(True)
         style.title(self.plot, "Decision boundary")

@@ -116,6 +116,8 @@ def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monke
     qtbot.waitExposed(view)
     run, snap = start()
     feed(view, snap)
+    assert view.panels == []                 # a shown view makes its panels on its next refresh, not in set_data
+    assert view.refresh() and len(view.panels) == 10
     drawn = []
     real = view._draw_panel
     monkeypatch.setattr(view, "_draw_panel", lambda i: drawn.append(i) or real(i))
@@ -131,6 +133,28 @@ def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monke
     expected = view.traced.coords[4]
     shown = np.concatenate([it.getData()[0] for it in view.panels[4].points])
     assert np.allclose(np.sort(shown), np.sort(expected[:, 0][np.isfinite(expected).all(axis=1)]))
+
+
+def test_a_view_in_a_closed_dock_makes_nothing_until_opened(qtbot):
+    """The monkey closed the Layers dock, then picked MNIST: the run's PCAs stalled the window."""
+    from PySide6 import QtWidgets
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    view = LayersView()
+    dock = QtWidgets.QDockWidget("layers", window)
+    dock.setWidget(view)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    window.resize(700, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    dock.close()
+    run, snap = start()
+    feed(view, snap)
+    assert not view.refresh()
+    assert view.panels == [] and view.tracer._grid is None and view.traced is None
+    dock.show()
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    assert view.refresh() and len(view.panels) == 10
 
 
 def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):

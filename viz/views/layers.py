@@ -256,17 +256,20 @@ class LayersView(QtWidgets.QWidget):
     def set_data(self, extras: dict) -> None:
         """Rebuild the network of the run in ``extras`` and lay out one panel per stage.
 
-        Behind another tab the panels (~25 ms each to make) wait until the view is in front.
+        In a shown window the panels (~25 ms each to make; for an image run the input grid is
+        a PCA plane of 784 pixels and the first trace three more PCAs) are made by the next
+        :meth:`refresh`: at once if the view is in front (the session refreshes it on its next
+        tick, not in the turn where every view takes the new run), else when it comes to the
+        front or its closed dock is opened again. A view in no shown window builds at once.
         """
         self.clear()
         self.switch3d.set_data(extras)
         if not self.tracer.set_data(extras):
             self._set_notice(self.tracer.message)
             return
-        if behind_tab(self):
-            self._unbuilt = True
-            return
-        self._build()
+        self._unbuilt = True
+        if not self.window().isVisible():
+            self._build()
 
     def _build(self) -> None:
         """Make the panels of the run set and draw them."""
@@ -296,7 +299,7 @@ class LayersView(QtWidgets.QWidget):
         """
         if self.switch3d.active:                        # the 3D view is shown instead of the panels
             return self.switch3d.refresh()
-        if not self.tracer.ready or behind_tab(self):
+        if not self.tracer.ready or behind_tab(self) or (self.window().isVisible() and not self.isVisible()):
             return False
         if self._unbuilt:
             self._build()

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         # the other views: tabs beside the boundary (layers, then the digits shown for MNIST runs) and
         # beside the curves; built now, or (the app) after the window is shown (see viz.lazy_docks)
         self.lazy_docks = LazyDocks(self, lazy_views)
-        layer_docks = self.lazy_docks.add(layers_view.make_docks(self), tab_with=self.dock_boundary)
+        layer_docks = self.lazy_docks.add(layers_view.dock_factories(self), tab_with=self.dock_boundary)
         self.digit_docks = tuple(self.lazy_docks.add(digits_view.dock_factories(self), tab_with=layer_docks[-1]))
         surface_specs = (landscape_view.dock_factories(self) + weights_view.dock_factories(self)
                          + distributions_view.dock_factories(self))

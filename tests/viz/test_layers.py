@@ -443,3 +443,18 @@ def test_make_docks_lists_every_view(qtbot):
     layers.stage_clicked.emit(4)                      # clicking a Layers panel moves the player there
     assert player.position() == 4.0
 
+
+
+def test_dock_factories_link_the_player_whichever_is_built_first(qtbot):
+    from viz.views.layers import dock_factories
+    factories = {name: make for _, name, make in dock_factories(None)}
+    player = factories["dock_stage_player"]()       # the app may build the player's tab first
+    layers = factories["dock_layers"]()
+    for w in (layers, player):
+        qtbot.addWidget(w)
+    _, snap = start()
+    for w in (layers, player):
+        feed(w, snap)
+        w.refresh()
+    layers.stage_clicked.emit(3)
+    assert player.position() == 3.0

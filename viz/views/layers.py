@@ -411,19 +411,39 @@ class LayersView(QtWidgets.QWidget):
                     self.stage_clicked.emit(i)
                 return
 
-def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """The uncrumpling docks for the main window: ``(title, objectName, widget)``.
+def dock_factories(window) -> list[tuple[str, str, object]]:
+    """The uncrumpling docks as ``(title, objectName, factory)`` (the window builds each when needed).
 
-    Register every widget that has ``add_snapshot`` with ``window.session.add_view``.
+    A click on a layers panel moves the stage player there, whichever of the two is built first.
     """
     from viz.views.inspector import InspectorView
     from viz.views.lab import LabView
     from viz.views.separability import SeparabilityView
     from viz.views.stage_player import StagePlayer
-    layers, player = LayersView(), StagePlayer()
-    layers.stage_clicked.connect(lambda i: player.set_position(float(i)))   # a panel click jumps the player there
-    return [("Layers", "dock_layers", layers),
-            ("Stage player", "dock_stage_player", player),
-            ("Separability", "dock_separability", SeparabilityView()),
-            ("Neuron inspector", "dock_inspector", InspectorView()),
-            ("Layer lab", "dock_layer_lab", LabView())]
+    built = {}
+
+    def link():
+        if len(built) == 2:
+            player = built["player"]
+            built["layers"].stage_clicked.connect(lambda i: player.set_position(float(i)))
+
+    def make(key, cls):
+        def factory():
+            built[key] = view = cls()
+            link()
+            return view
+        return factory
+
+    return [("Layers", "dock_layers", make("layers", LayersView)),
+            ("Stage player", "dock_stage_player", make("player", StagePlayer)),
+            ("Separability", "dock_separability", SeparabilityView),
+            ("Neuron inspector", "dock_inspector", InspectorView),
+            ("Layer lab", "dock_layer_lab", LabView)]
+
+
+def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
+    """The uncrumpling docks for the main window: ``(title, objectName, widget)``.
+
+    Register every widget that has ``add_snapshot`` with ``window.session.add_view``.
+    """
+    return [(title, name, make()) for title, name, make in dock_factories(window)]

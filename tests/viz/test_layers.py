@@ -155,6 +155,16 @@ def test_a_view_in_a_closed_dock_makes_nothing_until_opened(qtbot):
     dock.show()
     qtbot.waitUntil(view.isVisible, timeout=2000)
     assert view.refresh() and len(view.panels) == 10
+    inspector = InspectorView()                       # the inspector does not even build the network
+    dock.setWidget(inspector)
+    dock.close()
+    inspector.set_data(snap.extras)
+    inspector.add_snapshot(train_epoch(run))
+    assert not inspector.tracer.ready and len(inspector.nodes.points()) == 0
+    dock.show()
+    qtbot.waitUntil(lambda: len(inspector.nodes.points()) == 2 + 2 + 2 + 1, timeout=2000)
+    inspector.select_unit(0, 1)
+    assert inspector.tracer.epoch == 1 and inspector.image.image.shape == (64, 64)
 
 
 def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):

@@ -47,6 +47,7 @@ class InspectorView(QtWidgets.QWidget):
         self._hovered = None
         self._dirty = False
         self._unbuilt = False                   # a run is set but not drawn yet (the view was not seen)
+        self._extras = None
         self._plane = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._xy = np.zeros((0, 2), np.float32)
@@ -130,16 +131,27 @@ class InspectorView(QtWidgets.QWidget):
         seen, else when it is (a hidden or covered inspector, e.g. during an image run, whose
         784-pixel input plane and 1,300-node diagram cost ~0.2 s, does no drawing)."""
         self.clear()
+        self._extras = extras
+        if self.window().isVisible() and (not self.isVisible() or behind_tab(self)):
+            self._unbuilt = True                # not even the network (784 x 512 for MNIST) until seen
+            return
         if not self.tracer.set_data(extras):
             self.weights_label.setText(self.tracer.message)
             return
         self._unbuilt = True
-        if self.isVisible() and not behind_tab(self):
+        if self.isVisible():
             self._build_run()
 
     def _build_run(self) -> None:
-        """The input plane, the data on it and the network diagram of the run set."""
+        """The network (if deferred), the input plane, the data on it and the network diagram of the run set."""
         self._unbuilt = False
+        if not self.tracer.ready:
+            weights, epoch = self.tracer._weights, self.tracer.epoch
+            if not self.tracer.set_data(self._extras):
+                self.weights_label.setText(self.tracer.message)
+                return
+            self.tracer._weights, self.tracer.epoch = weights, epoch   # the newest weights that came meanwhile
+            self.tracer._load()
         x, y = self.tracer.x, self.tracer.y
         d = x.shape[1]
         if d < 2:
@@ -159,19 +171,21 @@ class InspectorView(QtWidgets.QWidget):
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
         extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready:
+        if "data" in extras and "config" in extras and not self.tracer.ready and extras is not self._extras:
             self.set_data(extras)
         if self.tracer.add_snapshot(snap):
             self._dirty = True
 
     def refresh(self) -> bool:
         """Redraw the diagram and the selected unit with the newest weights; whether it drew (not behind a tab)."""
-        if not self.tracer.ready or behind_tab(self) or not (self._dirty or self._unbuilt):
+        if behind_tab(self) or not (self._dirty or self._unbuilt):
             return False
         if self._unbuilt:
             self._build_run()                   # draws the network with the newest weights loaded so far
-            if not self._dirty:
-                return True
+            if not self._dirty or not self.tracer.ready:
+                return self.tracer.ready
+        if not self.tracer.ready:
+            return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last)
         if wait > 0:
             if not self._later.isActive():
@@ -193,10 +207,10 @@ class InspectorView(QtWidgets.QWidget):
     # ---- selection ---------------------------------------------------------------------------------
     def select_unit(self, layer: int, unit: int) -> None:
         """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
-        if not self.tracer.ready:
-            return
         if self._unbuilt:
             self._build_run()
+        if not self.tracer.ready:
+            return
         self.selected = (int(layer), int(unit))
         self._draw_network()
         self._draw_unit()

@@ -22,6 +22,7 @@ from core.config import OUTPUT_ACTIVATION
 from core.datasets import describe_tensor
 from core.digits import FASHION_CLASSES, accuracy_and_loss, image_side, model_from_weights, predict_probs
 from viz import style
+from viz.views.factory import later
 from viz.views.layers import behind_tab, labels_of
 
 #: rows predicted per event-loop turn (~10-20 ms for 784 -> 512 -> 10 on this 2-core machine)
@@ -369,17 +370,14 @@ class SamplesView(_RunView):
 def dock_factories(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, object]]:
     """The digits docks as ``(title, objectName, factory)``: each factory builds one view, all
     sharing one :class:`DigitsRun` (the window builds them when first needed)."""
-    from viz.views.digit_canvas import DrawView
-    from viz.views.digit_tiles import TilesView
-    from viz.views.digits_errors import ConfusionView, ErrorsView
-    from viz.views.digits_map import DigitMapView
-    from viz.views.tensor_lab import TensorLab
     run = run if run is not None else DigitsRun(window if isinstance(window, QtCore.QObject) else None)
-    return [(title, name, functools.partial(cls, run)) for title, name, cls in (
-        ("Digits", "dock_digits", SamplesView), ("Tiles", "dock_digit_tiles", TilesView),
-        ("Confusion", "dock_confusion", ConfusionView), ("Errors", "dock_digit_errors", ErrorsView),
-        ("Digit map", "dock_digit_map", DigitMapView), ("Draw", "dock_draw", DrawView),
-        ("Tensor lab", "dock_tensor_lab", TensorLab))]
+    return [("Digits", "dock_digits", functools.partial(SamplesView, run)),
+            ("Tiles", "dock_digit_tiles", later("viz.views.digit_tiles", "TilesView", run)),
+            ("Confusion", "dock_confusion", later("viz.views.digits_errors", "ConfusionView", run)),
+            ("Errors", "dock_digit_errors", later("viz.views.digits_errors", "ErrorsView", run)),
+            ("Digit map", "dock_digit_map", later("viz.views.digits_map", "DigitMapView", run)),
+            ("Draw", "dock_draw", later("viz.views.digit_canvas", "DrawView", run)),
+            ("Tensor lab", "dock_tensor_lab", later("viz.views.tensor_lab", "TensorLab", run))]
 
 
 def make_docks(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, QtWidgets.QWidget]]:

@@ -416,10 +416,7 @@ def dock_factories(window) -> list[tuple[str, str, object]]:
 
     A click on a layers panel moves the stage player there, whichever of the two is built first.
     """
-    from viz.views.inspector import InspectorView
-    from viz.views.lab import LabView
-    from viz.views.separability import SeparabilityView
-    from viz.views.stage_player import StagePlayer
+    from viz.views.factory import later
     built = {}
 
     def link():
@@ -429,16 +426,16 @@ def dock_factories(window) -> list[tuple[str, str, object]]:
 
     def make(key, cls):
         def factory():
-            built[key] = view = cls()
+            built[key] = view = cls() if isinstance(cls, type) else later(*cls)()
             link()
             return view
         return factory
 
     return [("Layers", "dock_layers", make("layers", LayersView)),
-            ("Stage player", "dock_stage_player", make("player", StagePlayer)),
-            ("Separability", "dock_separability", SeparabilityView),
-            ("Neuron inspector", "dock_inspector", InspectorView),
-            ("Layer lab", "dock_layer_lab", LabView)]
+            ("Stage player", "dock_stage_player", make("player", ("viz.views.stage_player", "StagePlayer"))),
+            ("Separability", "dock_separability", later("viz.views.separability", "SeparabilityView")),
+            ("Neuron inspector", "dock_inspector", later("viz.views.inspector", "InspectorView")),
+            ("Layer lab", "dock_layer_lab", later("viz.views.lab", "LabView"))]
 
 
 def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:

@@ -31,6 +31,24 @@ def split_tail(x, y, validation_split):
     return (x[:n - n_val], y[:n - n_val]), (x[n - n_val:], y[n - n_val:])
 
 
+#: a recording trainer keeps every epoch below this; then every 2nd up to twice it, every 4th, ...
+RECORD_EVERY_EPOCH_BELOW = 256
+
+
+def recorded_epoch(epoch: int) -> bool:
+    """Whether a recording trainer checkpoints ``epoch`` and takes its statistics.
+
+    Every epoch below :data:`RECORD_EVERY_EPOCH_BELOW` (256), then every 2nd up to 512,
+    every 4th up to 1,024, ...: ~128 more per doubling of the run. A small network
+    trains hundreds of epochs a second; recording each cost ~6 % of its speed and
+    sent the window hundreds of checkpoints a second for a timeline that thins them anyway.
+    """
+    if epoch < RECORD_EVERY_EPOCH_BELOW:
+        return True
+    stride = 1 << (epoch // RECORD_EVERY_EPOCH_BELOW).bit_length()
+    return epoch % stride == 0
+
+
 class Trainer:
     """Mini-batch gradient descent on a compiled model, one batch at a time.
 
@@ -49,7 +67,8 @@ class Trainer:
         Seeds the shuffling.
     record : bool
         Make a :class:`core.timeline.Checkpoint` and per-layer statistics
-        (:func:`core.stats.epoch_stats`) at every epoch; snapshots hand them out.
+        (:func:`core.stats.epoch_stats`) at the epochs :func:`recorded_epoch` picks (every
+        one of the first 255, then ever sparser); snapshots hand them out.
     """
 
     def __init__(self, model, x, y, *, batch_size=32, epochs=None, validation_data=None,
@@ -186,7 +205,8 @@ class Trainer:
         self.epoch += 1
         self.history.append(self.epoch, logs)
         entry = {"epoch": self.epoch, **logs}
-        if self.record:
+        record = self.record and (recorded_epoch(self.epoch) or self.epochs == self.epoch)
+        if record:
             from .stats import epoch_stats
             entry["stats"] = epoch_stats(self.model, self.x_probe)
         self._pending_epochs.append(entry)
@@ -194,7 +214,7 @@ class Trainer:
         self._pos = self.batch = self._seen = self._hits = 0
         self._sum_loss = 0.0
         self._order = self._new_order()
-        if self.record:
+        if record:
             self._pending_checkpoints.append(self.checkpoint(logs))
         if self.epochs is not None and self.epoch >= self.epochs:
             self.state = "finished"

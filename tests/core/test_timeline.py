@@ -4,6 +4,7 @@ import pytest
 
 from core.config import TrainingConfig, build_trainer
 from core.timeline import Checkpoint, Timeline
+from core.training import recorded_epoch
 
 CONFIGS = [
     TrainingConfig(n_samples=120, batch_size=7),                                      # adam, tanh
@@ -71,6 +72,28 @@ def test_recording_trainer_hands_out_one_checkpoint_per_epoch_and_stats():
     assert snap.checkpoints[-1].logs["loss"] == pytest.approx(snap.epochs[-1]["loss"])
     assert not snap.checkpoints[0].weights.flags.writeable
     assert t.snapshot().checkpoints == ()               # consumed
+
+
+def test_recorded_epochs_thin_by_doubling_after_the_first_255():
+    picked = [e for e in range(1, 2049) if recorded_epoch(e)]
+    assert picked[:255] == list(range(1, 256))
+    assert [e for e in picked if 256 <= e < 520] == list(range(256, 512, 2)) + list(range(512, 520, 4))
+    assert [e for e in picked if 1024 <= e <= 2048] == list(range(1024, 2048, 8)) + [2048]
+    assert 255 + 128 * 3 <= len(picked) <= 255 + 128 * 3 + 1      # ~128 per doubling of the run
+
+
+def test_a_long_run_records_the_picked_epochs_and_always_the_last(monkeypatch):
+    import core.training as training
+    monkeypatch.setattr(training, "RECORD_EVERY_EPOCH_BELOW", 4)   # 4 epochs stand for 256
+    t = trainer_for(CONFIGS[0])
+    t.epochs = 11
+    t.snapshot()
+    while t.train_epoch():
+        pass
+    snap = t.snapshot()
+    assert [c.epoch for c in snap.checkpoints] == [1, 2, 3, 4, 6, 8, 11]   # 11: the last, always
+    assert [e["epoch"] for e in snap.epochs if "stats" in e] == [1, 2, 3, 4, 6, 8, 11]
+    assert [e["epoch"] for e in snap.epochs] == list(range(1, 12))          # every epoch's metrics
 
 
 def test_epoch_checkpoint_restores_the_epoch_weights():

@@ -140,7 +140,7 @@ def test_digit_map_projects_and_hovers(qtbot, trained):
     assert f"label {trained['yt'][5]}" in view.hover_text.text()
     basis = view.maps.projections[1]
     view.add_snapshot(snapshot(trained["w0"], epoch=0, extras={"scrub": True}))
-    view._last = -1e9
+    view._last_draw = -1e9
     view.refresh()
     assert view.maps.projections[1] is basis          # the axes stay put across weights
 

@@ -126,10 +126,7 @@ class DrawView(_RunView):
         self._row = row
         row.addLayout(left)
         row.addWidget(self.graphics, 1)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(row, 1)
-        lay.addWidget(self.message)
+        self._stack(row, stretch=row)
 
     def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt override
         """The canvas beside the probabilities when there is room, above them in a narrow dock."""

@@ -45,11 +45,7 @@ class TilesView(_RunView):
         bar.addWidget(self.page)
         bar.addWidget(self.change)
         bar.addWidget(self.info, 1)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.message)
+        self._stack(bar, self.graphics, stretch=self.graphics)
 
     def clear(self) -> None:
         super().clear()

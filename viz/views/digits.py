@@ -226,6 +226,34 @@ class _RunView(QtWidgets.QWidget):
         self.message = notice_label()
         self.message.setText("No run yet.")
         self._dirty = False
+        self._last_draw = -1e9
+        self._later = QtCore.QTimer(self, singleShot=True)   # a draw put off by the pacing
+        self._later.timeout.connect(self.refresh)
+
+    def _stack(self, *rows, stretch=None) -> None:
+        """Lay out ``rows`` (widgets or layouts) top to bottom, then the message; ``stretch`` grows."""
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        for row in rows:
+            add = lay.addLayout if isinstance(row, QtWidgets.QLayout) else lay.addWidget
+            add(row, 1 if row is stretch else 0)
+        lay.addWidget(self.message)
+
+    def _paced_model(self):
+        """The network to draw now, or None: drawn less than MIN_INTERVAL ago (a draw is put off
+        until then) or no weights yet (the message says why)."""
+        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
+        if wait > 0:
+            self._dirty = True
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return None
+        model = self.run.model()
+        if model is None:
+            self.message.setText(self.run.message)
+            return None
+        self._last_draw = time.monotonic()
+        return model
 
     def clear(self) -> None:
         self._dirty = False
@@ -303,11 +331,7 @@ class SamplesView(_RunView):
         self.tensors.setWordWrap(True)
         self.tensors.setToolTip("The book's three attributes of a tensor (ndim, shape, dtype) before and after "
                                 "the preprocessing: reshape to one row of 784 pixels and scale to [0, 1].")
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.tensors)
-        lay.addWidget(self.message)
+        self._stack(self.graphics, self.tensors, stretch=self.graphics)
 
     def clear(self) -> None:
         super().clear()

@@ -84,11 +84,7 @@ class ConfusionView(_RunView):
         self.gap.setWordWrap(True)
         self.gap.setToolTip("Train vs test accuracy and loss of the shown weights: when train is clearly "
                             "better than test, the network is memorising the training digits (overfitting).")
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.gap)
-        lay.addWidget(self.message)
+        self._stack(self.graphics, self.gap, stretch=self.graphics)
 
     def clear(self) -> None:
         super().clear()
@@ -203,11 +199,7 @@ class ErrorsView(_RunView):
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(self.start)
         bar.addWidget(self.summary, 1)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.message)
+        self._stack(bar, self.graphics, stretch=self.graphics)
 
     def clear(self) -> None:
         super().clear()

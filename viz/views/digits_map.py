@@ -2,15 +2,14 @@
 
 The PCA basis of each representation is fitted once per run (:class:`core.digits.DigitMaps`)
 and kept across epochs and timeline positions, so the points move while the axes stay put.
-Computed at most every :data:`MIN_INTERVAL` seconds on :data:`MAP_POINTS` test digits.
+Computed at most every :data:`viz.views.digits.MIN_INTERVAL` seconds on :data:`MAP_POINTS` test digits.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from core.digits import DigitMaps
 from viz import style
@@ -18,7 +17,6 @@ from viz.views.digits import DIGIT_COLORS, _RunView, image_plot
 
 #: test digits drawn (the first ones of the evaluated subsample)
 MAP_POINTS = 500
-MIN_INTERVAL = 1.0
 #: hover radius in pixels
 HOVER_PX = 8
 
@@ -35,9 +33,6 @@ class DigitMapView(_RunView):
         self.maps = DigitMaps()
         self.coords = None
         self._idx = np.zeros(0, np.int64)
-        self._last = -1e9
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(360, 300)
         self.plot = self.graphics.addPlot(row=0, col=0, rowspan=2)
@@ -73,12 +68,7 @@ class DigitMapView(_RunView):
         bar.addWidget(self.layer)
         bar.addWidget(self.refit_button)
         bar.addWidget(self.hover_text, 1)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.legend)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.message)
+        self._stack(bar, self.legend, self.graphics, stretch=self.graphics)
 
     def clear(self) -> None:
         super().clear()
@@ -101,7 +91,7 @@ class DigitMapView(_RunView):
 
     def _layer_changed(self) -> None:
         self._dirty = True
-        self._last = -1e9
+        self._last_draw = -1e9
         self.refresh()
 
     def _refit(self) -> None:
@@ -109,17 +99,9 @@ class DigitMapView(_RunView):
         self._layer_changed()
 
     def draw(self) -> bool:
-        wait = MIN_INTERVAL - (time.monotonic() - self._last)
-        if wait > 0:
-            self._dirty = True
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
-            return False
-        model = self.run.model()
+        model = self._paced_model()
         if model is None:
-            self.message.setText(self.run.message)
             return False
-        self._last = time.monotonic()
         self._idx = self.run.test_idx[:MAP_POINTS]
         x = self.run.x_test[self._idx]
         which = max(self.layer.currentIndex(), 0) if self.layer.count() else 1   # first: layer 1 only

@@ -7,7 +7,6 @@ through the shown weights; clicking a tensor in the list shows its values as an 
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,7 +18,6 @@ from core.digits import (broadcast_explanation, dot_shape_rule, flow_line, image
 from viz import style
 from viz.views.digits import GRAY, _RunView
 
-MIN_INTERVAL = 1.0
 SIGNED = pg.colormap.get("CET-D1")
 
 
@@ -56,9 +54,6 @@ class TensorLab(_RunView):
     def __init__(self, run=None, parent=None):
         super().__init__(run, parent)
         self.tensors: list = []
-        self._last = -1e9
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
         mono = "QLabel { font-family: monospace; font-size: 11pt; }"
         self.flow = QtWidgets.QLabel("")
         self.flow.setStyleSheet(mono)
@@ -101,13 +96,7 @@ class TensorLab(_RunView):
         right.addWidget(self.graphics, 1)
         right.addWidget(self.detail)
         mid.addLayout(right, 1)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.flow)
-        lay.addWidget(self.steps)
-        lay.addLayout(mid, 1)
-        lay.addWidget(self.rules)
-        lay.addWidget(self.message)
+        self._stack(self.flow, self.steps, mid, self.rules, stretch=mid)
 
     def clear(self) -> None:
         super().clear()
@@ -119,17 +108,9 @@ class TensorLab(_RunView):
         self.image.clear()
 
     def draw(self) -> bool:
-        wait = MIN_INTERVAL - (time.monotonic() - self._last)
-        if wait > 0:
-            self._dirty = True
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
-            return False
-        model = self.run.model()
+        model = self._paced_model()
         if model is None:
-            self.message.setText(self.run.message)
             return False
-        self._last = time.monotonic()
         n = max(1, min(self.run.batch_size, len(self.run.x_train)))
         steps = shape_flow(model, n)
         self.flow.setText(flow_line(steps))

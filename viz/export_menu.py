@@ -62,7 +62,9 @@ class ExportActions(QObject):
             dialog.close()
             dialog.deleteLater()
         what = "Cancelled: saved" if cancelled else "Saved"
-        self.window.statusBar().showMessage(f"{what} {len(paths)} files in {folder}", STATUS_MS)
+        notes = getattr(paths, "notes", ())      # e.g. "Layers: PNG (10,500 points are too many for SVG)"
+        text = f"{what} {len(paths)} files in {folder}" + ("; " + "; ".join(notes) if notes else "")
+        self.window.statusBar().showMessage(text, STATUS_MS)
         return paths
 
     @Slot()

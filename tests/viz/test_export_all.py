@@ -104,3 +104,21 @@ def test_one_dense_view_asked_as_svg_is_saved_as_png(window, tmp_path):
     assert not os.path.exists(tmp_path / "map.svg")
     sparse = window.findChild(QDockWidget, "dock_Sparse")
     assert export_dock(sparse, str(tmp_path / "s.svg")) == str(tmp_path / "s.svg")
+
+
+def test_export_all_in_the_app_builds_pending_views_and_says_which_went_png(qtbot, make_window, tmp_path):
+    w = make_window(engine="thread", lazy_views=True)       # as the app: tab views not built yet
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=30_000)
+    w.lazy_docks._idle.stop()
+    assert w.lazy_docks.pending > 0
+    paths = w.exports.export_views(str(tmp_path))
+    assert w.lazy_docks.pending == 0                          # built first: no "Preparing…" pictures
+    names = sorted(os.listdir(tmp_path))
+    assert len(paths) == len(names) and len(names) > 20
+    message = w.statusBar().currentMessage()
+    assert message.startswith(f"Saved {len(paths)} files in {tmp_path}")
+    assert any(n.startswith("Layers: PNG") for n in paths.notes)   # the spiral traced: ~5,700 points
+    for note in paths.notes:                                  # a dense view's PNG-only is said, not hidden
+        assert note in message

@@ -1,14 +1,15 @@
 """``Session``: one training run as the GUI sees it.
 
 It owns the worker and its QThread, turns user actions into commands, keeps the
-newest snapshot and drives the registered views from one redraw timer:
+newest snapshot and drives the registered views from one single-shot redraw timer:
 
 * every snapshot goes to every view's ``add_snapshot`` (cheap: buffers only), so
   the curves get every batch loss, none dropped;
 * a snapshot carrying ``extras["data"]`` (the first after a start or reset) first
   calls ``clear()`` and ``set_data(extras)`` on the views;
-* the timer (60 Hz) calls ``refresh()`` on the views only when something arrived,
-  so the GUI redraws at most 60 times a second and never works through a backlog;
+* the timer is started when something arrives and calls ``refresh()`` on the views
+  on screen, so the GUI redraws once per snapshot (~30 a second), at most 60 times a
+  second, and never works through a backlog;
 * redraws are paced: a 0 ms timer started after each refresh fires once the event
   loop is idle again (after the paints), which gives the frame's cost; the redraw
   interval is kept >= ``DUTY`` × that cost, so drawing never takes more than half
@@ -25,6 +26,7 @@ thread (queued); a retired worker's late snapshots are dropped there. Always cal
 """
 from __future__ import annotations
 
+import math
 import time
 import weakref
 
@@ -42,6 +44,8 @@ REDRAW_HZ = 60
 #: drawing may use at most 1/DUTY of the GUI thread: the redraw interval is >= DUTY × the last frames' cost
 DUTY = 2.0
 MAX_REDRAW_MS = 500
+#: milliseconds between two housekeeping ticks (reaping stopped workers, a redraw that was missed)
+HOUSEKEEPING_MS = 100
 #: milliseconds shutdown waits for a worker's thread before giving up on it
 SHUTDOWN_MS = 10_000
 
@@ -142,9 +146,17 @@ class Session(QObject):
         self._message = ""
         self._dead = False
         self._closed = False
+        # redraws: one single-shot timer started when something new arrives, no earlier than the
+        # pacing allows after the last frame (a free-running timer beat against the ~30 Hz snapshots
+        # and drew only every other one); a slow timer keeps house (retired workers, a missed redraw)
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.timeout.connect(self._tick)
+        self._interval = 1000 / REDRAW_HZ   # ms from one frame's start to the next, at the least
+        self._last_frame = -1e9             # perf_counter() seconds at the last frame's start
         self._timer = QTimer(self)
-        self._timer.setInterval(round(1000 / REDRAW_HZ))
-        self._timer.timeout.connect(self._tick)
+        self._timer.setInterval(HOUSEKEEPING_MS)
+        self._timer.timeout.connect(self._housekeep)
         self._timer.start()
         # a 0 ms timer runs when the event loop is idle again, i.e. after the paints a refresh caused
         self._probe = QTimer(self)
@@ -330,6 +342,7 @@ class Session(QObject):
             return
         self._closed = True
         self._timer.stop()
+        self._redraw.stop()
         self._probe.stop()
         self._retire()
         for worker, thread, _ in self._retired:
@@ -367,7 +380,7 @@ class Session(QObject):
         self._latest = snap
         if snap.weights:
             self._latest_full = snap
-        self._dirty = True
+        self._request_redraw()
         self._set_state(snap.state, snap.message)
         self.snapshot_ready.emit(snap)
 
@@ -375,7 +388,7 @@ class Session(QObject):
         """Hand ``snap`` to every view (a timeline epoch, a reopened run's history) and redraw."""
         for v in self._live_views():
             self._call(v, "add_snapshot", snap)
-        self._dirty = True
+        self._request_redraw()
 
     def call_views(self, name: str, *args) -> None:
         """Call ``name(*args)`` on every view that has it (e.g. ``truncate`` when branching)."""
@@ -411,14 +424,27 @@ class Session(QObject):
         if changed:
             self.state_changed.emit(state)
 
+    def _request_redraw(self) -> None:
+        """Something new to draw: redraw as soon as the pacing allows (once, however much arrives)."""
+        self._dirty = True
+        if self._closed or self._redraw.isActive():
+            return
+        wait_ms = self._interval - 1000 * (time.perf_counter() - self._last_frame)
+        self._redraw.start(max(0, math.ceil(wait_ms)))
+
     @Slot()
-    def _tick(self) -> None:
+    def _housekeep(self) -> None:
         if self._retired:
             self._reap()
+        if self._dirty and not self._redraw.isActive():
+            self._request_redraw()
+
+    @Slot()
+    def _tick(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
-        self._frame_start = time.perf_counter()
+        self._frame_start = self._last_frame = time.perf_counter()
         for v in self._live_views():
             if _on_screen(v):
                 self._call(v, "refresh")   # hidden views stay dirty; they redraw when shown
@@ -431,5 +457,4 @@ class Session(QObject):
         """Pace the redraws: expensive frames (many points, big windows) get drawn less often."""
         cost = time.perf_counter() - self._frame_start
         self.frame_cost = cost if self.redraws <= 1 else 0.7 * self.frame_cost + 0.3 * cost
-        interval = min(MAX_REDRAW_MS, max(1000 / REDRAW_HZ, 1000 * DUTY * self.frame_cost))
-        self._timer.setInterval(round(interval))
+        self._interval = min(MAX_REDRAW_MS, max(1000 / REDRAW_HZ, 1000 * DUTY * self.frame_cost))

@@ -9,132 +9,39 @@ gradient check (:func:`core.gradcheck.gradient_check`) of the current weights on
 batch, run on demand.
 
 All numbers come from :mod:`core.stats` (computed by the trainer at the end of every
-epoch, ``snap.epochs[i]["stats"]``) and :mod:`core.gradcheck`; this module only draws.
+epoch, ``snap.epochs[i]["stats"]``) and :mod:`core.gradcheck`; this module only draws
+(the bands, the log axis and the check's table are in :mod:`viz.views.distributions_parts`).
 """
 from __future__ import annotations
 
-import contextlib
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from core.config import TrainingConfig, build_model, targets_for
-from core.gradcheck import AGREE, DOUBT, gradient_check
-from core.stats import N_QUANTILES, StatsHistory, epoch_stats
+from core.gradcheck import gradient_check
+from core.stats import StatsHistory, epoch_stats
 from viz import style
 from viz.notice import OverlayNotice
-from viz.views.layers import behind_tab, labels_of
+from viz.views.distributions_parts import (Bands, SparseLogAxis, fill_check_table, layer_label,  # noqa: F401
+                                          one_blas_thread, stride)
+from viz.views.layers import labels_of
+from viz.views.visibility import in_shown_window, unseen
 
 #: redraw at most this often (seconds): new epochs can arrive hundreds of times a second
 MIN_INTERVAL = 0.5
-#: epochs drawn per curve at most (an even stride over the history, the newest always kept)
-MAX_POINTS = 200
 #: narrower than this (pixels), the side panel goes below the bands
 WIDE = 820
 WEIGHT_COLOR = style.TRAIN_COLOR
 GRAD_COLOR = "#D55E00"
-#: fill alpha of the bands from the outer (min..max) to the inner (30.85..69.15 %) pair
-BAND_ALPHA = (45, 80, 120, 170)
 #: the gradient check: samples in its batch at most and sampled weights per layer, fewer for nets of
 #: BIG_NET weights or more (784-512-512-10 then takes ~60 ms on a busy core instead of ~0.9 s)
 CHECK_BATCH, CHECK_BATCH_BIG = 64, 16
 CHECK_PER_LAYER, CHECK_PER_LAYER_BIG, BIG_NET = 8, 4, 100_000
 ROW_HEIGHT = 150
 LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#8c8c8c", "#F0E442")  # grey: any theme
-
-
-def one_blas_thread():
-    """A context with BLAS on one thread, when threadpoolctl is installed.
-
-    Measured here with the trainer's child busy on one of two cores: a 16x784 by 784x512
-    float64 product took ~100 ms with OpenBLAS's two threads fighting for the free core
-    and 0.5 ms on one thread. Without threadpoolctl this does nothing.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def stride(n: int, limit: int = MAX_POINTS) -> slice | np.ndarray:
-    """Indices of at most ``limit`` of ``n`` epochs, evenly spread, the last one always included."""
-    if n <= limit:
-        return slice(None)
-    idx = np.linspace(0, n - 1, limit).astype(np.int64)
-    return np.unique(idx)
-
-
-def layer_label(i: int, n: int) -> str:
-    """``"layer 1 (input side)"``, ``"layer 2"``, ..., ``"layer n (output)"``."""
-    if i == 0:
-        return "layer 1 (input side)"
-    return f"layer {i + 1} (output)" if i == n - 1 else f"layer {i + 1}"
-
-
-class SparseLogAxis(pg.AxisItem):
-    """A log axis that labels only 1, 2 and 5 times a power of ten (pyqtgraph labels every minor tick)."""
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
-        strings = super().tickStrings(values, scale, spacing)
-        if not self.logMode:
-            return strings
-        out = []
-        for v, text in zip(values, strings):
-            mantissa = 10 ** (v - np.floor(v + 1e-9))
-            out.append(text if np.isfinite(v) and min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
-        return out
-
-
-class Bands:
-    """TensorBoard's distribution bands on a plot: 4 fills between symmetric quantiles and the median.
-
-    Each band is one closed polygon (lower quantile forwards, upper backwards) built with
-    ``pg.arrayToQPath`` in one vectorised call: ``FillBetweenItem`` walks its curves' paths
-    point by point in Python and took ~200 ms a redraw for a few hundred epochs.
-    """
-
-    def __init__(self, plot: pg.PlotItem, color):
-        # no antialiasing: smooth filled bands cost ~50 ms a paint, and bands need no smooth edges
-        self.curves = [pg.PlotCurveItem(pen=pg.mkPen(None), antialias=False) for _ in range(N_QUANTILES)]
-        mid = N_QUANTILES // 2
-        self.curves[mid].setPen(pg.mkPen(color, width=1.5))
-        self.fills = []
-        for k in range(mid):
-            fill = QtWidgets.QGraphicsPathItem()
-            fill.setPen(pg.mkPen(None))
-            fill.setBrush(pg.mkBrush(style.with_alpha(color, BAND_ALPHA[k])))
-            plot.addItem(fill)
-            self.fills.append(fill)
-        # only the median is drawn: the other quantiles live in the bands' polygons (48 invisible
-        # curves per view cost their paths at every paint); they keep the data for the tests and hover
-        plot.addItem(self.curves[mid])
-
-    def set_data(self, x, q) -> None:
-        """``x`` (n,) epochs and ``q`` (n, 9) quantiles; epochs with a non-finite quantile are left out."""
-        q = np.asarray(q, np.float32)
-        keep = np.isfinite(q).all(axis=1) if len(q) else np.zeros(0, bool)
-        x, q = np.asarray(x, np.float32)[keep], q[keep]
-        for j, c in enumerate(self.curves):
-            c.setData(x, np.ascontiguousarray(q[:, j]))
-        for k, fill in enumerate(self.fills):
-            if len(x) < 2:
-                fill.setPath(QtGui.QPainterPath())
-                continue
-            px = np.concatenate([x, x[::-1]])
-            py = np.concatenate([q[:, k], q[::-1, N_QUANTILES - 1 - k]])
-            path = pg.arrayToQPath(px, py, connect="all")
-            path.closeSubpath()
-            fill.setPath(path)
-
-    def data(self) -> np.ndarray:
-        """The quantiles drawn now, shape (n, 9) (for tests)."""
-        cols = [c.getData()[1] for c in self.curves]
-        if cols[0] is None:
-            return np.zeros((0, N_QUANTILES), np.float32)
-        return np.stack(cols, axis=1)
 
 
 class DistributionsView(QtWidgets.QWidget):
@@ -226,6 +133,7 @@ class DistributionsView(QtWidgets.QWidget):
         self._config = self._data = self._weights = self._model = None
         self._weights_epoch = 0
         self._arch = None
+        self._unbuilt = False          # a run is kept but its plots are not made yet
         self._dirty = False
         self._last_draw = 0.0
         self.scrub_epoch = None
@@ -248,10 +156,15 @@ class DistributionsView(QtWidgets.QWidget):
         extras = extras or {}
         self._config = extras.get("config")
         self._data = extras.get("data")
-        self._prebuild()
+        self._unbuilt = True
+        if not in_shown_window(self):
+            self._prebuild()
 
     def _prebuild(self) -> None:
-        """Make the plots for this architecture now, at the run's start, not mid-training (~0.2 s)."""
+        """Make the plots for this architecture before the first epoch's statistics come, not mid-training
+        (~0.2 s): at once in no shown window, else on the first :meth:`refresh` while the view can be seen
+        (not in the turn where every view takes a new run, and not at all behind a tab or in a closed dock)."""
+        self._unbuilt = False
         try:
             config = TrainingConfig.from_dict(self._config)
             x = np.asarray(self._data["x_train"][:4], np.float32)
@@ -296,7 +209,12 @@ class DistributionsView(QtWidgets.QWidget):
 
     def refresh(self) -> bool:
         """Draw what arrived since the last draw, at most every ``MIN_INTERVAL`` s."""
-        if not self._dirty or behind_tab(self):
+        if unseen(self):
+            return False
+        if self._unbuilt and not len(self.history):
+            self._prebuild()
+            return True
+        if not self._dirty:
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
         if wait > 0:
@@ -349,6 +267,7 @@ class DistributionsView(QtWidgets.QWidget):
         self.notice.setVisible(bool(text))
 
     def _build_rows(self) -> None:
+        self._unbuilt = False
         h = self.history
         self._arch = (tuple(h.activations), tuple(h.units))
         g = self.bands_graphics
@@ -468,34 +387,10 @@ class DistributionsView(QtWidgets.QWidget):
             return None
         ms = (time.perf_counter() - t0) * 1000
         self.check_result = result
-        self._fill_table(result)
+        fill_check_table(self.table, result)
         self.verdict.setText(f"<b>{result['verdict']}</b><br>epoch {self._weights_epoch}, {len(result['rows'])} "
                              f"weights, a batch of {n} samples, float64, ε = {result['eps']:g} ({ms:.0f} ms)")
         return result
-
-    def _fill_table(self, result) -> None:
-        rows = result["rows"]
-        self.table.setRowCount(len(rows))
-        grey = QtGui.QColor("#8a8a8a")
-        for r, row in enumerate(rows):
-            err = row["rel_error"]
-            tiny = max(abs(row["backprop"]), abs(row["numerical"])) < row.get("resolution", 0.0)
-            note = "  (kink)" if row["kink"] else ("  (tiny)" if tiny else "")
-            texts = [f"{row['layer'] + 1} ({row['name']})", row["label"], f"{row['backprop']:.6g}",
-                     f"{row['numerical']:.6g}", f"{err:.1e}{note}"]
-            bad = not row["kink"] and not err < AGREE
-            back = QtGui.QColor("#f6c6c0" if not err < DOUBT else "#fbe7b5") if bad else None
-            for c, text in enumerate(texts):
-                item = QtWidgets.QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                if row["kink"]:
-                    item.setForeground(grey)
-                if back is not None:
-                    item.setBackground(back)
-                    item.setForeground(QtGui.QColor(style.INK))   # dark text on the pale flag, any theme
-                self.table.setItem(r, c, item)
-
 
 def dock_factories(window) -> list[tuple[str, str, object]]:
     """The distributions dock as ``(title, objectName, factory)``."""

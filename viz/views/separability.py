@@ -16,7 +16,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.geometry import separability
 from viz import style
-from viz.views.layers import Tracer, behind_tab
+from viz.views.layers import Tracer
+from viz.views.visibility import in_shown_window, unseen
 
 #: seconds between computations at least (besides: at most once per epoch)
 SEP_SAMPLES, SEP_FEATURES = 1500, 32
@@ -78,6 +79,7 @@ class SeparabilityView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tracer = Tracer(max_points=1000)
+        self._extras = self._early = None
         self.values = None
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
@@ -138,6 +140,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
         self.tracer.clear()
+        self._extras = self._early = None      # a run kept by set_data, not built yet; its newest weights
         self.values = None
         self.history = {}
         self._pending = False
@@ -150,26 +153,51 @@ class SeparabilityView(QtWidgets.QWidget):
         self.message.setText("No run yet.")
 
     def set_data(self, extras: dict) -> None:
-        """Rebuild the run's network and compute the untrained network's values."""
+        """Keep the run; its network is built and the untrained network's values computed by the next
+        :meth:`refresh` while the view can be seen (at once in no shown window)."""
         self.clear()
+        self._extras = extras
+        if not in_shown_window(self):
+            self._setup()
+            self.refresh()
+        elif not unseen(self):
+            self._later.start(0)                       # on the next turn, not in this one
+
+    def _setup(self) -> bool:
+        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
+        extras, snap = self._extras, self._early
+        self._extras = self._early = None
         if not self.tracer.set_data(extras):
             self.message.setText(self.tracer.message)
-            return
+            return False
+        if snap is not None:
+            self.tracer.add_snapshot(snap)
         self._pending = True
-        self.refresh()
+        return True
 
     def add_snapshot(self, snap) -> None:
         """Keep the weights of the first heavy snapshot of a new epoch; no computing."""
         extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready:
+        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
             self.set_data(extras)
+        if self._extras is not None:                   # the run is not built yet: keep the newest weights
+            self._early = snap if snap.weights else self._early
+            return
         if snap.weights and (snap.epoch not in self.history or "data" in extras):
             self.tracer.add_snapshot(snap)
             self._pending = True
 
     def refresh(self) -> bool:
-        """Compute and draw the newest epoch's values once; whether it drew (not behind another tab)."""
-        if not self._pending or not self.tracer.ready or behind_tab(self):
+        """Compute and draw the newest epoch's values once; whether it drew.
+
+        Nothing while the view cannot be seen (a closed dock, a tab behind another:
+        :func:`viz.views.visibility.unseen`), not even the run's network.
+        """
+        if unseen(self):
+            return False
+        if self._extras is not None and not self._setup():
+            return False
+        if not self._pending or not self.tracer.ready:
             return False
         wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
         if wait > 0:   # fast epochs: compute again only when the interval is over

@@ -23,8 +23,9 @@ from PySide6 import QtCore, QtWidgets
 from core.geometry import path_frame, path_position
 from viz import style
 from viz.views import gl3d
-from viz.views.layers import MIN_INTERVAL, Tracer, behind_tab, bounds, stage_title
-from viz.views.stage_player import StagePanel
+from viz.views.layers import MIN_INTERVAL, Tracer, bounds, stage_title
+from viz.views.stage_panel import StagePanel
+from viz.views.visibility import in_shown_window, unseen
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
 CAMERA_SLACK = 0.15
@@ -47,6 +48,7 @@ class Stages3DView(QtWidgets.QWidget):
         super().__init__(parent)
         self.gl = gl3d.opengl_available() if use_gl is None else bool(use_gl)
         self.tracer = Tracer(dims=3 if self.gl else 2)
+        self._extras = self._early = None
         self.traced = None
         self._s = 0.0
         self._drawn_version = 0
@@ -101,6 +103,7 @@ class Stages3DView(QtWidgets.QWidget):
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self.tracer.clear()
+        self._extras = self._early = None          # a run kept by set_data, not built yet; its newest weights
         self.traced = None
         self._drawn_version = 0
         self._later.stop()
@@ -113,24 +116,47 @@ class Stages3DView(QtWidgets.QWidget):
             self.panel.clear()
 
     def set_data(self, extras: dict) -> None:
-        """Rebuild the run's network (see :class:`viz.views.layers.Tracer`); draws when shown."""
+        """Keep the run; its network (see :class:`viz.views.layers.Tracer`) is built and traced by the
+        next :meth:`refresh` while the view can be seen (at once in no shown window)."""
         self.clear()
+        self._extras = extras
+        if not in_shown_window(self):
+            self._setup()
+            self.refresh()
+
+    def _setup(self) -> bool:
+        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
+        extras, snap = self._extras, self._early
+        self._extras = self._early = None
         if not self.tracer.set_data(extras):
             self.title.setText(self.tracer.message)
-            return
+            return False
+        if snap is not None:
+            self.tracer.add_snapshot(snap)
         self._s = self._first_3d_stage()
-        self.refresh()
+        return True
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
         extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready:
+        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
             self.set_data(extras)
+        if self._extras is not None:                    # the run is not built yet: keep the newest weights
+            self._early = snap if snap.weights else self._early
+            return
         self.tracer.add_snapshot(snap)
 
     def refresh(self) -> bool:
-        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s) and redraw; whether it did."""
-        if not self.tracer.ready or self.tracer.version == self._drawn_version or behind_tab(self):
+        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s) and redraw; whether it did.
+
+        Nothing while the view cannot be seen (:func:`viz.views.visibility.unseen`): a 3D view
+        behind the 2D panels or in a closed dock does not even build the run's network.
+        """
+        if unseen(self):
+            return False
+        if self._extras is not None and not self._setup():
+            return False
+        if not self.tracer.ready or self.tracer.version == self._drawn_version:
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
         if wait > 0 and self.traced is not None:

@@ -1,0 +1,245 @@
+"""A new run reaches every view in one event-loop turn: a view that cannot be seen builds nothing.
+
+The monkey's 3-minute run stalled the window past 1 s six times, each in a view that built
+its network, its plots or a PCA of the 784-pixel input in the turn where the session hands
+a new image run to every view. Here each view sits in a shown window's dock that is closed
+or behind another tab, takes an MNIST-shaped run (784 -> 16 -> 10, 50 samples) and two
+snapshots, and must not call its heavy functions (spied) until it is shown and refreshed;
+then it shows the newest weights.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from core.config import TrainingConfig, build_model
+from core.training import Snapshot
+from viz.views import distributions as dist_mod
+from viz.views import layers as layers_mod
+from viz.views import network as network_mod
+from viz.views import separability as sep_mod
+from viz.views import stage_player as player_mod
+from viz.views import stages3d as stages3d_mod
+from viz.views import weights as weights_mod
+from viz.views.distributions import DistributionsView
+from viz.views.network import NetworkView, first_finite
+from viz.views.separability import SeparabilityView
+from viz.views.stage_player import StagePlayer
+from viz.views.stages3d import Stages3DView
+from viz.views.visibility import unseen
+from viz.views.weights import WeightsView
+
+SMALL_MNIST = TrainingConfig(hidden=((16, "relu"),), loss="sparse_categorical_crossentropy", learning_rate=0.001)
+
+
+def ro(a):
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+def mnist_run(n=50):
+    """The extras of an MNIST-shaped run and two heavy snapshots (epochs 0 and 2, different weights)."""
+    rng = np.random.default_rng(1)
+    x = rng.random((n, 784)).astype(np.float32)
+    y = np.arange(n) % 10
+    model = build_model(SMALL_MNIST, 784, 10)
+    extras = {"data": {"x_train": ro(x), "y_train": ro(y), "x_val": ro(x[:8]), "y_val": ro(y[:8])},
+              "config": SMALL_MNIST.to_dict()}
+    first = Snapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
+                     weights=tuple(ro(w) for w in model.get_weights()), extras=extras)
+    newer = tuple(ro(w + 0.25 * np.sign(w) + 0.01) for w in model.get_weights())
+    second = Snapshot(epoch=2, step=2, batch=0, batches_per_epoch=1, state="paused", weights=newer, extras={})
+    return extras, first, second
+
+
+def spy(monkeypatch, owner, name, calls):
+    """Count the calls of ``owner.name`` (a module function or a class's method), keeping what it does."""
+    real = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(owner, name, wrapper)
+
+
+def heavy_spies(monkeypatch):
+    """Spies on what a view's first build costs for an image run: the network, the plots, the PCAs."""
+    calls = []
+    for owner, name in ((layers_mod, "build_model"), (network_mod, "build_model"), (dist_mod, "build_model"),
+                        (dist_mod, "epoch_stats"), (layers_mod.Tracer, "trace"), (sep_mod, "separability"),
+                        (weights_mod.WeightsView, "_build"), (dist_mod.DistributionsView, "_build_rows"),
+                        (network_mod.NetworkView, "_layout")):
+        spy(monkeypatch, owner, name, calls)
+    return calls
+
+
+def newest_shown(view, newest) -> bool:
+    """Whether ``view`` shows (or has loaded to show) the weights of snapshot ``newest``."""
+    if isinstance(view, WeightsView):
+        return bool(view.layers) and np.array_equal(view.layers[0].kernel, newest.weights[0])
+    if isinstance(view, NetworkView):
+        return view.diagram is not None and np.array_equal(view.model.get_weights()[0], newest.weights[0])
+    if isinstance(view, DistributionsView):
+        return len(view.rows) == 2 and view._weights_epoch == newest.epoch
+    tracer = view.tracer
+    loaded = tracer.ready and np.array_equal(tracer.model.get_weights()[0], newest.weights[0])
+    if isinstance(view, SeparabilityView):
+        return loaded and newest.epoch in view.history
+    return loaded and tracer.epoch == newest.epoch and view.traced is not None
+
+
+VIEWS = [WeightsView, NetworkView, DistributionsView, SeparabilityView, StagePlayer,
+         lambda: Stages3DView(use_gl=False)]
+IDS = ["weights", "network", "distributions", "separability", "stage_player", "stages3d"]
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
+        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
+    win = QtWidgets.QMainWindow()
+    win.setCentralWidget(QtWidgets.QLabel("centre"))
+    qtbot.addWidget(win)
+
+    def make(view, tab: bool):
+        docks = []
+        for name, w in (("view", view), ("other", QtWidgets.QLabel("other"))):
+            dock = QtWidgets.QDockWidget(name, win)
+            dock.setObjectName(name)
+            dock.setWidget(w)
+            win.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            docks.append(dock)
+        win.tabifyDockWidget(docks[0], docks[1])
+        win.resize(900, 700)
+        win.show()
+        qtbot.waitExposed(win)
+        if tab:
+            docks[1].raise_()
+        else:
+            docks[0].close()
+        qtbot.waitUntil(lambda: unseen(view), timeout=2000)
+        return docks[0]
+    return make
+
+
+def take_run(view, extras, *snaps):
+    """What the session does at a new run: clear, set_data, then every snapshot; then a redraw tick."""
+    view.clear()
+    view.set_data(extras)
+    for s in snaps:
+        view.add_snapshot(s)
+    return view.refresh()
+
+
+@pytest.mark.parametrize("tab", [False, True], ids=["closed-dock", "behind-tab"])
+@pytest.mark.parametrize("factory", VIEWS, ids=IDS)
+def test_an_unseen_view_builds_nothing_until_shown_then_draws_the_newest_weights(window, qtbot, monkeypatch,
+                                                                                 factory, tab):
+    view = factory()
+    dock = window(view, tab)
+    calls = heavy_spies(monkeypatch)
+    extras, first, second = mnist_run()
+    assert not take_run(view, extras, first, second)
+    assert calls == []                                  # no network, no plots, no PCA while unseen
+    if not tab:
+        dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: not unseen(view), timeout=2000)
+    view.refresh()                                      # what the dock's visibilityChanged does
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)
+    assert calls                                        # built now that it is seen
+
+
+@pytest.mark.parametrize("factory", VIEWS, ids=IDS)
+def test_a_seen_view_builds_on_its_refresh_not_in_the_turn_of_the_new_run(qtbot, monkeypatch, factory):
+    """In front, the build waits for the session's next redraw tick (a turn of its own)."""
+    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
+        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
+    view = factory()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    calls = heavy_spies(monkeypatch)
+    extras, first, second = mnist_run()
+    view.clear()
+    view.set_data(extras)
+    view.add_snapshot(first)
+    view.add_snapshot(second)
+    assert calls == []
+    view.refresh()
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)
+
+
+@pytest.mark.parametrize("factory", VIEWS, ids=IDS)
+def test_a_view_in_no_shown_window_still_builds_at_once(monkeypatch, factory, qtbot):
+    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
+        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
+    view = factory()
+    qtbot.addWidget(view)
+    calls = heavy_spies(monkeypatch)
+    extras, first, second = mnist_run()
+    view.set_data(extras)
+    if not isinstance(view, WeightsView):                # the weights view needs weights for its plots
+        assert calls
+    view.add_snapshot(first)
+    view.add_snapshot(second)
+    view.refresh()
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)   # separability: after its busy wait
+
+
+def test_the_3d_switch_of_a_closed_player_traces_nothing(window, qtbot, monkeypatch):
+    """The monkey: 3D on in the stage player, its dock closed, then MNIST: a PCA of 784 pixels at the start."""
+    monkeypatch.setattr(stages3d_mod.gl3d, "opengl_available", lambda: False)
+    player = StagePlayer()
+    dock = window(player, tab=False)
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: not unseen(player), timeout=2000)
+    player.switch3d.button.setChecked(True)
+    dock.close()
+    qtbot.waitUntil(lambda: unseen(player), timeout=2000)
+    calls = heavy_spies(monkeypatch)
+    extras, first, second = mnist_run()
+    take_run(player, extras, first, second)
+    assert calls == []
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: not unseen(player), timeout=2000)
+    player.refresh()
+    view = player.switch3d.view
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)
+
+
+def test_a_new_run_of_the_same_shapes_reuses_the_weight_plots(qtbot, monkeypatch):
+    view = WeightsView()
+    qtbot.addWidget(view)
+    view.resize(700, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    extras, first, second = mnist_run()
+    take_run(view, extras, first)
+    plots = [maps.kernel_plot for maps in view.layers]
+    calls = heavy_spies(monkeypatch)
+    take_run(view, extras, second)
+    assert calls == [] and [maps.kernel_plot for maps in view.layers] == plots
+    np.testing.assert_array_equal(view.layers[1].bias, second.weights[3])
+    wider = TrainingConfig(hidden=((24, "relu"),), loss="sparse_categorical_crossentropy")
+    model = build_model(wider, 784, 10)
+    snap = Snapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
+                    weights=tuple(ro(w) for w in model.get_weights()), extras={})
+    take_run(view, dict(extras, config=wider.to_dict()), snap)
+    assert calls == ["_build"] and view.layers[0].shape == (784, 24)
+
+
+def test_the_network_probe_is_the_first_finite_rows():
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    x[1, 0] = np.nan
+    x[3, 1] = np.inf
+    np.testing.assert_array_equal(first_finite(x, 3), x[[0, 2, 4]])
+    big = np.ones((5000, 3), np.float32)
+    big[:4000] = np.nan
+    assert first_finite(big, 32).shape == (32, 3) and np.isfinite(first_finite(big, 32)).all()
+    assert first_finite(big[:0], 4).shape == (0, 3)

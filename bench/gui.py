@@ -37,6 +37,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 import viz.app
+from viz import cpus
+cpus.split_for_app()
 window = viz.app.create_window(None, engine=sys.argv[2], lazy_views=True)   # as the app does
 window.show()
 def shown():
@@ -170,10 +172,13 @@ def main(argv=None):
     from PySide6 import __version__ as pyside_version
     from PySide6.QtWidgets import QApplication
 
+    from viz import cpus
+    pinned = cpus.split_for_app()   # as the app does at start
     from viz.app import ensure_app
     app = ensure_app()
     print(f"Qt platform {QApplication.platformName()}, PySide6 {pyside_version}, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, " + (f"window on CPU {sorted(os.sched_getaffinity(0))}, trainer on "
+                                         f"{sorted(cpus.TRAINER_CPUS)}" if pinned else "CPUs not split"))
     engines = ("process", "thread") if args.engine == "both" else (args.engine,)
     windows = []
     config = None

@@ -187,6 +187,8 @@ def main(argv=None) -> int:
     if args.epochs < 0:
         print("uncrumple: --epochs must be >= 0", file=sys.stderr)
         return 2
+    from . import cpus
+    cpus.split_for_app()   # the window on one CPU, the trainer on the others (Linux; see viz.cpus)
     app = ensure_app([sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple", *qt_args])
     if args.theme:
         from . import style

@@ -28,6 +28,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.config import TrainingConfig
 
+from . import cpus
+
 #: seconds the loop blocks on the pipe before checking the stop flag and the trainer's health
 POLL_SECONDS = 0.1
 #: seconds to wait for the trainer to leave after ("stop",) before terminating it
@@ -234,6 +236,7 @@ class ProcessWorker(_PipeWorker):
                               name="uncrumple-trainer")
         with _blas_threads_for_child():
             process.start()
+        cpus.place_trainer(process.pid)
         child_conn.close()   # only the child holds that end: its death closes the pipe
         self._process = process
         return parent_conn

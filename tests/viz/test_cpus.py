@@ -1,0 +1,56 @@
+"""viz.cpus: the window and the trainer process on different CPUs (the app asks for it at start)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from viz import cpus
+
+linux_affinity = pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+
+
+def test_plan_gives_the_trainer_the_last_cpu_and_the_window_the_rest():
+    assert cpus.plan({0, 1}) == ({0}, {1})
+    assert cpus.plan([3, 0, 2, 1]) == ({0, 1, 2}, {3})
+    assert cpus.plan({5}) is None                 # one CPU: nothing to split
+    assert cpus.plan(set()) is None
+
+
+@linux_affinity
+def test_a_trainer_started_with_trainer_cpus_set_runs_on_them(qtbot, make_session, monkeypatch):
+    allowed = sorted(os.sched_getaffinity(0))
+    monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset(allowed[-1:]))
+    s = make_session(engine="process")
+    qtbot.waitUntil(lambda: s.latest is not None, timeout=30_000)
+    assert os.sched_getaffinity(s.worker.pid) == {allowed[-1]}
+    assert os.sched_getaffinity(0) == set(allowed)   # this process is left alone (only the app pins itself)
+
+
+@linux_affinity
+def test_the_trainer_is_left_to_the_scheduler_by_default(qtbot, make_session):
+    assert cpus.TRAINER_CPUS is None
+    s = make_session(engine="process")
+    qtbot.waitUntil(lambda: s.latest is not None, timeout=30_000)
+    assert os.sched_getaffinity(s.worker.pid) == os.sched_getaffinity(0)
+
+
+def test_split_for_app_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("UNCRUMPLE_PIN_CPUS", "0")
+    monkeypatch.setattr(cpus, "TRAINER_CPUS", None)
+    assert cpus.split_for_app() is False and cpus.TRAINER_CPUS is None
+
+
+@linux_affinity
+def test_split_for_app_pins_its_own_process(tmp_path):
+    import subprocess
+    import sys
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing to split")
+    code = ("import os; from viz import cpus; ok = cpus.split_for_app(); "
+            "print(ok, sorted(os.sched_getaffinity(0)), sorted(cpus.TRAINER_CPUS))")
+    env = {k: v for k, v in os.environ.items() if k != "UNCRUMPLE_PIN_CPUS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    allowed = sorted(os.sched_getaffinity(0))
+    assert out.stdout.split("\n")[0] == f"True {allowed[:-1]} {allowed[-1:]}", out.stderr

@@ -187,7 +187,7 @@ def test_a_view_in_no_shown_window_still_builds_at_once(monkeypatch, factory, qt
     view.add_snapshot(first)
     view.add_snapshot(second)
     view.refresh()
-    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)   # separability: after its busy wait
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=10000)   # separability: after its busy wait
 
 
 def test_the_3d_switch_of_a_closed_player_traces_nothing(window, qtbot, monkeypatch):

@@ -113,13 +113,14 @@ def test_stages_fallback_draws_the_2d_projection_with_a_notice(make):
     np.testing.assert_allclose(view.points()[:, :2], view.traced.coords[3], rtol=1e-6)
 
 
-def test_player_3d_button_shows_the_3d_view_moved_by_the_slider(make, monkeypatch):
+def test_player_3d_button_shows_the_3d_view_moved_by_the_slider(make, monkeypatch, qtbot):
     monkeypatch.setattr(gl3d, "opengl_available", lambda: False)
     player = fed(make(StagePlayer))
     player.show()
     player.switch3d.button.setChecked(True)
     view = player.switch3d.view
     assert isinstance(view, Stages3DView) and view.isVisibleTo(player) and not player.graphics.isVisibleTo(player)
+    qtbot.waitUntil(lambda: view.traced is not None, timeout=3000)   # traced on the turn after its network
     assert view.notice.isVisibleTo(view)
     player.slider.setValue(150)                       # halfway from dot(x, W) to + b
     assert view.position() == pytest.approx(1.5)
@@ -129,12 +130,13 @@ def test_player_3d_button_shows_the_3d_view_moved_by_the_slider(make, monkeypatc
     assert player.graphics.isVisibleTo(player) and not view.isVisibleTo(player)
 
 
-def test_layers_3d_button_replaces_the_panels(make):
+def test_layers_3d_button_replaces_the_panels(make, qtbot):
     layers = fed(make(LayersView))
     layers.show()
     layers.switch3d.button.setChecked(True)
     view = layers.switch3d.view
-    assert not layers.graphics.isVisibleTo(layers) and view.traced is not None
+    qtbot.waitUntil(lambda: view.traced is not None, timeout=3000)   # traced on the turn after its network
+    assert not layers.graphics.isVisibleTo(layers)
     assert view.stage_combo.count() == len(layers.panels) == 7      # input + 3 per Dense layer (3, 1)
     layers.clear()
     assert view.traced is None

@@ -193,7 +193,7 @@ def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(q
     assert view.empty.isVisible() and "while" in view.empty.textItem.toPlainText()
     view.add_snapshot(train_epoch(run))
     assert view.refresh()                           # the session's timer would call it
-    assert len(view.history) == 2
+    qtbot.waitUntil(lambda: len(view.history) == 2, timeout=3000)   # computed on the next turn
     qtbot.waitUntil(lambda: not view.empty.isVisible(), timeout=3000)
 
 

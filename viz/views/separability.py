@@ -80,6 +80,7 @@ class SeparabilityView(QtWidgets.QWidget):
         super().__init__(parent)
         self.tracer = Tracer(max_points=1000)
         self._extras = self._early = None
+        self._traced = (0, 0.0)
         self.values = None
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
@@ -93,6 +94,8 @@ class SeparabilityView(QtWidgets.QWidget):
         # the drawing runs one event-loop turn after the computing, so each turn stays short
         self._draw_soon = QtCore.QTimer(self, singleShot=True, interval=0)
         self._draw_soon.timeout.connect(lambda: self._draw(self._stages))
+        self._compute_soon = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._compute_soon.timeout.connect(self._compute)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(300, 260)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
@@ -137,6 +140,7 @@ class SeparabilityView(QtWidgets.QWidget):
     def clear(self) -> None:
         self._later.stop()
         self._draw_soon.stop()
+        self._compute_soon.stop()
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
         self.tracer.clear()
@@ -195,8 +199,10 @@ class SeparabilityView(QtWidgets.QWidget):
         """
         if unseen(self):
             return False
-        if self._extras is not None and not self._setup():
-            return False
+        if self._extras is not None:
+            if self._setup() and self.isVisible():
+                self._later.start(0)   # the first values on the next turn: each stays short while the run starts
+                return False
         if not self._pending or not self.tracer.ready:
             return False
         wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
@@ -207,23 +213,32 @@ class SeparabilityView(QtWidgets.QWidget):
         self._last = time.monotonic()
         self._pending = False
         traced = self.tracer.trace()  # loads the weights (or says why not)
+        self._traced = (self.tracer.epoch, time.monotonic() - self._last)   # the weights' epoch, the trace's cost
         self.message.setText(self.tracer.message)
         if traced is None:
             return False
+        self._stages = traced.stages
+        if self.isVisible():
+            self._compute_soon.start()         # the separability on the next turn, the drawing on the one after
+        else:
+            self._compute()
+        return True
+
+    def _compute(self) -> None:
+        """The separability of every stage of the last trace (bounded: 1,500 samples, 32 components)."""
+        start = time.monotonic()
         with np.errstate(all="ignore"):
-            # bounded on the GUI thread: 1,500 samples, wide stages on 32 principal components
             vals = separability(self.tracer.model, self.tracer.x, self.tracer.y,
                                 max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
-        cost = time.monotonic() - self._last
+        epoch, trace_cost = self._traced
+        cost = trace_cost + time.monotonic() - start
         self._busy = 10 * cost if cost > 0.02 else 0.0
         self.values = vals
-        self.history[self.tracer.epoch] = vals
-        self._stages = traced.stages
+        self.history[epoch] = vals
         if self.isVisible():
             self._draw_soon.start()
         else:
-            self._draw(traced.stages)
-        return True
+            self._draw(self._stages)
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _draw(self, st) -> None:
@@ -258,7 +273,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self.line_plot.getViewBox().prepareForPaint()
         self.empty.setVisible(len(epochs) < 2)
         parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
-        self.message.setText(f"Epoch {self.tracer.epoch}: " + " · ".join(parts))
+        self.message.setText(f"Epoch {self._traced[0]}: " + " · ".join(parts))
 
     def _set_ticks(self) -> None:
         """The bars' labels, thinned so none overlap at the plot's width (changes only when that does)."""

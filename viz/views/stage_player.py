@@ -126,9 +126,11 @@ class StagePlayer(QtWidgets.QWidget):
         self._extras = extras
         if not in_shown_window(self):
             self._setup()
+            self._retrace()
 
     def _setup(self) -> bool:
-        """Build the network of the run kept by :meth:`set_data` (with the newest weights since) and draw."""
+        """Build the network of the run kept by :meth:`set_data` (with the newest weights since) and its
+        input grid (a PCA plane for images); the trace, more PCAs, is left to the next turn."""
         extras, snap = self._extras, self._early
         self._extras = self._early = None
         if not self.tracer.set_data(extras):
@@ -136,7 +138,9 @@ class StagePlayer(QtWidgets.QWidget):
             return False
         if snap is not None:
             self.tracer.add_snapshot(snap)
-        return self._retrace()
+        self.tracer.grid   # noqa: B018  (made now: its own turn)
+        self.caption.setText("Preparing the run's stages…")
+        return True
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
@@ -161,7 +165,9 @@ class StagePlayer(QtWidgets.QWidget):
         if unseen(self):
             return False
         if self._extras is not None:
-            return self._setup()
+            if self._setup():
+                self._later.start(0)   # the trace on the next turn: each stays short while the run starts
+            return False
         if not self.tracer.ready or self.tracer.version == self._drawn_version:
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)

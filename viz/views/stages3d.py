@@ -134,6 +134,8 @@ class Stages3DView(QtWidgets.QWidget):
         if snap is not None:
             self.tracer.add_snapshot(snap)
         self._s = self._first_3d_stage()
+        self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
+        self.title.setText("Preparing the run's stages…")
         return True
 
     def add_snapshot(self, snap) -> None:
@@ -154,7 +156,9 @@ class Stages3DView(QtWidgets.QWidget):
         """
         if unseen(self):
             return False
-        if self._extras is not None and not self._setup():
+        if self._extras is not None:
+            if self._setup():
+                self._later.start(0)   # the trace (a PCA per stage) on the next turn
             return False
         if not self.tracer.ready or self.tracer.version == self._drawn_version:
             return False

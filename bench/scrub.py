@@ -64,7 +64,7 @@ def main(argv=None) -> int:
         for k in rng.choice(epochs, size=n):
             t0 = time.perf_counter()
             w.timeline.scrub(int(k))
-            w.session._tick()                # the tabs in front redraw, as the redraw timer would
+            w.session.redraw_now()           # the tabs in front redraw, as the redraw timer would
             w.repaint()
             app.processEvents()
             out.append(time.perf_counter() - t0)

@@ -164,7 +164,8 @@ def test_hover_readout_names_the_nearest_batch(curves):
     curves.resize(800, 500)
     curves.show()
     scene_pos = vb.mapViewToScene(vb.mapSceneToView(vb.sceneBoundingRect().center()))
-    curves._on_mouse_moved(scene_pos)
+    curves.readout.setText("")
+    curves.graphics_accuracy.scene().sigMouseMoved.emit(scene_pos)
     assert curves.readout.text().startswith("epoch ")
 
 

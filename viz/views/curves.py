@@ -185,7 +185,8 @@ class CurvesView(QtWidgets.QWidget):
         lay.setContentsMargins(4, 4, 4, 2)
         lay.setSpacing(2)
         lay.addLayout(self._controls)
-        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.graphics, 4)
+        lay.addWidget(self.graphics_accuracy, 3)
         lay.addWidget(self.readout)
 
     # ---- construction -----------------------------------------------------------------------------
@@ -226,10 +227,15 @@ class CurvesView(QtWidgets.QWidget):
         self.readout.setFixedHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
 
     def _build_plots(self):
-        self.graphics = pg.GraphicsLayoutWidget()
+        # two views, not one: each is painted in its own event (~3 ms, not ~6 ms in one piece), so a
+        # frame never holds the GUI thread long enough to make a 5 ms timer late by more than that
+        self.graphics = pg.GraphicsLayoutWidget()             # the legend and the loss
         self.graphics.ci.layout.setSpacing(4)
+        self.graphics_accuracy = pg.GraphicsLayoutWidget()    # the accuracy, same epochs
+        for g in (self.graphics, self.graphics_accuracy):
+            g.setMinimumHeight(90)
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
-        self.accuracy_plot = self.graphics.addPlot(row=2, col=0)
+        self.accuracy_plot = self.graphics_accuracy.addPlot(row=0, col=0)
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.accuracy_plot):
             style.apply_plot_style(plot)
@@ -267,7 +273,8 @@ class CurvesView(QtWidgets.QWidget):
             mark.setVisible(False)
             plot.addItem(mark, ignoreBounds=True)
             self._epoch_marks.append(mark)
-        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        for g, plot in ((self.graphics, self.loss_plot), (self.graphics_accuracy, self.accuracy_plot)):
+            g.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._on_mouse_moved(pos, plot))
 
     @staticmethod
     def _curves(plot):
@@ -519,11 +526,9 @@ class CurvesView(QtWidgets.QWidget):
         self.refresh()
 
     # ---- hover -------------------------------------------------------------------------------------
-    def _on_mouse_moved(self, scene_pos) -> None:
-        for plot in (self.loss_plot, self.accuracy_plot):
-            if plot.sceneBoundingRect().contains(scene_pos):
-                self.show_readout(plot.getViewBox().mapSceneToView(scene_pos).x())
-                return
+    def _on_mouse_moved(self, scene_pos, plot) -> None:
+        if plot.sceneBoundingRect().contains(scene_pos):
+            self.show_readout(plot.getViewBox().mapSceneToView(scene_pos).x())
 
     def show_readout(self, x: float) -> str:
         """Describe the batch nearest to epoch position ``x`` in the readout label; returns the text."""

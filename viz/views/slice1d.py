@@ -5,21 +5,10 @@ direction (the next step's, a random filter-normalised one, or one weight's) and
 the optimizer's next step (:func:`core.landscape.next_step`); this view draws the
 curve, the current point with its tangent, and where the step lands.
 
-Which step, on which batch:
-
-- When the snapshot's weights come with the trainer's :class:`core.timeline.Checkpoint`
-  (``extras["checkpoint"]``, or one of ``snap.checkpoints``, of the same step: the
-  trainer sends one whenever training is paused or stepped), the optimizer is rebuilt
-  from the config with ``make_optimizer``, given the checkpoint's hyperparameters and
-  state (momentum, Adam's moments, the iteration count), and the arrow is *exactly*
-  the update the trainer makes next (:func:`core.landscape.next_step` with that
-  optimizer). Its batch is the trainer's next batch, redrawn from the checkpoint
-  (:func:`core.slices.next_batch`) when the view holds the whole training set; when
-  it holds only a part (the trainer sends at most 10,000 training samples), the step
-  is taken on the view's sample of up to :data:`MAX_POINTS` training points instead.
-- Otherwise (while training runs, no state is sent) the arrow is plain gradient
-  descent, ``-learning_rate * gradient`` on the view's sample of up to
-  :data:`MAX_POINTS` training points, and says so.
+Which step, on which batch, is decided in :mod:`viz.views.slice_step`: exactly the trainer's
+next update when the snapshot comes with the trainer's checkpoint (training paused or
+stepped), else plain gradient descent. Either is taken on the view's sample of up to
+:data:`MAX_POINTS` training points unless the view holds the whole training set.
 
 The curve itself is always the loss on that sample.
 """
@@ -32,12 +21,11 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core import landscape
-from core.config import TrainingConfig, build_model, make_optimizer, targets_for
-from core.optimizers import SGD
-from core.slices import next_batch
+from core.config import TrainingConfig, build_model, targets_for
 from viz import style
 from viz.views.flow import control_row, ignore_height_hint
 from viz.views.export import export_png, export_svg
+from viz.views.slice_step import GD_LABEL, short_step_label, trainer_step
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 MIN_INTERVAL_MS = 250      # live updates at most this often
@@ -45,33 +33,6 @@ DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter
               "weight": "One weight"}
 CURVE_COLOR = style.TRAIN_COLOR
 STEP_COLOR = "#D55E00"
-GD_LABEL = "next step (gradient descent)"
-
-
-def step_label(optimizer) -> str:
-    """The arrow's legend text for a step taken by ``optimizer`` with its state (None: plain gradient descent)."""
-    if optimizer is None:
-        return GD_LABEL
-    name, mu = optimizer.name, getattr(optimizer, "momentum", 0.0)
-    if name == "sgd":
-        if not mu:
-            return GD_LABEL
-        kind = "Nesterov momentum" if optimizer.nesterov else "SGD with momentum"
-        return f"next step ({kind} {mu:g}, with its velocity)"
-    if name == "rmsprop":
-        extra = f" and momentum {mu:g}" if mu else ""
-        return f"next step (RMSprop, with its running mean of squared gradients{extra})"
-    if name == "adagrad":
-        return "next step (Adagrad, with its accumulated squared gradients)"
-    if name == "adam":
-        return "next step (Adam, with its momentum and step sizes)"
-    return f"next step ({type(optimizer).__name__}, with its state)"
-
-
-def short_step_label(text: str) -> str:
-    """The legend's short form of a :func:`step_label`: ``"next step (Adam)"`` (the readout has it all)."""
-    head, sep, _ = text.partition(", with ")
-    return f"{head})" if sep else text
 
 
 class SliceView(QtWidgets.QWidget):
@@ -285,39 +246,11 @@ class SliceView(QtWidgets.QWidget):
 
         With the trainer's checkpoint: its optimizer, state and hyperparameters, on the
         trainer's next batch when the view has the whole training set. Without: plain
-        gradient descent at the current learning rate. See the module's docstring.
+        gradient descent at the current learning rate. See :func:`viz.views.slice_step.trainer_step`.
         """
-        m, ckpt, cfg = self._model, self._ckpt, self._config
-        x, y = self._x, self._y
-        sample = f"the view's sample of {len(x):,} training points"
-        if ckpt is None:
-            opt = SGD(learning_rate=self._hyper.get("learning_rate", cfg.learning_rate))
-            self.step_text = GD_LABEL
-            self.batch_text = (f"Taken on {sample}; the optimizer's state is known only when training is "
-                               "paused or stepped.")
-            return landscape.next_step(m, x, y, opt)
-        opt = make_optimizer(cfg)
-        for name, value in ckpt.hyperparameters.items():
-            if name != "batch_size":
-                try:
-                    opt.set_hyperparameter(name, value)
-                except (ValueError, KeyError, AttributeError):
-                    pass
-        opt.set_state(ckpt.optimizer)
-        m.set_weights(ckpt.weight_list())
-        m.rng.bit_generator.state = ckpt.rng["model"]        # dropout draws the masks training will draw
-        self.step_text = step_label(opt)
-        self.batch_text = f"Taken on {sample} (the trainer's next batch is not in the view)."
-        if self._train is not None:
-            try:
-                idx = next_batch(ckpt, len(self._train[0]))
-            except ValueError:
-                idx = None
-            if idx is not None:
-                x, y = self._train[0][idx], self._train[1][idx]
-                self.batch_text = (f"This is exactly the trainer's next update: batch {ckpt.batch + 1} of "
-                                   f"epoch {ckpt.epoch + 1}, {len(idx)} samples.")
-        return landscape.next_step(m, x, y, opt)
+        step, self.step_text, self.batch_text = trainer_step(self._model, self._x, self._y, self._config,
+                                                             self._hyper, self._ckpt, self._train)
+        return step
 
     def _draw(self, s) -> None:
         t = np.asarray(s.t, dtype=np.float64)

@@ -1,19 +1,14 @@
 """``Session``: one training run as the GUI sees it.
 
 It owns the worker and its QThread, turns user actions into commands, keeps the
-newest snapshot and drives the registered views from one single-shot redraw timer:
+newest snapshot and hands it to the registered views:
 
 * every snapshot goes to every view's ``add_snapshot`` (cheap: buffers only), so
   the curves get every batch loss, none dropped;
 * a snapshot carrying ``extras["data"]`` (the first after a start or reset) first
   calls ``clear()`` and ``set_data(extras)`` on the views;
-* the timer is started when something arrives and calls ``refresh()`` on the views
-  on screen, so the GUI redraws once per snapshot (~30 a second), at most 60 times a
-  second, and never works through a backlog;
-* redraws are paced: a 0 ms timer started after each refresh fires once the event
-  loop is idle again (after the paints), which gives the frame's cost; the redraw
-  interval is kept >= ``DUTY`` × that cost, so drawing never takes more than half
-  of the GUI thread however heavy the views get.
+* the views on screen then ``refresh()``, paced to the GUI thread's budget by the
+  session's :class:`viz.redraw.ViewRedrawer` (about once per snapshot, ~30 a second).
 
 Signals from a worker reach the session through a per-worker ``_Link`` in the GUI
 thread (queued); a retired worker's late snapshots are dropped there. Always call
@@ -26,24 +21,18 @@ thread (queued); a retired worker's late snapshots are dropped there. Always cal
 """
 from __future__ import annotations
 
-import math
-import time
 import weakref
 
 from PySide6.QtCore import Property, QCoreApplication, QObject, QThread, QTimer, Signal, Slot
-from shiboken6 import isValid
 
 from core.config import TrainingConfig
 
+from .redraw import ViewRedrawer, call
 from .worker import WORKERS
 
 #: fields that can change mid-run (sent as ("set", name, value) or a light reset); the rest rebuild the run
 LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2",
                          "batch_size", "epochs"})
-REDRAW_HZ = 60
-#: drawing may use at most 1/DUTY of the GUI thread: the redraw interval is >= DUTY × the last frames' cost
-DUTY = 2.0
-MAX_REDRAW_MS = 500
 #: milliseconds between two housekeeping ticks (reaping stopped workers, a redraw that was missed)
 HOUSEKEEPING_MS = 100
 #: milliseconds shutdown waits for a worker's thread before giving up on it
@@ -90,14 +79,6 @@ class _Link(QObject):
             s._on_died(text)
 
 
-def _on_screen(view) -> bool:
-    """Whether any of ``view`` can be seen. Qt keeps a dock tabbed behind another "visible"
-    (``isVisible()`` is True), so the visible region tells; non-widgets always count."""
-    if not hasattr(view, "isVisible"):
-        return True
-    return view.isVisible() and not view.visibleRegion().isEmpty()
-
-
 class Session(QObject):
     """The running training session: transport commands in, snapshots and states out.
 
@@ -139,35 +120,18 @@ class Session(QObject):
         self._thread = None
         self._link = None
         self._retired: list[tuple] = []     # (worker, thread, link) stopping in the background
-        self._views: list[weakref.ref] = []
         self._latest = self._latest_full = None
-        self._dirty = False
         self._state = "starting"
         self._message = ""
         self._dead = False
         self._closed = False
-        # redraws: one single-shot timer started when something new arrives, no earlier than the
-        # pacing allows after the last frame (a free-running timer beat against the ~30 Hz snapshots
-        # and drew only every other one); a slow timer keeps house (retired workers, a missed redraw)
-        self._redraw = QTimer(self)
-        self._redraw.setSingleShot(True)
-        self._redraw.timeout.connect(self._tick)
-        self._interval = 1000 / REDRAW_HZ   # ms from one frame's start to the next, at the least
-        self._last_frame = -1e9             # perf_counter() seconds at the last frame's start
-        self._frame_views: list = []        # weak refs to the views this frame has still to refresh
-        self._in_frame = False
+        self.redrawer = ViewRedrawer(self)   # the views and their paced redraws (viz.redraw)
+        self.redrawer.drawn.connect(lambda: self.refreshed.emit(self._latest))
+        # a slow timer keeps house: retired workers, a redraw that was missed
         self._timer = QTimer(self)
         self._timer.setInterval(HOUSEKEEPING_MS)
         self._timer.timeout.connect(self._housekeep)
         self._timer.start()
-        # a 0 ms timer runs when the event loop is idle again, i.e. after the paints a refresh caused
-        self._probe = QTimer(self)
-        self._probe.setSingleShot(True)
-        self._probe.setInterval(0)
-        self._probe.timeout.connect(self._frame_done)
-        self._frame_start = 0.0
-        self.frame_cost = 0.0   # smoothed seconds of GUI-thread work per redraw (refresh + paints)
-        self.redraws = 0        # redraws so far (the benchmark divides by time)
         self._data_extras = None
         self._speed = None
         #: ``f(snap) -> snap`` applied to every snapshot before the views see it (the timeline's hook)
@@ -223,25 +187,26 @@ class Session(QObject):
     # ---- views ----------------------------------------------------------------------------------
     def add_view(self, view) -> None:
         """Register a view (``clear``, ``set_data``, ``add_snapshot``, ``refresh``); held weakly."""
-        self._views.append(weakref.ref(view))
+        self.redrawer.add(view)
         if self._data_extras is not None:   # registered late: show the current data at least
-            self._call(view, "set_data", self._data_extras)
+            call(view, "set_data", self._data_extras)
 
     def _live_views(self):
-        out, keep = [], []
-        for ref in self._views:
-            v = ref()
-            if v is not None and isValid(v):
-                out.append(v)
-                keep.append(ref)
-        self._views = keep
-        return out
+        return self.redrawer.live()
 
-    @staticmethod
-    def _call(view, name, *args):
-        method = getattr(view, name, None)
-        if method is not None:
-            method(*args)
+    @property
+    def redraws(self) -> int:
+        """Frames drawn so far (the benchmark divides by time)."""
+        return self.redrawer.redraws
+
+    @property
+    def frame_cost(self) -> float:
+        """Smoothed seconds of GUI-thread work per frame (refreshes and paints)."""
+        return self.redrawer.frame_cost
+
+    def redraw_now(self) -> None:
+        """Refresh every view on screen at once (scripts, benchmarks)."""
+        self.redrawer.redraw_now()
 
     # ---- commands -------------------------------------------------------------------------------
     def play(self) -> None:
@@ -344,8 +309,7 @@ class Session(QObject):
             return
         self._closed = True
         self._timer.stop()
-        self._redraw.stop()
-        self._probe.stop()
+        self.redrawer.stop()
         self._retire()
         for worker, thread, _ in self._retired:
             worker.stop()
@@ -375,27 +339,26 @@ class Session(QObject):
                 except ValueError:
                     pass
             for v in views:
-                self._call(v, "clear")
-                self._call(v, "set_data", snap.extras)
+                call(v, "clear")
+                call(v, "set_data", snap.extras)
         for v in views:
-            self._call(v, "add_snapshot", snap)
+            call(v, "add_snapshot", snap)
         self._latest = snap
         if snap.weights:
             self._latest_full = snap
-        self._request_redraw()
+        self.redrawer.request()
         self._set_state(snap.state, snap.message)
         self.snapshot_ready.emit(snap)
 
     def show_to_views(self, snap) -> None:
         """Hand ``snap`` to every view (a timeline epoch, a reopened run's history) and redraw."""
         for v in self._live_views():
-            self._call(v, "add_snapshot", snap)
-        self._request_redraw()
+            call(v, "add_snapshot", snap)
+        self.redrawer.request()
 
     def call_views(self, name: str, *args) -> None:
         """Call ``name(*args)`` on every view that has it (e.g. ``truncate`` when branching)."""
-        for v in self._live_views():
-            self._call(v, name, *args)
+        self.redrawer.call_all(name, *args)
 
     def restore(self, checkpoint, epoch_logs=()) -> None:
         """Send the trainer to ``checkpoint`` (paused); training then goes on from there."""
@@ -426,63 +389,9 @@ class Session(QObject):
         if changed:
             self.state_changed.emit(state)
 
-    def _request_redraw(self) -> None:
-        """Something new to draw: redraw as soon as the pacing allows (once, however much arrives)."""
-        self._dirty = True
-        if self._closed or self._redraw.isActive():
-            return
-        wait_ms = self._interval - 1000 * (time.perf_counter() - self._last_frame)
-        self._redraw.start(max(0, math.ceil(wait_ms)))
-
     @Slot()
     def _housekeep(self) -> None:
         if self._retired:
             self._reap()
-        if self._dirty and not self._redraw.isActive():
-            self._request_redraw()
-
-    @Slot()
-    def _tick(self) -> None:
-        """Start a frame: the views on screen refresh one per event-loop turn (see :meth:`_next_view`)."""
-        if not self._dirty or self._in_frame:
-            return
-        self._dirty = False
-        self._in_frame = True
-        self._frame_start = self._last_frame = time.perf_counter()
-        # hidden views stay dirty; they redraw when shown
-        self._frame_views = [weakref.ref(v) for v in self._live_views() if _on_screen(v)]
-        self._next_view()
-
-    @Slot()
-    def _next_view(self) -> None:
-        """Refresh the frame's next view; input, timers and paints get a turn before the one after."""
-        if not self._in_frame:
-            return
-        while self._frame_views:
-            v = self._frame_views.pop(0)()
-            if v is not None and isValid(v):
-                self._call(v, "refresh")
-                break
-        if self._frame_views:
-            QTimer.singleShot(0, self, self._next_view)
-            return
-        self._in_frame = False
-        self.redraws += 1
-        self.refreshed.emit(self._latest)
-        self._probe.start()
-
-    def redraw_now(self) -> None:
-        """Refresh every view on screen at once (scripts, benchmarks); the timer spreads them out."""
-        self._dirty = True
-        self._tick()
-        while self._in_frame:
-            self._next_view()
-
-    @Slot()
-    def _frame_done(self) -> None:
-        """Pace the redraws: expensive frames (many points, big windows) get drawn less often."""
-        cost = time.perf_counter() - self._frame_start
-        self.frame_cost = cost if self.redraws <= 1 else 0.7 * self.frame_cost + 0.3 * cost
-        self._interval = min(MAX_REDRAW_MS, max(1000 / REDRAW_HZ, 1000 * DUTY * self.frame_cost))
-        if self._dirty:    # something arrived during the frame
-            self._request_redraw()
+        if self.redrawer.dirty:
+            self.redrawer.request()

@@ -1,0 +1,152 @@
+"""A session's views and their paced redraws (see :class:`viz.session.Session`).
+
+* Something new arrives (:meth:`ViewRedrawer.request`): one single-shot timer is started,
+  no earlier than the pacing allows after the last frame. A free-running timer beat
+  against the ~30 Hz snapshots and drew only every other one.
+* A frame refreshes the views on screen, one per event-loop turn, so input, timers
+  and the paints the previous one caused get a turn in between; a view hidden behind
+  a tab stays dirty and redraws when it comes to the front.
+* Pacing: a 0 ms timer started after the last refresh fires once the event loop is
+  idle again (after the paints), which gives the frame's cost; the next frame starts
+  no sooner than ``DUTY`` × that cost after this one, so drawing never takes more than
+  half of the GUI thread however heavy the views get.
+"""
+from __future__ import annotations
+
+import math
+import time
+import weakref
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from shiboken6 import isValid
+
+REDRAW_HZ = 60
+#: drawing may use at most 1/DUTY of the GUI thread: the redraw interval is >= DUTY × the last frames' cost
+DUTY = 2.0
+MAX_REDRAW_MS = 500
+
+
+def on_screen(view) -> bool:
+    """Whether any of ``view`` can be seen. Qt keeps a dock tabbed behind another "visible"
+    (``isVisible()`` is True), so the visible region tells; non-widgets always count."""
+    if not hasattr(view, "isVisible"):
+        return True
+    return view.isVisible() and not view.visibleRegion().isEmpty()
+
+
+def call(view, name, *args):
+    """``view.name(*args)`` if the view has that method."""
+    method = getattr(view, name, None)
+    if method is not None:
+        method(*args)
+
+
+class ViewRedrawer(QObject):
+    """Views held weakly, and their redraws paced to the GUI thread's budget.
+
+    Signals
+    -------
+    drawn()
+        A frame's views have all refreshed.
+    """
+
+    drawn = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._views: list[weakref.ref] = []
+        self.dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._interval = 1000 / REDRAW_HZ   # ms from one frame's start to the next, at the least
+        self._last_frame = -1e9             # perf_counter() seconds at the last frame's start
+        self._frame_views: list = []        # weak refs to the views this frame has still to refresh
+        self._in_frame = False
+        self._stopped = False
+        # a 0 ms timer runs when the event loop is idle again, i.e. after the paints a refresh caused
+        self._probe = QTimer(self)
+        self._probe.setSingleShot(True)
+        self._probe.setInterval(0)
+        self._probe.timeout.connect(self._frame_done)
+        self._frame_start = 0.0
+        self.frame_cost = 0.0   # smoothed seconds of GUI-thread work per redraw (refresh + paints)
+        self.redraws = 0        # redraws so far (the benchmark divides by time)
+
+    # ---- views ----------------------------------------------------------------------------------
+    def add(self, view) -> None:
+        """Hold ``view`` (weakly)."""
+        self._views.append(weakref.ref(view))
+
+    def live(self) -> list:
+        """The views still alive, in the order they were added."""
+        out, keep = [], []
+        for ref in self._views:
+            v = ref()
+            if v is not None and isValid(v):
+                out.append(v)
+                keep.append(ref)
+        self._views = keep
+        return out
+
+    def call_all(self, name: str, *args) -> None:
+        """``name(*args)`` on every live view that has it."""
+        for v in self.live():
+            call(v, name, *args)
+
+    # ---- redraws --------------------------------------------------------------------------------
+    def request(self) -> None:
+        """Something new to draw: redraw as soon as the pacing allows (once, however much arrives)."""
+        self.dirty = True
+        if self._stopped or self._timer.isActive() or self._in_frame:
+            return   # a frame in progress asks again when it is done
+        wait_ms = self._interval - 1000 * (time.perf_counter() - self._last_frame)
+        self._timer.start(max(0, math.ceil(wait_ms)))
+
+    def redraw_now(self) -> None:
+        """Refresh every view on screen at once (scripts, benchmarks); the timer spreads them out."""
+        self.dirty = True
+        self._tick()
+        while self._in_frame:
+            self._next_view()
+
+    def stop(self) -> None:
+        """No more redraws (the session shut down)."""
+        self._stopped = True
+        self._timer.stop()
+        self._probe.stop()
+
+    @Slot()
+    def _tick(self) -> None:
+        if not self.dirty or self._in_frame:
+            return
+        self.dirty = False
+        self._in_frame = True
+        self._frame_start = self._last_frame = time.perf_counter()
+        self._frame_views = [weakref.ref(v) for v in self.live() if on_screen(v)]
+        self._next_view()
+
+    @Slot()
+    def _next_view(self) -> None:
+        if not self._in_frame:
+            return
+        while self._frame_views:
+            v = self._frame_views.pop(0)()
+            if v is not None and isValid(v):
+                call(v, "refresh")
+                break
+        if self._frame_views:
+            QTimer.singleShot(0, self, self._next_view)
+            return
+        self._in_frame = False
+        self.redraws += 1
+        self.drawn.emit()
+        self._probe.start()
+
+    @Slot()
+    def _frame_done(self) -> None:
+        cost = time.perf_counter() - self._frame_start
+        self.frame_cost = cost if self.redraws <= 1 else 0.7 * self.frame_cost + 0.3 * cost
+        self._interval = min(MAX_REDRAW_MS, max(1000 / REDRAW_HZ, 1000 * DUTY * self.frame_cost))
+        if self.dirty:    # something arrived during the frame
+            self.request()

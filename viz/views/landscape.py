@@ -9,7 +9,8 @@ thinned evenly), draws the heat map with contour lines, the path, a marker per
 epoch and the current point, and offers to recompute when the path leaves the grid.
 
 The weight record is :mod:`viz.views.weight_record`, the grid worker
-:mod:`viz.views.surface_worker`, the widgets :mod:`viz.views.landscape_ui`.
+:mod:`viz.views.surface_worker` (run by :mod:`viz.views.landscape_compute`), the widgets
+:mod:`viz.views.landscape_ui`.
 
 :func:`make_docks` gives the main window this module's docks and the race's and
 the 1D slice's.
@@ -26,18 +27,18 @@ from core import landscape
 from core.config import TrainingConfig, build_model, targets_for
 from viz import style
 from viz.views.export import export_png, export_svg
+from viz.views.landscape_compute import SurfaceComputation
 from viz.views.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui, choose_default_plane  # noqa: F401
-from viz.views.landscape_ui import label_axes, show_names, surface_title, sync_controls, two_weight_labels
+from viz.views.landscape_ui import label_axes, show_names, surface_title, sync_controls
 from viz.views.race import RaceView
 from viz.views.slice1d import SliceView
 from viz.views.surface3d import attach_3d
-from viz.views.surface_worker import GridWorker
 from viz.views.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder  # noqa: F401 - re-exported
 
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
 
 
-class LandscapeView(QtWidgets.QWidget):
+class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
     """Heat map of the loss on a plane through weight space, with the descent path on it.
 
     Public items: ``plane_combo``, ``seed_spin``, ``i_spin``, ``j_spin``, ``res_spin``,
@@ -132,99 +133,11 @@ class LandscapeView(QtWidgets.QWidget):
         self._draw_path()
         return True
 
-    # ---- computing -----------------------------------------------------------------------------
     @property
     def n_recorded(self) -> int:
         return self._rec.n
 
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None
-
-    def make_plane(self):
-        """The chosen plane through the current weights (raises ValueError when it cannot be made)."""
-        if self._model is None or self._rec.current is None:
-            raise ValueError("No weights recorded yet: start training first.")
-        hist, _ = self._rec.history()
-        hist = hist[np.isfinite(hist).all(axis=1)]      # diverged (NaN) weights: centre on the last finite ones
-        if not len(hist):
-            raise ValueError("Every recorded set of weights is NaN or infinite: reset the run.")
-        shapes = [w.shape for w in self._model.get_weights()]
-        self._model.set_weights(landscape.unflatten(hist[-1], shapes))
-        kind = self.plane_combo.currentData()
-        if kind == "random":
-            return landscape.random_plane(self._model, seed=self.seed_spin.value())
-        if kind == "weights":
-            return two_weight_labels(self, landscape.weight_plane(self._model, self.i_spin.value(),
-                                                                  self.j_spin.value()))
-        return landscape.pca_plane(hist, shapes=shapes)
-
-    def compute(self) -> bool:
-        """Start evaluating the surface in a background thread; returns False (with a message) if it cannot."""
-        self.shutdown()
-        try:
-            plane = self.make_plane()
-        except ValueError as exc:
-            self._say(str(exc))
-            return False
-        hist, _ = self._rec.history()
-        path = plane.project_path(hist)
-        s = self.span_spin.value()
-        if plane.kind == "pca":
-            extent = landscape.extent_for(path, margin=0.25)
-        else:
-            e = landscape.extent_for(path, margin=0.1)
-            extent = (min(e[0], -s), max(e[1], s), min(e[2], -s), max(e[3], s))
-        self._pending = plane
-        # the worker gets its own model: the GUI thread may set this one's weights meanwhile
-        model = build_model(self._config, self._x.shape[1], self._model.layers[-1].units)
-        self._job += 1
-        self._worker = GridWorker(self._job, model, self._x, self._y, plane, self.res_spin.value(), extent)
-        self._thread = QtCore.QThread()
-        self._thread.setObjectName("uncrumple-landscape")
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.cancelled.connect(self._on_cancelled)
-        for sig in (self._worker.finished, self._worker.failed, self._worker.cancelled):
-            sig.connect(self._thread.quit)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.compute_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self._say("Computing the surface…")
-        self._thread.start()
-        return True
-
-    def cancel(self) -> None:
-        """Stop the computation (the old surface stays)."""
-        if self._worker is not None:
-            self._worker.cancel()
-
-    def shutdown(self) -> None:
-        """Cancel and join the worker thread, if any (on clear, close and quit)."""
-        if self._thread is not None:
-            self._worker.cancel()
-            self._thread.quit()
-            self._thread.wait()
-            self._done()
-
-    def closeEvent(self, event):  # noqa: N802 - Qt override
-        self.shutdown()
-        super().closeEvent(event)
-
-    def _done(self):
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-        self._thread = self._worker = None
-        self.compute_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.setVisible(False)
-
+    # ---- the worker's results (slots of this QObject: queued to the GUI thread) ------------
     @QtCore.Slot(int, float)
     def _on_progress(self, job, frac):
         if job == self._job:
@@ -237,14 +150,6 @@ class LandscapeView(QtWidgets.QWidget):
         self._done()
         self.show_grid(grid, self._pending)
         self.computed.emit()
-
-    def show_grid(self, grid, plane) -> None:
-        """Show a computed :class:`core.landscape.Grid` of ``plane`` and the path projected on it."""
-        self.grid, self.plane = grid, plane
-        self._plane_token += 1
-        self.readout.setText(" ")
-        self._show_grid()
-        self._draw_path()
 
     @QtCore.Slot(int)
     def _on_cancelled(self, job):
@@ -264,6 +169,14 @@ class LandscapeView(QtWidgets.QWidget):
         self.failed.emit(text)
 
     # ---- drawing -------------------------------------------------------------------------------
+    def show_grid(self, grid, plane) -> None:
+        """Show a computed :class:`core.landscape.Grid` of ``plane`` and the path projected on it."""
+        self.grid, self.plane = grid, plane
+        self._plane_token += 1
+        self.readout.setText(" ")
+        self._show_grid()
+        self._draw_path()
+
     def _show_grid(self) -> None:
         g, p = self.grid, self.plane
         if g is None:

@@ -29,6 +29,7 @@ from core.optimizers import OPTIMIZERS
 from viz import style
 from viz.panels.architecture import (ArchitectureEditor, choice_combo, float_spin_box, int_spin_box, invalid_style,
                                      mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
+from viz.panels.control_tips import CSV_ITEM, ITEM_TIPS, TIPS
 
 LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2", "batch_size"})
 """Fields a running trainer can take mid-run; a change to any other field needs a reset."""
@@ -37,63 +38,9 @@ OPTIMIZER_FIELDS = {"sgd": ("momentum", "nesterov"), "rmsprop": ("rho", "momentu
                     "adagrad": (), "adam": ("beta_1", "beta_2")}
 """Which optional hyperparameter rows each optimizer shows (learning rate is always shown)."""
 
-_CSV = "__csv__"          # item data of the "CSV file…" entry of the data set combo
-
-TIPS = {  # one or two plain sentences per control, for a learner
-    "dataset": "The points the network learns to separate into two classes. "
-               "3D sets are drawn on their first two principal components.",
-    "csv_path": "A CSV file with one sample per row: the feature columns, then an integer class label.",
-    "browse": "Choose a CSV file with one sample per row: the features, then the class label.",
-    "n_samples": "How many points to generate, training and validation together. "
-                 "For image sets: how many training images to use ('all' = every one).",
-    "noise": "How much random jitter is added to every point. More noise makes the two classes overlap.",
-    "validation_split": "The fraction of the points held back to test the network on data it never trains on.",
-    "regenerate": "Build the data set again from these settings and start training over from fresh weights.",
-    "loss": "How the network's mistakes are scored; training makes this number smaller.",
-    "optimizer": "The rule that turns gradients into weight updates.",
-    "learning_rate": "How big a step gradient descent takes each batch. "
-                     "Too large and the loss explodes; too small and learning crawls.",
-    "momentum": "How much of the previous step carries into the next, like a ball rolling downhill. "
-                "0 means none; 0.9 is common.",
-    "nesterov": "Measure the gradient a little ahead, where momentum is taking the weights. "
-                "Often converges a bit faster.",
-    "rho": "How long RMSprop remembers recent gradient sizes. Closer to 1 means a longer, smoother memory.",
-    "beta_1": "How long Adam remembers the average gradient direction (its momentum). 0.9 is the usual value.",
-    "beta_2": "How long Adam remembers the average squared gradient, which sets each weight's step size. "
-              "0.999 is the usual value.",
-    "batch_size": "How many training samples are averaged for each weight update. "
-                  "Small batches are quick but noisy; large batches are smooth but slow.",
-    "l2": "A penalty on large weights added to the loss (weight decay). "
-          "Larger values give smoother, simpler boundaries.",
-    "dropout": "The fraction of hidden units switched off at random at each training step, "
-               "which fights overfitting. 0 turns it off.",
-    "seed": "The starting number of the random generator: the same seed gives the same data and first weights.",
-}
-ITEM_TIPS = {
-    "moons": "Two interleaving half circles.", "circles": "A ring of one class around a disc of the other.",
-    "xor": "Four clusters, diagonal corners share a class: no straight line can split them.",
-    "spiral": "Two arms winding around each other; needs a few bent layers.",
-    "gaussians": "Two round blobs; a straight line nearly separates them.",
-    "paper_ball": "3D: two sheets of paper crumpled together into a ball, the book's picture of what "
-                  "a network uncrumples.",
-    "swiss_roll": "3D: a sheet rolled up, each class on one half.",
-    "spheres": "3D: one sphere of points inside another.",
-    _CSV: "Load your own points from a CSV file.",
-    "mnist": "The book's hello world: 28×28 handwritten digits, 10 classes. Uses the offline sample "
-             "(5,000 digits) when the full set is not on this computer.",
-    "fashion_mnist": "28×28 pictures of clothes in 10 classes, the same format as MNIST "
-                     "(Debian: apt install dataset-fashion-mnist).",
-    "mnist_sample": "The 5,000 real MNIST digits shipped with Uncrumple (4,000 to train, 1,000 to test).",
-    "binary_crossentropy": "The usual loss for two classes: punishes confident wrong answers hard.",
-    "mse": "Mean squared error between the predicted probability and the label (0 or 1).",
-    "categorical_crossentropy": "Crossentropy with one softmax output per class and one-hot labels.",
-    "sparse_categorical_crossentropy": "Crossentropy with one softmax output per class and integer labels.",
-    "sgd": "Plain gradient descent: step against the gradient, optionally with momentum.",
-    "rmsprop": "Divides each step by a running average of recent gradient sizes, so every weight gets its own step.",
-    "adagrad": "Shrinks each weight's steps as its gradients add up, so steps get smaller over time.",
-    "adam": "Momentum plus RMSprop-style step sizes; a robust default.",
-}
 _FIELDS = [f.name for f in dataclasses.fields(TrainingConfig)]
+
+
 def structural_difference(a: TrainingConfig, b: TrainingConfig) -> bool:
     """Whether ``a`` and ``b`` differ in a field that cannot change mid-run (so a reset is needed)."""
     return any(getattr(a, name) != getattr(b, name) for name in _FIELDS if name not in LIVE_FIELDS)
@@ -171,7 +118,7 @@ class ControlsPanel(QWidget):
             self._base = config
             if config.dataset in dataset_names():
                 self._generator = config.dataset
-            select_data(w["dataset"], _CSV if config.csv_path else self._generator)
+            select_data(w["dataset"], CSV_ITEM if config.csv_path else self._generator)
             self._dataset_index = w["dataset"].currentIndex()
             w["csv_path"].setText(str(config.csv_path or ""))
             for name in ("n_samples", "noise", "validation_split", "learning_rate", "momentum", "rho",
@@ -218,8 +165,8 @@ class ControlsPanel(QWidget):
                             ("mnist_sample", "MNIST sample")):
             combo.addItem(f"{title} (784)", name)
             combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
-        combo.addItem("CSV file…", _CSV)
-        combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[_CSV]), Qt.ToolTipRole)
+        combo.addItem("CSV file…", CSV_ITEM)
+        combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[CSV_ITEM]), Qt.ToolTipRole)
         combo.currentIndexChanged.connect(self._on_dataset)
         self._add(data, "dataset", "Data set", combo, TIPS["dataset"])
         path_row = QWidget()
@@ -326,23 +273,23 @@ class ControlsPanel(QWidget):
 
     # ---- reacting to edits --------------------------------------------------------------------------
     def _csv_selected(self) -> bool:
-        return self.widgets["dataset"].currentData() == _CSV
+        return self.widgets["dataset"].currentData() == CSV_ITEM
 
     def _on_dataset(self, index: int) -> None:
         if self._updating:
             return
         combo = self.widgets["dataset"]
-        if combo.itemData(index) == _CSV and not self._choose_csv():
+        if combo.itemData(index) == CSV_ITEM and not self._choose_csv():
             select_data(combo, combo.itemData(self._dataset_index), quiet=True)   # cancelled: undo
             return
-        if combo.itemData(index) != _CSV:
+        if combo.itemData(index) != CSV_ITEM:
             self._generator = combo.itemData(index)
         self._dataset_index = index
         self._on_edit()
 
     def _browse_csv(self) -> None:
         if self._choose_csv():
-            select_data(self.widgets["dataset"], _CSV, quiet=True)
+            select_data(self.widgets["dataset"], CSV_ITEM, quiet=True)
             self._dataset_index = self.widgets["dataset"].currentIndex()
             self._on_edit()
 

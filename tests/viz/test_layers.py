@@ -395,9 +395,10 @@ def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkey
 
 
 def test_the_layers_input_grid_is_made_when_first_drawn(make, monkeypatch):
+    import viz.views.tracer as tracer_mod
     grids = []
-    real = layers_mod.input_grid
-    monkeypatch.setattr(layers_mod, "input_grid", lambda *a, **k: grids.append(1) or real(*a, **k))
+    real = tracer_mod.input_grid
+    monkeypatch.setattr(tracer_mod, "input_grid", lambda *a, **k: grids.append(1) or real(*a, **k))
     tracer = layers_mod.Tracer()
     assert tracer.set_data(image_extras()) and grids == []
     assert tracer.grid is tracer.grid and len(grids) == 1  # made once, on first use

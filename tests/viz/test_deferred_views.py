@@ -21,6 +21,7 @@ from viz.views import network as network_mod
 from viz.views import separability as sep_mod
 from viz.views import stage_player as player_mod
 from viz.views import stages3d as stages3d_mod
+from viz.views import tracer as tracer_mod
 from viz.views import weights as weights_mod
 from viz.views.distributions import DistributionsView
 from viz.views.network import NetworkView, first_finite
@@ -67,8 +68,8 @@ def spy(monkeypatch, owner, name, calls):
 def heavy_spies(monkeypatch):
     """Spies on what a view's first build costs for an image run: the network, the plots, the PCAs."""
     calls = []
-    for owner, name in ((layers_mod, "build_model"), (network_mod, "build_model"), (dist_mod, "build_model"),
-                        (dist_mod, "epoch_stats"), (layers_mod.Tracer, "trace"), (sep_mod, "separability"),
+    for owner, name in ((tracer_mod, "build_model"), (network_mod, "build_model"), (dist_mod, "build_model"),
+                        (dist_mod, "epoch_stats"), (tracer_mod.Tracer, "trace"), (sep_mod, "stages_separability"), (sep_mod, "stages"),
                         (weights_mod.WeightsView, "_build"), (dist_mod.DistributionsView, "_build_rows"),
                         (network_mod.NetworkView, "_layout")):
         spy(monkeypatch, owner, name, calls)

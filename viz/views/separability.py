@@ -1,7 +1,8 @@
 """How uncrumpled is each stage: the accuracy of the best linear separator, now and over epochs.
 
-:func:`core.geometry.separability` costs 20–50 ms, so it runs at most once per
-epoch (on the first heavy snapshot of a new epoch, in :meth:`refresh`). The top
+:func:`core.geometry.separability` costs 20–50 ms (for an image run ~0.2 s, seconds on a busy
+core), so it runs at most once per epoch (on the first heavy snapshot of a new epoch, from
+:meth:`refresh`) and, while the view is seen, one stage per event-loop turn. The top
 plot shows every stage's value as a bar for the newest epoch; the bottom one
 follows the input and each layer's output (the representations the next layer
 sees) over the epochs: later layers should climb to 1.0 as training goes on.
@@ -14,7 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from core.geometry import separability
+from core.geometry import stages
+from core.separability import stages_separability
 from viz import style
 from viz.views.layers import Tracer
 from viz.views.visibility import in_shown_window, unseen
@@ -81,6 +83,8 @@ class SeparabilityView(QtWidgets.QWidget):
         self.tracer = Tracer(max_points=1000)
         self._extras = self._early = None
         self._traced = (0, 0.0)
+        self._todo: list[int] = []            # stages whose separability is still to compute (one per turn)
+        self._sofar = np.zeros(0, np.float32)
         self.values = None
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
@@ -141,6 +145,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self._later.stop()
         self._draw_soon.stop()
         self._compute_soon.stop()
+        self._todo = []
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
         self.tracer.clear()
@@ -162,8 +167,8 @@ class SeparabilityView(QtWidgets.QWidget):
         self.clear()
         self._extras = extras
         if not in_shown_window(self):
-            self._setup()
-            self.refresh()
+            if self._setup():
+                self.refresh()
         elif not unseen(self):
             self._later.start(0)                       # on the next turn, not in this one
 
@@ -203,7 +208,7 @@ class SeparabilityView(QtWidgets.QWidget):
             if self._setup() and self.isVisible():
                 self._later.start(0)   # the first values on the next turn: each stays short while the run starts
                 return False
-        if not self._pending or not self.tracer.ready:
+        if not self._pending or not self.tracer.ready or self._todo:   # a round still going: its end refreshes
             return False
         wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
         if wait > 0:   # fast epochs: compute again only when the interval is over
@@ -212,33 +217,51 @@ class SeparabilityView(QtWidgets.QWidget):
             return False
         self._last = time.monotonic()
         self._pending = False
-        traced = self.tracer.trace()  # loads the weights (or says why not)
-        self._traced = (self.tracer.epoch, time.monotonic() - self._last)   # the weights' epoch, the trace's cost
-        self.message.setText(self.tracer.message)
-        if traced is None:
-            return False
-        self._stages = traced.stages
+        tr = self.tracer
+        tr._load()                     # the newest finite weights (or says why not); no 2D projections needed
+        self.message.setText(tr.message)
+        with np.errstate(all="ignore"):
+            self._stages = stages(tr.model, tr.x)                 # one forward pass of <= 1,000 samples
+        self._todo = list(range(len(self._stages)))
+        self._sofar = np.full(len(self._stages), np.nan, np.float32)
+        self._traced = (tr.epoch, time.monotonic() - self._last)  # the weights' epoch, the cost so far
         if self.isVisible():
-            self._compute_soon.start()         # the separability on the next turn, the drawing on the one after
+            self._compute_soon.start()         # one stage per turn, then the drawing on the turn after
         else:
-            self._compute()
+            while self._todo:
+                self._compute()
         return True
 
     def _compute(self) -> None:
-        """The separability of every stage of the last trace (bounded: 1,500 samples, 32 components)."""
+        """The separability of the next stage (bounded: 1,500 samples, 32 principal components);
+        after the last stage, the values are kept and drawn. A ``+ b`` stage takes the value of
+        the ``dot`` stage before it (a translation: :func:`core.separability.stages_separability`)."""
+        if not self._todo:
+            return
         start = time.monotonic()
-        with np.errstate(all="ignore"):
-            vals = separability(self.tracer.model, self.tracer.x, self.tracer.y,
-                                max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
-        epoch, trace_cost = self._traced
-        cost = trace_cost + time.monotonic() - start
+        i = self._todo.pop(0)
+        st, prev = self._stages[i], self._stages[i - 1] if i else None
+        if st.kind == "bias" and prev is not None and prev.kind == "dot" and prev.layer == st.layer:
+            self._sofar[i] = self._sofar[i - 1]
+        else:
+            with np.errstate(all="ignore"):
+                self._sofar[i] = stages_separability([st], self.tracer.y, max_samples=SEP_SAMPLES,
+                                                     max_features=SEP_FEATURES)[0]
+        epoch, cost = self._traced
+        self._traced = (epoch, cost + time.monotonic() - start)
+        if self._todo:
+            if self.isVisible():
+                self._compute_soon.start()
+            return
+        cost = self._traced[1]
         self._busy = 10 * cost if cost > 0.02 else 0.0
-        self.values = vals
+        self.values = vals = self._sofar
         self.history[epoch] = vals
         if self.isVisible():
             self._draw_soon.start()
         else:
             self._draw(self._stages)
+        self.refresh()                         # weights that came during the round (after the interval)
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _draw(self, st) -> None:

@@ -124,8 +124,7 @@ class StagePlayer(QtWidgets.QWidget):
         self.clear()
         self.switch3d.set_data(extras)
         self._extras = extras
-        if not in_shown_window(self):
-            self._setup()
+        if not in_shown_window(self) and self._setup():
             self._retrace()
 
     def _setup(self) -> bool:

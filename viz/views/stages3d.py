@@ -120,8 +120,7 @@ class Stages3DView(QtWidgets.QWidget):
         next :meth:`refresh` while the view can be seen (at once in no shown window)."""
         self.clear()
         self._extras = extras
-        if not in_shown_window(self):
-            self._setup()
+        if not in_shown_window(self) and self._setup():
             self.refresh()
 
     def _setup(self) -> bool:

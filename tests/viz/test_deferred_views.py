@@ -244,3 +244,20 @@ def test_the_network_probe_is_the_first_finite_rows():
     big[:4000] = np.nan
     assert first_finite(big, 32).shape == (32, 3) and np.isfinite(first_finite(big, 32)).all()
     assert first_finite(big[:0], 4).shape == (0, 3)
+
+
+@pytest.mark.parametrize("factory", VIEWS, ids=IDS)
+def test_finish_draws_a_seen_view_at_once_for_an_image(qtbot, monkeypatch, factory):
+    """An export raises the dock, refreshes and takes the picture: ``finish`` does the turns still due."""
+    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
+        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
+    view = factory()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    extras, first, second = mnist_run()
+    take_run(view, extras, first, second)
+    if hasattr(view, "finish"):
+        view.finish()
+    assert newest_shown(view, second)

@@ -215,6 +215,10 @@ class SeparabilityView(QtWidgets.QWidget):
             if not self._later.isActive():
                 self._later.start(int(wait * 1000) + 1)
             return False
+        return self._start_round(spread=self.isVisible())
+
+    def _start_round(self, spread: bool) -> bool:
+        """Load the newest weights and compute every stage's value: one per turn (``spread``) or now."""
         self._last = time.monotonic()
         self._pending = False
         tr = self.tracer
@@ -225,7 +229,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self._todo = list(range(len(self._stages)))
         self._sofar = np.full(len(self._stages), np.nan, np.float32)
         self._traced = (tr.epoch, time.monotonic() - self._last)  # the weights' epoch, the cost so far
-        if self.isVisible():
+        if spread:
             self._compute_soon.start()         # one stage per turn, then the drawing on the turn after
         else:
             while self._todo:
@@ -262,6 +266,20 @@ class SeparabilityView(QtWidgets.QWidget):
         else:
             self._draw(self._stages)
         self.refresh()                         # weights that came during the round (after the interval)
+
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): the rest of the stages, the drawing."""
+        if self._extras is not None:
+            self._setup()
+        if self._pending and self.tracer.ready and not self._todo:
+            self._later.stop()
+            self._start_round(spread=False)
+        while self._todo:
+            self._compute()
+        self._compute_soon.stop()
+        if self._draw_soon.isActive():
+            self._draw_soon.stop()
+            self._draw(self._stages)
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _draw(self, st) -> None:

@@ -176,6 +176,16 @@ class StagePlayer(QtWidgets.QWidget):
             return False
         return self._retrace()
 
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
+        if self._extras is not None:
+            self._setup()
+        if self.tracer.ready and self.tracer.version != self._drawn_version and not self.recording:
+            self._later.stop()
+            self._retrace()
+        if self.switch3d.active:
+            self.switch3d.view.finish()
+
     # ---- position ----------------------------------------------------------------------------------
     def last_position(self) -> float:
         """The slider value of the output stage."""

@@ -168,6 +168,14 @@ class Stages3DView(QtWidgets.QWidget):
             return False
         return self.retrace()
 
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
+        if self._extras is not None:
+            self._setup()
+        if self.tracer.ready and self.tracer.version != self._drawn_version:
+            self._later.stop()
+            self.retrace()
+
     def retrace(self) -> bool:
         """Trace the newest weights now and draw the current position."""
         version = self.tracer.version

@@ -233,11 +233,23 @@ def slug(title: str) -> str:
 
 def dock_content(dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget | None:
     """The view inside a dock: the scroll area's widget when the view scrolls (all of it, not the
-    visible part), else the dock's widget."""
+    visible part), else the dock's widget. A view the app has not built yet is built now."""
+    lazy = getattr(dock.parent(), "lazy_docks", None)
+    if lazy is not None:
+        lazy.ensure(dock)
     w = dock.widget()
     if isinstance(w, QtWidgets.QScrollArea) and w.widget() is not None:
         return w.widget()
     return w
+
+
+def draw_for_picture(content) -> None:
+    """Bring ``content`` up to date now: its ``refresh()``, then its ``finish()`` (views that spread
+    their work over event-loop turns do the turns still due), so the picture is never half built."""
+    for name in ("refresh", "finish"):
+        method = getattr(content, name, None)
+        if callable(method):
+            method()
 
 
 def view_docks(window) -> list[QtWidgets.QDockWidget]:
@@ -299,9 +311,7 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
                 dock.show()
             dock.raise_()
             _settle()
-            refresh = getattr(content, "refresh", None)
-            if callable(refresh):
-                refresh()
+            draw_for_picture(content)
             stem = base = slug(title)
             k = 2
             while stem in used:

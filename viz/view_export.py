@@ -22,7 +22,7 @@ import weakref
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz.export_all import SAVERS, dock_content, slug, svg_refusal, view_docks
+from viz.export_all import SAVERS, dock_content, draw_for_picture, slug, svg_refusal, view_docks
 
 IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 
@@ -70,9 +70,7 @@ def export_dock(dock: QtWidgets.QDockWidget, path: str) -> str:
             dock.show()
         dock.raise_()
         _settle()
-        refresh = getattr(content, "refresh", None)
-        if callable(refresh):
-            refresh()
+        draw_for_picture(content)
         if fmt == "svg" and svg_refusal(content):
             fmt, path = "png", os.path.splitext(path)[0] + ".png"
         return path if SAVERS[fmt](content, path) else ""

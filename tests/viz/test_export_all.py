@@ -122,3 +122,39 @@ def test_export_all_in_the_app_builds_pending_views_and_says_which_went_png(qtbo
     assert any(n.startswith("Layers: PNG") for n in paths.notes)   # the spiral traced: ~5,700 points
     for note in paths.notes:                                  # a dense view's PNG-only is said, not hidden
         assert note in message
+
+
+class Stepwise(pg.GraphicsLayoutWidget):
+    """A view that draws over several event-loop turns (like the separability view)."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def refresh(self):
+        self.log.append("refresh")
+
+    def finish(self):
+        self.log.append("finish")
+
+
+def test_a_view_is_brought_fully_up_to_date_before_its_picture(qtbot, window, tmp_path):
+    log = []
+    dock = window.findChild(QDockWidget, "dock_Other")
+    dock.setWidget(Stepwise(log))
+    assert export_dock(dock, str(tmp_path / "other.png"))
+    assert log[-2:] == ["refresh", "finish"]        # the turns still due were done before the grab
+
+
+def test_exporting_a_tab_the_app_has_not_built_yet_builds_it_first(qtbot, make_window, tmp_path, monkeypatch):
+    import viz.lazy_docks as lazy_docks
+    monkeypatch.setattr(lazy_docks, "IDLE_BUILD_MS", 600_000)     # nothing built in the background
+    w = make_window(engine="thread", lazy_views=True)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=30_000)
+    dock = next(d for d in w.docks if d.objectName() == "dock_weights")
+    assert dock.widget().widget().objectName() == "lazy_placeholder"
+    path = export_dock(dock, str(tmp_path / "weights.png"))
+    assert path and os.path.getsize(path) > 0
+    assert type(dock.widget().widget()).__name__ == "WeightsView"

@@ -3,11 +3,15 @@
 * Something new arrives (:meth:`ViewRedrawer.request`): one single-shot timer is started,
   no earlier than the pacing allows after the last frame. A free-running timer beat
   against the ~30 Hz snapshots and drew only every other one.
-* A frame refreshes the views on screen, one per event-loop turn, so input, timers
-  and the paints the previous one caused get a turn in between; a view hidden behind
-  a tab stays dirty and redraws when it comes to the front.
+* A frame refreshes the views on screen one step at a time: a view's ``refresh()``, or
+  each of its ``refresh_parts()`` when it has them (the curves: loss, then accuracy). The
+  steps are a 1 ms timer apart, not posted events: Qt handles all posted events (the
+  paints a step caused included) before it looks at its timers, so input and other
+  timers get their turn between two steps only that way. A view hidden behind a tab
+  stays dirty and redraws when it comes to the front.
 * Pacing: a 0 ms timer started after the last refresh fires once the event loop is
-  idle again (after the paints), which gives the frame's cost; the next frame starts
+  idle again (after the paints), which gives the frame's cost (the GUI thread's CPU
+  time since the frame began, so the gaps between steps do not count); the next frame starts
   no sooner than ``DUTY`` × that cost after this one, so drawing never takes more than
   half of the GUI thread however heavy the views get.
 """
@@ -24,6 +28,8 @@ REDRAW_HZ = 60
 #: drawing may use at most 1/DUTY of the GUI thread: the redraw interval is >= DUTY × the last frames' cost
 DUTY = 2.0
 MAX_REDRAW_MS = 500
+#: milliseconds between two steps of a frame (a timer, so other timers and input get a turn)
+STEP_MS = 1
 
 
 def on_screen(view) -> bool:
@@ -61,7 +67,7 @@ class ViewRedrawer(QObject):
         self._timer.timeout.connect(self._tick)
         self._interval = 1000 / REDRAW_HZ   # ms from one frame's start to the next, at the least
         self._last_frame = -1e9             # perf_counter() seconds at the last frame's start
-        self._frame_views: list = []        # weak refs to the views this frame has still to refresh
+        self._frame_steps: list = []        # (weak ref to a view, method name or part index) still to do
         self._in_frame = False
         self._stopped = False
         # a 0 ms timer runs when the event loop is idle again, i.e. after the paints a refresh caused
@@ -70,7 +76,7 @@ class ViewRedrawer(QObject):
         self._probe.setInterval(0)
         self._probe.timeout.connect(self._frame_done)
         self._frame_start = 0.0
-        self.frame_cost = 0.0   # smoothed seconds of GUI-thread work per redraw (refresh + paints)
+        self.frame_cost = 0.0   # smoothed CPU seconds of the GUI thread per redraw (refresh + paints)
         self.redraws = 0        # redraws so far (the benchmark divides by time)
 
     # ---- views ----------------------------------------------------------------------------------
@@ -108,7 +114,7 @@ class ViewRedrawer(QObject):
         self.dirty = True
         self._tick()
         while self._in_frame:
-            self._next_view()
+            self._next_step()
 
     def stop(self) -> None:
         """No more redraws (the session shut down)."""
@@ -122,21 +128,32 @@ class ViewRedrawer(QObject):
             return
         self.dirty = False
         self._in_frame = True
-        self._frame_start = self._last_frame = time.perf_counter()
-        self._frame_views = [weakref.ref(v) for v in self.live() if on_screen(v)]
-        self._next_view()
+        self._last_frame = time.perf_counter()
+        self._frame_start = time.thread_time()
+        self._frame_steps = []
+        for v in self.live():
+            if on_screen(v):
+                parts = getattr(v, "refresh_parts", None)
+                n = len(parts()) if callable(parts) else 0
+                ref = weakref.ref(v)
+                self._frame_steps += [(ref, i) for i in range(n)] if n else [(ref, None)]
+        self._next_step()
 
     @Slot()
-    def _next_view(self) -> None:
+    def _next_step(self) -> None:
         if not self._in_frame:
             return
-        while self._frame_views:
-            v = self._frame_views.pop(0)()
+        while self._frame_steps:
+            ref, part = self._frame_steps.pop(0)
+            v = ref()
             if v is not None and isValid(v):
-                call(v, "refresh")
+                if part is None:
+                    call(v, "refresh")
+                else:
+                    v.refresh_parts()[part]()
                 break
-        if self._frame_views:
-            QTimer.singleShot(0, self, self._next_view)
+        if self._frame_steps:
+            QTimer.singleShot(STEP_MS, self, self._next_step)
             return
         self._in_frame = False
         self.redraws += 1
@@ -145,7 +162,7 @@ class ViewRedrawer(QObject):
 
     @Slot()
     def _frame_done(self) -> None:
-        cost = time.perf_counter() - self._frame_start
+        cost = time.thread_time() - self._frame_start   # GUI-thread CPU: not the waits between steps
         self.frame_cost = cost if self.redraws <= 1 else 0.7 * self.frame_cost + 0.3 * cost
         self._interval = min(MAX_REDRAW_MS, max(1000 / REDRAW_HZ, 1000 * DUTY * self.frame_cost))
         if self.dirty:    # something arrived during the frame

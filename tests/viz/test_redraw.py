@@ -76,3 +76,54 @@ def test_views_are_held_weakly_and_stop_ends_redraws(qtbot):
     r.request()
     qtbot.wait(100)
     assert log == [] and r.redraws == 0
+
+
+class TwoPartView(View):
+    def refresh(self):                     # all at once (scripts); the redrawer uses the parts
+        self.log.append("whole")
+
+    def refresh_parts(self):
+        return (lambda: self.log.append("part 1"), lambda: self.log.append("part 2"))
+
+
+def test_a_view_with_refresh_parts_is_refreshed_one_part_per_step(qtbot):
+    log = []
+    r = ViewRedrawer()
+    view = TwoPartView(log, "two")
+    plain = shown_views(qtbot, log, 1)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    for v in (view, *plain):
+        r.add(v)
+    r.dirty = True
+    r._tick()
+    assert log == ["part 1"]                  # the second part waits for a later step
+    qtbot.waitUntil(lambda: r.redraws == 1, timeout=2000)
+    assert log == ["part 1", "part 2", "v0"]
+    r.redraw_now()
+    assert log[3:] == ["part 1", "part 2", "v0"]
+
+
+def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
+    from core.config import TrainingConfig
+    from core.serve import _Run
+    from viz.views.curves import CurvesView
+    run = _Run(TrainingConfig())
+    views = [CurvesView(), CurvesView()]
+    for v in views:
+        qtbot.addWidget(v)
+        v.add_snapshot(run.trainer.snapshot(extras=run.extras(with_data=True)))
+    for _ in range(3):
+        run.trainer.train_epoch()
+        snap = run.trainer.snapshot(weights=False)
+        for v in views:
+            v.add_snapshot(snap)
+    views[0].refresh()
+    loss, accuracy = views[1].refresh_parts()
+    assert loss() is True
+    assert views[1].raw_accuracy_curve.getData()[0] is None or len(views[1].raw_accuracy_curve.getData()[0]) == 0
+    assert accuracy() is True and accuracy() is False          # drawn once
+    for a, b in zip(views[0]._all_curves(), views[1]._all_curves()):
+        for da, db in zip(a.getData(), b.getData()):
+            assert (da is None and db is None) or (da == db).all()

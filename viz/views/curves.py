@@ -44,6 +44,7 @@ class CurvesView(QtWidgets.QWidget):
         self._buf = Growing(("x", "step", "loss", "acc", "sloss", "sacc"))
         self._ep = Growing(_EPOCH_KEYS, capacity=64)   # per-epoch logs, NaN where missing
         self._dirty = self._dirty_epochs = False
+        self._pending_accuracy = (False, False)   # (batches, epochs) the accuracy plot has still to draw
         self._last_step = 0
         self._alpha = SMOOTHING_DEFAULT
         self._user_range = False   # True once the user zooms or pans (see _following)
@@ -126,6 +127,9 @@ class CurvesView(QtWidgets.QWidget):
         self.graphics.addItem(self.legend, row=0, col=0)
         (self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
          self.epoch_val_accuracy_curve) = self._curves(self.accuracy_plot)
+        self._loss_epoch_curves = ((self.epoch_loss_curve, "loss", False), (self.epoch_val_loss_curve, "val_loss", True))
+        self._accuracy_epoch_curves = ((self.epoch_accuracy_curve, "accuracy", False),
+                                       (self.epoch_val_accuracy_curve, "val_accuracy", True))
         self._cursors = []
         for plot in (self.loss_plot, self.accuracy_plot):
             line = pg.InfiniteLine(angle=90, movable=False, pen=style.cursor_pen())
@@ -177,6 +181,7 @@ class CurvesView(QtWidgets.QWidget):
             line.setVisible(False)
         self.readout.setText(_HINT)
         self._dirty = self._dirty_epochs = False
+        self._pending_accuracy = (False, False)
         self._user_range = False
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.enableAutoRange()
@@ -256,23 +261,48 @@ class CurvesView(QtWidgets.QWidget):
 
     def refresh(self) -> bool:
         """Hand the buffered data to the curves if anything changed; returns whether it did."""
+        drew = self._refresh_loss()
+        self._refresh_accuracy()
+        return drew
+
+    def refresh_parts(self) -> tuple:
+        """:meth:`refresh` as two steps, the loss plot then the accuracy plot: the app's redraws run
+        them in separate event-loop turns, so each plot's paint is a short piece of its own."""
+        return (self._refresh_loss, self._refresh_accuracy)
+
+    def _refresh_loss(self) -> bool:
         if not (self._dirty or self._dirty_epochs):
             return False
+        batches, epochs = self._pending_accuracy
+        self._pending_accuracy = (batches or self._dirty, epochs or self._dirty_epochs)
         if self._dirty:
-            b = self._buf
-            x = b.view("x")
-            sl = self._visible(x)
-            x = x[sl]
-            for curve, key in ((self.raw_loss_curve, "loss"), (self.raw_accuracy_curve, "acc")):
-                curve.setData(*envelope(x, b.view(key)[sl]))
-            for curve, key in ((self.smooth_loss_curve, "sloss"), (self.smooth_accuracy_curve, "sacc")):
-                curve.setData(*thin(x, b.view(key)[sl]))
-            self._dirty = False
+            self._draw_batches(((self.raw_loss_curve, "loss"),), ((self.smooth_loss_curve, "sloss"),))
         if self._dirty_epochs:
-            self._draw_epochs()
-            self._dirty_epochs = False
+            self._draw_epochs(self._loss_epoch_curves)
+        self._dirty = self._dirty_epochs = False
         self._follow()
         return True
+
+    def _refresh_accuracy(self) -> bool:
+        batches, epochs = self._pending_accuracy
+        if not (batches or epochs):
+            return False
+        self._pending_accuracy = (False, False)
+        if batches:
+            self._draw_batches(((self.raw_accuracy_curve, "acc"),), ((self.smooth_accuracy_curve, "sacc"),))
+        if epochs:
+            self._draw_epochs(self._accuracy_epoch_curves)
+        return True
+
+    def _draw_batches(self, raw, smooth) -> None:
+        b = self._buf
+        x = b.view("x")
+        sl = self._visible(x)
+        x = x[sl]
+        for curve, key in raw:
+            curve.setData(*envelope(x, b.view(key)[sl]))
+        for curve, key in smooth:
+            curve.setData(*thin(x, b.view(key)[sl]))
 
     # ---- following the run ------------------------------------------------------------------------
     def _following(self) -> bool:
@@ -334,13 +364,12 @@ class CurvesView(QtWidgets.QWidget):
         self._user_range = True
         self.loss_plot.setXRange(x0, x1, padding=0)
 
-    def _draw_epochs(self) -> None:
+    def _draw_epochs(self, curves) -> None:
+        """``curves``: ``(curve, log key, validation?)`` triples of one plot."""
         ex = self._ep.view("epoch")
         # past a few hundred epochs the markers merge into a band and only cost time: lines alone
         symbols = len(ex) <= MAX_EPOCH_SYMBOLS
-        for curve, key, val in ((self.epoch_loss_curve, "loss", False), (self.epoch_val_loss_curve, "val_loss", True),
-                                (self.epoch_accuracy_curve, "accuracy", False),
-                                (self.epoch_val_accuracy_curve, "val_accuracy", True)):
+        for curve, key, val in curves:
             if (curve.opts["symbol"] is not None) != symbols:
                 curve.setSymbol((style.VAL_SYMBOL if val else style.TRAIN_SYMBOL) if symbols else None)
             y = self._ep.view(key)

@@ -160,18 +160,26 @@ class _Net:
                 l2=getattr(reg, "l2", None) if reg is not None else None))
         self.width = max(l["units"] + 1 for l in self.layers)
 
-    def _kernel(self, flat, layer, g):
-        """(G, units, d_in) float32 view: the transposed kernels of a chunk."""
+    def _segment(self, c, span):
+        """(K, e - s) float32: ``centre[s:e] + c @ dirs[:, s:e]`` for the coefficient rows ``c``, summed
+        direction by direction in float64 then cast, exactly as the whole flat vector would be."""
+        s, e = span
+        seg = np.empty((len(c), e - s))
+        seg[:] = self.centre[s:e]
+        for d in range(self.m):                  # no BLAS: small, and safe from its threads
+            seg += c[:, d:d + 1] * self.dirs[d, s:e]
+        return seg.astype(np.float32)
+
+    def _kernel(self, c, layer, g):
+        """(G, units, d_in) float32: the transposed kernels at the coefficient rows ``c``."""
         if layer["kernel"] is None:
             return np.broadcast_to(layer["kernel_const"].T, (g,) + layer["shape"][::-1])
-        s, e = layer["kernel"]
-        return flat[:, s:e].reshape((g,) + layer["shape"]).transpose(0, 2, 1)
+        return self._segment(c, layer["kernel"]).reshape((g,) + layer["shape"]).transpose(0, 2, 1)
 
-    def _bias(self, flat, layer, g):
+    def _bias(self, c, layer, g):
         if layer["bias"] is None:
             return np.broadcast_to(layer["bias_const"], (g, layer["units"]))
-        s, e = layer["bias"]
-        return flat[:, s:e]
+        return self._segment(c, layer["bias"])
 
     def buffers(self, chunk, n):
         """Per layer a (chunk, units + 1, n) float32 buffer whose last row is ones
@@ -226,29 +234,27 @@ class _Net:
             The L2 penalty at each row.
         """
         k_rows = len(c)
-        flat = np.empty((k_rows, self.centre.size))
-        flat[:] = self.centre
-        for d in range(self.m):                  # no BLAS: small, and safe from its threads
-            flat += c[:, d:d + 1] * self.dirs[d]
-        flat = flat.astype(np.float32)
+        # only the later layers' weights (and the L2 layers' kernels) are made: the first layer is
+        # linear in c (first_products), and its kernel is most of an image network's weights
         waugs = [None]
         for layer in self.layers[1:]:
             d_in = layer["shape"][0]
             waug = np.empty((k_rows, layer["units"], d_in + 1), dtype=np.float32)
-            waug[:, :, :d_in] = self._kernel(flat, layer, k_rows)
-            waug[:, :, d_in] = self._bias(flat, layer, k_rows)
+            waug[:, :, :d_in] = self._kernel(c, layer, k_rows)
+            waug[:, :, d_in] = self._bias(c, layer, k_rows)
             waugs.append(waug)
         regs = np.zeros(k_rows)
         for layer in self.layers:
             if layer["l2"]:
-                w = self._kernel(flat, layer, k_rows).reshape(k_rows, -1).astype(np.float64)
+                w = self._kernel(c, layer, k_rows).reshape(k_rows, -1).astype(np.float64)
                 regs += layer["l2"] * np.einsum("gi,gi->g", w, w)
         return waugs, regs
 
     def weights_bytes(self, rows) -> int:
         """Memory :meth:`weights` takes for ``rows`` coefficient rows."""
-        per_row = self.centre.size * 12 + sum(l["units"] * (l["shape"][0] + 1) * 4 for l in self.layers[1:])
-        return rows * per_row
+        later = sum(l["units"] * (l["shape"][0] + 1) for l in self.layers[1:])
+        l2 = sum(l["units"] * l["shape"][0] for l in self.layers if l["l2"])
+        return rows * (later * 16 + l2 * 20)
 
     def forward(self, g, fill_first, waugs, n, bufs):
         """Outputs for a chunk of G points.

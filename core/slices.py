@@ -17,7 +17,7 @@ from ._validation import check_int, check_number
 from .layers import Dense
 from .model import Sequential
 from .optimizers import Optimizer
-from .planes import flatten, parameter_names
+from .planes import flatten, parameter_name
 
 __all__ = ["Slice", "slice_1d", "next_step", "next_batch", "two_weight_model", "two_weight_data"]
 
@@ -244,7 +244,7 @@ def slice_1d(model, x, y, direction=None, span=1.0, resolution=101, progress=Non
         i = check_int("direction", int(direction), low=0, high=centre.size - 1)
         d = np.zeros(centre.size)
         d[i] = 1.0
-        label = parameter_names(model)[i]
+        label = parameter_name(model, i)
     else:
         d = flatten(direction)
         if d.size != centre.size or not np.any(d):

@@ -10,7 +10,10 @@ next update when the snapshot comes with the trainer's checkpoint (training paus
 stepped), else plain gradient descent. Either is taken on the view's sample of up to
 :data:`MAX_POINTS` training points unless the view holds the whole training set.
 
-The curve itself is always the loss on that sample.
+The curve itself is always the loss on that sample. Everything is computed in a worker
+thread (:mod:`viz.views.slice_worker`: an image network's slice takes seconds on a busy
+core), so the GUI thread only draws; :meth:`SliceView.finish` waits for the result (exports),
+and closing the view or its window joins the thread.
 """
 from __future__ import annotations
 
@@ -26,9 +29,11 @@ from viz import style
 from viz.views.flow import control_row, ignore_height_hint
 from viz.views.export import export_png, export_svg
 from viz.views.slice_step import GD_LABEL, short_step_label, trainer_step
+from viz.views.slice_worker import RESOLUTION, SliceJob, SliceRunner
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 MIN_INTERVAL_MS = 250      # live updates at most this often
+BUSY_FACTOR = 4            # and after a slice that took t seconds, not before 4 t: the worker uses <= 25 % of a core
 DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter-normalised)",
               "weight": "One weight"}
 CURVE_COLOR = style.TRAIN_COLOR
@@ -40,8 +45,12 @@ class SliceView(QtWidgets.QWidget):
 
     Public items: ``direction_combo``, ``weight_spin``, ``span_spin``, ``auto_span``,
     ``live_check``, ``update_button``, ``plot``, ``curve``, ``point``, ``tangent``,
-    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.landscape.Slice`).
+    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.landscape.Slice`),
+    ``runner`` (the :class:`~viz.views.slice_worker.SliceRunner` computing it); signal
+    ``computed()`` after each slice is drawn.
     """
+
+    computed = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,6 +73,9 @@ class SliceView(QtWidgets.QWidget):
         self._later.setSingleShot(True)
         self._later.timeout.connect(self.refresh)
         self.slice = None
+        self.runner = SliceRunner(self)
+        self.runner.finished.connect(self._on_result)
+        self.runner.failed.connect(self._on_failed)
         self._build()
 
     def _build(self):
@@ -149,7 +161,9 @@ class SliceView(QtWidgets.QWidget):
 
     # ---- contract ------------------------------------------------------------------------------
     def clear(self) -> None:
-        """Forget the weights and the drawn slice."""
+        """Forget the weights and the drawn slice (a computation still running is dropped, not waited for)."""
+        self.runner.cancel()
+        self._later.stop()
         self._weights, self.slice, self._dirty = None, None, False
         for item in (self.curve, self.tangent, self.step_arrow, self.point, self.step_mark):
             item.setData([], [])
@@ -197,8 +211,8 @@ class SliceView(QtWidgets.QWidget):
 
     def refresh(self) -> bool:
         """Recompute and draw when new weights came (at most every 250 ms while live)."""
-        if not self._dirty or not self.live_check.isChecked():
-            return False
+        if not self._dirty or not self.live_check.isChecked() or self.runner.busy:
+            return False               # busy: its result refreshes again
         wait = self._interval - self._clock.elapsed() if self._clock.isValid() else 0
         if wait > 0:                   # too soon: draw later, even if no snapshot comes (paused)
             if not self._later.isActive():
@@ -211,35 +225,59 @@ class SliceView(QtWidgets.QWidget):
         super().showEvent(event)
         QtCore.QTimer.singleShot(0, self, self.refresh)
 
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Cancel and join the worker thread."""
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel and join the worker thread (the view's window closing does it too)."""
+        self.runner.shutdown()
+
+    def finish(self) -> None:
+        """Draw now what the worker is computing or would compute next (before an image is taken):
+        starts the slice at the newest weights if live and due, then waits for it."""
+        if self._dirty and self.live_check.isChecked() and not self.runner.busy:
+            self._later.stop()
+            self.compute()
+        result = self.runner.wait()
+        if isinstance(result, str):
+            self._on_failed(result)
+        elif result is not None:
+            self._on_result(result)
+
     # ---- computing and drawing -----------------------------------------------------------------
     def compute(self) -> bool:
-        """The slice at the newest weights, drawn; returns False when there are no weights yet."""
+        """Start computing the slice at the newest weights in the worker thread (one running is
+        dropped); returns False when there are no weights yet. The result is drawn when it comes
+        (``computed`` is emitted), or at once by :meth:`finish`."""
         if self._model is None or self._weights is None:
             return False
         self._dirty = False
+        self._later.stop()
         self._clock.start()
-        m = self._model
-        m.set_weights(self._weights)
-        kind = self.direction_combo.currentData()
-        direction = {"step": None, "weight": self.weight_spin.value()}.get(kind)
-        if kind == "random":
-            direction = landscape.random_plane(m, seed=0).d1
-        span = self.span_spin.value()
-        step = self.next_step()
-        if self.auto_span.isChecked():
-            if kind == "step":
-                length = float(np.linalg.norm(step))
-            elif kind == "weight":
-                length = abs(float(step[direction]))
-            else:
-                length = abs(float(step @ direction)) / float(direction @ direction)
-            span = float(np.clip(3.0 * length, 1e-3, 10.0)) if np.isfinite(length) and length > 0 else span
-        self.slice = s = landscape.slice_1d(m, self._x, self._y, direction=direction, span=span, resolution=201,
-                                            step=step)
-        self._draw(s)
-        # live updates cost at most ~5 % of the GUI thread, whatever the network's size
-        self._interval = max(MIN_INTERVAL_MS, 20 * self._clock.elapsed())
+        job = SliceJob(config=self._config, n_classes=self._model.layers[-1].units, weights=self._weights,
+                       x=self._x, y=self._y, kind=self.direction_combo.currentData(),
+                       weight=self.weight_spin.value(), span=self.span_spin.value(),
+                       auto=self.auto_span.isChecked(), hyper=dict(self._hyper), ckpt=self._ckpt,
+                       train=self._train, resolution=RESOLUTION)
+        self.runner.watch(self)
+        self.runner.start(job)
+        if self.slice is None:
+            self.readout.setText(f"Computing the loss along the line on {len(self._x):,} training points…")
         return True
+
+    def _on_result(self, result) -> None:
+        """The worker's slice: drawn; live updates wait ``BUSY_FACTOR`` times what it cost."""
+        self.slice, self.step_text, self.batch_text = result.slice, result.step_text, result.batch_text
+        self._draw(result.slice)
+        self._interval = max(MIN_INTERVAL_MS, int(1000 * BUSY_FACTOR * result.seconds))
+        self.computed.emit()
+        if self._dirty:
+            self.refresh()             # weights that came meanwhile (after the interval)
+
+    def _on_failed(self, message: str) -> None:
+        self.readout.setText(f"The slice could not be computed: {message}")
 
     def next_step(self) -> np.ndarray:
         """The step the arrow shows at the model's current weights; sets ``step_text`` and ``batch_text``.

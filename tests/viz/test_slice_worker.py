@@ -1,0 +1,115 @@
+"""The 1D slice is computed in a worker thread: the GUI thread only draws, and every thread is joined."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from core import landscape
+from core.config import TrainingConfig
+from views_support import start
+
+CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
+
+
+@pytest.fixture
+def view(qtbot):
+    from viz.views.slice1d import SliceView
+    v = SliceView()
+    qtbot.addWidget(v)
+    run, first = start(CONFIG)
+    v.add_snapshot(first)
+    for _ in range(3):
+        run.trainer.train_batch()
+    v.add_snapshot(run.trainer.snapshot(extras=run.extras()))
+    return v
+
+
+def blocking_slice(calls):
+    """A slice_1d stand-in that blocks until its job is cancelled (records its thread)."""
+    def slow(*args, cancel=None, **kwargs):
+        calls.append(threading.current_thread())
+        cancel.__self__.wait()           # cancel is the job's Event.is_set: wait until it is set
+        raise landscape.Cancelled("cancelled")
+    return slow
+
+
+def test_the_slice_is_computed_in_a_worker_thread_and_drawn_as_core_computes_it(qtbot, view, monkeypatch):
+    threads = []
+    real = landscape.slice_1d
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(landscape, "slice_1d", spy)
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        assert view.compute()
+        assert view.runner.busy and view.slice is None     # compute() returned before any slice
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert not view.runner.busy
+    # the same slice, computed here on the view's model, sample and step
+    model = view._model
+    model.set_weights(view._weights)
+    step = view.next_step()
+    span = float(np.clip(3.0 * np.linalg.norm(step), 1e-3, 10.0))
+    expected = real(model, view._x, view._y, span=span, resolution=201, step=step)
+    x, y = view.curve.getData()
+    np.testing.assert_array_equal(x, expected.t)
+    np.testing.assert_array_equal(y, expected.losses.astype(np.float64))
+    assert view.point.data["y"][0] == pytest.approx(expected.loss)
+    assert f"loss now {expected.loss:.4g}" in view.readout.text()
+
+
+def test_a_new_slice_drops_the_running_one_without_waiting(qtbot, view, monkeypatch):
+    calls = []
+    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
+    assert view.compute()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    first = view.runner._current[0]
+    monkeypatch.undo()
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        assert view.compute()                        # returns at once: the blocked job is only cancelled
+        assert first._cancel.is_set()
+    assert first.result is None and view.slice is not None
+    view.runner.shutdown()
+    assert not view.runner._threads
+
+
+def test_closing_the_view_or_its_window_joins_the_thread(qtbot, view, monkeypatch):
+    calls = []
+    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
+    assert view.compute()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    thread = view.runner._current[1]
+    view.close()                                     # closeEvent: cancel and join
+    assert not view.runner.busy and thread.isFinished() and not view.runner._threads
+
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    dock = QtWidgets.QDockWidget("1D slice", window)
+    dock.setWidget(view)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.show()
+    assert view.compute()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=10000)
+    thread = view.runner._current[1]
+    window.close()                                   # the view gets no close event: the window's is watched
+    assert thread.isFinished() and not view.runner._threads
+
+
+def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, view, monkeypatch):
+    calls = []
+    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
+    weights = view._weights
+    assert view.compute()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    view.clear()                                     # does not wait for the blocked job
+    assert not view.runner.busy and view.slice is None
+    monkeypatch.undo()
+    view._weights, view._dirty = weights, True
+    view.finish()                                    # what an export does: compute and wait
+    assert view.slice is not None and len(view.curve.getData()[0]) == 201
+    view.runner.shutdown()

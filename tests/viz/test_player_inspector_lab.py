@@ -90,6 +90,7 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     view.show()
     qtbot.waitExposed(view)
     qtbot.waitUntil(lambda: len(view.nodes.points()) > 0, timeout=1000)   # drawn once shown
+    qtbot.waitUntil(lambda: not view.drawing, timeout=1000)              # over a few turns
     spots = [s for s in view.nodes.points() if s.data() == (1, 1)]   # layer 2, unit 1
     assert len(spots) == 1
     scene = view.net_plot.vb.mapViewToScene(spots[0].pos())

@@ -5,6 +5,12 @@ its size); click a unit. Right, that unit's activation over the input plane as a
 heat map (:func:`core.geometry.neuron_map`) with the data on top; below, its
 incoming weights and bias, and the worked sum (:func:`core.geometry.worked_sum`)
 for the sample under the mouse.
+
+Drawing a run costs a few event-loop turns while the view is shown (:meth:`InspectorView.refresh`
+queues the steps, one per turn: the data on the input plane, the nodes, each layer's links, the
+unit), so a 784 x 4096 x 4096 network never stalls the GUI; :meth:`InspectorView.finish` does the
+steps still due at once (exports). Nodes are one ScatterPlotItem with three shared brushes, and
+a layer's strongest links are found without sorting the whole kernel.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from core.boundary import grid_extent, input_plane
 from core.geometry import neuron_map, worked_sum
 from viz import style
+from viz.views.inspector_links import strongest_links
 from viz.views.layers import Tracer, behind_tab
 
 #: seconds between redraws at least
@@ -25,9 +32,6 @@ MIN_INTERVAL = 0.2
 RESOLUTION = 64
 HINT = "Click a unit of the network (left) to inspect it."
 
-
-#: links drawn per layer at most in the small network diagram (the strongest ones)
-MAX_EDGES = 3000
 
 class InspectorView(QtWidgets.QWidget):
     """Network diagram + one unit's heat map, weights and worked sum.
@@ -54,6 +58,14 @@ class InspectorView(QtWidgets.QWidget):
         self._last = 0.0
         self._later = QtCore.QTimer(self, singleShot=True)
         self._later.timeout.connect(self.refresh)
+        self._steps = []                        # drawing still to do, one step per event-loop turn
+        self._step_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._step_timer.timeout.connect(self._next_step)
+        self._net_key = None                    # the layer widths the node layout was made for
+        self._net = None                        # (widths, pos, data, first index of each layer)
+        self._segs = {}                         # per layer: the (+, -) link segments being drawn
+        self._brushes = {k: pg.mkBrush(c) for k, c in (("input", style.MUTED), ("unit", style.BACKGROUND),
+                                                      ("selected", style.tint(style.TRAIN_COLOR, 0.2)))}
         self._build()
 
     def _build(self) -> None:
@@ -113,6 +125,10 @@ class InspectorView(QtWidgets.QWidget):
     # ---- contract ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self._later.stop()
+        self._step_timer.stop()
+        self._steps = []
+        self._net_key = self._net = None
+        self._segs = {}
         self._unbuilt = False
         self.tracer.clear()
         self.selected = None
@@ -127,36 +143,30 @@ class InspectorView(QtWidgets.QWidget):
         self.sum_label.setText("")
 
     def set_data(self, extras: dict) -> None:
-        """Rebuild the run's network; draw it and the data on the input plane now if the view is
-        seen, else when it is (a hidden or covered inspector, e.g. during an image run, whose
-        784-pixel input plane and 1,300-node diagram cost ~0.2 s, does no drawing)."""
+        """Keep the run; its network, the data on the input plane and the diagram are made by the
+        next :meth:`refresh` while the view is seen, over a few turns (a hidden or covered
+        inspector, e.g. during an image run, does nothing; a shown one starts on the next turn)."""
         self.clear()
         self._extras = extras
-        if self.window().isVisible() and (not self.isVisible() or behind_tab(self)):
-            self._unbuilt = True                # not even the network (784 x 512 for MNIST) until seen
-            return
-        if not self.tracer.set_data(extras):
-            self.weights_label.setText(self.tracer.message)
-            return
-        self._unbuilt = True
-        if self.isVisible():
-            self._build_run()
+        self._unbuilt = True                    # not even the network (784 x 4096 x 4096: ~1 s) in this turn
+        if self.isVisible() and not behind_tab(self):
+            self._later.start(0)                # on the next turn, not in the one starting the run
 
-    def _build_run(self) -> None:
-        """The network (if deferred), the input plane, the data on it and the network diagram of the run set."""
+    def _build_run(self) -> bool:
+        """The network (if deferred), the input plane and the data on it; whether the diagram can be drawn."""
         self._unbuilt = False
         if not self.tracer.ready:
             weights, epoch = self.tracer._weights, self.tracer.epoch
             if not self.tracer.set_data(self._extras):
                 self.weights_label.setText(self.tracer.message)
-                return
+                return False
             self.tracer._weights, self.tracer.epoch = weights, epoch   # the newest weights that came meanwhile
             self.tracer._load()
         x, y = self.tracer.x, self.tracer.y
         d = x.shape[1]
         if d < 2:
             self.weights_label.setText("The inspector needs at least two input features.")
-            return
+            return False
         self._plane = None if d == 2 else input_plane(x)
         xy = x if self._plane is None else self._plane.project(x)
         self._xy = np.asarray(xy, np.float32)
@@ -166,7 +176,7 @@ class InspectorView(QtWidgets.QWidget):
         labels = ("x1", "x2") if self._plane is None else self._plane.labels
         style.label(self.map_plot, "bottom", labels[0])
         style.label(self.map_plot, "left", labels[1])
-        self._draw_network()
+        return True
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
@@ -177,13 +187,16 @@ class InspectorView(QtWidgets.QWidget):
             self._dirty = True
 
     def refresh(self) -> bool:
-        """Redraw the diagram and the selected unit with the newest weights; whether it drew (not behind a tab)."""
+        """Redraw the diagram and the selected unit with the newest weights; whether it started
+        (not behind a tab). While shown, the drawing takes a few turns (:meth:`finish` does it now)."""
         if behind_tab(self) or not (self._dirty or self._unbuilt):
             return False
+        if self._steps:                         # a round is going: its last step refreshes again
+            return False
         if self._unbuilt:
-            self._build_run()                   # draws the network with the newest weights loaded so far
-            if not self._dirty or not self.tracer.ready:
-                return self.tracer.ready
+            self._dirty = False
+            self._queue([self._build_step] + self._network_steps())
+            return True
         if not self.tracer.ready:
             return False
         wait = MIN_INTERVAL - (time.monotonic() - self._last)
@@ -193,10 +206,45 @@ class InspectorView(QtWidgets.QWidget):
             return False
         self._last = time.monotonic()
         self._dirty = False
-        self.tracer._load()
-        self._draw_network()
-        self._draw_unit()
+        self.tracer._load()                     # cheap: the weights the steps draw (and shown_weights)
+        self._queue(self._network_steps())
         return True
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a round of drawing steps is still going (the next turns do them)."""
+        return bool(self._steps)
+
+    def finish(self) -> None:
+        """Do the drawing steps still due at once (before an image is taken, say)."""
+        self._step_timer.stop()
+        while self._steps:
+            self._steps.pop(0)()
+
+    def _queue(self, steps) -> None:
+        self._steps = list(steps)
+        if self.isVisible():
+            self._step_timer.start()
+        else:
+            self.finish()
+
+    def _next_step(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._step_timer.start()
+        elif self._dirty:
+            self.refresh()                      # weights that came during the round
+
+    def _build_step(self) -> None:
+        if not self._build_run():
+            self._steps = []
+            return
+        self.tracer._load()
+
+    def _network_steps(self) -> list:
+        """The diagram in steps: the nodes, each layer's links (one step each), the links shown, the unit."""
+        return [self._start_network, self._links_step, self._show_links, self._draw_unit]
 
     def showEvent(self, event):  # noqa: N802 - Qt override
         """A run set while hidden is drawn once the view is shown (on the next turn, when it is laid out)."""
@@ -207,12 +255,14 @@ class InspectorView(QtWidgets.QWidget):
     # ---- selection ---------------------------------------------------------------------------------
     def select_unit(self, layer: int, unit: int) -> None:
         """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
-        if self._unbuilt:
-            self._build_run()
+        if self._unbuilt:                       # programmatic, before the view drew: the whole round now
+            self._dirty = False
+            self._steps = [self._build_step] + self._network_steps()
+            self.finish()
         if not self.tracer.ready:
             return
         self.selected = (int(layer), int(unit))
-        self._draw_network()
+        self._draw_nodes()                      # the brushes only: the links do not depend on the selection
         self._draw_unit()
         self.unit_selected.emit(int(layer), int(unit))
 
@@ -245,38 +295,62 @@ class InspectorView(QtWidgets.QWidget):
         self.hover_sample(i if d[i] < 0.05 * max(x1 - x0, y1 - y0) else None)
 
     # ---- drawing -----------------------------------------------------------------------------------
-    def _layout_nodes(self):
-        widths = [self.tracer.model.input_dim] + [l.units for l in self.tracer.model.dense_layers]
-        pos, data = [], []
-        for k, w in enumerate(widths):
-            for u in range(w):
-                pos.append((k, (w - 1) / 2 - u))
-                data.append((k - 1, u))
-        return widths, np.array(pos, np.float64), data
+    def _layout(self):
+        """``(widths, pos (N, 2), data [(layer, unit)], first node of each layer)``, made once per network."""
+        widths = tuple([self.tracer.model.input_dim] + [l.units for l in self.tracer.model.dense_layers])
+        if self._net_key != widths:
+            w = np.asarray(widths)
+            col = np.repeat(np.arange(len(w)), w)
+            start = np.concatenate([[0], np.cumsum(w)])
+            unit = np.arange(start[-1]) - start[col]
+            pos = np.column_stack([col, (w[col] - 1) / 2 - unit]).astype(np.float64)
+            data = list(zip((col - 1).tolist(), unit.tolist()))
+            self._net_key, self._net = widths, (widths, pos, data, start)
+        return self._net
 
-    def _draw_network(self) -> None:
-        widths, pos, data = self._layout_nodes()
-        start = np.concatenate([[0], np.cumsum(widths)])
-        brushes = [pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.2) if d == self.selected else
-                              (style.MUTED if d[0] < 0 else style.BACKGROUND)) for d in data]
-        self.nodes.setData(pos=pos, data=data, brush=brushes)
-        segs = {1: [], -1: []}
-        for k, layer in enumerate(self.tracer.model.dense_layers):
-            w = np.nan_to_num(layer.kernel)
-            big = np.max(np.abs(w)) or 1.0
-            ii, jj = np.nonzero(np.abs(w) > 0.15 * big)      # vectorised: a 784 x 512 kernel took seconds
-            if len(ii) > MAX_EDGES:                          # the strongest links only
-                top = np.argsort(-np.abs(w[ii, jj]), kind="stable")[:MAX_EDGES]
-                ii, jj = ii[top], jj[top]
-            for sign in (1, -1):
-                sel = sign * w[ii, jj] > 0
-                pairs = np.empty((2 * int(sel.sum()), 2))
-                pairs[0::2], pairs[1::2] = pos[start[k] + ii[sel]], pos[start[k + 1] + jj[sel]]
-                segs[sign].append(pairs)
-        for sign, item in ((1, self.edges_pos), (-1, self.edges_neg)):
-            xy = np.concatenate(segs[sign]) if segs[sign] else np.zeros((0, 2))
+    def _start_network(self) -> None:
+        self._segs = {}
+        self._draw_nodes(new=True)
+
+    def _draw_nodes(self, new: bool = False) -> None:
+        """The nodes: positions (``new``) and brushes (three shared ones: inputs, units, the selected unit)."""
+        widths, pos, data, start = self._layout()
+        brushes = np.full(len(pos), self._brushes["unit"], dtype=object)
+        brushes[:widths[0]] = self._brushes["input"]
+        if self.selected is not None and 0 <= self.selected[0] < len(widths) - 1:
+            layer, unit = self.selected
+            if unit < widths[layer + 1]:
+                brushes[start[layer + 1] + unit] = self._brushes["selected"]
+        if new or len(self.nodes.data) != len(pos):
+            self.nodes.setData(pos=pos, data=data, brush=brushes)
+            self.net_plot.setRange(xRange=(-0.4, len(widths) - 0.6), yRange=(-max(widths) / 2, max(widths) / 2))
+        else:
+            self.nodes.setBrush(brushes)
+
+    def _links_step(self) -> None:
+        """The strongest links of the next layer (:func:`strongest_links`); queues itself for the layer after."""
+        layers = self.tracer.model.dense_layers
+        k = len(self._segs)
+        if k >= len(layers):
+            return
+        _, pos, _, start = self._layout()
+        w = layers[k].kernel
+        ii, jj = strongest_links(w)
+        segs = []
+        for sign in (1, -1):
+            sel = sign * w[ii, jj] > 0
+            pairs = np.empty((2 * int(sel.sum()), 2))
+            pairs[0::2], pairs[1::2] = pos[start[k] + ii[sel]], pos[start[k + 1] + jj[sel]]
+            segs.append(pairs)
+        self._segs[k] = segs
+        if k + 1 < len(layers):
+            self._steps.insert(0, self._links_step)
+
+    def _show_links(self) -> None:
+        for i, item in enumerate((self.edges_pos, self.edges_neg)):
+            parts = [self._segs[k][i] for k in sorted(self._segs)]
+            xy = np.concatenate(parts) if parts else np.zeros((0, 2))
             item.setData(xy[:, 0], xy[:, 1], connect="pairs")
-        self.net_plot.setRange(xRange=(-0.4, len(widths) - 0.6), yRange=(-max(widths) / 2, max(widths) / 2))
 
     def _draw_unit(self) -> None:
         if self.selected is None:

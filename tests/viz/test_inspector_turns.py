@@ -1,0 +1,97 @@
+"""The neuron inspector draws a run over several event-loop turns, with the same links and nodes as at once."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import TrainingConfig
+from viz.views import inspector as inspector_mod
+from viz.views.inspector import InspectorView
+from viz.views.inspector_links import EDGE_SHARE, MAX_EDGES, strongest_links
+from layers_support import start, view_factory
+
+WIDE = TrainingConfig(n_samples=200, hidden=((40, "relu"), (30, "tanh")), grid_resolution=16)
+
+
+@pytest.fixture
+def make(qtbot, monkeypatch):
+    return view_factory(qtbot, monkeypatch)
+
+
+def sorted_links(w, k=MAX_EDGES, share=EDGE_SHARE):
+    """The reference: every weight sorted by size, the k strongest above share of the largest."""
+    a = np.abs(w)
+    ii, jj = np.nonzero(a > share * a.max())
+    order = np.argsort(-a[ii, jj], kind="stable")[:k]
+    return set(zip(ii[order].tolist(), jj[order].tolist()))
+
+
+@pytest.mark.parametrize("shape, k", [((784, 512), 3000), ((300, 200), 3000), ((20, 10), 3000), ((784, 512), 10)])
+def test_strongest_links_are_those_of_a_full_sort(shape, k):
+    w = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    ii, jj = strongest_links(w, k)
+    assert set(zip(ii.tolist(), jj.tolist())) == sorted_links(w, k)
+    assert len(ii) == min(k, len(sorted_links(w, 10 ** 9)))
+    assert np.all(np.diff(np.abs(w[ii, jj])) <= 0)          # strongest first
+
+
+def test_strongest_links_of_constant_nan_and_empty_kernels():
+    assert len(strongest_links(np.zeros((5, 4), np.float32))[0]) == 0
+    w = np.ones((3, 3), np.float32)
+    w[0, 0] = np.nan
+    ii, jj = strongest_links(w)
+    assert (0, 0) not in set(zip(ii.tolist(), jj.tolist())) and len(ii) == 8   # NaN: no link, as a 0 weight
+    assert len(strongest_links(np.zeros((0, 4), np.float32))[0]) == 0
+
+
+def test_a_shown_inspector_draws_a_new_run_one_step_per_turn(make, qtbot, monkeypatch):
+    calls = []
+    real = inspector_mod.strongest_links
+    monkeypatch.setattr(inspector_mod, "strongest_links", lambda w: calls.append(w.shape) or real(w))
+    view = make(InspectorView, (800, 500))
+    view.show()
+    qtbot.waitExposed(view)
+    run, snap = start(WIDE)
+    view.set_data(snap.extras)
+    view.add_snapshot(snap)
+    assert not view.tracer.ready and len(view.nodes.points()) == 0     # nothing in the turn starting the run
+    assert view.refresh() and view.drawing and calls == []            # queued, not drawn
+    turns = []
+    while view.drawing:
+        before = len(calls)
+        view._next_step()                                              # what one event-loop turn runs
+        turns.append(len(calls) - before)
+    assert max(turns) == 1 and calls == [(2, 40), (40, 30), (30, 1)]   # at most one layer's links per turn
+    # what was drawn is every layer's strongest links, between the right nodes
+    model = view.tracer.model
+    n_pos = n_neg = 0
+    for layer in model.dense_layers:
+        ii, jj = real(layer.kernel)
+        signs = layer.kernel[ii, jj] > 0
+        n_pos, n_neg = n_pos + int(signs.sum()), n_neg + int((~signs).sum())
+    assert len(view.edges_pos.getData()[0]) == 2 * n_pos and len(view.edges_neg.getData()[0]) == 2 * n_neg
+    assert len(view.nodes.points()) == 2 + 40 + 30 + 1
+    view.select_unit(1, 4)
+    brushes = view.nodes.data["brush"]
+    assert len({id(b) for b in brushes}) == 3                         # inputs, units, the selected unit
+    spot = [i for i, d in enumerate(view.nodes.data["data"]) if d == (1, 4)][0]
+    assert brushes[spot] is view._brushes["selected"]
+
+
+def test_finish_draws_what_is_due_at_once(make, qtbot):
+    view = make(InspectorView, (800, 500))
+    view.show()
+    qtbot.waitExposed(view)
+    run, snap = start(WIDE)
+    view.set_data(snap.extras)
+    view.add_snapshot(snap)
+    assert view.refresh() and view.drawing
+    view.finish()
+    assert not view.drawing and len(view.nodes.points()) == 73 and len(view.edges_pos.getData()[0]) > 0
+    view.select_unit(0, 2)
+    run.trainer.train_epoch()
+    view.add_snapshot(run.trainer.snapshot(extras=run.extras()))
+    assert view.refresh() and view.drawing
+    np.testing.assert_array_equal(view.shown_weights, run.trainer.model.get_weights()[0][:, 2])   # loaded at once
+    view.finish()
+    assert view.image.image.shape == (64, 64) and "Layer 1, unit 2" in view.weights_label.text()

@@ -38,8 +38,9 @@ class TimelineBar(QToolBar):
         self.position_label = QLabel()
         self.position_label.setObjectName("timeline_position")
         self.position_label.setStyleSheet("QLabel { font-family: monospace; padding: 0 6px; }")
-        self.position_label.setFixedWidth(self.position_label.fontMetrics().horizontalAdvance(
-            "epoch 00000 of 00000") + 16)
+        # fixed sizes: a label whose text changes with every epoch must not relayout the window each time
+        self.position_label.setFixedSize(self.position_label.fontMetrics().horizontalAdvance(
+            "epoch 00000 of 00000") + 16, self.position_label.sizeHint().height())
         self.addWidget(self.position_label)
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Follow the training run again: every view shows the newest weights (End).")
@@ -55,6 +56,8 @@ class TimelineBar(QToolBar):
         self.memory_label = QLabel()
         self.memory_label.setObjectName("timeline_memory")
         self.memory_label.setToolTip(MEMORY_TIP)
+        self.memory_label.setFixedSize(self.memory_label.fontMetrics().horizontalAdvance(" 0000.0 MB of ") + 4,
+                                       self.memory_label.sizeHint().height())
         self.addWidget(self.memory_label)
         self.budget = QSpinBox()
         self.budget.setObjectName("timeline_budget")

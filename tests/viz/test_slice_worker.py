@@ -113,3 +113,22 @@ def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, vie
     view.finish()                                    # what an export does: compute and wait
     assert view.slice is not None and len(view.curve.getData()[0]) == 201
     view.runner.shutdown()
+
+
+def test_no_network_is_built_in_the_gui_thread_and_a_finished_jobs_model_is_reused(qtbot, monkeypatch):
+    import viz.views.slice1d as slice_mod
+    import viz.views.slice_worker as worker_mod
+    built = []
+    for mod in (slice_mod, worker_mod):
+        real = mod.build_model
+        monkeypatch.setattr(mod, "build_model", lambda *a, _r=real, **k: built.append(threading.current_thread())
+                            or _r(*a, **k))
+    v = slice_mod.SliceView()
+    qtbot.addWidget(v)
+    run, first = start(CONFIG)
+    v.add_snapshot(first)                             # a new run: nothing built in this (the GUI) thread
+    assert built == [] and v.weight_spin.maximum() == sum(w.size for w in first.weights) - 1
+    for _ in range(2):
+        with qtbot.waitSignal(v.computed, timeout=20000):
+            assert v.compute()
+    assert len(built) == 1 and built[0] is not threading.main_thread()   # the second job used the first's

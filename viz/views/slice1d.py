@@ -54,7 +54,9 @@ class SliceView(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._model = None
+        self._built = None            # this thread's model, built when first needed (next_step, a weight's name)
+        self._shape = None            # (inputs, classes) of the run's network
+        self._spare = None            # the model the last finished job built (a 4096 x 4096 one takes ~1 s)
         self._x = self._y = None
         self._names = 0
         self._weights = None
@@ -177,13 +179,14 @@ class SliceView(QtWidgets.QWidget):
         data, cfg = extras.get("data"), extras.get("config")
         self._data_source = data
         self._train = self._ckpt = None
+        self._built = self._shape = self._spare = None
+        self._names = 0
         if not data or cfg is None:
-            self._model = None
             return
         config = self._config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
         x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
         n_classes = int(np.concatenate([y, np.asarray(data.get("y_val", y[:0]))]).max()) + 1
-        self._model = build_model(config, x.shape[1], n_classes)
+        self._shape = (x.shape[1], n_classes)   # the network is built by the worker (not in this turn)
         n_train = (extras.get("data_info") or {}).get("n_train", len(x))
         if n_train == len(x):          # the whole training set: the trainer's next batch can be redrawn
             self._train = (x, targets_for(config, y, n_classes))
@@ -191,17 +194,25 @@ class SliceView(QtWidgets.QWidget):
             pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
             x, y = x[pick], y[pick]
         self._x, self._y = x, targets_for(config, y, n_classes)
-        self._names = self._model.count_params()     # names made one at a time (407,000 for MNIST)
-        self.weight_spin.setRange(0, self._names - 1)
         self._show_name()
+
+    @property
+    def _model(self):
+        """The run's network in the GUI thread (for :meth:`next_step` and a weight's name), built on first use."""
+        if self._built is None and self._shape is not None:
+            self._built = build_model(self._config, *self._shape)
+        return self._built
 
     def add_snapshot(self, snap) -> None:
         """Keep the newest weights and hyperparameters (heavy snapshots); marks dirty."""
         extras = snap.extras or {}
         if "data" in extras and extras["data"] is not self._data_source:
             self.set_data(extras)
-        if snap.weights and self._model is not None:
+        if snap.weights and self._shape is not None:
             self._weights = [np.array(w) for w in snap.weights]
+            if self._names != sum(w.size for w in self._weights):
+                self._names = sum(w.size for w in self._weights)   # names made one at a time (407,000 for MNIST)
+                self.weight_spin.setRange(0, self._names - 1)
             self._hyper = dict(snap.hyperparameters or {})
             self._epoch = snap.epoch
             found = [extras.get("checkpoint")] + list(getattr(snap, "checkpoints", ()) or ())
@@ -251,16 +262,17 @@ class SliceView(QtWidgets.QWidget):
         """Start computing the slice at the newest weights in the worker thread (one running is
         dropped); returns False when there are no weights yet. The result is drawn when it comes
         (``computed`` is emitted), or at once by :meth:`finish`."""
-        if self._model is None or self._weights is None:
+        if self._shape is None or self._weights is None:
             return False
         self._dirty = False
         self._later.stop()
         self._clock.start()
-        job = SliceJob(config=self._config, n_classes=self._model.layers[-1].units, weights=self._weights,
+        job = SliceJob(config=self._config, n_classes=self._shape[1], weights=self._weights, model=self._spare,
                        x=self._x, y=self._y, kind=self.direction_combo.currentData(),
                        weight=self.weight_spin.value(), span=self.span_spin.value(),
                        auto=self.auto_span.isChecked(), hyper=dict(self._hyper), ckpt=self._ckpt,
                        train=self._train, resolution=RESOLUTION)
+        self._spare = None             # a job's model is its own
         self.runner.watch(self)
         self.runner.start(job)
         if self.slice is None:
@@ -270,6 +282,7 @@ class SliceView(QtWidgets.QWidget):
     def _on_result(self, result) -> None:
         """The worker's slice: drawn; live updates wait ``BUSY_FACTOR`` times what it cost."""
         self.slice, self.step_text, self.batch_text = result.slice, result.step_text, result.batch_text
+        self._spare = result.model
         self._draw(result.slice)
         self._interval = max(MIN_INTERVAL_MS, int(1000 * BUSY_FACTOR * result.seconds))
         self.computed.emit()
@@ -349,8 +362,8 @@ class SliceView(QtWidgets.QWidget):
 
     def _show_name(self):
         i = self.weight_spin.value()
-        self.weight_name.setText(landscape.parameter_name(self._model, i)
-                                 if self._model is not None and i < self._names else "")
+        shown = self.direction_combo.currentData() == "weight" and self._shape is not None and i < self._names
+        self.weight_name.setText(landscape.parameter_name(self._model, i) if shown else "")
 
     # ---- export --------------------------------------------------------------------------------
     def export_png(self, path: str) -> bool:

@@ -31,7 +31,8 @@ class SliceJob:
     ``kind`` is ``"step"``, ``"random"`` or ``"weight"`` (then ``weight`` is the flat index);
     ``auto`` chooses the span so the step fills about a third of the plot, else ``span`` is used.
     ``x``, ``y`` are the view's sample and its targets; ``train``, ``ckpt`` and ``hyper`` are as
-    for :func:`viz.views.slice_step.trainer_step`.
+    for :func:`viz.views.slice_step.trainer_step`. ``model``, if given, is a network of the same
+    config built earlier (by a finished job: building a 4096 x 4096 one takes ~1 s); the job owns it.
     """
 
     config: TrainingConfig
@@ -47,23 +48,26 @@ class SliceJob:
     ckpt: object = None
     train: tuple | None = None
     resolution: int = RESOLUTION
+    model: object = None
 
 
 @dataclass(frozen=True)
 class SliceResult:
-    """A computed slice (:class:`core.landscape.Slice`), the arrow's texts and the seconds it took."""
+    """A computed slice (:class:`core.landscape.Slice`), the arrow's texts, the seconds it took and the
+    model it used (for the next job)."""
 
     slice: object
     step: np.ndarray
     step_text: str
     batch_text: str
     seconds: float
+    model: object = None
 
 
 def compute_slice(job: SliceJob, cancel=None) -> SliceResult:
     """The slice of ``job`` (any thread); raises :class:`core.landscape.Cancelled` when ``cancel()`` says so."""
     start = time.perf_counter()
-    m = build_model(job.config, job.x.shape[1], job.n_classes)
+    m = job.model if job.model is not None else build_model(job.config, job.x.shape[1], job.n_classes)
     m.set_weights(job.weights)
     direction = {"step": None, "weight": int(job.weight)}.get(job.kind)
     if job.kind == "random":
@@ -80,7 +84,7 @@ def compute_slice(job: SliceJob, cancel=None) -> SliceResult:
         span = float(np.clip(3.0 * length, 1e-3, 10.0)) if np.isfinite(length) and length > 0 else span
     s = landscape.slice_1d(m, job.x, job.y, direction=direction, span=span, resolution=job.resolution,
                            step=step, cancel=cancel)
-    return SliceResult(s, step, step_text, batch_text, time.perf_counter() - start)
+    return SliceResult(s, step, step_text, batch_text, time.perf_counter() - start, m)
 
 
 class SliceWorker(QtCore.QObject):

@@ -104,7 +104,9 @@ class SeparabilityView(QtWidgets.QWidget):
         self.graphics.setMinimumSize(300, 260)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
                                  "the classes at each stage: 0.5 is no better than chance, 1.0 means a plane "
-                                 "separates them.")
+                                 f"separates them. Computed on at most {SEP_SAMPLES:,} samples; a stage wider than "
+                                 f"{SEP_FEATURES} units on its top {SEP_FEATURES} principal components (fitted on a "
+                                 "fixed subsample of rows for very wide ones).")
         self.bar_plot = self.graphics.addPlot(row=0, col=0)
         self.line_plot = self.graphics.addPlot(row=1, col=0)
         for p in (self.bar_plot, self.line_plot):

@@ -267,13 +267,13 @@ def test_slice_shows_the_current_point_and_the_next_step(qtbot, snapshots, tmp_p
     view = SliceView()
     qtbot.addWidget(view)
     assert feed(view, snapshots) is True
-    view.finish()                                         # computed in a worker thread: wait for it
+    view.wait()                                         # computed in a worker thread: wait for it
     s = view.slice
     assert len(curve_xy(view.curve)) == len(s.t) and np.isfinite(s.losses).all()
     np.testing.assert_allclose(view.point.data["x"], [0.0])
     assert s.step > 0 and len(view.step_mark.data) == 1   # the step goes forward along its own direction
     view.direction_combo.setCurrentIndex(view.direction_combo.findData("weight"))
-    view.finish()
+    view.wait()
     assert view.slice.label == view.weight_name.text()
     out = tmp_path / "slice.csv"
     view.export_csv(str(out))
@@ -317,7 +317,7 @@ def test_diverged_weights_do_not_break_the_views(qtbot, snapshots):
     assert surface.refresh() is True
     assert np.isnan(curve_xy(surface.path)[-1]).all() and len(surface.current.data) == 1
     assert view.compute() is True                           # refresh() may wait: it is rate-limited
-    view.finish()
+    view.wait()
     assert len(view.point.data) == 0
     for kind in ("pca", "random"):                          # centred on the last finite weights
         surface.plane_combo.setCurrentIndex(surface.plane_combo.findData(kind))

@@ -138,7 +138,7 @@ def test_slice_controls_wrap_and_the_legend_is_short(qtbot):
     paused = run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()})
     view.add_snapshot(paused)
     assert view.compute()
-    view.finish()
+    view.wait()
     QtWidgets.QApplication.processEvents()
     assert_no_sideways_scroll(area, view, RIGHT)
     assert not area.verticalScrollBar().isVisible()

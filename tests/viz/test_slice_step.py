@@ -30,7 +30,7 @@ def test_slice_arrow_is_the_trainers_next_update_when_paused(qtbot, optimizer, l
     paused = run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()})
     view.add_snapshot(paused)
     assert view.compute()
-    view.finish()
+    view.wait()
     assert view.step_text == label and view.legend.items[-1][1].text == label
     assert "exactly the trainer's next update: batch 6 of epoch 1, 16 samples" in view.readout.text()
     step = view.next_step()
@@ -45,7 +45,7 @@ def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training
     view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16))
     view.add_snapshot(run.trainer.snapshot(extras=run.extras()))            # no checkpoint: playing
     assert view.compute()
-    view.finish()
+    view.wait()
     assert view.step_text == "next step (gradient descent)"
     assert "state is known only when training is paused" in view.readout.text()
     lr = run.trainer.hyperparameters()["learning_rate"]
@@ -54,7 +54,7 @@ def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training
     view._train = None                              # as with MNIST: only part of the training set sent
     view.add_snapshot(run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()}))
     assert view.compute()
-    view.finish()
+    view.wait()
     assert view.step_text.startswith("next step (Adam")
     assert "the trainer's next batch is not in the view" in view.readout.text()
 

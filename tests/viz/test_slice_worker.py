@@ -132,3 +132,17 @@ def test_no_network_is_built_in_the_gui_thread_and_a_finished_jobs_model_is_reus
         with qtbot.waitSignal(v.computed, timeout=20000):
             assert v.compute()
     assert len(built) == 1 and built[0] is not threading.main_thread()   # the second job used the first's
+
+
+def test_an_export_does_not_wait_for_a_newer_slice_once_one_is_drawn(qtbot, view, monkeypatch):
+    view.finish()                                    # nothing drawn yet: computed and waited for
+    drawn = view.slice
+    assert drawn is not None
+    calls = []
+    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
+    view._dirty = True
+    assert view.compute()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    view.finish()                                    # returns at once: the blocked job would never end
+    assert view.slice is drawn and view.runner.busy
+    view.runner.shutdown()

@@ -12,8 +12,9 @@ stepped), else plain gradient descent. Either is taken on the view's sample of u
 
 The curve itself is always the loss on that sample. Everything is computed in a worker
 thread (:mod:`viz.views.slice_worker`: an image network's slice takes seconds on a busy
-core), so the GUI thread only draws; :meth:`SliceView.finish` waits for the result (exports),
-and closing the view or its window joins the thread.
+core), so the GUI thread only draws; :meth:`SliceView.wait` waits for the result (tests),
+:meth:`SliceView.finish` only when nothing is drawn yet (exports), and closing the view or
+its window joins the thread.
 """
 from __future__ import annotations
 
@@ -246,11 +247,17 @@ class SliceView(QtWidgets.QWidget):
         self.runner.shutdown()
 
     def finish(self) -> None:
-        """Draw now what the worker is computing or would compute next (before an image is taken):
-        starts the slice at the newest weights if live and due, then waits for it."""
+        """Before a picture is taken: when no slice is drawn yet, start one (if live and due) and wait
+        for it. A drawn slice is kept as it is: waiting for the running one would block the GUI for
+        as long as it takes (seconds for an image network on a busy core); its result comes later."""
+        if self.slice is not None:
+            return
         if self._dirty and self.live_check.isChecked() and not self.runner.busy:
-            self._later.stop()
             self.compute()
+        self.wait()
+
+    def wait(self) -> None:
+        """Block until the running slice, if any, is computed, and draw it (tests, scripts)."""
         result = self.runner.wait()
         if isinstance(result, str):
             self._on_failed(result)

@@ -2,7 +2,9 @@
 
 :func:`core.geometry.separability` costs 20–50 ms (for an image run ~0.2 s, seconds on a busy
 core), so it runs at most once per epoch (on the first heavy snapshot of a new epoch, from
-:meth:`refresh`) and, while the view is seen, one stage per event-loop turn. The top
+:meth:`refresh`) and, while the view is seen, in a worker thread (a
+:class:`viz.views.slice_worker.SliceRunner`, joined when the view or its window closes); the
+GUI thread only runs the forward pass that makes the stages, and draws. The top
 plot shows every stage's value as a bar for the newest epoch; the bottom one
 follows the input and each layer's output (the representations the next layer
 sees) over the epochs: later layers should climb to 1.0 as training goes on.
@@ -19,6 +21,7 @@ from core.geometry import stages
 from core.separability import stages_separability
 from viz import style
 from viz.views.layers import Tracer
+from viz.views.slice_worker import SliceRunner
 from viz.views.visibility import in_shown_window, unseen
 
 #: seconds between computations at least (besides: at most once per epoch)
@@ -100,6 +103,9 @@ class SeparabilityView(QtWidgets.QWidget):
         self._draw_soon.timeout.connect(lambda: self._draw(self._stages))
         self._compute_soon = QtCore.QTimer(self, singleShot=True, interval=0)
         self._compute_soon.timeout.connect(self._compute)
+        self.runner = SliceRunner(self)        # the stages' values of a round, off the GUI thread
+        self.runner.finished.connect(self._on_values)
+        self.runner.failed.connect(self._on_failed)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(300, 260)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
@@ -147,6 +153,7 @@ class SeparabilityView(QtWidgets.QWidget):
         self._later.stop()
         self._draw_soon.stop()
         self._compute_soon.stop()
+        self.runner.cancel()                   # dropped, not waited for
         self._todo = []
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
@@ -231,8 +238,10 @@ class SeparabilityView(QtWidgets.QWidget):
         self._todo = list(range(len(self._stages)))
         self._sofar = np.full(len(self._stages), np.nan, np.float32)
         self._traced = (tr.epoch, time.monotonic() - self._last)  # the weights' epoch, the cost so far
-        if spread:
-            self._compute_soon.start()         # one stage per turn, then the drawing on the turn after
+        if spread:                             # in the worker; the drawing on the turn after its result
+            todo, st, y = list(self._todo), self._stages, tr.y
+            self.runner.watch(self)
+            self.runner.start_call(lambda cancel: _values(st, y, todo, cancel), "uncrumple-separability")
         else:
             while self._todo:
                 self._compute()
@@ -259,7 +268,23 @@ class SeparabilityView(QtWidgets.QWidget):
             if self.isVisible():
                 self._compute_soon.start()
             return
-        cost = self._traced[1]
+        self._round_done()
+
+    def _on_values(self, result) -> None:
+        """The worker's values of the round's stages (and the seconds they took)."""
+        values, seconds = result
+        self._sofar[:] = values
+        self._todo = []
+        epoch, cost = self._traced
+        self._traced = (epoch, cost + seconds)
+        self._round_done()
+
+    def _on_failed(self, message: str) -> None:
+        self._todo = []
+        self.message.setText(f"Separability could not be computed: {message}")
+
+    def _round_done(self) -> None:
+        epoch, cost = self._traced
         self._busy = 10 * cost if cost > 0.02 else 0.0
         self.values = vals = self._sofar
         self.history[epoch] = vals
@@ -276,12 +301,22 @@ class SeparabilityView(QtWidgets.QWidget):
         if self._pending and self.tracer.ready and not self._todo:
             self._later.stop()
             self._start_round(spread=False)
-        while self._todo:
-            self._compute()
+        if self.runner.busy and self.values is None:   # nothing drawn yet: wait for the worker
+            done = self.runner.wait()
+            if done is not None and done[0] is not None:
+                self._on_values(done[0])
+        if not self.runner.busy:
+            while self._todo:
+                self._compute()
         self._compute_soon.stop()
         if self._draw_soon.isActive():
             self._draw_soon.stop()
             self._draw(self._stages)
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Cancel and join the worker thread."""
+        self.runner.shutdown()
+        super().closeEvent(event)
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _draw(self, st) -> None:
@@ -345,3 +380,23 @@ class SeparabilityView(QtWidgets.QWidget):
     def _centre_empty(self, *_) -> None:
         rect = self.line_plot.getViewBox().boundingRect()
         self.empty.setPos(rect.center())
+
+
+def _values(stage_list, y, todo, cancel) -> tuple:
+    """The separability of the stages ``todo`` (a worker's job; ``cancel()`` is asked between stages).
+
+    Returns ``(values, seconds)``: values of shape (len(stage_list),), float32, NaN where not in
+    ``todo``; a ``+ b`` stage takes its ``dot`` stage's value (a translation)."""
+    from core.landscape import Cancelled
+    start = time.monotonic()
+    out = np.full(len(stage_list), np.nan, np.float32)
+    for i in todo:
+        if cancel():
+            raise Cancelled("separability cancelled")
+        st, prev = stage_list[i], stage_list[i - 1] if i else None
+        if st.kind == "bias" and prev is not None and prev.kind == "dot" and prev.layer == st.layer:
+            out[i] = out[i - 1]
+            continue
+        with np.errstate(all="ignore"):
+            out[i] = stages_separability([st], y, max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)[0]
+    return out, time.monotonic() - start

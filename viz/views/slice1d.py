@@ -258,11 +258,11 @@ class SliceView(QtWidgets.QWidget):
 
     def wait(self) -> None:
         """Block until the running slice, if any, is computed, and draw it (tests, scripts)."""
-        result = self.runner.wait()
-        if isinstance(result, str):
-            self._on_failed(result)
-        elif result is not None:
-            self._on_result(result)
+        done = self.runner.wait()
+        if done is not None and done[1] is not None:
+            self._on_failed(done[1])
+        elif done is not None and done[0] is not None:
+            self._on_result(done[0])
 
     # ---- computing and drawing -----------------------------------------------------------------
     def compute(self) -> bool:

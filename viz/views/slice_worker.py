@@ -88,14 +88,15 @@ def compute_slice(job: SliceJob, cancel=None) -> SliceResult:
 
 
 class SliceWorker(QtCore.QObject):
-    """Computes one :class:`SliceJob` in a QThread; no parent. ``done(int)`` carries the job number
-    once :attr:`result` (a :class:`SliceResult`, or an error message str, or None if cancelled) is set."""
+    """Computes one job in a QThread; no parent. ``done(int)`` carries the job number once
+    :attr:`result` is set: ``fn(cancel)``'s return value (for a :class:`SliceJob`, its
+    :class:`SliceResult`), or None if cancelled; an exception's message is in :attr:`error`."""
 
     done = QtCore.Signal(int)
 
-    def __init__(self, number: int, job: SliceJob):
+    def __init__(self, number: int, fn):
         super().__init__()
-        self.number, self.job, self.result = number, job, None
+        self.number, self.fn, self.result, self.error = number, fn, None, None
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -105,19 +106,21 @@ class SliceWorker(QtCore.QObject):
     @QtCore.Slot()
     def run(self) -> None:
         try:
-            self.result = compute_slice(self.job, cancel=self._cancel.is_set)
+            self.result = self.fn(self._cancel.is_set)
         except landscape.Cancelled:
             self.result = None
         except Exception as exc:          # noqa: BLE001 - reported to the GUI, never raised in the thread
-            self.result = f"{type(exc).__name__}: {exc}"
+            self.error = f"{type(exc).__name__}: {exc}"
         self.done.emit(self.number)
 
 
 class SliceRunner(QtCore.QObject):
-    """One slice computation at a time in a worker thread, for a view (its parent, in the GUI thread).
+    """One computation at a time in a worker thread, for a view (its parent, in the GUI thread).
 
-    Signals: ``finished(object)`` with the newest job's :class:`SliceResult`, ``failed(str)``.
-    A result of a job that was replaced or cancelled is dropped.
+    :meth:`start` computes a :class:`SliceJob`, :meth:`start_call` any ``fn(cancel)`` (which may
+    raise :class:`core.landscape.Cancelled` when ``cancel()`` is True). Signals: ``finished(object)``
+    with the newest job's result, ``failed(str)``. A result of a job that was replaced or
+    cancelled is dropped.
     """
 
     finished = QtCore.Signal(object)
@@ -140,11 +143,15 @@ class SliceRunner(QtCore.QObject):
 
     def start(self, job: SliceJob) -> None:
         """Compute ``job`` in a new thread; the job still running, if any, is cancelled (not waited for)."""
+        self.start_call(lambda cancel: compute_slice(job, cancel=cancel))
+
+    def start_call(self, fn, name: str = "uncrumple-slice") -> None:
+        """Run ``fn(cancel)`` in a new thread named ``name``; the job still running, if any, is cancelled."""
         self.cancel()
         self._number += 1
-        worker = SliceWorker(self._number, job)
+        worker = SliceWorker(self._number, fn)
         thread = QtCore.QThread()
-        thread.setObjectName("uncrumple-slice")
+        thread.setObjectName(name)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit)
@@ -160,8 +167,8 @@ class SliceRunner(QtCore.QObject):
             self._current = None
 
     def wait(self):
-        """Join the running job's thread and return its result (as ``finished`` would give it: a
-        :class:`SliceResult`, or an error message str), or None when no job is running."""
+        """Join the running job's thread and return ``(result, error message or None)``, or None when
+        no job is running (a cancelled job's result is None)."""
         if self._current is None:
             return None
         worker, thread = self._current
@@ -169,7 +176,7 @@ class SliceRunner(QtCore.QObject):
         thread.quit()
         thread.wait()
         self._reap()
-        return worker.result
+        return worker.result, worker.error
 
     def shutdown(self) -> None:
         """Cancel and join every thread (on the view's or its window's close and the app's quit)."""
@@ -213,9 +220,9 @@ class SliceRunner(QtCore.QObject):
             self._current = None
             current[1].quit()
             current[1].wait()          # its run() has returned: the thread ends at once
-            result = current[0].result
-            if isinstance(result, SliceResult):
-                self.finished.emit(result)
-            elif isinstance(result, str):
-                self.failed.emit(result)
+            worker = current[0]
+            if worker.error is not None:
+                self.failed.emit(worker.error)
+            elif worker.result is not None:
+                self.finished.emit(worker.result)
         self._reap()

@@ -1,0 +1,90 @@
+"""A shown separability view computes a round's values in a worker thread; the GUI thread only draws."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from core.geometry import stages
+from core.separability import stages_separability
+from viz.views import separability as sep_mod
+from viz.views.separability import SEP_FEATURES, SEP_SAMPLES, SeparabilityView
+from layers_support import feed, start
+
+
+@pytest.fixture
+def shown(qtbot, monkeypatch):
+    monkeypatch.setattr(sep_mod, "MIN_INTERVAL", 0.0)
+    view = SeparabilityView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def test_a_shown_view_computes_in_a_worker_and_draws_what_core_computes(shown, qtbot, monkeypatch):
+    threads = []
+    real = sep_mod.stages_separability
+    monkeypatch.setattr(sep_mod, "stages_separability",
+                        lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k))
+    run, snap = start()
+    feed(shown, snap)
+    qtbot.waitUntil(lambda: shown.values is not None, timeout=10000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    expected = stages_separability(stages(shown.tracer.model, shown.tracer.x), shown.tracer.y,
+                                   max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
+    np.testing.assert_array_equal(shown.values, expected)
+    qtbot.waitUntil(lambda: len(shown.bars.opts["height"]) == len(expected), timeout=5000)   # drawn a turn later
+    np.testing.assert_allclose(shown.bars.opts["height"], expected)
+
+
+def blocking(calls):
+    def slow(stage_list, y, todo, cancel):
+        calls.append(1)
+        cancel.__self__.wait()            # until the job is cancelled
+        from core.landscape import Cancelled
+        raise Cancelled("cancelled")
+    return slow
+
+
+def test_closing_the_view_or_its_window_joins_the_worker(shown, qtbot, monkeypatch):
+    calls = []
+    monkeypatch.setattr(sep_mod, "_values", blocking(calls))
+    run, snap = start()
+    feed(shown, snap)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    assert shown.runner.busy
+    shown.close()
+    assert not shown.runner.busy and not shown.runner._threads
+
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    view = SeparabilityView()
+    dock = QtWidgets.QDockWidget("Separability", window)
+    dock.setWidget(view)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.show()
+    qtbot.waitExposed(window)
+    feed(view, snap)
+    view.refresh()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=10000)
+    window.close()
+    assert not view.runner._threads
+
+
+def test_a_new_run_drops_the_running_round_without_waiting(shown, qtbot, monkeypatch):
+    calls = []
+    monkeypatch.setattr(sep_mod, "_values", blocking(calls))
+    run, snap = start()
+    feed(shown, snap)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    worker = shown.runner._current[0]
+    monkeypatch.undo()
+    feed(shown, snap)                                    # clear(): the blocked round is cancelled, not joined
+    assert worker._cancel.is_set()
+    qtbot.waitUntil(lambda: shown.values is not None, timeout=10000)
+    shown.finish()
+    assert np.isfinite(shown.values).all()

@@ -98,6 +98,7 @@ def test_closing_the_view_or_its_window_joins_the_thread(qtbot, view, monkeypatc
     thread = view.runner._current[1]
     window.close()                                   # the view gets no close event: the window's is watched
     assert thread.isFinished() and not view.runner._threads
+    view.setParent(None)                             # the fixture's view outlives this window (freed now)
 
 
 def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, view, monkeypatch):

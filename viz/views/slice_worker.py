@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
+from shiboken6 import isValid
 
 from core import landscape
 from core.config import TrainingConfig, build_model
@@ -131,7 +133,7 @@ class SliceRunner(QtCore.QObject):
         self._number = 0
         self._current = None          # (worker, thread) of the newest job, until its result is taken
         self._threads = []            # every (worker, thread) not joined yet, the current one included
-        self._watched = None
+        self._watched = None          # weak ref to the watched window: a strong one kept the window alive
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -192,11 +194,12 @@ class SliceRunner(QtCore.QObject):
         top = widget
         while top.parentWidget() is not None:
             top = top.parentWidget()
-        if top is not widget and top is not self._watched:
-            if self._watched is not None:
-                self._watched.removeEventFilter(self)
+        watched = self._watched() if self._watched is not None else None
+        if top is not widget and top is not watched:
+            if watched is not None and isValid(watched):
+                watched.removeEventFilter(self)
             top.installEventFilter(self)
-            self._watched = top
+            self._watched = weakref.ref(top)
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt override
         if event.type() == QtCore.QEvent.Type.Close:

@@ -26,6 +26,7 @@ import weakref
 
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
+from shiboken6 import isValid
 
 ENV_THEME = "UNCRUMPLE_THEME"
 THEMES = ("light", "dark", "system")
@@ -291,8 +292,10 @@ def elide(label: pg.LabelItem) -> None:
 
 
 def _elide_now(label) -> None:
+    if label is None or not isValid(label) or not isValid(label.item):   # a label being deleted
+        return
     text = getattr(label, "text", "")
-    if label is None or not text or "<" in text or getattr(label, "_eliding", False):
+    if not text or "<" in text or getattr(label, "_eliding", False):
         return
     font = QtGui.QFont(label.item.font())
     size = str(label.opts.get("size", ""))

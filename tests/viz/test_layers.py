@@ -246,3 +246,16 @@ def test_empty_and_nan_weights_do_not_raise(make):
         v.refresh()
     assert "not finite" in views[0].notice.text()
     assert np.isfinite(views[0].traced.coords[-1]).all()  # still the last finite weights
+
+
+def test_a_panel_title_refit_after_its_label_is_deleted_does_nothing(qtbot):
+    from shiboken6 import delete
+
+    import pyqtgraph as pg
+
+    from viz.views.layers_draw import _fit_now, fit_title
+    plot = pg.PlotItem()
+    fit_title(plot, "a long full title for a panel", "short")
+    label = plot.titleLabel
+    delete(label)                      # the monkey saw a resize signal arrive from a panel being deleted
+    _fit_now(label)                    # no "Internal C++ object already deleted"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
+from shiboken6 import isValid
 
 from viz import style
 from viz.views import gl3d
@@ -112,6 +113,8 @@ def fit_title(plot, full: str, short: str) -> None:
 
 
 def _fit_now(label) -> None:
+    if not isValid(label) or not isValid(label.item):   # a resize signal from a panel being deleted
+        return
     full, short = getattr(label, "_fit", ("", ""))
     if not full or getattr(label, "_fitting", False):
         return

@@ -31,8 +31,25 @@ def _linear_d(a, delta):
     return delta
 
 
+#: read-only zero arrays by (shape, dtype) for relu: numpy's maximum with a scalar (or a broadcast
+#: operand) runs an unvectorised loop, 4x slower than with a same-shape array (25 vs 6 us on a
+#: (128, 512) batch); the results are the same bits
+_ZEROS: dict = {}
+
+
+def _zeros_like(z):
+    key = (z.shape, z.dtype)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if len(_ZEROS) >= 16:            # shapes come and go (batch sizes, traces): keep a few
+            _ZEROS.clear()
+        zeros = _ZEROS[key] = np.zeros(z.shape, z.dtype)
+        zeros.flags.writeable = False
+    return zeros
+
+
 def _relu(z, out):
-    return np.maximum(z, 0, out=out)
+    return np.maximum(z, _zeros_like(z), out=out)
 
 
 def _relu_d(a, delta):

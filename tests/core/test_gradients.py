@@ -188,3 +188,19 @@ def test_keras_loss_values_and_clipping():
     assert losses.get("sparse_categorical_crossentropy")([1, 0], [[0.3, 0.7], [0.6, 0.4]]) == pytest.approx(
         -(np.log(0.7) + np.log(0.6)) / 2, rel=1e-6)
     assert losses.get("mse")([[1.0, 2.0]], [[0.0, 0.0]]) == pytest.approx(2.5)
+
+
+def test_relu_forward_is_maximum_with_zero_bit_for_bit_and_its_zeros_stay_zero():
+    from core.activations import ACTIVATIONS, _ZEROS
+    relu = ACTIVATIONS["relu"]
+    rng = np.random.default_rng(0)
+    for shape in ((128, 512), (7, 3), (1, 1), (128, 512)):
+        z = rng.standard_normal(shape).astype(np.float32)
+        z.flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+        expected = np.maximum(z, 0)
+        out = relu.forward(z.copy(), np.empty_like(z))
+        np.testing.assert_array_equal(out.view(np.int32), expected.view(np.int32))
+        inplace = z.copy()
+        relu.forward(inplace, inplace)
+        np.testing.assert_array_equal(inplace.view(np.int32), expected.view(np.int32))
+    assert all(not a.flags.writeable and not a.any() for a in _ZEROS.values())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import threading
 import traceback
 
@@ -89,37 +90,31 @@ class _PipeWorker(QObject):
         self.config = config
         self._lock = threading.Lock()
         self._conn = None
-        self._pending: list[tuple] = []      # commands sent before the pipe exists
+        # commands go down the pipe from a sender thread: a big one (a run's checkpoint to restore,
+        # megabytes) blocks until the trainer reads it, and the GUI thread must never wait for that
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
         self._stop = threading.Event()
         self._running = False
 
     # ---- called from the GUI thread -------------------------------------------------------------
     def send(self, cmd: tuple) -> None:
-        """Send one command tuple to the trainer (thread-safe; queued until it has started)."""
+        """Queue one command tuple for the trainer (thread-safe, returns at once, order kept)."""
         with self._lock:
-            if self._stop.is_set():
-                return
-            if self._conn is None:
-                self._pending.append(cmd)
-                return
-            try:
-                self._conn.send(cmd)
-            except (OSError, ValueError):   # trainer gone: the loop reports it as `died`
-                pass
+            if not self._stop.is_set():
+                self._outbox.put(cmd)
 
     def stop(self) -> None:
         """Ask the trainer and the loop to end (thread-safe, returns at once).
 
-        ``("stop",)`` goes down the pipe now; the loop then joins the trainer
-        (terminating it if it does not leave in time) and emits ``finished``.
+        ``("stop",)`` is queued after the commands already sent; the loop then joins
+        the trainer (terminating it if it does not leave in time) and emits ``finished``.
         """
         with self._lock:
-            self._stop.set()
-            if self._conn is not None:
-                try:
-                    self._conn.send(("stop",))
-                except (OSError, ValueError):
-                    pass
+            if not self._stop.is_set():
+                self._stop.set()
+                self._outbox.put(("stop",))
+                self._outbox.put(None)          # the sender's end
 
     @property
     def pid(self) -> int | None:
@@ -156,9 +151,9 @@ class _PipeWorker(QObject):
         conn = self._start_trainer()
         with self._lock:
             self._conn = conn
-            pending, self._pending = self._pending, []
-            for cmd in pending:
-                conn.send(cmd)
+        self._sender = threading.Thread(target=self._send_loop, args=(conn,), daemon=True,
+                                        name=f"uncrumple-{self.engine}-sender")
+        self._sender.start()
         while not self._stop.is_set():
             try:
                 ready = conn.poll(POLL_SECONDS)
@@ -181,13 +176,29 @@ class _PipeWorker(QObject):
         if not self._stop.is_set():
             self.died.emit(self._death_message())
 
-    def _shutdown_trainer(self, conn) -> None:
-        if conn is not None:
+    def _send_loop(self, conn) -> None:
+        """The sender thread: every queued command down the pipe, in order, until the end marker."""
+        while True:
+            cmd = self._outbox.get()
+            if cmd is None:
+                return
             try:
-                conn.send(("stop",))
-            except (OSError, ValueError):
-                pass
+                conn.send(cmd)
+            except (OSError, ValueError):   # trainer gone: the loop reports it as `died`
+                return
+
+    def _shutdown_trainer(self, conn) -> None:
+        with self._lock:
+            if not self._stop.is_set():     # the loop ended by itself (the trainer died)
+                self._stop.set()
+                self._outbox.put(("stop",))
+                self._outbox.put(None)
+        sender = self._sender
+        if sender is not None:
+            sender.join(JOIN_SECONDS)       # it has sent ("stop",), or the pipe is gone
         self._join_trainer()
+        if sender is not None:
+            sender.join(JOIN_SECONDS)       # a send blocked on a trainer that had to be terminated
         if conn is not None:
             try:
                 conn.close()

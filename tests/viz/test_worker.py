@@ -207,3 +207,35 @@ def test_trainer_child_runs_single_threaded_blas(monkeypatch):
 def _report_env(q):
     import os
     q.put({k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")})
+
+
+def test_sending_never_waits_for_the_trainer_to_read_and_keeps_the_order():
+    """A big command (a run's checkpoint) blocks the pipe until the trainer reads it: the GUI
+    thread's send() only queues; a sender thread writes, in order, and ends after ("stop",)."""
+    import threading
+
+    from core.config import TrainingConfig
+    from viz.worker import ProcessWorker
+
+    class SlowPipe:
+        def __init__(self):
+            self.sent, self.reading = [], threading.Event()
+
+        def send(self, cmd):
+            self.reading.wait(30)              # the trainer is busy: the write blocks
+            self.sent.append(cmd)
+
+    pipe = SlowPipe()
+    w = ProcessWorker(TrainingConfig())
+    sender = threading.Thread(target=w._send_loop, args=(pipe,), daemon=True)
+    sender.start()
+    big = ("restore", b"x" * 5_000_000, [])
+    for cmd in (("play",), big, ("pause",)):
+        w.send(cmd)                            # returns although nothing has been written yet
+    assert pipe.sent == []
+    w.stop()
+    w.send(("play",))                          # after stop: dropped
+    pipe.reading.set()
+    sender.join(10)
+    assert not sender.is_alive()
+    assert [c[0] for c in pipe.sent] == ["play", "restore", "pause", "stop"]

@@ -7,13 +7,11 @@ close and bring back (View menu, "Reset layout").
 from __future__ import annotations
 
 import math
-import os
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMainWindow
 
-from core.config import TrainingConfig, data_notice
-from core.presets import PRESETS, get_preset
+from core.config import TrainingConfig
 
 from . import actions as actions_mod
 from . import settings as st
@@ -27,13 +25,13 @@ from .views.curves import CurvesView
 from .export_menu import ExportActions
 from .view_export import export_view_menu, install_context_export
 from .window_docks import DockLayout
+from .window_files import STATUS_MS, FilesAndPresets
 
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
-STATUS_MS = 8000
 
 
-class MainWindow(DockLayout, QMainWindow):
+class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     """Uncrumple's window.
 
     Parameters
@@ -155,45 +153,6 @@ class MainWindow(DockLayout, QMainWindow):
         view_toggle = tb.toggleViewAction()
         view_toggle.setText("Timeline toolbar")
         a.view_menu.insertAction(a.view_menu.actions()[1], view_toggle)
-
-    def _add_presets(self) -> None:
-        """A Presets menu: each entry starts a ready-made run (the book's MNIST, the paper ball, ...)."""
-        menu = self.menuBar().addMenu("&Presets")
-        self.menuBar().insertMenu(self.actions.view_menu.menuAction(), menu)
-        menu.setToolTipsVisible(True)
-        self.preset_actions = {}
-        for i, (name, preset) in enumerate(PRESETS.items(), start=1):
-            act = menu.addAction(f"&{i} {preset.title}")
-            act.setObjectName(f"preset_{name}")
-            act.setToolTip(preset.description)
-            act.setStatusTip(preset.description)
-            act.setData(name)
-            act.triggered.connect(self._on_preset)
-            self.preset_actions[name] = act
-
-    @Slot()
-    def _on_preset(self) -> None:
-        act = self.sender()
-        if act is not None:
-            self.start_preset(act.data())
-
-    def start_preset(self, name: str) -> None:
-        """Show preset ``name`` in the controls and start it (a notice says when data falls back)."""
-        preset = get_preset(name)
-        self.controls.set_config(preset.config)
-        self._pending_reset = False
-        self._edit_timer.stop()
-        self.session.reset(preset.config)
-        notice = data_notice(preset.config)
-        self.statusBar().showMessage(notice or f"{preset.title}: {preset.description}", 4 * STATUS_MS)
-        if notice:
-            actions_mod.info_box(self, preset.title, notice)
-
-    def adopt_config(self, config: TrainingConfig) -> None:
-        """Show ``config`` in the controls without starting anything (the session already runs it)."""
-        self.controls.set_config(config)
-        self._pending_reset = False
-        self._edit_timer.stop()
 
     # ---- transport ------------------------------------------------------------------------------
     @Slot()
@@ -365,54 +324,6 @@ class MainWindow(DockLayout, QMainWindow):
             return
         self._shown_errors.add(text)
         actions_mod.warning_box(self, "Uncrumple: training error", first, text)
-
-    # ---- files ----------------------------------------------------------------------------------
-    @Slot()
-    def open_config(self, path: str | None = None) -> bool:
-        """Load a configuration JSON into the controls and start it (a bad file changes nothing)."""
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "Open configuration", "",
-                                                  "Training configuration (*.json);;All files (*)")
-        if not path:
-            return False
-        try:
-            cfg = st.read_config_file(path)
-        except ValueError as exc:
-            QMessageBox.warning(self, "Open configuration", f"Could not open {os.path.basename(path)}:\n{exc}")
-            return False
-        self.controls.set_config(cfg)
-        self._pending_reset = False
-        self._edit_timer.stop()
-        self.session.reset(cfg)
-        self.statusBar().showMessage(f"Opened {path}", STATUS_MS)
-        return True
-
-    @Slot()
-    def save_config(self, path: str | None = None) -> bool:
-        """Save the controls' configuration as JSON (written atomically)."""
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "uncrumple-config.json",
-                                                  "Training configuration (*.json)")
-        if not path:
-            return False
-        try:
-            st.write_config_file(path, self.controls.config())
-        except OSError as exc:
-            QMessageBox.warning(self, "Save configuration", f"Could not save {path}:\n{exc}")
-            return False
-        self.statusBar().showMessage(f"Saved the configuration to {path}", STATUS_MS)
-        return True
-
-    @Slot()
-    def export_png(self, path: str | None = None) -> bool:
-        """Save a picture of the whole window."""
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Export window as PNG", "uncrumple.png", "PNG image (*.png)")
-        if not path:
-            return False
-        ok = self.grab().save(path, "PNG")
-        self.statusBar().showMessage(f"Saved {path}" if ok else f"Could not save {path}", STATUS_MS)
-        return ok
 
     # ---- help ---------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override

@@ -127,3 +127,20 @@ def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
     for a, b in zip(views[0]._all_curves(), views[1]._all_curves()):
         for da, db in zip(a.getData(), b.getData()):
             assert (da is None and db is None) or (da == db).all()
+
+
+def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make_window, monkeypatch):
+    from viz.views.curves import CurvesView
+    calls = []
+    real = CurvesView._refresh_loss           # what refresh() and the redrawer's first step call
+    monkeypatch.setattr(CurvesView, "_refresh_loss", lambda self: calls.append(1) or real(self))
+    w = make_window(engine="thread")
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=30_000)
+    w.dock_curves.close()
+    qtbot.waitUntil(lambda: not w.dock_curves.isVisible(), timeout=5_000)
+    calls.clear()
+    w.reset_layout()                           # a dozen docks shown in one click
+    assert calls == []                         # none refreshed inside it: the window stays responsive
+    qtbot.waitUntil(lambda: len(calls) > 0, timeout=5_000)   # the session's redrawer does it, in steps

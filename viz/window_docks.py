@@ -42,7 +42,9 @@ class DockLayout:
         for dock in self.digit_docks:
             dock.hide()
         self.dock_boundary.raise_()
-        self._digits_shown = False
+        # None until the first run's data arrive: a layout saved during an image run (digits tabs
+        # shown, planar ones hidden) is restored as it was, and the first run sets what it needs
+        self._digits_shown = None
         for dock, view in ((self.dock_boundary, self.boundary), (self.dock_curves, self.curves)):
             actions_mod.refresh_when_shown(dock, view)
         for dock in self.docks:   # tab labels short enough to read six side by side
@@ -73,7 +75,7 @@ class DockLayout:
             dock.setFloating(False)
             digits = dock in self.digit_docks
             planar = dock.objectName() in PLANAR_DOCKS
-            dock.setVisible(self._digits_shown if digits else not (planar and self._digits_shown))
+            dock.setVisible(bool(self._digits_shown) if digits else not (planar and self._digits_shown))
         for first in (self.digit_docks[0] if self._digits_shown else self.dock_boundary, self.dock_curves):
             first.raise_()
         self.actions.toolbar.show()

@@ -62,3 +62,22 @@ def test_two_weight_preset_has_exactly_two_weights(qtbot, make_window):
     w.preset_actions["two_weight"].trigger()
     until(qtbot, lambda: w.session.latest is not None and w.session.config == PRESETS["two_weight"].config
           and w.session.latest.weights and sum(a.size for a in w.session.latest.weights) == 2)
+
+
+def test_a_layout_saved_during_an_image_run_does_not_show_digits_tabs_on_a_2d_run(qtbot, make_window):
+    from core.presets import get_preset
+    mnist = get_preset("mnist").config.replace(dataset="mnist_sample")
+    w = make_window(mnist, engine="thread")
+    w.show()
+    qtbot.waitExposed(w)
+    until(qtbot, lambda: w.session.data_extras is not None and all(d.isVisible() for d in w.digit_docks))
+    for b in QApplication.topLevelWidgets():
+        if isinstance(b, QMessageBox):
+            b.close()
+    w.close()                                    # the layout, digits tabs shown, is saved
+    w2 = make_window(engine="thread")            # the spiral
+    w2.show()
+    qtbot.waitExposed(w2)
+    until(qtbot, lambda: w2.session.data_extras is not None)
+    until(qtbot, lambda: not any(d.isVisible() for d in w2.digit_docks))
+    assert w2.dock_boundary.isVisible()

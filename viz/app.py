@@ -166,6 +166,7 @@ class EpochRunner(QObject):
     def _after(self) -> None:
         if self.screenshot:
             self.window.lazy_docks.build_all()
+            self.window.session.redraw_now()   # the newest snapshot drawn, whatever the pacing
             if self.window.grab().save(self.screenshot, "PNG"):
                 print(f"Saved {self.screenshot}", flush=True)
             else:

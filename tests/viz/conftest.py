@@ -8,6 +8,7 @@ write the user's settings.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import weakref
@@ -19,6 +20,16 @@ from core.config import TrainingConfig
 
 #: a small, fast run for most tests (the default spiral, fewer samples)
 FAST = TrainingConfig(n_samples=200, grid_resolution=16)
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_in_the_gui_thread():
+    """Collect each test's cyclic garbage (closed windows, views) here, in the GUI thread, once its
+    threads are joined. Left for later, Python's collector may run it in a trainer thread (the
+    thread engine) while the GUI thread deletes widgets: Qt object destructors in two threads
+    deadlocked CI once (QObject::~QObject waiting on a mutex, the other thread on the GIL)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +111,7 @@ def make_window(qtbot):
             w.session.shutdown()
         except RuntimeError:
             pass
+    made.clear()
 
 
 def trainer_children():

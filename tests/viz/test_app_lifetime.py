@@ -75,6 +75,8 @@ def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views, 
     until(qtbot, lambda: w.session.state == "training")
     # steady training: past the first frames, where a raised tab builds its plot items once
     until(qtbot, lambda: w.session.latest.epoch >= 2)
+    drawn = w.session.redraws
+    until(qtbot, lambda: w.session.redraws >= drawn + 3)
     timer.start()
     until(qtbot, lambda: len(ticks) > 2 and ticks[-1] - ticks[0] > 2.0)
     timer.stop()

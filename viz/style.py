@@ -17,7 +17,7 @@ and foreground. Views read ``style.X`` when they build, so the theme is chosen
 once per process. Data colour maps (the diverging map, the weight maps) are the same
 in both themes; text drawn on them uses :data:`INK` / :data:`PAPER`, not the theme.
 Exports are always on white: :func:`light_color` and :func:`light_markup` translate
-the current theme's colours into the light theme's (``viz.export_all.on_white``).
+the current theme's colours into the light theme's (``viz.white_export.on_white``).
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from .boundary import decision_grid, grid_extent, input_plane
 from .config import TrainingConfig, build_trainer
+from .snapshot import read_only_copy
 
 
 class _Run:
@@ -47,7 +48,7 @@ class _Run:
         # the views need a sample of a big training set, not all of it (60,000 MNIST images: 188 MB to pickle)
         self.data_info = {"n_train": len(x_tr), "n_val": len(x_val)}
         shown, shown_val = slice(0, MAX_SENT_TRAIN), slice(0, MAX_SENT_VAL)
-        self.data = {k: _ro(v) for k, v in dict(x_train=x_tr[shown], y_train=y_tr[shown],
+        self.data = {k: read_only_copy(v) for k, v in dict(x_train=x_tr[shown], y_train=y_tr[shown],
                                                x_val=x_val[shown_val], y_val=y_val[shown_val]).items()}
         self.plane = None
         if x_tr.shape[1] in (2, 3):
@@ -58,18 +59,18 @@ class _Run:
     def extras(self, with_data=False, update=None):
         out = {}
         if update is not None:
-            out["grads"] = tuple(_ro(g) for g in self.trainer.model.grads)
-            out["update"] = tuple(_ro(a) for a in update)
+            out["grads"] = tuple(read_only_copy(g) for g in self.trainer.model.grads)
+            out["update"] = tuple(read_only_copy(a) for a in update)
         if self.plane is not None:
             grid = decision_grid(self.trainer.model, self.plane, self.extent, self.config.grid_resolution)
-            out["boundary"] = {"grid": _ro(grid), "extent": self.extent, "labels": self.plane.labels}
+            out["boundary"] = {"grid": read_only_copy(grid), "extent": self.extent, "labels": self.plane.labels}
         if with_data:
             out["data"] = self.data
             out["data_info"] = self.data_info
             if self.plane is not None:
                 out["plane"] = self.plane     # the views and the timeline draw on the same plane
             if self.plane is not None:
-                out["data_2d"] = {k: _ro(self.plane.project(self.data[k])) for k in ("x_train", "x_val")}
+                out["data_2d"] = {k: read_only_copy(self.plane.project(self.data[k])) for k in ("x_train", "x_val")}
             out["config"] = self.config.to_dict()
             out["summary"] = self.trainer.model.summary(print_fn=None)
         return out
@@ -83,11 +84,6 @@ POLL_INTERVAL = 0.002
 #: GUI thread (96,000 points through a 2,700-unit layer froze it for 42 s); MNIST's test set fits
 MAX_SENT_TRAIN = MAX_SENT_VAL = 10_000
 
-
-def _ro(a):
-    a = np.array(a, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:

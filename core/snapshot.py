@@ -25,7 +25,8 @@ class History:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
 
-def _frozen(a) -> np.ndarray:
+def read_only_copy(a) -> np.ndarray:
+    """A copy of ``a`` that cannot be written to (what snapshots and checkpoints hand out)."""
     a = np.array(a, copy=True)
     a.flags.writeable = False
     return a
@@ -70,9 +71,9 @@ class Snapshot:
     batches_per_epoch: int
     state: str
     message: str = ""
-    batch_steps: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.int64)))
-    batch_losses: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
-    batch_accuracies: np.ndarray = field(default_factory=lambda: _frozen(np.zeros(0, np.float32)))
+    batch_steps: np.ndarray = field(default_factory=lambda: read_only_copy(np.zeros(0, np.int64)))
+    batch_losses: np.ndarray = field(default_factory=lambda: read_only_copy(np.zeros(0, np.float32)))
+    batch_accuracies: np.ndarray = field(default_factory=lambda: read_only_copy(np.zeros(0, np.float32)))
     epochs: tuple = ()
     weights: tuple = ()
     hyperparameters: dict = field(default_factory=dict)

@@ -19,17 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import check_int
+from .snapshot import read_only_copy
 
 #: default memory budget of a timeline, in bytes (the user can change it)
 DEFAULT_BUDGET = 256 * 2**20
 #: a checkpoint's bookkeeping beyond its arrays (Python objects, dicts), counted against the budget
 OVERHEAD_BYTES = 2048
 
-
-def _ro(a) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,10 +72,10 @@ class Checkpoint:
     logs: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        object.__setattr__(self, "weights", _ro(np.asarray(self.weights, dtype=np.float32).ravel()))
+        object.__setattr__(self, "weights", read_only_copy(np.asarray(self.weights, dtype=np.float32).ravel()))
         object.__setattr__(self, "shapes", tuple(tuple(int(d) for d in s) for s in self.shapes))
         opt = dict(self.optimizer)
-        opt["slots"] = tuple(_ro(s) for s in opt.get("slots", ()))
+        opt["slots"] = tuple(read_only_copy(s) for s in opt.get("slots", ()))
         object.__setattr__(self, "optimizer", opt)
         if sum(math.prod(s) for s in self.shapes) != self.weights.size:
             raise ValueError(f"A checkpoint's shapes {self.shapes} do not match its {self.weights.size} weights.")

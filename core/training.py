@@ -14,7 +14,7 @@ import numpy as np
 
 from ._validation import check_int, check_unit_interval
 from .progbar import Progbar, format_logs
-from .snapshot import History, Snapshot, _frozen  # noqa: F401 - Snapshot and History are public here too
+from .snapshot import History, Snapshot, read_only_copy  # noqa: F401 - Snapshot and History are public here too
 
 
 #: batch losses kept between two snapshots at most (older ones are dropped first)
@@ -320,9 +320,9 @@ class Trainer:
         return Snapshot(
             epoch=self.epoch, step=self.step, batch=self.batch,
             batches_per_epoch=self.batches_per_epoch, state=self.state, message=self.message,
-            batch_steps=_frozen(steps), batch_losses=_frozen(losses), batch_accuracies=_frozen(accs),
+            batch_steps=read_only_copy(steps), batch_losses=read_only_copy(losses), batch_accuracies=read_only_copy(accs),
             epochs=epochs,
-            weights=tuple(_frozen(p) for p in self.model.params) if weights else (),
+            weights=tuple(read_only_copy(p) for p in self.model.params) if weights else (),
             hyperparameters=self.hyperparameters(), extras=dict(extras or {}),
             time=time.time(), checkpoints=checkpoints)
 

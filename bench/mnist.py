@@ -7,6 +7,11 @@ Run from the repository root::
     python bench/mnist.py --sets sample      # only the 5,000-digit sample (seconds)
     python bench/mnist.py --seeds 3          # more seeds: accuracies are means, times medians
     python bench/mnist.py --threads 1        # ours and torch both on one thread
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/mnist.py   # numpy's own OpenBLAS kernel
+
+Some machines export OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (older OpenBLAS builds misbehave on them): they
+pin numpy's OpenBLAS to an older kernel (Haswell, not SkylakeX) while torch's MKL picks AVX-512 on its
+own. Unset them in the benchmark command only, never in tests or CI; the header shows the kernel used.
 
 The recipe (``core.presets.get_preset("mnist")``): 784 -> 512 relu -> 10 softmax, RMSprop
 lr 0.001 rho 0.9, categorical crossentropy, 5 epochs of batch 128 on every training image,
@@ -262,6 +267,10 @@ def main(argv=None):
         for i in blas:
             print(f"  {i.get('internal_api')} {i.get('version')} kernel={i.get('architecture', '-')} "
                   f"threads={i.get('num_threads')} -> {threads}")
+    pinned = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
+    if pinned:
+        print(f"  note: {', '.join(pinned)} pins numpy's OpenBLAS kernel (torch's MKL ignores it); "
+              "numpy's own kernel: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/mnist.py")
     threads = threads or 1
     torch, why = optional("torch")
     if torch is not None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.config import TrainingConfig
 from core.datasets import GENERATORS
+from core.presets import PRESETS
 
 from .worker import WORKERS
 
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="uncrumple",
         description="Watch a small NumPy neural network learn a two-class data set, live.")
     p.add_argument("--dataset", choices=sorted(GENERATORS), help="data set to start with")
+    p.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
+                   help="start from a preset of the Presets menu: " + ", ".join(PRESETS)
+                        + " (--dataset and --seed then change it)")
     p.add_argument("--config", metavar="FILE.json", help="training configuration to start with "
                    "(as saved by File > Save configuration)")
     p.add_argument("--epochs", type=int, metavar="N", default=0, help="train N epochs at start")
@@ -57,7 +61,11 @@ def config_from_args(args) -> TrainingConfig | None:
         If ``--config`` cannot be read or the result is invalid.
     """
     scripted = any(v not in (None, 0, False) for v in (args.dataset, args.seed, args.epochs, args.screenshot))
-    if args.config:
+    if args.config and args.preset:
+        raise ValueError("--config and --preset both give the starting configuration: use one of them")
+    if args.preset:
+        cfg = PRESETS[args.preset].config
+    elif args.config:
         try:
             with open(args.config, encoding="utf-8") as fh:
                 cfg = TrainingConfig.from_json(fh.read())
@@ -166,7 +174,7 @@ class EpochRunner(QObject):
     def _after(self) -> None:
         if self.screenshot:
             self.window.lazy_docks.build_all()
-            self.window.session.redraw_now()   # the newest snapshot drawn, whatever the pacing
+            self.window.session.finish_visible()   # the newest snapshot drawn, whatever the pacing
             if self.window.grab().save(self.screenshot, "PNG"):
                 print(f"Saved {self.screenshot}", flush=True)
             else:
@@ -179,7 +187,13 @@ class EpochRunner(QObject):
 
 def main(argv=None) -> int:
     """Run the app; returns the exit code (``uncrumple``, ``python -m viz``)."""
-    args, qt_args = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    unknown = [a for a in qt_args if a.startswith("--")]   # Qt's own options have one dash (-style)
+    if unknown:
+        parser.print_usage(sys.stderr)
+        print(f"uncrumple: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
+        return 2
     try:
         config = config_from_args(args)
     except ValueError as exc:

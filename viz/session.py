@@ -208,6 +208,14 @@ class Session(QObject):
         """Refresh every view on screen at once (scripts, benchmarks)."""
         self.redrawer.redraw_now()
 
+    def finish_visible(self) -> None:
+        """Redraw now and let every view on screen finish the work it spreads over event-loop
+        turns (``finish()``: evaluations, stages), so a picture taken next is complete."""
+        self.redrawer.redraw_now()
+        for view in self._live_views():
+            if view.isVisible():
+                call(view, "finish")
+
     # ---- commands -------------------------------------------------------------------------------
     def play(self) -> None:
         """Train flat out (or at the set speed) until paused; a second Play changes nothing."""

@@ -131,6 +131,19 @@ def test_samples_view_labels_and_tensor_shapes(qtbot, trained):
     assert "ndim=2, shape=(600, 784), dtype=float32" in text
 
 
+def test_finish_draws_the_newest_weights_at_once(qtbot, trained):
+    # a picture (--screenshot, Export) is taken right after finish(): the guesses must be those of
+    # the weights on screen, not of the snapshot evaluated a few turns before
+    view = feed(SamplesView(), trained, qtbot, weights=trained["w0"])
+    n = len(view.guesses)
+    before = [g.textItem.toPlainText() for g in view.guesses]
+    view.add_snapshot(snapshot(trained["w1"], epoch=2))
+    view.finish()                      # no event loop turn in between
+    after = [g.textItem.toPlainText() for g in view.guesses]
+    expected = [str(k) for k in trained["model"].predict(trained["xt"][:n]).argmax(axis=1)]
+    assert after == expected and before != expected
+
+
 def test_digit_map_projects_and_hovers(qtbot, trained):
     view = feed(DigitMapView(), trained, qtbot, wait_eval=False)
     assert view.coords.shape == (200, 2) and np.isfinite(view.coords).all()

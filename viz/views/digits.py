@@ -100,6 +100,16 @@ class _RunView(QtWidgets.QWidget):
         self._dirty = False
         return self.draw()
 
+    def finish(self) -> None:
+        """Draw the newest weights now, their evaluation included (an exported picture, the
+        ``--screenshot``): no pacing, no evaluation left for later turns."""
+        if not self.run.ok:
+            return
+        self.run.finish()
+        self._last_draw = -1e9
+        self._dirty = True
+        self.refresh()
+
     def draw(self) -> bool:  # pragma: no cover - overridden
         return False
 
@@ -134,7 +144,7 @@ class SamplesView(_RunView):
         self.graphics.setMinimumSize(300, 220)
         self.plot, self.image = image_plot(self.graphics, 0, 0)
         self.plot.setMouseEnabled(x=False, y=False)
-        style.title(self.plot, "Test digits: label, and the network's guess (green right, red wrong)")
+        style.title(self.plot, "Test digits: label, guess (green right, red wrong)")
         self.graphics.setToolTip("The first test digits as the network sees them: 28×28 pixels, ink in [0, 1]. "
                                  "Top left: the label; top right: the network's guess.")
         self.labels, self.guesses = [], []

@@ -160,6 +160,15 @@ class DigitsRun(QtCore.QObject):
         self._job = {"model": model, "version": self.version, "rows": rows, "test": [], "train": []}
         self._timer.start(0)
 
+    def finish(self) -> None:
+        """Evaluate the newest weights now, all chunks at once (pictures, scripts): the views
+        then draw the probabilities of the weights on screen, not of an earlier snapshot."""
+        if self._job is None:
+            self._last = -1e9            # past the throttle
+            self.request()
+        while self._job is not None:
+            self._work()
+
     def _work(self) -> None:
         job = self._job
         if job is None:

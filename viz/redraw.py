@@ -9,6 +9,12 @@
   paints a step caused included) before it looks at its timers, so input and other
   timers get their turn between two steps only that way. A view hidden behind a tab
   stays dirty and redraws when it comes to the front.
+* A refresh and its paint are separate steps. Qt updates a plot's scene in a queued call
+  that paints the plot there and then, in the refresh's turn; so a refresh step holds the
+  paints of its view's plots (``NoViewportUpdate``) and a PAINT step a timer later gives
+  them back and updates them. A refresh that returns False (nothing new) owes no paint.
+  A view in parts names the widget of each part (``part_widgets()``) so that each part's
+  paint follows it; plots a step changed through another (linked axes) paint at the end.
 * Pacing: a 0 ms timer started after the last refresh fires once the event loop is
   idle again (after the paints), which gives the frame's cost (the GUI thread's CPU
   time since the frame began, so the gaps between steps do not count); the next frame starts
@@ -22,6 +28,7 @@ import time
 import weakref
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QGraphicsView
 from shiboken6 import isValid
 
 REDRAW_HZ = 60
@@ -41,10 +48,31 @@ def on_screen(view) -> bool:
 
 
 def call(view, name, *args):
-    """``view.name(*args)`` if the view has that method."""
+    """``view.name(*args)`` if the view has that method (its result, else None)."""
     method = getattr(view, name, None)
     if method is not None:
-        method(*args)
+        return method(*args)
+    return None
+
+
+#: a frame step that lets a view paint what its refresh step changed
+PAINT = "paint"
+NO_UPDATE = QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+
+
+def graphics_views(widget) -> list:
+    """The graphics views (pyqtgraph plots) in ``widget``, itself included."""
+    if widget is None or not hasattr(widget, "findChildren"):
+        return []
+    found = widget.findChildren(QGraphicsView)
+    return [widget, *found] if isinstance(widget, QGraphicsView) else found
+
+
+def paint_target(view, part):
+    """The widget a refresh step of ``view`` (``part``: None or a part's index) paints in:
+    ``view.part_widgets()[part]`` for a view in parts that names them, else the view."""
+    widgets = getattr(view, "part_widgets", None) if part is not None else None
+    return widgets()[part] if callable(widgets) else view
 
 
 class ViewRedrawer(QObject):
@@ -67,7 +95,8 @@ class ViewRedrawer(QObject):
         self._timer.timeout.connect(self._tick)
         self._interval = 1000 / REDRAW_HZ   # ms from one frame's start to the next, at the least
         self._last_frame = -1e9             # perf_counter() seconds at the last frame's start
-        self._frame_steps: list = []        # (weak ref to a view, method name or part index) still to do
+        self._frame_steps: list = []        # (weak ref to a view, None | part index | (PAINT, part)) to do
+        self._held: dict = {}               # graphics view -> its update mode, while its paint waits
         self._in_frame = False
         self._stopped = False
         # a 0 ms timer runs when the event loop is idle again, i.e. after the paints a refresh caused
@@ -121,6 +150,7 @@ class ViewRedrawer(QObject):
         self._stopped = True
         self._timer.stop()
         self._probe.stop()
+        self._paint_held(list(self._held))
 
     @Slot()
     def _tick(self) -> None:
@@ -146,12 +176,23 @@ class ViewRedrawer(QObject):
         while self._frame_steps:
             ref, part = self._frame_steps.pop(0)
             v = ref()
-            if v is not None and isValid(v):
-                if part is None:
-                    call(v, "refresh")
-                else:
-                    v.refresh_parts()[part]()
+            if v is None or not isValid(v):
+                continue
+            if isinstance(part, tuple):        # (PAINT, the part whose refresh came before)
+                self._paint_held(graphics_views(paint_target(v, part[1])))
                 break
+            held = self._hold(v)
+            drew = None
+            try:
+                drew = call(v, "refresh") if part is None else v.refresh_parts()[part]()
+            finally:
+                if drew is False:              # nothing new: no paint owed (the scene has not been
+                    self._release(held)        # updated yet: whatever it may have changed paints as usual)
+                elif any(gv in self._held for gv in graphics_views(paint_target(v, part))):
+                    self._frame_steps.insert(0, (ref, (PAINT, part)))
+            break
+        if not self._frame_steps and self._held:
+            self._paint_held(list(self._held))   # views another step changed (linked axes)
         if self._frame_steps:
             QTimer.singleShot(STEP_MS, self, self._next_step)
             return
@@ -159,6 +200,34 @@ class ViewRedrawer(QObject):
         self.redraws += 1
         self.drawn.emit()
         self._probe.start()
+
+    # ---- paints in steps of their own --------------------------------------------------------
+    # A refresh changes a plot's scene; Qt then updates the scene in a queued call that also paints
+    # its views there and then. So a refresh step holds its view's plots (no viewport updates) and
+    # a PAINT step, a timer later, gives them back and paints them: the two are separate turns.
+    def _hold(self, view) -> list:
+        """Hold the paints of ``view``'s plots; returns the ones held now (not held before)."""
+        if not hasattr(view, "isVisible") or not view.isVisible():
+            return []
+        held = []
+        for gv in graphics_views(view):
+            mode = gv.viewportUpdateMode()
+            if gv not in self._held and mode != NO_UPDATE:
+                self._held[gv] = mode
+                gv.setViewportUpdateMode(NO_UPDATE)
+                held.append(gv)
+        return held
+
+    def _release(self, views, paint: bool = False) -> None:
+        for gv in views:
+            mode = self._held.pop(gv, None)
+            if mode is not None and isValid(gv):
+                gv.setViewportUpdateMode(mode)
+                if paint:
+                    gv.viewport().update()
+
+    def _paint_held(self, views) -> None:
+        self._release(views, paint=True)
 
     @Slot()
     def _frame_done(self) -> None:

@@ -144,3 +144,79 @@ def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make
     w.reset_layout()                           # a dozen docks shown in one click
     assert calls == []                         # none refreshed inside it: the window stays responsive
     qtbot.waitUntil(lambda: len(calls) > 0, timeout=5_000)   # the session's redrawer does it, in steps
+
+
+# ---- paints in steps of their own ----------------------------------------------------------------
+class PlotView(QWidget):
+    """A view with one pyqtgraph plot; counts the paints of the plot's viewport."""
+
+    def __init__(self, new_data=True):
+        super().__init__()
+        import pyqtgraph as pg
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QVBoxLayout
+        self.plot = pg.PlotWidget()
+        QVBoxLayout(self).addWidget(self.plot)
+        self.curve = self.plot.plot([0, 1], [0, 1])
+        self.new_data, self.k, self.paints = new_data, 1, 0
+        self.modes = []                      # the plot's update mode seen by each refresh
+        view = self
+
+        class Count(QObject):
+            def eventFilter(self, obj, ev):
+                if ev.type() == QEvent.Type.Paint:
+                    view.paints += 1
+                return False
+        self._count = Count(self)
+        self.plot.viewport().installEventFilter(self._count)
+        self.resize(200, 150)
+
+    def refresh(self):
+        self.modes.append(self.plot.viewportUpdateMode())
+        if not self.new_data:
+            return False
+        self.k += 1
+        self.curve.setData([0, 1, 2], [0, self.k, 1])
+        return True
+
+
+def settle(qtbot, r):
+    qtbot.waitUntil(lambda: not r._in_frame, timeout=2000)
+    qtbot.wait(50)                            # posted paints processed
+
+
+def test_a_refresh_paints_in_a_later_step_not_in_its_own_turn(qtbot):
+    from PySide6.QtWidgets import QApplication, QGraphicsView
+    r = ViewRedrawer()
+    v = PlotView()
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    r.add(v)
+    settle(qtbot, r)
+    before = v.paints
+    r.dirty = True
+    r._tick()                                 # the refresh step
+    QApplication.processEvents()              # the scene's queued update and any paint it posts
+    QApplication.processEvents()
+    assert v.modes[-1] == QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+    assert v.paints == before                 # held back to the PAINT step
+    settle(qtbot, r)
+    assert v.paints > before                  # ... which painted it
+    assert v.plot.viewportUpdateMode() != QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+
+
+def test_a_refresh_with_nothing_new_costs_no_paint(qtbot):
+    from PySide6.QtWidgets import QGraphicsView
+    r = ViewRedrawer()
+    v = PlotView(new_data=False)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    r.add(v)
+    settle(qtbot, r)
+    before = v.paints
+    r.request()
+    settle(qtbot, r)
+    assert len(v.modes) >= 1 and v.paints == before
+    assert v.plot.viewportUpdateMode() != QGraphicsView.ViewportUpdateMode.NoViewportUpdate

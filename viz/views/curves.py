@@ -269,6 +269,10 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         them in separate event-loop turns, so each plot's paint is a short piece of its own."""
         return (self._refresh_loss, self._refresh_accuracy)
 
+    def part_widgets(self) -> tuple:
+        """The widget each of :meth:`refresh_parts` draws in (the redraws paint it in a step of its own)."""
+        return (self.graphics, self.graphics_accuracy)
+
     def _refresh_loss(self) -> bool:
         if not (self._dirty or self._dirty_epochs):
             return False

@@ -180,6 +180,18 @@ class PlotView(QWidget):
         return True
 
 
+def shown_plot_view(qtbot, new_data=True):
+    """A shown PlotView registered with a new redrawer, settled: ``(redrawer, view)``."""
+    r = ViewRedrawer()
+    v = PlotView(new_data)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    r.add(v)
+    settle(qtbot, r)
+    return r, v
+
+
 def settle(qtbot, r):
     qtbot.waitUntil(lambda: not r._in_frame, timeout=2000)
     qtbot.wait(50)                            # posted paints processed
@@ -187,13 +199,7 @@ def settle(qtbot, r):
 
 def test_a_refresh_paints_in_a_later_step_not_in_its_own_turn(qtbot):
     from PySide6.QtWidgets import QApplication, QGraphicsView
-    r = ViewRedrawer()
-    v = PlotView()
-    qtbot.addWidget(v)
-    v.show()
-    qtbot.waitExposed(v)
-    r.add(v)
-    settle(qtbot, r)
+    r, v = shown_plot_view(qtbot)
     before = v.paints
     r.dirty = True
     r._tick()                                 # the refresh step
@@ -208,13 +214,7 @@ def test_a_refresh_paints_in_a_later_step_not_in_its_own_turn(qtbot):
 
 def test_a_refresh_with_nothing_new_costs_no_paint(qtbot):
     from PySide6.QtWidgets import QGraphicsView
-    r = ViewRedrawer()
-    v = PlotView(new_data=False)
-    qtbot.addWidget(v)
-    v.show()
-    qtbot.waitExposed(v)
-    r.add(v)
-    settle(qtbot, r)
+    r, v = shown_plot_view(qtbot, new_data=False)
     before = v.paints
     r.request()
     settle(qtbot, r)

@@ -42,8 +42,21 @@ def pin_threads(pid: int | str, cpus) -> int:
     return done
 
 
+def blas_fits(gui_cpus) -> bool:
+    """Whether the window's NumPy has no more BLAS threads than ``gui_cpus``: OpenBLAS with more
+    threads than the CPUs it may run on spins against itself (a QR 100x slower), so the window is
+    pinned only then. Unknown (NumPy loaded before ``viz``, as from some scripts) does not fit."""
+    import viz
+    threads = viz.WINDOW_BLAS_THREADS
+    return threads is not None and threads <= len(gui_cpus)
+
+
 def split_for_app() -> bool:
-    """Pin this process's threads to all CPUs but one and have trainers start on that one; whether it did."""
+    """Pin this process's threads to all CPUs but one and have trainers start on that one; whether it did.
+
+    Not done when ``UNCRUMPLE_PIN_CPUS=0``, with one CPU, or when the window's BLAS has more threads
+    than the CPUs it would keep (:func:`blas_fits`).
+    """
     global TRAINER_CPUS
     if os.environ.get("UNCRUMPLE_PIN_CPUS", "1") == "0" or not hasattr(os, "sched_getaffinity"):
         return False
@@ -51,6 +64,8 @@ def split_for_app() -> bool:
     if split is None:
         return False
     gui, trainer = split
+    if not blas_fits(gui):
+        return False
     if not pin_threads("self", gui):
         return False
     TRAINER_CPUS = trainer

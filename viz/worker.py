@@ -48,20 +48,35 @@ _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 @contextlib.contextmanager
 def _blas_threads_for_child():
-    """Set the BLAS thread variables (unless the user set them) while a child process spawns.
+    """Set the BLAS thread variables while a child process spawns (this process's NumPy is already
+    loaded and unaffected; the spawned interpreter reads them when it imports NumPy).
 
-    The spawned interpreter reads them when it imports NumPy; this process's NumPy is
-    already loaded and unaffected.
+    Unpinned, the child gets one thread unless the user set the variables. Pinned by the app
+    (:data:`viz.cpus.TRAINER_CPUS`), it gets at most one per CPU it may run on, whatever the user
+    set: more would only spin against each other on those CPUs.
     """
+    pinned = cpus.TRAINER_CPUS
     with _ENV_LOCK:
-        added = [k for k in _BLAS_VARS if k not in os.environ]
-        for k in added:
-            os.environ[k] = TRAINER_BLAS_THREADS
+        saved = {k: os.environ.get(k) for k in _BLAS_VARS}
+        for k in _BLAS_VARS:
+            if pinned is not None:
+                mine = len(pinned)
+                try:
+                    mine = min(mine, max(1, int(saved[k]))) if saved[k] is not None else mine
+                except ValueError:
+                    pass
+                os.environ[k] = str(mine)
+            elif saved[k] is None:
+                os.environ[k] = TRAINER_BLAS_THREADS
         try:
             yield
         finally:
-            for k in added:
-                os.environ.pop(k, None)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
 
 class _PipeWorker(QObject):
     """Common loop: start the trainer, relay its messages, report errors and death.

@@ -204,6 +204,24 @@ def test_trainer_child_runs_single_threaded_blas(monkeypatch):
         assert __import__("os").environ["OPENBLAS_NUM_THREADS"] == "2"   # the user's choice stays
 
 
+def test_a_pinned_trainer_gets_no_more_blas_threads_than_its_cpus(monkeypatch):
+    # the app puts the trainer on one CPU: a user's OPENBLAS_NUM_THREADS=4 (or the window's own
+    # value on a bigger machine) would spin four threads on it
+    from viz import cpus
+    from viz import worker as worker_mod
+    monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset({0}))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    env = __import__("os").environ
+    with worker_mod._blas_threads_for_child():
+        assert env["OPENBLAS_NUM_THREADS"] == "1" and env["OMP_NUM_THREADS"] == "1"
+    assert env["OPENBLAS_NUM_THREADS"] == "4" and "OMP_NUM_THREADS" not in env   # given back
+    monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset({0, 1, 2}))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with worker_mod._blas_threads_for_child():
+        assert env["OPENBLAS_NUM_THREADS"] == "2" and env["OMP_NUM_THREADS"] == "3"
+
+
 def _report_env(q):
     import os
     q.put({k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")})

@@ -155,7 +155,7 @@ def time_to_shown(engine, repeats=3):
 
 def bench_engine(app, engine, seconds, views="all", config=None, repeats=3):
     from core.config import TrainingConfig
-    from viz.app import create_window
+    from viz.app import create_window, keep_house
     config = config or TrainingConfig()
     print(f"\n== engine: {engine}, views shown: {views}, data: {config.dataset} ==", flush=True)
     window = create_window(config, engine=engine)
@@ -165,6 +165,7 @@ def bench_engine(app, engine, seconds, views="all", config=None, repeats=3):
     if views in ("none", "curves"):
         window.dock_boundary.hide()
     window.show()
+    keep_house(window)                     # as the app does
     s = window.session
     wait_for(app, lambda: s.latest is not None and s.state == "ready", 120)
     for box in app.topLevelWidgets():      # a preset's note (e.g. the offline MNIST sample)

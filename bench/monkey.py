@@ -32,7 +32,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])
     from core.config import TrainingConfig
-    from viz.app import create_window
+    from viz.app import create_window, keep_house
     from viz.monkey import SLOW_PRESETS, Monkey, MonkeyFailure
 
     tmp = tempfile.mkdtemp(prefix="uncrumple-monkey-")
@@ -41,6 +41,7 @@ def main() -> int:
     window = create_window(TrainingConfig(), engine=args.engine)
     window.resize(1280, 800)
     window.show()
+    keep_house(window)   # as the app does
     monkey = Monkey(window, args.seed, tmpdir=tmp, skip=SLOW_PRESETS if args.no_slow_presets else (),
                     dwell_ms=(0, 250), max_latency_s=1.0, unit_cap=args.unit_cap or None,
                     trace_stalls=True)

@@ -22,6 +22,7 @@ from core.config import TrainingConfig
 from core.datasets import GENERATORS
 from core.presets import PRESETS
 
+from .gc_guard import GuiThreadCollector
 from .worker import WORKERS
 
 #: milliseconds between the last training snapshot and the screenshot (the views redraw at 60 Hz)
@@ -109,6 +110,15 @@ def freeze_long_lived() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def keep_house(window) -> None:
+    """What the app does once its window is shown (scripts that stand for the app do it too):
+    the objects alive now out of the collector's reach (:func:`freeze_long_lived`), and cyclic
+    garbage collected in the GUI thread only (:class:`viz.gc_guard.GuiThreadCollector`, held by
+    the window, which gives automatic collection back when it goes)."""
+    freeze_long_lived()
+    window.gc_guard = GuiThreadCollector(window)
 
 
 def create_window(config: TrainingConfig | None = None, engine: str = "process", settings=None,
@@ -210,7 +220,7 @@ def main(argv=None) -> int:
         style.setup_theme(app, args.theme)   # before the window: views read the palette when built
     window = create_window(config, engine=args.engine, lazy_views=True)
     window.show()
-    freeze_long_lived()
+    keep_house(window)
     if args.epochs or args.screenshot or args.quit:
         window.runner = EpochRunner(window, args.epochs, args.screenshot, args.quit)
     # Ctrl+C in the terminal closes the window cleanly (Python only sees signals between Qt events)

@@ -22,7 +22,6 @@ from core.config import TrainingConfig
 from core.datasets import GENERATORS
 from core.presets import PRESETS
 
-from .gc_guard import GuiThreadCollector
 from .worker import WORKERS
 
 #: milliseconds between the last training snapshot and the screenshot (the views redraw at 60 Hz)
@@ -113,12 +112,10 @@ def freeze_long_lived() -> None:
 
 
 def keep_house(window) -> None:
-    """What the app does once its window is shown (scripts that stand for the app do it too):
-    the objects alive now out of the collector's reach (:func:`freeze_long_lived`), and cyclic
-    garbage collected in the GUI thread only (:class:`viz.gc_guard.GuiThreadCollector`, held by
-    the window, which gives automatic collection back when it goes)."""
+    """What the app does once its window is shown (scripts that stand for the app do it too): the
+    objects alive now out of the collector's reach (:func:`freeze_long_lived`). (Every window
+    already has cyclic garbage collected in the GUI thread only: ``window.gc_guard``.)"""
     freeze_long_lived()
-    window.gc_guard = GuiThreadCollector(window)
 
 
 def create_window(config: TrainingConfig | None = None, engine: str = "process", settings=None,

@@ -1,12 +1,17 @@
 """Cyclic garbage collected in the GUI thread only.
 
 Python's cyclic collector runs in whichever thread happens to allocate when a generation's count
-passes its threshold: in the app that is often the thread relaying the trainer's snapshots, a
-command sender or a slice worker. Garbage from the views (pyqtgraph items in reference cycles, a
-closed run's plots) then dies in that thread, and deleting Qt objects outside the GUI thread
-crashes or deadlocks Qt. pyqtgraph's documentation gives the remedy used here
-(``pyqtgraph.util.garbage_collector``): turn automatic collection off and collect from a timer in
-the GUI thread, generation by generation, with the same thresholds.
+passes its threshold: in the app that is often the thread relaying the trainer's snapshots (while
+it unpickles one), a command sender or a slice worker. Garbage from the views (pyqtgraph items in
+reference cycles, a closed menu) then dies in that thread. Seen in the monkey test: the relay
+thread, collecting inside ``pickle.loads``, ran a ``QObject`` destructor and waited for the GIL,
+while the GUI thread, holding it, waited in shiboken's deferred deletion for a Qt mutex the relay
+thread held. A deadlock.
+
+pyqtgraph's documentation gives the remedy used here (``pyqtgraph.util.garbage_collector``): turn
+automatic collection off and collect from a timer in the GUI thread, generation by generation,
+with the same thresholds. Every main window holds a :class:`GuiThreadCollector`; automatic
+collection stays off while any of them lives and comes back (if it was on) when the last goes.
 """
 from __future__ import annotations
 
@@ -17,10 +22,32 @@ from PySide6.QtCore import QObject, QTimer
 #: milliseconds between two checks of the collector's counts
 INTERVAL_MS = 250
 
+_holders = 0            # collectors alive and not stopped
+_was_enabled = True     # automatic collection before the first of them
+
+
+def _hold() -> None:
+    global _holders, _was_enabled
+    if _holders == 0:
+        _was_enabled = gc.isenabled()
+        gc.disable()
+    _holders += 1
+
+
+def _release(token: dict) -> None:
+    """Let go of one hold (once per token: :meth:`GuiThreadCollector.stop` or its deletion)."""
+    global _holders
+    if not token["held"]:
+        return
+    token["held"] = False
+    _holders -= 1
+    if _holders == 0 and _was_enabled:
+        gc.enable()
+
 
 class GuiThreadCollector(QObject):
-    """While alive (and :meth:`stop` not called), automatic collection is off and this object's timer
-    collects the generations whose counts passed their thresholds, in the thread it lives in.
+    """While alive and not stopped, automatic collection is off and this object's timer collects the
+    generations whose counts passed their thresholds, in the thread it lives in (the GUI thread).
 
     Attributes
     ----------
@@ -32,13 +59,14 @@ class GuiThreadCollector(QObject):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
         self.collections = [0, 0, 0]
-        self._was_enabled = gc.isenabled()
-        gc.disable()
+        self._token = {"held": True}
+        _hold()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
         self._timer.start(interval_ms)
-        # deleted without stop() (its window closed): automatic collection back, as it was
-        self.destroyed.connect(lambda *_, on=self._was_enabled: gc.enable() if on else None)
+        # deleted without stop() (its window went): the hold goes with it (the lambda holds no self)
+        token = self._token
+        self.destroyed.connect(lambda *_: _release(token))
 
     def check(self) -> None:
         """Collect the generations due, youngest first (what the automatic collector would have done)."""
@@ -55,7 +83,6 @@ class GuiThreadCollector(QObject):
                 self.collections[2] += 1
 
     def stop(self) -> None:
-        """Stop the timer and give automatic collection back (if it was on before)."""
+        """Stop the timer and let go of the hold (automatic collection is back with the last one)."""
         self._timer.stop()
-        if self._was_enabled:
-            gc.enable()
+        _release(self._token)

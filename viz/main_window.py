@@ -16,6 +16,7 @@ from core.config import TrainingConfig
 from . import actions as actions_mod
 from . import settings as st
 from .panels.controls import ControlsPanel
+from .gc_guard import GuiThreadCollector
 from .run_files import RunFiles
 from .session import LIVE_FIELDS, Session, structural_change
 from .timeline import TimelineController
@@ -57,6 +58,8 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None,
                  lazy_views: bool = False):
         super().__init__()
+        # before any thread starts: cyclic garbage dies in the GUI thread only (viz.gc_guard)
+        self.gc_guard = GuiThreadCollector(self)
         self.setObjectName("main_window")
         self.setWindowTitle("Uncrumple")
         self.settings = settings if settings is not None else st.make_settings()

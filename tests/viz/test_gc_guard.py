@@ -4,8 +4,10 @@ from __future__ import annotations
 import gc
 import threading
 
+import shiboken6
 from PySide6.QtCore import QObject
 
+from viz import gc_guard
 from viz.gc_guard import GuiThreadCollector
 
 
@@ -26,6 +28,7 @@ def make_cycles(log, n):
 
 
 def test_garbage_made_in_a_thread_is_collected_in_the_gui_thread(qtbot):
+    holders = gc_guard._holders                # windows of earlier tests may hold collectors too
     parent = QObject()
     guard = GuiThreadCollector(parent, interval_ms=10)
     try:
@@ -39,13 +42,29 @@ def test_garbage_made_in_a_thread_is_collected_in_the_gui_thread(qtbot):
         assert set(log) == {threading.get_ident()} and guard.collections[0] >= 1
     finally:
         guard.stop()
-    assert gc.isenabled()
+    assert gc_guard._holders == holders
 
 
-def test_deleting_the_guard_turns_automatic_collection_back_on(qtbot):
-    import shiboken6
-    parent = QObject()
-    GuiThreadCollector(parent)
-    assert not gc.isenabled()
-    shiboken6.delete(parent)                   # the window closed without stop()
-    assert gc.isenabled()
+def test_automatic_collection_comes_back_with_the_last_collector_only(qtbot, monkeypatch):
+    was = gc.isenabled()                       # off if windows of earlier tests are still open
+    monkeypatch.setattr(gc_guard, "_holders", 0)   # as if no window were open (both restored after)
+    monkeypatch.setattr(gc_guard, "_was_enabled", gc_guard._was_enabled)
+    gc.enable()
+    try:
+        first, second = QObject(), QObject()
+        GuiThreadCollector(first)
+        stopped = GuiThreadCollector(second)
+        stopped.stop()
+        stopped.stop()                         # twice: one release only
+        assert not gc.isenabled()              # the first one still holds
+        shiboken6.delete(first)                # its window closed without stop()
+        assert gc.isenabled()
+        shiboken6.delete(second)               # already released: nothing more
+        assert gc.isenabled() and gc_guard._holders == 0
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_main_window_collects_in_the_gui_thread(make_window, fast_config):
+    window = make_window(fast_config)
+    assert isinstance(window.gc_guard, GuiThreadCollector) and not gc.isenabled()

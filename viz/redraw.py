@@ -145,6 +145,14 @@ class ViewRedrawer(QObject):
         while self._in_frame:
             self._next_step()
 
+    def finish_visible(self) -> None:
+        """Redraw now, then let every view on screen finish the work it spreads over event-loop turns
+        (its ``finish()``: evaluations, stages), so that a picture taken next is complete."""
+        self.redraw_now()
+        for v in self.live():
+            if getattr(v, "isVisible", lambda: True)():
+                call(v, "finish")
+
     def stop(self) -> None:
         """No more redraws (the session shut down)."""
         self._stopped = True

@@ -191,9 +191,6 @@ class Session(QObject):
         if self._data_extras is not None:   # registered late: show the current data at least
             call(view, "set_data", self._data_extras)
 
-    def _live_views(self):
-        return self.redrawer.live()
-
     @property
     def redraws(self) -> int:
         """Frames drawn so far (the benchmark divides by time)."""
@@ -209,12 +206,8 @@ class Session(QObject):
         self.redrawer.redraw_now()
 
     def finish_visible(self) -> None:
-        """Redraw now and let every view on screen finish the work it spreads over event-loop
-        turns (``finish()``: evaluations, stages), so a picture taken next is complete."""
-        self.redrawer.redraw_now()
-        for view in self._live_views():
-            if view.isVisible():
-                call(view, "finish")
+        """Draw every view on screen completely now (a picture is taken next)."""
+        self.redrawer.finish_visible()
 
     # ---- commands -------------------------------------------------------------------------------
     def play(self) -> None:
@@ -338,7 +331,7 @@ class Session(QObject):
     def _on_snapshot(self, snap) -> None:
         if self.snapshot_filter is not None:
             snap = self.snapshot_filter(snap)
-        views = self._live_views()
+        views = self.redrawer.live()
         if "data" in snap.extras:
             self._data_extras = snap.extras
             if "config" in snap.extras:
@@ -360,7 +353,7 @@ class Session(QObject):
 
     def show_to_views(self, snap) -> None:
         """Hand ``snap`` to every view (a timeline epoch, a reopened run's history) and redraw."""
-        for v in self._live_views():
+        for v in self.redrawer.live():
             call(v, "add_snapshot", snap)
         self.redrawer.request()
 

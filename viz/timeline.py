@@ -117,7 +117,7 @@ class TimelineController(QObject):
         if self._opening is None or "data" not in snap.extras:
             return
         run, self._opening = self._opening, None
-        for view in self.session._live_views():
+        for view in self.session.redrawer.live():
             if hasattr(view, "load_history"):
                 view.load_history(run.curves, run.epoch_logs)
             elif hasattr(view, "add_snapshot"):

@@ -63,7 +63,7 @@ def test_a_tab_brought_forward_is_built_at_once_with_the_current_run(qtbot, make
     dock.raise_()
     until(qtbot, lambda: isinstance(content(dock), DistributionsView))
     assert w.lazy_docks.pending == pending - 1
-    assert content(dock) in w.session._live_views()           # registered: it gets every snapshot
+    assert content(dock) in w.session.redrawer.live()           # registered: it gets every snapshot
     assert not content(dock).visibleRegion().isEmpty()
 
 

@@ -14,7 +14,8 @@ from core.serve import _Run
 from viz.views import layers as layers_mod
 from viz.views.layers import LayersView
 from viz.views.race import RaceView
-from viz.views.separability import SeparabilityView, short_tick, thin_ticks
+from viz.views.separability import SeparabilityView
+from viz.views.stage_names import short_tick, thin_ticks
 from viz.views.slice1d import SliceView, short_step_label
 
 LEFT, RIGHT, HEIGHT = 430, 520, 650

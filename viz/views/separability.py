@@ -22,47 +22,15 @@ from core.separability import stages_separability
 from viz import style
 from viz.views.layers import Tracer
 from viz.views.slice_worker import SliceRunner
+from viz.views.stage_names import long_name, short_tick, thin_ticks
 from viz.views.visibility import in_shown_window, unseen
 
-#: seconds between computations at least (besides: at most once per epoch)
 SEP_SAMPLES, SEP_FEATURES = 1500, 32
+#: seconds between computations at least (besides: at most once per epoch)
 MIN_INTERVAL = 1.0
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EMPTY_HISTORY = "One point per epoch computed while\nthis tab is shown: keep it in front\nwhile training to draw the curves."
-
-
-def short_tick(stage) -> str:
-    """A bar's axis label: ``"in"``, ``"W₁"``, ``"+b₁"``, ``"σ₁"`` (layer numbers from 1 as subscripts)."""
-    if stage.kind == "input":
-        return "in"
-    n = str(stage.layer + 1).translate(_SUB)
-    return {"dot": "W", "bias": "+b", "activation": "σ"}[stage.kind] + n
-
-
-def long_name(stage) -> str:
-    """A bar's full name for its tooltip: ``"layer 1: dot(x, W)"``, ``"layer 2: tanh"``."""
-    if stage.kind == "input":
-        return "input"
-    return f"layer {stage.layer + 1}: " + {"dot": "dot(x, W)", "bias": "+ b"}.get(stage.kind, stage.activation)
-
-
-def thin_ticks(ticks, kinds, widths, spacing: float) -> list:
-    """``ticks`` ((x, text) per bar, ``spacing`` px apart) with texts blanked so none overlap: all if
-    they fit, else only the input's and the activations', else every k-th of those."""
-    gap = 6.0
-    if max(widths, default=0.0) + gap <= spacing:
-        return list(ticks)
-    keep = [i for i, k in enumerate(kinds) if k in ("input", "activation")]
-    step = 1
-    while True:
-        shown = keep[::step]
-        dist = min((b - a for a, b in zip(shown, shown[1:])), default=len(ticks))
-        if max((widths[i] for i in shown), default=0.0) + gap <= dist * spacing or len(shown) <= 1:
-            break
-        step += 1
-    return [(x, t if i in shown else "") for i, (x, t) in enumerate(ticks)]
 
 
 def _line_color(i: int, n: int):

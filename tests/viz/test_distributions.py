@@ -12,6 +12,7 @@ from core.config import TrainingConfig
 from core.serve import _Run
 from core.stats import epoch_stats
 from viz.views import distributions as dist_mod
+from viz.views import gradient_check_run as gc_run
 from viz.views.distributions import DistributionsView, layer_label, make_docks, stride
 
 RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
@@ -183,8 +184,8 @@ def test_big_nets_sample_fewer_weights(view):
     weights = tuple(build_model(config, 784, 10).get_weights())
     view.add_snapshot(dataclasses.replace(_Run(RELU).trainer.snapshot(weights=False), weights=weights))
     result = view.run_check()
-    assert result["ok"] and result["n_samples"] == dist_mod.CHECK_BATCH_BIG
-    assert len(result["rows"]) == 2 * dist_mod.CHECK_PER_LAYER_BIG
+    assert result["ok"] and result["n_samples"] == gc_run.CHECK_BATCH_BIG
+    assert len(result["rows"]) == 2 * gc_run.CHECK_PER_LAYER_BIG
 
 
 def test_check_without_a_run_or_with_nan_weights_says_why(view):

@@ -10,7 +10,8 @@ batch, run on demand.
 
 All numbers come from :mod:`core.stats` (computed by the trainer at the end of every
 epoch, ``snap.epochs[i]["stats"]``) and :mod:`core.gradcheck`; this module only draws
-(the bands, the log axis and the check's table are in :mod:`viz.views.distributions_parts`).
+(the bands, the log axis and the check's table are in :mod:`viz.views.distributions_parts`, the
+check's network and batch in :mod:`viz.views.gradient_check_run`).
 """
 from __future__ import annotations
 
@@ -20,13 +21,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from core.config import TrainingConfig, build_model, targets_for
-from core.gradcheck import gradient_check
 from core.stats import StatsHistory, epoch_stats
+from core.config import TrainingConfig, build_model
 from viz import style
 from viz.notice import OverlayNotice
-from viz.views.distributions_parts import (Bands, SparseLogAxis, fill_check_table, layer_label,  # noqa: F401
-                                          one_blas_thread, stride)
+from viz.views.distributions_parts import Bands, SparseLogAxis, fill_check_table, layer_label, stride  # noqa: F401
+from viz.views.gradient_check_run import check_one_batch, rebuild
 from viz.views.layers import labels_of
 from viz.views.visibility import in_shown_window, unseen
 
@@ -36,10 +36,6 @@ MIN_INTERVAL = 0.5
 WIDE = 820
 WEIGHT_COLOR = style.TRAIN_COLOR
 GRAD_COLOR = "#D55E00"
-#: the gradient check: samples in its batch at most and sampled weights per layer, fewer for nets of
-#: BIG_NET weights or more (784-512-512-10 then takes ~60 ms on a busy core instead of ~0.9 s)
-CHECK_BATCH, CHECK_BATCH_BIG = 64, 16
-CHECK_PER_LAYER, CHECK_PER_LAYER_BIG, BIG_NET = 8, 4, 100_000
 ROW_HEIGHT = 150
 LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#8c8c8c", "#F0E442")  # grey: any theme
 
@@ -343,27 +339,13 @@ class DistributionsView(QtWidgets.QWidget):
                 m.setValue(float(self.scrub_epoch))
             m.setVisible(self.scrub_epoch is not None)
 
-    # ---- gradient check ----------------------------------------------------------------------------
+    # ---- gradient check (viz.views.gradient_check_run) ---------------------------------------------
     def _check_model(self):
-        """The run's network with the weights shown now, or a message saying why not."""
-        if self._config is None or not self._data:
-            return None, "No run yet: start training first."
-        if not self._weights:
-            return None, "No weights yet: wait for the first snapshot."
-        if not all(np.isfinite(np.asarray(w, np.float64)).all() for w in self._weights):
-            return None, "The weights are not finite (training diverged): nothing to check."
-        try:
-            if self._model is None:
-                config = TrainingConfig.from_dict(self._config)
-                x = np.asarray(self._data["x_train"], np.float32)
-                y = labels_of(self._data["y_train"])
-                n_classes = max(2, int(y.max(initial=0)) + 1)
-                self._model = (build_model(config, x.shape[1], n_classes), config, x, y, n_classes)
-            model = self._model[0]
-            model.set_weights(self._weights)
-        except (KeyError, ValueError, TypeError) as exc:
-            return None, f"Cannot rebuild this run's network: {exc}"
-        return self._model, ""
+        """The run's network with the weights shown now (kept for the next check), or a message why not."""
+        built, why = rebuild(self._config, self._data, self._weights, self._model)
+        if built is not None:
+            self._model = built
+        return built, why
 
     def run_check(self) -> dict | None:
         """Run the gradient check on one batch of training data; fill the table and the verdict."""
@@ -372,25 +354,17 @@ class DistributionsView(QtWidgets.QWidget):
             self.verdict.setText(why)
             self.table.setRowCount(0)
             return None
-        model, config, x, y, n_classes = built
-        big = model.count_params() >= BIG_NET
-        n = min(len(x), config.batch_size, CHECK_BATCH_BIG if big else CHECK_BATCH)
-        idx = np.random.default_rng(self._weights_epoch).choice(len(x), n, replace=False)
-        per_layer = CHECK_PER_LAYER_BIG if big else CHECK_PER_LAYER
-        t0 = time.perf_counter()
         try:
-            with one_blas_thread():
-                result = gradient_check(model, x[idx], targets_for(config, y[idx], n_classes),
-                                        n_per_layer=per_layer)
+            result, n, ms = check_one_batch(built, self._weights_epoch)
         except ValueError as exc:
             self.verdict.setText(f"Gradient check failed: {exc}")
             return None
-        ms = (time.perf_counter() - t0) * 1000
         self.check_result = result
         fill_check_table(self.table, result)
         self.verdict.setText(f"<b>{result['verdict']}</b><br>epoch {self._weights_epoch}, {len(result['rows'])} "
                              f"weights, a batch of {n} samples, float64, ε = {result['eps']:g} ({ms:.0f} ms)")
         return result
+
 
 def dock_factories(window) -> list[tuple[str, str, object]]:
     """The distributions dock as ``(title, objectName, factory)``."""

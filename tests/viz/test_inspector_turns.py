@@ -44,16 +44,23 @@ def test_strongest_links_of_constant_nan_and_empty_kernels():
     assert len(strongest_links(np.zeros((0, 4), np.float32))[0]) == 0
 
 
-def test_a_shown_inspector_draws_a_new_run_one_step_per_turn(make, qtbot, monkeypatch):
-    calls = []
-    real = inspector_mod.strongest_links
-    monkeypatch.setattr(inspector_mod, "strongest_links", lambda w: calls.append(w.shape) or real(w))
+def shown_with_a_wide_run(make, qtbot):
+    """A shown inspector given a new run of the WIDE network (its first snapshot, nothing drawn yet),
+    and the run: ``(view, run)``."""
     view = make(InspectorView, (800, 500))
     view.show()
     qtbot.waitExposed(view)
     run, snap = start(WIDE)
     view.set_data(snap.extras)
     view.add_snapshot(snap)
+    return view, run
+
+
+def test_a_shown_inspector_draws_a_new_run_one_step_per_turn(make, qtbot, monkeypatch):
+    calls = []
+    real = inspector_mod.strongest_links
+    monkeypatch.setattr(inspector_mod, "strongest_links", lambda w: calls.append(w.shape) or real(w))
+    view, run = shown_with_a_wide_run(make, qtbot)
     assert not view.tracer.ready and len(view.nodes.points()) == 0     # nothing in the turn starting the run
     assert view.refresh() and view.drawing and calls == []            # queued, not drawn
     turns = []
@@ -79,12 +86,7 @@ def test_a_shown_inspector_draws_a_new_run_one_step_per_turn(make, qtbot, monkey
 
 
 def test_finish_draws_what_is_due_at_once(make, qtbot):
-    view = make(InspectorView, (800, 500))
-    view.show()
-    qtbot.waitExposed(view)
-    run, snap = start(WIDE)
-    view.set_data(snap.extras)
-    view.add_snapshot(snap)
+    view, run = shown_with_a_wide_run(make, qtbot)
     assert view.refresh() and view.drawing
     view.finish()
     assert not view.drawing and len(view.nodes.points()) == 73 and len(view.edges_pos.getData()[0]) > 0

@@ -50,12 +50,18 @@ def blocking(calls):
     return slow
 
 
-def test_closing_the_view_or_its_window_joins_the_worker(shown, qtbot, monkeypatch):
+def a_blocked_round(shown, qtbot, monkeypatch):
+    """Start a run on ``shown`` whose separability round blocks until cancelled: ``(calls, snapshot)``."""
     calls = []
     monkeypatch.setattr(sep_mod, "_values", blocking(calls))
-    run, snap = start()
+    _, snap = start()
     feed(shown, snap)
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    return calls, snap
+
+
+def test_closing_the_view_or_its_window_joins_the_worker(shown, qtbot, monkeypatch):
+    calls, snap = a_blocked_round(shown, qtbot, monkeypatch)
     assert shown.runner.busy
     shown.close()
     assert not shown.runner.busy and not shown.runner._threads
@@ -76,11 +82,7 @@ def test_closing_the_view_or_its_window_joins_the_worker(shown, qtbot, monkeypat
 
 
 def test_a_new_run_drops_the_running_round_without_waiting(shown, qtbot, monkeypatch):
-    calls = []
-    monkeypatch.setattr(sep_mod, "_values", blocking(calls))
-    run, snap = start()
-    feed(shown, snap)
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    calls, snap = a_blocked_round(shown, qtbot, monkeypatch)
     worker = shown.runner._current[0]
     monkeypatch.undo()
     feed(shown, snap)                                    # clear(): the blocked round is cancelled, not joined

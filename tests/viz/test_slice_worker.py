@@ -63,11 +63,17 @@ def test_the_slice_is_computed_in_a_worker_thread_and_drawn_as_core_computes_it(
     assert f"loss now {expected.loss:.4g}" in view.readout.text()
 
 
-def test_a_new_slice_drops_the_running_one_without_waiting(qtbot, view, monkeypatch):
+def a_blocked_slice(qtbot, view, monkeypatch):
+    """Start a slice on ``view`` that blocks until cancelled; returns the list its calls go to."""
     calls = []
     monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
     assert view.compute()
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    return calls
+
+
+def test_a_new_slice_drops_the_running_one_without_waiting(qtbot, view, monkeypatch):
+    a_blocked_slice(qtbot, view, monkeypatch)
     first = view.runner._current[0]
     monkeypatch.undo()
     with qtbot.waitSignal(view.computed, timeout=20000):
@@ -79,10 +85,7 @@ def test_a_new_slice_drops_the_running_one_without_waiting(qtbot, view, monkeypa
 
 
 def test_closing_the_view_or_its_window_joins_the_thread(qtbot, view, monkeypatch):
-    calls = []
-    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
-    assert view.compute()
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    calls = a_blocked_slice(qtbot, view, monkeypatch)
     thread = view.runner._current[1]
     view.close()                                     # closeEvent: cancel and join
     assert not view.runner.busy and thread.isFinished() and not view.runner._threads
@@ -102,11 +105,8 @@ def test_closing_the_view_or_its_window_joins_the_thread(qtbot, view, monkeypatc
 
 
 def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, view, monkeypatch):
-    calls = []
-    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
     weights = view._weights
-    assert view.compute()
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    a_blocked_slice(qtbot, view, monkeypatch)
     view.clear()                                     # does not wait for the blocked job
     assert not view.runner.busy and view.slice is None
     monkeypatch.undo()
@@ -139,11 +139,8 @@ def test_an_export_does_not_wait_for_a_newer_slice_once_one_is_drawn(qtbot, view
     view.finish()                                    # nothing drawn yet: computed and waited for
     drawn = view.slice
     assert drawn is not None
-    calls = []
-    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
     view._dirty = True
-    assert view.compute()
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    a_blocked_slice(qtbot, view, monkeypatch)
     view.finish()                                    # returns at once: the blocked job would never end
     assert view.slice is drawn and view.runner.busy
     view.runner.shutdown()

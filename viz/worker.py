@@ -46,6 +46,14 @@ _ENV_LOCK = threading.Lock()
 _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def _threads(value: str | None, default: int) -> int:
+    """A thread-count variable's value as a positive int; ``default`` when unset or not a number."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
 @contextlib.contextmanager
 def _blas_threads_for_child():
     """Set the BLAS thread variables while a child process spawns (this process's NumPy is already
@@ -58,15 +66,10 @@ def _blas_threads_for_child():
     pinned = cpus.TRAINER_CPUS
     with _ENV_LOCK:
         saved = {k: os.environ.get(k) for k in _BLAS_VARS}
-        for k in _BLAS_VARS:
+        for k, v in saved.items():
             if pinned is not None:
-                mine = len(pinned)
-                try:
-                    mine = min(mine, max(1, int(saved[k]))) if saved[k] is not None else mine
-                except ValueError:
-                    pass
-                os.environ[k] = str(mine)
-            elif saved[k] is None:
+                os.environ[k] = str(min(len(pinned), _threads(v, len(pinned))))
+            elif v is None:
                 os.environ[k] = TRAINER_BLAS_THREADS
         try:
             yield

@@ -158,7 +158,7 @@ class ViewRedrawer(QObject):
         self._stopped = True
         self._timer.stop()
         self._probe.stop()
-        self._paint_held(list(self._held))
+        self._release(list(self._held), paint=True)
 
     @Slot()
     def _tick(self) -> None:
@@ -187,7 +187,7 @@ class ViewRedrawer(QObject):
             if v is None or not isValid(v):
                 continue
             if isinstance(part, tuple):        # (PAINT, the part whose refresh came before)
-                self._paint_held(graphics_views(paint_target(v, part[1])))
+                self._release(graphics_views(paint_target(v, part[1])), paint=True)
                 break
             held = self._hold(v)
             drew = None
@@ -200,7 +200,7 @@ class ViewRedrawer(QObject):
                     self._frame_steps.insert(0, (ref, (PAINT, part)))
             break
         if not self._frame_steps and self._held:
-            self._paint_held(list(self._held))   # views another step changed (linked axes)
+            self._release(list(self._held), paint=True)   # changed by another step (linked axes)
         if self._frame_steps:
             QTimer.singleShot(STEP_MS, self, self._next_step)
             return
@@ -227,15 +227,13 @@ class ViewRedrawer(QObject):
         return held
 
     def _release(self, views, paint: bool = False) -> None:
+        """Give ``views`` their update mode back (those held), and with ``paint`` update them."""
         for gv in views:
             mode = self._held.pop(gv, None)
             if mode is not None and isValid(gv):
                 gv.setViewportUpdateMode(mode)
                 if paint:
                     gv.viewport().update()
-
-    def _paint_held(self, views) -> None:
-        self._release(views, paint=True)
 
     @Slot()
     def _frame_done(self) -> None:

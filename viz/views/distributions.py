@@ -273,7 +273,7 @@ class DistributionsView(QtWidgets.QWidget):
         self._clear_side()
         n = h.n_layers
         first = None
-        for col, what in enumerate(("weights W (kernel) over epochs", "gradient dL/dW (each epoch's last batch)")):
+        for col, what in enumerate(("weights W over epochs", "gradient dL/dW (last batch)")):
             style.elide(g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE))
         for i in range(n):
             pair = []

@@ -39,7 +39,8 @@ def test_garbage_made_in_a_thread_is_collected_in_the_gui_thread(qtbot):
         t.join()
         assert log == []                       # nothing collected in the thread that made it
         qtbot.waitUntil(lambda: len(log) == 4000, timeout=5000)
-        assert set(log) == {threading.get_ident()} and guard.collections[0] >= 1
+        assert set(log) == {threading.get_ident()}   # by this collector or an open window's, all in this thread
+        assert guard.collections[0] >= 1 or holders > 0
     finally:
         guard.stop()
     assert gc_guard._holders == holders

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from _util import Timer, median, optional, threadpoolctl
-from engine_runs import (BATCH, D_IN, HIDDEN, QUIET, OursBig, TorchBig, big_data, summarize,
-                         wait_quiet)
+from engine_runs import (BATCH, D_IN, HIDDEN, QUIET, OursBig, PeakProbe, TorchBig, big_data,
+                         summarize, wait_quiet)
 
 ENGINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine.py")
 
@@ -35,37 +35,17 @@ def numpy_blas():
 
 
 # ---- peak ---------------------------------------------------------------------------------------
-PEAK_SHAPES = [
-    ("fwd1   (128,784)@(784,512)", (BATCH, D_IN), (D_IN, HIDDEN), False),
-    ("dW1  (128,784).T@(128,512)", (BATCH, D_IN), (BATCH, HIDDEN), True),
-    ("dX1  (128,512)@(512,784)  ", (BATCH, HIDDEN), (HIDDEN, D_IN), False),
-]
-
-
 def measure_peak(reps):
     """Best-of-``reps`` GFLOP/s of np.matmul on the network's big shapes; the peak is the best."""
-    rng = np.random.default_rng(1)
     print("\n--- float32 matmul peak (np.matmul into a preallocated out=, best of %d) ---" % reps)
-    results = {}
-    for name, sa, sb, transpose_a in PEAK_SHAPES:
-        a = rng.random(sa, dtype=np.float32)
-        b = rng.random(sb, dtype=np.float32)
-        a_ = a.T if transpose_a else a
-        out = np.empty((a_.shape[0], b.shape[1]), dtype=np.float32)
-        flops = 2 * a_.shape[0] * a_.shape[1] * b.shape[1]
-        wait_quiet()
-        for _ in range(5):
-            np.matmul(a_, b, out=out)
-        best = math.inf
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            np.matmul(a_, b, out=out)
-            best = min(best, time.perf_counter() - t0)
-        results[name] = flops / best / 1e9
-        print(f"  {name}  {best * 1e6:8.1f} us  {results[name]:7.1f} GFLOP/s")
-    peak = max(results.values())
+    wait_quiet()
+    results = PeakProbe().measure(reps)
+    for name, (best, gflops) in results.items():
+        print(f"  {name}  {best * 1e6:8.1f} us  {gflops:7.1f} GFLOP/s")
+    peak = max(g for _, g in results.values())
     print(f"  peak = {peak:.1f} GFLOP/s (best of the shapes above)")
     return peak
+
 
 # ---- OpenBLAS threads ---------------------------------------------------------------------------
 def _update_like(w, g, v, s):

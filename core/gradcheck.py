@@ -11,11 +11,25 @@ The relative error of a correct gradient is the finite difference's own error: i
 truncation error grows like eps**2 (measured on trained spiral nets: up to 2e-4 at
 eps = 1e-3, 1e-6 at 1e-4, 3e-6 at 1e-5 where rounding takes over), so the default
 step is 1e-5, which float64 allows (float32 would need ~1e-3 and a tolerance of
-~1e-2). Gradients below the difference's resolution (about 1e4 float64 ulps of the
-loss per eps) are compared against that resolution instead of their own size. A relu (or leaky relu) unit whose
-pre-activation crosses 0 between ``w - eps`` and ``w + eps`` has a kink there: the
-finite difference is then wrong, not backprop, so such entries are marked ``kink``
-and left out of the verdict.
+~1e-2).
+
+The difference has an error of its own, and only an error beyond it counts against
+backprop. Each row's ``fd_error`` estimates it: the rounding of the loss (about 1e4
+float64 ulps of the loss per eps, the ``resolution``) plus the truncation error,
+twice ``|D(eps) - D(2 eps)| / 3`` for the central differences ``D`` with steps eps and
+2 eps (``D(h) = g + c h**2 + ...``; twice, for the higher orders). On a long-trained network a weight's gradient can be
+tiny next to the curvature around it (saturated tanh or sigmoid units); comparing such a
+gradient with its plain relative error called correct gradients wrong.
+
+The difference is taken of the loss backprop differentiates. For a fused output
+(softmax or sigmoid with a crossentropy) that is the crossentropy computed from the
+logits: the fused gradient ``p - y`` does not see Keras's clipping of probabilities to
+[1e-7, 1 - 1e-7], which flattens the reported loss of saturated samples; differencing the
+clipped loss called a trained-and-then-diverged network's correct gradients wrong.
+
+A relu (or leaky relu) unit whose pre-activation crosses 0 between ``w - 2 eps`` and
+``w + 2 eps`` has a kink there: the finite difference is then wrong, not backprop, so
+such entries are marked ``kink`` and left out of the verdict.
 """
 from __future__ import annotations
 
@@ -30,6 +44,8 @@ from .layers import Dense
 FLOOR = 1e-12
 #: a finite difference resolves gradients down to RESOLUTION * float64 eps * |loss| / eps
 RESOLUTION = 1e4
+#: the truncation estimate |D(eps) - D(2 eps)| / 3 leaves out higher orders: this factor covers them
+TRUNCATION_SAFETY = 2.0
 #: verdict thresholds on the largest relative error
 AGREE, DOUBT = 1e-4, 1e-2
 #: activations with a kink at 0
@@ -86,9 +102,12 @@ def gradient_check(model, x, y, n_per_layer=8, eps=1e-5, seed=0) -> dict:
     dict
         ``rows`` : list of dict, one per sampled weight, with ``layer`` (index among the
         Dense layers), ``name``, ``param`` (``"kernel"`` or ``"bias"``), ``index`` (tuple),
-        ``label`` (e.g. ``"kernel[3, 1]"``), ``backprop``, ``numerical``, ``rel_error``
-        (floats), ``kink`` (bool) and ``resolution`` (float: the smallest gradient the
-        difference resolves; below it ``rel_error`` is taken relative to it instead).
+        ``label`` (e.g. ``"kernel[3, 1]"``), ``backprop``, ``numerical`` (the central
+        difference with step eps), ``fd_error`` (its estimated error: rounding plus
+        truncation), ``rel_error`` (``max(0, |backprop - numerical| - fd_error)`` over
+        ``max(|backprop|, |numerical|)``: the relative error beyond the difference's own),
+        ``kink`` (bool) and ``resolution`` (float: the rounding part of ``fd_error``, the
+        smallest gradient the difference resolves).
         ``layers`` : list of dict with ``name`` and ``max_rel_error`` (kinks excluded).
         ``max_rel_error`` : float (kinks excluded; 0.0 when every row is a kink).
         ``ok`` : bool, ``max_rel_error < AGREE``.
@@ -147,6 +166,8 @@ def verdict(max_rel_error: float, kinks: int = 0, total: int = 0) -> str:
     e = max_rel_error
     if e != e:
         head = "max relative error NaN: the loss or a gradient is not finite"
+    elif e == 0:
+        head = "no error beyond the finite difference's own: backprop agrees"
     elif e < AGREE:
         head = f"max relative error {e:.1g}: backprop agrees"
     elif e < DOUBT:
@@ -178,47 +199,85 @@ def _loss_from(model, start, z, yt):
     """The loss given the pre-activation ``z`` of layer ``start``, and the on/off pattern of every kink.
 
     Only layer ``start`` and those after it are evaluated: a weight of layer ``start``
-    changes nothing before it.
+    changes nothing before it. A fused crossentropy output's loss is computed from its logits
+    (:func:`crossentropy_from_logits`), the function whose derivative the fused backprop is.
     """
     pattern, h = [], None
-    for layer in model.layers[start:]:
+    layers = model.layers[start:]
+    for j, layer in enumerate(layers):
         if isinstance(layer, Dense):
             if h is not None:
                 z = h @ layer.kernel
                 z += layer.bias
             if layer.activation.name in KINKED:
                 pattern.append(z > 0)
+            if j == len(layers) - 1 and layer.fused and model.loss.name.endswith("crossentropy"):
+                return crossentropy_from_logits(model.loss.name, yt, z) + model.regularization_loss(), pattern
             h = layer.activation.forward(z, z)
         else:
             h = layer.call(h)
     return model.loss.value(yt, h) + model.regularization_loss(), pattern
 
 
+def crossentropy_from_logits(loss_name: str, y, z) -> float:
+    """A fused output's crossentropy from its logits, without clipping probabilities.
+
+    Parameters
+    ----------
+    loss_name : str
+        ``"binary_crossentropy"`` (sigmoid output), ``"categorical_crossentropy"`` or
+        ``"sparse_categorical_crossentropy"`` (softmax output).
+    y : ndarray of shape (n, k), or (n,) integer labels for the sparse loss
+    z : ndarray of shape (n, k)
+        The output layer's pre-activation.
+
+    Returns
+    -------
+    float
+        With ``p = sigmoid(z)`` or ``softmax(z)``, the mean over samples of
+        ``-sum(y log p + (1 - y) log(1 - p)) / k`` or ``-sum(y log p)``, computed stably in
+        ``z``; its gradient in ``z`` is the fused delta ``(p - y) / size`` or ``(p - y) / n``
+        (for rows of ``y`` summing to 1).
+    """
+    if loss_name == "binary_crossentropy":   # -y log p - (1 - y) log(1 - p) = softplus(z) - y z
+        per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return float(np.mean(np.mean(per, axis=-1)))
+    top = z.max(axis=-1, keepdims=True)
+    lse = (top + np.log(np.exp(z - top).sum(axis=-1, keepdims=True)))[:, 0]
+    if loss_name == "sparse_categorical_crossentropy":
+        return float(np.mean(lse - z[np.arange(len(z)), y]))
+    return float(np.mean(lse * y.sum(axis=-1) - (y * z).sum(axis=-1)))
+
+
 def _check_one(model, start, cache, yt, param, grad, idx, eps, k, name, pname) -> dict:
     """One weight's central difference. Moving kernel[a, b] by ±eps moves only column b of
     the layer's pre-activation, by ±eps * x[:, a] (a bias entry: by ±eps), so the layer's
-    own product is not recomputed; the weight itself still moves for the regularization term."""
+    own product is not recomputed; the weight itself still moves for the regularization term.
+    The steps are ±eps and ±2 eps: the second difference estimates the first one's truncation error."""
     h, z0 = cache
     col = idx[-1]
-    step = h[:, idx[0]] * eps if pname == "kernel" else eps
     old = param[idx]
-    losses = []
+    losses = {}
     try:
-        for sign in (1.0, -1.0):
-            param[idx] = old + sign * eps
+        for steps in (1.0, -1.0, 2.0, -2.0):
+            param[idx] = old + steps * eps
             z = z0.copy()
-            z[:, col] += sign * step
-            losses.append(_loss_from(model, start, z, yt))
+            z[:, col] += h[:, idx[0]] * (steps * eps) if pname == "kernel" else steps * eps
+            losses[steps] = _loss_from(model, start, z, yt)
     finally:
         param[idx] = old
-    (up, pat_up), (down, pat_down) = losses
-    numerical = (up - down) / (2 * eps)
+    values = [v for v, _ in losses.values()]
+    numerical = (losses[1.0][0] - losses[-1.0][0]) / (2 * eps)
+    wide = (losses[2.0][0] - losses[-2.0][0]) / (4 * eps)
     backprop = float(grad[idx])
-    resolution = RESOLUTION * np.finfo(np.float64).eps * max(abs(up), abs(down), 1.0) / eps
-    scale = max(abs(backprop), abs(numerical), resolution, FLOOR)
-    rel = abs(backprop - numerical) / scale if np.isfinite(scale) else float("nan")
-    kink = any(not np.array_equal(a, b) for a, b in zip(pat_up, pat_down))
+    resolution = RESOLUTION * np.finfo(np.float64).eps * max(max(map(abs, values)), 1.0) / eps
+    fd_error = resolution + TRUNCATION_SAFETY * abs(numerical - wide) / 3
+    scale = max(abs(backprop), abs(numerical), FLOOR)
+    rel = (max(0.0, abs(backprop - numerical) - fd_error) / scale
+           if np.isfinite(scale) and np.isfinite(fd_error) else float("nan"))
+    patterns = [p for _, p in losses.values()]
+    kink = any(not np.array_equal(a, b) for p in patterns[1:] for a, b in zip(patterns[0], p))
     label = f"{pname}[{', '.join(str(int(j)) for j in idx)}]"
     return {"layer": k, "name": name, "param": pname, "index": tuple(int(j) for j in idx), "label": label,
-            "backprop": backprop, "numerical": float(numerical), "rel_error": float(rel), "kink": bool(kink),
-            "resolution": float(resolution)}
+            "backprop": backprop, "numerical": float(numerical), "fd_error": float(fd_error),
+            "rel_error": float(rel), "kink": bool(kink), "resolution": float(resolution)}

@@ -195,8 +195,10 @@ def test_backprop_agrees_with_finite_differences(hidden, out, loss, units):
     assert len(r["rows"]) == sum(min(6, l.kernel.size) + min(2, l.units) for l in m.dense_layers)
     for row in r["rows"]:
         if not row["kink"]:
-            assert row["rel_error"] == pytest.approx(abs(row["backprop"] - row["numerical"])
-                                                     / max(abs(row["backprop"]), abs(row["numerical"]), 1e-12))
+            diff, size = abs(row["backprop"] - row["numerical"]), max(abs(row["backprop"]), abs(row["numerical"]))
+            assert row["rel_error"] == pytest.approx(max(0.0, diff - row["fd_error"]) / max(size, 1e-12))
+            assert diff < 1e-5 * size or diff <= row["fd_error"]   # agreement itself, budget or not
+            assert row["resolution"] <= row["fd_error"] < 1e-6
     assert {row["param"] for row in r["rows"]} == {"kernel", "bias"}
     assert [l["name"] for l in r["layers"]] == [l.name for l in m.dense_layers]
 
@@ -236,6 +238,69 @@ def test_a_wrong_backward_is_flagged(monkeypatch):
     bad = [row for row in r["rows"] if row["param"] == "kernel"]
     assert all(row["backprop"] == pytest.approx(1.5 * row["numerical"], rel=1e-4) for row in bad)
     assert all(row["rel_error"] < 1e-5 for row in r["rows"] if row["param"] == "bias")
+
+
+def test_a_slightly_wrong_backward_is_not_hidden_by_the_differences_error(monkeypatch):
+    m = _net(("tanh",))
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)).astype(np.float32), _targets("binary_crossentropy", 1, 8, rng)
+    original = Dense.backward
+
+    def off(self, delta, need_input_grad=True):       # every kernel gradient 0.2 % too large
+        out = original(self, delta, need_input_grad)
+        self.dkernel *= 1.002
+        return out
+
+    monkeypatch.setattr(Dense, "backward", off)
+    r = gradient_check(m, x, y)
+    assert not r["ok"] and 1e-3 < r["max_rel_error"] < 3e-3, r["verdict"]
+
+
+def test_the_truncation_error_is_estimated_and_not_blamed_on_backprop():
+    # a step of 0.03 makes the central difference's truncation error (~eps**2) far larger than the
+    # tolerance: judged by the plain relative error, correct gradients "disagreed"
+    m = _net(("tanh", "tanh"))
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(16, 3)).astype(np.float32), _targets("binary_crossentropy", 1, 16, rng)
+    exact = gradient_check(m, x, y, n_per_layer=8)           # eps = 1e-5: the reference
+    coarse = gradient_check(m, x, y, n_per_layer=8, eps=0.03)
+    assert exact["ok"] and coarse["ok"], coarse["verdict"]
+    plain = [abs(r["backprop"] - r["numerical"]) / abs(r["backprop"]) for r in coarse["rows"]]
+    assert max(plain) > 1e-3                                 # the old verdict: DISAGREES or doubtful
+    for fine, row in zip(exact["rows"], coarse["rows"]):
+        actual = abs(row["numerical"] - fine["numerical"])   # the coarse difference's real error
+        assert actual <= row["fd_error"] <= 3 * actual + 10 * row["resolution"]
+
+
+def test_a_saturated_fused_output_is_checked_on_the_loss_backprop_differentiates():
+    # outputs pushed far past Keras's 1e-7 clipping, half of them wrong: the clipped loss is flat there,
+    # the fused gradient (p - y) is not; the check differences the crossentropy from the logits
+    for out, loss, units in [("sigmoid", "binary_crossentropy", 1), ("softmax", "categorical_crossentropy", 3),
+                             ("softmax", "sparse_categorical_crossentropy", 3)]:
+        m = _net(("tanh",), out, loss, units)
+        m.layers[-1].kernel[...] *= 60.0
+        rng = np.random.default_rng(2)
+        x = rng.normal(size=(16, 3)).astype(np.float32)
+        y = _targets(loss, units, 16, rng)
+        p = m.predict(x)
+        assert ((p < 1e-7) | (p > 1 - 1e-7)).mean() > 0.3    # many outputs are clipped in the reported loss
+        r = gradient_check(m, x, y, n_per_layer=8)
+        assert r["ok"], (loss, r["verdict"])
+        bias = [row for row in r["rows"] if row["layer"] == 1 and row["param"] == "bias"]
+        assert bias and all(abs(row["backprop"]) > 1e-3 for row in bias)
+
+
+def test_crossentropy_from_logits_matches_the_clipped_loss_where_nothing_is_clipped():
+    from core.gradcheck import crossentropy_from_logits
+    from core.losses import get as get_loss
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(6, 3))
+    for name, act, y in [("categorical_crossentropy", "softmax", np.eye(3)[rng.integers(0, 3, 6)]),
+                         ("sparse_categorical_crossentropy", "softmax", rng.integers(0, 3, 6)),
+                         ("binary_crossentropy", "sigmoid", rng.integers(0, 2, (6, 3)).astype(float))]:
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True) if act == "softmax" else 1 / (1 + np.exp(-z))
+        assert crossentropy_from_logits(name, y, z) == pytest.approx(get_loss(name).value(y, p), rel=1e-12)
 
 
 def test_relu_kinks_are_marked_and_left_out():

@@ -115,11 +115,12 @@ class DistributionsView(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for c in (0, 1):
+        for c in (0, 1, 4):
             header.setSectionResizeMode(c, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.setToolTip("Sampled weights: backprop's dL/dw, the finite difference (L(w+ε) − L(w−ε)) / 2ε "
-                              "and their relative error. Grey '(kink)' rows straddle a relu kink and are not judged; "
-                              "'(tiny)' gradients are below what the difference resolves and are compared to that.")
+                              "± its own error (rounding, and truncation estimated from a second step of 2ε), "
+                              "and the relative error beyond that. Grey '(kink)' rows straddle a relu kink and are "
+                              "not judged; '(tiny)' gradients are below what the difference resolves.")
         box.addWidget(self.table, 1)
 
     # ---- protocol ----------------------------------------------------------------------------------

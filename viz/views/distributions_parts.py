@@ -124,8 +124,9 @@ def fill_check_table(table: QtWidgets.QTableWidget, result: dict) -> None:
         err = row["rel_error"]
         tiny = max(abs(row["backprop"]), abs(row["numerical"])) < row.get("resolution", 0.0)
         note = "  (kink)" if row["kink"] else ("  (tiny)" if tiny else "")
+        fd = row.get("fd_error")
         texts = [f"{row['layer'] + 1} ({row['name']})", row["label"], f"{row['backprop']:.6g}",
-                 f"{row['numerical']:.6g}", f"{err:.1e}{note}"]
+                 f"{row['numerical']:.6g}" + (f" ± {fd:.2g}" if fd is not None else ""), f"{err:.1e}{note}"]
         bad = not row["kink"] and not err < AGREE
         back = QtGui.QColor("#f6c6c0" if not err < DOUBT else "#fbe7b5") if bad else None
         for c, text in enumerate(texts):

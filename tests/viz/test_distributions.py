@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from core import Dense
 from core.config import TrainingConfig
@@ -70,6 +70,27 @@ def test_bands_and_curves_draw_the_quantiles_norms_and_dead_units(view):
     assert "relu" in view.rows[0][0].getAxis("left").labelText
     # a second refresh without news draws nothing
     assert not view.refresh()
+
+
+@pytest.mark.parametrize("width", [560, 1100])
+def test_the_norms_show_the_epochs_of_the_bands_in_a_narrow_and_a_wide_dock(view, qtbot, width):
+    # in a narrow dock the norms sit below the bands, twice as wide as a band plot: linked by
+    # screen position (pyqtgraph's setXLink) they showed about twice the epochs the run had
+    view.resize(width, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    run_epochs(view, epochs=8)
+    assert view.refresh()
+    QtWidgets.QApplication.processEvents()          # the layouts settle: the plots get their sizes
+    band = view.rows[0][0]
+    view.norm_plot.enableAutoRange(x=True)          # as the norms' own data would range them
+    lo, hi = view.norm_plot.viewRange()[0]
+    assert (lo, hi) == pytest.approx(band.viewRange()[0], abs=1e-3)
+    assert 0 <= hi - 8 < 1 and -1 < lo <= 1          # epochs 1..8 and a little padding
+    band.setXRange(3, 6, padding=0)                 # a zoom in the bands moves the norms, and back
+    assert view.norm_plot.viewRange()[0] == pytest.approx([3, 6])
+    view.norm_plot.setXRange(2, 5, padding=0)
+    assert band.viewRange()[0] == pytest.approx([2, 5])
 
 
 def test_items_are_made_once_per_architecture(view):

@@ -25,7 +25,8 @@ from core.stats import StatsHistory, epoch_stats
 from core.config import TrainingConfig, build_model
 from viz import style
 from viz.notice import OverlayNotice
-from viz.views.distributions_parts import Bands, SparseLogAxis, fill_check_table, layer_label, stride  # noqa: F401
+from viz.views.distributions_parts import (Bands, SparseLogAxis, fill_check_table, layer_label,  # noqa: F401
+                                          link_x_by_value, stride)
 from viz.views.gradient_check_run import check_one_batch, rebuild
 from viz.views.layers import labels_of
 from viz.views.visibility import in_shown_window, unseen
@@ -291,7 +292,7 @@ class DistributionsView(QtWidgets.QWidget):
                 pair.append((p, Bands(p, color)))
                 self.markers.append(self._marker(p))
             self.rows.append((pair[0][0], pair[1][0], pair[0][1], pair[1][1]))
-        self.norm_plot.setXLink(first)
+        link_x_by_value(first, self.norm_plot)
         g.setMinimumHeight(ROW_HEIGHT * n + 30)
         names = [layer_label(i, n) for i in range(n)]
         for i in range(n):

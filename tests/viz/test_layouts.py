@@ -108,7 +108,10 @@ def test_race_stacks_in_a_narrow_dock_with_the_surface_biggest(qtbot):
     assert view.stacked
     surf, loss = view.surface_plot.sceneBoundingRect(), view.loss_plot.sceneBoundingRect()
     assert surf.bottom() <= loss.top()                        # the loss plot under the surface
-    assert surf.height() > loss.height() and surf.width() > 0.6 * view.graphics.width()   # the rest: its colour bar
+    assert surf.height() > loss.height()
+    # both plots span the view (a zero stretch factor once capped the column at its preferred width:
+    # the plots took 381 of 566 px and left a blank strip on the right)
+    assert surf.width() >= view.graphics.width() - 40 and loss.width() >= view.graphics.width() - 40
     assert view.surface_plot.getViewBox().height() >= 140     # not squeezed to a sliver
     # two optimizers a row: three rows of check box + learning rate
     check_rows = {view.checks[n].geometry().top() for n in view.checks}

@@ -182,10 +182,11 @@ class RaceUi:
             lay.setRowStretchFactor(i, 0)
             lay.setColumnStretchFactor(i, 0)
             lay.setRowMaximumHeight(i, 1e6)
-        if stacked:
+        if stacked:     # a stretch factor of 0 caps a column at its preferred width: one column, 1
+            lay.setColumnStretchFactor(0, 1)
             lay.setRowStretchFactor(0, 3)
             lay.setRowStretchFactor(1, 1)
-            lay.setRowMaximumHeight(1, 110)   # the loss plot: enough to read; the surface takes the rest
+            lay.setRowMaximumHeight(1, 130)   # the loss plot: enough to read; the surface takes the rest
         else:
             lay.setRowStretchFactor(0, 1)
             lay.setColumnStretchFactor(0, 3)

@@ -15,11 +15,11 @@ step is 1e-5, which float64 allows (float32 would need ~1e-3 and a tolerance of
 
 The difference has an error of its own, and only an error beyond it counts against
 backprop. Each row's ``fd_error`` estimates it: the rounding of the loss (about 1e4
-float64 ulps of the loss per eps, the ``resolution``) plus the truncation error,
-twice ``|D(eps) - D(2 eps)| / 3`` for the central differences ``D`` with steps eps and
-2 eps (``D(h) = g + c h**2 + ...``; twice, for the higher orders). On a long-trained network a weight's gradient can be
-tiny next to the curvature around it (saturated tanh or sigmoid units); comparing such a
-gradient with its plain relative error called correct gradients wrong.
+float64 ulps of the loss per eps, the ``resolution``) plus the truncation error, twice
+``|D(eps) - D(2 eps)| / 3`` for the central differences ``D`` with steps eps and 2 eps
+(``D(h) = g + c h**2 + ...``; twice, for the higher orders). On a long-trained network a
+weight's gradient can be tiny next to the curvature around it (saturated tanh or sigmoid
+units); judged by their plain relative error, such correct gradients were called wrong.
 
 The difference is taken of the loss backprop differentiates. For a fused output
 (softmax or sigmoid with a crossentropy) that is the crossentropy computed from the

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -91,6 +93,18 @@ def test_the_norms_show_the_epochs_of_the_bands_in_a_narrow_and_a_wide_dock(view
     assert view.norm_plot.viewRange()[0] == pytest.approx([3, 6])
     view.norm_plot.setXRange(2, 5, padding=0)
     assert band.viewRange()[0] == pytest.approx([2, 5])
+
+
+def test_a_new_network_links_the_norms_to_its_plots_and_lets_the_old_ones_go(view):
+    run_epochs(view, epochs=2)
+    view.refresh()
+    old = weakref.ref(view.rows[0][0])
+    run_epochs(view, TrainingConfig(n_samples=120, hidden=((4, "tanh"),)), epochs=3)
+    view.refresh()
+    gc.collect()
+    assert old() is None                            # no link left holding the old band plot
+    view.rows[0][0].setXRange(1.5, 2.5, padding=0)
+    assert view.norm_plot.viewRange()[0] == pytest.approx([1.5, 2.5])
 
 
 def test_items_are_made_once_per_architecture(view):

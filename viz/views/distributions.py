@@ -47,6 +47,7 @@ class DistributionsView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.history = StatsHistory()
+        self._unlink_norms = lambda: None     # the norms' x range follows the first band plot's
         self._later = QtCore.QTimer(self, singleShot=True, timeout=self.refresh)
         self._build_ui()
         self.clear()
@@ -135,7 +136,7 @@ class DistributionsView(QtWidgets.QWidget):
         self._dirty = False
         self._last_draw = 0.0
         self.scrub_epoch = None
-        self.bands_graphics.clear()
+        self._clear_bands()
         self.bands_graphics.setMinimumHeight(0)
         self.rows = []          # per layer: (weight plot, grad plot, weight Bands, grad Bands)
         self.markers = list(self.side_markers)
@@ -244,6 +245,12 @@ class DistributionsView(QtWidgets.QWidget):
         plot.addItem(line, ignoreBounds=True)
         return line
 
+    def _clear_bands(self) -> None:
+        """Remove the band plots; first the norms let go of them (a link kept the first one alive)."""
+        self._unlink_norms()
+        self._unlink_norms = lambda: None
+        self.bands_graphics.clear()
+
     def _clear_side(self) -> None:
         for p in (self.norm_plot, self.dead_plot):
             for item in list(p.listDataItems()):
@@ -269,7 +276,7 @@ class DistributionsView(QtWidgets.QWidget):
         h = self.history
         self._arch = (tuple(h.activations), tuple(h.units))
         g = self.bands_graphics
-        g.clear()
+        self._clear_bands()
         self.rows = []
         self.markers = list(self.side_markers)
         self._clear_side()
@@ -292,7 +299,7 @@ class DistributionsView(QtWidgets.QWidget):
                 pair.append((p, Bands(p, color)))
                 self.markers.append(self._marker(p))
             self.rows.append((pair[0][0], pair[1][0], pair[0][1], pair[1][1]))
-        link_x_by_value(first, self.norm_plot)
+        self._unlink_norms = link_x_by_value(first, self.norm_plot)
         g.setMinimumHeight(ROW_HEIGHT * n + 30)
         names = [layer_label(i, n) for i in range(n)]
         for i in range(n):

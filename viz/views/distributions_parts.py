@@ -115,14 +115,15 @@ class Bands:
         return np.stack(cols, axis=1)
 
 
-def link_x_by_value(a: pg.PlotItem, b: pg.PlotItem) -> None:
-    """Keep the x ranges of plots ``a`` and ``b`` equal, both ways.
+def link_x_by_value(a: pg.PlotItem, b: pg.PlotItem):
+    """Keep the x ranges of plots ``a`` and ``b`` equal, both ways; returns a function that unlinks them.
 
     pyqtgraph's ``setXLink`` lines linked plots up by screen position when they overlap on screen
     by a third or more: a plot twice as wide as its partner then shows twice the range (the norms
     below the bands in a narrow dock ran on to epoch 2,800 when the run was at 1,041).
     """
     busy = [False]
+    links = []
 
     def follow(src, dst):
         def on_change(_view, x_range):
@@ -133,9 +134,20 @@ def link_x_by_value(a: pg.PlotItem, b: pg.PlotItem) -> None:
                 dst.setXRange(*x_range, padding=0)
             finally:
                 busy[0] = False
-        src.getViewBox().sigXRangeChanged.connect(on_change)
+        signal = src.getViewBox().sigXRangeChanged
+        signal.connect(on_change)
+        links.append((signal, on_change))
     follow(a, b)
     follow(b, a)
+
+    def unlink():
+        while links:
+            signal, slot = links.pop()
+            try:
+                signal.disconnect(slot)
+            except RuntimeError:      # the plot is already deleted, and its connections with it
+                pass
+    return unlink
 
 
 def fill_check_table(table: QtWidgets.QTableWidget, result: dict) -> None:

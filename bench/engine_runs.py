@@ -14,7 +14,7 @@ import numpy as np
 
 import _util
 from _util import Quiet, Timer, median, optional
-from engine_peak import BATCH, D_IN, HIDDEN, PeakProbe  # noqa: F401 (the shapes are used here too)
+from engine_peak import BATCH, D_IN, HIDDEN, PeakProbe
 
 import core  # (_util put the repository root on sys.path)
 
@@ -213,7 +213,7 @@ def run_big(args, peak):
     print(f"  per epoch: {' '.join(f'{100 * q:.1f}' for q in paired)} %; the median epoch against the "
           f"best peak of the whole run ({max([peak, *peaks]):.1f} GFLOP/s): {100 * strict:.1f} %")
     print(f"  (our engine multiplies only {OUR_FLOPS_PER_SAMPLE * n / 1e9:.1f} GFLOP: no dX for layer 1; "
-          f"that is {100 * OUR_FLOPS_PER_SAMPLE * n / ours / 1e9 / peak:.1f} % of peak in real FLOPs; "
+          f"that is {100 * frac * OUR_FLOPS_PER_SAMPLE / (3 * FWD_FLOPS_PER_SAMPLE):.1f} % of peak in real FLOPs; "
           f"an epoch at peak would take {issue_flops / 1e9 / peak:.3f} s by the issue's count)")
     if "torch" in res:
         ratio = ours / res["torch"]

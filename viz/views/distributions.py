@@ -120,8 +120,8 @@ class DistributionsView(QtWidgets.QWidget):
         for c in (0, 1, 4):
             header.setSectionResizeMode(c, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.setToolTip("Sampled weights: backprop's dL/dw, the finite difference (L(w+ε) − L(w−ε)) / 2ε "
-                              "± its own error (rounding, and truncation estimated from a second step of 2ε), "
-                              "and the relative error beyond that. Grey '(kink)' rows straddle a relu kink and are "
+                              "(hover it for its own error: rounding, and truncation estimated from a second step "
+                              "of 2ε) and the relative error beyond that error. Grey '(kink)' rows straddle a relu kink and are "
                               "not judged; '(tiny)' gradients are below what the difference resolves.")
         box.addWidget(self.table, 1)
 

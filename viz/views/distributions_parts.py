@@ -161,11 +161,14 @@ def fill_check_table(table: QtWidgets.QTableWidget, result: dict) -> None:
         note = "  (kink)" if row["kink"] else ("  (tiny)" if tiny else "")
         fd = row.get("fd_error")
         texts = [f"{row['layer'] + 1} ({row['name']})", row["label"], f"{row['backprop']:.6g}",
-                 f"{row['numerical']:.6g}" + (f" ± {fd:.2g}" if fd is not None else ""), f"{err:.1e}{note}"]
+                 f"{row['numerical']:.6g}", f"{err:.1e}{note}"]
         bad = not row["kink"] and not err < AGREE
         back = QtGui.QColor("#f6c6c0" if not err < DOUBT else "#fbe7b5") if bad else None
         for c, text in enumerate(texts):
             item = QtWidgets.QTableWidgetItem(text)
+            if c == 3 and fd is not None:   # in a tooltip: "± 2.2e-07" in the cell wrapped in a side pane
+                item.setToolTip(f"{row['numerical']:.10g} ± {fd:.2g} (the difference's own error: "
+                                "rounding, and truncation estimated from a step of 2ε)")
             if c >= 2:
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
             if row["kink"]:

@@ -49,7 +49,7 @@ def measure_peak(reps):
 
 # ---- OpenBLAS threads ---------------------------------------------------------------------------
 def _update_like(w, g, v, s):
-    """The RMSprop update's ufuncs, as core/optimizers.py runs them."""
+    """The RMSprop update's ufuncs, as core/engine/optimizers.py runs them."""
     np.square(g, out=s)
     s *= 0.1
     v *= 0.9

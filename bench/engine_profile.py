@@ -18,7 +18,7 @@ from engine_runs import (BATCH, CLASSES, HIDDEN, LOADED, OursBig, big_data, summ
 from engine_whatifs import update_variants, whatifs
 
 import core  # noqa: E402
-import core.losses  # noqa: E402
+import core.engine.losses  # noqa: E402
 
 
 # ---- profile ------------------------------------------------------------------------------------
@@ -60,8 +60,8 @@ def instrument(model, clock):
     saved.append((model, "loss", loss))
     model.loss = dataclasses.replace(loss, value=clock.wrap("loss value", loss.value),
                                      correct=clock.wrap("accuracy (hits)", loss.correct))
-    fused = core.losses.fused_delta
-    core.losses.fused_delta = clock.wrap("loss delta (fused)", fused)
+    fused = core.engine.losses.fused_delta
+    core.engine.losses.fused_delta = clock.wrap("loss delta (fused)", fused)
     model.regularization_loss = clock.wrap("regularization_loss", model.regularization_loss)
     opt = model.optimizer
     opt.apply = clock.wrap("optimizer.apply overhead", opt.apply)
@@ -74,7 +74,7 @@ def instrument(model, clock):
     opt._update = update_named
 
     def restore():
-        core.losses.fused_delta = fused
+        core.engine.losses.fused_delta = fused
         for obj, attr, value in saved:
             setattr(obj, attr, value)
         for layer in model.dense_layers:
@@ -171,7 +171,7 @@ def run_profile(args):
     xbuf = np.empty_like(xb)
     mask = np.empty((BATCH, HIDDEN), bool)
     zeros = np.zeros((BATCH, HIDDEN), np.float32)  # same bits as the scalar 0; numpy's loop is faster
-    p = core.activations.ACTIVATIONS["softmax"](rng.standard_normal((BATCH, CLASSES), dtype=np.float32))
+    p = core.engine.activations.ACTIVATIONS["softmax"](rng.standard_normal((BATCH, CLASSES), dtype=np.float32))
     yb = y[:BATCH]
     ops = [
         ("gather: np.take(x, idx, out=xb), same rows", lambda: np.take(x, idx, axis=0, out=xbuf)),
@@ -202,7 +202,7 @@ def run_profile(args):
             fn()
         print(f"    {name:<50}{_med_us(fn, reps):9.1f} us")
 
-    # the RMSprop update of the 784x512 kernel, op by op (what core/optimizers.py line by line costs)
+    # the RMSprop update of the 784x512 kernel, op by op (what core/engine/optimizers.py line by line costs)
     w = L1.kernel.copy()
     g = rng.standard_normal(w.shape, dtype=np.float32) * np.float32(0.01)
     v = np.abs(rng.standard_normal(w.shape, dtype=np.float32)) * np.float32(1e-4)

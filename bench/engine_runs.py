@@ -65,7 +65,7 @@ class OursBig:
 
     def __init__(self, x, y, labels, seed=0):
         self.model = big_model(seed)
-        self.trainer = core.training.Trainer(self.model, x, y, batch_size=BATCH, epochs=None, seed=seed)
+        self.trainer = core.engine.training.Trainer(self.model, x, y, batch_size=BATCH, epochs=None, seed=seed)
 
     def epoch(self):
         self.trainer.train_epoch()
@@ -143,7 +143,7 @@ def tiny_trainer(seed=0):
     model = core.Sequential([core.Dense(8, "tanh", input_shape=(2,)), core.Dense(8, "tanh"),
                              core.Dense(1, "sigmoid")], seed=seed)
     model.compile("rmsprop", "binary_crossentropy", ["accuracy"])
-    return core.training.Trainer(model, x, y, batch_size=10, epochs=None, seed=seed)
+    return core.engine.training.Trainer(model, x, y, batch_size=10, epochs=None, seed=seed)
 
 
 # ---- big network --------------------------------------------------------------------------------

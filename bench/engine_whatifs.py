@@ -44,7 +44,7 @@ def update_variants(reps, model, rng):
     on the other core, as in the epoch) and without one just before (it may still spin: OpenBLAS's
     thread timeout is ~0.1 s)."""
     size = model._flat[0].size
-    opt = core.optimizers.RMSprop()
+    opt = core.engine.optimizers.RMSprop()
     pool = ThreadPoolExecutor(1)
 
     def state():  # w, g, (velocity, momentum), scratch
@@ -86,7 +86,7 @@ def update_variants(reps, model, rng):
 def _split_update(pool, update, min_size=1 << 16):
     """RMSprop._update on two halves at once (a worker thread + this one): ufuncs release the GIL,
     and an element-wise update split along the first axis is bit-identical to the whole. The
-    optimizer now gets the model's one flat buffer (core/model.py ``_bind_flat``): its halves."""
+    optimizer now gets the model's one flat buffer (core/engine/model.py ``_bind_flat``): its halves."""
     def split(w, g, slots, s):
         if w.size < min_size:
             return update(w, g, slots, s)

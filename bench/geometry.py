@@ -3,7 +3,7 @@
 Prints figures, asserts nothing:
 
 * tracing 2,000 points and a 41 x 41 grid of the input plane through every stage of a
-  4-layer network (2 -> 16 -> 16 -> 16 -> 1 tanh), with ``core.geometry.stages``
+  4-layer network (2 -> 16 -> 16 -> 16 -> 1 tanh), with ``core.analysis.uncrumple.geometry.stages``
   (target <= 20 ms), beside a naive loop that traces the points one at a time;
 * the Stage player animating the default network: frames drawn per second while its
   position moves (``set_position`` + repaint, as its play timer does; target >= 30).
@@ -24,7 +24,7 @@ def trace_timing(repeats=30):
     import numpy as np
 
     from core import Dense, Sequential, datasets
-    from core.geometry import input_grid, stages
+    from core.analysis.uncrumple.geometry import input_grid, stages
     x, _ = datasets.make("spiral", n=2000, noise=0.05, seed=0)
     model = Sequential([Dense(16, "tanh", input_shape=(2,)), Dense(16, "tanh"), Dense(16, "tanh"),
                         Dense(1, "sigmoid")], seed=0)
@@ -46,10 +46,10 @@ def trace_timing(repeats=30):
 
 def animation_fps(seconds=3.0):
     os.environ.setdefault("UNCRUMPLE_SETTINGS", f"/tmp/uncrumple-bench-geometry-{os.getpid()}.ini")
-    from core.config import TrainingConfig
-    from core.serve import _Run
-    from viz.app import ensure_app
-    from viz.views.stage_player import StagePlayer
+    from core.run.config import TrainingConfig
+    from core.run.serve import _Run
+    from viz.app.main import ensure_app
+    from viz.views.uncrumple.stage_player import StagePlayer
     app = ensure_app()
     run = _Run(TrainingConfig())
     for _ in range(20):
@@ -62,7 +62,7 @@ def animation_fps(seconds=3.0):
     player.add_snapshot(snap)
     player.refresh()
     app.processEvents()
-    from viz.views.stage_player import TICKS
+    from viz.views.uncrumple.stage_player import TICKS
     n_stages = max(player.slider.maximum() / TICKS, 1.0)
     frames, t0, s = 0, time.perf_counter(), 0.0
     while time.perf_counter() - t0 < seconds:
@@ -81,7 +81,7 @@ def main() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     n, n_stages, t, naive = trace_timing()
     print(f"trace {n:,} points (2,000 data + 41x41 grid) through {n_stages} stages of 2-16-16-16-1 tanh:")
-    print(f"  core.geometry.stages : {1000 * t:6.2f} ms (median of 30)   (target <= 20 ms)")
+    print(f"  core.analysis.uncrumple.geometry.stages : {1000 * t:6.2f} ms (median of 30)   (target <= 20 ms)")
     print(f"  naive, point by point: {1000 * naive:6.0f} ms  -> {naive / t:.0f}x slower")
     fps = animation_fps()
     print(f"stage animation, default network: {fps:.0f} frames per second   (target >= 30)")

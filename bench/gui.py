@@ -42,10 +42,10 @@ t_launch = float(sys.argv[1])
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-import viz.app
-from viz import cpus
+import viz.app.main
+from viz.run import cpus
 cpus.split_for_app()
-window = viz.app.create_window(None, engine=sys.argv[2], lazy_views=True)   # as the app does
+window = viz.app.main.create_window(None, engine=sys.argv[2], lazy_views=True)   # as the app does
 window.show()
 def shown():
     app.processEvents()
@@ -96,7 +96,7 @@ import json, os, sys, time
 cpus = json.loads(sys.argv[3])
 if cpus and hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, set(cpus))          # where the app's trainer runs
-from core.config import TrainingConfig, build_trainer
+from core.run.config import TrainingConfig, build_trainer
 trainer, _ = build_trainer(TrainingConfig.from_dict(json.loads(sys.argv[2])))
 seconds = float(sys.argv[1])
 end = time.perf_counter() + min(1.0, seconds / 3)
@@ -115,9 +115,9 @@ def headless_steps_per_second(seconds, config=None):
     (with the trainer's one BLAS thread), while the window's own run is paused."""
     import json
 
-    from core.config import TrainingConfig
-    from viz import cpus
-    from viz.worker import TRAINER_BLAS_THREADS
+    from core.run.config import TrainingConfig
+    from viz.run import cpus
+    from viz.run.worker import TRAINER_BLAS_THREADS
     env = dict(os.environ)
     for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(k, TRAINER_BLAS_THREADS)
@@ -154,8 +154,8 @@ def time_to_shown(engine, repeats=3):
 
 
 def bench_engine(app, engine, seconds, views="all", config=None, repeats=3):
-    from core.config import TrainingConfig
-    from viz.app import create_window, keep_house
+    from core.run.config import TrainingConfig
+    from viz.app.main import create_window, keep_house
     config = config or TrainingConfig()
     print(f"\n== engine: {engine}, views shown: {views}, data: {config.dataset} ==", flush=True)
     window = create_window(config, engine=engine)
@@ -210,7 +210,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3, help="turns of window-open / headless measurements")
     p.add_argument("--views", choices=("all", "none", "curves", "boundary"), default="all",
                    help="hide view docks to see what each costs (the app's own machinery: none)")
-    p.add_argument("--preset", default=None, help="a core.presets name (e.g. mnist) instead of the default run")
+    p.add_argument("--preset", default=None, help="a core.run.presets name (e.g. mnist) instead of the default run")
     p.add_argument("--dataset", default=None, help="with --preset: another data set (e.g. mnist_sample)")
     args = p.parse_args(argv)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -219,9 +219,9 @@ def main(argv=None):
     from PySide6 import __version__ as pyside_version
     from PySide6.QtWidgets import QApplication
 
-    from viz import cpus
+    from viz.run import cpus
     pinned = cpus.split_for_app()   # as the app does at start
-    from viz.app import ensure_app
+    from viz.app.main import ensure_app
     app = ensure_app()
     print(f"Qt platform {QApplication.platformName()}, PySide6 {pyside_version}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, " + (f"window on CPU {sorted(os.sched_getaffinity(0))}, trainer on "
@@ -230,7 +230,7 @@ def main(argv=None):
     windows = []
     config = None
     if args.preset:
-        from core.presets import get_preset
+        from core.run.presets import get_preset
         config = get_preset(args.preset).config
         config = config.replace(epochs=None, **({"dataset": args.dataset} if args.dataset else {}))
     for engine in engines:

@@ -12,7 +12,7 @@ The problem: the 2 -> 8 -> 8 -> 1 tanh network (sigmoid output, binary crossentr
 3 epochs of Adam on spiral(1000), a 101 x 101 grid of its random filter-normalised plane
 (span 1). Timed, interleaved so both see the same machine:
 
-- ``vectorised``: ``core.landscape.evaluate_grid`` (one thread), and with ``workers=2``;
+- ``vectorised``: ``core.analysis.loss.landscape.evaluate_grid`` (one thread), and with ``workers=2``;
 - ``naive``: one ``model.set_weights(plane.weights_at(a, b))`` + ``model.evaluate(x, y)`` per
   grid point, the loop a first implementation would write.
 
@@ -37,7 +37,7 @@ if HERE not in sys.path:  # the sibling _util, when this file is not run as a sc
 from _util import Quiet, Timer, threadpoolctl  # noqa: E402  (also puts the repository root on sys.path)
 
 from core import Dense, Sequential, datasets  # noqa: E402
-from core import landscape  # noqa: E402
+from core.analysis.loss import landscape  # noqa: E402
 
 TARGET_SECONDS, TARGET_RATIO = 0.15, 2.5
 LOADED = 0.3  # other processes using more cores than this on average: the run is flagged

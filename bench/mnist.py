@@ -13,7 +13,7 @@ Some machines export OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (older OpenBLAS builds m
 pin numpy's OpenBLAS to an older kernel (Haswell, not SkylakeX) while torch's MKL picks AVX-512 on its
 own. Unset them in the benchmark command only, never in tests or CI; the header shows the kernel used.
 
-The recipe (``core.presets.get_preset("mnist")``): 784 -> 512 relu -> 10 softmax, RMSprop
+The recipe (``core.run.presets.get_preset("mnist")``): 784 -> 512 relu -> 10 softmax, RMSprop
 lr 0.001 rho 0.9, categorical crossentropy, 5 epochs of batch 128 on every training image,
 then the test accuracy. Both engines start from the *same* weights (our glorot-uniform kernels
 and zero biases, copied into torch), see the same preprocessing (x / 255 as float32) and run
@@ -47,8 +47,8 @@ import _util  # noqa: F401  (puts the repository root on sys.path)
 from _util import Quiet, Timer, median, optional, threadpoolctl
 
 from core import datasets
-from core.config import build_trainer, targets_for
-from core.presets import describe_updates, get_preset
+from core.run.config import build_trainer, targets_for
+from core.run.presets import describe_updates, get_preset
 
 TARGET_POINTS, TARGET_RATIO, TARGET_BOOK = 0.5, 0.8, 0.978
 _EPOCHS = 5  # set from --epochs: epochs per seed, to drop each seed's warm-up epoch

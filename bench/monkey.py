@@ -31,9 +31,9 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])
-    from core.config import TrainingConfig
-    from viz.app import create_window, keep_house
-    from viz.monkey import SLOW_PRESETS, Monkey, MonkeyFailure
+    from core.run.config import TrainingConfig
+    from viz.app.main import create_window, keep_house
+    from monkey_driver import SLOW_PRESETS, Monkey, MonkeyFailure
 
     tmp = tempfile.mkdtemp(prefix="uncrumple-monkey-")
     import os

@@ -37,8 +37,8 @@ def main(argv=None) -> int:
     import numpy as np
     from PySide6.QtWidgets import QApplication
 
-    from core.config import TrainingConfig
-    from viz.app import create_window, ensure_app
+    from core.run.config import TrainingConfig
+    from viz.app.main import create_window, ensure_app
 
     app = ensure_app()
     w = create_window(TrainingConfig(epochs=args.epochs), engine="process")

@@ -13,8 +13,8 @@ import time
 
 import _util  # noqa: F401  (puts the repository root on sys.path)
 
-from core.config import TrainingConfig, build_trainer
-from core.timeline import DEFAULT_BUDGET, Timeline
+from core.run.config import TrainingConfig, build_trainer
+from core.run.timeline import DEFAULT_BUDGET, Timeline
 
 TARGET = 50 * 2**20
 

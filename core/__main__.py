@@ -1,6 +1,6 @@
-"""``python -m core``: the engine's command line (see :mod:`core.cli`)."""
+"""``python -m core``: the engine's command line (see :mod:`core.run.cli`)."""
 import sys
 
-from .cli import main
+from core.run.cli import main
 
 sys.exit(main())

@@ -24,5 +24,5 @@ def _blas_threads():
         return None
 
 
-#: BLAS threads of the window's NumPy (None: unknown); viz.cpus pins the window only when they fit
+#: BLAS threads of the window's NumPy (None: unknown); viz.run.cpus pins the window only when they fit
 WINDOW_BLAS_THREADS = _blas_threads()

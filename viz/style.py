@@ -9,7 +9,7 @@ the one through near-white to a tint of the other.
 Training points are filled circles, validation points hollow squares, so the two
 stay apart in greyscale too. Training curves are blue, validation curves vermillion.
 
-Light and dark: :func:`setup_theme` (called once by ``viz.app`` before any view is
+Light and dark: :func:`setup_theme` (called once by ``viz.app.main`` before any view is
 built) picks the scheme from ``UNCRUMPLE_THEME`` / ``--theme`` or the system's
 palette, and :func:`apply_theme` sets the module's values (``BACKGROUND``,
 ``FOREGROUND``, ``MUTED``, the label CSS, ...) and pyqtgraph's default background
@@ -17,7 +17,7 @@ and foreground. Views read ``style.X`` when they build, so the theme is chosen
 once per process. Data colour maps (the diverging map, the weight maps) are the same
 in both themes; text drawn on them uses :data:`INK` / :data:`PAPER`, not the theme.
 Exports are always on white: :func:`light_color` and :func:`light_markup` translate
-the current theme's colours into the light theme's (``viz.white_export.on_white``).
+the current theme's colours into the light theme's (``viz.export.white_export.on_white``).
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from core._validation import check_int, check_positive
+from core.engine.validation import check_int, check_positive
 
 __all__ = ["download", "DownloadCancelled", "sha256_of"]
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core._validation import check_int
+from core.engine.validation import check_int
 from core.datasets.download import DownloadCancelled, download as _download
 from core.datasets.idx import _checked_split, _idx_files, load_idx_folder, read_idx  # noqa: F401
 from core.datasets.preprocess import describe_tensor, preprocess_images, to_categorical  # noqa: F401

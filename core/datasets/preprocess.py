@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core._validation import check_int
+from core.engine.validation import check_int
 
 # --------------------------------------------------------------------------- preprocessing
 def preprocess_images(x) -> np.ndarray:

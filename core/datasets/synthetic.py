@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from core._validation import check_int, check_non_negative
+from core.engine.validation import check_int, check_non_negative
 
 __all__ = ["moons", "circles", "xor", "spiral", "gaussians",
            "paper_ball", "swiss_roll", "spheres", "GENERATORS", "DIMENSIONS"]

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from core._validation import check_array, check_unit_interval
+from core.engine.validation import check_array, check_unit_interval
 from core.datasets.synthetic import _check_seed
 
 __all__ = ["train_val_split", "load_csv"]

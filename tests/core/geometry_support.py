@@ -1,4 +1,4 @@
-"""Shared by the core.geometry tests: a small binary classifier and one trained on XOR."""
+"""Shared by the core.analysis.uncrumple.geometry tests: a small binary classifier and one trained on XOR."""
 import core
 
 
@@ -9,7 +9,7 @@ def make_model(hidden=(8, 8), act="tanh", d=2, seed=0, dropout=False):
     layers += [core.Dense(u, act) for u in hidden[1:]]
     layers.append(core.Dense(1, "sigmoid"))
     model = core.Sequential(layers, seed=seed)
-    model.compile(core.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    model.compile(core.engine.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
     return model
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.optimizers import SGD, Adagrad, Adam, RMSprop
+from core.engine.optimizers import SGD, Adagrad, Adam, RMSprop
 
 RNG = np.random.default_rng(1234)
 W0 = [RNG.normal(size=(3, 2)).astype(np.float32), RNG.normal(size=(4,)).astype(np.float32)]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import core
-from core.cli import main
+from core.run.cli import main
 
 
 def test_cli_trains_and_writes_history_and_model(tmp_path, capsys):
@@ -81,7 +81,7 @@ def test_bad_model_files_are_refused(tmp_path):
 
 
 def test_newer_version_is_refused(tmp_path):
-    from core.io import atomic_write_npz
+    from core.engine.saving import atomic_write_npz
     path = tmp_path / "new.npz"
     atomic_write_npz(path, {}, {"format": "uncrumple-model", "version": 99})
     with pytest.raises(ValueError, match="newer Uncrumple"):

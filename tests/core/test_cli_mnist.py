@@ -8,7 +8,7 @@ import pytest
 
 import core
 from core import datasets
-from core.cli import CLI_DEFAULTS, DownloadBar, build_parser, config_from_args, main
+from core.run.cli import CLI_DEFAULTS, DownloadBar, build_parser, config_from_args, main
 from core.datasets import mnist as mnist_module
 from mnist_support import write_npz
 
@@ -27,7 +27,7 @@ def test_without_preset_the_defaults_are_unchanged():
 
 
 def test_options_override_the_preset():
-    book = core.presets.get_preset("mnist").config
+    book = core.run.presets.get_preset("mnist").config
     assert parse("--preset", "mnist") == book
     c = parse("--preset", "mnist", "--lr", "0.01", "--activation", "tanh", "--samples", "0",
               "--data-dir", "/d")

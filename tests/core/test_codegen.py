@@ -14,9 +14,10 @@ import types
 import numpy as np
 import pytest
 
-from core import activations, datasets, losses, optimizers
-from core.codegen import DEFAULT_EPOCHS, TORCH_ACTIVATION, TORCH_LOSS, keras_code, pytorch_code
-from core.config import build_model, load_data, make_optimizer, targets_for, TrainingConfig
+from core.engine import activations, losses, optimizers
+from core import datasets
+from core.run.codegen import DEFAULT_EPOCHS, TORCH_ACTIVATION, TORCH_LOSS, keras_code, pytorch_code
+from core.run.config import build_model, load_data, make_optimizer, targets_for, TrainingConfig
 
 LOSSES = list(losses.LOSSES)
 OPTIMIZERS = list(optimizers.OPTIMIZERS)

@@ -1,10 +1,10 @@
-"""core.digits: confusion matrix, mistakes, MNIST-style drawings, tiles, PCA maps, tensor shapes."""
+"""core.analysis.digits.digits: confusion matrix, mistakes, MNIST-style drawings, tiles, PCA maps, tensor shapes."""
 import numpy as np
 import pytest
 
 from core import Dense, Sequential
 from core.datasets import load_mnist_sample, preprocess_images
-from core.digits import (DigitMaps, accuracy_and_loss, pca_2d, representations, broadcast_explanation, center_of_mass,
+from core.analysis.digits.digits import (DigitMaps, accuracy_and_loss, pca_2d, representations, broadcast_explanation, center_of_mass,
                          confusion_matrix, dot_shape_rule, flow_line, generalization_gap, image_levels,
                          image_side, misclassified, model_from_weights, predict_probs, preprocess_drawing,
                          resample_matrix, shape_flow, symmetric_levels, tile_mosaic)
@@ -152,7 +152,7 @@ def test_digit_maps_keep_their_basis_across_weights():
 
 def _exact_pca(h, dims=2):
     """The covariance's top eigenvectors by a full float64 eigendecomposition, signed as fit_projection."""
-    from core.projection import Projection
+    from core.analysis.uncrumple.projection import Projection
     x = np.asarray(h, np.float64)
     xc = x - x.mean(axis=0)
     evals, evecs = np.linalg.eigh(xc.T @ xc / (len(x) - 1))

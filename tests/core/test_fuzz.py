@@ -1,6 +1,6 @@
 """Fuzzing the engine's public API with hypothesis: only documented ValueErrors, never a crash or a silent NaN.
 
-What the engine promises (core/model.py, core/training.py, core/_validation.py):
+What the engine promises (core/engine/model.py, core/engine/training.py, core/engine/validation.py):
 
 * bad arguments and bad data raise ``ValueError`` naming the argument (inputs with NaN/inf,
   empty arrays, wrong ranks or sizes, unknown names, out-of-range hyperparameters);
@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core.activations import ACTIVATIONS
-from core.config import TrainingConfig
-from core.layers import Dense, Dropout
-from core.losses import LOSSES
-from core.model import Sequential
-from core.optimizers import OPTIMIZERS
+from core.engine.activations import ACTIVATIONS
+from core.run.config import TrainingConfig
+from core.engine.layers import Dense, Dropout
+from core.engine.losses import LOSSES
+from core.engine.model import Sequential
+from core.engine.optimizers import OPTIMIZERS
 
 #: FUZZ_EXAMPLES=1000 explores more locally; CI keeps 40 derandomized examples per test
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)), deadline=None,
@@ -239,6 +239,6 @@ def test_training_config_errors_never_raise(fields):
 
 def test_a_huge_validation_split_is_reported_not_raised():
     """Found by the fuzzer: 4.5e305 overflowed int() in the batch-size check."""
-    from core.config import TrainingConfig
+    from core.run.config import TrainingConfig
     errors = TrainingConfig(validation_split=4.49423283715579e305).errors()
     assert set(errors) == {"validation_split"}

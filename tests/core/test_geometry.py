@@ -1,4 +1,4 @@
-"""core.geometry: the uncrumpling view's maths (issue 4), without Qt: stages, grids, interpolation and
+"""core.analysis.uncrumple.geometry: the uncrumpling view's maths (issue 4), without Qt: stages, grids, interpolation and
 projections (separability, the neuron inspector, the layer lab, contours: test_geometry_analysis.py)."""
 import re
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import core
-from core import geometry as g
-from core.boundary import decision_grid, grid_extent, input_plane
+from core.analysis.uncrumple import geometry as g
+from core.analysis.boundary import decision_grid, grid_extent, input_plane
 from geometry_support import make_model, train_xor
 
 

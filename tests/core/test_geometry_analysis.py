@@ -1,4 +1,4 @@
-"""core.geometry: separability, the neuron inspector's maps and sums, the layer lab, contours and
+"""core.analysis.uncrumple.geometry: separability, the neuron inspector's maps and sums, the layer lab, contours and
 timings (stages, grids, interpolation and projections: test_geometry.py)."""
 import math
 import time
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import core
-from core import geometry as g
-from core.boundary import grid_extent, input_plane
-from core.separability import linear_separability
+from core.analysis.uncrumple import geometry as g
+from core.analysis.boundary import grid_extent, input_plane
+from core.analysis.uncrumple.separability import linear_separability
 from geometry_support import make_model, train_xor
 
 
@@ -188,7 +188,7 @@ def test_timing_print_trace_2000_points_and_a_41x41_grid():
 
 
 def test_contour_segments_trace_a_circle_and_skip_nan():
-    from core.boundary import contour_segments
+    from core.analysis.boundary import contour_segments
     n = 65
     ax = np.linspace(-1, 1, n)
     xx, yy = np.meshgrid(ax, ax)

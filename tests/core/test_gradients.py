@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import core
-from core import activations, losses
+from core.engine import activations, losses
 
 HIDDEN = ["linear", "relu", "leaky_relu", "sigmoid", "tanh"]
 # output activation x loss pairs that make sense (fused and unfused)
@@ -108,11 +108,11 @@ def test_l2_regularization_gradient():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(6, 3))
     y = rng.integers(0, 2, 6)
-    model = make_model("tanh", "sigmoid", "binary_crossentropy", 1, l2=core.regularizers.L2(0.05))
+    model = make_model("tanh", "sigmoid", "binary_crossentropy", 1, l2=core.engine.regularizers.L2(0.05))
     check(model, x, y)
     # and the loss includes the penalty
     plain = make_model("tanh", "sigmoid", "binary_crossentropy", 1)
-    reg = make_model("tanh", "sigmoid", "binary_crossentropy", 1, l2=core.regularizers.L2(0.05))
+    reg = make_model("tanh", "sigmoid", "binary_crossentropy", 1, l2=core.engine.regularizers.L2(0.05))
     penalty = 0.05 * sum(float(np.sum(l.kernel.astype(np.float64) ** 2)) for l in reg.dense_layers)
     assert reg.evaluate(x, y) == pytest.approx(plain.evaluate(x, y) + penalty, rel=1e-5)
 
@@ -191,7 +191,7 @@ def test_keras_loss_values_and_clipping():
 
 
 def test_relu_forward_is_maximum_with_zero_bit_for_bit_and_its_zeros_stay_zero():
-    from core.activations import ACTIVATIONS, _ZEROS
+    from core.engine.activations import ACTIVATIONS, _ZEROS
     relu = ACTIVATIONS["relu"]
     rng = np.random.default_rng(0)
     for shape in ((128, 512), (7, 3), (1, 1), (128, 512)):

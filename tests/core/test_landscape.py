@@ -1,4 +1,4 @@
-"""Tests for core.landscape: planes through weight space and the vectorised loss grid (issue 5)."""
+"""Tests for core.analysis.loss.landscape: planes through weight space and the vectorised loss grid (issue 5)."""
 from __future__ import annotations
 
 import pickle
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core import Dense, Dropout, Sequential, datasets
-from core import landscape as L
-from core.regularizers import L2
+from core.analysis.loss import landscape as L
+from core.engine.regularizers import L2
 
 from landscape_support import spiral_model
 
@@ -377,7 +377,7 @@ def test_bad_arguments_raise_value_errors():
 
 def test_parameter_name_is_the_lists_entry_without_building_it():
     from core import Dense, Sequential
-    from core.landscape import parameter_name, parameter_names
+    from core.analysis.loss.landscape import parameter_name, parameter_names
     m = Sequential([Dense(3, "tanh", input_shape=(2,)), Dense(1, "sigmoid")], seed=0)
     m.build(2)
     names = parameter_names(m)

@@ -11,7 +11,7 @@ def spiral_model(seed=0, hidden=(8, 8), act="tanh"):
     layers += [core.Dense(u, act) for u in hidden[1:]]
     layers.append(core.Dense(1, "sigmoid"))
     model = core.Sequential(layers, seed=seed)
-    model.compile(core.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    model.compile(core.engine.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
     return model
 
 

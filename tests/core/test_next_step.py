@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import datasets, optimizers
-from core.config import TrainingConfig, build_trainer, make_optimizer
-from core.layers import Dense, Dropout
-from core.model import Sequential
-from core.slices import flatten, next_batch, next_step, slice_1d
+from core import datasets
+from core.engine import optimizers
+from core.run.config import TrainingConfig, build_trainer, make_optimizer
+from core.engine.layers import Dense, Dropout
+from core.engine.model import Sequential
+from core.analysis.loss.slices import flatten, next_batch, next_step, slice_1d
 
 OPTIMIZERS = {
     "sgd": lambda: optimizers.SGD(0.1),
@@ -128,7 +129,7 @@ def test_next_batch_and_next_step_from_a_checkpoint_predict_the_trainer_bit_for_
     ckpt = trainer.checkpoint()
     assert ckpt.epoch == 1 and ckpt.position == 5 * 16
     # what the view does: a model of its own, the checkpoint's weights, optimizer and dropout generator
-    from core.config import build_model, targets_for
+    from core.run.config import build_model, targets_for
     model = build_model(config, x.shape[1], 2)
     model.set_weights(ckpt.weight_list())
     model.rng.bit_generator.state = ckpt.rng["model"]

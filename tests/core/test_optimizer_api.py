@@ -1,4 +1,4 @@
-"""Tests for core.optimizers' interface: Keras defaults, config round trips, state save/restore,
+"""Tests for core.engine.optimizers' interface: Keras defaults, config round trips, state save/restore,
 validation with Keras-style messages, ``get`` and the public names (the update rules: test_optimizers.py)."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from core import optimizers as opt_mod
-from core.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, get
+from core.engine import optimizers as opt_mod
+from core.engine.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, get
 from optimizer_support import ALL, GRADS, W0, fresh_params
 
 

@@ -1,4 +1,4 @@
-"""Tests for core.optimizers' update rules: Keras 3 formulas against float64 references, dtypes,
+"""Tests for core.engine.optimizers' update rules: Keras 3 formulas against float64 references, dtypes,
 live hyperparameter changes, convergence, element-wise updates (the interface: test_optimizer_api.py)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.optimizers import SGD, Adagrad, Adam, RMSprop
+from core.engine.optimizers import SGD, Adagrad, Adam, RMSprop
 from optimizer_support import ALL, GRADS, W0, fresh_params
 
 
@@ -195,7 +195,7 @@ def test_sgd_step_matches_formula(g, lr):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_update_is_element_wise_so_flat_and_chunked_buffers_are_bit_identical(case):
-    """The model updates every weight through one flat buffer (core/model.py ``_bind_flat``), and a
+    """The model updates every weight through one flat buffer (core/engine/model.py ``_bind_flat``), and a
     cache-blocked update would run it chunk by chunk: both are only allowed because each element's
     arithmetic depends on that element alone. Per array, one flat buffer and odd-sized chunks (SIMD
     bodies and scalar tails) must give the same bits over several steps."""

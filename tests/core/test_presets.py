@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from core import datasets
-from core.config import (IMAGE_DATASETS, MAX_SAMPLES, TrainingConfig, build_model, build_trainer,
+from core.run.config import (IMAGE_DATASETS, MAX_SAMPLES, TrainingConfig, build_model, build_trainer,
                          data_notice, load_data, load_data_with_notice)
 from core.datasets import mnist as mnist_module
-from core.presets import PRESETS, describe_updates, get_preset, total_updates, updates_per_epoch
-from core.serve import serve
+from core.run.presets import PRESETS, describe_updates, get_preset, total_updates, updates_per_epoch
+from core.run.serve import serve
 from mnist_support import write_npz
 
 SAMPLE = TrainingConfig(dataset="mnist_sample", n_samples=256, hidden=((16, "relu"),),

@@ -1,11 +1,11 @@
-"""core.resources: the memory estimate against hand counts, and refusal of runs that cannot fit."""
+"""core.run.resources: the memory estimate against hand counts, and refusal of runs that cannot fit."""
 from __future__ import annotations
 
 import pytest
 
-from core import resources
-from core.config import TrainingConfig
-from core.resources import (FLOAT, LABEL, available_bytes, check_fits, config_errors, data_shape, estimate_bytes,
+from core.run import resources
+from core.run.config import TrainingConfig
+from core.run.resources import (FLOAT, LABEL, available_bytes, check_fits, config_errors, data_shape, estimate_bytes,
                             estimate_parts, format_bytes)
 
 

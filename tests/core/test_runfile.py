@@ -5,9 +5,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig, build_trainer
-from core.io import atomic_write_npz
-from core.runfile import RUN_FORMAT, RunData, load_run, save_run
+from core.run.config import TrainingConfig, build_trainer
+from core.engine.saving import atomic_write_npz
+from core.run.runfile import RUN_FORMAT, RunData, load_run, save_run
 
 CONFIG = TrainingConfig(n_samples=150, batch_size=8, optimizer="rmsprop", momentum=0.3,
                         learning_rate=0.01, dropout=0.2)

@@ -1,12 +1,12 @@
-"""core.separability on very wide stages: the principal axes are fitted on a bounded, fixed-seed subsample."""
+"""core.analysis.uncrumple.separability on very wide stages: the principal axes are fitted on a bounded, fixed-seed subsample."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core import _pca
-from core import separability as sep
-from core.geometry import Stage
+from core.analysis import pca as _pca
+from core.analysis.uncrumple import separability as sep
+from core.analysis.uncrumple.geometry import Stage
 
 
 def wide_blobs(n=600, width=3000, seed=0):

@@ -4,8 +4,8 @@ import multiprocessing as mp
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig
-from core.training import serve
+from core.run.config import TrainingConfig
+from core.engine.training import serve
 
 TIMEOUT = 20
 

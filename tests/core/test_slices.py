@@ -1,11 +1,12 @@
-"""Tests for core.slices through core.landscape: the 1D slice, the next step, the two-weight model (issue 5)."""
+"""Tests for core.analysis.loss.slices through core.analysis.loss.landscape: the 1D slice, the next step, the two-weight model (issue 5)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core import load_model, optimizers
-from core import landscape as L
+from core import load_model
+from core.engine import optimizers
+from core.analysis.loss import landscape as L
 
 from landscape_support import spiral_model
 

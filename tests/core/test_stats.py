@@ -1,4 +1,4 @@
-"""Per-epoch layer statistics (core.stats) and the finite-difference gradient check (core.gradcheck)."""
+"""Per-epoch layer statistics (core.analysis.weights.stats) and the finite-difference gradient check (core.analysis.weights.gradcheck)."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from core import Dense, Dropout, Sequential
-from core.config import TrainingConfig, build_trainer
-from core.gradcheck import gradient_check, verdict
-from core.stats import BASIS_POINTS, StatsHistory, dead_units, epoch_stats, quantiles
+from core.run.config import TrainingConfig, build_trainer
+from core.analysis.weights.gradcheck import gradient_check, verdict
+from core.analysis.weights.stats import BASIS_POINTS, StatsHistory, dead_units, epoch_stats, quantiles
 
 
 def _net(hidden=("tanh", "tanh"), out="sigmoid", loss="binary_crossentropy", units=1, seed=0, l2=None,
@@ -51,7 +51,7 @@ def test_quantiles_ignore_nonfinite_and_all_nan_gives_nan():
 
 
 def test_huge_arrays_keep_exact_extremes(monkeypatch):
-    import core.stats as stats_mod
+    import core.analysis.weights.stats as stats_mod
     monkeypatch.setattr(stats_mod, "EXACT_LIMIT", 100)
     a = np.arange(1001, dtype=np.float32)[::-1].copy()
     q = quantiles(a)
@@ -182,7 +182,7 @@ CASES = [
 
 @pytest.mark.parametrize("hidden, out, loss, units", CASES)
 def test_backprop_agrees_with_finite_differences(hidden, out, loss, units):
-    from core.regularizers import L2
+    from core.engine.regularizers import L2
     m = _net(hidden, out, loss, units, l2=L2(0.01))
     rng = np.random.default_rng(3)
     x = rng.normal(size=(16, 3)).astype(np.float32)
@@ -291,8 +291,8 @@ def test_a_saturated_fused_output_is_checked_on_the_loss_backprop_differentiates
 
 
 def test_crossentropy_from_logits_matches_the_clipped_loss_where_nothing_is_clipped():
-    from core.gradcheck import crossentropy_from_logits
-    from core.losses import get as get_loss
+    from core.analysis.weights.gradcheck import crossentropy_from_logits
+    from core.engine.losses import get as get_loss
     rng = np.random.default_rng(4)
     z = rng.normal(size=(6, 3))
     for name, act, y in [("categorical_crossentropy", "softmax", np.eye(3)[rng.integers(0, 3, 6)]),

@@ -1,11 +1,11 @@
-"""Tests for core.surfaces: analytic surfaces, their gradients and the optimizer race (issue 5)."""
+"""Tests for core.analysis.loss.surfaces: analytic surfaces, their gradients and the optimizer race (issue 5)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core import optimizers
-from core import surfaces as S
+from core.engine import optimizers
+from core.analysis.loss import surfaces as S
 
 NAMES = list(S.SURFACES)
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig, build_trainer
-from core.timeline import Checkpoint, Timeline
-from core.training import recorded_epoch
+from core.run.config import TrainingConfig, build_trainer
+from core.run.timeline import Checkpoint, Timeline
+from core.engine.training import recorded_epoch
 
 CONFIGS = [
     TrainingConfig(n_samples=120, batch_size=7),                                      # adam, tanh
@@ -83,7 +83,7 @@ def test_recorded_epochs_thin_by_doubling_after_the_first_255():
 
 
 def test_a_long_run_records_the_picked_epochs_and_always_the_last(monkeypatch):
-    import core.training as training
+    import core.engine.training as training
     monkeypatch.setattr(training, "RECORD_EVERY_EPOCH_BELOW", 4)   # 4 epochs stand for 256
     t = trainer_for(CONFIGS[0])
     t.epochs = 11

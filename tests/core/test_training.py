@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import core
-from core.config import TrainingConfig, build_trainer
-from core.training import Trainer
+from core.run.config import TrainingConfig, build_trainer
+from core.engine.training import Trainer
 
 
 def small_trainer(**changes):
@@ -175,7 +175,7 @@ def test_trainer_requires_a_compiled_model():
 
 
 def test_pending_batch_losses_are_bounded_without_snapshots(monkeypatch):
-    import core.training as tr
+    import core.engine.training as tr
     monkeypatch.setattr(tr, "MAX_PENDING", 50)
     t = small_trainer()
     for _ in range(10):

@@ -1,11 +1,11 @@
-"""core.weightmaps against hand-computed values."""
+"""core.analysis.weights.weightmaps against hand-computed values."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig, build_model
-from core.weightmaps import (LOG_RATIO_RANGE, diagram_layout, display_matrix, link_bins, log_ratio,
+from core.run.config import TrainingConfig, build_model
+from core.analysis.weights.weightmaps import (LOG_RATIO_RANGE, diagram_layout, display_matrix, link_bins, log_ratio,
                              sticky_level, symmetric_levels, top_units, unit_activations)
 
 

@@ -16,7 +16,7 @@ import weakref
 import pytest
 from PySide6.QtCore import QSettings, QThread
 
-from core.config import TrainingConfig
+from core.run.config import TrainingConfig
 
 #: a small, fast run for most tests (the default spiral, fewer samples)
 FAST = TrainingConfig(n_samples=200, grid_resolution=16)
@@ -79,7 +79,7 @@ def temp_settings(tmp_path, monkeypatch):
 @pytest.fixture
 def make_session(qtbot):
     """Factory for Sessions that are shut down (and joined) at teardown."""
-    from viz.session import Session
+    from viz.run.session import Session
     made = []
 
     def make(config=FAST, engine="process", **kw):
@@ -95,7 +95,7 @@ def make_session(qtbot):
 @pytest.fixture
 def make_window(qtbot):
     """Factory for main windows, closed (trainer stopped and joined) at teardown."""
-    from viz.app import create_window
+    from viz.app.main import create_window
     made = []
 
     def make(config=FAST, engine="process", **kw):

@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 
-from core.config import TrainingConfig
-from core.serve import _Run
-from viz.views import layers as layers_mod
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
+from viz.views.uncrumple import layers as layers_mod
 
 #: a 2-2-2-1 network: 1 + 3 * 3 = 10 stages
 TINY = TrainingConfig(n_samples=200, hidden=((2, "tanh"), (2, "tanh")), grid_resolution=16)
@@ -40,7 +40,7 @@ def view_factory(qtbot, monkeypatch):
     the views' refresh throttles (``MIN_INTERVAL``) off. The body of the tests' ``make`` fixture."""
     monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
     for mod in ("stage_player", "separability", "inspector"):
-        monkeypatch.setattr(f"viz.views.{mod}.MIN_INTERVAL", 0.0)
+        monkeypatch.setattr(f"viz.views.uncrumple.{mod}.MIN_INTERVAL", 0.0)
 
     def factory(cls, size=(700, 500)):
         view = cls()

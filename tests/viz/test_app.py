@@ -7,8 +7,8 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.config import TrainingConfig
-from viz import settings as st
+from core.run.config import TrainingConfig
+from viz.app import settings as st
 from app_support import ready, until
 
 NAN_CONFIG = TrainingConfig(optimizer="sgd", learning_rate=10.0, hidden=((8, "linear"),), grid_resolution=16)
@@ -64,7 +64,7 @@ def test_keyboard_drives_the_transport(qtbot, make_window):
 
 
 def test_shortcuts_are_bound():
-    from viz.actions import TRANSPORT
+    from viz.app.actions import TRANSPORT
     keys = {name: k for name, _, k, _ in TRANSPORT}
     assert keys == {"play": ("Space",), "step_batch": ("Shift+Right", "B"), "step_epoch": ("Right",),
                     "reset": ("R",)}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.presets import PRESETS
-from viz.app import build_parser, config_from_args, main
+from core.run.presets import PRESETS
+from viz.app.main import build_parser, config_from_args, main
 
 
 def parse(*argv):

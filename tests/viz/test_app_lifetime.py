@@ -16,14 +16,14 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from core.config import TrainingConfig
+from core.run.config import TrainingConfig
 from app_support import ready, until
 
 
 # ---- lifetime and responsiveness ----------------------------------------------------------------
 def test_open_and_close_five_times_leaks_no_window(qtbot, fast_config):
-    from viz.app import create_window
-    from viz.main_window import MainWindow
+    from viz.app.main import create_window
+    from viz.app.main_window import MainWindow
     refs = []
     for _ in range(5):
         w = create_window(fast_config)
@@ -48,7 +48,7 @@ def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views, 
     bar); ``"all"`` the whole window, views included (see bench/gui.py for figures);
     any other value brings that uncrumpling view's tab (``dock_<views>``) to the front.
     """
-    from viz.app import freeze_long_lived
+    from viz.app.main import freeze_long_lived
     w = make_window(TrainingConfig(), "process")
     if views == "none":
         for dock in w.docks:
@@ -62,7 +62,7 @@ def test_main_thread_timer_never_gaps_while_training(qtbot, make_window, views, 
         tab.raise_()
         view = tab.widget().widget() if hasattr(tab.widget(), "widget") else tab.widget()   # inside its scroll area
         until(qtbot, lambda: not view.visibleRegion().isEmpty())
-    # as the app does once its window is up (viz.app.main): the window's objects out of the collector's reach
+    # as the app does once its window is up (viz.app.main.main): the window's objects out of the collector's reach
     # (the windows of the tests before are cyclic garbage: collected mid-measurement, that alone stalls ~90 ms)
     freeze_long_lived()
     request.addfinalizer(gc.unfreeze)
@@ -116,8 +116,8 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-import viz.app
-from viz.main_window import MainWindow
+import viz.app.main
+from viz.app.main_window import MainWindow
 
 def poll():
     w = next((x for x in QApplication.topLevelWidgets() if isinstance(x, MainWindow)), None)
@@ -134,7 +134,7 @@ def poll():
 timer = QTimer()
 timer.timeout.connect(poll)
 timer.start(20)
-sys.exit(viz.app.main(["--engine", "ENGINE"]))
+sys.exit(viz.app.main.main(["--engine", "ENGINE"]))
 """
 
 
@@ -154,8 +154,8 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-import viz.app
-from viz.main_window import MainWindow
+import viz.app.main
+from viz.app.main_window import MainWindow
 said = False
 
 def poll():
@@ -172,7 +172,7 @@ def poll():
 timer = QTimer()
 timer.timeout.connect(poll)
 timer.start(20)
-sys.exit(viz.app.main([]))
+sys.exit(viz.app.main.main([]))
 """
 
 

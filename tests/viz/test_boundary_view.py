@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig
-from core.training import Snapshot
+from core.run.config import TrainingConfig
+from core.engine.training import Snapshot
 from viz import style
 from viz.views import BoundaryView
 from views_support import start, train

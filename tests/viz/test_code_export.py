@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QPushButton
 
-from core.codegen import keras_code, pytorch_code
-from core.config import TrainingConfig
-from viz.code_dialog import CodeDialog, show_code
-from viz.export_all import export_all_views, export_history_csv, slug, view_docks
+from core.run.codegen import keras_code, pytorch_code
+from core.run.config import TrainingConfig
+from viz.app.code_dialog import CodeDialog, show_code
+from viz.export.export_all import export_all_views, export_history_csv, slug, view_docks
 
 CONFIG = TrainingConfig(hidden=((6, "relu"), (4, "tanh")), l2=0.001, dropout=0.1, optimizer="rmsprop")
 
@@ -183,8 +183,8 @@ def test_history_csv_without_batches_and_with_bad_lengths(tmp_path):
 
 
 def test_export_all_views_reports_progress_and_can_be_cancelled(qtbot, tmp_path):
-    from viz.app import create_window
-    from viz.export_all import export_all_views, view_docks
+    from viz.app.main import create_window
+    from viz.export.export_all import export_all_views, view_docks
     w = create_window(TrainingConfig(n_samples=100, grid_resolution=8), engine="thread")
     qtbot.addWidget(w)
     w.show()

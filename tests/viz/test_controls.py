@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QFileDialog, QLabel,
                                QLineEdit)
 
-from core.config import TrainingConfig
+from core.run.config import TrainingConfig
 from core.datasets import GENERATORS
 from viz.panels import LIVE_FIELDS, ControlsPanel, structural_difference
 from viz.panels.architecture import LogSpinBox
@@ -244,7 +244,7 @@ def test_add_and_remove_layers_change_hidden(panel, qtbot):
 
 
 def test_add_layer_stops_at_the_maximum(panel, qtbot):
-    from core.config import MAX_LAYERS
+    from core.run.config import MAX_LAYERS
     for _ in range(MAX_LAYERS + 3):
         panel.architecture.add_button.click()
     assert len(panel.config().hidden) == MAX_LAYERS

@@ -1,11 +1,11 @@
-"""viz.cpus: the window and the trainer process on different CPUs (the app asks for it at start)."""
+"""viz.run.cpus: the window and the trainer process on different CPUs (the app asks for it at start)."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from viz import cpus
+from viz.run import cpus
 
 linux_affinity = pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
 
@@ -47,7 +47,7 @@ def test_split_for_app_pins_its_own_process(tmp_path):
     import sys
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one CPU: nothing to split")
-    code = ("import os; from viz import cpus; ok = cpus.split_for_app(); "
+    code = ("import os; from viz.run import cpus; ok = cpus.split_for_app(); "
             "print(ok, sorted(os.sched_getaffinity(0)), sorted(cpus.TRAINER_CPUS))")
     env = {k: v for k, v in os.environ.items() if k != "UNCRUMPLE_PIN_CPUS"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,

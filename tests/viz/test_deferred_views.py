@@ -13,23 +13,23 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from core.config import TrainingConfig, build_model
-from core.training import Snapshot
-from viz.views import distributions as dist_mod
-from viz.views import layers as layers_mod
-from viz.views import network as network_mod
-from viz.views import separability as sep_mod
-from viz.views import stage_player as player_mod
-from viz.views import stages3d as stages3d_mod
-from viz.views import tracer as tracer_mod
-from viz.views import weights as weights_mod
-from viz.views.distributions import DistributionsView
-from viz.views.network import NetworkView, first_finite
-from viz.views.separability import SeparabilityView
-from viz.views.stage_player import StagePlayer
-from viz.views.stages3d import Stages3DView
-from viz.views.visibility import unseen
-from viz.views.weights import WeightsView
+from core.run.config import TrainingConfig, build_model
+from core.engine.training import Snapshot
+from viz.views.weights import distributions as dist_mod
+from viz.views.uncrumple import layers as layers_mod
+from viz.views.weights import network as network_mod
+from viz.views.uncrumple import separability as sep_mod
+from viz.views.uncrumple import stage_player as player_mod
+from viz.views.uncrumple import stages3d as stages3d_mod
+from viz.views.uncrumple import tracer as tracer_mod
+from viz.views.weights import weights as weights_mod
+from viz.views.weights.distributions import DistributionsView
+from viz.views.weights.network import NetworkView, first_finite
+from viz.views.uncrumple.separability import SeparabilityView
+from viz.views.uncrumple.stage_player import StagePlayer
+from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.common.visibility import unseen
+from viz.views.weights.weights import WeightsView
 
 SMALL_MNIST = TrainingConfig(hidden=((16, "relu"),), loss="sparse_categorical_crossentropy", learning_rate=0.001)
 

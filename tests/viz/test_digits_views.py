@@ -5,14 +5,14 @@ from PySide6 import QtCore
 
 from core import Dense, Sequential
 from core.datasets import load_mnist_sample, preprocess_images, to_categorical
-from core.digits import confusion_matrix, misclassified, predict_probs, tile_mosaic
-from core.training import Snapshot
-from viz.views.digit_canvas import DrawView
-from viz.views.digit_tiles import TilesView
-from viz.views.digits import NOTICE, DigitsRun, SamplesView, make_docks
-from viz.views.digits_errors import ConfusionView, ErrorsView
-from viz.views.digits_map import DigitMapView
-from viz.views.tensor_lab import TensorLab
+from core.analysis.digits.digits import confusion_matrix, misclassified, predict_probs, tile_mosaic
+from core.engine.training import Snapshot
+from viz.views.digits.digit_canvas import DrawView
+from viz.views.digits.digit_tiles import TilesView
+from viz.views.digits.digits import NOTICE, DigitsRun, SamplesView, make_docks
+from viz.views.digits.digits_errors import ConfusionView, ErrorsView
+from viz.views.digits.digits_map import DigitMapView
+from viz.views.digits.tensor_lab import TensorLab
 
 CONFIG = {"dataset": "mnist_sample", "hidden": [[512, "relu"]], "loss": "categorical_crossentropy",
           "batch_size": 32}

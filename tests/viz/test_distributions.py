@@ -10,12 +10,12 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from core import Dense
-from core.config import TrainingConfig
-from core.serve import _Run
-from core.stats import epoch_stats
-from viz.views import distributions as dist_mod
-from viz.views import gradient_check_run as gc_run
-from viz.views.distributions import DistributionsView, layer_label, make_docks, stride
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
+from core.analysis.weights.stats import epoch_stats
+from viz.views.weights import distributions as dist_mod
+from viz.views.weights import gradient_check_run as gc_run
+from viz.views.weights.distributions import DistributionsView, layer_label, make_docks, stride
 
 RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
 
@@ -218,7 +218,7 @@ def test_big_nets_sample_fewer_weights(view):
             "x_val": np.zeros((0, 784), np.float32), "y_val": np.zeros(0, np.int64)}
     config = TrainingConfig(hidden=((256, "relu"),), loss="sparse_categorical_crossentropy", batch_size=32)
     view.set_data({"config": config.to_dict(), "data": data})
-    from core.config import build_model
+    from core.run.config import build_model
     weights = tuple(build_model(config, 784, 10).get_weights())
     view.add_snapshot(dataclasses.replace(_Run(RELU).trainer.snapshot(weights=False), weights=weights))
     result = view.run_check()

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from viz import export_all
-from viz.export_all import MAX_SVG_POINTS, export_all_views, scatter_points, svg_refusal
-from viz.view_export import export_dock
+from viz.export import export_all
+from viz.export.export_all import MAX_SVG_POINTS, export_all_views, scatter_points, svg_refusal
+from viz.export.view_export import export_dock
 
 
 def scatter_view(n: int) -> pg.GraphicsLayoutWidget:
@@ -147,7 +147,7 @@ def test_a_view_is_brought_fully_up_to_date_before_its_picture(qtbot, window, tm
 
 
 def test_exporting_a_tab_the_app_has_not_built_yet_builds_it_first(qtbot, make_window, tmp_path, monkeypatch):
-    import viz.lazy_docks as lazy_docks
+    import viz.app.lazy_docks as lazy_docks
     monkeypatch.setattr(lazy_docks, "IDLE_BUILD_MS", 600_000)     # nothing built in the background
     w = make_window(engine="thread", lazy_views=True)
     w.show()

@@ -1,4 +1,4 @@
-"""viz.gc_guard: cyclic garbage made in other threads dies in the GUI thread."""
+"""viz.app.gc_guard: cyclic garbage made in other threads dies in the GUI thread."""
 from __future__ import annotations
 
 import gc
@@ -7,8 +7,8 @@ import threading
 import shiboken6
 from PySide6.QtCore import QObject
 
-from viz import gc_guard
-from viz.gc_guard import GuiThreadCollector
+from viz.app import gc_guard
+from viz.app.gc_guard import GuiThreadCollector
 
 
 class Cycle:

@@ -9,10 +9,10 @@ from PIL import Image, ImageChops
 from PySide6 import QtWidgets
 from PySide6.QtCore import QTimer
 
-from core.config import TrainingConfig
-from core.serve import _Run
-from viz.views import export
-from viz.views.stage_player import GIF_MISSING, StagePlayer
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
+from viz.export import pictures as export
+from viz.views.uncrumple.stage_player import GIF_MISSING, StagePlayer
 
 
 @pytest.fixture

@@ -16,16 +16,16 @@ import sys
 import numpy as np
 import pytest
 
-from core import landscape
-from core.config import TrainingConfig, build_model
-from core.serve import _Run
-from viz.views import gl3d
-from viz.views.heatmap import display_levels
-from viz.views.landscape import LandscapeView
-from viz.views.layers import LayersView
-from viz.views.stage_player import StagePlayer
-from viz.views.stages3d import Stages3DView
-from viz.views.surface3d import Surface3DView
+from core.analysis.loss import landscape
+from core.run.config import TrainingConfig, build_model
+from core.run.serve import _Run
+from viz.views.common import gl3d
+from viz.views.common.heatmap import display_levels
+from viz.views.loss.landscape import LandscapeView
+from viz.views.uncrumple.layers import LayersView
+from viz.views.uncrumple.stage_player import StagePlayer
+from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.loss.surface3d import Surface3DView
 
 CHILD = "UNCRUMPLE_GL_CHILD"
 BALL = TrainingConfig(dataset="paper_ball", n_samples=300, hidden=((3, "tanh"),), grid_resolution=16)
@@ -58,7 +58,7 @@ def needs_gl(qapp):
 @pytest.fixture
 def make(qtbot, monkeypatch):
     for mod in ("layers", "stage_player", "stages3d"):
-        monkeypatch.setattr(f"viz.views.{mod}.MIN_INTERVAL", 0.0)
+        monkeypatch.setattr(f"viz.views.uncrumple.{mod}.MIN_INTERVAL", 0.0)
 
     def factory(cls, *args, **kw):
         view = cls(*args, **kw)

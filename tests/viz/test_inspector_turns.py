@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig
-from viz.views import inspector as inspector_mod
-from viz.views.inspector import InspectorView
-from viz.views.inspector_links import EDGE_SHARE, MAX_EDGES, strongest_links
+from core.run.config import TrainingConfig
+from viz.views.uncrumple import inspector as inspector_mod
+from viz.views.uncrumple.inspector import InspectorView
+from viz.views.uncrumple.inspector_links import EDGE_SHARE, MAX_EDGES, strongest_links
 from layers_support import start, view_factory
 
 WIDE = TrainingConfig(n_samples=200, hidden=((40, "relu"), (30, "tanh")), grid_resolution=16)

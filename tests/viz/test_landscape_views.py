@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from core import landscape, surfaces
-from core.config import TrainingConfig
-from core.serve import _Run
-from viz.views.landscape import MAX_RECORDS, LandscapeView, _Recorder, make_docks
-from viz.views.race import RACERS, RaceView, display_levels
-from viz.views.slice1d import SliceView
+from core.analysis.loss import landscape, surfaces
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
+from viz.views.loss.landscape import MAX_RECORDS, LandscapeView, _Recorder, make_docks
+from viz.views.loss.race import RACERS, RaceView, display_levels
+from viz.views.loss.slice1d import SliceView
 
 CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
 

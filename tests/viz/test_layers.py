@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from core.config import TrainingConfig
-from viz.views import layers as layers_mod
-from viz.views.inspector import InspectorView
-from viz.views.layers import LayersView
-from viz.views.separability import SeparabilityView
-from viz.views.stage_player import StagePlayer
+from core.run.config import TrainingConfig
+from viz.views.uncrumple import layers as layers_mod
+from viz.views.uncrumple.inspector import InspectorView
+from viz.views.uncrumple.layers import LayersView
+from viz.views.uncrumple.separability import SeparabilityView
+from viz.views.uncrumple.stage_player import StagePlayer
 from layers_support import feed, nan_snapshot, start, train_epoch, view_factory
 
 
@@ -168,7 +168,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
 
 def test_panel_ranges_follow_big_moves_only(qtbot):
     import pyqtgraph as pg
-    from viz.views.stage_player import StagePanel
+    from viz.views.uncrumple.stage_player import StagePanel
     widget = pg.GraphicsLayoutWidget()
     qtbot.addWidget(widget)
     panel = StagePanel(widget.addPlot())
@@ -253,7 +253,7 @@ def test_a_panel_title_refit_after_its_label_is_deleted_does_nothing(qtbot):
 
     import pyqtgraph as pg
 
-    from viz.views.layers_draw import _fit_now, fit_title
+    from viz.views.uncrumple.layers_draw import _fit_now, fit_title
     plot = pg.PlotItem()
     fit_title(plot, "a long full title for a panel", "short")
     label = plot.titleLabel

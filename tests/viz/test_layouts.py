@@ -1,7 +1,7 @@
 """Issue 8: the Layers, Optimizer race, 1D slice and Separability views fit the docks of the default
 1280×800 window (left tab group ~430×650, right ~520×650) without scrolling sideways, and their
 titles and labels neither overlap nor run past their cells. Each view sits in a QScrollArea as
-``viz.actions.add_view_docks`` puts it, fed with a real run of the default network."""
+``viz.app.actions.add_view_docks`` puts it, fed with a real run of the default network."""
 from __future__ import annotations
 
 import itertools
@@ -9,14 +9,14 @@ import itertools
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from core.config import TrainingConfig
-from core.serve import _Run
-from viz.views import layers as layers_mod
-from viz.views.layers import LayersView
-from viz.views.race import RaceView
-from viz.views.separability import SeparabilityView
-from viz.views.stage_names import short_tick, thin_ticks
-from viz.views.slice1d import SliceView, short_step_label
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
+from viz.views.uncrumple import layers as layers_mod
+from viz.views.uncrumple.layers import LayersView
+from viz.views.loss.race import RaceView
+from viz.views.uncrumple.separability import SeparabilityView
+from viz.views.uncrumple.stage_names import short_tick, thin_ticks
+from viz.views.loss.slice1d import SliceView, short_step_label
 
 LEFT, RIGHT, HEIGHT = 430, 520, 650
 #: the default 2-8-8-1 spiral network, fewer samples
@@ -173,7 +173,7 @@ def test_short_step_labels():
 
 # ---- Separability -------------------------------------------------------------------------------------
 def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(qtbot, monkeypatch):
-    monkeypatch.setattr("viz.views.separability.MIN_INTERVAL", 0.0)
+    monkeypatch.setattr("viz.views.uncrumple.separability.MIN_INTERVAL", 0.0)
     view = SeparabilityView()
     area = docked(qtbot, view, LEFT)
     run, snaps = trained(1)

@@ -1,11 +1,11 @@
-"""The app shows its window before building the views behind the tabs, then builds them (viz.lazy_docks)."""
+"""The app shows its window before building the views behind the tabs, then builds them (viz.app.lazy_docks)."""
 from __future__ import annotations
 
 import numpy as np
 
-import viz.lazy_docks as lazy_docks
-from viz.views.distributions import DistributionsView
-from viz.views.weights import WeightsView
+import viz.app.lazy_docks as lazy_docks
+from viz.views.weights.distributions import DistributionsView
+from viz.views.weights.weights import WeightsView
 
 
 def content(dock):

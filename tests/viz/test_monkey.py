@@ -1,15 +1,19 @@
 """The monkey test: ~300 seeded random user actions on the main window, checked after each one.
 
-See :mod:`viz.monkey` for the actions and the oracle (no exception, no Qt warning, the
+See ``bench/monkey_driver.py`` for the actions and the oracle (no exception, no Qt warning, the
 event loop responsive, the state label consistent with the session).
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import pytest
 
-from viz.monkey import IMAGE_ITEMS, SLOW_PRESETS, Monkey
+# the monkey is a developer tool in bench/, not part of the installed app
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+from monkey_driver import IMAGE_ITEMS, SLOW_PRESETS, Monkey
 
 N_ACTIONS = 300
 
@@ -44,7 +48,7 @@ def test_monkey_300_actions_leave_the_app_healthy(make_window, fast_config, qtbo
 def test_the_oracle_names_the_seed_the_problem_and_the_last_actions(make_window, fast_config, qtbot, tmp_path):
     from PySide6.QtCore import QTimer, qWarning
 
-    from viz.monkey import MonkeyFailure
+    from monkey_driver import MonkeyFailure
     window = make_window(fast_config, engine="thread")
     qtbot.waitUntil(lambda: window.session.state == "ready", timeout=10_000)
     with Monkey(window, 42, tmpdir=str(tmp_path)) as monkey:

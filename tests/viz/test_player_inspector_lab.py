@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from core.config import TrainingConfig
-from viz.views import layers as layers_mod
-from viz.views.inspector import InspectorView
-from viz.views.lab import LabView
-from viz.views.layers import LayersView, make_docks
-from viz.views.separability import SeparabilityView
-from viz.views.stage_player import StagePlayer
+from core.run.config import TrainingConfig
+from viz.views.uncrumple import layers as layers_mod
+from viz.views.uncrumple.inspector import InspectorView
+from viz.views.uncrumple.lab import LabView
+from viz.views.uncrumple.layers import LayersView, make_docks
+from viz.views.uncrumple.separability import SeparabilityView
+from viz.views.uncrumple.stage_player import StagePlayer
 from layers_support import feed, start, train_epoch, view_factory
 
 
@@ -72,7 +72,7 @@ def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
     assert view.refresh()
     view.add_snapshot(dataclasses.replace(s1, extras={}))   # the same epoch again: not recomputed
     assert not view.refresh()
-    monkeypatch.setattr("viz.views.separability.MIN_INTERVAL", 0.3)
+    monkeypatch.setattr("viz.views.uncrumple.separability.MIN_INTERVAL", 0.3)
     view.add_snapshot(train_epoch(run))                       # a new epoch, but too soon: deferred
     assert not view.refresh()
     qtbot.waitUntil(lambda: 2 in view.history, timeout=3000)
@@ -111,7 +111,7 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
 
 def image_extras(n=120, hidden=16):
     """A run's first extras with 784-feature inputs and 10 classes (as MNIST), without loading MNIST."""
-    from core.presets import get_preset
+    from core.run.presets import get_preset
     config = dataclasses.replace(get_preset("mnist").config, hidden=((hidden, "relu"),))
     rng = np.random.default_rng(0)
     x = rng.random((n, 784), dtype=np.float32)
@@ -123,8 +123,8 @@ def image_extras(n=120, hidden=16):
 def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkeypatch):
     """The digits tabs replace the inspector for image runs: its 784-pixel input plane and
     800-node diagram are made only when the view is shown (refreshed)."""
-    from core.boundary import input_plane
-    from viz.views import inspector as inspector_mod
+    from core.analysis.boundary import input_plane
+    from viz.views.uncrumple import inspector as inspector_mod
     planes = []
     monkeypatch.setattr(inspector_mod, "input_plane", lambda x: planes.append(x) or input_plane(x))
     view = make(InspectorView)
@@ -138,7 +138,7 @@ def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkey
 
 
 def test_the_layers_input_grid_is_made_when_first_drawn(make, monkeypatch):
-    import viz.views.tracer as tracer_mod
+    import viz.views.uncrumple.tracer as tracer_mod
     grids = []
     real = tracer_mod.input_grid
     monkeypatch.setattr(tracer_mod, "input_grid", lambda *a, **k: grids.append(1) or real(*a, **k))
@@ -200,7 +200,7 @@ def test_make_docks_lists_every_view(qtbot):
 
 
 def test_dock_factories_link_the_player_whichever_is_built_first(qtbot):
-    from viz.views.layers import dock_factories
+    from viz.views.uncrumple.layers import dock_factories
     factories = {name: make for _, name, make in dock_factories(None)}
     player = factories["dock_stage_player"]()       # the app may build the player's tab first
     layers = factories["dock_layers"]()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.config import data_notice
-from core.presets import PRESETS
+from core.run.config import data_notice
+from core.run.presets import PRESETS
 
 
 def until(qtbot, predicate, timeout=30_000):
@@ -65,7 +65,7 @@ def test_two_weight_preset_has_exactly_two_weights(qtbot, make_window):
 
 
 def test_a_layout_saved_during_an_image_run_does_not_show_digits_tabs_on_a_2d_run(qtbot, make_window):
-    from core.presets import get_preset
+    from core.run.presets import get_preset
     mnist = get_preset("mnist").config.replace(dataset="mnist_sample")
     w = make_window(mnist, engine="thread")
     w.show()

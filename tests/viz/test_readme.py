@@ -13,7 +13,7 @@ def readme() -> str:
 
 
 def test_the_readme_shortcut_table_is_the_help_menus(make_window):
-    from viz.actions import shortcut_rows
+    from viz.app.actions import shortcut_rows
     w = make_window(engine="thread")
     table = readme().split("<!-- shortcuts -->", 1)[1].split("\n\n", 1)[0]
     rows = [tuple(c.strip() for c in line.strip("|").split("|"))

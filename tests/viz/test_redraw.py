@@ -1,9 +1,9 @@
-"""viz.redraw: a session's views redraw once per request burst, one view per event-loop turn, paced."""
+"""viz.run.redraw: a session's views redraw once per request burst, one view per event-loop turn, paced."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from viz.redraw import ViewRedrawer
+from viz.run.redraw import ViewRedrawer
 
 
 class View(QWidget):
@@ -106,9 +106,9 @@ def test_a_view_with_refresh_parts_is_refreshed_one_part_per_step(qtbot):
 
 
 def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
-    from core.config import TrainingConfig
-    from core.serve import _Run
-    from viz.views.curves import CurvesView
+    from core.run.config import TrainingConfig
+    from core.run.serve import _Run
+    from viz.views.training.curves import CurvesView
     run = _Run(TrainingConfig())
     views = [CurvesView(), CurvesView()]
     for v in views:
@@ -130,7 +130,7 @@ def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
 
 
 def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make_window, monkeypatch):
-    from viz.views.curves import CurvesView
+    from viz.views.training.curves import CurvesView
     calls = []
     real = CurvesView._refresh_loss           # what refresh() and the redrawer's first step call
     monkeypatch.setattr(CurvesView, "_refresh_loss", lambda self: calls.append(1) or real(self))

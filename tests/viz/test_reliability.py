@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QImage
 
-from core import resources
+from core.run import resources
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=ROOT)
@@ -85,8 +85,8 @@ def test_a_qt_warning_fails_the_test(tmp_path):
 def test_the_core_trains_without_importing_qt():
     code = textwrap.dedent("""
         import sys
-        import core, core.config, core.training, core.serve, core.landscape, core.geometry, core.resources
-        from core.config import TrainingConfig, build_trainer
+        import core, core.run.config, core.engine.training, core.run.serve, core.analysis.loss.landscape, core.analysis.uncrumple.geometry, core.run.resources
+        from core.run.config import TrainingConfig, build_trainer
         trainer, _ = build_trainer(TrainingConfig(n_samples=100))
         trainer.train_epoch()
         qt = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "PyQt5", "PyQt6", "pyqtgraph"))
@@ -129,9 +129,9 @@ HIDPI = """
 import json, sys
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from core.config import TrainingConfig
-from viz.app import create_window
-from viz.export_all import save_png_white
+from core.run.config import TrainingConfig
+from viz.app.main import create_window
+from viz.export.export_all import save_png_white
 from PySide6.QtGui import QImage
 w = create_window(TrainingConfig(n_samples=200, grid_resolution=16), engine="thread")
 w.resize(640, 400)
@@ -201,7 +201,7 @@ def test_a_run_saved_right_after_an_architecture_reset_opens_and_scrubs(qtbot, m
     path = tmp_path / "run.ucrun.npz"
     w.run_files.save(str(path))                 # before the restarted trainer's first snapshot
     until(qtbot, path.exists)
-    from core.runfile import load_run
+    from core.run.runfile import load_run
     run = load_run(str(path))
     assert all(len(c.shapes) == 2 * len(run.config.hidden) + 2 for c in run.checkpoints), \
         (run.config.hidden, run.checkpoints[0].shapes)

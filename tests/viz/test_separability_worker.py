@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from core.geometry import stages
-from core.separability import stages_separability
-from viz.views import separability as sep_mod
-from viz.views.separability import SEP_FEATURES, SEP_SAMPLES, SeparabilityView
+from core.analysis.uncrumple.geometry import stages
+from core.analysis.uncrumple.separability import stages_separability
+from viz.views.uncrumple import separability as sep_mod
+from viz.views.uncrumple.separability import SEP_FEATURES, SEP_SAMPLES, SeparabilityView
 from layers_support import feed, start
 
 
@@ -45,7 +45,7 @@ def blocking(calls):
     def slow(stage_list, y, todo, cancel):
         calls.append(1)
         cancel.__self__.wait()            # until the job is cancelled
-        from core.landscape import Cancelled
+        from core.analysis.loss.landscape import Cancelled
         raise Cancelled("cancelled")
     return slow
 

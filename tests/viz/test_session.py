@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shiboken6
 
-from core.config import TrainingConfig
+from core.run.config import TrainingConfig
 
 
 def until(qtbot, predicate, timeout=20_000):
@@ -172,7 +172,7 @@ def test_nan_loss_stops_with_the_message(qtbot, make_session):
 
 
 def test_signal_after_view_deleted_does_not_raise(qtbot, make_session):
-    from viz.views.curves import CurvesView
+    from viz.views.training.curves import CurvesView
     s = make_session()
     view = CurvesView()
     s.add_view(view)
@@ -226,6 +226,6 @@ def test_shutdown_is_idempotent_and_commands_after_it_are_ignored(qtbot, make_se
 
 
 def test_bad_engine_name():
-    from viz.session import Session
+    from viz.run.session import Session
     with pytest.raises(ValueError, match="engine"):
         Session(engine="gpu", autostart=False)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig
+from core.run.config import TrainingConfig
 from views_support import start
 
 
 def _slice_view(qtbot, config):
-    from viz.views.slice1d import SliceView
+    from viz.views.loss.slice1d import SliceView
     view = SliceView()
     qtbot.addWidget(view)
     run, first = start(config)
@@ -24,7 +24,7 @@ def _slice_view(qtbot, config):
     ("rmsprop", "next step (RMSprop, with its running mean of squared gradients and momentum 0.5)"),
     ("sgd", "next step (SGD with momentum 0.5, with its velocity)")])
 def test_slice_arrow_is_the_trainers_next_update_when_paused(qtbot, optimizer, label):
-    from core.landscape import flatten
+    from core.analysis.loss.landscape import flatten
     view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16, optimizer=optimizer,
                                                   momentum=0.5, batch_size=16))
     paused = run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()})
@@ -60,6 +60,6 @@ def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training
 
 
 def flatten_grads(view):
-    from core.landscape import flatten
+    from core.analysis.loss.landscape import flatten
     view._model.set_weights(view._weights)
     return flatten(view._model.gradients(view._x, view._y))

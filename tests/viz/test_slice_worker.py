@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from core import landscape
-from core.config import TrainingConfig
+from core.analysis.loss import landscape
+from core.run.config import TrainingConfig
 from views_support import start
 
 CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
@@ -16,7 +16,7 @@ CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
 
 @pytest.fixture
 def view(qtbot):
-    from viz.views.slice1d import SliceView
+    from viz.views.loss.slice1d import SliceView
     v = SliceView()
     qtbot.addWidget(v)
     run, first = start(CONFIG)
@@ -117,8 +117,8 @@ def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, vie
 
 
 def test_no_network_is_built_in_the_gui_thread_and_a_finished_jobs_model_is_reused(qtbot, monkeypatch):
-    import viz.views.slice1d as slice_mod
-    import viz.views.slice_worker as worker_mod
+    import viz.views.loss.slice1d as slice_mod
+    import viz.views.loss.slice_worker as worker_mod
     built = []
     for mod in (slice_mod, worker_mod):
         real = mod.build_model

@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viz import style
-from viz.export_all import on_white, save_png_white
+from viz.export.export_all import on_white, save_png_white
 from viz.views import CurvesView
 
 

@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from core import boundary
-from core.config import TrainingConfig
-from core.runfile import load_run
+from core.analysis import boundary
+from core.run.config import TrainingConfig
+from core.run.runfile import load_run
 
 CONFIG = TrainingConfig(n_samples=200, grid_resolution=16, batch_size=16)
 
@@ -184,7 +184,7 @@ def test_save_and_load_model(qtbot, make_window, tmp_path):
 def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, make_window):
     """Qt's restoreState leaves old dock tab bars visible mid-window; the window hides them."""
     from PySide6.QtWidgets import QTabBar
-    from viz import actions
+    from viz.app import actions
     first = make_window(CONFIG, engine="thread")
     first.resize(1280, 800)
     first.show()

@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabBar
 
-from core.config import TrainingConfig
-from viz.export_all import dock_content, slug, view_docks
-from viz.view_export import export_dock, export_view_menu, full_title, install_context_export
+from core.run.config import TrainingConfig
+from viz.export.export_all import dock_content, slug, view_docks
+from viz.export.view_export import export_dock, export_view_menu, full_title, install_context_export
 
 
 def until(qtbot, predicate, timeout=30_000):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import TrainingConfig
-from core.training import Snapshot
+from core.run.config import TrainingConfig
+from core.engine.training import Snapshot
 from viz.views import BoundaryView, CurvesView
-from viz.views.curves import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
+from viz.views.training.curves import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
 from views_support import curve_data, start, train
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from viz.views import weight_record
-from viz.views.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder
+from viz.views.loss import weight_record
+from viz.views.loss.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder
 
 MNIST_WEIGHTS = 784 * 512 + 512 + 512 * 10 + 10       # 407,050
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from core.config import TrainingConfig, build_model, targets_for
-from core.serve import _Run
-from core.training import Snapshot
-from core.weightmaps import display_matrix, link_bins, log_ratio, unit_activations
-from viz.views import network as network_mod
-from viz.views.network import NetworkView
-from viz.views.weights import LOG_LEVELS, MISSING, WeightsView, make_docks, sign_colors
+from core.run.config import TrainingConfig, build_model, targets_for
+from core.run.serve import _Run
+from core.engine.training import Snapshot
+from core.analysis.weights.weightmaps import display_matrix, link_bins, log_ratio, unit_activations
+from viz.views.weights import network as network_mod
+from viz.views.weights.network import NetworkView
+from viz.views.weights.weights import LOG_LEVELS, MISSING, WeightsView, make_docks, sign_colors
 
 SPIRAL = TrainingConfig(n_samples=200, grid_resolution=16)         # 2 -> 8 -> 8 -> 1
 MNIST = TrainingConfig(hidden=((512, "relu"),), loss="sparse_categorical_crossentropy", learning_rate=0.001)

@@ -7,8 +7,8 @@ import signal
 import pytest
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from core.config import TrainingConfig
-from viz.worker import ProcessWorker, ThreadWorker
+from core.run.config import TrainingConfig
+from viz.run.worker import ProcessWorker, ThreadWorker
 
 ENGINES = [ProcessWorker, ThreadWorker]
 
@@ -185,7 +185,7 @@ def test_trainer_child_runs_single_threaded_blas(monkeypatch):
     """The spawned trainer gets OPENBLAS_NUM_THREADS=1 (unless the user chose), the GUI's env is unchanged."""
     import multiprocessing as mp
 
-    from viz import worker as worker_mod
+    from viz.run import worker as worker_mod
     for k in worker_mod._BLAS_VARS:
         monkeypatch.delenv(k, raising=False)
     ctx = mp.get_context("spawn")
@@ -207,8 +207,8 @@ def test_trainer_child_runs_single_threaded_blas(monkeypatch):
 def test_a_pinned_trainer_gets_no_more_blas_threads_than_its_cpus(monkeypatch):
     # the app puts the trainer on one CPU: a user's OPENBLAS_NUM_THREADS=4 (or the window's own
     # value on a bigger machine) would spin four threads on it
-    from viz import cpus
-    from viz import worker as worker_mod
+    from viz.run import cpus
+    from viz.run import worker as worker_mod
     monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset({0}))
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
@@ -232,8 +232,8 @@ def test_sending_never_waits_for_the_trainer_to_read_and_keeps_the_order():
     thread's send() only queues; a sender thread writes, in order, and ends after ("stop",)."""
     import threading
 
-    from core.config import TrainingConfig
-    from viz.worker import ProcessWorker
+    from core.run.config import TrainingConfig
+    from viz.run.worker import ProcessWorker
 
     class SlowPipe:
         def __init__(self):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.config import TrainingConfig
-from core.serve import _Run
+from core.run.config import TrainingConfig
+from core.run.serve import _Run
 
 
 def start(config=None):

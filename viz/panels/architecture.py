@@ -23,8 +23,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from core.activations import ACTIVATIONS
-from core.config import MAX_LAYERS, MAX_UNITS
+from core.engine.activations import ACTIVATIONS
+from core.run.config import MAX_LAYERS, MAX_UNITS
 from viz import style
 
 
@@ -197,7 +197,7 @@ class LayerRow(QWidget):
     ----------
     units : int
     activation : str
-        A key of :data:`core.activations.ACTIVATIONS`; an unknown name is added to the
+        A key of :data:`core.engine.activations.ACTIVATIONS`; an unknown name is added to the
         combo so that the value is kept (and reported by validation).
     """
 

@@ -1,6 +1,6 @@
 """The controls panel: data set, network, optimizer and training settings → a ``TrainingConfig``.
 
-Every edit rebuilds a frozen :class:`core.config.TrainingConfig` from the widgets, checks it with
+Every edit rebuilds a frozen :class:`core.run.config.TrainingConfig` from the widgets, checks it with
 ``config.errors()`` (plus a file-exists check for a CSV path), marks the invalid fields with a red
 border and a tooltip holding the message, and emits, in this order:
 
@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
-from core.config import (IMAGE_CLASSES, IMAGE_DATASETS, MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig,
+from core.run.config import (IMAGE_CLASSES, IMAGE_DATASETS, MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig,
                          dataset_names, is_image_dataset)
 from core.datasets import DIMENSIONS, GENERATORS
-from core.optimizers import OPTIMIZERS
+from core.engine.optimizers import OPTIMIZERS
 from viz import style
 from viz.panels.architecture import (ArchitectureEditor, choice_combo, float_spin_box, int_spin_box, invalid_style,
                                      mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
@@ -56,7 +56,7 @@ def shape_text(config: TrainingConfig) -> str:
 
 
 class ControlsPanel(QWidget):
-    """Edits a :class:`~core.config.TrainingConfig`; see the module docstring for the signals.
+    """Edits a :class:`~core.run.config.TrainingConfig`; see the module docstring for the signals.
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 ``add_snapshot`` only buffers; ``refresh`` (called by the session's redraw timer)
 draws, and only when something changed.
 """
-from viz.views.boundary import BoundaryView
-from viz.views.curves import CurvesView
+from viz.views.training.boundary import BoundaryView
+from viz.views.training.curves import CurvesView
 
 __all__ = ["BoundaryView", "CurvesView"]

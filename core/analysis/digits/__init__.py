@@ -1,0 +1,1 @@
+"""The digits views (MNIST-type runs): predictions, mistakes, drawings, tiles, maps, tensor shapes."""

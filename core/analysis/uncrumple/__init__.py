@@ -1,0 +1,1 @@
+"""The uncrumpling: data and a grid through every stage, projections, separability, the neuron inspector."""

@@ -1,0 +1,255 @@
+"""How uncrumpled is a representation: the accuracy of a linear separator of the classes.
+
+For one representation ``values`` of shape (n, width) and labels ``y``,
+:func:`linear_separability` fits a linear classifier with NumPy and returns its
+*training* accuracy:
+
+1. features are standardised (constant features are dropped, so a dead unit or a
+   saturated sigmoid adds nothing);
+2. an L2-regularised logistic regression is fitted by damped Newton's method
+   (backtracking line search, so it converges also on separable data, where the
+   unregularised optimum is at infinity);
+3. for two classes, Fisher's LDA direction (with a small ridge) is computed too,
+   and along each of the two directions the threshold is chosen that classifies
+   most samples correctly. The larger accuracy is returned: each is the accuracy
+   of an actual linear separator, so the result is a lower bound on the best one,
+   and at least what the logistic regression alone scores. If Newton's system is
+   singular or not finite, LDA alone is used.
+
+Everything is deterministic (no random initialisation; a subsample, if any, uses
+a fixed seed). :func:`core.analysis.uncrumple.geometry.separability` applies this to every stage of
+a network; it lives here to keep :mod:`core.analysis.uncrumple.geometry` short.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.engine.validation import check_array, check_int, check_non_negative
+
+__all__ = ["linear_separability", "stages_separability"]
+
+_RIDGE_LDA = 1e-3
+
+
+def _labels(y, n):
+    """Labels as class indices 0..k-1, shape (n,), and the number of classes k."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:  # one-hot or probabilities
+        y = y.argmax(axis=1)
+    elif y.ndim == 2:
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"Argument `y` must hold one label per sample ({n}). Received: y.shape={np.shape(y)}")
+    _, idx = np.unique(y, return_inverse=True)
+    return idx.reshape(-1), int(idx.max()) + 1 if len(idx) else 0
+
+
+def _standardise(x):
+    """Standardised non-constant columns of ``x`` (float64), shape (n, k)."""
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    keep = sd > 1e-6 * (1.0 + np.abs(mu))  # below this, float32 rounding noise
+    return (x[:, keep] - mu[keep]) / sd[keep]
+
+
+def _logistic_scores(z, y01, l2, max_iter):
+    """Scores ``A @ w`` of an L2 logistic regression fitted by damped Newton.
+
+    ``z`` is (n, k) standardised features, ``y01`` (n,) in {0, 1}. Raises
+    ``np.linalg.LinAlgError`` if the Newton system is singular or not finite.
+    """
+    n, k = z.shape
+    a = np.empty((n, k + 1))
+    a[:, :k] = z
+    a[:, k] = 1.0
+    reg = np.full(k + 1, l2)
+    reg[k] = 1e-10  # the intercept is (practically) not regularised
+
+    def objective(w):
+        s = a @ w
+        return float(np.mean(np.logaddexp(0.0, s) - y01 * s) + 0.5 * np.dot(reg * w, w))
+
+    w = np.zeros(k + 1)
+    f = objective(w)
+    for _ in range(max_iter):
+        s = a @ w
+        p = 0.5 * (1.0 + np.tanh(0.5 * s))
+        g = a.T @ (p - y01) / n + reg * w
+        if np.max(np.abs(g)) < 1e-10:
+            break
+        h = (a.T * (p * (1.0 - p))) @ a / n
+        h[np.diag_indices_from(h)] += reg
+        d = np.linalg.solve(h, g)
+        if not np.all(np.isfinite(d)):
+            raise np.linalg.LinAlgError("non-finite Newton step")
+        slope = float(g @ d)
+        step, f_new, w_new = 1.0, np.inf, w
+        while step > 1e-12:
+            w_new = w - step * d
+            f_new = objective(w_new)
+            if f_new <= f - 1e-4 * step * slope:
+                break
+            step *= 0.5
+        if not f_new < f:
+            break
+        done = f - f_new < 1e-13 * max(1.0, abs(f))
+        w, f = w_new, f_new
+        if done:
+            break
+    return a @ w
+
+
+def _lda_scores(z, y01):
+    """Scores along Fisher's direction ``(Sw + ridge I)^-1 (mu1 - mu0)``."""
+    z0, z1 = z[y01 == 0], z[y01 == 1]
+    mu0, mu1 = z0.mean(axis=0), z1.mean(axis=0)
+    sw = ((z0 - mu0).T @ (z0 - mu0) + (z1 - mu1).T @ (z1 - mu1)) / max(len(z) - 2, 1)
+    sw[np.diag_indices_from(sw)] += _RIDGE_LDA
+    return z @ np.linalg.solve(sw, mu1 - mu0)
+
+
+def _best_threshold_hits(scores, y01):
+    """Most samples classified correctly by ``scores > threshold -> class 1``, any threshold."""
+    order = np.argsort(scores, kind="stable")
+    s, ys = scores[order], y01[order]
+    n, n1 = len(ys), int(ys.sum())
+    zeros_below = np.concatenate([[0], np.cumsum(1 - ys)])  # split k: first k predicted 0
+    ones_below = np.concatenate([[0], np.cumsum(ys)])
+    hits = zeros_below + (n1 - ones_below)
+    valid = np.ones(n + 1, bool)
+    valid[1:n] = s[1:] > s[:-1]  # never split between equal scores
+    return int(hits[valid].max())
+
+
+def _prepare(n, y, max_samples):
+    """Class indices, class count and the rows to fit on (None: all), shared by every stage."""
+    labels, k = _labels(y, n)
+    rows = None
+    if max_samples is not None and n > check_int("max_samples", max_samples, low=2):
+        rows = np.sort(np.random.default_rng(0).choice(n, max_samples, replace=False))
+        labels = labels[rows]
+    return labels, k, rows
+
+
+#: the principal axes of a wide stage are fitted on at most this many values (rows x width): a
+#: fixed-seed subsample of rows, never fewer than :data:`FIT_MIN_ROWS` (a 1,500 x 4,096 stage took
+#: over a second on a busy core; its 256-row fit is 4x cheaper). Narrower stages use every row.
+FIT_VALUES = 1_000_000
+FIT_MIN_ROWS = 256
+
+
+def _reduce(x, max_features):
+    """Wide representations on their top ``max_features`` principal components (randomized PCA):
+    a linear separator in the reduced space is one in the full space, and the Newton steps'
+    width x width systems stay small (784 pixels x 10 classes took seconds).
+
+    The axes are fitted on at most ``max(FIT_MIN_ROWS, 4 * max_features, FIT_VALUES // width)``
+    rows (a subsample drawn with seed 0, centred on the mean of all rows); every row is then
+    projected on them. Deterministic: the same values give the same result."""
+    if max_features is None or x.shape[1] <= max_features:
+        return x
+    from core.analysis.pca import _randomized_pca
+    n, width = x.shape
+    xc = x - x.mean(axis=0)
+    rows = max(FIT_MIN_ROWS, 4 * max_features, FIT_VALUES // width)
+    fit = xc if rows >= n else xc[np.sort(np.random.default_rng(0).choice(n, rows, replace=False))]
+    comps, _, _ = _randomized_pca(fit, max_features, iterations=3)
+    return xc @ comps.T
+
+
+def _accuracy(x, labels, k, l2, max_iter, max_features=None):
+    x = _reduce(x, max_features)
+    n = len(x)
+    if k <= 1:
+        return 1.0
+    z = _standardise(x)
+    if z.shape[1] == 0:
+        return float(np.bincount(labels).max() / n)
+    if k > 2:  # one-vs-rest logistic regressions, predict the largest score
+        onehot = [(labels == c).astype(float) for c in range(k)]
+        try:
+            scores = np.column_stack([_logistic_scores(z, t, l2, max_iter) for t in onehot])
+        except np.linalg.LinAlgError:
+            scores = np.column_stack([_lda_scores(z, t) for t in onehot])
+        return float(np.mean(scores.argmax(axis=1) == labels))
+    y01 = labels.astype(float)
+    best = 0
+    try:
+        best = _best_threshold_hits(_logistic_scores(z, y01, l2, max_iter), labels)
+    except np.linalg.LinAlgError:
+        pass
+    best = max(best, _best_threshold_hits(_lda_scores(z, y01), labels))
+    return float(best / n)
+
+
+def linear_separability(values, y, *, l2=1e-3, max_iter=50, max_samples=5000, max_features=None) -> float:
+    """Training accuracy of a linear separator of the classes in one representation.
+
+    Parameters
+    ----------
+    values : array_like of shape (n, width)
+        One representation of the samples (a stage's values).
+    y : array_like of shape (n,) or (n, 1), or one-hot (n, k)
+        Class labels (any values; two classes expected, more are handled one-vs-rest).
+    l2 : float
+        L2 penalty of the logistic regression on standardised features.
+    max_iter : int
+        Newton iterations at most (it converges in about 10-25).
+    max_samples : int or None
+        Fit on at most this many samples (a fixed-seed subsample), to bound the time.
+    max_features : int or None
+        Fit on at most this many principal components of a wider representation
+        (a lower bound of the full-width accuracy, and a bounded time). For a very wide
+        one the components are fitted on a fixed-seed subsample of rows
+        (:data:`FIT_VALUES` values at most, :data:`FIT_MIN_ROWS` rows at least).
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1.0 means a hyperplane separates the classes perfectly. With one
+        class, 1.0; with no usable feature, the majority class's share.
+    """
+    x = check_array("values", values, ndim=2)
+    labels, k, rows = _prepare(len(x), y, max_samples)
+    if rows is not None:
+        x = x[rows]
+    return _accuracy(x.astype(np.float64), labels, k, check_non_negative("l2", l2),
+                     check_int("max_iter", max_iter), max_features)
+
+
+def stages_separability(stage_list, y, *, l2=1e-3, max_iter=50, max_samples=5000,
+                        max_features=None) -> np.ndarray:
+    """:func:`linear_separability` of every stage, in order.
+
+    A ``+ b`` stage is a translation of the ``dot`` stage just before it, and
+    standardisation removes translations, so its value is the dot stage's
+    (identical by construction, and computed once).
+
+    Parameters
+    ----------
+    stage_list : list of core.analysis.uncrumple.geometry.Stage
+    y : array_like of shape (n,)
+    l2, max_iter, max_samples, max_features
+        As :func:`linear_separability` (labels and subsample are prepared once).
+
+    Returns
+    -------
+    ndarray of shape (len(stage_list),), float32
+    """
+    l2 = check_non_negative("l2", l2)
+    max_iter = check_int("max_iter", max_iter)
+    out = np.empty(len(stage_list), dtype=np.float32)
+    if not stage_list:
+        return out
+    labels, k, rows = _prepare(len(stage_list[0].values), y, max_samples)
+    for i, st in enumerate(stage_list):
+        prev = stage_list[i - 1] if i else None
+        if st.kind == "bias" and prev is not None and prev.kind == "dot" and prev.layer == st.layer:
+            out[i] = out[i - 1]
+            continue
+        x = check_array(st.name, st.values, ndim=2)
+        if len(x) != len(stage_list[0].values):
+            raise ValueError(f"Every stage must hold the same samples; {st.name!r} has {len(x)} rows.")
+        out[i] = _accuracy((x if rows is None else x[rows]).astype(np.float64), labels, k, l2, max_iter,
+                           max_features)
+    return out

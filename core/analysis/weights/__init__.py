@@ -1,0 +1,1 @@
+"""The weights: per-epoch statistics, display matrices and diagrams, the gradient check."""

@@ -1,0 +1,196 @@
+"""Losses as a table, with Keras's reductions and its 1e-7 clipping of probabilities.
+
+Every :class:`Loss` has
+
+- ``value(y, p) -> float``: the mean over the batch of the per-sample loss
+  (Keras's ``sum_over_batch_size``);
+- ``gradient(y, p, out) -> out``: dL/dp for the *unfused* path (any activation);
+- ``targets(y, units) -> y``: the targets checked and shaped for the output;
+- ``correct(y, p) -> bool ndarray of shape (n,)``: per-sample hits of Keras's
+  ``"accuracy"`` for this loss.
+
+:data:`FUSED` lists the (activation, loss) pairs whose delta on the output
+pre-activation ``z`` is simply ``(p - y) / n`` (times 2/k for MSE): softmax with a
+crossentropy, sigmoid with binary crossentropy, linear with MSE.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from core.engine.validation import check_choice
+
+EPSILON = 1e-7  # Keras's backend epsilon
+
+
+def _clip(p):
+    return np.clip(p, EPSILON, 1.0 - EPSILON)
+
+
+# ---- values -----------------------------------------------------------------------------------
+def _mse(y, p):
+    d = p - y
+    return float(np.mean(np.mean(d * d, axis=-1)))
+
+
+def _bce(y, p):
+    q = _clip(p)
+    per = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    return float(np.mean(np.mean(per, axis=-1)))
+
+
+def _cce(y, p):
+    q = _clip(p / p.sum(axis=-1, keepdims=True))
+    return float(np.mean(-np.sum(y * np.log(q), axis=-1)))
+
+
+def _scce(y, p):
+    q = _clip(p / p.sum(axis=-1, keepdims=True))
+    return float(np.mean(-np.log(q[np.arange(len(y)), y])))
+
+
+# ---- dL/dp (unfused path) ---------------------------------------------------------------------
+def _mse_g(y, p, out):
+    np.subtract(p, y, out=out)
+    out *= np.float32(2.0 / out.size)
+    return out
+
+
+def _bce_g(y, p, out):
+    q = _clip(p)
+    inside = (p > EPSILON) & (p < 1 - EPSILON)
+    out[...] = (q - y) / (q * (1 - q)) * inside / y.size
+    return out
+
+
+def _cce_g(y, p, out):
+    q = _clip(p)
+    inside = (p > EPSILON) & (p < 1 - EPSILON)
+    out[...] = -y / q * inside / len(y)
+    return out
+
+
+def _scce_g(y, p, out):
+    out[...] = 0
+    rows = np.arange(len(y))
+    q = p[rows, y]
+    inside = (q > EPSILON) & (q < 1 - EPSILON)
+    out[rows, y] = -1.0 / np.clip(q, EPSILON, 1 - EPSILON) * inside / len(y)
+    return out
+
+
+# ---- fused deltas on z -----------------------------------------------------------------------
+def fused_delta(loss_name: str, y, p, out):
+    """dL/dz for a FUSED (activation, loss) pair, written into ``out``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n, k), or (n,) int labels for the sparse loss
+    p : ndarray of shape (n, k)
+        The network's output.
+    out : ndarray of shape (n, k), float32
+    """
+    n = len(p)
+    if loss_name == "sparse_categorical_crossentropy":
+        out[...] = p
+        out[np.arange(n), y] -= 1
+        out *= np.float32(1.0 / n)
+    elif loss_name == "mse":
+        np.subtract(p, y, out=out)
+        out *= np.float32(2.0 / p.size)
+    else:
+        np.subtract(p, y, out=out)
+        out *= np.float32(1.0 / p.size if loss_name == "binary_crossentropy" else 1.0 / n)
+    return out
+
+
+FUSED = {
+    ("softmax", "categorical_crossentropy"),
+    ("softmax", "sparse_categorical_crossentropy"),
+    ("sigmoid", "binary_crossentropy"),
+    ("linear", "mse"),
+}
+
+
+# ---- targets and accuracy ---------------------------------------------------------------------
+def _dense_targets(name):
+    def targets(y, units):
+        y = np.asarray(y)
+        if y.ndim == 1 and units == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != units:
+            hint = ""
+            if name == "categorical_crossentropy" and y.ndim == 1:
+                hint = (" For integer class labels use loss='sparse_categorical_crossentropy', "
+                        "or one-hot encode the labels.")
+            raise ValueError(f"Targets of shape {y.shape} do not fit loss '{name}' with an output "
+                             f"of {units} unit(s): expected shape (n, {units}).{hint}")
+        return np.ascontiguousarray(y, dtype=np.float32)
+    return targets
+
+
+def _sparse_targets(y, units):
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"Targets of shape {y.shape} do not fit loss 'sparse_categorical_crossentropy': "
+                         "expected integer labels of shape (n,). For one-hot targets use "
+                         "loss='categorical_crossentropy'.")
+    if y.dtype.kind == "f":
+        if not np.array_equal(y, np.round(y)):
+            raise ValueError("Loss 'sparse_categorical_crossentropy' needs integer class labels. "
+                             f"Received non-integer values such as {y[y != np.round(y)][0]!r}.")
+    elif y.dtype.kind not in "iub":
+        raise ValueError(f"Loss 'sparse_categorical_crossentropy' needs integer labels. Received dtype {y.dtype}.")
+    y = y.astype(np.int64)
+    if len(y) and (y.min() < 0 or y.max() >= units):
+        raise ValueError(f"Labels must be in the range [0, {units - 1}] for an output of {units} units. "
+                         f"Received labels from {y.min()} to {y.max()}.")
+    return y
+
+
+def _hits_dense(y, p):
+    if p.shape[-1] == 1:
+        return (p[:, 0] > 0.5) == (y[:, 0] > 0.5)
+    return np.argmax(p, axis=-1) == np.argmax(y, axis=-1)
+
+
+def _hits_sparse(y, p):
+    return np.argmax(p, axis=-1) == y
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    value: Callable
+    gradient: Callable
+    targets: Callable
+    correct: Callable
+
+    def __call__(self, y_true, y_pred) -> float:
+        p = np.asarray(y_pred, dtype=np.float32)
+        return self.value(self.targets(y_true, p.shape[-1]), p)
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss("mse", _mse, _mse_g, _dense_targets("mse"), _hits_dense),
+    "binary_crossentropy": Loss("binary_crossentropy", _bce, _bce_g,
+                                _dense_targets("binary_crossentropy"), _hits_dense),
+    "categorical_crossentropy": Loss("categorical_crossentropy", _cce, _cce_g,
+                                     _dense_targets("categorical_crossentropy"), _hits_dense),
+    "sparse_categorical_crossentropy": Loss("sparse_categorical_crossentropy", _scce, _scce_g,
+                                            _sparse_targets, _hits_sparse),
+}
+ALIASES = {"mean_squared_error": "mse"}
+
+
+def get(name) -> Loss:
+    """Look up a loss by name (Keras's names; ``mean_squared_error`` is ``mse``)."""
+    if isinstance(name, Loss):
+        return name
+    if isinstance(name, str):
+        name = ALIASES.get(name, name)
+    return LOSSES[check_choice("loss", name, LOSSES)]

@@ -1,0 +1,363 @@
+"""``TrainingConfig``: everything that defines a run, frozen, validated and JSON-friendly.
+
+The GUI's controls produce one; the child process builds the data, the model and
+the :class:`core.engine.training.Trainer` from it with :func:`build_trainer`.
+
+Data sets are the two-class generators (:data:`core.datasets.GENERATORS`), a CSV file,
+or the MNIST-format image sets of :data:`IMAGE_DATASETS` (``"mnist"``,
+``"fashion_mnist"``, ``"mnist_sample"``). For image sets, as in the book, the
+validation data *is* the test set (``validation_split`` and ``noise`` are ignored),
+``n_samples`` caps the training images (the first ``n_samples``; ``None`` or 0: all of
+them) and ``"mnist"`` falls back to the offline sample when the full set is not on
+this computer (:func:`data_notice` says so; nothing is ever downloaded here).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.engine import activations, optimizers
+from core import datasets
+from core.engine.validation import (check_choice, check_int, check_non_negative, check_number,
+                          check_positive, check_unit_interval)
+from core.engine.layers import Dense, Dropout
+from core.engine.model import Sequential
+from core.engine.regularizers import L2
+
+OUTPUT_ACTIVATION = {  # the output layer each loss calls for (two-class data)
+    "binary_crossentropy": "sigmoid",
+    "mse": "sigmoid",
+    "categorical_crossentropy": "softmax",
+    "sparse_categorical_crossentropy": "softmax",
+}
+MAX_UNITS = 4096
+MAX_LAYERS = 16
+MAX_SAMPLES = 200_000
+#: MNIST-format image sets: name -> what the user reads. 28x28 uint8 images become
+#: (n, 784) float32 / 255 rows; labels 0-9; the test set is the validation data.
+IMAGE_DATASETS = {
+    "mnist": "MNIST handwritten digits (60,000 train + 10,000 test; the offline sample "
+             "when the full set is not found)",
+    "fashion_mnist": "Fashion-MNIST clothes (60,000 train + 10,000 test)",
+    "mnist_sample": "MNIST offline sample shipped with the app (4,000 train + 1,000 test digits)",
+}
+IMAGE_CLASSES = 10
+
+
+def dataset_names() -> list[str]:
+    """Every valid ``TrainingConfig.dataset``: the generators, then the image sets."""
+    return list(datasets.GENERATORS) + list(IMAGE_DATASETS)
+
+
+def is_image_dataset(config) -> bool:
+    """True when the config trains on an MNIST-format image set (not a CSV)."""
+    return not config.csv_path and config.dataset in IMAGE_DATASETS
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """One run: data, architecture, loss, optimizer and hyperparameters, seed.
+
+    ``hidden`` is a tuple of ``(units, activation)`` pairs; the output layer follows
+    from the loss (one sigmoid unit, or one softmax unit per class). ``use_bias=False``
+    drops every layer's bias (``hidden=()`` then gives a network of ``d`` weights).
+
+    For the image sets (:data:`IMAGE_DATASETS`) ``n_samples`` is the number of training
+    images used (``None`` or 0: all; more than there are: all), the test set is the
+    validation data, and ``data_path`` (a ``mnist.npz`` or a folder with it or the four
+    IDX files) is searched first.
+    """
+
+    dataset: str = "spiral"
+    n_samples: int | None = 400
+    noise: float = 0.05
+    validation_split: float = 0.2
+    csv_path: str | None = None
+    data_path: str | None = None
+    hidden: tuple = ((8, "tanh"), (8, "tanh"))
+    use_bias: bool = True
+    loss: str = "binary_crossentropy"
+    optimizer: str = "adam"
+    learning_rate: float = 0.03
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.9
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    batch_size: int = 10
+    epochs: int | None = None
+    l2: float = 0.0
+    dropout: float = 0.0
+    seed: int = 0
+    grid_resolution: int = 64
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple((u, a) for u, a in (tuple(h) for h in self.hidden)))
+
+    # ---- validation -----------------------------------------------------------------------------
+    def errors(self) -> dict[str, str]:
+        """Every invalid field with its message (empty when the config is valid)."""
+        checks = {
+            "dataset": lambda: self.csv_path or check_choice("dataset", self.dataset, dataset_names()),
+            "n_samples": self._check_samples,
+            "data_path": self._check_data_path,
+            "noise": lambda: check_non_negative("noise", self.noise),
+            "validation_split": lambda: check_unit_interval("validation_split", self.validation_split,
+                                                            high_inclusive=False),
+            "hidden": self._check_hidden,
+            "use_bias": lambda: self._check_bool("use_bias", self.use_bias),
+            "loss": lambda: check_choice("loss", self.loss, OUTPUT_ACTIVATION),
+            "optimizer": lambda: check_choice("optimizer", self.optimizer, optimizers.OPTIMIZERS),
+            "learning_rate": lambda: check_positive("learning_rate", self.learning_rate),
+            "momentum": lambda: check_unit_interval("momentum", self.momentum),
+            "nesterov": lambda: self._check_bool("nesterov", self.nesterov),
+            "rho": lambda: check_unit_interval("rho", self.rho, high_inclusive=False),
+            "beta_1": lambda: check_unit_interval("beta_1", self.beta_1, high_inclusive=False),
+            "beta_2": lambda: check_unit_interval("beta_2", self.beta_2, high_inclusive=False),
+            "batch_size": self._check_batch,
+            "epochs": lambda: self.epochs is None or check_int("epochs", self.epochs),
+            "l2": lambda: check_non_negative("l2", self.l2),
+            "dropout": lambda: check_number("dropout", self.dropout, low=0.0, high=1.0,
+                                            low_inclusive=True, high_inclusive=False),
+            "seed": lambda: check_int("seed", self.seed, low=0, high=2**32 - 1),
+            "grid_resolution": lambda: check_int("grid_resolution", self.grid_resolution, low=2, high=512),
+        }
+        found = {}
+        for name, check in checks.items():
+            try:
+                check()
+            except (ValueError, TypeError) as exc:
+                found[name] = str(exc)
+        if not found:   # a valid config must also fit in memory (core.run.resources); reported on the layers
+            from core.run.resources import config_errors
+            try:
+                config_errors(self)
+            except ValueError as exc:
+                found["hidden"] = str(exc)
+        return found
+
+    def validate(self) -> "TrainingConfig":
+        """Raise ``ValueError`` with the first problem; return self when valid."""
+        errs = self.errors()
+        if errs:
+            raise ValueError(next(iter(errs.values())))
+        return self
+
+    @staticmethod
+    def _check_bool(name, value):
+        if not isinstance(value, bool):
+            raise ValueError(f"Argument `{name}` must be True or False. Received: {name}={value!r}")
+
+    def _check_hidden(self):
+        if len(self.hidden) > MAX_LAYERS:
+            raise ValueError(f"Argument `hidden` must have at most {MAX_LAYERS} layers. "
+                             f"Received: {len(self.hidden)} layers")
+        for i, (units, act) in enumerate(self.hidden):
+            check_int(f"hidden[{i}].units", units, low=1, high=MAX_UNITS)
+            check_choice(f"hidden[{i}].activation", act, activations.ACTIVATIONS)
+
+    def _check_samples(self):
+        if is_image_dataset(self):
+            if not (self.n_samples is None or type(self.n_samples) is int and self.n_samples == 0):
+                check_int("n_samples", self.n_samples, low=1, high=MAX_SAMPLES)
+        else:
+            check_int("n_samples", self.n_samples, low=4, high=MAX_SAMPLES)
+
+    def _check_data_path(self):
+        if self.data_path is not None and not (isinstance(self.data_path, str) and self.data_path):
+            raise ValueError("Argument `data_path` must be None or a path to a mnist.npz file or "
+                             f"a folder. Received: data_path={self.data_path!r}")
+
+    def _check_batch(self):
+        check_int("batch_size", self.batch_size)
+        if is_image_dataset(self):
+            if type(self.n_samples) is int and self.batch_size > self.n_samples > 0:
+                raise ValueError(f"Argument `batch_size` must be <= the number of training samples "
+                                 f"({self.n_samples}). Received: batch_size={self.batch_size}")
+            return
+        if (isinstance(self.n_samples, int) and isinstance(self.validation_split, float | int)
+                and 0 <= self.validation_split < 1):   # an invalid split is reported on its own field
+            n_train = self.n_samples - int(self.n_samples * self.validation_split)
+            if not self.csv_path and self.batch_size > n_train > 0:
+                raise ValueError(f"Argument `batch_size` must be <= the number of training samples "
+                                 f"({n_train}). Received: batch_size={self.batch_size}")
+
+    # ---- conversions ----------------------------------------------------------------------------
+    def replace(self, **changes) -> "TrainingConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["hidden"] = [list(h) for h in self.hidden]
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainingConfig":
+        """Build from a dict, ignoring unknown keys; raises ``ValueError`` if invalid."""
+        if not isinstance(d, dict):
+            raise ValueError(f"A training configuration must be a JSON object. Received: {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in names}
+        try:
+            if "hidden" in kwargs:
+                kwargs["hidden"] = tuple((h[0], h[1]) for h in kwargs["hidden"])
+            return cls(**kwargs).validate()
+        except (TypeError, IndexError, KeyError) as exc:
+            raise ValueError(f"Invalid training configuration: {exc}") from None
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainingConfig":
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"Invalid JSON in training configuration: {exc}") from None
+
+
+# ---- building a run -----------------------------------------------------------------------------
+def load_data(config: TrainingConfig):
+    """``((x_train, y_train), (x_val, y_val))`` for the config's data set.
+
+    Image sets give ``x`` of shape (n, 784) float32 in [0, 1] and int32 labels 0-9,
+    the test set as the validation data (see :func:`load_data_with_notice`).
+    """
+    return load_data_with_notice(config)[0]
+
+
+def load_data_with_notice(config: TrainingConfig):
+    """``(data, notice)``: :func:`load_data`'s result and the notice to show the user.
+
+    ``notice`` is ``""`` except when ``dataset="mnist"`` fell back to the offline sample
+    (then it says why and what that means for the accuracy). Never downloads.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``"fashion_mnist"`` not installed (the message says how to get it), or the
+        offline sample missing (a broken installation).
+    ValueError
+        A data file that is not valid MNIST format, a single-class data set.
+    """
+    if is_image_dataset(config):
+        return _load_images(config)
+    if config.csv_path:
+        x, y = datasets.load_csv(config.csv_path)
+    else:
+        x, y = datasets.make(config.dataset, n=config.n_samples, noise=config.noise, seed=config.seed)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"The data has a single class ({classes[0]}); a classifier needs at least two.")
+    return datasets.train_val_split(x, y, config.validation_split, seed=config.seed), ""
+
+
+def _load_images(config):
+    notice = ""
+    if config.dataset == "mnist" and not _mnist_found(config):
+        data = datasets.load_mnist_sample()
+        notice = _sample_notice(data)
+    elif config.dataset == "mnist":  # found; an unreadable file falls back, naming the problem
+        data, notice = datasets.load_mnist_or_sample(config.data_path, download=False)
+        notice = notice or ""
+    elif config.dataset == "fashion_mnist":
+        data = datasets.load_fashion_mnist(config.data_path)
+    else:
+        data = datasets.load_mnist_sample()
+    (x_train, y_train), (x_test, y_test) = data
+    n = len(x_train) if not config.n_samples else min(config.n_samples, len(x_train))
+    return ((datasets.preprocess_images(x_train[:n]), y_train[:n].astype(np.int32)),
+            (datasets.preprocess_images(x_test), y_test.astype(np.int32))), notice
+
+
+def _mnist_found(config) -> bool:
+    from core.datasets.mnist import _find_source, mnist_search_paths
+    return any(_find_source(p) is not None for p in mnist_search_paths(config.data_path))
+
+
+def _sample_notice(data) -> str:
+    (x_train, _), (x_test, _) = data
+    return (f"The full MNIST (60,000 + 10,000 digits) was not found on this computer, so this run "
+            f"uses the offline sample: {len(x_train):,} training and {len(x_test):,} test digits "
+            "(expect a lower test accuracy than the book's 97.8 %). To get the full set, run "
+            "`python -m core train --preset mnist --download`, or copy Keras's mnist.npz to "
+            f"{datasets.cache_dir()}.")
+
+
+def data_notice(config: TrainingConfig) -> str:
+    """What the GUI should show beside the data set: ``""``, or why the offline sample is used.
+
+    Cheap enough for the GUI thread (a few milliseconds): it looks for the MNIST files and
+    reads the small offline sample to count it; it neither loads the full set nor downloads.
+    Same text as :func:`load_data_with_notice` gives, except when a file is found but
+    unreadable (here ``""``; loading then falls back with a notice naming the problem).
+    """
+    if not is_image_dataset(config) or config.dataset != "mnist" or _mnist_found(config):
+        return ""
+    return _sample_notice(datasets.load_mnist_sample())
+
+
+def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> Sequential:
+    """The compiled network the config describes."""
+    reg = L2(config.l2) if config.l2 else None
+    layers = []
+    for i, (units, act) in enumerate(config.hidden):
+        layers.append(Dense(units, act, input_shape=(input_dim,) if i == 0 else None, kernel_regularizer=reg,
+                            use_bias=config.use_bias))
+        if config.dropout:
+            layers.append(Dropout(config.dropout))
+    out_act = OUTPUT_ACTIVATION[config.loss]
+    out_units = 1 if out_act == "sigmoid" and n_classes == 2 else n_classes
+    if out_units > 1 and config.loss in ("binary_crossentropy", "mse"):
+        raise ValueError(f"Loss '{config.loss}' is for two classes; the data has {n_classes}. "
+                         "Use 'sparse_categorical_crossentropy'.")
+    layers.append(Dense(out_units, out_act, input_shape=(input_dim,) if not layers else None,
+                        kernel_regularizer=reg, use_bias=config.use_bias))
+    model = Sequential(layers, seed=config.seed)
+    model.build(input_dim)
+    model.compile(optimizer=make_optimizer(config), loss=config.loss, metrics=["accuracy"])
+    return model
+
+
+def make_optimizer(config: TrainingConfig):
+    kwargs = {"learning_rate": config.learning_rate}
+    if config.optimizer == "sgd":
+        kwargs.update(momentum=config.momentum, nesterov=config.nesterov)
+    elif config.optimizer == "rmsprop":
+        kwargs.update(rho=config.rho, momentum=config.momentum)
+    elif config.optimizer == "adam":
+        kwargs.update(beta_1=config.beta_1, beta_2=config.beta_2)
+    return optimizers.OPTIMIZERS[config.optimizer](**kwargs)
+
+
+def targets_for(config: TrainingConfig, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels shaped for the loss: one-hot for categorical crossentropy."""
+    if config.loss == "categorical_crossentropy":
+        return np.eye(n_classes, dtype=np.float32)[y]
+    return y
+
+
+def build_trainer(config: TrainingConfig, data=None):
+    """Data, model and :class:`Trainer` for a validated config.
+
+    Returns
+    -------
+    trainer : Trainer
+    data : ((x_train, y_train), (x_val, y_val)) with integer labels
+    """
+    from core.engine.training import Trainer
+    config.validate()
+    data = data or load_data(config)
+    (x_tr, y_tr), (x_val, y_val) = data
+    if len(x_tr) == 0:
+        raise ValueError("The data set is empty after the validation split.")
+    n_classes = (IMAGE_CLASSES if is_image_dataset(config)
+                 else int(max(y_tr.max(), y_val.max() if len(y_val) else 0)) + 1)
+    model = build_model(config, x_tr.shape[1], n_classes)
+    val = (x_val, targets_for(config, y_val, n_classes)) if len(x_val) else None
+    trainer = Trainer(model, x_tr, targets_for(config, y_tr, n_classes), batch_size=config.batch_size,
+                      epochs=config.epochs, validation_data=val, shuffle=True, seed=config.seed)
+    return trainer, data

@@ -1,0 +1,94 @@
+"""Named starting points for a run: the default spiral, the book's MNIST recipe and a few more.
+
+>>> from core.run.presets import PRESETS, get_preset, describe_updates
+>>> preset = get_preset("mnist")
+>>> preset.title
+'Chapter 2: MNIST'
+>>> describe_updates(preset.config, 60_000)
+'469 updates per epoch, 2,345 in all'
+
+Each :class:`Preset` is a title (for a menu), a one-line description (for a tooltip) and
+a validated :class:`~core.run.config.TrainingConfig`. Change a preset's config with
+``preset.config.replace(...)``; the presets themselves are frozen.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from core.engine.validation import check_choice, check_int
+from core.run.config import TrainingConfig
+
+__all__ = ["Preset", "PRESETS", "get_preset", "updates_per_epoch", "total_updates",
+           "describe_updates"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named run: ``name`` (the key in :data:`PRESETS`), ``title``, ``description``, ``config``."""
+
+    name: str
+    title: str
+    description: str
+    config: TrainingConfig
+
+
+#: The book's listing 2.x: 784 -> 512 relu -> 10 softmax, rmsprop (Keras defaults: lr 0.001,
+#: rho 0.9), categorical crossentropy, accuracy, 5 epochs of batch 128 on every training image.
+_BOOK_MNIST = dict(n_samples=None, hidden=((512, "relu"),), loss="categorical_crossentropy",
+                   optimizer="rmsprop", learning_rate=0.001, rho=0.9, momentum=0.0,
+                   batch_size=128, epochs=5)
+
+_PRESETS = (
+    Preset("spiral", "Two-class spiral",
+           "The default: two interleaved spirals, 8-8 tanh, Adam; press Play and watch the plane "
+           "uncrumple.",
+           TrainingConfig()),
+    Preset("mnist", "Chapter 2: MNIST",
+           "The book's first network: 784 -> 512 relu -> 10 softmax, RMSprop lr 0.001, "
+           "5 epochs of batch 128 on the handwritten digits (the offline sample if MNIST is missing).",
+           TrainingConfig(dataset="mnist", **_BOOK_MNIST)),
+    Preset("fashion_mnist", "Chapter 2 recipe on Fashion-MNIST",
+           "The same network and training on 28x28 pictures of clothes, a harder ten-class problem.",
+           TrainingConfig(dataset="fashion_mnist", **_BOOK_MNIST)),
+    Preset("paper_ball", "3D paper ball",
+           "Two sheets of paper crumpled together in 3D; 16-16 tanh with Adam at lr 0.01 "
+           "flattens them apart.",
+           TrainingConfig(dataset="paper_ball", n_samples=1000, hidden=((16, "tanh"), (16, "tanh")),
+                          learning_rate=0.01, batch_size=16)),
+    Preset("two_weight", "Two weights",
+           "One sigmoid unit without bias on two Gaussian blobs: exactly two weights, so the "
+           "whole loss surface fits in one picture.",
+           TrainingConfig(dataset="gaussians", hidden=(), use_bias=False, optimizer="sgd",
+                          learning_rate=0.1, batch_size=10)),
+)
+
+#: name -> :class:`Preset`, in menu order; ``"spiral"`` is the app's default.
+PRESETS: dict[str, Preset] = {p.name: p for p in _PRESETS}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; ``ValueError`` listing the allowed names otherwise."""
+    check_choice("preset", name, PRESETS)
+    return PRESETS[name]
+
+
+def updates_per_epoch(config: TrainingConfig, n_train: int) -> int:
+    """Optimizer updates in one epoch: ``ceil(n_train / batch_size)`` (60,000 / 128 -> 469)."""
+    n_train = check_int("n_train", n_train)
+    return math.ceil(n_train / check_int("batch_size", config.batch_size))
+
+
+def total_updates(config: TrainingConfig, n_train: int) -> int | None:
+    """Updates over the whole run (``None`` when ``config.epochs`` is None: train until stopped)."""
+    per_epoch = updates_per_epoch(config, n_train)
+    return None if config.epochs is None else per_epoch * config.epochs
+
+
+def describe_updates(config: TrainingConfig, n_train: int) -> str:
+    """``"469 updates per epoch, 2,345 in all"`` (or ``"..., until stopped"`` without epochs)."""
+    per_epoch = updates_per_epoch(config, n_train)
+    total = total_updates(config, n_train)
+    word = "update" if per_epoch == 1 else "updates"
+    rest = "until stopped" if total is None else f"{total:,} in all"
+    return f"{per_epoch:,} {word} per epoch, {rest}"

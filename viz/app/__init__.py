@@ -1,0 +1,1 @@
+"""The application: entry point, main window, docks, menus and actions, files, settings."""

@@ -1,0 +1,376 @@
+"""The main window: docks, menus, transport toolbar and status bar wired to a :class:`Session`.
+
+Wiring only: the controls produce a ``TrainingConfig``, the session runs it, the
+views draw what the session hands them. Every panel is a dock the user can move,
+close and bring back (View menu, "Reset layout").
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QMainWindow
+
+from core.run.config import TrainingConfig
+
+from viz.app import actions as actions_mod
+from viz.app import settings as st
+from viz.panels.controls import ControlsPanel
+from viz.app.gc_guard import GuiThreadCollector
+from viz.app.run_files import RunFiles
+from viz.run.session import LIVE_FIELDS, Session, structural_change
+from viz.run.timeline import TimelineController
+from viz.run.timeline_bar import TimelineBar
+from viz.views.training.boundary import BoundaryView
+from viz.views.training.curves import CurvesView
+from viz.export.export_menu import ExportActions
+from viz.export.view_export import export_view_menu, install_context_export
+from viz.app.window_docks import DockLayout
+from viz.app.window_files import STATUS_MS, FilesAndPresets
+
+#: milliseconds to wait after the last edit before a structural change is applied
+EDIT_DEBOUNCE_MS = 400
+
+
+class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
+    """Uncrumple's window.
+
+    Parameters
+    ----------
+    config : TrainingConfig, optional
+        The first run; default: the last one remembered in the settings, else the spiral.
+    engine : {"process", "thread"}
+    settings : QSettings, optional
+        Default: :func:`viz.app.settings.make_settings`.
+    lazy_views : bool
+        Build the views behind the tabs after the window is shown (the app does: it is on
+        screen sooner); default: all now.
+
+    Attributes
+    ----------
+    session : Session
+    controls : ControlsPanel
+    curves : CurvesView
+    boundary : BoundaryView
+    actions : viz.app.actions.Actions
+    """
+
+    def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None,
+                 lazy_views: bool = False):
+        super().__init__()
+        # before any thread starts: cyclic garbage dies in the GUI thread only (viz.app.gc_guard)
+        self.gc_guard = GuiThreadCollector(self)
+        self.setObjectName("main_window")
+        self.setWindowTitle("Uncrumple")
+        self.settings = settings if settings is not None else st.make_settings()
+        if config is None:
+            config = st.load_config(self.settings) or TrainingConfig()
+        self._pending_reset = False
+        self._shown_errors: set[str] = set()
+        self._epoch_log: dict = {}
+        self._batch_log: tuple = (math.nan, math.nan)
+
+        self.session = Session(config, engine, parent=self)
+        self.controls = ControlsPanel(config)
+        self.curves = CurvesView()
+        self.boundary = BoundaryView()
+        errors = self.controls.errors()
+        self._valid, self._invalid_reason = not errors, next(iter(errors.values()), "")
+
+        self._build_docks(lazy_views)
+        self.actions = actions_mod.build(self, self.docks)
+        self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)
+        self.timeline_bar = TimelineBar(self.timeline, self)
+        self.addToolBarBreak()
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.timeline_bar)
+        self.run_files = RunFiles(self, self.timeline, self.settings)
+        self.exports = ExportActions(self, self.timeline)
+        self._add_file_actions()
+        self._add_presets()
+        self.context_export = install_context_export(self)
+        self.status_labels = actions_mod.build_status_bar(self)
+        self._default_state = self.saveState(st.LAYOUT_VERSION)
+        self._layout_restored = st.restore_window(self, self.settings)
+        self._restore_speed()
+
+        self._edit_timer = QTimer(self)
+        self._edit_timer.setSingleShot(True)
+        self._edit_timer.setInterval(EDIT_DEBOUNCE_MS)
+        self._edit_timer.timeout.connect(self._apply_edits)
+        self._wire()
+        for view in (self.curves, self.boundary):
+            self.session.add_view(view)
+        self.lazy_docks.register_built()
+        self._on_state(self.session.state)
+        self._update_transport()
+
+    # ---- construction ---------------------------------------------------------------------------
+    def _wire(self) -> None:
+        a, s, c = self.actions, self.session, self.controls
+        a.play.triggered.connect(self.toggle_play)
+        a.step_batch.triggered.connect(s.step_batch)
+        a.step_epoch.triggered.connect(s.step_epoch)
+        a.reset.triggered.connect(self.reset_run)
+        a.speed.currentIndexChanged.connect(self._on_speed)
+        a.new.triggered.connect(self.new_run)
+        a.open.triggered.connect(self.open_config)
+        a.save.triggered.connect(self.save_config)
+        a.export.triggered.connect(self.export_png)
+        a.quit.triggered.connect(self.close)
+        a.reset_layout.triggered.connect(self.reset_layout)
+        a.shortcuts.triggered.connect(self.show_shortcuts)
+        a.about.triggered.connect(self.show_about)
+        s.state_changed.connect(self._on_state)
+        s.snapshot_ready.connect(self._on_snapshot)
+        s.refreshed.connect(self._update_numbers)
+        s.error.connect(self.show_error)
+        c.validity_changed.connect(self._on_validity)
+        c.config_changed.connect(self._on_config_edited)
+        c.hyperparameter_changed.connect(self._on_live_edit)
+        if hasattr(c, "regenerate_requested"):
+            c.regenerate_requested.connect(self._on_regenerate)
+
+    def _add_file_actions(self) -> None:
+        a, rf = self.actions, self.run_files
+        menu = a.file_menu
+        for act in (rf.open_run, rf.save_run):
+            menu.insertAction(a.file_runs, act)
+        menu.insertMenu(a.file_runs, rf.recent_menu)
+        menu.insertSeparator(a.file_runs)
+        for act in (rf.save_model, rf.load_model):
+            menu.insertAction(a.file_runs, act)
+        ex = self.exports
+        menu.insertMenu(a.file_exports, export_view_menu(self))
+        for act in (ex.export_all, ex.export_csv):
+            menu.insertAction(a.file_exports, act)
+        menu.insertSeparator(a.file_exports)
+        menu.insertAction(a.file_exports, ex.show_code)
+        tb = self.timeline_bar
+        run_menu = self.menuBar().actions()[1].menu()
+        run_menu.addSeparator()
+        for act in (tb.prev_action, tb.next_action, tb.live_action):
+            run_menu.addAction(act)
+            self.addAction(act)   # the shortcut works wherever the focus is in the window
+        a.more = [rf.open_run, rf.save_run, rf.save_model, rf.load_model, ex.export_all, ex.show_code,
+                  tb.prev_action, tb.next_action, tb.live_action]
+        view_toggle = tb.toggleViewAction()
+        view_toggle.setText("Timeline toolbar")
+        a.view_menu.insertAction(a.view_menu.actions()[1], view_toggle)
+
+    # ---- transport ------------------------------------------------------------------------------
+    @Slot()
+    def toggle_play(self) -> None:
+        """Pause when training, otherwise play (if the controls are valid)."""
+        if self.session.state == "training":
+            self.session.pause()
+        elif self._valid:
+            self.session.play()
+
+    @Slot()
+    def reset_run(self) -> None:
+        """Reset to the same initial weights, applying the controls' configuration."""
+        cfg = self.controls.config()
+        if cfg.errors():
+            self.statusBar().showMessage("Fix the marked fields before resetting.", STATUS_MS)
+            return
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(None if cfg == self.session.config else cfg)
+
+    @Slot()
+    def new_run(self) -> None:
+        """Start over with the default configuration."""
+        cfg = TrainingConfig()
+        self.controls.set_config(cfg)
+        self._pending_reset = False
+        self._edit_timer.stop()
+        self.session.reset(cfg)
+
+    @Slot(int)
+    def _on_speed(self, index: int) -> None:
+        sps = self.actions.speed.itemData(index)
+        self.session.set_speed(sps)
+        self.settings.setValue(st.KEY_SPEED, index)
+
+    def _restore_speed(self) -> None:
+        try:
+            index = int(self.settings.value(st.KEY_SPEED, 0))
+        except (TypeError, ValueError):
+            index = 0
+        if 0 < index < self.actions.speed.count():
+            self.actions.speed.setCurrentIndex(index)
+            self.session.set_speed(self.actions.speed.itemData(index))
+
+    def _update_transport(self) -> None:
+        a, state = self.actions, self.session.state
+        training = state == "training"
+        a.play.setText("&Pause" if training else "&Play")
+        a.play.setIcon(a.pause_icon if training else a.play_icon)
+        if training:
+            enabled, tip = True, "Pause after the current batch (Space)."
+        elif not self._valid:
+            enabled, tip = False, f"Cannot train: {self._invalid_reason}"
+        elif state in ("stopped", "finished"):
+            enabled, tip = False, f"Training has {state} ({self.session.message}). Press Reset (R) to start again."
+        else:
+            enabled, tip = True, "Train flat out (or at the chosen speed) until paused (Space)."
+        a.play.setEnabled(enabled)
+        a.play.setToolTip(tip)
+        for act in (a.step_batch, a.step_epoch):
+            act.setEnabled(state not in ("stopped", "finished"))
+        a.reset.setEnabled(self._valid)
+        a.reset.setToolTip(actions_mod.TRANSPORT[3][3] + " (R)" if self._valid
+                           else f"Cannot reset: {self._invalid_reason}")
+
+    # ---- edits in the controls ------------------------------------------------------------------
+    @Slot(bool, str)
+    def _on_validity(self, ok: bool, reason: str) -> None:
+        self._valid, self._invalid_reason = bool(ok), reason
+        self._update_transport()
+
+    @Slot(object)
+    def _on_config_edited(self, cfg) -> None:
+        self._edit_timer.start()
+
+    @Slot(str, object)
+    def _on_live_edit(self, name: str, value) -> None:
+        self.session.set_hyperparameter(name, value)
+
+    @Slot()
+    def _on_regenerate(self) -> None:
+        self._edit_timer.stop()
+        cfg = self.controls.config()
+        if not cfg.errors():
+            self._pending_reset = False
+            self.session.reset(cfg)
+
+    @Slot()
+    def _apply_edits(self) -> None:
+        """Apply a structural edit now if nothing was trained yet, else ask (once) to reset."""
+        cfg = self.controls.config()
+        if cfg.errors() or cfg == self.session.config:
+            return
+        if not structural_change(self.session.config, cfg):
+            # live fields travel through hyperparameter_changed; the rest (epochs) wait for Reset
+            if any(getattr(cfg, f) != getattr(self.session.config, f) for f in LIVE_FIELDS
+                   if f not in getattr(self.controls, "live_fields", LIVE_FIELDS)):
+                self._pending_reset = True
+            return
+        snap = self.session.latest
+        trained = snap is not None and snap.step > 0
+        if not trained:
+            self.session.reset(cfg)
+            return
+        if self._pending_reset:
+            return
+        if self.ask_reset():
+            self._pending_reset = False
+            self.session.reset(cfg)
+        else:
+            self._pending_reset = True
+            self.statusBar().showMessage("The change applies on the next Reset (R).", STATUS_MS)
+
+    def ask_reset(self) -> bool:
+        """Ask whether a change of data or architecture may reset the trained run."""
+        return actions_mod.ask_reset(self, self.settings)
+
+    # ---- from the session -----------------------------------------------------------------------
+    @Slot(object)
+    def _on_snapshot(self, snap) -> None:
+        if "data" in snap.extras:
+            self._adapt_docks(snap.extras)
+            self._epoch_log, self._batch_log = {}, (math.nan, math.nan)
+        if snap.epochs:
+            self._epoch_log = snap.epochs[-1]
+        if len(snap.batch_losses):
+            self._batch_log = (float(snap.batch_losses[-1]), float(snap.batch_accuracies[-1]))
+        if snap.state != "training":   # paused / stepped / stopped: show it now, not at the next tick
+            self._update_numbers(snap)
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        message = self.session.message
+        text = {"starting": "starting the trainer…", "ready": "ready", "training": "training",
+                "paused": "paused", "finished": f"finished: {message}" if message else "finished",
+                "stopped": f"stopped: {message}" if message else "stopped"}.get(state, state)
+        self.status_labels["state"].setText(text)
+        self.status_labels["state"].setToolTip(text if message else actions_mod.STATUS_FIELDS[0][1])
+        self._update_transport()
+
+    @Slot(object)
+    def _update_numbers(self, snap) -> None:
+        if snap is None:
+            return
+        self.actions.counters.setText(f"Epoch {snap.epoch}  ·  batch {snap.batch}/{snap.batches_per_epoch}"
+                                      f"  ·  step {snap.step}")
+        lab = self.status_labels
+        lab["epoch"].setText(f"epoch {snap.epoch}")
+        epochs = self.session.config.epochs
+        total = f"/{snap.batches_per_epoch * epochs:,}" if epochs else ""   # the book's "2,345 updates in all"
+        lab["step"].setText(f"step {snap.step}{total}")
+        log = self._epoch_log
+        if log:
+            loss = _fmt(log.get("loss")) + (f" (val {_fmt(log.get('val_loss'))})" if "val_loss" in log else "")
+            acc = _pct(log.get("accuracy")) + (f" (val {_pct(log.get('val_accuracy'))})"
+                                               if "val_accuracy" in log else "")
+        else:
+            loss, acc = _fmt(self._batch_log[0]), _pct(self._batch_log[1])
+        lab["loss"].setText(f"loss {loss}")
+        lab["accuracy"].setText(f"accuracy {acc}")
+
+    @Slot(str)
+    def show_error(self, text: str) -> None:
+        """Report an error without blocking: status bar, plus one non-modal box per distinct text."""
+        first = text.strip().splitlines()[-1] if text.strip() else "Unknown error"
+        self.statusBar().showMessage(f"Error: {first}", 2 * STATUS_MS)
+        if text in self._shown_errors:
+            return
+        self._shown_errors.add(text)
+        actions_mod.warning_box(self, "Uncrumple: training error", first, text)
+
+    # ---- help ---------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.lazy_docks.start()
+        QTimer.singleShot(0, self, self._tidy_tabs)
+        if not self._layout_restored:    # first launch (or unusable saved layout): sensible sizes
+            self._layout_restored = True
+            QTimer.singleShot(0, self, self._default_sizes)
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts (non-modal)."""
+        actions_mod.show_shortcuts(self, self.actions)
+
+    @Slot()
+    def show_about(self) -> None:
+        """Help > About."""
+        actions_mod.show_about(self)
+
+    # ---- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Remember the layout and configuration, then stop and join the trainer."""
+        try:
+            st.save_window(self, self.settings)
+            st.save_config(self.settings, self.controls.config())
+            self.settings.sync()
+        finally:
+            self._edit_timer.stop()
+            self.session.shutdown()
+        event.accept()
+
+
+def _fmt(value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else f"{v:.4g}"
+
+
+def _pct(value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else f"{100 * v:.1f}%"

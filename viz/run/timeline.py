@@ -1,0 +1,262 @@
+"""``TimelineController``: the run's epochs kept in the GUI, scrubbing, branching, run files.
+
+It sits on a :class:`viz.run.session.Session` (as its ``snapshot_filter``) and keeps:
+
+* a :class:`core.run.timeline.Timeline` of every epoch's checkpoint (within a budget);
+* every epoch's logs (with the per-layer statistics), for saving and branching;
+* the newest full-state checkpoint (sent by the trainer whenever it pauses), to save from.
+
+Scrubbing to epoch k pauses training and shows every view epoch k's weights (a
+snapshot with ``extras["scrub"]``; the decision grid is computed here with core).
+While scrubbed, live snapshots reach the views without their weights so the
+picture stays on epoch k; Play or :meth:`go_live` returns to the live run.
+:meth:`continue_from` truncates the views' histories and resumes training from
+epoch k as a new branch.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core.analysis import boundary
+from core.run.config import TrainingConfig, build_model
+from core.run.runfile import RunData, load_run, save_run
+from core.run.timeline import DEFAULT_BUDGET, Timeline
+from core.engine.training import Snapshot
+
+from viz.run.session import structural_change
+
+#: extras that describe the live weights: dropped from live snapshots while an old epoch is shown
+_LIVE_ONLY = ("boundary", "grads", "update")
+_EMPTY_I = np.zeros(0, np.int64)
+_EMPTY_F = np.zeros(0, np.float32)
+for _a in (_EMPTY_I, _EMPTY_F):
+    _a.flags.writeable = False
+
+
+class TimelineController(QObject):
+    """Scrub, branch, save and open runs of a session.
+
+    Signals
+    -------
+    changed()
+        The kept epochs or their memory changed.
+    position_changed(object)
+        The epoch shown (an int), or None when the views follow the live run.
+    saved(str)
+        A run was written to this path.
+    failed(str)
+        Saving or opening failed; the message says why (the current run is untouched).
+    """
+
+    changed = Signal()
+    position_changed = Signal(object)
+    saved = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, session, budget: int = DEFAULT_BUDGET, history_source=None, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.timeline = Timeline(budget)
+        self.epoch_logs: list[dict] = []
+        self.checkpoint = None          # newest full-state checkpoint (the trainer sends one when paused)
+        self.position = None            # the epoch shown, or None (live)
+        self.branches: list[int] = []   # epochs training was continued from
+        self.history_source = history_source   # () -> curves dict (the curves view's history())
+        self._data = None               # extras of the run's first snapshot
+        self._local = None              # (model, config): the run's network in this process
+        self._plane = None              # the input plane of the decision grids
+        self._last_heavy = None         # newest live snapshot with weights
+        self._opening = None            # a RunData waiting for its trainer's first snapshot
+        self._save_to = None            # a path waiting for a paused checkpoint
+        self._pausing = False           # a scrub paused training; its "paused" snapshot has not come yet
+        session.snapshot_filter = self._filter
+        session.snapshot_ready.connect(self._after_snapshot)
+
+    # ---- incoming -------------------------------------------------------------------------------
+    def _filter(self, snap):
+        extras = snap.extras
+        if "data" in extras:
+            self._data, self._local, self._plane, self._last_heavy = extras, None, None, None
+            self.epoch_logs, self.branches = [], []
+            self.timeline.clear()
+            self._set_position(None)
+            if self._opening is not None:
+                run = self._opening
+                for c in run.checkpoints:
+                    self.timeline.add(c)
+                self.epoch_logs = list(run.epoch_logs)
+                self.branches = list(run.info.get("branches", []))
+                snap = dataclasses.replace(snap, checkpoints=())
+        for c in snap.checkpoints:
+            self.timeline.add(c)
+        if snap.epochs:
+            self.epoch_logs.extend(snap.epochs)
+        if "checkpoint" in extras:
+            self.checkpoint = extras["checkpoint"]
+            if self._save_to is not None and snap.state != "training":
+                path, self._save_to = self._save_to, None
+                self._write(path)
+        if snap.weights:
+            self._last_heavy = snap
+        if snap.checkpoints or "data" in extras:
+            self.changed.emit()
+        if snap.state != "training":
+            self._pausing = False
+        if self.position is not None:
+            if snap.state == "training" and not self._pausing:   # the user pressed Play: back to live
+                self._set_position(None)
+            elif snap.weights:
+                snap = dataclasses.replace(snap, weights=(), extras={k: v for k, v in extras.items()
+                                                                      if k not in _LIVE_ONLY})
+        return snap
+
+    def _after_snapshot(self, snap) -> None:
+        if self._opening is None or "data" not in snap.extras:
+            return
+        run, self._opening = self._opening, None
+        for view in self.session.redrawer.live():
+            if hasattr(view, "load_history"):
+                view.load_history(run.curves, run.epoch_logs)
+            elif hasattr(view, "add_snapshot"):
+                view.add_snapshot(dataclasses.replace(
+                    snap, epochs=tuple(run.epoch_logs), weights=(), checkpoints=(), extras={},
+                    batch_steps=_EMPTY_I, batch_losses=_EMPTY_F, batch_accuracies=_EMPTY_F))
+        self.session.restore(run.current, run.epoch_logs)
+        self.changed.emit()
+
+    # ---- scrubbing ------------------------------------------------------------------------------
+    def epochs(self) -> list[int]:
+        return self.timeline.epochs()
+
+    def scrub(self, epoch: int) -> int:
+        """Show epoch ``epoch`` (or the nearest kept one before it) in every view; returns it."""
+        if not self.timeline:
+            raise ValueError("No epoch is recorded yet.")
+        if self.session.state == "training":
+            self._pausing = True          # snapshots already on their way still say "training"
+            self.session.pause()
+        ckpt = self.timeline.at(epoch)
+        latest = self.session.latest
+        extras = {"scrub": True, "checkpoint": ckpt}   # the 1D slice takes the optimizer's state from it
+        grid = self._boundary(ckpt)
+        if grid is not None:
+            extras["boundary"] = grid
+        snap = Snapshot(epoch=ckpt.epoch, step=ckpt.step, batch=0,
+                        batches_per_epoch=latest.batches_per_epoch if latest else 1, state="paused",
+                        weights=tuple(ckpt.weight_list()), hyperparameters=dict(ckpt.hyperparameters),
+                        extras=extras)
+        self._set_position(ckpt.epoch)
+        self.session.show_to_views(snap)
+        return ckpt.epoch
+
+    def go_live(self) -> None:
+        """Follow the live run again (the newest weights in every view)."""
+        if self.position is None:
+            return
+        self._set_position(None)
+        snap = self._last_heavy
+        if snap is not None:
+            self.session.show_to_views(dataclasses.replace(
+                snap, epochs=(), checkpoints=(), batch_steps=_EMPTY_I, batch_losses=_EMPTY_F,
+                batch_accuracies=_EMPTY_F, extras={k: v for k, v in snap.extras.items() if k != "data"}))
+
+    def continue_from(self, epoch: int) -> int:
+        """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it."""
+        ckpt = self.timeline.at(epoch)
+        self.timeline.truncate(ckpt.epoch)
+        self.epoch_logs = [e for e in self.epoch_logs if e.get("epoch", 0) <= ckpt.epoch]
+        self.branches.append(ckpt.epoch)
+        self.session.call_views("truncate", ckpt.epoch, ckpt.step)
+        self._set_position(None)
+        self.session.restore(ckpt, self.epoch_logs)
+        self.changed.emit()
+        return ckpt.epoch
+
+    def _set_position(self, epoch) -> None:
+        if epoch != self.position:
+            self.position = epoch
+            if epoch is None:
+                self.session.call_views("show_epoch", None)   # the curves' marker and the like
+            self.position_changed.emit(epoch)
+
+    def local_model(self):
+        """A compiled copy of the run's network in this process (weights unspecified), or None."""
+        data = self._data
+        if not data or "config" not in data:
+            return None
+        if self._local is None:
+            cfg = TrainingConfig.from_dict(data["config"])
+            x = data["data"]["x_train"]
+            ys = [data["data"]["y_train"], data["data"]["y_val"]]
+            n_classes = int(max(int(y.max()) for y in ys if len(y))) + 1
+            self._local = (build_model(cfg, x.shape[1], n_classes), cfg)
+        return self._local[0]
+
+    def shown_weights(self) -> list | None:
+        """The weights the views show: the scrubbed epoch's, else the newest live ones."""
+        if self.position is not None and self.timeline:
+            return self.timeline.at(self.position).weight_list()
+        if self._last_heavy is not None:
+            return list(self._last_heavy.weights)
+        return None
+
+    def _boundary(self, ckpt):
+        """The decision grid of ``ckpt``'s weights over the run's input plane, or None."""
+        data = self._data
+        if not data or "boundary" not in data or self.local_model() is None:
+            return None
+        if self._plane is None:
+            self._plane = data.get("plane") or boundary.input_plane(data["data"]["x_train"])
+        model, cfg = self._local
+        try:
+            model.set_weights(ckpt.weight_list())
+        except ValueError:               # a checkpoint of another network: nothing to draw
+            return None
+        extent = data["boundary"]["extent"]
+        return {"grid": boundary.decision_grid(model, self._plane, extent, cfg.grid_resolution), "extent": extent,
+                "labels": data["boundary"].get("labels")}
+
+    # ---- run files ------------------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Save the whole run to ``path``; pauses training first if it runs (then ``saved`` fires)."""
+        latest = self.session.latest
+        current = self.checkpoint
+        if self.session.state == "training" or current is None or (latest and current.step != latest.step):
+            self._save_to = path
+            self.session.pause()
+            return
+        self._write(path)
+
+    def run_config(self) -> TrainingConfig:
+        """The configuration of the run the timeline holds (with the live edits made to it): after a
+        Reset that changes the architecture, the session's config is already the next run's."""
+        live = self.session.config
+        if not self._data or "config" not in self._data:
+            return live
+        own = TrainingConfig.from_dict(self._data["config"])
+        return live if not structural_change(own, live) else own
+
+    def _write(self, path: str) -> None:
+        curves = self.history_source() if self.history_source else {}
+        run = RunData(config=self.run_config(), current=self.checkpoint, checkpoints=tuple(self.timeline),
+                      epoch_logs=tuple(self.epoch_logs), curves=curves, info={"branches": self.branches})
+        try:
+            save_run(path, run)
+        except (OSError, ValueError) as exc:
+            self.failed.emit(f"Could not save the run to {path}: {exc}")
+            return
+        self.saved.emit(str(path))
+
+    def open(self, path: str) -> RunData | None:
+        """Open a run file: the current run is replaced only if the file is good; returns the run."""
+        try:
+            run = load_run(path)
+        except ValueError as exc:
+            self.failed.emit(str(exc))
+            return None
+        self._opening = run
+        self.session.start(run.config)
+        return run

@@ -1,0 +1,1 @@
+"""What every view shares: the View base class, heat maps, 3-D helpers, flowing layouts, notices."""

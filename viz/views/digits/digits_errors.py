@@ -1,0 +1,251 @@
+"""What the network gets wrong: the confusion matrix, train vs test (overfitting), misclassified digits.
+
+The maths is :func:`core.analysis.digits.digits.confusion_matrix`, :func:`core.analysis.digits.digits.misclassified`
+and :func:`core.analysis.digits.digits.generalization_gap`, on the subsample :class:`DigitsRun` evaluates.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.analysis.digits.digits import confusion_matrix, generalization_gap, misclassified
+from viz import style
+from viz.views.digits.digits import _RunView, image_plot
+
+CONFUSION_CMAP = pg.ColorMap([0.0, 0.15, 1.0], ["#ffffff", "#c6dbef", "#08306b"], name="confusion")
+GOOD, BAD, OTHER = "#1a9641", "#d7191c", "#b0b0b0"
+
+
+def _bar_plot(graphics, row, col) -> tuple[pg.PlotItem, pg.BarGraphItem]:
+    plot = graphics.addPlot(row=row, col=col)
+    style.apply_plot_style(plot)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setYRange(0, 1, padding=0.02)
+    plot.setXRange(-0.6, 9.6, padding=0)
+    plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+    bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.75, brush=OTHER)
+    plot.addItem(bars)
+    return plot, bars
+
+
+class ConfusionView(_RunView):
+    """Confusion matrix of the test digits, and train vs test accuracy and loss with the gap.
+
+    Public: ``image`` (row-normalised matrix), ``counts`` (10×10 TextItems), ``matrix``
+    (the newest counts or None), ``gap`` (QLabel with the verdict), ``acc_train``/``acc_test``
+    (curves over epochs), ``history`` ({epoch: log}).
+    """
+
+    def __init__(self, run=None, parent=None):
+        super().__init__(run, parent)
+        self.matrix = None
+        self.history: dict[int, dict] = {}
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(320, 360)
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        style.apply_plot_style(self.plot)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        style.label(self.plot, "bottom", "predicted")
+        style.label(self.plot, "left", "true label")
+        ticks = [[(i + 0.5, str(i)) for i in range(10)]]
+        for ax in ("bottom", "left"):
+            self.plot.getAxis(ax).setTicks(ticks)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(CONFUSION_CMAP.getLookupTable(nPts=256))
+        self.plot.addItem(self.image)
+        self.counts = [[pg.TextItem("", anchor=(0.5, 0.5)) for _ in range(10)] for _ in range(10)]
+        for i in range(10):
+            for j in range(10):
+                self.counts[i][j].setPos(j + 0.5, i + 0.5)
+                self.plot.addItem(self.counts[i][j])
+        self.acc_plot = self.graphics.addPlot(row=1, col=0)
+        style.apply_plot_style(self.acc_plot)
+        style.label(self.acc_plot, "left", "accuracy")
+        style.label(self.acc_plot, "bottom", "epoch")
+        self.acc_plot.addLegend(offset=(-8, 8), labelTextColor=style.FOREGROUND)
+        self.acc_train = self.acc_plot.plot([], [], pen=style.epoch_pen(style.TRAIN_COLOR), name="train",
+                                            **style.epoch_symbol_kwargs(style.TRAIN_COLOR, False))
+        self.acc_test = self.acc_plot.plot([], [], pen=style.val_epoch_pen(), name="test",
+                                           **style.epoch_symbol_kwargs(style.VAL_COLOR, True))
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 1)
+        self.graphics.setToolTip("Row i, column j: test digits labelled i that the network called j (colour: "
+                                 "share of row i). The diagonal is right; everything else is a mistake. "
+                                 "Below: train and test accuracy per epoch.")
+        self.gap = QtWidgets.QLabel("")
+        self.gap.setWordWrap(True)
+        self.gap.setToolTip("Train vs test accuracy and loss of the shown weights: when train is clearly "
+                            "better than test, the network is memorising the training digits (overfitting).")
+        self._stack(self.graphics, self.gap, stretch=self.graphics)
+
+    def clear(self) -> None:
+        super().clear()
+        self.matrix = None
+        self.history = {}
+        self.image.clear()
+        for row in self.counts:
+            for t in row:
+                t.setText("")
+        self.acc_train.setData([], [])
+        self.acc_test.setData([], [])
+        self.gap.setText("")
+
+    def set_data(self, extras) -> None:
+        super().set_data(extras)
+        names = self.run.class_names
+        if self.run.ok and names[0] != "0":
+            ticks = [[(i + 0.5, names[i][:7]) for i in range(10)]]
+            self.plot.getAxis("left").setTicks(ticks)
+            self.plot.getAxis("bottom").setTicks(ticks)
+
+    def add_snapshot(self, snap) -> None:
+        super().add_snapshot(snap)
+        if not (snap.extras or {}).get("scrub"):
+            for log in snap.epochs:
+                self.history[int(log.get("epoch", len(self.history) + 1))] = dict(log)
+                self._dirty = True
+
+    def _on_evaluated(self) -> None:
+        self._dirty = True
+        self.refresh()
+
+    def draw(self) -> bool:
+        r = self.run
+        r.request()
+        self._draw_history()
+        if r.test_probs is None:
+            self.message.setText(r.message or "Evaluating the test digits…")
+            return False
+        k = r.test_probs.shape[1]
+        if k != 10:
+            self.message.setText(f"The network has {k} outputs; the confusion matrix needs 10 classes.")
+            return False
+        cm = confusion_matrix(r.y_test[r.test_idx], r.test_probs.argmax(axis=1), 10)
+        self.matrix = cm
+        share = (cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)).astype(np.float32)
+        self.image.setImage(share, levels=(0.0, 1.0), autoLevels=False)
+        self.image.setRect(QtCore.QRectF(0, 0, 10, 10))
+        for i in range(10):
+            for j in range(10):
+                t = self.counts[i][j]
+                t.setText(str(cm[i, j]) if cm[i, j] else "")
+                t.setColor(style.PAPER if share[i, j] > 0.5 else style.INK)   # on the light-to-dark blue map, any theme
+        self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.01)
+        sc = r.scores()
+        verdict = generalization_gap(sc["train_acc"], sc["test_acc"], sc["train_loss"], sc["test_loss"])
+        color = BAD if verdict["overfitting"] else GOOD
+        correct = int(np.trace(cm))
+        self.gap.setText(
+            f"<b>Epoch {r.epoch}</b>: {correct:,} of {int(cm.sum()):,} test digits right. "
+            f"Train accuracy {sc['train_acc']:.1%}, loss {sc['train_loss']:.3f} · "
+            f"test accuracy {sc['test_acc']:.1%}, loss {sc['test_loss']:.3f} ({sc['source']}).<br>"
+            f"<span style='color:{color}'><b>{verdict['text']}</b></span>")
+        self.message.setText(r.message)
+        return True
+
+    def _draw_history(self) -> None:
+        if not self.history:
+            return
+        ep = np.array(sorted(self.history), dtype=np.float64)
+        logs = [self.history[e] for e in sorted(self.history)]
+        tr = np.array([l.get("accuracy", np.nan) for l in logs], dtype=np.float64)
+        te = np.array([l.get("val_accuracy", np.nan) for l in logs], dtype=np.float64)
+        self.acc_train.setData(ep, tr)
+        self.acc_test.setData(ep, te)
+
+
+class ErrorsView(_RunView):
+    """Misclassified test digits, most confident mistakes first, each with its 10 probabilities.
+
+    Public: ``cells`` (list of (image plot, ImageItem, bar plot, BarGraphItem)), ``start``
+    (QSpinBox: first mistake shown, 1-based), ``order`` (mistakes' positions in the
+    evaluated subsample), ``summary`` (QLabel).
+    """
+
+    ROWS, COLS = 2, 4
+
+    def __init__(self, run=None, parent=None):
+        super().__init__(run, parent)
+        self.order = np.zeros(0, np.int64)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(360, 320)
+        self.graphics.setToolTip("Test digits the network gets wrong, the most confident mistakes first: the "
+                                 "image, its true label and guess, and the 10 probabilities (green: the true "
+                                 "class, red: the guess).")
+        self.cells = []
+        for r in range(self.ROWS):
+            for c in range(self.COLS):
+                plot, img = image_plot(self.graphics, 2 * r, c)
+                bplot, bars = _bar_plot(self.graphics, 2 * r + 1, c)
+                self.cells.append((plot, img, bplot, bars))
+        for r in range(self.ROWS):
+            self.graphics.ci.layout.setRowStretchFactor(2 * r, 3)
+            self.graphics.ci.layout.setRowStretchFactor(2 * r + 1, 2)
+        self.start = QtWidgets.QSpinBox()
+        self.start.setRange(1, 1)
+        self.start.setSingleStep(self.ROWS * self.COLS)
+        self.start.setPrefix("from mistake ")
+        self.start.setToolTip("Scroll through the misclassified test digits, 8 at a time.")
+        self.start.valueChanged.connect(self._start_changed)
+        self.summary = QtWidgets.QLabel("")
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.start)
+        bar.addWidget(self.summary, 1)
+        self._stack(bar, self.graphics, stretch=self.graphics)
+
+    def clear(self) -> None:
+        super().clear()
+        self.order = np.zeros(0, np.int64)
+        self.summary.setText("")
+        for plot, img, _, bars in self.cells:
+            img.clear()
+            plot.setTitle("")
+            bars.setOpts(height=np.zeros(10))
+
+    def _start_changed(self) -> None:
+        self._dirty = True
+        self.refresh()
+
+    def _on_evaluated(self) -> None:
+        self._dirty = True
+        self.refresh()
+
+    def draw(self) -> bool:
+        r = self.run
+        r.request()
+        if r.test_probs is None:
+            self.message.setText(r.message or "Evaluating the test digits…")
+            return False
+        y = r.y_test[r.test_idx]
+        self.order = misclassified(y, r.test_probs)
+        self.start.setRange(1, max(1, len(self.order)))
+        first = self.start.value() - 1
+        s = r.side
+        for k, (plot, img, _, bars) in enumerate(self.cells):
+            n = first + k
+            if n >= len(self.order):
+                img.clear()
+                plot.setTitle("")
+                bars.setOpts(height=np.zeros(10))
+                continue
+            pos = self.order[n]
+            p = np.nan_to_num(r.test_probs[pos].astype(np.float64))
+            true, guess = int(y[pos]), int(p.argmax())
+            img.setImage(r.x_test[r.test_idx[pos]].reshape(s, s), levels=(0.0, 1.0), autoLevels=False)
+            plot.setTitle(f"true {r.class_names[true]} → {r.class_names[guess]} ({p[guess]:.0%})",
+                          color=style.FOREGROUND, size="9pt")
+            brushes = [GOOD if i == true else BAD if i == guess else OTHER for i in range(len(p))]
+            bars.setOpts(x=np.arange(len(p)), height=p, brushes=brushes)
+        n_eval = len(r.test_idx)
+        self.summary.setText(f"{len(self.order):,} of {n_eval:,} test digits misclassified "
+                             f"({len(self.order) / max(n_eval, 1):.1%}) · epoch {r.epoch}")
+        self.message.setText(r.message)
+        return True

@@ -1,0 +1,392 @@
+"""The loss along one line through the current weights, and the step the optimizer is about to take.
+
+The book's fig. 2.11: :func:`core.analysis.loss.landscape.slice_1d` computes the loss along a
+direction (the next step's, a random filter-normalised one, or one weight's) and
+the optimizer's next step (:func:`core.analysis.loss.landscape.next_step`); this view draws the
+curve, the current point with its tangent, and where the step lands.
+
+Which step, on which batch, is decided in :mod:`viz.views.loss.slice_step`: exactly the trainer's
+next update when the snapshot comes with the trainer's checkpoint (training paused or
+stepped), else plain gradient descent. Either is taken on the view's sample of up to
+:data:`MAX_POINTS` training points unless the view holds the whole training set.
+
+The curve itself is always the loss on that sample. Everything is computed in a worker
+thread (:mod:`viz.views.loss.slice_worker`: an image network's slice takes seconds on a busy
+core), so the GUI thread only draws; :meth:`SliceView.wait` waits for the result (tests),
+:meth:`SliceView.finish` only when nothing is drawn yet (exports), and closing the view or
+its window joins the thread.
+"""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.analysis.loss import landscape
+from core.run.config import TrainingConfig, build_model, targets_for
+from viz import style
+from viz.views.common.flow import control_row, ignore_height_hint
+from viz.export.pictures import export_png, export_svg
+from viz.views.loss.slice_step import GD_LABEL, short_step_label, trainer_step
+from viz.views.loss.slice_worker import RESOLUTION, SliceJob, SliceRunner
+
+MAX_POINTS = 500           # training points the slice is evaluated on
+MIN_INTERVAL_MS = 250      # live updates at most this often
+BUSY_FACTOR = 4            # and after a slice that took t seconds, not before 4 t: the worker uses <= 25 % of a core
+DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter-normalised)",
+              "weight": "One weight"}
+CURVE_COLOR = style.TRAIN_COLOR
+STEP_COLOR = "#D55E00"
+
+
+class SliceView(QtWidgets.QWidget):
+    """Loss along a line through the current weights, with the current point and the next step.
+
+    Public items: ``direction_combo``, ``weight_spin``, ``span_spin``, ``auto_span``,
+    ``live_check``, ``update_button``, ``plot``, ``curve``, ``point``, ``tangent``,
+    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.analysis.loss.landscape.Slice`),
+    ``runner`` (the :class:`~viz.views.loss.slice_worker.SliceRunner` computing it); signal
+    ``computed()`` after each slice is drawn.
+    """
+
+    computed = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._built = None            # this thread's model, built when first needed (next_step, a weight's name)
+        self._shape = None            # (inputs, classes) of the run's network
+        self._spare = None            # the model the last finished job built (a 4096 x 4096 one takes ~1 s)
+        self._x = self._y = None
+        self._names = 0
+        self._weights = None
+        self._hyper = {}
+        self._epoch = 0
+        self._data_source = None
+        self._config = None
+        self._train = None            # (x, targets) of the whole training set, when the view has it all
+        self._ckpt = None             # the trainer's checkpoint at the shown weights, if it sent one
+        self.step_text = GD_LABEL     # what the arrow shows
+        self.batch_text = ""          # which batch the step is taken on
+        self._dirty = False
+        self._clock = QtCore.QElapsedTimer()
+        self._interval = MIN_INTERVAL_MS
+        self._later = QtCore.QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.refresh)
+        self.slice = None
+        self.runner = SliceRunner(self)
+        self.runner.finished.connect(self._on_result)
+        self.runner.failed.connect(self._on_failed)
+        self._build()
+
+    def _build(self):
+        self.direction_combo = QtWidgets.QComboBox()
+        for key, text in DIRECTIONS.items():
+            self.direction_combo.addItem(text, key)
+        self.direction_combo.setToolTip("The line through the current weights: along the optimizer's next step, "
+                                        "a fixed random filter-normalised direction, or one weight alone.")
+        self.direction_combo.currentIndexChanged.connect(self._on_option)
+        self.weight_spin = QtWidgets.QSpinBox()
+        self.weight_spin.setPrefix("weight ")
+        self.weight_spin.setToolTip("Flat index (get_weights order) of the weight to vary.")
+        self.weight_spin.valueChanged.connect(self._on_option)
+        self.weight_name = QtWidgets.QLabel()
+        self.weight_name.setStyleSheet(style.READOUT_CSS)
+        self.span_spin = QtWidgets.QDoubleSpinBox()
+        self.span_spin.setRange(1e-4, 100.0)
+        self.span_spin.setDecimals(4)
+        self.span_spin.setValue(1.0)
+        self.span_spin.setPrefix("span ±")
+        self.span_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.span_spin.setToolTip("How far along the line to look on either side of the current weights.")
+        self.span_spin.valueChanged.connect(self._on_option)
+        self.auto_span = QtWidgets.QCheckBox("Fit the step")
+        self.auto_span.setChecked(True)
+        self.auto_span.setToolTip("Choose the span so the next step fills about a third of the plot.")
+        self.auto_span.toggled.connect(self._on_option)
+        self.live_check = QtWidgets.QCheckBox("Live")
+        self.live_check.setChecked(True)
+        self.live_check.setToolTip("Recompute the slice as training moves the weights (a few times a second).")
+        self.update_button = QtWidgets.QPushButton("Update")
+        self.update_button.setToolTip("Recompute the slice at the current weights now.")
+        self.update_button.clicked.connect(self.compute)
+        top = control_row(self, (self.direction_combo, self.weight_spin, self.weight_name,
+                                                self.span_spin, self.auto_span, self.live_check,
+                                                self.update_button),
+                          "slice", "Export slice", "Save the slice (t, loss, accuracy) as CSV.",
+                          lambda p: self.export_csv(p))
+
+        self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
+        self.graphics.setMinimumHeight(180)   # a dock never squeezes the plot flat
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        style.apply_plot_style(self.plot)
+        style.title(self.plot, "Loss along a line")
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
+        style.label(self.plot, "left", "loss")
+        style.label(self.plot, "bottom", "t")
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2), connect="finite")
+        self.tangent = pg.PlotCurveItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self.step_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(STEP_COLOR, width=1,
+                                                                style=QtCore.Qt.PenStyle.DotLine))
+        self.step_arrow = pg.PlotCurveItem(pen=pg.mkPen(STEP_COLOR, width=2.5))
+        self.point = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.FOREGROUND, width=1),
+                                        brush=pg.mkBrush("#ffdd33"))
+        self.step_mark = pg.ScatterPlotItem(symbol="t2", size=13, pen=pg.mkPen("#ffffff", width=1),
+                                            brush=pg.mkBrush(STEP_COLOR))
+        for z, item in enumerate((self.curve, self.tangent, self.step_line, self.step_arrow, self.point,
+                                  self.step_mark)):
+            item.setZValue(z)
+            self.plot.addItem(item, ignoreBounds=item is self.step_line)
+        self.step_line.setVisible(False)
+        entries = [(pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2)), "loss along the line"),
+                   (pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ffdd33"), pen=pg.mkPen(style.FOREGROUND)),
+                    "current weights"),
+                   (pg.PlotDataItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine)),
+                    "slope"),
+                   (pg.PlotDataItem(pen=pg.mkPen(STEP_COLOR, width=2.5), symbol="t2", symbolSize=11,
+                                    symbolBrush=STEP_COLOR, symbolPen="#ffffff"), GD_LABEL)]
+        self.legend = style.make_legend(entries, 2)
+        self.graphics.addItem(self.legend, row=1, col=0)
+        self.graphics.ci.layout.setRowMaximumHeight(1, 52)
+        self.readout = QtWidgets.QLabel("Waiting for weights from training.")
+        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setWordWrap(True)
+        self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(top)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.readout)
+        self._on_option()
+
+    # ---- contract ------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget the weights and the drawn slice (a computation still running is dropped, not waited for)."""
+        self.runner.cancel()
+        self._later.stop()
+        self._weights, self.slice, self._dirty = None, None, False
+        for item in (self.curve, self.tangent, self.step_arrow, self.point, self.step_mark):
+            item.setData([], [])
+        self.step_line.setVisible(False)
+        self.readout.setText("Waiting for weights from training.")
+
+    def set_data(self, extras: dict) -> None:
+        """A new run: ``extras`` of its first snapshot (``"config"``, ``"data"``)."""
+        self.clear()
+        extras = extras or {}
+        data, cfg = extras.get("data"), extras.get("config")
+        self._data_source = data
+        self._train = self._ckpt = None
+        self._built = self._shape = self._spare = None
+        self._names = 0
+        if not data or cfg is None:
+            return
+        config = self._config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
+        x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
+        n_classes = int(np.concatenate([y, np.asarray(data.get("y_val", y[:0]))]).max()) + 1
+        self._shape = (x.shape[1], n_classes)   # the network is built by the worker (not in this turn)
+        n_train = (extras.get("data_info") or {}).get("n_train", len(x))
+        if n_train == len(x):          # the whole training set: the trainer's next batch can be redrawn
+            self._train = (x, targets_for(config, y, n_classes))
+        if len(x) > MAX_POINTS:
+            pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
+            x, y = x[pick], y[pick]
+        self._x, self._y = x, targets_for(config, y, n_classes)
+        self._show_name()
+
+    @property
+    def _model(self):
+        """The run's network in the GUI thread (for :meth:`next_step` and a weight's name), built on first use."""
+        if self._built is None and self._shape is not None:
+            self._built = build_model(self._config, *self._shape)
+        return self._built
+
+    def add_snapshot(self, snap) -> None:
+        """Keep the newest weights and hyperparameters (heavy snapshots); marks dirty."""
+        extras = snap.extras or {}
+        if "data" in extras and extras["data"] is not self._data_source:
+            self.set_data(extras)
+        if snap.weights and self._shape is not None:
+            self._weights = [np.array(w) for w in snap.weights]
+            if self._names != sum(w.size for w in self._weights):
+                self._names = sum(w.size for w in self._weights)   # names made one at a time (407,000 for MNIST)
+                self.weight_spin.setRange(0, self._names - 1)
+            self._hyper = dict(snap.hyperparameters or {})
+            self._epoch = snap.epoch
+            found = [extras.get("checkpoint")] + list(getattr(snap, "checkpoints", ()) or ())
+            self._ckpt = next((c for c in found if c is not None and c.step == snap.step
+                               and c.weights.size == sum(w.size for w in self._weights)), None)
+            self._dirty = True
+
+    def refresh(self) -> bool:
+        """Recompute and draw when new weights came (at most every 250 ms while live)."""
+        if not self._dirty or not self.live_check.isChecked() or self.runner.busy:
+            return False               # busy: its result refreshes again
+        wait = self._interval - self._clock.elapsed() if self._clock.isValid() else 0
+        if wait > 0:                   # too soon: draw later, even if no snapshot comes (paused)
+            if not self._later.isActive():
+                self._later.start(int(wait) + 1)
+            return False
+        return self.compute()
+
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        """Hidden views are not refreshed: catch up when shown."""
+        super().showEvent(event)
+        QtCore.QTimer.singleShot(0, self, self.refresh)
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Cancel and join the worker thread."""
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel and join the worker thread (the view's window closing does it too)."""
+        self.runner.shutdown()
+
+    def finish(self) -> None:
+        """Before a picture is taken: when no slice is drawn yet, start one (if live and due) and wait
+        for it. A drawn slice is kept as it is: waiting for the running one would block the GUI for
+        as long as it takes (seconds for an image network on a busy core); its result comes later."""
+        if self.slice is not None:
+            return
+        if self._dirty and self.live_check.isChecked() and not self.runner.busy:
+            self.compute()
+        self.wait()
+
+    def wait(self) -> None:
+        """Block until the running slice, if any, is computed, and draw it (tests, scripts)."""
+        done = self.runner.wait()
+        if done is not None and done[1] is not None:
+            self._on_failed(done[1])
+        elif done is not None and done[0] is not None:
+            self._on_result(done[0])
+
+    # ---- computing and drawing -----------------------------------------------------------------
+    def compute(self) -> bool:
+        """Start computing the slice at the newest weights in the worker thread (one running is
+        dropped); returns False when there are no weights yet. The result is drawn when it comes
+        (``computed`` is emitted), or at once by :meth:`finish`."""
+        if self._shape is None or self._weights is None:
+            return False
+        self._dirty = False
+        self._later.stop()
+        self._clock.start()
+        job = SliceJob(config=self._config, n_classes=self._shape[1], weights=self._weights, model=self._spare,
+                       x=self._x, y=self._y, kind=self.direction_combo.currentData(),
+                       weight=self.weight_spin.value(), span=self.span_spin.value(),
+                       auto=self.auto_span.isChecked(), hyper=dict(self._hyper), ckpt=self._ckpt,
+                       train=self._train, resolution=RESOLUTION)
+        self._spare = None             # a job's model is its own
+        self.runner.watch(self)
+        self.runner.start(job)
+        if self.slice is None:
+            self.readout.setText(f"Computing the loss along the line on {len(self._x):,} training points…")
+        return True
+
+    def _on_result(self, result) -> None:
+        """The worker's slice: drawn; live updates wait ``BUSY_FACTOR`` times what it cost."""
+        self.slice, self.step_text, self.batch_text = result.slice, result.step_text, result.batch_text
+        self._spare = result.model
+        self._draw(result.slice)
+        self._interval = max(MIN_INTERVAL_MS, int(1000 * BUSY_FACTOR * result.seconds))
+        self.computed.emit()
+        if self._dirty:
+            self.refresh()             # weights that came meanwhile (after the interval)
+
+    def _on_failed(self, message: str) -> None:
+        self.readout.setText(f"The slice could not be computed: {message}")
+
+    def next_step(self) -> np.ndarray:
+        """The step the arrow shows at the model's current weights; sets ``step_text`` and ``batch_text``.
+
+        With the trainer's checkpoint: its optimizer, state and hyperparameters, on the
+        trainer's next batch when the view has the whole training set. Without: plain
+        gradient descent at the current learning rate. See :func:`viz.views.loss.slice_step.trainer_step`.
+        """
+        step, self.step_text, self.batch_text = trainer_step(self._model, self._x, self._y, self._config,
+                                                             self._hyper, self._ckpt, self._train)
+        return step
+
+    def _draw(self, s) -> None:
+        t = np.asarray(s.t, dtype=np.float64)
+        losses = np.asarray(s.losses, dtype=np.float64)
+        self.curve.setData(t, losses, connect="finite")
+        half = 0.25 * (t[-1] - t[0])
+        if np.isfinite([s.loss, s.slope]).all():
+            self.point.setData([0.0], [s.loss])
+            self.tangent.setData([-half, half], [s.loss - s.slope * half, s.loss + s.slope * half])
+        else:                          # diverged weights: nothing honest to mark
+            self.point.setData([], [])
+            self.tangent.setData([], [])
+        with np.errstate(all="ignore"):
+            landed = float(np.interp(s.step, t, losses)) if np.isfinite(s.step) else np.nan
+        if np.isfinite([landed, s.loss]).all():
+            self.step_mark.setData([s.step], [landed])
+            self.step_arrow.setData([0.0, s.step], [s.loss, landed])
+            self.step_line.setPos(s.step)
+            self.step_line.setVisible(True)
+        else:
+            self.step_mark.setData([], [])
+            self.step_arrow.setData([], [])
+            self.step_line.setVisible(False)
+        finite = losses[np.isfinite(losses)]
+        if len(finite):
+            lo, hi = float(finite.min()), float(np.percentile(finite, 98))
+            pad = 0.05 * max(hi - lo, 1e-6)
+            self.plot.setRange(xRange=(t[0], t[-1]), yRange=(lo - pad, hi + pad), padding=0)
+        style.label(self.plot, "bottom", s.label)
+        # pyqtgraph 0.14's enableAutoSIPrefix(False) still scales by the range it sees (±0.05 read as ±50)
+        bottom = self.plot.getAxis("bottom")
+        bottom.setSIPrefixEnableRanges(())
+        bottom.updateAutoSIPrefix()
+        style.title(self.plot, f"Loss along a line · epoch {self._epoch}")
+        self.plot.titleLabel.setToolTip(f"The loss along a line through the weights of epoch {self._epoch}.")
+        self._set_step_legend(self.step_text)
+        self.step_mark.setToolTip(f"{self.step_text}. {self.batch_text}")
+        self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   {self.step_text}: t = {s.step:.3g}"
+                             + (f" → loss {landed:.4g}" if np.isfinite(landed) else "")
+                             + f"\n{self.batch_text}")
+
+    def _set_step_legend(self, text: str) -> None:
+        """The arrow's legend entry shows the short label; like an elided title, ``.text`` and the
+        tooltip keep the whole ``text`` (the readout under the plot says it too)."""
+        label = self.legend.items[-1][1]
+        if label.text != text:
+            pg.LabelItem.setText(label, short_step_label(text))
+            label.text = text
+            label.setToolTip(text)
+
+    def _on_option(self, *_):
+        self.weight_spin.setVisible(self.direction_combo.currentData() == "weight")
+        self.weight_name.setVisible(self.direction_combo.currentData() == "weight")
+        self.span_spin.setEnabled(not self.auto_span.isChecked())
+        self._show_name()
+        if self._weights is not None:
+            self.compute()
+
+    def _show_name(self):
+        i = self.weight_spin.value()
+        shown = self.direction_combo.currentData() == "weight" and self._shape is not None and i < self._names
+        self.weight_name.setText(landscape.parameter_name(self._model, i) if shown else "")
+
+    # ---- export --------------------------------------------------------------------------------
+    def export_png(self, path: str) -> bool:
+        """Save the plot as a PNG image."""
+        return export_png(self.graphics, path)
+
+    def export_svg(self, path: str) -> bool:
+        """Save the plots as an SVG drawing."""
+        return export_svg(self.graphics, path)
+
+    def export_csv(self, path: str) -> None:
+        """Write the slice as rows ``t, loss, accuracy``."""
+        if self.slice is None:
+            raise ValueError("No slice computed yet.")
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["t", "loss", "accuracy"])
+            for row in zip(self.slice.t, self.slice.losses, self.slice.accuracy):
+                w.writerow([repr(float(v)) for v in row])

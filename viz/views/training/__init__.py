@@ -1,0 +1,1 @@
+"""The training workspace: the decision boundary and the loss and accuracy curves."""

@@ -1,0 +1,338 @@
+"""The decision boundary: the network's P(class 1) over the input plane, the data on top.
+
+``core`` computes everything (:mod:`core.analysis.boundary`: the plane, its extent, the
+grid of predictions; ``core.run.serve._Run.extras`` packs them into a snapshot's
+``extras``). This view draws the grid as an image with fixed levels 0..1 and a
+diverging colormap, the 0.5 contour, and the training (filled) and validation
+(hollow) points coloured by class. For 3D data the plane is the data's first two
+principal components and a notice says so; for more than three input features
+there is no plane and the view says that instead of drawing.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from core.analysis.boundary import contour_segments
+from viz import style
+
+NOTICE_3D = "3D data shown on its first two principal components"
+
+
+def _labels(y) -> np.ndarray:
+    """Integer class labels from labels of shape (n,), (n, 1) or one-hot (n, k)."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    y = np.where(np.isfinite(y), y, 0)
+    return np.rint(y).astype(np.int64)
+
+
+def _finite_extent(extent) -> tuple:
+    """``(x0, x1, y0, y1)`` made finite and non-degenerate; (-1, 1, -1, 1) if unusable."""
+    try:
+        x0, x1, y0, y1 = (float(v) for v in extent)
+    except (TypeError, ValueError):
+        return (-1.0, 1.0, -1.0, 1.0)
+    if not all(np.isfinite([x0, x1, y0, y1])):
+        return (-1.0, 1.0, -1.0, 1.0)
+    if x1 - x0 < 1e-9:
+        x0, x1 = x0 - 0.5, x1 + 0.5
+    if y1 - y0 < 1e-9:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    return (x0, x1, y0, y1)
+
+
+class BoundaryView(QtWidgets.QWidget):
+    """Heat map of P(class 1) with the 0.5 contour and the data points.
+
+    Public items (for the app and the tests): ``plot``, ``image``, ``contour``,
+    ``colorbar``, ``train_points``, ``val_points``, ``legend``, ``notice`` (the 3D
+    notice), ``message`` (shown instead of the plot when there is no 2D view).
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._boundary = None      # newest extras["boundary"]
+        self._epoch = None
+        self._n_classes = 2
+        self._extent = None
+        self._labels = None
+        self._dirty = False
+        self._data_source = None   # the extras["data"] dict last shown, so it is not set twice
+        self._bar_classes = 2      # the class count the colour bar is styled for
+        self._build()
+
+    # ---- construction -----------------------------------------------------------------------------
+    def _build(self):
+        self.notice = QtWidgets.QLabel(NOTICE_3D)
+        self.notice.setStyleSheet(style.NOTICE_CSS)
+        self.notice.setToolTip("The network sees all three coordinates; this picture is the plane through the "
+                               "data's mean spanned by its two directions of largest variance.")
+        self.notice.setVisible(False)
+        self.message = QtWidgets.QLabel()
+        self.message.setStyleSheet(style.MESSAGE_CSS)
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        style.apply_plot_style(self.plot)
+        style.cache_axes(self.plot)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setAspectLocked(True)
+        style.title(self.plot, "Decision boundary")
+        style.label(self.plot, "bottom", "x1")
+        style.label(self.plot, "left", "x2")
+
+        self._nan_backdrop = QtWidgets.QGraphicsRectItem()
+        self._nan_backdrop.setPen(pg.mkPen(None))
+        self._nan_backdrop.setBrush(pg.mkBrush(style.NAN_COLOR))
+        self._nan_backdrop.setZValue(-20)
+        self._nan_backdrop.setVisible(False)
+        self.plot.addItem(self._nan_backdrop, ignoreBounds=True)
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=style.diverging_colormap(),
+                                        label="P(class 1)", interactive=False, colorMapMenu=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.colorbar.getAxis("left").setTextPen(pg.mkPen(style.FOREGROUND))
+        self.colorbar.getAxis("right").setTextPen(pg.mkPen(style.FOREGROUND))
+
+        # segments from core.analysis.boundary.contour_segments, in data coordinates
+        self.contour = pg.PlotCurveItem(pen=style.contour_pen(), connect="pairs")
+        self.contour.setZValue(5)
+        self.plot.addItem(self.contour)
+
+        self.train_points = pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=style.POINT_SIZE, pxMode=True)
+        self.val_points = pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=style.POINT_SIZE, pxMode=True)
+        self.train_points.setZValue(10)
+        self.val_points.setZValue(11)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.val_points)
+
+        self._legend_entries = self._legend_samples()
+        self.legend = style.make_legend(self._legend_entries, len(self._legend_entries))
+        self.graphics.addItem(self.legend, row=1, col=0)
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)
+        lay.addWidget(self.notice, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.message, 1)
+
+    @staticmethod
+    def _legend_samples():
+        samples = []
+        for i in range(2):
+            pen, brush = style.point_pen_brush(i, validation=False)
+            samples.append((pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=9, pen=pen, brush=brush),
+                            f"class {i}"))
+        grey_pen, grey_brush = pg.mkPen(style.FOREGROUND, width=0.6), pg.mkBrush(style.MUTED)
+        samples.append((pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=9, pen=grey_pen, brush=grey_brush),
+                        "training"))
+        samples.append((pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=9, pen=pg.mkPen(style.MUTED, width=1.8),
+                                           brush=pg.mkBrush(style.BACKGROUND)), "validation"))
+        samples.append((pg.PlotDataItem(pen=style.contour_legend_pen()), "P = 0.5"))
+        return samples
+
+    # ---- public interface --------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Remove the grid, the points, the notice and any message."""
+        self._boundary = None
+        self._data_source = None
+        self._epoch = None
+        self._extent = None
+        self._labels = None
+        self._n_classes = 2
+        self._dirty = False
+        self.image.clear()
+        self._clear_contour()
+        self._nan_backdrop.setVisible(False)
+        self.train_points.setData([], [])
+        self.val_points.setData([], [])
+        self.notice.setVisible(False)
+        self._show_message(None)
+        self._set_title()
+        style.label(self.plot, "bottom", "x1")
+        style.label(self.plot, "left", "x2")
+
+    def set_data(self, extras: dict) -> None:
+        """Show a run's data: ``extras`` as in the first snapshot (``"data"``, ``"data_2d"``, ``"boundary"``).
+
+        Without ``"boundary"`` and ``"data_2d"`` (more than three input features) the
+        plot is replaced by a message saying there is no 2D view.
+        """
+        self.clear()
+        extras = extras or {}
+        data = extras.get("data") or {}
+        self._data_source = extras.get("data")
+        x_train = np.asarray(data.get("x_train", np.zeros((0, 2))))
+        dims = int(x_train.shape[1]) if x_train.ndim == 2 else 0
+        y_tr = _labels(data.get("y_train", np.zeros(0)))
+        y_val = _labels(data.get("y_val", np.zeros(0)))
+        if len(y_tr) or len(y_val):
+            self._n_classes = max(2, int(max(y_tr.max(initial=0), y_val.max(initial=0))) + 1)
+        self._style_colorbar()
+        d2 = extras.get("data_2d")
+        if d2 is None and "boundary" not in extras:
+            if dims > 3:
+                self._show_message(f"No 2D view for {dims}-dimensional inputs.\n"
+                                   "The decision boundary view needs data with 2 or 3 input features.")
+            else:
+                self._show_message("No decision boundary to show for this data.")
+            return
+        self.notice.setVisible(dims == 3)
+        if d2 is not None:
+            self._set_points(self.train_points, d2.get("x_train"), y_tr, validation=False)
+            self._set_points(self.val_points, d2.get("x_val"), y_val, validation=True)
+        if "boundary" in extras:
+            self._take_boundary(extras["boundary"])
+        self.refresh()
+
+    def add_snapshot(self, snap) -> None:
+        """Keep the snapshot's boundary grid (if it has one) for the next :meth:`refresh`.
+
+        A snapshot that carries ``"data"`` (the first after a start or reset) is
+        handed to :meth:`set_data` first, unless that data was just set.
+        """
+        extras = snap.extras or {}
+        if "data" in extras and extras["data"] is not self._data_source:
+            self.set_data(extras)
+        if "boundary" in extras:
+            self._take_boundary(extras["boundary"])   # marks dirty
+        # the epoch is in the toolbar and status bar; a title that changed every epoch
+        # would re-layout the plot on every snapshot
+        self._epoch = snap.epoch
+
+    def refresh(self) -> bool:
+        """Draw the newest grid if it changed; returns whether it did."""
+        if not self._dirty:
+            return False
+        self._dirty = False
+        b = self._boundary
+        if b is None or self.message.isVisibleTo(self):
+            return True
+        grid = np.asarray(b.get("grid"), dtype=np.float32)
+        if grid.ndim != 2 or grid.size == 0:
+            return True
+        multi = self._n_classes > 2
+        hi = float(self._n_classes - 1) if multi else 1.0
+        finite = np.isfinite(grid)
+        # inf -> the nearest level, NaN stays NaN (transparent over a grey backdrop)
+        img = np.ascontiguousarray(np.clip(grid, 0.0, hi), dtype=np.float32)
+        self.image.setImage(img, levels=(0.0, hi), autoLevels=False)
+        self._nan_backdrop.setVisible(not finite.all())
+        x0, x1, y0, y1 = self._extent
+        rows, cols = grid.shape
+        # grid samples sit on linspace(x0, x1, cols): pixel centres, so pad by half a pixel
+        dx = (x1 - x0) / max(cols - 1, 1)
+        dy = (y1 - y0) / max(rows - 1, 1)
+        rect = QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
+        self.image.setRect(rect)
+        self._nan_backdrop.setRect(rect)
+        if multi or rows < 2 or cols < 2 or np.isnan(grid).any():
+            self._clear_contour()  # no honest 0.5 line through unknown (NaN) cells
+        else:
+            self._set_contour(img)
+        # settle range and transform now, not during the paint (which would then paint twice)
+        vb = self.plot.getViewBox()
+        if any(vb.autoRangeEnabled()):
+            vb.updateAutoRange()
+        vb.updateMatrix()
+        return True
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Wrap the legend onto more rows when the dock is narrow."""
+        super().resizeEvent(event)
+        # once the layout has given the plot area its new width
+        QtCore.QTimer.singleShot(0, self, self._fit_legend)
+
+    def _fit_legend(self) -> None:
+        self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=1)
+
+    def _set_title(self) -> None:
+        style.title(self.plot, "Decision boundary")
+
+    def _set_contour(self, img: np.ndarray) -> None:
+        """The 0.5 contour, traced in core (vectorised marching squares)."""
+        xy = contour_segments(img, 0.5, self._extent)
+        if len(xy):
+            self.contour.setData(xy[:, 0], xy[:, 1], connect="pairs")
+        else:
+            self._clear_contour()
+
+    def _clear_contour(self) -> None:
+        self.contour.setData([], [])
+
+    @property
+    def contour_xy(self):
+        """The drawn contour's segment ends, shape (2m, 2), or None when none is drawn."""
+        x, y = self.contour.getData()
+        if x is None or len(x) == 0:
+            return None
+        return np.column_stack([x, y])
+
+    def _take_boundary(self, boundary) -> None:
+        self._boundary = boundary
+        extent = _finite_extent(boundary.get("extent", (-1, 1, -1, 1)))
+        labels = tuple(boundary.get("labels") or ("x1", "x2"))
+        if extent != self._extent:
+            self._extent = extent
+            self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0.02)
+        if len(labels) >= 2 and labels[:2] != getattr(self, "_labels", None):
+            self._labels = labels[:2]   # relabelling repaints the axes: only when they change
+            style.label(self.plot, "bottom", str(labels[0]))
+            style.label(self.plot, "left", str(labels[1]))
+        self._dirty = True
+
+    def _style_colorbar(self) -> None:
+        """P(class 1) on the diverging map for two classes; the predicted class's colour beyond."""
+        n = self._n_classes
+        if n == self._bar_classes:
+            return
+        self._bar_classes = n
+        if n > 2:
+            self.colorbar.setColorMap(style.class_colormap(n))
+            self.colorbar.setLevels(values=(0.0, float(n - 1)))
+            self.colorbar.getAxis("left").setLabel("predicted class", **style.LABEL_STYLE)
+        else:
+            self.colorbar.setColorMap(style.diverging_colormap())
+            self.colorbar.setLevels(values=(0.0, 1.0))
+            self.colorbar.getAxis("left").setLabel("P(class 1)", **style.LABEL_STYLE)
+
+    def _set_points(self, item, xy, labels, validation) -> None:
+        xy = np.zeros((0, 2), np.float32) if xy is None else np.asarray(xy, dtype=np.float32)
+        if xy.ndim != 2 or xy.shape[1] < 2 or len(xy) == 0:
+            item.setData([], [])
+            return
+        n = min(len(xy), len(labels)) if len(labels) else len(xy)
+        xy = xy[:n]
+        cls = labels[:n] if len(labels) else np.zeros(n, np.int64)
+        keep = np.isfinite(xy).all(axis=1)
+        xy, cls = xy[keep], cls[keep]
+        looks = {c: style.point_pen_brush(c, validation) for c in np.unique(cls)}
+        pens = [looks[c][0] for c in cls]
+        brushes = [looks[c][1] for c in cls]
+        item.setData(x=xy[:, 0], y=xy[:, 1], pen=pens, brush=brushes)
+
+    def _show_message(self, text) -> None:
+        if text:
+            self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.graphics.setVisible(not text)
+        if text:
+            self.notice.setVisible(False)
+
+    @property
+    def grid_shape(self) -> tuple | None:
+        """Shape of the image shown, or None."""
+        img = self.image.image
+        return None if img is None else tuple(img.shape)

@@ -1,0 +1,1 @@
+"""The uncrumpling workspace: layers, stages, separability, the neuron inspector and the layer lab."""

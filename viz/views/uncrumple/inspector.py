@@ -1,0 +1,389 @@
+"""The neuron inspector: click a unit to see what it computes (TensorFlow Playground style).
+
+Left, the network as nodes and edges (edge colour: the weight's sign, thickness:
+its size); click a unit. Right, that unit's activation over the input plane as a
+heat map (:func:`core.analysis.uncrumple.geometry.neuron_map`) with the data on top; below, its
+incoming weights and bias, and the worked sum (:func:`core.analysis.uncrumple.geometry.worked_sum`)
+for the sample under the mouse.
+
+Drawing a run costs a few event-loop turns while the view is shown (:meth:`InspectorView.refresh`
+queues the steps, one per turn: the data on the input plane, the nodes, each layer's links, the
+unit), so a 784 x 4096 x 4096 network never stalls the GUI; :meth:`InspectorView.finish` does the
+steps still due at once (exports). Nodes are one ScatterPlotItem with three shared brushes, and
+a layer's strongest links are found without sorting the whole kernel.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.analysis.boundary import grid_extent, input_plane
+from core.analysis.uncrumple.geometry import neuron_map, worked_sum
+from viz import style
+from viz.views.uncrumple.inspector_links import strongest_links
+from viz.views.uncrumple.layers import Tracer, behind_tab
+
+#: seconds between redraws at least
+MIN_INTERVAL = 0.2
+
+RESOLUTION = 64
+HINT = "Click a unit of the network (left) to inspect it."
+
+
+class InspectorView(QtWidgets.QWidget):
+    """Network diagram + one unit's heat map, weights and worked sum.
+
+    Public: ``nodes`` (ScatterPlotItem; each spot's data is ``(layer, unit)``,
+    layer -1 for inputs), ``image``, ``weights_label``, ``sum_label``,
+    ``selected`` (``(layer, unit)`` or None), ``select_unit(layer, unit)``,
+    ``hover_sample(index)``, signal ``unit_selected(int, int)``.
+    """
+
+    unit_selected = QtCore.Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tracer = Tracer(max_points=600)
+        self.selected = None
+        self._hovered = None
+        self._dirty = False
+        self._unbuilt = False                   # a run is set but not drawn yet (the view was not seen)
+        self._extras = None
+        self._plane = None
+        self._extent = (-1.0, 1.0, -1.0, 1.0)
+        self._xy = np.zeros((0, 2), np.float32)
+        self._last = 0.0
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
+        self._steps = []                        # drawing still to do, one step per event-loop turn
+        self._step_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._step_timer.timeout.connect(self._next_step)
+        self._net_key = None                    # the layer widths the node layout was made for
+        self._net = None                        # (widths, pos, data, first index of each layer)
+        self._segs = {}                         # per layer: the (+, -) link segments being drawn
+        self._brushes = {k: pg.mkBrush(c) for k, c in (("input", style.MUTED), ("unit", style.BACKGROUND),
+                                                      ("selected", style.tint(style.TRAIN_COLOR, 0.2)))}
+        self._build()
+
+    def _build(self) -> None:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(360, 240)
+        self.net_plot = self.graphics.addPlot(row=0, col=0)
+        self.map_plot = self.graphics.addPlot(row=0, col=1)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
+        for p in (self.net_plot, self.map_plot):
+            style.apply_plot_style(p)
+            p.hideButtons()
+            p.setMenuEnabled(False)
+        self.net_plot.hideAxis("left")
+        self.net_plot.hideAxis("bottom")
+        self.net_plot.showGrid(x=False, y=False)
+        self.net_plot.setMouseEnabled(x=False, y=False)
+        style.title(self.net_plot, "Network (click a unit)")
+        self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[1], 120), width=1))
+        self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[0], 120), width=1))
+        self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
+                                        brush=pg.mkBrush(style.BACKGROUND), hoverable=True,
+                                        hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))
+        self.nodes.setToolTip("Click a unit to see its activation over the input plane, its weights and bias.")
+        for item in (self.edges_pos, self.edges_neg, self.nodes):
+            self.net_plot.addItem(item)
+        self.nodes.sigClicked.connect(self._node_clicked)
+
+        self.map_plot.setAspectLocked(True)
+        self.map_plot.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.map_plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=pg.colormap.get("CET-D1"),
+                                        label="activation", interactive=False, colorMapMenu=False, width=12)
+        self.colorbar.setImageItem(self.image, insert_in=self.map_plot)
+        self.points = [pg.ScatterPlotItem(size=5, pen=style.point_pen_brush(c, False)[0],
+                                          brush=style.point_pen_brush(c, False)[1]) for c in range(2)]
+        self.ring = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.FOREGROUND, width=2), brush=None)
+        for item in self.points + [self.ring]:
+            self.map_plot.addItem(item)
+        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+
+        self.weights_label = QtWidgets.QLabel(HINT)
+        self.sum_label = QtWidgets.QLabel("")
+        for lab in (self.weights_label, self.sum_label):
+            lab.setStyleSheet(style.READOUT_CSS)
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sum_label.setToolTip("The unit's computation for the sample under the mouse: "
+                                  "weights · inputs, plus the bias, through the activation.")
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.weights_label)
+        lay.addWidget(self.sum_label)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self._later.stop()
+        self._step_timer.stop()
+        self._steps = []
+        self._net_key = self._net = None
+        self._segs = {}
+        self._unbuilt = False
+        self.tracer.clear()
+        self.selected = None
+        self._hovered = None
+        self._dirty = False
+        self.image.clear()
+        for item in self.points + [self.ring, self.nodes]:
+            item.setData([])
+        self.edges_pos.setData([], [])
+        self.edges_neg.setData([], [])
+        self.weights_label.setText(HINT)
+        self.sum_label.setText("")
+
+    def set_data(self, extras: dict) -> None:
+        """Keep the run; its network, the data on the input plane and the diagram are made by the
+        next :meth:`refresh` while the view is seen, over a few turns (a hidden or covered
+        inspector, e.g. during an image run, does nothing; a shown one starts on the next turn)."""
+        self.clear()
+        self._extras = extras
+        self._unbuilt = True                    # not even the network (784 x 4096 x 4096: ~1 s) in this turn
+        if self.isVisible() and not behind_tab(self):
+            self._later.start(0)                # on the next turn, not in the one starting the run
+
+    def _build_run(self) -> bool:
+        """The network (if deferred), the input plane and the data on it; whether the diagram can be drawn."""
+        self._unbuilt = False
+        if not self.tracer.ready:
+            weights, epoch = self.tracer._weights, self.tracer.epoch
+            if not self.tracer.set_data(self._extras):
+                self.weights_label.setText(self.tracer.message)
+                return False
+            self.tracer._weights, self.tracer.epoch = weights, epoch   # the newest weights that came meanwhile
+            self.tracer._load()
+        x, y = self.tracer.x, self.tracer.y
+        d = x.shape[1]
+        if d < 2:
+            self.weights_label.setText("The inspector needs at least two input features.")
+            return False
+        self._plane = None if d == 2 else input_plane(x)
+        xy = x if self._plane is None else self._plane.project(x)
+        self._xy = np.asarray(xy, np.float32)
+        self._extent = grid_extent(self._xy)
+        for c, item in enumerate(self.points):
+            item.setData(pos=self._xy[y == c])
+        labels = ("x1", "x2") if self._plane is None else self._plane.labels
+        style.label(self.map_plot, "bottom", labels[0])
+        style.label(self.map_plot, "left", labels[1])
+        return True
+
+    def add_snapshot(self, snap) -> None:
+        """Keep a heavy snapshot's weights; no drawing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready and extras is not self._extras:
+            self.set_data(extras)
+        if self.tracer.add_snapshot(snap):
+            self._dirty = True
+
+    def refresh(self) -> bool:
+        """Redraw the diagram and the selected unit with the newest weights; whether it started
+        (not behind a tab). While shown, the drawing takes a few turns (:meth:`finish` does it now)."""
+        if behind_tab(self) or not (self._dirty or self._unbuilt):
+            return False
+        if self._steps:                         # a round is going: its last step refreshes again
+            return False
+        if self._unbuilt:
+            self._dirty = False
+            self._queue([self._build_step] + self._network_steps())
+            return True
+        if not self.tracer.ready:
+            return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last)
+        if wait > 0:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        self._last = time.monotonic()
+        self._dirty = False
+        self.tracer._load()                     # cheap: the weights the steps draw (and shown_weights)
+        self._queue(self._network_steps())
+        return True
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a round of drawing steps is still going (the next turns do them)."""
+        return bool(self._steps)
+
+    def finish(self) -> None:
+        """Do the drawing steps still due at once (before an image is taken, say)."""
+        self._step_timer.stop()
+        while self._steps:
+            self._steps.pop(0)()
+
+    def _queue(self, steps) -> None:
+        self._steps = list(steps)
+        if self.isVisible():
+            self._step_timer.start()
+        else:
+            self.finish()
+
+    def _next_step(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            self._step_timer.start()
+        elif self._dirty:
+            self.refresh()                      # weights that came during the round
+
+    def _build_step(self) -> None:
+        if not self._build_run():
+            self._steps = []
+            return
+        self.tracer._load()
+
+    def _network_steps(self) -> list:
+        """The diagram in steps: the nodes, each layer's links (one step each), the links shown, the unit."""
+        return [self._start_network, self._links_step, self._show_links, self._draw_unit]
+
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        """A run set while hidden is drawn once the view is shown (on the next turn, when it is laid out)."""
+        super().showEvent(event)
+        if self._unbuilt:
+            QtCore.QTimer.singleShot(0, self, self.refresh)
+
+    # ---- selection ---------------------------------------------------------------------------------
+    def select_unit(self, layer: int, unit: int) -> None:
+        """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
+        if self._unbuilt:                       # programmatic, before the view drew: the whole round now
+            self._dirty = False
+            self._steps = [self._build_step] + self._network_steps()
+            self.finish()
+        if not self.tracer.ready:
+            return
+        self.selected = (int(layer), int(unit))
+        self._draw_nodes()                      # the brushes only: the links do not depend on the selection
+        self._draw_unit()
+        self.unit_selected.emit(int(layer), int(unit))
+
+    def hover_sample(self, index: int | None) -> None:
+        """Show the worked sum of the selected unit for training sample ``index``."""
+        self._hovered = index
+        if index is None or self.selected is None:
+            self.ring.setData([])
+            self.sum_label.setText("Hover over a data point to see the unit's worked sum for it."
+                                   if self.selected else "")
+            return
+        layer, unit = self.selected
+        ws = worked_sum(self.tracer.model, layer, unit, self.tracer.x[index])
+        self.ring.setData(pos=self._xy[index:index + 1])
+        self.sum_label.setText(f"Sample {index} (class {self.tracer.y[index]}): {ws.text()}")
+
+    def _node_clicked(self, _item, points, _event=None) -> None:
+        if len(points):
+            layer, unit = points[0].data()
+            if layer >= 0:
+                self.select_unit(layer, unit)
+
+    def _mouse_moved(self, pos) -> None:
+        if self.selected is None or not self.map_plot.sceneBoundingRect().contains(pos):
+            return
+        p = self.map_plot.vb.mapSceneToView(pos)
+        d = np.hypot(self._xy[:, 0] - p.x(), self._xy[:, 1] - p.y())
+        i = int(np.argmin(d))
+        x0, x1, y0, y1 = self._extent
+        self.hover_sample(i if d[i] < 0.05 * max(x1 - x0, y1 - y0) else None)
+
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _layout(self):
+        """``(widths, pos (N, 2), data [(layer, unit)], first node of each layer)``, made once per network."""
+        widths = tuple([self.tracer.model.input_dim] + [l.units for l in self.tracer.model.dense_layers])
+        if self._net_key != widths:
+            w = np.asarray(widths)
+            col = np.repeat(np.arange(len(w)), w)
+            start = np.concatenate([[0], np.cumsum(w)])
+            unit = np.arange(start[-1]) - start[col]
+            pos = np.column_stack([col, (w[col] - 1) / 2 - unit]).astype(np.float64)
+            data = list(zip((col - 1).tolist(), unit.tolist()))
+            self._net_key, self._net = widths, (widths, pos, data, start)
+        return self._net
+
+    def _start_network(self) -> None:
+        self._segs = {}
+        self._draw_nodes(new=True)
+
+    def _draw_nodes(self, new: bool = False) -> None:
+        """The nodes: positions (``new``) and brushes (three shared ones: inputs, units, the selected unit)."""
+        widths, pos, data, start = self._layout()
+        brushes = np.full(len(pos), self._brushes["unit"], dtype=object)
+        brushes[:widths[0]] = self._brushes["input"]
+        if self.selected is not None and 0 <= self.selected[0] < len(widths) - 1:
+            layer, unit = self.selected
+            if unit < widths[layer + 1]:
+                brushes[start[layer + 1] + unit] = self._brushes["selected"]
+        if new or len(self.nodes.data) != len(pos):
+            self.nodes.setData(pos=pos, data=data, brush=brushes)
+            self.net_plot.setRange(xRange=(-0.4, len(widths) - 0.6), yRange=(-max(widths) / 2, max(widths) / 2))
+        else:
+            self.nodes.setBrush(brushes)
+
+    def _links_step(self) -> None:
+        """The strongest links of the next layer (:func:`strongest_links`); queues itself for the layer after."""
+        layers = self.tracer.model.dense_layers
+        k = len(self._segs)
+        if k >= len(layers):
+            return
+        _, pos, _, start = self._layout()
+        w = layers[k].kernel
+        ii, jj = strongest_links(w)
+        segs = []
+        for sign in (1, -1):
+            sel = sign * w[ii, jj] > 0
+            pairs = np.empty((2 * int(sel.sum()), 2))
+            pairs[0::2], pairs[1::2] = pos[start[k] + ii[sel]], pos[start[k + 1] + jj[sel]]
+            segs.append(pairs)
+        self._segs[k] = segs
+        if k + 1 < len(layers):
+            self._steps.insert(0, self._links_step)
+
+    def _show_links(self) -> None:
+        for i, item in enumerate((self.edges_pos, self.edges_neg)):
+            parts = [self._segs[k][i] for k in sorted(self._segs)]
+            xy = np.concatenate(parts) if parts else np.zeros((0, 2))
+            item.setData(xy[:, 0], xy[:, 1], connect="pairs")
+
+    def _draw_unit(self) -> None:
+        if self.selected is None:
+            return
+        layer, unit = self.selected
+        model = self.tracer.model
+        dense = model.dense_layers[layer]
+        with np.errstate(all="ignore"):
+            grid = neuron_map(model, layer, unit, self._extent, RESOLUTION, plane=self._plane)
+        act = dense.activation.name
+        finite = grid[np.isfinite(grid)]
+        if act in ("sigmoid", "softmax"):
+            levels = (0.0, 1.0)
+        else:
+            m = float(np.max(np.abs(finite))) if len(finite) else 1.0
+            levels = (-max(m, 1e-6), max(m, 1e-6))
+        self.image.setImage(np.ascontiguousarray(grid, np.float32), levels=levels, autoLevels=False)
+        x0, x1, y0, y1 = self._extent
+        dx, dy = (x1 - x0) / (RESOLUTION - 1), (y1 - y0) / (RESOLUTION - 1)
+        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        self.colorbar.setLevels(values=levels)
+        self.colorbar.getAxis("left").setLabel(act, **style.LABEL_STYLE)
+        style.title(self.map_plot, f"Layer {layer + 1}, unit {unit}: {act}(dot(x, w) + b)")
+        w = dense.kernel[:, unit]
+        shown = ", ".join(f"{v:.3g}" for v in w[:12]) + (", …" if len(w) > 12 else "")
+        self.weights_label.setText(f"<b>Layer {layer + 1}, unit {unit}</b> — incoming weights w = ({shown}), "
+                                   f"bias b = {float(dense.bias[unit]):.3g}, activation {act}")
+        self.hover_sample(self._hovered)
+
+    @property
+    def shown_weights(self) -> np.ndarray | None:
+        """The selected unit's incoming weights (as the model holds them now), or None."""
+        if self.selected is None:
+            return None
+        layer, unit = self.selected
+        return self.tracer.model.dense_layers[layer].kernel[:, unit].copy()

@@ -1,0 +1,183 @@
+"""The layer lab: one editable 2-unit layer, and the grid and the data it transforms, live.
+
+Set the 2×2 matrix ``W`` (the book's ``dot(W, x)`` convention: row i is unit i's
+weights), the bias and the activation, or pick a preset from
+:func:`core.analysis.uncrumple.geometry.lab_presets` (rotation by θ, scaling, shear, reflection,
+translation, a relu fold, a tanh squash). The maths is :func:`core.analysis.uncrumple.geometry.layer_lab`;
+a stage slider moves between input, ``dot(W, x)``, ``+ b`` and the activation.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core import datasets
+from core.engine.activations import ACTIVATIONS
+from core.analysis.uncrumple.geometry import input_grid, lab_presets, layer_lab, path_frame
+from viz import style
+from viz.views.uncrumple.layers import bounds, labels_of
+from viz.views.uncrumple.stage_player import StagePanel
+
+TICKS = 100
+
+
+def _spin(value: float, tip: str) -> QtWidgets.QDoubleSpinBox:
+    s = QtWidgets.QDoubleSpinBox()
+    s.setRange(-5.0, 5.0)
+    s.setDecimals(2)
+    s.setSingleStep(0.1)
+    s.setValue(value)
+    s.setToolTip(tip)
+    return s
+
+
+class LabView(QtWidgets.QWidget):
+    """Editable ``activation(dot(W, x) + b)`` on a 2D grid and data set.
+
+    Public: ``w_spins`` (2×2 list), ``b_spins``, ``activation``, ``preset``, ``theta``
+    (degrees, for the rotation preset), ``stage_slider``, ``panel``,
+    ``apply_preset(name)``, ``grid_xy()`` (grid points as drawn, (m, 2)),
+    ``matrix()`` -> (W, b, activation). ``set_data`` takes 2D runs' data.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._updating = False
+        self._grid_xy = np.zeros((0, 2), np.float32)
+        self._build()
+        self._use_points(*datasets.make("spiral", n=300, noise=0.05, seed=0))
+        self.apply_preset("rotation")
+
+    def _build(self) -> None:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(260, 240)
+        self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
+        self.original = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 60), width=1,
+                                                      style=QtCore.Qt.PenStyle.DashLine))
+        self.original.setZValue(-5)
+        self.panel.plot.addItem(self.original)
+        form = QtWidgets.QGridLayout()
+        form.addWidget(QtWidgets.QLabel("W ="), 0, 0, 2, 1)
+        self.w_spins = [[_spin(0.0, f"W[{i}][{j}]: how much input x{j + 1} adds to unit {i + 1}.")
+                         for j in range(2)] for i in range(2)]
+        self.b_spins = [_spin(0.0, f"b[{i}]: shifts unit {i + 1} (moves the whole grid).") for i in range(2)]
+        for i in range(2):
+            for j in range(2):
+                form.addWidget(self.w_spins[i][j], i, 1 + j)
+            form.addWidget(self.b_spins[i], i, 4)
+        form.addWidget(QtWidgets.QLabel("b ="), 0, 3, 2, 1)
+        form.setColumnStretch(5, 1)
+        self.activation = QtWidgets.QComboBox()
+        self.activation.addItems([a for a in ACTIVATIONS if a != "softmax"])
+        self.activation.setToolTip("Applied to each unit after dot(W, x) + b: relu folds, tanh and sigmoid squash.")
+        self.preset = QtWidgets.QComboBox()
+        self.preset.addItems(list(lab_presets()))
+        self.preset.setToolTip("Classic transformations: each preset sets W, b and the activation.")
+        self.preset.activated.connect(lambda _i: self.apply_preset(self.preset.currentText()))
+        self.theta = QtWidgets.QSpinBox()
+        self.theta.setRange(-180, 180)
+        self.theta.setValue(30)
+        self.theta.setSuffix("°")
+        self.theta.setToolTip("The rotation preset's angle θ: W = [[cos θ, −sin θ], [sin θ, cos θ]].")
+        self.theta.valueChanged.connect(lambda _v: self.apply_preset("rotation")
+                                        if self.preset.currentText() == "rotation" else None)
+        self.stage_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.stage_slider.setRange(0, 3 * TICKS)
+        self.stage_slider.setValue(3 * TICKS)
+        self.stage_slider.setToolTip("Move between the input (left), dot(W, x), + b and the activation (right).")
+        row = QtWidgets.QHBoxLayout()
+        for text, w in (("activation", self.activation), ("preset", self.preset), ("θ", self.theta)):
+            row.addWidget(QtWidgets.QLabel(text))
+            row.addWidget(w)
+        row.addStretch(1)
+        self.caption = QtWidgets.QLabel()
+        self.caption.setStyleSheet(style.READOUT_CSS)
+        self.caption.setWordWrap(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.stage_slider)
+        lay.addLayout(form)
+        lay.addLayout(row)
+        for s in [s for r in self.w_spins for s in r] + self.b_spins:
+            s.valueChanged.connect(self._edited)
+        self.activation.currentTextChanged.connect(self._edited)
+        self.stage_slider.valueChanged.connect(lambda _v: self._draw())
+
+    # ---- contract (the lab follows the run's data when it is 2D) ---------------------------------
+    def clear(self) -> None:
+        """Nothing of a run to forget: the lab keeps its own layer."""
+
+    def set_data(self, extras: dict) -> None:
+        """Use a run's 2D training data (other data keeps the built-in spiral)."""
+        data = (extras or {}).get("data") or {}
+        x = np.asarray(data.get("x_train", np.zeros((0, 0))), np.float32)
+        if x.ndim == 2 and x.shape[1] == 2 and len(x) and np.isfinite(x).all():
+            self._use_points(x, labels_of(data.get("y_train", np.zeros(len(x)))))
+            self._draw()
+
+    def add_snapshot(self, snap) -> None:
+        """The lab does not follow training."""
+
+    def refresh(self) -> bool:
+        return False
+
+    # ---- editing -----------------------------------------------------------------------------------
+    def matrix(self):
+        """``(W (2, 2), b (2,), activation)`` as set."""
+        W = np.array([[s.value() for s in r] for r in self.w_spins], np.float32)
+        b = np.array([s.value() for s in self.b_spins], np.float32)
+        return W, b, self.activation.currentText()
+
+    def apply_preset(self, name: str) -> None:
+        """Set W, b and the activation from :func:`core.analysis.uncrumple.geometry.lab_presets`."""
+        W, b, act = lab_presets(math.radians(self.theta.value()))[name]
+        self._updating = True
+        for i in range(2):
+            for j in range(2):
+                self.w_spins[i][j].setValue(float(W[i, j]))
+            self.b_spins[i].setValue(float(b[i]))
+        self.activation.setCurrentText(act)
+        self.preset.setCurrentText(name)
+        self._updating = False
+        self._draw()
+
+    def grid_xy(self) -> np.ndarray:
+        return self._grid_xy
+
+    def _edited(self, *_args) -> None:
+        if not self._updating:
+            self._draw()
+
+    def _use_points(self, x, y) -> None:
+        self._x = np.asarray(x, np.float32)
+        self._y = np.asarray(y, np.int64)
+        self._grid = input_grid(self._x, resolution=41, lines_per_axis=13)
+        self._view = bounds(self._x, pad=0.6)
+
+    def _draw(self) -> None:
+        if self._updating:
+            return
+        W, b, act = self.matrix()
+        s = self.stage_slider.value() / TICKS
+        with np.errstate(all="ignore"):
+            data = [st.values for st in layer_lab(W, b, act, self._x)]
+            grid = layer_lab(W, b, act, self._grid.points)
+        gxy = path_frame([st.values for st in grid], s)
+        xy = path_frame(data, s)
+        self._grid_xy = gxy
+        predicted = np.zeros(len(gxy), np.int64) - 1   # no decision regions in the lab
+        idx, connect = self._grid.lines.ravel(), self._grid.connect()
+        self.panel.show(xy, self._y, gxy, predicted, idx, connect)
+        g0 = self._grid.points[idx]
+        self.original.setData(g0[:, 0], g0[:, 1], connect=connect)
+        name = grid[min(int(round(s)), 3)].name
+        self.panel.set_title(f"{name}  ·  W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, "
+                                     f"{W[1, 1]:.2f}]], b = ({b[0]:.2f}, {b[1]:.2f})")
+        self.panel.set_range(self._view)
+        self.caption.setText("Dashed: the grid before the layer; solid: after. "
+                             "Drag the slider to watch it move.")

@@ -1,0 +1,370 @@
+"""How uncrumpled is each stage: the accuracy of the best linear separator, now and over epochs.
+
+:func:`core.analysis.uncrumple.geometry.separability` costs 20–50 ms (for an image run ~0.2 s, seconds on a busy
+core), so it runs at most once per epoch (on the first heavy snapshot of a new epoch, from
+:meth:`refresh`) and, while the view is seen, in a worker thread (a
+:class:`viz.views.loss.slice_worker.SliceRunner`, joined when the view or its window closes); the
+GUI thread only runs the forward pass that makes the stages, and draws. The top
+plot shows every stage's value as a bar for the newest epoch; the bottom one
+follows the input and each layer's output (the representations the next layer
+sees) over the epochs: later layers should climb to 1.0 as training goes on.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from core.analysis.uncrumple.geometry import stages
+from core.analysis.uncrumple.separability import stages_separability
+from viz import style
+from viz.views.uncrumple.layers import Tracer
+from viz.views.loss.slice_worker import SliceRunner
+from viz.views.uncrumple.stage_names import long_name, short_tick, thin_ticks
+from viz.views.common.visibility import in_shown_window, unseen
+
+SEP_SAMPLES, SEP_FEATURES = 1500, 32
+#: seconds between computations at least (besides: at most once per epoch)
+MIN_INTERVAL = 1.0
+
+_KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
+EMPTY_HISTORY = "One point per epoch computed while\nthis tab is shown: keep it in front\nwhile training to draw the curves."
+
+
+def _line_color(i: int, n: int):
+    """Light to dark along the network: a sequential blue."""
+    cmap = pg.colormap.get("CET-L12") if n > 1 else None
+    if cmap is None:
+        return pg.mkColor(style.TRAIN_COLOR)
+    return cmap.map(0.3 + 0.7 * i / max(n - 1, 1), mode="qcolor")
+
+
+class SeparabilityView(QtWidgets.QWidget):
+    """Bars per stage (newest epoch) and lines over epochs of linear separability.
+
+    Public: ``bars`` (BarGraphItem), ``curves`` (one PlotDataItem per
+    representation), ``values`` (the newest array, or None), ``history``
+    (``{epoch: array}``), ``tracer``.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tracer = Tracer(max_points=1000)
+        self._extras = self._early = None
+        self._traced = (0, 0.0)
+        self._todo: list[int] = []            # stages whose separability is still to compute (one per turn)
+        self._sofar = np.zeros(0, np.float32)
+        self.values = None
+        self.history: dict[int, np.ndarray] = {}
+        self._pending = False
+        self._last = 0.0
+        self._busy = 0.0   # an expensive computation (> 20 ms) waits 10x its cost: <= 10 % of the GUI thread
+        self._ticks = self._shown_ticks = None
+        self._names, self._kinds = [], []
+        self._stages = None
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
+        # the drawing runs one event-loop turn after the computing, so each turn stays short
+        self._draw_soon = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._draw_soon.timeout.connect(lambda: self._draw(self._stages))
+        self._compute_soon = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._compute_soon.timeout.connect(self._compute)
+        self.runner = SliceRunner(self)        # the stages' values of a round, off the GUI thread
+        self.runner.finished.connect(self._on_values)
+        self.runner.failed.connect(self._on_failed)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumSize(300, 260)
+        self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
+                                 "the classes at each stage: 0.5 is no better than chance, 1.0 means a plane "
+                                 f"separates them. Computed on at most {SEP_SAMPLES:,} samples; a stage wider than "
+                                 f"{SEP_FEATURES} units on its top {SEP_FEATURES} principal components (fitted on a "
+                                 "fixed subsample of rows for very wide ones).")
+        self.bar_plot = self.graphics.addPlot(row=0, col=0)
+        self.line_plot = self.graphics.addPlot(row=1, col=0)
+        for p in (self.bar_plot, self.line_plot):
+            style.apply_plot_style(p)
+            p.setYRange(0.4, 1.02, padding=0)
+            p.setMenuEnabled(False)
+            p.hideButtons()
+            style.label(p, "left", "linear separability")
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        style.title(self.bar_plot, "Separability per stage")
+        self.bar_plot.titleLabel.setToolTip("Linear separability at every stage: in = the input, W₁ = layer 1's "
+                                            "dot(x, W), +b₁ = after its bias, σ₁ = after its activation, …")
+        style.title(self.line_plot, "Over epochs")
+        self.line_plot.titleLabel.setToolTip("The input and each layer's output (what the next layer sees), one "
+                                             "point per epoch computed while this tab was shown.")
+        style.label(self.line_plot, "bottom", "epoch")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN_COLOR)
+        self.bar_plot.addItem(self.bars)
+        self.graphics.scene().sigMouseMoved.connect(self._hover)
+        self.bar_plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
+        self.empty = pg.TextItem(EMPTY_HISTORY, color=style.MUTED, anchor=(0.5, 0.5))
+        self.empty.setParentItem(self.line_plot.getViewBox())   # in the box's pixels, centred on resize
+        self.line_plot.getViewBox().sigResized.connect(self._centre_empty)
+        self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
+        self.bar_plot.addItem(self.chance)
+        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.FOREGROUND,
+                                               labelTextSize=f"{style.LEGEND_FONT_PT}pt")
+        self.curves: list[pg.PlotDataItem] = []
+        self.message = QtWidgets.QLabel("No run yet.")
+        self.message.setStyleSheet(style.READOUT_CSS)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.message)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self._later.stop()
+        self._draw_soon.stop()
+        self._compute_soon.stop()
+        self.runner.cancel()                   # dropped, not waited for
+        self._todo = []
+        self._ticks = self._shown_ticks = None
+        self._names, self._kinds = [], []
+        self.tracer.clear()
+        self._extras = self._early = None      # a run kept by set_data, not built yet; its newest weights
+        self.values = None
+        self.history = {}
+        self._pending = False
+        self.bars.setOpts(x=[], height=[])
+        for c in self.curves:
+            self.line_plot.removeItem(c)
+        self.curves = []
+        self.legend.clear()
+        self.empty.setVisible(True)
+        self.message.setText("No run yet.")
+
+    def set_data(self, extras: dict) -> None:
+        """Keep the run; its network is built and the untrained network's values computed by the next
+        :meth:`refresh` while the view can be seen (at once in no shown window)."""
+        self.clear()
+        self._extras = extras
+        if not in_shown_window(self):
+            if self._setup():
+                self.refresh()
+        elif not unseen(self):
+            self._later.start(0)                       # on the next turn, not in this one
+
+    def _setup(self) -> bool:
+        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
+        extras, snap = self._extras, self._early
+        self._extras = self._early = None
+        if not self.tracer.set_data(extras):
+            self.message.setText(self.tracer.message)
+            return False
+        if snap is not None:
+            self.tracer.add_snapshot(snap)
+        self._pending = True
+        return True
+
+    def add_snapshot(self, snap) -> None:
+        """Keep the weights of the first heavy snapshot of a new epoch; no computing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
+            self.set_data(extras)
+        if self._extras is not None:                   # the run is not built yet: keep the newest weights
+            self._early = snap if snap.weights else self._early
+            return
+        if snap.weights and (snap.epoch not in self.history or "data" in extras):
+            self.tracer.add_snapshot(snap)
+            self._pending = True
+
+    def refresh(self) -> bool:
+        """Compute and draw the newest epoch's values once; whether it drew.
+
+        Nothing while the view cannot be seen (a closed dock, a tab behind another:
+        :func:`viz.views.common.visibility.unseen`), not even the run's network.
+        """
+        if unseen(self):
+            return False
+        if self._extras is not None:
+            if self._setup() and self.isVisible():
+                self._later.start(0)   # the first values on the next turn: each stays short while the run starts
+                return False
+        if not self._pending or not self.tracer.ready or self._todo:   # a round still going: its end refreshes
+            return False
+        wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
+        if wait > 0:   # fast epochs: compute again only when the interval is over
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        return self._start_round(spread=self.isVisible())
+
+    def _start_round(self, spread: bool) -> bool:
+        """Load the newest weights and compute every stage's value: one per turn (``spread``) or now."""
+        self._last = time.monotonic()
+        self._pending = False
+        tr = self.tracer
+        tr._load()                     # the newest finite weights (or says why not); no 2D projections needed
+        self.message.setText(tr.message)
+        with np.errstate(all="ignore"):
+            self._stages = stages(tr.model, tr.x)                 # one forward pass of <= 1,000 samples
+        self._todo = list(range(len(self._stages)))
+        self._sofar = np.full(len(self._stages), np.nan, np.float32)
+        self._traced = (tr.epoch, time.monotonic() - self._last)  # the weights' epoch, the cost so far
+        if spread:                             # in the worker; the drawing on the turn after its result
+            todo, st, y = list(self._todo), self._stages, tr.y
+            self.runner.watch(self)
+            self.runner.start_call(lambda cancel: _values(st, y, todo, cancel), "uncrumple-separability")
+        else:
+            while self._todo:
+                self._compute()
+        return True
+
+    def _compute(self) -> None:
+        """The separability of the next stage (bounded: 1,500 samples, 32 principal components);
+        after the last stage, the values are kept and drawn. A ``+ b`` stage takes the value of
+        the ``dot`` stage before it (a translation: :func:`core.analysis.uncrumple.separability.stages_separability`)."""
+        if not self._todo:
+            return
+        start = time.monotonic()
+        i = self._todo.pop(0)
+        st, prev = self._stages[i], self._stages[i - 1] if i else None
+        if st.kind == "bias" and prev is not None and prev.kind == "dot" and prev.layer == st.layer:
+            self._sofar[i] = self._sofar[i - 1]
+        else:
+            with np.errstate(all="ignore"):
+                self._sofar[i] = stages_separability([st], self.tracer.y, max_samples=SEP_SAMPLES,
+                                                     max_features=SEP_FEATURES)[0]
+        epoch, cost = self._traced
+        self._traced = (epoch, cost + time.monotonic() - start)
+        if self._todo:
+            if self.isVisible():
+                self._compute_soon.start()
+            return
+        self._round_done()
+
+    def _on_values(self, result) -> None:
+        """The worker's values of the round's stages (and the seconds they took)."""
+        values, seconds = result
+        self._sofar[:] = values
+        self._todo = []
+        epoch, cost = self._traced
+        self._traced = (epoch, cost + seconds)
+        self._round_done()
+
+    def _on_failed(self, message: str) -> None:
+        self._todo = []
+        self.message.setText(f"Separability could not be computed: {message}")
+
+    def _round_done(self) -> None:
+        epoch, cost = self._traced
+        self._busy = 10 * cost if cost > 0.02 else 0.0
+        self.values = vals = self._sofar
+        self.history[epoch] = vals
+        if self.isVisible():
+            self._draw_soon.start()
+        else:
+            self._draw(self._stages)
+        self.refresh()                         # weights that came during the round (after the interval)
+
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): the rest of the stages, the drawing."""
+        if self._extras is not None:
+            self._setup()
+        if self._pending and self.tracer.ready and not self._todo:
+            self._later.stop()
+            self._start_round(spread=False)
+        if self.runner.busy and self.values is None:   # nothing drawn yet: wait for the worker
+            done = self.runner.wait()
+            if done is not None and done[0] is not None:
+                self._on_values(done[0])
+        if not self.runner.busy:
+            while self._todo:
+                self._compute()
+        self._compute_soon.stop()
+        if self._draw_soon.isActive():
+            self._draw_soon.stop()
+            self._draw(self._stages)
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Cancel and join the worker thread."""
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _draw(self, st) -> None:
+        vals = self.values
+        x = np.arange(len(vals), dtype=np.float64)
+        brushes = [style.tint(style.TRAIN_COLOR, _KIND_TINT[s.kind]) for s in st]
+        self.bars.setOpts(x=x, height=np.nan_to_num(vals.astype(np.float64)), width=0.7, brushes=brushes)
+        ticks = [(i, short_tick(s)) for i, s in enumerate(st)]
+        if ticks != self._ticks:   # new ticks regenerate the axis: only for a new network
+            self._ticks, self._names, self._kinds = ticks, [long_name(s) for s in st], [s.kind for s in st]
+            self._shown_ticks = None
+            self.bar_plot.setXRange(-0.6, len(vals) - 0.4, padding=0)
+            self._set_ticks()
+        reps = [i for i, s in enumerate(st) if s.kind in ("input", "activation")]
+        if len(self.curves) != len(reps):
+            for c in self.curves:
+                self.line_plot.removeItem(c)
+            self.legend.clear()
+            self.curves = []
+            for k, i in enumerate(reps):
+                name = "input" if i == 0 else f"layer {st[i].layer + 1}"
+                color = _line_color(k, len(reps))
+                self.curves.append(self.line_plot.plot([], [], pen=pg.mkPen(color, width=2), name=name,
+                                                       symbol="o", symbolSize=4, symbolBrush=color,
+                                                       symbolPen=None))
+        epochs = np.array(sorted(self.history), dtype=np.float64)
+        table = np.array([self.history[e] for e in sorted(self.history)], dtype=np.float64)
+        for c, i in zip(self.curves, reps):
+            c.setData(epochs, table[:, i])
+        # pyqtgraph finds the new x range and moves the items at the next paint, which then asks
+        # for a second paint; do it now so one paint draws the frame
+        self.line_plot.getViewBox().prepareForPaint()
+        self.empty.setVisible(len(epochs) < 2)
+        parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
+        self.message.setText(f"Epoch {self._traced[0]}: " + " · ".join(parts))
+
+    def _set_ticks(self) -> None:
+        """The bars' labels, thinned so none overlap at the plot's width (changes only when that does)."""
+        if not self._ticks:
+            return
+        axis = self.bar_plot.getAxis("bottom")
+        metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        widths = [metrics.horizontalAdvance(t) for _, t in self._ticks]
+        spacing = self.bar_plot.getViewBox().width() / max(len(self._ticks) + 0.2, 1)
+        shown = thin_ticks(self._ticks, self._kinds, widths, spacing)
+        if shown != self._shown_ticks:
+            self._shown_ticks = shown
+            axis.setTicks([shown])
+
+    def _hover(self, pos) -> None:
+        """The tooltip over the bars names the stage under the mouse and its value."""
+        vb = self.bar_plot.getViewBox()
+        if self.values is None or not self._names or not vb.sceneBoundingRect().contains(pos):
+            return
+        i = int(round(vb.mapSceneToView(pos).x()))
+        if 0 <= i < min(len(self._names), len(self.values)):
+            tip = f"{self._names[i]} ({self._ticks[i][1]}): {self.values[i]:.3f}"
+            if tip != self.bars.toolTip():
+                self.bars.setToolTip(tip)
+
+    def _centre_empty(self, *_) -> None:
+        rect = self.line_plot.getViewBox().boundingRect()
+        self.empty.setPos(rect.center())
+
+
+def _values(stage_list, y, todo, cancel) -> tuple:
+    """The separability of the stages ``todo`` (a worker's job; ``cancel()`` is asked between stages).
+
+    Returns ``(values, seconds)``: values of shape (len(stage_list),), float32, NaN where not in
+    ``todo``; a ``+ b`` stage takes its ``dot`` stage's value (a translation)."""
+    from core.analysis.loss.landscape import Cancelled
+    start = time.monotonic()
+    out = np.full(len(stage_list), np.nan, np.float32)
+    for i in todo:
+        if cancel():
+            raise Cancelled("separability cancelled")
+        st, prev = stage_list[i], stage_list[i - 1] if i else None
+        if st.kind == "bias" and prev is not None and prev.kind == "dot" and prev.layer == st.layer:
+            out[i] = out[i - 1]
+            continue
+        with np.errstate(all="ignore"):
+            out[i] = stages_separability([st], y, max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)[0]
+    return out, time.monotonic() - start

@@ -1,0 +1,203 @@
+"""One stage's plot (:class:`StagePanel`): the data by class and the input grid coloured by the prediction.
+
+Shared by the layers view, the stage player, the 3D view's 2D fallback and the layer lab
+(split from :mod:`viz.views.uncrumple.stage_player`, which still re-exports it).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from viz import style
+
+
+class StagePanel:
+    """One stage's plot: the deformed grid coloured by the network's prediction, the data by class.
+
+    The grid's segments take the predicted class of their first point (tinted class
+    colours: the decision regions, bent as the stage bends space; grey where there is
+    no prediction). 1-unit stages, whose grid collapses onto a line, show the grid
+    points as faint dots instead (``regions``).
+
+    Drawing is cheap when little changes: :meth:`show` skips the points or the grid
+    when their arrays equal the last ones drawn, items with nothing to draw are
+    hidden (not painted), and :meth:`set_range`, :meth:`set_title`,
+    :meth:`set_aspect_locked`, :meth:`show_values` touch the plot only on a change
+    (a new range regenerates both axes' tick pictures; a new title or tick style
+    re-lays out the panel).
+    """
+
+    MAX_DOTS = 800
+
+    def __init__(self, plot: pg.PlotItem, n_classes: int = 2):
+        self.plot = plot
+        style.apply_plot_style(plot)
+        plot.showGrid(x=False, y=False)
+        plot.setAspectLocked(True)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setStyle(tickLength=-4)
+            plot.getAxis(axis).enableAutoSIPrefix(False)   # no axis label to carry a prefix; saves a relabel per range
+        self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), 0.3), width=1), antialias=False)
+                      for c in range(n_classes)]
+        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 140), width=1), antialias=False))
+        self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
+                                           pxMode=True) for c in range(n_classes)]
+        self.points = []
+        for c in range(n_classes):
+            pen, brush = style.point_pen_brush(c, validation=False)
+            self.points.append(pg.ScatterPlotItem(size=5, pen=pen, brush=brush, pxMode=True))
+        for z, item in enumerate(self.regions + self.lines + self.points):
+            item.setZValue(z)
+            item.setVisible(False)
+            plot.addItem(item)
+        self._dots = False
+        self.image = None
+        self._n_classes = n_classes
+        self._shown_grid = None     # (gxy, predicted, dots) last drawn
+        self._shown_data = None     # (xy, labels) last drawn
+        self._shown_regions = None  # (predicted, extent) last drawn
+        self._range = None          # (x0, x1, y0, y1) last set
+        self._aspect = True
+        self._values = True
+        # an aspect-locked view widens its range to a new shape and keeps the widened one: set ours again
+        plot.getViewBox().sigResized.connect(self._resized)
+
+    # ---- cheap, change-only setters ------------------------------------------------------------
+    def set_range(self, rng, slack: float = 0.0) -> bool:
+        """View ``(x0, x1, y0, y1)``, unless every edge is within ``slack`` × the shown span; whether it moved."""
+        rng = tuple(float(v) for v in rng)
+        if self._range is not None:
+            old = np.asarray(self._range)
+            span = np.repeat([old[1] - old[0], old[3] - old[2]], 2)
+            if np.all(np.abs(np.asarray(rng) - old) <= slack * span):
+                return False
+        self._range = rng
+        self.plot.setRange(xRange=rng[:2], yRange=rng[2:], padding=0)
+        # pyqtgraph moves the items at the next paint, which then asks for a second paint; move them now
+        self.plot.getViewBox().updateMatrix()
+        return True
+
+    def _resized(self, *_args) -> None:
+        if self._range is not None:
+            x0, x1, y0, y1 = self._range
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def forget_range(self) -> None:
+        """The next :meth:`set_range` applies whatever the slack."""
+        self._range = None
+
+    def set_title(self, text: str) -> None:
+        if text != self.plot.titleLabel.text:
+            style.title(self.plot, text)
+
+    def set_aspect_locked(self, locked: bool) -> None:
+        if bool(locked) != self._aspect:
+            self._aspect = bool(locked)
+            self.plot.setAspectLocked(self._aspect)
+            self._range = None          # the shown range changes with the lock: set it again
+
+    def show_values(self, on: bool) -> None:
+        """Tick values on the left axis or not."""
+        if bool(on) != self._values:
+            self._values = bool(on)
+            self.plot.getAxis("left").setStyle(showValues=self._values)
+
+    # ---- drawing ---------------------------------------------------------------------------------
+    def show_regions(self, predicted: np.ndarray, extent) -> None:
+        """The predicted class over the input plane as an image (2D inputs' first panel)."""
+        if self.image is None:
+            self.image = pg.ImageItem(axisOrder="row-major")
+            self.image.setZValue(-10)
+            self.image.setLookupTable(style.class_colormap(self._n_classes).getLookupTable(nPts=256))
+            self.plot.addItem(self.image)
+        extent = tuple(float(v) for v in extent)
+        if self._shown_regions is not None and self._shown_regions[1] == extent \
+                and np.array_equal(self._shown_regions[0], predicted):
+            return
+        self._shown_regions = (np.array(predicted, copy=True), extent)
+        res = int(round(np.sqrt(len(predicted))))
+        img = np.ascontiguousarray(predicted.reshape(res, res), dtype=np.float32)
+        self.image.setImage(img, levels=(0.0, float(self._n_classes - 1)), autoLevels=False)
+        x0, x1, y0, y1 = extent
+        dx, dy = (x1 - x0) / max(res - 1, 1), (y1 - y0) / max(res - 1, 1)
+        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+
+    def show(self, xy, labels, gxy, predicted, connect_idx, connect, dots=False) -> None:
+        """Draw data ``xy`` (n, 2) by ``labels`` and the grid ``gxy`` (m, 2) by ``predicted``.
+
+        ``connect_idx`` / ``connect``: the grid's polylines (``Grid.lines.ravel()`` and
+        ``Grid.connect()``); ``dots``: draw the grid points as dots instead of lines.
+        Arrays equal to the last ones drawn are not drawn again.
+        """
+        if not (self._shown_grid is not None and self._shown_grid[2] == dots
+                and _same(self._shown_grid[0], gxy) and _same(self._shown_grid[1], predicted)):
+            self._show_grid(gxy, predicted, connect_idx, connect, dots)
+            self._shown_grid = (np.array(gxy, copy=True), np.array(predicted, copy=True), dots)
+        if not (self._shown_data is not None and _same(self._shown_data[0], xy)
+                and _same(self._shown_data[1], labels)):
+            for c, item in enumerate(self.points):
+                sel = xy[labels == c]
+                _scatter(item, sel[np.isfinite(sel).all(axis=1)])
+            self._shown_data = (np.array(xy, copy=True), np.array(labels, copy=True))
+
+    def _show_grid(self, gxy, predicted, connect_idx, connect, dots) -> None:
+        lx = gxy[connect_idx]
+        ok = np.isfinite(lx).all(axis=1)
+        lx = np.ascontiguousarray(np.where(ok[:, None], lx, 0.0), dtype=np.float32)
+        seg = connect & ok & np.roll(ok, -1) & (not dots)
+        cls = predicted[connect_idx]
+        n = len(self.lines) - 1
+        for c, item in enumerate(self.lines):
+            mask = seg & ((cls == c) if c < n else ((cls < 0) | (cls >= n)))
+            if mask.any():
+                item.setData(lx[:, 0], lx[:, 1], connect=mask)
+                item.setVisible(True)
+            elif item.isVisible():
+                item.setData([], [])
+                item.setVisible(False)
+        if dots or self._dots:
+            step = max(1, len(gxy) // self.MAX_DOTS)
+            for c, item in enumerate(self.regions):
+                sel = gxy[::step][predicted[::step] == c] if dots else np.zeros((0, 2))
+                _scatter(item, sel[np.isfinite(sel).all(axis=1)])
+            self._dots = dots
+
+    def clear(self) -> None:
+        for item in self.regions + self.points:
+            _scatter(item, np.zeros((0, 2)))
+        for item in self.lines:
+            item.setData([], [])
+            item.setVisible(False)
+        self._shown_grid = self._shown_data = self._shown_regions = None
+
+
+def _same(a, b) -> bool:
+    """``a`` and ``b`` hold the same values (NaN equal to NaN)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _scatter(item: pg.ScatterPlotItem, pos: np.ndarray) -> None:
+    """Set a scatter's points; an empty one is hidden, so it is never painted.
+
+    As many points as before (the usual case: the same samples, moved) are moved in
+    place: ``setData`` would restyle every point one by one (~0.5 ms per item), and
+    every point of these items has the item's one symbol, size, pen and brush.
+    """
+    n = len(pos)
+    if n and item.isVisible() and len(item.data) == n:
+        item.data["x"], item.data["y"] = pos[:, 0], pos[:, 1]
+        item.prepareGeometryChange()     # what setData does after adding points, less the restyling
+        item.informViewBoundsChanged()
+        item.bounds = [None, None]
+        item.invalidate()
+        item.sigPlotChanged.emit(item)
+        return
+    if n or item.isVisible():
+        item.setData(pos=pos)
+    item.setVisible(bool(n))

@@ -1,0 +1,378 @@
+"""The uncrumpling in 3D (issue 4): the data and the input grid at any stage, rotatable with the mouse.
+
+3-D inputs (paper ball, swiss roll, nested spheres) and 3-unit stages are drawn as
+they are, wider stages on their first three principal components (fixed for the
+run, see :class:`core.analysis.uncrumple.geometry.ProjectionCache`), narrower ones flat (z = 0). The
+points are one ``GLScatterPlotItem`` coloured by class, the grid one
+``GLLinePlotItem`` of segments tinted by the network's prediction, in a light box
+with labelled axes. ``set_position(s)`` shows slider value ``s`` of the stage
+player (:func:`core.analysis.uncrumple.geometry.path_frame`: exact at each stage, blended between).
+
+Without OpenGL (:func:`viz.views.common.gl3d.opengl_available`) the same view draws the
+2D projection of the 2D views with the notice :data:`viz.views.common.gl3d.FALLBACK_NOTICE`.
+:class:`Switch3D` is the "3D" button a 2D view uses to show this view in place of its plot.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from core.analysis.uncrumple.geometry import path_frame, path_position
+from viz import style
+from viz.views.common import gl3d
+from viz.views.uncrumple.layers import MIN_INTERVAL, Tracer, bounds, stage_title
+from viz.views.uncrumple.stage_panel import StagePanel
+from viz.views.common.visibility import in_shown_window, unseen
+
+#: the camera follows the data only when the box moves by more than this fraction of its size
+CAMERA_SLACK = 0.15
+POINT_SIZE = 6
+START_ELEVATION, START_AZIMUTH = 22, -60
+
+
+class Stages3DView(QtWidgets.QWidget):
+    """One stage (or a blend of two) of the run in a rotatable 3D view.
+
+    Public: ``tracer`` (a :class:`viz.views.uncrumple.layers.Tracer` with 3 dims, or 2 without GL),
+    ``gl`` (whether OpenGL is used), ``notice``, ``title``, ``stage_combo``,
+    ``reset_button``, ``scatter`` / ``grid_lines`` (GL items, or None), ``panel`` (the 2D
+    fallback's StagePanel, or None), ``set_position(s)``, ``position()``, ``points()``
+    ((n, 3) positions drawn, class by class in ``tracer.y`` order), ``segments()``.
+    The view contract: ``clear``, ``set_data``, ``add_snapshot``, ``refresh``.
+    """
+
+    def __init__(self, parent=None, use_gl: bool | None = None, show_stage_combo: bool = True):
+        super().__init__(parent)
+        self.gl = gl3d.opengl_available() if use_gl is None else bool(use_gl)
+        self.tracer = Tracer(dims=3 if self.gl else 2)
+        self._extras = self._early = None
+        self.traced = None
+        self._s = 0.0
+        self._drawn_version = 0
+        self._last_draw = 0.0
+        self._box = None
+        self._points = np.zeros((0, 3), np.float32)
+        self._segments = np.zeros((0, 3), np.float32)
+        self._later = QtCore.QTimer(self, singleShot=True)
+        self._later.timeout.connect(self.refresh)
+        self.notice = gl3d.notice_label("" if self.gl else gl3d.fallback_text())
+        self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
+                               f"stages in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
+        self.title = QtWidgets.QLabel("No run yet.")
+        self.title.setStyleSheet(style.READOUT_CSS)
+        self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.stage_combo = QtWidgets.QComboBox()
+        self.stage_combo.setToolTip("The stage shown in 3D: the input, then dot(x, W), + b and the activation "
+                                    "of every layer.")
+        self.stage_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.stage_combo.activated.connect(lambda i: self.set_position(float(i)))
+        self.stage_combo.setVisible(show_stage_combo)
+        self.reset_button = gl3d.reset_button(self.reset_view)
+        self.reset_button.setEnabled(self.gl)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.stage_combo)
+        top.addWidget(self.reset_button)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.notice)
+        lay.addLayout(top)
+        self.scatter = self.grid_lines = self.panel = self.glview = None
+        if self.gl:
+            self._build_gl()
+            lay.addWidget(self.glview, 1)
+        else:
+            self.graphics = pg.GraphicsLayoutWidget()
+            self.graphics.setMinimumSize(240, 200)
+            self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
+            lay.addWidget(self.graphics, 1)
+
+    def _build_gl(self) -> None:
+        glmod = gl3d.gl()
+        self.glview = gl3d.make_view()
+        self.axes = gl3d.Axes3D(self.glview)
+        self.grid_lines = glmod.GLLinePlotItem(mode="lines", width=1, glOptions="translucent")
+        self.scatter = glmod.GLScatterPlotItem(size=POINT_SIZE, pxMode=True, glOptions="translucent")
+        self.glview.addItem(self.grid_lines)
+        self.glview.addItem(self.scatter)
+        self.glview.setCameraPosition(elevation=START_ELEVATION, azimuth=START_AZIMUTH)
+
+    # ---- contract ----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.tracer.clear()
+        self._extras = self._early = None          # a run kept by set_data, not built yet; its newest weights
+        self.traced = None
+        self._drawn_version = 0
+        self._later.stop()
+        self._box = None
+        self.stage_combo.clear()
+        self.title.setText("No run yet.")
+        self._set_items(np.zeros((0, 3), np.float32), np.zeros((0, 4), np.float32),
+                        np.zeros((0, 3), np.float32), np.zeros((0, 4), np.float32))
+        if self.panel is not None:
+            self.panel.clear()
+
+    def set_data(self, extras: dict) -> None:
+        """Keep the run; its network (see :class:`viz.views.uncrumple.layers.Tracer`) is built and traced by the
+        next :meth:`refresh` while the view can be seen (at once in no shown window)."""
+        self.clear()
+        self._extras = extras
+        if not in_shown_window(self) and self._setup():
+            self.refresh()
+
+    def _setup(self) -> bool:
+        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
+        extras, snap = self._extras, self._early
+        self._extras = self._early = None
+        if not self.tracer.set_data(extras):
+            self.title.setText(self.tracer.message)
+            return False
+        if snap is not None:
+            self.tracer.add_snapshot(snap)
+        self._s = self._first_3d_stage()
+        self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
+        self.title.setText("Preparing the run's stages…")
+        return True
+
+    def add_snapshot(self, snap) -> None:
+        """Keep a heavy snapshot's weights; no drawing."""
+        extras = snap.extras or {}
+        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
+            self.set_data(extras)
+        if self._extras is not None:                    # the run is not built yet: keep the newest weights
+            self._early = snap if snap.weights else self._early
+            return
+        self.tracer.add_snapshot(snap)
+
+    def refresh(self) -> bool:
+        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s) and redraw; whether it did.
+
+        Nothing while the view cannot be seen (:func:`viz.views.common.visibility.unseen`): a 3D view
+        behind the 2D panels or in a closed dock does not even build the run's network.
+        """
+        if unseen(self):
+            return False
+        if self._extras is not None:
+            if self._setup():
+                self._later.start(0)   # the trace (a PCA per stage) on the next turn
+            return False
+        if not self.tracer.ready or self.tracer.version == self._drawn_version:
+            return False
+        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
+        if wait > 0 and self.traced is not None:
+            if not self._later.isActive():
+                self._later.start(int(wait * 1000) + 1)
+            return False
+        return self.retrace()
+
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
+        if self._extras is not None:
+            self._setup()
+        if self.tracer.ready and self.tracer.version != self._drawn_version:
+            self._later.stop()
+            self.retrace()
+
+    def retrace(self) -> bool:
+        """Trace the newest weights now and draw the current position."""
+        version = self.tracer.version
+        traced = self.tracer.trace()
+        self._drawn_version, self._last_draw = version, time.monotonic()
+        if traced is None:
+            self.title.setText(self.tracer.message or "Nothing to show.")
+            return False
+        self.traced = traced
+        names = [st.name for st in traced.stages]
+        if [self.stage_combo.itemText(i) for i in range(self.stage_combo.count())] != names:
+            self.stage_combo.clear()
+            self.stage_combo.addItems(names)
+        self._line_colors = self._grid_colors(traced.predicted)
+        self._point_colors = gl3d.class_rgba(self.tracer.y, self._n_classes(), alpha=0.9)
+        self._stage_boxes = [gl3d.robust_box(_three(c), _three(g)) for c, g in zip(traced.coords, traced.grid_coords)]
+        self.set_position(self._s)
+        return True
+
+    # ---- position ----------------------------------------------------------------------------------
+    def position(self) -> float:
+        return self._s
+
+    def last_position(self) -> float:
+        return float(len(self.traced.coords) - 1) if self.traced else 0.0
+
+    def set_position(self, s: float) -> None:
+        """Show slider value ``s`` in [0, n_stages - 1]: stage ``s`` when whole, else a blend."""
+        self._s = min(max(float(s), 0.0), self.last_position())
+        tr = self.traced
+        if tr is None:
+            return
+        i, t = path_position(len(tr.coords), self._s)
+        j = min(i + 1, len(tr.coords) - 1)
+        near = j if t >= 0.5 else i
+        pts = np.ascontiguousarray(_three(path_frame(tr.coords, self._s, dims=3)))
+        gpts = _three(path_frame(tr.grid_coords, self._s, dims=3))
+        if self.stage_combo.currentIndex() != near:
+            self.stage_combo.setCurrentIndex(near)
+        head = stage_title(tr.stages[near], tr.projections[near]).replace("<br>", " &nbsp; ")
+        self.title.setText(f"{head} <span style='color:{style.MUTED}'>· epoch {self.tracer.epoch}</span>")
+        if self.gl:
+            seg, seg_col = self._grid_segments(gpts)
+            ok = np.isfinite(pts).all(axis=1)
+            self._set_items(pts[ok], self._point_colors[ok], seg, seg_col)
+            self._points = pts
+            (lo_i, hi_i), (lo_j, hi_j) = self._stage_boxes[i], self._stage_boxes[j]
+            self._follow((1 - t) * lo_i + t * lo_j, (1 - t) * hi_i + t * hi_j, tr.projections[near].labels)
+        else:
+            self._points = pts
+            grid = self.tracer.grid
+            self.panel.show(np.ascontiguousarray(pts[:, :2]), self.tracer.y, np.ascontiguousarray(gpts[:, :2]),
+                            tr.predicted, grid.lines.ravel(), grid.connect())
+            a, b = np.array(bounds(pts[:, :2], pad=0.2)), np.array(bounds(tr.coords[j][:, :2], pad=0.2))
+            self.panel.set_range((1 - t) * a + t * b if i != j else a, slack=0.1)
+
+    def points(self) -> np.ndarray:
+        """The data points at the current position, (n, 3) float32 (z = 0 in the 2D fallback)."""
+        return self._points
+
+    def segments(self) -> np.ndarray:
+        """The grid's finite segments as drawn, (2k, 3) float32 (pairs of ends)."""
+        return self._segments
+
+    def reset_view(self) -> None:
+        """The starting angle, zoomed to fit the current stage."""
+        if self.glview is None:
+            return
+        self._box = None
+        if self.traced is not None:
+            lo, hi = gl3d.robust_box(self._points)
+            self._follow(lo, hi, None, elevation=START_ELEVATION, azimuth=START_AZIMUTH)
+        else:
+            self.glview.setCameraPosition(elevation=START_ELEVATION, azimuth=START_AZIMUTH)
+
+    def grab_image(self):
+        """The 3D picture as a QImage (the fallback's plot without GL)."""
+        return gl3d.grab(self.glview) if self.glview is not None else self.graphics.grab().toImage()
+
+    # ---- drawing helpers -----------------------------------------------------------------------------
+    def _n_classes(self) -> int:
+        return max(2, int(self.tracer.y.max()) + 1) if self.tracer.y is not None and len(self.tracer.y) else 2
+
+    def _first_3d_stage(self) -> float:
+        """The input if it is 3-D, else the first 3-unit stage, else the input."""
+        model, x = self.tracer.model, self.tracer.x
+        if x.shape[1] == 3:
+            return 0.0
+        for k, layer in enumerate(model.dense_layers):
+            if layer.units == 3:
+                return float(1 + 3 * k + 2)
+        return 0.0
+
+    def _grid_colors(self, predicted) -> np.ndarray:
+        start = self.tracer.grid.lines[:, :-1].ravel()
+        return np.repeat(gl3d.class_rgba(predicted[start], self._n_classes(), alpha=0.45, tint=0.25), 2, axis=0)
+
+    def _grid_segments(self, gpts):
+        lines = self.tracer.grid.lines
+        a, b = gpts[lines[:, :-1].ravel()], gpts[lines[:, 1:].ravel()]
+        ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+        seg = np.empty((2 * int(ok.sum()), 3), np.float32)
+        seg[0::2], seg[1::2] = a[ok], b[ok]
+        col = self._line_colors.reshape(-1, 2, 4)[ok].reshape(-1, 4)
+        return seg, col
+
+    def _set_items(self, pts, colors, seg, seg_colors) -> None:
+        if self.scatter is None:
+            return
+        self._segments = seg
+        self.scatter.setData(pos=pts, color=np.ascontiguousarray(colors, np.float32))
+        self.grid_lines.setData(pos=seg, color=np.ascontiguousarray(seg_colors, np.float32))
+        self.grid_lines.setVisible(len(seg) > 0)
+        self.scatter.setVisible(len(pts) > 0)
+
+    def _follow(self, lo, hi, labels, elevation=None, azimuth=None) -> None:
+        """Keep the camera on box ``lo``..``hi`` (moves only beyond ``CAMERA_SLACK``); relabel the axes."""
+        lo, hi = np.asarray(lo, np.float32), np.asarray(hi, np.float32)
+        size = float(np.max(hi - lo))
+        names = tuple(labels or ()) + ("", "", "")
+        names = tuple(n or "" for n in names[:3])
+        if self.axes.shown is None or self.axes.shown[2] != names:
+            self.axes.set_box(lo, hi, names)
+        if self._box is not None:
+            old_lo, old_hi = self._box
+            if max(np.abs(lo - old_lo).max(), np.abs(hi - old_hi).max()) <= CAMERA_SLACK * size and elevation is None:
+                return
+        self._box = (lo, hi)
+        self.axes.set_box(lo, hi, names)
+        gl3d.camera_fit(self.glview, lo, hi, elevation=elevation, azimuth=azimuth)
+
+
+def _three(c) -> np.ndarray:
+    """(n, k) coordinates as (n, 3) float32 (zero-padded)."""
+    c = np.asarray(c, np.float32)
+    if c.shape[1] == 3:
+        return c
+    out = np.zeros((len(c), 3), np.float32)
+    out[:, :min(3, c.shape[1])] = c[:, :3]
+    return out
+
+
+class Switch3D(QtCore.QObject):
+    """A checkable "3D" button that shows a 3D view in place of a 2D widget, made on first use.
+
+    The host forwards its contract calls (``set_data``, ``add_snapshot``, ``clear``,
+    ``refresh``); they are stored (cheap) and replayed when the 3D view is made.
+    ``factory()`` makes the view; ``on_shown(view)`` runs each time it is shown.
+    """
+
+    def __init__(self, host: QtWidgets.QWidget, two_d: QtWidgets.QWidget, factory, tooltip: str, on_shown=None):
+        super().__init__(host)
+        self.two_d, self.factory, self.on_shown = two_d, factory, on_shown
+        self.view = None
+        self._extras = self._snap = None
+        self.button = QtWidgets.QPushButton("3D")
+        self.button.setCheckable(True)
+        self.button.setToolTip(tooltip if gl3d.opengl_available()
+                               else f"{tooltip} {gl3d.fallback_text()}")
+        self.button.toggled.connect(self._toggled)
+
+    @property
+    def active(self) -> bool:
+        return self.view is not None and self.button.isChecked()
+
+    def set_data(self, extras) -> None:
+        self._extras, self._snap = extras, None
+        if self.view is not None:
+            self.view.set_data(extras)
+
+    def add_snapshot(self, snap) -> None:
+        if snap.weights:
+            self._snap = snap
+        if self.view is not None:
+            self.view.add_snapshot(snap)
+
+    def clear(self) -> None:
+        self._extras = self._snap = None
+        if self.view is not None:
+            self.view.clear()
+
+    def refresh(self) -> bool:
+        return self.view.refresh() if self.active else False
+
+    def _toggled(self, on: bool) -> None:
+        if on and self.view is None:
+            self.view = self.factory()
+            lay = self.two_d.parentWidget().layout()
+            lay.insertWidget(lay.indexOf(self.two_d) + 1, self.view, 1)
+            if self._extras is not None:
+                self.view.set_data(self._extras)
+            if self._snap is not None:
+                self.view.add_snapshot(self._snap)
+        self.two_d.setVisible(not on)
+        if self.view is not None:
+            self.view.setVisible(on)
+            if on:
+                self.view.refresh()
+                if self.on_shown is not None:
+                    self.on_shown(self.view)

@@ -1,0 +1,1 @@
+"""The inside workspace: weights, the network diagram, distributions and the gradient check."""

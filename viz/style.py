@@ -9,18 +9,21 @@ the one through near-white to a tint of the other.
 Training points are filled circles, validation points hollow squares, so the two
 stay apart in greyscale too. Training curves are blue, validation curves vermillion.
 
-Light and dark: :func:`setup_theme` (called once by ``viz.app.main`` before any view is
-built) picks the scheme from ``UNCRUMPLE_THEME`` / ``--theme`` or the system's
-palette, and :func:`apply_theme` sets the module's values (``BACKGROUND``,
-``FOREGROUND``, ``MUTED``, the label CSS, ...) and pyqtgraph's default background
-and foreground. Views read ``style.X`` when they build, so the theme is chosen
-once per process. Data colour maps (the diverging map, the weight maps) are the same
-in both themes; text drawn on them uses :data:`INK` / :data:`PAPER`, not the theme.
-Exports are always on white: :func:`light_color` and :func:`light_markup` translate
-the current theme's colours into the light theme's (``viz.export.white_export.on_white``).
+Light and dark: the values that differ between the themes are the fields of a frozen
+:class:`Palette`, with one instance per theme (:data:`LIGHT`, :data:`DARK`); :func:`palette`
+returns the one in force. :func:`apply_theme` switches it and sets pyqtgraph's default
+background and foreground; :func:`viz.theme.setup_theme` (called once by ``viz.app.main``
+before any view is built) picks the scheme and calls it. Views read ``style.palette()`` when
+they build, so the theme is chosen once per process. Values the same in both themes
+(``TRAIN_COLOR``, ``VAL_COLOR``, symbols, sizes) are plain constants. Data colour maps (the
+diverging map, the weight maps) are the same in both themes; text drawn on them uses
+:data:`INK` / :data:`PAPER`, not the theme. Exports are always on white: :func:`light_color`
+and :func:`light_markup` translate the current theme's colours into the light theme's
+(``viz.export.white_export.on_white``).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 
@@ -28,57 +31,103 @@ import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 from shiboken6 import isValid
 
-ENV_THEME = "UNCRUMPLE_THEME"
-THEMES = ("light", "dark", "system")
+# ---- fonts --------------------------------------------------------------------------------------
+LABEL_FONT_SIZE = "10pt"       # axis titles
+TITLE_SIZE = "11pt"
+TICK_FONT_PT = 9
+
 
 # ---- colours ------------------------------------------------------------------------------------
-#: the values that differ between the themes; apply_theme copies one of these into the module
-LIGHT = {
-    "BACKGROUND": "#ffffff",       # plot background
-    "FOREGROUND": "#222222",       # text, axis labels, outlines
-    "MUTED": "#666666",            # axis lines, secondary text
-    "SUBTLE": "#444444",           # markers that should not shout (scrub line)
-    "GRID_ALPHA": 0.18,
-    "TIMELINE_COLOR": "#7B2D8E",   # the timeline's epoch marker (curves, distributions)
-    "ERROR_COLOR": "#c62828",      # invalid input, error text
-    #: Okabe-Ito colours, class 0 first; classes beyond the second cycle through the rest
-    "CLASS_COLORS": ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"),
-    #: syntax colours of the code dialog: comment, string, keyword, number
-    "CODE_COLORS": ("#5f7f5f", "#a0522d", "#1f4e9e", "#7b2d8e"),
-    "NOTICE_CSS": ("QLabel { background: #fff4d6; color: #4a3b00; border: 1px solid #e0c36a;"
-                   " border-radius: 3px; padding: 2px 6px; }"),
-    "MESSAGE_CSS": "QLabel { color: #444444; font-size: 12pt; padding: 24px; }",
-    "READOUT_CSS": "QLabel { color: #222222; padding: 1px 4px; }",
-}
-DARK = {
-    "BACKGROUND": "#1d1e21",
-    "FOREGROUND": "#e4e4e4",
-    "MUTED": "#a3a3a3",
-    "SUBTLE": "#c4c4c4",
-    "GRID_ALPHA": 0.22,
-    "TIMELINE_COLOR": "#C58FD8",
-    "ERROR_COLOR": "#ff7b72",
-    "CLASS_COLORS": ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#f0f0f0"),
-    "CODE_COLORS": ("#8fb98f", "#e0a070", "#79a8ff", "#d29be6"),
-    "NOTICE_CSS": ("QLabel { background: #3d3217; color: #ffe6a6; border: 1px solid #8a7330;"
-                   " border-radius: 3px; padding: 2px 6px; }"),
-    "MESSAGE_CSS": "QLabel { color: #c8c8c8; font-size: 12pt; padding: 24px; }",
-    "READOUT_CSS": "QLabel { color: #e4e4e4; padding: 1px 4px; }",
-}
+@dataclasses.dataclass(frozen=True)
+class Palette:
+    """The values that differ between the light and the dark theme.
 
-DARK_THEME = False             # the theme in force (apply_theme sets it)
-BACKGROUND = LIGHT["BACKGROUND"]
-FOREGROUND = LIGHT["FOREGROUND"]
-MUTED = LIGHT["MUTED"]
-SUBTLE = LIGHT["SUBTLE"]
-GRID_ALPHA = LIGHT["GRID_ALPHA"]
-TIMELINE_COLOR = LIGHT["TIMELINE_COLOR"]
-ERROR_COLOR = LIGHT["ERROR_COLOR"]
-CLASS_COLORS = LIGHT["CLASS_COLORS"]
-CODE_COLORS = LIGHT["CODE_COLORS"]
-NOTICE_CSS = LIGHT["NOTICE_CSS"]
-MESSAGE_CSS = LIGHT["MESSAGE_CSS"]
-READOUT_CSS = LIGHT["READOUT_CSS"]
+    Attributes
+    ----------
+    dark : bool
+        Whether this is the dark theme.
+    background : str
+        Plot background.
+    foreground : str
+        Text, axis labels, outlines.
+    muted : str
+        Axis lines, secondary text.
+    subtle : str
+        Markers that should not shout (the scrub line).
+    grid_alpha : float
+        Opacity of the plots' grid lines.
+    timeline_color : str
+        The timeline's epoch marker (curves, distributions).
+    error_color : str
+        Invalid input, error text.
+    class_colors : tuple of str
+        Okabe-Ito colours, class 0 first; classes beyond the second cycle through the rest.
+    code_colors : tuple of str
+        Syntax colours of the code dialog: comment, string, keyword, number.
+    notice_css, message_css, readout_css : str
+        Style sheets of a notice strip, a centred message and a one-line readout.
+    """
+
+    dark: bool
+    background: str
+    foreground: str
+    muted: str
+    subtle: str
+    grid_alpha: float
+    timeline_color: str
+    error_color: str
+    class_colors: tuple[str, ...]
+    code_colors: tuple[str, str, str, str]
+    notice_css: str
+    message_css: str
+    readout_css: str
+
+    @property
+    def label_style(self) -> dict:
+        """Keyword arguments of an axis title (``setLabel(text, **label_style)``): colour and size."""
+        return {"color": self.foreground, "font-size": LABEL_FONT_SIZE}
+
+
+LIGHT = Palette(
+    dark=False,
+    background="#ffffff",
+    foreground="#222222",
+    muted="#666666",
+    subtle="#444444",
+    grid_alpha=0.18,
+    timeline_color="#7B2D8E",
+    error_color="#c62828",
+    class_colors=("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"),
+    code_colors=("#5f7f5f", "#a0522d", "#1f4e9e", "#7b2d8e"),
+    notice_css=("QLabel { background: #fff4d6; color: #4a3b00; border: 1px solid #e0c36a;"
+                " border-radius: 3px; padding: 2px 6px; }"),
+    message_css="QLabel { color: #444444; font-size: 12pt; padding: 24px; }",
+    readout_css="QLabel { color: #222222; padding: 1px 4px; }",
+)
+DARK = Palette(
+    dark=True,
+    background="#1d1e21",
+    foreground="#e4e4e4",
+    muted="#a3a3a3",
+    subtle="#c4c4c4",
+    grid_alpha=0.22,
+    timeline_color="#C58FD8",
+    error_color="#ff7b72",
+    class_colors=("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#f0f0f0"),
+    code_colors=("#8fb98f", "#e0a070", "#79a8ff", "#d29be6"),
+    notice_css=("QLabel { background: #3d3217; color: #ffe6a6; border: 1px solid #8a7330;"
+                " border-radius: 3px; padding: 2px 6px; }"),
+    message_css="QLabel { color: #c8c8c8; font-size: 12pt; padding: 24px; }",
+    readout_css="QLabel { color: #e4e4e4; padding: 1px 4px; }",
+)
+
+_current = LIGHT               # the palette in force (apply_theme switches it)
+
+
+def palette() -> Palette:
+    """The palette of the theme in force (:data:`LIGHT` or :data:`DARK`)."""
+    return _current
+
 
 # the same in both themes
 TRAIN_COLOR = "#0072B2"        # training curves (loss, accuracy)
@@ -95,15 +144,11 @@ VAL_SYMBOL = "s"               # hollow
 POINT_SIZE = 7
 EPOCH_SYMBOL_SIZE = 7
 
-# ---- fonts --------------------------------------------------------------------------------------
-LABEL_STYLE = {"color": FOREGROUND, "font-size": "10pt"}
-TITLE_SIZE = "11pt"
-TICK_FONT_PT = 9
-
 
 def class_color(index: int) -> QtGui.QColor:
     """The colour of class ``index`` (cycling past the palette's end)."""
-    return QtGui.QColor(CLASS_COLORS[int(index) % len(CLASS_COLORS)])
+    class_colors = _current.class_colors
+    return QtGui.QColor(class_colors[int(index) % len(class_colors)])
 
 
 def tint(color, amount: float) -> QtGui.QColor:
@@ -151,7 +196,7 @@ def contour_pen() -> QtGui.QPen:
 def contour_legend_pen() -> QtGui.QPen:
     """The legend's sample of the boundary: its own pen, grey in the dark theme (where the
     near-black line, drawn on the light colour map, would vanish on the legend's background)."""
-    return pg.mkPen(MUTED, width=2) if DARK_THEME else contour_pen()
+    return pg.mkPen(_current.muted, width=2) if _current.dark else contour_pen()
 
 
 def cursor_pen() -> QtGui.QPen:
@@ -163,7 +208,7 @@ def epoch_symbol_kwargs(color, validation: bool) -> dict:
     """``PlotDataItem`` symbol options: train filled circles, validation hollow squares."""
     if validation:
         return dict(symbol=VAL_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1.5),
-                    symbolBrush=pg.mkBrush(BACKGROUND))
+                    symbolBrush=pg.mkBrush(_current.background))
     return dict(symbol=TRAIN_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1),
                 symbolBrush=pg.mkBrush(color))
 
@@ -172,8 +217,8 @@ def point_pen_brush(index: int, validation: bool) -> tuple:
     """``(pen, brush)`` of a data point of class ``index``: filled (train) or hollow (validation)."""
     c = class_color(index)
     if validation:
-        return pg.mkPen(c, width=1.8), pg.mkBrush(with_alpha(BACKGROUND, 200))
-    return pg.mkPen(QtGui.QColor(FOREGROUND), width=0.6), pg.mkBrush(c)
+        return pg.mkPen(c, width=1.8), pg.mkBrush(with_alpha(_current.background, 200))
+    return pg.mkPen(QtGui.QColor(_current.foreground), width=0.6), pg.mkBrush(c)
 
 
 # ---- colormaps ----------------------------------------------------------------------------------
@@ -184,7 +229,8 @@ def diverging_colormap(strength: float = 0.55) -> pg.ColorMap:
     data points, drawn in the pure colours, stay visible on top.
     """
     keep = 1.0 - float(strength)
-    colors = [tint(CLASS_COLORS[0], keep), QtGui.QColor("#f7f7f7"), tint(CLASS_COLORS[1], keep)]
+    class_colors = _current.class_colors
+    colors = [tint(class_colors[0], keep), QtGui.QColor("#f7f7f7"), tint(class_colors[1], keep)]
     return pg.ColorMap([0.0, 0.5, 1.0], colors, name="uncrumple-diverging")
 
 
@@ -198,13 +244,13 @@ def class_colormap(n_classes: int) -> pg.ColorMap:
 # ---- plot styling -------------------------------------------------------------------------------
 def apply_plot_style(plot_item: pg.PlotItem) -> None:
     """Light grid, dark axis text and readable fonts on a ``PlotItem``."""
-    plot_item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    plot_item.showGrid(x=True, y=True, alpha=_current.grid_alpha)
     font = QtGui.QFont()
     font.setPointSize(TICK_FONT_PT)
     for name in ("left", "bottom", "right", "top"):
         axis = plot_item.getAxis(name)
-        axis.setPen(pg.mkPen(MUTED))
-        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setPen(pg.mkPen(_current.muted))
+        axis.setTextPen(pg.mkPen(_current.foreground))
         axis.setTickFont(font)
         # major and minor ticks only: the third level's dense grid lines cost ~10 ms a frame and add clutter
         axis.setStyle(maxTickLevel=1)
@@ -227,7 +273,7 @@ LEGEND_FONT_PT = 9
 
 def make_legend(entries, columns: int) -> pg.LegendItem:
     """A legend of ``(item, name)`` entries laid out in ``columns`` columns."""
-    legend = pg.LegendItem(colCount=max(1, int(columns)), labelTextColor=FOREGROUND,
+    legend = pg.LegendItem(colCount=max(1, int(columns)), labelTextColor=_current.foreground,
                            labelTextSize=f"{LEGEND_FONT_PT}pt", horSpacing=12, verSpacing=-6)
     for item, name in entries:
         legend.addItem(item, name)
@@ -265,13 +311,13 @@ def refit_legend(graphics: pg.GraphicsLayoutWidget, legend: pg.LegendItem, entri
 def label(plot_item: pg.PlotItem, axis: str, text: str) -> None:
     """Set an axis title in the shared label style (no SI scaling such as "(x0.001)":
     losses and probabilities read better as plain numbers)."""
-    plot_item.setLabel(axis, text, **LABEL_STYLE)
+    plot_item.setLabel(axis, text, **_current.label_style)
     plot_item.getAxis(axis).enableAutoSIPrefix(False)
 
 
 def title(plot_item: pg.PlotItem, text: str) -> None:
     """Set a plot title in the shared style, elided with "…" when the plot is narrower than it."""
-    plot_item.setTitle(text, color=FOREGROUND, size=TITLE_SIZE)
+    plot_item.setTitle(text, color=_current.foreground, size=TITLE_SIZE)
     elide(plot_item.titleLabel)
 
 
@@ -314,33 +360,31 @@ def _elide_now(label) -> None:
 
 
 # ---- light and dark -----------------------------------------------------------------------------
-_COLOR_KEYS = ("BACKGROUND", "FOREGROUND", "MUTED", "SUBTLE", "TIMELINE_COLOR", "ERROR_COLOR")
-_CSS_KEYS = ("NOTICE_CSS", "MESSAGE_CSS", "READOUT_CSS")
+#: the palette's fields that hold one colour, and those that hold a label style sheet
+_COLOR_FIELDS = ("background", "foreground", "muted", "subtle", "timeline_color", "error_color")
+_CSS_FIELDS = ("notice_css", "message_css", "readout_css")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 
 
 def apply_theme(dark: bool) -> None:
-    """Make the module's colours (and pyqtgraph's default background and foreground) the dark
-    or the light theme's. Call before building views: they read ``style.X`` when they build."""
-    global DARK_THEME
-    values = DARK if dark else LIGHT
-    globals().update(values)
-    DARK_THEME = bool(dark)
-    LABEL_STYLE["color"] = values["FOREGROUND"]
-    pg.setConfigOptions(background=values["BACKGROUND"], foreground=values["FOREGROUND"])
+    """Make :func:`palette` (and pyqtgraph's default background and foreground) the dark or the
+    light theme's. Call before building views: they read ``style.palette()`` when they build."""
+    global _current
+    _current = DARK if dark else LIGHT
+    pg.setConfigOptions(background=_current.background, foreground=_current.foreground)
 
 
 def is_dark() -> bool:
     """Whether the dark theme is in force."""
-    return DARK_THEME
+    return _current.dark
 
 
 def _light_map() -> dict:
     """``#rrggbb`` (lower case) of the current theme's colours -> the light theme's colour."""
-    if not DARK_THEME:
+    if not _current.dark:
         return {}
-    table = {QtGui.QColor(DARK[k]).name(): LIGHT[k] for k in _COLOR_KEYS}
-    table[QtGui.QColor(DARK["CLASS_COLORS"][-1]).name()] = LIGHT["CLASS_COLORS"][-1]
+    table = {QtGui.QColor(getattr(DARK, f)).name(): getattr(LIGHT, f) for f in _COLOR_FIELDS}
+    table[QtGui.QColor(DARK.class_colors[-1]).name()] = LIGHT.class_colors[-1]
     return table
 
 
@@ -359,18 +403,14 @@ def light_color(color) -> QtGui.QColor:
 def light_markup(text: str) -> str:
     """HTML or a style sheet with the current theme's ``#rrggbb`` colours (and label CSS)
     replaced by the light theme's: what an export on white shows."""
-    if not DARK_THEME or not text:
+    if not _current.dark or not text:
         return text
-    for k in _CSS_KEYS:
-        if text == DARK[k]:
-            return LIGHT[k]
+    for f in _CSS_FIELDS:
+        if text == getattr(DARK, f):
+            return getattr(LIGHT, f)
     table = _light_map()
     return _HEX.sub(lambda m: table.get(m.group(0).lower(), m.group(0)), text)
 
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 apply_theme(False)
-
-# the application's palette and light/dark choice live in viz.theme (imported here, as before)
-from viz.theme import (dark_palette, light_palette, palette_is_dark, setup_theme,  # noqa: E402,F401
-                       system_is_dark, theme_choice)

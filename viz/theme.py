@@ -1,8 +1,9 @@
 """The application's light or dark scheme: which one (``--theme``, ``UNCRUMPLE_THEME``, the system),
 and the Fusion palettes used when the choice differs from the platform's (e.g. dark under Xvfb).
 
-:func:`setup_theme` runs once at start-up, before any view is built, and sets
-:mod:`viz.style`'s colours with :func:`viz.style.apply_theme`.
+:func:`setup_theme` runs once at start-up, before any view is built (``viz.app.main`` calls it),
+and switches :func:`viz.style.palette` with :func:`viz.style.apply_theme`. This module uses
+:mod:`viz.style`, never the reverse.
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from viz import style
+
+ENV_THEME = "UNCRUMPLE_THEME"           # the environment variable that picks the theme
+THEMES = ("light", "dark", "system")    # the choices of --theme and of the variable
 
 #: the platform's own palette, kept the first time a theme is set up
 _system_palette: QtGui.QPalette | None = None
@@ -67,13 +71,13 @@ def theme_choice(choice: str | None = None) -> str:
     Raises
     ------
     ValueError
-        If ``choice`` is not one of ``style.THEMES`` (or None).
+        If ``choice`` is not one of ``THEMES`` (or None).
     """
-    if choice is not None and choice not in style.THEMES:
-        raise ValueError(f"Argument `choice` must be one of {style.THEMES}. Received: choice={choice!r}")
+    if choice is not None and choice not in THEMES:
+        raise ValueError(f"Argument `choice` must be one of {THEMES}. Received: choice={choice!r}")
     if choice in ("light", "dark"):
         return choice
-    env = os.environ.get(style.ENV_THEME, "").strip().lower()
+    env = os.environ.get(ENV_THEME, "").strip().lower()
     return env if env in ("light", "dark") else "system"
 
 

@@ -10,8 +10,8 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz import style
-from viz.export.export_all import on_white, save_png_white
+from viz import style, theme
+from viz.export.white_export import on_white, save_png_white
 from viz.views import CurvesView
 
 
@@ -19,8 +19,8 @@ from viz.views import CurvesView
 def dark(qapp, monkeypatch):
     """The dark theme as ``UNCRUMPLE_THEME=dark`` gives it; the light theme again afterwards."""
     style_name, palette = qapp.style().name(), QtGui.QPalette(qapp.palette())
-    monkeypatch.setenv(style.ENV_THEME, "dark")
-    assert style.setup_theme(qapp) is True
+    monkeypatch.setenv(theme.ENV_THEME, "dark")
+    assert theme.setup_theme(qapp) is True
     yield
     style.apply_theme(False)
     qapp.setStyle(style_name)
@@ -73,35 +73,35 @@ def axis_and_corners(image: QtGui.QImage, rect: QtCore.QRect):
 
 # ---- choosing the theme ---------------------------------------------------------------------------
 def test_theme_choice_order(monkeypatch):
-    monkeypatch.delenv(style.ENV_THEME, raising=False)
-    assert style.theme_choice() == "system"
-    monkeypatch.setenv(style.ENV_THEME, "Dark")
-    assert style.theme_choice() == "dark"
-    assert style.theme_choice("system") == "dark"       # the variable beats the default
-    assert style.theme_choice("light") == "light"       # an explicit --theme beats the variable
-    monkeypatch.setenv(style.ENV_THEME, "purple")
-    assert style.theme_choice() == "system"
+    monkeypatch.delenv(theme.ENV_THEME, raising=False)
+    assert theme.theme_choice() == "system"
+    monkeypatch.setenv(theme.ENV_THEME, "Dark")
+    assert theme.theme_choice() == "dark"
+    assert theme.theme_choice("system") == "dark"       # the variable beats the default
+    assert theme.theme_choice("light") == "light"       # an explicit --theme beats the variable
+    monkeypatch.setenv(theme.ENV_THEME, "purple")
+    assert theme.theme_choice() == "system"
     with pytest.raises(ValueError, match="Argument `choice` must be one of"):
-        style.theme_choice("sepia")
+        theme.theme_choice("sepia")
 
 
 def test_dark_theme_sets_module_values_pyqtgraph_and_a_dark_palette(qapp, dark):
     assert style.is_dark()
-    assert style.BACKGROUND == style.DARK["BACKGROUND"] and style.FOREGROUND == style.DARK["FOREGROUND"]
-    assert style.LABEL_STYLE["color"] == style.DARK["FOREGROUND"]
-    assert pg.mkColor(pg.getConfigOption("background")).name() == style.DARK["BACKGROUND"]
-    assert pg.mkColor(pg.getConfigOption("foreground")).name() == style.DARK["FOREGROUND"]
-    assert style.palette_is_dark(qapp.palette())                  # offscreen has no dark palette: Fusion's
+    assert style.palette().background == style.DARK.background and style.palette().foreground == style.DARK.foreground
+    assert style.palette().label_style["color"] == style.DARK.foreground
+    assert pg.mkColor(pg.getConfigOption("background")).name() == style.DARK.background
+    assert pg.mkColor(pg.getConfigOption("foreground")).name() == style.DARK.foreground
+    assert theme.palette_is_dark(qapp.palette())                  # offscreen has no dark palette: Fusion's
     window = qapp.palette().color(QtGui.QPalette.ColorRole.Window)
     text = qapp.palette().color(QtGui.QPalette.ColorRole.WindowText)
     assert text.lightness() - window.lightness() > 120             # readable widgets
-    assert style.READOUT_CSS == style.DARK["READOUT_CSS"]
+    assert style.palette().readout_css == style.DARK.readout_css
 
 
 def test_light_theme_is_unchanged(qtbot, light):
-    assert style.BACKGROUND == "#ffffff" and style.FOREGROUND == "#222222" and style.MUTED == "#666666"
+    assert style.palette().background == "#ffffff" and style.palette().foreground == "#222222" and style.palette().muted == "#666666"
     assert pg.mkColor(pg.getConfigOption("background")).name() == "#ffffff"
-    assert style.light_markup(style.READOUT_CSS) == style.READOUT_CSS
+    assert style.light_markup(style.palette().readout_css) == style.palette().readout_css
     assert style.light_color("#222222").name() == "#222222"
     view = shown_curves(qtbot)
     assert view.graphics.backgroundBrush().color().name() == "#ffffff"
@@ -113,7 +113,7 @@ def test_light_theme_is_unchanged(qtbot, light):
 # ---- a view in the dark -----------------------------------------------------------------------------
 def test_dark_view_has_dark_plots_and_light_axis_text(qtbot, dark):
     view = shown_curves(qtbot)
-    assert view.graphics.backgroundBrush().color().name() == style.DARK["BACKGROUND"]
+    assert view.graphics.backgroundBrush().color().name() == style.DARK.background
     axis, _ = axis_and_corners(view.grab().toImage(), left_axis_rect(view))
     assert np.median(axis) < 60             # the plot's background is dark...
     assert axis.max() > 200                 # ...and its tick text light
@@ -132,9 +132,9 @@ def test_dark_export_is_on_white_with_dark_text_and_the_view_is_restored(qtbot, 
     assert axis.min() < 80                  # ...and dark tick text on it
     # the screen is dark again
     axes = [i for i in view.graphics.scene().items() if isinstance(i, pg.AxisItem)]
-    assert axes and all(a.textPen().color().name() == style.DARK["FOREGROUND"] for a in axes)
-    assert view.readout.styleSheet() == style.DARK["READOUT_CSS"]
-    assert view.graphics.backgroundBrush().color().name() == style.DARK["BACKGROUND"]
+    assert axes and all(a.textPen().color().name() == style.DARK.foreground for a in axes)
+    assert view.readout.styleSheet() == style.DARK.readout_css
+    assert view.graphics.backgroundBrush().color().name() == style.DARK.background
     axis, _ = axis_and_corners(view.grab().toImage(), rect)
     assert np.median(axis) < 60 and axis.max() > 200
 
@@ -146,13 +146,13 @@ def test_on_white_translates_labels_legends_and_text_items(qtbot, dark):
     style.apply_plot_style(plot)
     style.title(plot, "loss")
     style.label(plot, "bottom", "epoch")
-    text = pg.TextItem("note", color=style.FOREGROUND)
+    text = pg.TextItem("note", color=style.palette().foreground)
     plot.addItem(text)
-    curve = plot.plot([0, 1], [0, 1], pen=pg.mkPen(style.FOREGROUND))
+    curve = plot.plot([0, 1], [0, 1], pen=pg.mkPen(style.palette().foreground))
     legend = style.make_legend([(curve, "train")], 1)
     w.addItem(legend, row=1, col=0)
-    label = QtWidgets.QLabel(f"<span style='color:{style.MUTED}'>muted</span>")
-    light_fg, dark_fg = style.LIGHT["FOREGROUND"], style.DARK["FOREGROUND"]
+    label = QtWidgets.QLabel(f"<span style='color:{style.palette().muted}'>muted</span>")
+    light_fg, dark_fg = style.LIGHT.foreground, style.DARK.foreground
     with on_white(w):
         assert plot.titleLabel.item.toHtml().count(light_fg) >= 1
         assert dark_fg not in plot.titleLabel.item.toHtml()
@@ -164,14 +164,14 @@ def test_on_white_translates_labels_legends_and_text_items(qtbot, dark):
     assert text.textItem.defaultTextColor().name() == dark_fg
     assert curve.curve.opts["pen"].color().name() == dark_fg
     assert plot.getAxis("bottom").textPen().color().name() == dark_fg
-    assert style.light_markup(label.text()) == f"<span style='color:{style.LIGHT['MUTED']}'>muted</span>"
+    assert style.light_markup(label.text()) == f"<span style='color:{style.LIGHT.muted}'>muted</span>"
 
 
 def test_light_color_keeps_alpha_and_other_colours(dark):
-    c = style.light_color(style.with_alpha(style.MUTED, 70))
-    assert c.name() == style.LIGHT["MUTED"] and c.alpha() == 70
+    c = style.light_color(style.with_alpha(style.palette().muted, 70))
+    assert c.name() == style.LIGHT.muted and c.alpha() == 70
     assert style.light_color(style.TRAIN_COLOR).name() == QtGui.QColor(style.TRAIN_COLOR).name()
-    assert style.light_markup(style.NOTICE_CSS) == style.LIGHT["NOTICE_CSS"]
+    assert style.light_markup(style.palette().notice_css) == style.LIGHT.notice_css
 
 
 # ---- no clipped titles ----------------------------------------------------------------------------

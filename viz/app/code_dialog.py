@@ -18,7 +18,7 @@ from viz import style
 #: tab title -> (writer, default file name)
 SCRIPTS = {"Keras": (keras_code, "uncrumple_keras.py"), "PyTorch": (pytorch_code, "uncrumple_pytorch.py")}
 
-_COMMENT, _STRING, _KEYWORD, _NUMBER = range(4)   # indices into style.CODE_COLORS (light or dark theme)
+_COMMENT, _STRING, _KEYWORD, _NUMBER = range(4)   # indices into style.palette().code_colors (light or dark theme)
 
 
 class PythonHighlighter(QtGui.QSyntaxHighlighter):
@@ -37,7 +37,7 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
         self._formats = {}
         for _, color, bold in self._RULES:
             fmt = QtGui.QTextCharFormat()
-            fmt.setForeground(QtGui.QColor(style.CODE_COLORS[color]))
+            fmt.setForeground(QtGui.QColor(style.palette().code_colors[color]))
             if bold:
                 fmt.setFontWeight(QtGui.QFont.Weight.Bold)
             self._formats[color] = fmt

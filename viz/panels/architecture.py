@@ -77,7 +77,7 @@ QComboBox[invalid="true"]::down-arrow { image: url(DOWN); width: 8px; height: 8p
 
 def invalid_style() -> str:
     """:data:`INVALID_STYLE` in the current theme's error colour (light or dark)."""
-    return INVALID_STYLE.replace("ERROR", style.ERROR_COLOR)
+    return INVALID_STYLE.replace("ERROR", style.palette().error_color)
 
 
 class TrimmedDoubleSpinBox(QDoubleSpinBox):
@@ -145,7 +145,7 @@ def mark_invalid(widget: QWidget, message: str) -> None:
         base = widget.toolTip()
         widget.setProperty("baseToolTip", base)
     set_invalid(widget, bool(message))
-    warning = f'<p style="color:{style.ERROR_COLOR}"><b>{html.escape(message)}</b></p>' if message else ""
+    warning = f'<p style="color:{style.palette().error_color}"><b>{html.escape(message)}</b></p>' if message else ""
     widget.setToolTip(warning + base)
 
 

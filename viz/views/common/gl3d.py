@@ -113,7 +113,7 @@ def on_top() -> dict:
 def notice_label(text: str = "") -> QtWidgets.QLabel:
     """A yellow notice label (hidden when empty)."""
     label = QtWidgets.QLabel(text)
-    label.setStyleSheet(style.NOTICE_CSS)
+    label.setStyleSheet(style.palette().notice_css)
     label.setWordWrap(True)
     label.setVisible(bool(text))
     return label
@@ -128,7 +128,7 @@ def rgba(color, alpha: float = 1.0) -> tuple:
 def class_rgba(labels, n_classes: int, alpha: float = 1.0, tint: float = 0.0) -> np.ndarray:
     """(n, 4) float32 colours of integer class ``labels`` (out-of-range labels grey)."""
     table = np.array([rgba(style.tint(style.class_color(c), tint) if tint else style.class_color(c), alpha)
-                      for c in range(n_classes)] + [rgba(style.MUTED, alpha)], np.float32)
+                      for c in range(n_classes)] + [rgba(style.palette().muted, alpha)], np.float32)
     labels = np.asarray(labels).astype(np.int64, copy=False)
     idx = np.where((labels >= 0) & (labels < n_classes), labels, n_classes)
     return table[idx]
@@ -137,7 +137,7 @@ def class_rgba(labels, n_classes: int, alpha: float = 1.0, tint: float = 0.0) ->
 def make_view(parent=None):
     """A GLViewWidget on the theme's plot background, with a size to be usable in a dock."""
     view = gl().GLViewWidget(parent)
-    view.setBackgroundColor(style.BACKGROUND)
+    view.setBackgroundColor(style.palette().background)
     view.setMinimumSize(240, 200)
     view.setToolTip("Drag to rotate, right- or middle-drag (or Ctrl+drag) to pan, wheel to zoom.")
     return view
@@ -160,13 +160,13 @@ class Axes3D:
 
     def __init__(self, view):
         glmod = gl()
-        self.box = glmod.GLLinePlotItem(mode="lines", color=rgba(style.MUTED, 0.3), width=1,
+        self.box = glmod.GLLinePlotItem(mode="lines", color=rgba(style.palette().muted, 0.3), width=1,
                                         glOptions="translucent")
-        self.axes = glmod.GLLinePlotItem(mode="lines", color=rgba(style.FOREGROUND, 0.85), width=2,
+        self.axes = glmod.GLLinePlotItem(mode="lines", color=rgba(style.palette().foreground, 0.85), width=2,
                                          glOptions="translucent")
         font = QtGui.QFont()
         font.setPointSize(9)
-        self.texts = [glmod.GLTextItem(color=QtGui.QColor(style.FOREGROUND), font=font) for _ in range(3)]
+        self.texts = [glmod.GLTextItem(color=QtGui.QColor(style.palette().foreground), font=font) for _ in range(3)]
         for item in (self.box, self.axes, *self.texts):
             view.addItem(item)
         self.shown = None        # (lo, hi, labels) last set

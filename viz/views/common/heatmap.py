@@ -80,7 +80,7 @@ class HeatMap:
                                         interactive=False, colorMapMenu=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=plot)
         for side in ("left", "right"):
-            self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.FOREGROUND))
+            self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.palette().foreground))
         self.contours = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CONTOUR_COLOR, 90), width=1),
                                          connect="pairs")
         self.contours.setZValue(-5)
@@ -96,7 +96,7 @@ class HeatMap:
         self.image.setImage(img, levels=levels, autoLevels=False)
         self.colorbar.setLevels(values=levels)
         self.colorbar.getAxis("left").setLabel(f"{suffix} {self.name}".strip() if suffix != "log10(· − min)"
-                                               else f"log10({self.name} − min)", **style.LABEL_STYLE)
+                                               else f"log10({self.name} − min)", **style.palette().label_style)
         x0, x1, y0, y1 = self.extent
         rows, cols = img.shape
         dx, dy = (x1 - x0) / max(cols - 1, 1), (y1 - y0) / max(rows - 1, 1)

@@ -20,7 +20,7 @@ class OverlayNotice(QtWidgets.QLabel):
     def __init__(self, parent: QtWidgets.QWidget, text: str = ""):
         super().__init__(text, parent)
         self.setWordWrap(True)
-        self.setStyleSheet(style.NOTICE_CSS)
+        self.setStyleSheet(style.palette().notice_css)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
         parent.installEventFilter(self)
         self.setVisible(bool(text))

@@ -81,7 +81,7 @@ class DrawCanvas(QtWidgets.QWidget):
     def paintEvent(self, ev) -> None:
         p = QtGui.QPainter(self)
         p.drawImage(0, 0, self.image)
-        p.setPen(QtGui.QPen(QtGui.QColor(style.MUTED), 1, QtCore.Qt.PenStyle.DashLine))
+        p.setPen(QtGui.QPen(QtGui.QColor(style.palette().muted), 1, QtCore.Qt.PenStyle.DashLine))
         p.drawRect(0, 0, self.side - 1, self.side - 1)
         p.end()
 
@@ -109,7 +109,7 @@ class DrawView(_RunView):
         self.input_plot.setMouseEnabled(x=False, y=False)
         style.title(self.input_plot, "What the network sees (28×28)")
         self.box = QtWidgets.QGraphicsRectItem(4, 4, 20, 20)
-        self.box.setPen(pg.mkPen(style.with_alpha(style.MUTED, 120), width=0, style=QtCore.Qt.PenStyle.DotLine))
+        self.box.setPen(pg.mkPen(style.with_alpha(style.palette().muted, 120), width=0, style=QtCore.Qt.PenStyle.DotLine))
         self.input_plot.addItem(self.box)
         self.prob_plot, self.bars = _bar_plot(self.graphics, 1, 0)
         style.label(self.prob_plot, "left", "probability")

@@ -69,7 +69,7 @@ class TilesView(_RunView):
             kernel = kernel - np.asarray(init, np.float32)
         axis = self.colorbar.getAxis("left")
         axis.enableAutoSIPrefix(False)
-        axis.setLabel("weight change since step 0" if delta else "weight", **style.LABEL_STYLE)
+        axis.setLabel("weight change since step 0" if delta else "weight", **style.palette().label_style)
         units = kernel.shape[1]
         pages = -(-units // self.PER_PAGE)
         self.page.setRange(1, pages)

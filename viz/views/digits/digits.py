@@ -2,14 +2,12 @@
 
 Every digits view shares one :class:`viz.views.digits.digits_run.DigitsRun` (re-exported here),
 which follows the run and computes the network's predictions; views redraw on its
-``evaluated`` signal.
-:func:`make_docks` builds the docks; the other views live in
+``evaluated`` signal. The other views live in
 :mod:`viz.views.digits.digit_tiles`, :mod:`viz.views.digits.digits_errors`, :mod:`viz.views.digits.digits_map`,
 :mod:`viz.views.digits.digit_canvas` and :mod:`viz.views.digits.tensor_lab`.
 """
 from __future__ import annotations
 
-import functools
 import time
 
 import numpy as np
@@ -19,7 +17,6 @@ from PySide6 import QtCore, QtWidgets
 from core.datasets import describe_tensor
 from viz import style
 from viz.views.digits.digits_run import MIN_INTERVAL, NOTICE, DigitsRun
-from viz.views.common.factory import later
 from viz.views.uncrumple.layers import behind_tab
 
 #: ten distinguishable class colours (Tableau 10)
@@ -30,7 +27,7 @@ GRAY = pg.ColorMap([0.0, 1.0], ["#ffffff", "#000000"], name="ink")  # ink black 
 
 def notice_label() -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(NOTICE)
-    lab.setStyleSheet(style.READOUT_CSS)
+    lab.setStyleSheet(style.palette().readout_css)
     lab.setWordWrap(True)
     return lab
 
@@ -149,8 +146,8 @@ class SamplesView(_RunView):
                                  "Top left: the label; top right: the network's guess.")
         self.labels, self.guesses = [], []
         for _ in range(self.COLS * self.ROWS):
-            t = pg.TextItem("", color=style.MUTED, anchor=(0, 0))
-            g = pg.TextItem("", color=style.MUTED, anchor=(1, 0))
+            t = pg.TextItem("", color=style.palette().muted, anchor=(0, 0))
+            g = pg.TextItem("", color=style.palette().muted, anchor=(1, 0))
             for item in (t, g):
                 self.plot.addItem(item)
             self.labels.append(t)
@@ -218,26 +215,3 @@ class SamplesView(_RunView):
             g.setText(str(guess))
             g.setColor("#1a9641" if guess == r.y_test[i] else "#d7191c")
         return True
-
-
-def dock_factories(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, object]]:
-    """The digits docks as ``(title, objectName, factory)``: each factory builds one view, all
-    sharing one :class:`DigitsRun` (the window builds them when first needed)."""
-    run = run if run is not None else DigitsRun(window if isinstance(window, QtCore.QObject) else None)
-    return [("Digits", "dock_digits", functools.partial(SamplesView, run)),
-            ("Tiles", "dock_digit_tiles", later("viz.views.digits.digit_tiles", "TilesView", run)),
-            ("Confusion", "dock_confusion", later("viz.views.digits.digits_errors", "ConfusionView", run)),
-            ("Errors", "dock_digit_errors", later("viz.views.digits.digits_errors", "ErrorsView", run)),
-            ("Digit map", "dock_digit_map", later("viz.views.digits.digits_map", "DigitMapView", run)),
-            ("Draw", "dock_draw", later("viz.views.digits.digit_canvas", "DrawView", run)),
-            ("Tensor lab", "dock_tensor_lab", later("viz.views.digits.tensor_lab", "TensorLab", run))]
-
-
-def make_docks(window=None, run: DigitsRun | None = None) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """The digits docks ``(title, objectName, widget)``; all share one :class:`DigitsRun`.
-
-    Register every widget with ``window.session.add_view`` (each has ``clear``,
-    ``set_data``, ``add_snapshot`` and ``refresh``; the shared run makes the repeated
-    calls cheap).
-    """
-    return [(title, name, make()) for title, name, make in dock_factories(window, run)]

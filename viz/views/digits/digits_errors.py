@@ -70,7 +70,7 @@ class ConfusionView(_RunView):
         style.apply_plot_style(self.acc_plot)
         style.label(self.acc_plot, "left", "accuracy")
         style.label(self.acc_plot, "bottom", "epoch")
-        self.acc_plot.addLegend(offset=(-8, 8), labelTextColor=style.FOREGROUND)
+        self.acc_plot.addLegend(offset=(-8, 8), labelTextColor=style.palette().foreground)
         self.acc_train = self.acc_plot.plot([], [], pen=style.epoch_pen(style.TRAIN_COLOR), name="train",
                                             **style.epoch_symbol_kwargs(style.TRAIN_COLOR, False))
         self.acc_test = self.acc_plot.plot([], [], pen=style.val_epoch_pen(), name="test",
@@ -241,7 +241,7 @@ class ErrorsView(_RunView):
             true, guess = int(y[pos]), int(p.argmax())
             img.setImage(r.x_test[r.test_idx[pos]].reshape(s, s), levels=(0.0, 1.0), autoLevels=False)
             plot.setTitle(f"true {r.class_names[true]} → {r.class_names[guess]} ({p[guess]:.0%})",
-                          color=style.FOREGROUND, size="9pt")
+                          color=style.palette().foreground, size="9pt")
             brushes = [GOOD if i == true else BAD if i == guess else OTHER for i in range(len(p))]
             bars.setOpts(x=np.arange(len(p)), height=p, brushes=brushes)
         n_eval = len(r.test_idx)

@@ -43,7 +43,7 @@ class DigitMapView(_RunView):
                          for c in DIGIT_COLORS]
         for sc in self.scatters:
             self.plot.addItem(sc)
-        self.marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.FOREGROUND, width=2), brush=None)
+        self.marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.palette().foreground, width=2), brush=None)
         self.plot.addItem(self.marker)
         self.hover_plot, self.hover_image = image_plot(self.graphics, 0, 1)
         self.hover_plot.setFixedWidth(130)
@@ -148,4 +148,4 @@ class DigitMapView(_RunView):
         self.marker.setData([self.coords[i, 0]], [self.coords[i, 1]])
         label = self.run.class_names[int(self.run.y_test[t])]
         self.hover_text.setText(f"test digit {t}: label {label}")
-        self.hover_plot.setTitle(f"label {label}", color=style.FOREGROUND, size="9pt")
+        self.hover_plot.setTitle(f"label {label}", color=style.palette().foreground, size="9pt")

@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core.datasets import describe_tensor
-from core.analysis.digits.digits import (broadcast_explanation, dot_shape_rule, flow_line, image_levels, shape_flow,
-                         symmetric_levels)
+from core.analysis.digits.digits import image_levels, symmetric_levels
+from core.analysis.digits.shape_flow import broadcast_explanation, dot_shape_rule, flow_line, shape_flow
 from viz import style
 from viz.views.digits.digits import GRAY, _RunView
 

@@ -45,7 +45,7 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
         spin.setToolTip(f"Flat index (get_weights order) of the weight on the {axis} axis; its name is shown "
                         "beside it.")
         spin.valueChanged.connect(view._show_names)
-        name.setStyleSheet(style.READOUT_CSS)
+        name.setStyleSheet(style.palette().readout_css)
     view.res_spin = QtWidgets.QSpinBox()
     view.res_spin.setRange(5, 301)
     view.res_spin.setValue(61)
@@ -82,7 +82,7 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
                       lambda p: view.export_csv(p))
 
     view.notice = QtWidgets.QLabel('The path has left the plotted area. <a href="#">Recompute</a>')
-    view.notice.setStyleSheet(style.NOTICE_CSS)
+    view.notice.setStyleSheet(style.palette().notice_css)
     view.notice.setToolTip("The weights moved beyond the grid; recompute to see where they are now.")
     view.notice.linkActivated.connect(lambda _: view.compute())
     view.notice.setVisible(False)
@@ -93,13 +93,13 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
     view.plot.showGrid(x=False, y=False)
     style.title(view.plot, "Loss surface")
     view.heat = HeatMap(view.plot, label="loss")
-    view.message = pg.TextItem("Train a little, then press “Compute surface”.", color=style.MUTED,
+    view.message = pg.TextItem("Train a little, then press “Compute surface”.", color=style.palette().muted,
                                anchor=(0.5, 0.5))
     view.plot.addItem(view.message, ignoreBounds=True)
     view.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2), connect="finite")
     view.epoch_marks = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8),
                                           brush=pg.mkBrush(PATH_COLOR))
-    view.current = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen(style.FOREGROUND, width=1),
+    view.current = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen(style.palette().foreground, width=1),
                                       brush=pg.mkBrush("#ffdd33"))
     view.start_mark = pg.ScatterPlotItem(symbol="s", size=9, pen=pg.mkPen(PATH_COLOR, width=1.5),
                                          brush=pg.mkBrush("#ffffff"))
@@ -111,12 +111,12 @@ def build_landscape_ui(view: QtWidgets.QWidget) -> None:
                (pg.ScatterPlotItem(symbol="s", size=8, brush=pg.mkBrush("#ffffff"),
                                    pen=pg.mkPen(PATH_COLOR, width=1.5)), "start"),
                (pg.ScatterPlotItem(symbol="star", size=12, brush=pg.mkBrush("#ffdd33"),
-                                   pen=pg.mkPen(style.FOREGROUND)), "now")]
+                                   pen=pg.mkPen(style.palette().foreground)), "now")]
     view.legend = style.make_legend(entries, len(entries))
     view.graphics.addItem(view.legend, row=1, col=0)
     view.graphics.ci.layout.setRowMaximumHeight(1, 30)
     view.readout = QtWidgets.QLabel(" ")
-    view.readout.setStyleSheet(style.READOUT_CSS)
+    view.readout.setStyleSheet(style.palette().readout_css)
     view.readout.setToolTip("Plane coordinates and loss under the mouse.")
     view.graphics.scene().sigMouseMoved.connect(view._on_mouse_moved)
     lay = QtWidgets.QVBoxLayout(view)

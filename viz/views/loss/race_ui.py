@@ -22,7 +22,7 @@ RACERS = {
     "Adagrad": "Divides each step by the root of the sum of all past squared gradients: steps shrink over time.",
     "Adam": "Momentum plus RMSprop scaling, bias-corrected (beta_1 0.9, beta_2 0.999).",
 }
-RACER_COLORS = dict(zip(RACERS, style.CLASS_COLORS[:6]))
+RACER_COLORS = dict(zip(RACERS, style.palette().class_colors[:6]))
 #: narrower than this, the table, the surface and the loss plot are stacked (a ~520 px dock)
 STACK_BELOW = 700
 
@@ -83,7 +83,7 @@ class RaceUi:
             rate.valueChanged.connect(lambda _: self.reset())
             self.checks[name], self.rates[name] = check, rate
         self.status = QtWidgets.QLabel()
-        self.status.setStyleSheet(style.READOUT_CSS)
+        self.status.setStyleSheet(style.palette().readout_css)
         self.status.setWordWrap(True)
         self.status.setToolTip("Where every optimizer is now and its loss there.")
 
@@ -100,7 +100,7 @@ class RaceUi:
         style.label(self.loss_plot, "left", "f(x, y)")
         style.title(self.loss_plot, "Loss over steps")
         self.heat = HeatMap(self.surface_plot, label="f(x, y)")
-        self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
+        self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.palette().foreground, width=1),
                                          brush=pg.mkBrush("#ffffff"))
         self.minima.setZValue(4)
         self.surface_plot.addItem(self.minima)
@@ -115,9 +115,9 @@ class RaceUi:
             curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="finite")
             self.loss_plot.addItem(curve)
             self.paths[name], self.heads[name], self.loss_curves[name], self._halos[name] = path, head, curve, halo
-        self.start_target = pg.TargetItem(pos=(0, 0), size=16, pen=pg.mkPen(style.FOREGROUND, width=2),
+        self.start_target = pg.TargetItem(pos=(0, 0), size=16, pen=pg.mkPen(style.palette().foreground, width=2),
                                           movable=True, label="start",
-                                          labelOpts={"color": style.FOREGROUND, "offset": (8, 8)})
+                                          labelOpts={"color": style.palette().foreground, "offset": (8, 8)})
         self.start_target.setZValue(20)
         self.start_target.setToolTip("Drag to choose where every optimizer starts.")
         self.start_target.sigPositionChangeFinished.connect(self._on_start_dragged)

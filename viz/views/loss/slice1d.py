@@ -93,7 +93,7 @@ class SliceView(QtWidgets.QWidget):
         self.weight_spin.setToolTip("Flat index (get_weights order) of the weight to vary.")
         self.weight_spin.valueChanged.connect(self._on_option)
         self.weight_name = QtWidgets.QLabel()
-        self.weight_name.setStyleSheet(style.READOUT_CSS)
+        self.weight_name.setStyleSheet(style.palette().readout_css)
         self.span_spin = QtWidgets.QDoubleSpinBox()
         self.span_spin.setRange(1e-4, 100.0)
         self.span_spin.setDecimals(4)
@@ -128,11 +128,11 @@ class SliceView(QtWidgets.QWidget):
         style.label(self.plot, "left", "loss")
         style.label(self.plot, "bottom", "t")
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2), connect="finite")
-        self.tangent = pg.PlotCurveItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self.tangent = pg.PlotCurveItem(pen=pg.mkPen(style.palette().muted, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
         self.step_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(STEP_COLOR, width=1,
                                                                 style=QtCore.Qt.PenStyle.DotLine))
         self.step_arrow = pg.PlotCurveItem(pen=pg.mkPen(STEP_COLOR, width=2.5))
-        self.point = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.FOREGROUND, width=1),
+        self.point = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.palette().foreground, width=1),
                                         brush=pg.mkBrush("#ffdd33"))
         self.step_mark = pg.ScatterPlotItem(symbol="t2", size=13, pen=pg.mkPen("#ffffff", width=1),
                                             brush=pg.mkBrush(STEP_COLOR))
@@ -142,9 +142,9 @@ class SliceView(QtWidgets.QWidget):
             self.plot.addItem(item, ignoreBounds=item is self.step_line)
         self.step_line.setVisible(False)
         entries = [(pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2)), "loss along the line"),
-                   (pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ffdd33"), pen=pg.mkPen(style.FOREGROUND)),
+                   (pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ffdd33"), pen=pg.mkPen(style.palette().foreground)),
                     "current weights"),
-                   (pg.PlotDataItem(pen=pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine)),
+                   (pg.PlotDataItem(pen=pg.mkPen(style.palette().muted, width=1.5, style=QtCore.Qt.PenStyle.DashLine)),
                     "slope"),
                    (pg.PlotDataItem(pen=pg.mkPen(STEP_COLOR, width=2.5), symbol="t2", symbolSize=11,
                                     symbolBrush=STEP_COLOR, symbolPen="#ffffff"), GD_LABEL)]
@@ -152,7 +152,7 @@ class SliceView(QtWidgets.QWidget):
         self.graphics.addItem(self.legend, row=1, col=0)
         self.graphics.ci.layout.setRowMaximumHeight(1, 52)
         self.readout = QtWidgets.QLabel("Waiting for weights from training.")
-        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setWordWrap(True)
         self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
         lay = QtWidgets.QVBoxLayout(self)

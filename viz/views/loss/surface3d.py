@@ -50,7 +50,7 @@ class Surface3DView(QtWidgets.QWidget):
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to see the "
                                f"surface in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
         self.caption = QtWidgets.QLabel("Compute a surface first.")
-        self.caption.setStyleSheet(style.READOUT_CSS)
+        self.caption.setStyleSheet(style.palette().readout_css)
         self.reset_button = gl3d.reset_button(self.reset_view)
         self.reset_button.setEnabled(self.gl)
         top = QtWidgets.QHBoxLayout()
@@ -71,7 +71,7 @@ class Surface3DView(QtWidgets.QWidget):
             style.apply_plot_style(self.plot)
             self.heat = HeatMap(self.plot, label="loss")
             self.path2d = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2), connect="finite")
-            self.current2d = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.FOREGROUND),
+            self.current2d = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.palette().foreground),
                                                 brush=pg.mkBrush("#ffdd33"))
             for z, item in enumerate((self.path2d, self.current2d)):
                 item.setZValue(10 + z)
@@ -82,14 +82,14 @@ class Surface3DView(QtWidgets.QWidget):
         glmod = gl3d.gl()
         self.glview = gl3d.make_view()
         self.surface = glmod.GLSurfacePlotItem(shader=None, computeNormals=False, glOptions="opaque",
-                                               showGrid=True, lineColor=gl3d.rgba(style.FOREGROUND, 0.12))
+                                               showGrid=True, lineColor=gl3d.rgba(style.palette().foreground, 0.12))
         self.path = glmod.GLLinePlotItem(mode="line_strip", width=3, color=gl3d.rgba(PATH_COLOR),
                                          antialias=True, glOptions="translucent")
         self.marks = glmod.GLScatterPlotItem(size=7, color=gl3d.rgba(PATH_COLOR), pxMode=True,
                                              glOptions="translucent")
         self.start = glmod.GLScatterPlotItem(size=10, color=gl3d.rgba("#ffffff"), pxMode=True,
                                              glOptions="translucent")
-        self.current_ring = glmod.GLScatterPlotItem(size=19, color=gl3d.rgba(style.FOREGROUND), pxMode=True,
+        self.current_ring = glmod.GLScatterPlotItem(size=19, color=gl3d.rgba(style.palette().foreground), pxMode=True,
                                                     glOptions="translucent")
         self.current = glmod.GLScatterPlotItem(size=14, color=gl3d.rgba("#ffdd33"), pxMode=True,
                                                glOptions="translucent")

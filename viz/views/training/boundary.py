@@ -68,12 +68,12 @@ class BoundaryView(QtWidgets.QWidget):
     # ---- construction -----------------------------------------------------------------------------
     def _build(self):
         self.notice = QtWidgets.QLabel(NOTICE_3D)
-        self.notice.setStyleSheet(style.NOTICE_CSS)
+        self.notice.setStyleSheet(style.palette().notice_css)
         self.notice.setToolTip("The network sees all three coordinates; this picture is the plane through the "
                                "data's mean spanned by its two directions of largest variance.")
         self.notice.setVisible(False)
         self.message = QtWidgets.QLabel()
-        self.message.setStyleSheet(style.MESSAGE_CSS)
+        self.message.setStyleSheet(style.palette().message_css)
         self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setVisible(False)
@@ -101,8 +101,8 @@ class BoundaryView(QtWidgets.QWidget):
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=style.diverging_colormap(),
                                         label="P(class 1)", interactive=False, colorMapMenu=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
-        self.colorbar.getAxis("left").setTextPen(pg.mkPen(style.FOREGROUND))
-        self.colorbar.getAxis("right").setTextPen(pg.mkPen(style.FOREGROUND))
+        self.colorbar.getAxis("left").setTextPen(pg.mkPen(style.palette().foreground))
+        self.colorbar.getAxis("right").setTextPen(pg.mkPen(style.palette().foreground))
 
         # segments from core.analysis.boundary.contour_segments, in data coordinates
         self.contour = pg.PlotCurveItem(pen=style.contour_pen(), connect="pairs")
@@ -134,11 +134,11 @@ class BoundaryView(QtWidgets.QWidget):
             pen, brush = style.point_pen_brush(i, validation=False)
             samples.append((pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=9, pen=pen, brush=brush),
                             f"class {i}"))
-        grey_pen, grey_brush = pg.mkPen(style.FOREGROUND, width=0.6), pg.mkBrush(style.MUTED)
+        grey_pen, grey_brush = pg.mkPen(style.palette().foreground, width=0.6), pg.mkBrush(style.palette().muted)
         samples.append((pg.ScatterPlotItem(symbol=style.TRAIN_SYMBOL, size=9, pen=grey_pen, brush=grey_brush),
                         "training"))
-        samples.append((pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=9, pen=pg.mkPen(style.MUTED, width=1.8),
-                                           brush=pg.mkBrush(style.BACKGROUND)), "validation"))
+        samples.append((pg.ScatterPlotItem(symbol=style.VAL_SYMBOL, size=9, pen=pg.mkPen(style.palette().muted, width=1.8),
+                                           brush=pg.mkBrush(style.palette().background)), "validation"))
         samples.append((pg.PlotDataItem(pen=style.contour_legend_pen()), "P = 0.5"))
         return samples
 
@@ -302,11 +302,11 @@ class BoundaryView(QtWidgets.QWidget):
         if n > 2:
             self.colorbar.setColorMap(style.class_colormap(n))
             self.colorbar.setLevels(values=(0.0, float(n - 1)))
-            self.colorbar.getAxis("left").setLabel("predicted class", **style.LABEL_STYLE)
+            self.colorbar.getAxis("left").setLabel("predicted class", **style.palette().label_style)
         else:
             self.colorbar.setColorMap(style.diverging_colormap())
             self.colorbar.setLevels(values=(0.0, 1.0))
-            self.colorbar.getAxis("left").setLabel("P(class 1)", **style.LABEL_STYLE)
+            self.colorbar.getAxis("left").setLabel("P(class 1)", **style.palette().label_style)
 
     def _set_points(self, item, xy, labels, validation) -> None:
         xy = np.zeros((0, 2), np.float32) if xy is None else np.asarray(xy, dtype=np.float32)

@@ -86,7 +86,7 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         self._controls.addStretch(1)
         self._smoothing_value.setText(f"{self._alpha:.2f}")
         self.readout = QtWidgets.QLabel(_HINT)
-        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setToolTip("The values of the batch nearest the mouse pointer.")
         self.readout.setWordWrap(True)
@@ -138,9 +138,9 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         # the timeline's epoch: a labelled line where the other views are showing
         self._epoch_marks = []
         for plot in (self.loss_plot, self.accuracy_plot):
-            mark = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.TIMELINE_COLOR, width=2),
+            mark = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.palette().timeline_color, width=2),
                                    label="epoch {value:.0f}" if plot is self.loss_plot else None,
-                                   labelOpts={"position": 0.92, "color": style.TIMELINE_COLOR})
+                                   labelOpts={"position": 0.92, "color": style.palette().timeline_color})
             mark.setVisible(False)
             plot.addItem(mark, ignoreBounds=True)
             self._epoch_marks.append(mark)

@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core.analysis.boundary import grid_extent, input_plane
-from core.analysis.uncrumple.geometry import neuron_map, worked_sum
+from core.analysis.uncrumple.inspector import neuron_map, worked_sum
 from viz import style
 from viz.views.uncrumple.inspector_links import strongest_links
 from viz.views.uncrumple.layers import Tracer, behind_tab
@@ -64,7 +64,7 @@ class InspectorView(QtWidgets.QWidget):
         self._net_key = None                    # the layer widths the node layout was made for
         self._net = None                        # (widths, pos, data, first index of each layer)
         self._segs = {}                         # per layer: the (+, -) link segments being drawn
-        self._brushes = {k: pg.mkBrush(c) for k, c in (("input", style.MUTED), ("unit", style.BACKGROUND),
+        self._brushes = {k: pg.mkBrush(c) for k, c in (("input", style.palette().muted), ("unit", style.palette().background),
                                                       ("selected", style.tint(style.TRAIN_COLOR, 0.2)))}
         self._build()
 
@@ -84,10 +84,10 @@ class InspectorView(QtWidgets.QWidget):
         self.net_plot.showGrid(x=False, y=False)
         self.net_plot.setMouseEnabled(x=False, y=False)
         style.title(self.net_plot, "Network (click a unit)")
-        self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[1], 120), width=1))
-        self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.CLASS_COLORS[0], 120), width=1))
-        self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.FOREGROUND, width=1),
-                                        brush=pg.mkBrush(style.BACKGROUND), hoverable=True,
+        self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[1], 120), width=1))
+        self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[0], 120), width=1))
+        self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.palette().foreground, width=1),
+                                        brush=pg.mkBrush(style.palette().background), hoverable=True,
                                         hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))
         self.nodes.setToolTip("Click a unit to see its activation over the input plane, its weights and bias.")
         for item in (self.edges_pos, self.edges_neg, self.nodes):
@@ -103,7 +103,7 @@ class InspectorView(QtWidgets.QWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.map_plot)
         self.points = [pg.ScatterPlotItem(size=5, pen=style.point_pen_brush(c, False)[0],
                                           brush=style.point_pen_brush(c, False)[1]) for c in range(2)]
-        self.ring = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.FOREGROUND, width=2), brush=None)
+        self.ring = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.palette().foreground, width=2), brush=None)
         for item in self.points + [self.ring]:
             self.map_plot.addItem(item)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -111,7 +111,7 @@ class InspectorView(QtWidgets.QWidget):
         self.weights_label = QtWidgets.QLabel(HINT)
         self.sum_label = QtWidgets.QLabel("")
         for lab in (self.weights_label, self.sum_label):
-            lab.setStyleSheet(style.READOUT_CSS)
+            lab.setStyleSheet(style.palette().readout_css)
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sum_label.setToolTip("The unit's computation for the sample under the mouse: "
@@ -372,7 +372,7 @@ class InspectorView(QtWidgets.QWidget):
         dx, dy = (x1 - x0) / (RESOLUTION - 1), (y1 - y0) / (RESOLUTION - 1)
         self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
         self.colorbar.setLevels(values=levels)
-        self.colorbar.getAxis("left").setLabel(act, **style.LABEL_STYLE)
+        self.colorbar.getAxis("left").setLabel(act, **style.palette().label_style)
         style.title(self.map_plot, f"Layer {layer + 1}, unit {unit}: {act}(dot(x, w) + b)")
         w = dense.kernel[:, unit]
         shown = ", ".join(f"{v:.3g}" for v in w[:12]) + (", …" if len(w) > 12 else "")

@@ -16,7 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 from core import datasets
 from core.engine.activations import ACTIVATIONS
-from core.analysis.uncrumple.geometry import input_grid, lab_presets, layer_lab, path_frame
+from core.analysis.uncrumple.geometry import input_grid, path_frame
+from core.analysis.uncrumple.inspector import lab_presets, layer_lab
 from viz import style
 from viz.views.uncrumple.layers import bounds, labels_of
 from viz.views.uncrumple.stage_player import StagePanel
@@ -55,7 +56,7 @@ class LabView(QtWidgets.QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(260, 240)
         self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
-        self.original = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 60), width=1,
+        self.original = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 60), width=1,
                                                       style=QtCore.Qt.PenStyle.DashLine))
         self.original.setZValue(-5)
         self.panel.plot.addItem(self.original)
@@ -94,7 +95,7 @@ class LabView(QtWidgets.QWidget):
             row.addWidget(w)
         row.addStretch(1)
         self.caption = QtWidgets.QLabel()
-        self.caption.setStyleSheet(style.READOUT_CSS)
+        self.caption.setStyleSheet(style.palette().readout_css)
         self.caption.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)

@@ -7,8 +7,8 @@ is in :mod:`core.analysis.uncrumple.geometry`; :class:`viz.views.uncrumple.trace
 from the run's config once and loads each heavy snapshot's weights) and hands the
 views projected coordinates; the panels are made and drawn by :mod:`viz.views.uncrumple.layers_draw`
 (whose title and range helpers are re-exported here). The other uncrumpling views (stage player,
-separability, neuron inspector, layer lab) live next to this module;
-:func:`make_docks` returns them all for the main window.
+separability, neuron inspector, layer lab) live next to this module; the main window's dock
+registry (:mod:`viz.app.docks`) builds them all.
 """
 from __future__ import annotations
 
@@ -65,11 +65,11 @@ class LayersView(QtWidgets.QWidget):
         self._turn = QtCore.QTimer(self, singleShot=True, interval=0)   # 0 ms: after the paints of the last turn
         self._turn.timeout.connect(self._draw_turn)
         self.notice = QtWidgets.QLabel()
-        self.notice.setStyleSheet(style.NOTICE_CSS)
+        self.notice.setStyleSheet(style.palette().notice_css)
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
         self.gl_notice = QtWidgets.QLabel()
-        self.gl_notice.setStyleSheet(style.NOTICE_CSS)
+        self.gl_notice.setStyleSheet(style.palette().notice_css)
         self.gl_notice.setToolTip("The network sees all three coordinates; the panel shows two of their "
                                   "directions (principal components), fixed for the whole run.")
         self.gl_notice.setVisible(False)
@@ -266,37 +266,3 @@ class LayersView(QtWidgets.QWidget):
                 else:
                     self.stage_clicked.emit(i)
                 return
-
-def dock_factories(window) -> list[tuple[str, str, object]]:
-    """The uncrumpling docks as ``(title, objectName, factory)`` (the window builds each when needed).
-
-    A click on a layers panel moves the stage player there, whichever of the two is built first.
-    """
-    from viz.views.common.factory import later
-    built = {}
-
-    def link():
-        if len(built) == 2:
-            player = built["player"]
-            built["layers"].stage_clicked.connect(lambda i: player.set_position(float(i)))
-
-    def make(key, cls):
-        def factory():
-            built[key] = view = cls() if isinstance(cls, type) else later(*cls)()
-            link()
-            return view
-        return factory
-
-    return [("Layers", "dock_layers", make("layers", LayersView)),
-            ("Stage player", "dock_stage_player", make("player", ("viz.views.uncrumple.stage_player", "StagePlayer"))),
-            ("Separability", "dock_separability", later("viz.views.uncrumple.separability", "SeparabilityView")),
-            ("Neuron inspector", "dock_inspector", later("viz.views.uncrumple.inspector", "InspectorView")),
-            ("Layer lab", "dock_layer_lab", later("viz.views.uncrumple.lab", "LabView"))]
-
-
-def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """The uncrumpling docks for the main window: ``(title, objectName, widget)``.
-
-    Register every widget that has ``add_snapshot`` with ``window.session.add_view``.
-    """
-    return [(title, name, make()) for title, name, make in dock_factories(window)]

@@ -66,7 +66,7 @@ def notice_3d(gl: bool) -> str:
 def stage_title(stage, projection, note="") -> str:
     """Two-line HTML title: the stage, then the projection (and ``note``)."""
     return (f"<span style='font-size:10pt'>{stage.name}</span><br>"
-            f"<span style='font-size:8pt; color:{style.MUTED}'>{projection.title}{note}</span>")
+            f"<span style='font-size:8pt; color:{style.palette().muted}'>{projection.title}{note}</span>")
 
 
 def panel_title(stage, projection, note="") -> tuple[str, str]:
@@ -83,7 +83,7 @@ def row_text(name: str, lines=(), projection=None) -> str:
         muted = [label for label in projection.labels if label]
     elif projection is not None and projection.kind == "units":
         muted = [projection.title]
-    tail = "".join(f"<br><span style='font-size:8pt; color:{style.MUTED}'>{m}</span>" for m in muted)
+    tail = "".join(f"<br><span style='font-size:8pt; color:{style.palette().muted}'>{m}</span>" for m in muted)
     return f"<b>{name}</b>" + "".join(f"<br>{t}" for t in lines) + tail
 
 
@@ -108,7 +108,7 @@ def fit_title(plot, full: str, short: str) -> None:
         _narrow_min(label)
         label.geometryChanged.connect(lambda: _fit_now(label))
     label._fit = (full, short)
-    plot.setTitle(full, color=style.FOREGROUND, size=style.TITLE_SIZE)
+    plot.setTitle(full, color=style.palette().foreground, size=style.TITLE_SIZE)
     _fit_now(label)
 
 
@@ -168,10 +168,10 @@ def layout_panels(graphics: pg.GraphicsLayoutWidget, model, n_classes: int, n_fe
                               + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
                                  for layer in dense]):
         label = graphics.addLabel(row_text("input" if r == 0 else f"layer {r}", lines), row=r, col=0,
-                                  color=style.FOREGROUND, size="9pt")
+                                  color=style.palette().foreground, size="9pt")
         label._lines = lines
         row_labels.append(label)
-    guide = graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.MUTED, size="8pt", justify="left")
+    guide = graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.palette().muted, size="8pt", justify="left")
     _narrow_min(guide)
     lay = graphics.ci.layout
     lay.setColumnStretchFactor(0, 0)

@@ -101,16 +101,16 @@ class SeparabilityView(QtWidgets.QWidget):
         self.bar_plot.addItem(self.bars)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
         self.bar_plot.getViewBox().sigResized.connect(lambda *_: self._set_ticks())
-        self.empty = pg.TextItem(EMPTY_HISTORY, color=style.MUTED, anchor=(0.5, 0.5))
+        self.empty = pg.TextItem(EMPTY_HISTORY, color=style.palette().muted, anchor=(0.5, 0.5))
         self.empty.setParentItem(self.line_plot.getViewBox())   # in the box's pixels, centred on resize
         self.line_plot.getViewBox().sigResized.connect(self._centre_empty)
         self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
         self.bar_plot.addItem(self.chance)
-        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.FOREGROUND,
+        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.palette().foreground,
                                                labelTextSize=f"{style.LEGEND_FONT_PT}pt")
         self.curves: list[pg.PlotDataItem] = []
         self.message = QtWidgets.QLabel("No run yet.")
-        self.message.setStyleSheet(style.READOUT_CSS)
+        self.message.setStyleSheet(style.palette().readout_css)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.graphics, 1)

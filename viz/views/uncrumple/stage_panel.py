@@ -42,7 +42,7 @@ class StagePanel:
             plot.getAxis(axis).enableAutoSIPrefix(False)   # no axis label to carry a prefix; saves a relabel per range
         self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), 0.3), width=1), antialias=False)
                       for c in range(n_classes)]
-        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.MUTED, 140), width=1), antialias=False))
+        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 140), width=1), antialias=False))
         self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
                                            pxMode=True) for c in range(n_classes)]
         self.points = []

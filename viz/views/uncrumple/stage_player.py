@@ -85,7 +85,7 @@ class StagePlayer(QtWidgets.QWidget):
                                    "and Cancel.")
         self.gif_button.clicked.connect(self._ask_gif)
         self.caption = QtWidgets.QLabel("No run yet.")
-        self.caption.setStyleSheet(style.READOUT_CSS)
+        self.caption.setStyleSheet(style.palette().readout_css)
         from viz.views.uncrumple.stages3d import Stages3DView, Switch3D   # stages3d imports this module
         self.switch3d = Switch3D(self, self.graphics, lambda: Stages3DView(show_stage_combo=False),
                                  "Play the stages in a rotatable 3D view (3-unit stages and 3-D data as they are).",

@@ -62,7 +62,7 @@ class Stages3DView(QtWidgets.QWidget):
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
                                f"stages in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
         self.title = QtWidgets.QLabel("No run yet.")
-        self.title.setStyleSheet(style.READOUT_CSS)
+        self.title.setStyleSheet(style.palette().readout_css)
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.stage_combo = QtWidgets.QComboBox()
         self.stage_combo.setToolTip("The stage shown in 3D: the input, then dot(x, W), + b and the activation "
@@ -216,7 +216,7 @@ class Stages3DView(QtWidgets.QWidget):
         if self.stage_combo.currentIndex() != near:
             self.stage_combo.setCurrentIndex(near)
         head = stage_title(tr.stages[near], tr.projections[near]).replace("<br>", " &nbsp; ")
-        self.title.setText(f"{head} <span style='color:{style.MUTED}'>· epoch {self.tracer.epoch}</span>")
+        self.title.setText(f"{head} <span style='color:{style.palette().muted}'>· epoch {self.tracer.epoch}</span>")
         if self.gl:
             seg, seg_col = self._grid_segments(gpts)
             ok = np.isfinite(pts).all(axis=1)

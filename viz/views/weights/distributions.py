@@ -238,7 +238,7 @@ class DistributionsView(QtWidgets.QWidget):
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _marker(self, plot) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.SUBTLE, width=1.5,
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(style.palette().subtle, width=1.5,
                                                                       style=QtCore.Qt.PenStyle.DashLine))
         line.setVisible(False)
         line.setZValue(20)
@@ -283,7 +283,7 @@ class DistributionsView(QtWidgets.QWidget):
         n = h.n_layers
         first = None
         for col, what in enumerate(("weights W over epochs", "gradient dL/dW (last batch)")):
-            style.elide(g.addLabel(what, row=0, col=col, color=style.FOREGROUND, size=style.TITLE_SIZE))
+            style.elide(g.addLabel(what, row=0, col=col, color=style.palette().foreground, size=style.TITLE_SIZE))
         for i in range(n):
             pair = []
             for col, color in enumerate((WEIGHT_COLOR, GRAD_COLOR)):
@@ -373,13 +373,3 @@ class DistributionsView(QtWidgets.QWidget):
         self.verdict.setText(f"<b>{result['verdict']}</b><br>epoch {self._weights_epoch}, {len(result['rows'])} "
                              f"weights, a batch of {n} samples, float64, ε = {result['eps']:g} ({ms:.0f} ms)")
         return result
-
-
-def dock_factories(window) -> list[tuple[str, str, object]]:
-    """The distributions dock as ``(title, objectName, factory)``."""
-    return [("Distributions", "dock_distributions", DistributionsView)]
-
-
-def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """The distributions dock: ``[("Distributions", "dock_distributions", DistributionsView())]``."""
-    return [(title, name, make()) for title, name, make in dock_factories(window)]

@@ -83,7 +83,7 @@ class NetworkView(QtWidgets.QWidget):
                                "unit's activation for it (blue negative, white 0, orange positive).")
         self.sample.valueChanged.connect(self._sample_changed)
         self.sample_info = QtWidgets.QLabel()
-        self.sample_info.setStyleSheet(style.READOUT_CSS)
+        self.sample_info.setStyleSheet(style.palette().readout_css)
         self.sample_info.setToolTip("The picked sample's true class and what the network predicts for it now.")
         self.repick = QtWidgets.QPushButton("Re-pick units")
         self.repick.setToolTip(f"Layers wider than {MAX_UNITS} units show only the units with the largest "
@@ -91,7 +91,7 @@ class NetworkView(QtWidgets.QWidget):
                                "weights.")
         self.repick.clicked.connect(self._repick)
         self.readout = QtWidgets.QLabel("Hover a node to read its activation.")
-        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setToolTip("The unit under the pointer and its activation for the picked sample.")
         self.plot_widget = pg.PlotWidget()
         self.notice = OverlayNotice(self.plot_widget)   # over the plot: showing it moves nothing
@@ -113,7 +113,7 @@ class NetworkView(QtWidgets.QWidget):
                 self.curves[(positive, k)] = curve
         self._density = None
         self._set_pens(1)
-        self.nodes = pg.ScatterPlotItem(size=NODE_SIZE, pen=pg.mkPen(style.FOREGROUND, width=1))
+        self.nodes = pg.ScatterPlotItem(size=NODE_SIZE, pen=pg.mkPen(style.palette().foreground, width=1))
         self.nodes.setZValue(100)
         self.plot.addItem(self.nodes)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
@@ -256,7 +256,7 @@ class NetworkView(QtWidgets.QWidget):
             self.plot.removeItem(item)
         self.more_labels, self.layer_labels = [], []
         for layer, n, (x, y) in d.more:
-            t = pg.TextItem(f"+{n} more", color=style.MUTED, anchor=(0.5, 0.5))
+            t = pg.TextItem(f"+{n} more", color=style.palette().muted, anchor=(0.5, 0.5))
             t.setPos(x, y)
             self.plot.addItem(t)
             self.more_labels.append(t)
@@ -265,8 +265,8 @@ class NetworkView(QtWidgets.QWidget):
         for l, n in enumerate(sizes):
             name = "input" if l == 0 else f"Dense {l}"
             sub = f"{n} feature{'s' if n != 1 else ''}" if l == 0 else f"{n} {self._acts_names[l]}"
-            t = pg.TextItem(html=f"<p align='center' style='color:{style.FOREGROUND}'><b>{name}</b><br>"
-                                 f"<span style='color:{style.MUTED}'>{sub}</span></p>", anchor=(0.5, 1.0))
+            t = pg.TextItem(html=f"<p align='center' style='color:{style.palette().foreground}'><b>{name}</b><br>"
+                                 f"<span style='color:{style.palette().muted}'>{sub}</span></p>", anchor=(0.5, 1.0))
             t.textItem.setTextWidth(t.textItem.boundingRect().width())   # lets align='center' apply
             t.setPos(float(l), top + 0.6)
             self.plot.addItem(t)
@@ -381,9 +381,3 @@ class NetworkView(QtWidgets.QWidget):
         p = vb.mapSceneToView(scene_pos)
         text = self.hover_text(p.x(), p.y()) if vb.sceneBoundingRect().contains(scene_pos) else ""
         self.readout.setText(text or "Hover a node to read its activation.")
-
-
-def make_docks(window):
-    """The weights and network docks (see :func:`viz.views.weights.weights.make_docks`)."""
-    from viz.views.weights.weights import make_docks as docks
-    return docks(window)

@@ -171,7 +171,7 @@ class WeightsView(QtWidgets.QWidget):
                              "update ΔW, or the update's size relative to the weight (log10).")
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.readout = QtWidgets.QLabel("Hover a cell to read its value.")
-        self.readout.setStyleSheet(style.READOUT_CSS)
+        self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setToolTip("The weight under the pointer: its indices [input, unit] in the full kernel "
                                 "and its exact value, even where the map shows blocks.")
         self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
@@ -249,7 +249,7 @@ class WeightsView(QtWidgets.QWidget):
             self.colorbar = pg.ColorBarItem(values=self.levels, colorMap=weight_colormap(), interactive=False,
                                             colorMapMenu=False, width=14)
             for side in ("left", "right"):
-                self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.FOREGROUND))
+                self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.palette().foreground))
                 self.colorbar.getAxis(side).enableAutoSIPrefix(False)   # plain numbers, as in every view
         self.graphics.addItem(self.colorbar, row=0, col=1, rowspan=2 * len(kernels))
         self._shapes = shapes
@@ -294,7 +294,7 @@ class WeightsView(QtWidgets.QWidget):
         if self.colorbar.levels() != self.levels:
             self.colorbar.setLevels(values=self.levels)
         if self._drawn_mode != key:
-            self.colorbar.getAxis("right").setLabel(bar_label, **style.LABEL_STYLE)
+            self.colorbar.getAxis("right").setLabel(bar_label, **style.palette().label_style)
         for maps in self.layers:
             k, b = arrays[2 * maps.index], arrays[2 * maps.index + 1]
             maps.show(k, b, self.levels, reduce)
@@ -309,7 +309,7 @@ class WeightsView(QtWidgets.QWidget):
             r, c = cells.values.shape
             fr, fc = int(cells.row_edges[1]), int(cells.col_edges[1])
             how = {"maxabs": "largest |value|", "max": "largest value", "mean": "mean"}[reduce]
-            text += (f"<br><span style='color:{style.MUTED}; font-size:8pt'>shown as {r} × {c} cells, "
+            text += (f"<br><span style='color:{style.palette().muted}; font-size:8pt'>shown as {r} × {c} cells, "
                      f"each the {how} of a {fr} × {fc} block</span>")
         return f"<span style='font-size:10pt'>{text}</span>"
 
@@ -345,17 +345,3 @@ class WeightsView(QtWidgets.QWidget):
     def _hovered(self, scene_pos) -> None:
         text = self.hover_text(scene_pos)
         self.readout.setText(text or "Hover a cell to read its value.")
-
-
-def dock_factories(window) -> list[tuple[str, str, object]]:
-    """The weights and network docks as ``(title, objectName, factory)``."""
-    from viz.views.weights.network import NetworkView
-    return [("Weights", "dock_weights", WeightsView), ("Network", "dock_network", NetworkView)]
-
-
-def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """The weights and network docks for the main window: ``(title, objectName, widget)``.
-
-    Register every widget with ``window.session.add_view``.
-    """
-    return [(title, name, make()) for title, name, make in dock_factories(window)]

@@ -1,9 +1,11 @@
 """What training hands out: Keras's ``History`` and the frozen ``Snapshot`` the GUI draws from.
 
-Both are re-exported by :mod:`core.engine.training` (and :mod:`core`).
+A run adds its heavy parts (data, decision grid, gradients, checkpoint) in
+:class:`core.run.messages.RunSnapshot`, a subclass with typed fields.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,9 +60,9 @@ class Snapshot:
         Read-only copies in ``get_weights`` order, or ``()`` when not sent.
     hyperparameters : dict
         The values in force (learning_rate, batch_size, ...).
-    extras : dict
-        Heavy parts computed in core (e.g. ``"boundary"``), sent less often.
-    checkpoints : tuple of core.run.timeline.Checkpoint
+    time : float
+        When it was taken (``time.time()``).
+    checkpoints : tuple of core.engine.checkpoint.Checkpoint
         When recording: one per epoch completed since the previous snapshot (and
         epoch 0 after a start or reset), for the timeline.
     """
@@ -77,7 +79,6 @@ class Snapshot:
     epochs: tuple = ()
     weights: tuple = ()
     hyperparameters: dict = field(default_factory=dict)
-    extras: dict = field(default_factory=dict)
     time: float = 0.0
     checkpoints: tuple = ()
 
@@ -88,9 +89,12 @@ class Snapshot:
 
 
 def _freeze_all(obj):
-    """Mark every ndarray inside dicts, tuples and lists read-only."""
+    """Mark every ndarray inside dicts, tuples, lists and dataclasses read-only."""
     if isinstance(obj, np.ndarray):
         obj.flags.writeable = False
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _freeze_all(getattr(obj, f.name))
     elif isinstance(obj, dict):
         for v in obj.values():
             _freeze_all(v)

@@ -6,7 +6,7 @@ and a JSON header with the format name and version, the configuration, the epoch
 logs and each checkpoint's counters and random-generator states. Opening checks
 everything before returning, so a bad file never half-replaces the run on screen.
 
->>> save_run("spiral.uncrumple.npz", RunData(config, current, checkpoints, epoch_logs, curves))
+>>> save_run("spiral.uncrumple.npz", SavedRun(config, current, checkpoints, epoch_logs, curves))
 >>> run = load_run("spiral.uncrumple.npz")
 >>> trainer.restore(run.current, run.epoch_logs)    # goes on bit-identically
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from core.run.config import TrainingConfig
 from core.engine.saving import atomic_write_npz, read_npz
-from core.run.timeline import Checkpoint
+from core.engine.checkpoint import Checkpoint
 
 RUN_FORMAT = "uncrumple-run"
 RUN_VERSION = 1
@@ -29,7 +29,7 @@ CURVE_KEYS = ("batch_steps", "batch_x", "batch_losses", "batch_accuracies")
 
 
 @dataclass(frozen=True, eq=False)
-class RunData:
+class SavedRun:
     """A run as saved on disk.
 
     Attributes
@@ -77,7 +77,7 @@ def _jsonable(obj):
     return obj
 
 
-def save_run(path, run: RunData) -> None:
+def save_run(path, run: SavedRun) -> None:
     """Write ``run`` to ``path`` atomically (a temporary file, then a rename)."""
     arrays, metas = {}, []
     for name, c in [("current", run.current)] + [(f"c{i}", c) for i, c in enumerate(run.checkpoints)]:
@@ -132,7 +132,7 @@ def _shapes_problem(config: TrainingConfig, shapes) -> str:
     return ""
 
 
-def load_run(path) -> RunData:
+def load_run(path) -> SavedRun:
     """Read a run written by :func:`save_run`; ``ValueError`` says what is wrong with a bad file."""
     meta, arrays = read_npz(path, RUN_FORMAT, RUN_VERSION)
     try:
@@ -161,5 +161,5 @@ def load_run(path) -> RunData:
     logs = meta.get("epoch_logs", [])
     if not isinstance(logs, list) or not all(isinstance(e, dict) and "epoch" in e for e in logs):
         raise ValueError(f"{path} is damaged: its epoch logs are not a list of epochs.")
-    return RunData(config=config, current=current, checkpoints=checkpoints, epoch_logs=tuple(logs),
+    return SavedRun(config=config, current=current, checkpoints=checkpoints, epoch_logs=tuple(logs),
                    curves=curves, info=dict(meta.get("info") or {}))

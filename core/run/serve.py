@@ -11,16 +11,17 @@ talks to it over a ``Pipe``. Commands are tuples:
 ``("reset", config_or_None)``     same initial weights (or a new config), paused
 ``("set", name, value)``          a hyperparameter, from the next batch
 ``("speed", steps_per_s|None)``   slow motion, or None for flat out
-``("restore", ckpt, epoch_logs)``  go to a :class:`core.run.timeline.Checkpoint`, paused
+``("restore", ckpt, epoch_logs)``  go to a :class:`core.engine.checkpoint.Checkpoint`, paused
                                   (the timeline's "Continue from here", opening a run)
 ``("stop",)``                     leave the loop; the process exits
 ================================  =============================================
 
-Messages back are ``("snapshot", Snapshot)`` and ``("error", text)``. Light
-snapshots (counters, batch losses) go at most ``light_hz`` times a second, heavy
+Messages back are ``("snapshot", RunSnapshot)`` (:mod:`core.run.messages`) and ``("error", text)``.
+Light snapshots (counters, batch losses) go at most ``light_hz`` times a second, heavy
 ones (weights, the last batch's gradients and update, the decision grid) at most
 ``heavy_hz``; a pause, a step or the end of training always sends a full one, with
-``extras["checkpoint"]`` (the state to save a run from). The trainer records: every
+its ``checkpoint`` (the state to save a run from). The first after a start or a reset
+carries the :class:`core.run.messages.RunData`. The trainer records: every
 snapshot carries the checkpoints of the epochs completed since the previous one. A closed pipe ends the loop, so the child
 never outlives the GUI.
 """
@@ -32,12 +33,13 @@ import traceback
 import numpy as np
 
 from core.analysis.boundary import decision_grid, grid_extent, input_plane
-from core.run.config import TrainingConfig, build_trainer
 from core.engine.snapshot import read_only_copy
+from core.run.config import TrainingConfig, build_trainer
+from core.run.messages import BatchUpdate, BoundaryGrid, RunData, RunSnapshot, output_classes
 
 
 class _Run:
-    """A trainer plus the fixed things the views need (data, plane, extent)."""
+    """A trainer plus what the views need of its run (:class:`RunData`, the boundary's plane)."""
 
     def __init__(self, config: TrainingConfig):
         self.config = config
@@ -46,34 +48,42 @@ class _Run:
         self.trainer.reset(restore_weights=False)   # now with the epoch-0 checkpoint
         (x_tr, y_tr), (x_val, y_val) = data
         # the views need a sample of a big training set, not all of it (60,000 MNIST images: 188 MB to pickle)
-        self.data_info = {"n_train": len(x_tr), "n_val": len(x_val)}
         shown, shown_val = slice(0, MAX_SENT_TRAIN), slice(0, MAX_SENT_VAL)
-        self.data = {k: read_only_copy(v) for k, v in dict(x_train=x_tr[shown], y_train=y_tr[shown],
-                                               x_val=x_val[shown_val], y_val=y_val[shown_val]).items()}
+        x_train, y_train = read_only_copy(x_tr[shown]), read_only_copy(y_tr[shown])
+        x_val_s, y_val_s = read_only_copy(x_val[shown_val]), read_only_copy(y_val[shown_val])
         self.plane = None
+        plane_parts = {}
         if x_tr.shape[1] in (2, 3):
             self.plane = input_plane(x_tr)
             allx = np.concatenate([x_tr, x_val]) if len(x_val) else x_tr
             self.extent = grid_extent(self.plane.project(allx))
+            # the views and the timeline draw on the same plane
+            plane_parts = dict(plane=self.plane, x_train_2d=read_only_copy(self.plane.project(x_train)),
+                               x_val_2d=read_only_copy(self.plane.project(x_val_s)))
+        self.data = RunData(config=config, x_train=x_train, y_train=y_train, x_val=x_val_s, y_val=y_val_s,
+                            n_train=len(x_tr), n_val=len(x_val), n_classes=output_classes(self.trainer.model),
+                            summary=self.trainer.model.summary(print_fn=None), **plane_parts)
 
-    def extras(self, with_data=False, update=None):
+    def heavy(self, with_run=False, update=None) -> dict:
+        """The heavy parts of a :class:`RunSnapshot` now: the boundary grid (2-D and 3-D runs), the
+        last batch's gradients and ``update`` (if given), and the :class:`RunData` (``with_run``)."""
         out = {}
         if update is not None:
-            out["grads"] = tuple(read_only_copy(g) for g in self.trainer.model.grads)
-            out["update"] = tuple(read_only_copy(a) for a in update)
+            out["batch_update"] = BatchUpdate(grads=tuple(read_only_copy(g) for g in self.trainer.model.grads),
+                                              update=tuple(read_only_copy(a) for a in update))
         if self.plane is not None:
             grid = decision_grid(self.trainer.model, self.plane, self.extent, self.config.grid_resolution)
-            out["boundary"] = {"grid": read_only_copy(grid), "extent": self.extent, "labels": self.plane.labels}
-        if with_data:
-            out["data"] = self.data
-            out["data_info"] = self.data_info
-            if self.plane is not None:
-                out["plane"] = self.plane     # the views and the timeline draw on the same plane
-            if self.plane is not None:
-                out["data_2d"] = {k: read_only_copy(self.plane.project(self.data[k])) for k in ("x_train", "x_val")}
-            out["config"] = self.config.to_dict()
-            out["summary"] = self.trainer.model.summary(print_fn=None)
+            out["boundary"] = BoundaryGrid(grid=read_only_copy(grid), extent=self.extent, labels=self.plane.labels)
+        if with_run:
+            out["run"] = self.data
         return out
+
+    def snapshot(self, weights=True, with_run=False, update=None, checkpoint=False) -> RunSnapshot:
+        """The trainer's snapshot now, with the heavy parts when ``weights`` (the light ones carry none)."""
+        parts = self.heavy(with_run, update) if weights else {}
+        if checkpoint:
+            parts["checkpoint"] = self.trainer.checkpoint()
+        return RunSnapshot.of(self.trainer.snapshot(weights=weights), **parts)
 
 
 #: seconds between two looks for a command while training flat out (a pipe poll costs ~4 us, a
@@ -100,10 +110,7 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
     def full(with_data=False, update=None):
         nonlocal last_light, last_heavy
         state_fix()
-        extras = run.extras(with_data, update)
-        if not playing:
-            extras["checkpoint"] = run.trainer.checkpoint()
-        send("snapshot", run.trainer.snapshot(weights=True, extras=extras))
+        send("snapshot", run.snapshot(with_run=with_data, update=update, checkpoint=not playing))
         last_light = last_heavy = time.perf_counter()
 
     def state_fix():
@@ -192,7 +199,7 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
                 full(update=[a - b for a, b in zip(t.model.params, before)])
             elif now - last_light >= 1.0 / light_hz:
                 state_fix()
-                send("snapshot", t.snapshot(weights=False))
+                send("snapshot", run.snapshot(weights=False))
                 last_light = now
     except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
         return  # the GUI went away

@@ -7,7 +7,7 @@ import pytest
 
 from core.run.config import TrainingConfig, build_trainer
 from core.engine.saving import atomic_write_npz
-from core.run.runfile import RUN_FORMAT, RunData, load_run, save_run
+from core.run.runfile import RUN_FORMAT, SavedRun, load_run, save_run
 
 CONFIG = TrainingConfig(n_samples=150, batch_size=8, optimizer="rmsprop", momentum=0.3,
                         learning_rate=0.01, dropout=0.2)
@@ -32,7 +32,7 @@ def trained_run(epochs=3, extra_batches=4):
         t.train_batch()
     curves = {"batch_steps": np.arange(1, 6, dtype=np.int64), "batch_x": np.linspace(0, 1, 5),
               "batch_losses": np.ones(5, np.float32), "batch_accuracies": np.zeros(5, np.float32)}
-    return t, RunData(CONFIG, t.checkpoint(), tuple(checkpoints), tuple(logs), curves, {"branches": [2]})
+    return t, SavedRun(CONFIG, t.checkpoint(), tuple(checkpoints), tuple(logs), curves, {"branches": [2]})
 
 
 def test_round_trip_is_bit_exact(tmp_path):
@@ -138,7 +138,7 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     _, run = trained_run()
     path = tmp_path / "r.npz"
     path.write_bytes(b"the old run")
-    bad = RunData(run.config, run.current, run.checkpoints, run.epoch_logs,
+    bad = SavedRun(run.config, run.current, run.checkpoints, run.epoch_logs,
                   {"batch_steps": np.arange(3), "batch_losses": np.ones(2)})
     with pytest.raises(ValueError, match="Curve"):
         save_run(path, bad)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from core.run.config import TrainingConfig, build_trainer
-from core.run.timeline import Checkpoint, Timeline
+from core.engine.checkpoint import Checkpoint
+from core.run.timeline import Timeline
 from core.engine.training import recorded_epoch
 
 CONFIGS = [

@@ -16,7 +16,7 @@ TINY = TrainingConfig(n_samples=200, hidden=((2, "tanh"), (2, "tanh")), grid_res
 
 def start(config=TINY):
     run = _Run(config)
-    return run, run.trainer.snapshot(extras=run.extras(with_data=True))
+    return run, run.snapshot(with_run=True)
 
 
 def feed(view, snap):
@@ -27,7 +27,7 @@ def feed(view, snap):
 
 def train_epoch(run):
     run.trainer.train_epoch()
-    return run.trainer.snapshot(extras=run.extras())
+    return run.snapshot()
 
 
 def nan_snapshot(snap):

@@ -15,7 +15,8 @@ from core.run.serve import _Run
 from core.analysis.weights.stats import epoch_stats
 from viz.views.weights import distributions as dist_mod
 from viz.views.weights import gradient_check_run as gc_run
-from viz.views.weights.distributions import DistributionsView, layer_label, make_docks, stride
+from viz.app.docks import ViewMaker, spec
+from viz.views.weights.distributions import DistributionsView, layer_label, stride
 
 RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
 
@@ -32,7 +33,7 @@ def view(qtbot, monkeypatch):
 def run_epochs(view, config=RELU, epochs=6):
     """Train ``epochs`` epochs, one snapshot each carrying the epoch's stats; returns (run, stats list)."""
     run = _Run(config)
-    snap = run.trainer.snapshot(extras=run.extras(with_data=True))
+    snap = run.snapshot(with_run=True)
     view.clear()
     view.set_data(snap.extras)
     view.add_snapshot(snap)
@@ -47,7 +48,7 @@ def train_epoch(view, run, mutate=None):
     stats = epoch_stats(run.trainer.model, run.trainer.x[:512])
     if mutate:
         mutate(stats)
-    snap = run.trainer.snapshot()
+    snap = run.snapshot()
     view.add_snapshot(dataclasses.replace(snap, epochs=tuple(dict(e, stats=stats) for e in snap.epochs)))
     return stats
 
@@ -151,7 +152,7 @@ def test_nan_and_inf_in_stats_do_not_crash(view):
 def test_scrub_shows_a_marker_and_appends_nothing(view):
     run, _ = run_epochs(view, epochs=4)
     view.refresh()
-    old = dataclasses.replace(run.trainer.snapshot(), epoch=2, epochs=(), extras={"scrub": True})
+    old = dataclasses.replace(run.snapshot(), epoch=2, epochs=(), extras={"scrub": True})
     view.add_snapshot(old)
     view.refresh()
     assert len(view.history) == 4
@@ -229,7 +230,7 @@ def test_big_nets_sample_fewer_weights(view):
 def test_check_without_a_run_or_with_nan_weights_says_why(view):
     assert view.run_check() is None and "No run" in view.verdict.text()
     run, _ = run_epochs(view, epochs=1)
-    snap = run.trainer.snapshot()
+    snap = run.snapshot()
     view.add_snapshot(dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights)))
     assert view.run_check() is None and "not finite" in view.verdict.text()
 
@@ -240,8 +241,10 @@ def test_helpers_and_docks(view):
     assert stride(10) == slice(None)
     idx = stride(10_000, 100)
     assert len(idx) == 100 and idx[0] == 0 and idx[-1] == 9999
-    docks = make_docks(None)
-    assert [(t, o) for t, o, _ in docks] == [("Distributions", "dock_distributions")]
-    docks[0][2].deleteLater()
+    dock = spec("dock_distributions")                  # the main window's dock registry
+    assert dock.title == "Distributions"
+    built = ViewMaker()(dock)
+    assert isinstance(built, DistributionsView)
+    built.deleteLater()
     for w in (view.check_button, view.table, view.verdict, view.bands_graphics, view.side_graphics):
         assert w.toolTip()

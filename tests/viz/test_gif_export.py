@@ -21,10 +21,10 @@ def player(qtbot):
     run = _Run(TrainingConfig(n_samples=300, grid_resolution=16))
     view = StagePlayer()
     qtbot.addWidget(view)
-    view.add_snapshot(run.trainer.snapshot(extras=run.extras(with_data=True)))
+    view.add_snapshot(run.snapshot(with_run=True))
     for _ in range(60):
         run.trainer.train_batch()
-    view.add_snapshot(run.trainer.snapshot(extras=run.extras()))
+    view.add_snapshot(run.snapshot())
     view.show()
     view.graphics.setFixedSize(600, 400)
     qtbot.waitExposed(view)

@@ -33,10 +33,10 @@ BALL = TrainingConfig(dataset="paper_ball", n_samples=300, hidden=((3, "tanh"),)
 
 def start(config=BALL, epochs=0):
     run = _Run(config)
-    first = run.trainer.snapshot(extras=run.extras(with_data=True))
+    first = run.snapshot(with_run=True)
     for _ in range(epochs):
         run.trainer.train_epoch()
-    return first, run.trainer.snapshot(extras=run.extras())
+    return first, run.snapshot()
 
 
 def fed(view, config=BALL, epochs=0):
@@ -73,7 +73,7 @@ def surface_grid(resolution=9):
     run = _Run(cfg)
     model = build_model(cfg, 2, 2)
     model.set_weights(run.trainer.model.get_weights())
-    data = run.extras(with_data=True)["data"]
+    data = run.snapshot(with_run=True).extras["data"]
     x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"], np.float32).reshape(-1, 1)
     plane = landscape.random_plane(model, seed=0)
     return landscape.evaluate_grid(model, x, y, plane, resolution=resolution, span=1.0), plane

@@ -92,7 +92,7 @@ def test_finish_draws_what_is_due_at_once(make, qtbot):
     assert not view.drawing and len(view.nodes.points()) == 73 and len(view.edges_pos.getData()[0]) > 0
     view.select_unit(0, 2)
     run.trainer.train_epoch()
-    view.add_snapshot(run.trainer.snapshot(extras=run.extras()))
+    view.add_snapshot(run.snapshot())
     assert view.refresh() and view.drawing
     np.testing.assert_array_equal(view.shown_weights, run.trainer.model.get_weights()[0][:, 2])   # loaded at once
     view.finish()

@@ -10,7 +10,8 @@ from PySide6 import QtWidgets
 from core.analysis.loss import landscape, surfaces
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
-from viz.views.loss.landscape import MAX_RECORDS, LandscapeView, _Recorder, make_docks
+from viz.app.docks import DOCKS, ViewMaker, spec
+from viz.views.loss.landscape import MAX_RECORDS, LandscapeView, _Recorder
 from viz.views.loss.race import RACERS, RaceView, display_levels
 from viz.views.loss.slice1d import SliceView
 
@@ -21,14 +22,14 @@ CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
 def snapshots():
     """A real run's first snapshot (with data) and those of 6 epochs: light ones, and heavy ones every 4 batches."""
     run = _Run(CONFIG)
-    snaps = [run.trainer.snapshot(extras=run.extras(with_data=True))]
+    snaps = [run.snapshot(with_run=True)]
     for _ in range(6):
         start, k = run.trainer.epoch, 0
         while run.trainer.epoch == start:
             run.trainer.train_batch()
             k += 1
             snaps.append(run.trainer.snapshot(weights=k % 4 == 0))
-        snaps.append(run.trainer.snapshot(extras=run.extras()))
+        snaps.append(run.snapshot())
     return snaps
 
 
@@ -280,8 +281,9 @@ def test_slice_shows_the_current_point_and_the_next_step(qtbot, snapshots, tmp_p
     assert read_csv(out)[0] == ["t", "loss", "accuracy"]
 
 
-def test_make_docks(qtbot):
-    docks = make_docks(None)
+def test_the_dock_registry_builds_the_loss_views(qtbot):
+    make = ViewMaker()
+    docks = [(s.title, s.name, make(s)) for s in DOCKS if s.module.startswith("viz.views.loss.")]
     assert [d[0] for d in docks] == ["Loss surface", "Optimizer race", "1D slice"]
     assert len({d[1] for d in docks}) == 3
     for _, _, w in docks:
@@ -294,7 +296,7 @@ def test_make_docks(qtbot):
 def test_closing_the_window_joins_the_surface_thread(qtbot, snapshots):
     window = QtWidgets.QMainWindow()
     qtbot.addWidget(window)
-    surface = make_docks(window)[0][2]
+    surface = ViewMaker(window)(spec("lossSurfaceDock"))
     window.setCentralWidget(surface)
     feed(surface, snapshots)
     surface.res_spin.setValue(301)

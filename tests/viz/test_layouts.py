@@ -1,7 +1,7 @@
 """Issue 8: the Layers, Optimizer race, 1D slice and Separability views fit the docks of the default
 1280×800 window (left tab group ~430×650, right ~520×650) without scrolling sideways, and their
 titles and labels neither overlap nor run past their cells. Each view sits in a QScrollArea as
-``viz.app.actions.add_view_docks`` puts it, fed with a real run of the default network."""
+``viz.app.lazy_docks.LazyDocks.add`` puts it, fed with a real run of the default network."""
 from __future__ import annotations
 
 import itertools
@@ -56,11 +56,11 @@ def assert_apart(rects):
 
 def trained(epochs=3, config=CONFIG):
     run = _Run(config)
-    first = run.trainer.snapshot(extras=run.extras(with_data=True))
+    first = run.snapshot(with_run=True)
     snaps = [first]
     for _ in range(epochs):
         run.trainer.train_epoch()
-        snaps.append(run.trainer.snapshot(extras=run.extras()))
+        snaps.append(run.snapshot())
     return run, snaps
 
 
@@ -139,7 +139,7 @@ def test_slice_controls_wrap_and_the_legend_is_short(qtbot):
     area = docked(qtbot, view, RIGHT)
     run, snaps = trained(1)
     view.add_snapshot(snaps[0])
-    paused = run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()})
+    paused = run.snapshot(checkpoint=True)
     view.add_snapshot(paused)
     assert view.compute()
     view.wait()
@@ -204,7 +204,7 @@ def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(q
 
 def train_epoch(run):
     run.trainer.train_epoch()
-    return run.trainer.snapshot(extras=run.extras())
+    return run.snapshot()
 
 
 def pg_point(x, y):

@@ -30,8 +30,8 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
     assert w.controls.config() == cfg
     assert w.controls.widgets["dataset"].currentText() == "MNIST digits (784)"
     assert w.controls.architecture.shape_label.text() == "784 inputs → 512 relu → 10 softmax"
-    until(qtbot, lambda: w.session.latest is not None and w.session.data_extras is not None
-          and w.session.data_extras["data"]["x_train"].shape[1] == 784)
+    until(qtbot, lambda: w.session.latest is not None and w.session.run is not None
+          and w.session.run.is_images)
     snap = w.session.latest
     assert [tuple(a.shape) for a in snap.weights] == [(784, 512), (512,), (512, 10), (10,)]
     notice = data_notice(cfg)
@@ -43,7 +43,7 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
     assert all(d.isVisible() for d in w.digit_docks)
     assert not w.dock_boundary.isVisible()                   # no plane to draw 784 inputs on
     assert not w.digit_docks[0].widget().widget().visibleRegion().isEmpty()   # the Digits tab is in front
-    n_train = w.session.data_extras["data_info"]["n_train"]
+    n_train = w.session.run.n_train
     bpe = -(-n_train // 128)
     until(qtbot, lambda: w.status_labels["step"].text() == f"step 0/{bpe * 5:,}")
     w.actions.step_batch.trigger()
@@ -51,7 +51,7 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
     until(qtbot, lambda: w.status_labels["step"].text() == f"step 1/{bpe * 5:,}")
     # back to a 2-D preset: the digits tabs go away, the decision boundary comes back
     w.preset_actions["spiral"].trigger()
-    until(qtbot, lambda: w.session.data_extras["data"]["x_train"].shape[1] == 2)
+    until(qtbot, lambda: w.session.run.input_dim == 2)
     assert not any(d.isVisible() for d in w.digit_docks)
     assert w.dock_boundary.isVisible()
     assert w.controls.config() == PRESETS["spiral"].config
@@ -70,7 +70,7 @@ def test_a_layout_saved_during_an_image_run_does_not_show_digits_tabs_on_a_2d_ru
     w = make_window(mnist, engine="thread")
     w.show()
     qtbot.waitExposed(w)
-    until(qtbot, lambda: w.session.data_extras is not None and all(d.isVisible() for d in w.digit_docks))
+    until(qtbot, lambda: w.session.run is not None and all(d.isVisible() for d in w.digit_docks))
     for b in QApplication.topLevelWidgets():
         if isinstance(b, QMessageBox):
             b.close()
@@ -78,6 +78,6 @@ def test_a_layout_saved_during_an_image_run_does_not_show_digits_tabs_on_a_2d_ru
     w2 = make_window(engine="thread")            # the spiral
     w2.show()
     qtbot.waitExposed(w2)
-    until(qtbot, lambda: w2.session.data_extras is not None)
+    until(qtbot, lambda: w2.session.run is not None)
     until(qtbot, lambda: not any(d.isVisible() for d in w2.digit_docks))
     assert w2.dock_boundary.isVisible()

@@ -113,10 +113,10 @@ def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
     views = [CurvesView(), CurvesView()]
     for v in views:
         qtbot.addWidget(v)
-        v.add_snapshot(run.trainer.snapshot(extras=run.extras(with_data=True)))
+        v.add_snapshot(run.snapshot(with_run=True))
     for _ in range(3):
         run.trainer.train_epoch()
-        snap = run.trainer.snapshot(weights=False)
+        snap = run.snapshot(weights=False)
         for v in views:
             v.add_snapshot(snap)
     views[0].refresh()

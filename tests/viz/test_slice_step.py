@@ -27,7 +27,7 @@ def test_slice_arrow_is_the_trainers_next_update_when_paused(qtbot, optimizer, l
     from core.analysis.loss.landscape import flatten
     view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16, optimizer=optimizer,
                                                   momentum=0.5, batch_size=16))
-    paused = run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()})
+    paused = run.snapshot(checkpoint=True)
     view.add_snapshot(paused)
     assert view.compute()
     view.wait()
@@ -43,7 +43,7 @@ def test_slice_arrow_is_the_trainers_next_update_when_paused(qtbot, optimizer, l
 
 def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training_set(qtbot):
     view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16))
-    view.add_snapshot(run.trainer.snapshot(extras=run.extras()))            # no checkpoint: playing
+    view.add_snapshot(run.snapshot())            # no checkpoint: playing
     assert view.compute()
     view.wait()
     assert view.step_text == "next step (gradient descent)"
@@ -52,7 +52,7 @@ def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training
     grads = flatten_grads(view)
     np.testing.assert_allclose(view.next_step(), -lr * grads, rtol=2e-3, atol=1e-7)
     view._train = None                              # as with MNIST: only part of the training set sent
-    view.add_snapshot(run.trainer.snapshot(extras={**run.extras(), "checkpoint": run.trainer.checkpoint()}))
+    view.add_snapshot(run.snapshot(checkpoint=True))
     assert view.compute()
     view.wait()
     assert view.step_text.startswith("next step (Adam")

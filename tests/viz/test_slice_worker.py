@@ -23,7 +23,7 @@ def view(qtbot):
     v.add_snapshot(first)
     for _ in range(3):
         run.trainer.train_batch()
-    v.add_snapshot(run.trainer.snapshot(extras=run.extras()))
+    v.add_snapshot(run.snapshot())
     return v
 
 

@@ -58,9 +58,9 @@ def test_scrubbing_shows_that_epochs_weights_in_every_view(qtbot, make_window):
     # the decision boundary shows epoch 1's network
     model = w.timeline.local_model()
     model.set_weights(ckpt1.weight_list())
-    data = w.session._data_extras
-    plane = boundary.input_plane(data["data"]["x_train"])
-    expect = boundary.decision_grid(model, plane, data["boundary"]["extent"], 16)
+    run = w.session.run
+    plane = boundary.input_plane(run.x_train)
+    expect = boundary.decision_grid(model, plane, w.session.latest_full.boundary.extent, 16)
     np.testing.assert_array_equal(w.boundary._boundary["grid"], expect)
     # the curves mark epoch 1
     marks = w.curves._epoch_marks
@@ -184,7 +184,7 @@ def test_save_and_load_model(qtbot, make_window, tmp_path):
 def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, make_window):
     """Qt's restoreState leaves old dock tab bars visible mid-window; the window hides them."""
     from PySide6.QtWidgets import QTabBar
-    from viz.app import actions
+    from viz.app.dock_layout import hide_stray_tab_bars
     first = make_window(CONFIG, engine="thread")
     first.resize(1280, 800)
     first.show()
@@ -197,4 +197,4 @@ def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, m
     qtbot.wait(50)
     bars = [b for b in w.findChildren(QTabBar) if b.parentWidget() is w and b.isVisible()]
     assert len(bars) == 2                                # one under each group of tabbed views
-    assert actions.hide_stray_tab_bars(w) == 0
+    assert hide_stray_tab_bars(w) == 0

@@ -124,8 +124,8 @@ def test_two_weight_preset_shows_the_true_loss_surface(qtbot, make_window):
     qtbot.waitExposed(w)
     until(qtbot, lambda: w.session.latest is not None)
     w.preset_actions["two_weight"].trigger()
-    until(qtbot, lambda: w.session.data_extras is not None
-          and w.session.data_extras["config"]["hidden"] in ((), []) and w.session.latest.weights)
+    until(qtbot, lambda: w.session.run is not None
+          and w.session.run.config.hidden in ((), []) and w.session.latest.weights)
     surface = dock_content(dock(w, "lossSurfaceDock"))
     assert surface.plane_combo.currentData() == "weights"
     assert (surface.i_spin.value(), surface.j_spin.value()) == (0, 1)
@@ -140,5 +140,5 @@ def test_two_weight_preset_shows_the_true_loss_surface(qtbot, make_window):
     assert surface.plot.getAxis("bottom").autoSIPrefixScale == 1.0 and lo <= surface.plane.centre[0] <= hi
     # back to a bigger network: the plane the user had is offered again
     w.preset_actions["spiral"].trigger()
-    until(qtbot, lambda: w.session.data_extras["config"]["hidden"] not in ((), []))
+    until(qtbot, lambda: w.session.run.config.hidden not in ((), []))
     assert surface.plane_combo.currentData() == "random"

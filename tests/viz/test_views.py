@@ -74,10 +74,10 @@ def test_refresh_draws_only_when_dirty(curves):
     curves.add_snapshot(first)
     assert curves.refresh() is False          # no batch yet
     run.trainer.train_batch()
-    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    curves.add_snapshot(run.snapshot(weights=False))
     assert curves.refresh() is True
     assert curves.refresh() is False
-    curves.add_snapshot(run.trainer.snapshot(weights=False))  # nothing new since
+    curves.add_snapshot(run.snapshot(weights=False))  # nothing new since
     assert curves.refresh() is False
 
 
@@ -205,9 +205,9 @@ def test_a_new_run_replaces_the_old_curves(curves):
     for s in train(run, 2):
         curves.add_snapshot(s)
     run.trainer.reset()
-    curves.add_snapshot(run.trainer.snapshot())
+    curves.add_snapshot(run.snapshot())
     run.trainer.train_batch()
-    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    curves.add_snapshot(run.snapshot(weights=False))
     curves.refresh()
     assert len(curve_data(curves.raw_loss_curve)[0]) == 1
     assert len(curve_data(curves.epoch_loss_curve)[0]) == 0
@@ -257,7 +257,7 @@ def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
     assert y0 <= loss.min() and y1 >= loss.max()
     # one more batch inside the current range: the axes do not move (no repaint of them)
     run.trainer.train_batch()
-    curves.add_snapshot(run.trainer.snapshot(weights=False))
+    curves.add_snapshot(run.snapshot(weights=False))
     curves.refresh()
     assert vb.viewRange()[0] == [x0, x1]
     # the user zooms: the view stops following

@@ -10,7 +10,7 @@ from core.run.serve import _Run
 def start(config=None):
     """A run and its first snapshot (with data), as the child process sends it."""
     run = _Run(config or TrainingConfig())
-    return run, run.trainer.snapshot(extras=run.extras(with_data=True))
+    return run, run.snapshot(with_run=True)
 
 
 def train(run, epochs, every=7):
@@ -23,8 +23,8 @@ def train(run, epochs, every=7):
             run.trainer.train_batch()
             k += 1
             if k % every == 0 and run.trainer.epoch == start_epoch:
-                snaps.append(run.trainer.snapshot(weights=False))
-        snaps.append(run.trainer.snapshot(extras=run.extras()))
+                snaps.append(run.snapshot(weights=False))
+        snaps.append(run.snapshot())
     return snaps
 
 

@@ -15,6 +15,10 @@
   them back and updates them. A refresh that returns False (nothing new) owes no paint.
   A view in parts names the widget of each part (``part_widgets()``) so that each part's
   paint follows it; plots a step changed through another (linked axes) paint at the end.
+* One clock: a view that is heavy to draw says how often it may be refreshed at most
+  (:attr:`viz.views.common.view.View.min_interval`); a frame leaves it out until then and a timer
+  asks for a frame when it is due. A view whose work finishes later emits ``redraw_wanted``. No
+  view runs a redraw timer of its own.
 * Pacing: a 0 ms timer started after the last refresh fires once the event loop is
   idle again (after the paints), which gives the frame's cost (the GUI thread's CPU
   time since the frame began, so the gaps between steps do not count); the next frame starts
@@ -105,13 +109,21 @@ class ViewRedrawer(QObject):
         self._probe.setInterval(0)
         self._probe.timeout.connect(self._frame_done)
         self._frame_start = 0.0
+        self._drawn_at = weakref.WeakKeyDictionary()   # view -> perf_counter() of its last refresh that drew
+        # a view left out of a frame by its min_interval: a frame when the first one is due
+        self._due = QTimer(self)
+        self._due.setSingleShot(True)
+        self._due.timeout.connect(self.request)
         self.frame_cost = 0.0   # smoothed CPU seconds of the GUI thread per redraw (refresh + paints)
         self.redraws = 0        # redraws so far (the benchmark divides by time)
 
     # ---- views ----------------------------------------------------------------------------------
     def add(self, view) -> None:
-        """Hold ``view`` (weakly)."""
+        """Hold ``view`` (weakly); its ``redraw_wanted`` asks for a frame."""
         self._views.append(weakref.ref(view))
+        wanted = getattr(view, "redraw_wanted", None)
+        if wanted is not None:
+            wanted.connect(self.request)
 
     def live(self) -> list:
         """The views still alive, in the order they were added."""
@@ -141,7 +153,7 @@ class ViewRedrawer(QObject):
     def redraw_now(self) -> None:
         """Refresh every view on screen at once (scripts, benchmarks); the timer spreads them out."""
         self.dirty = True
-        self._tick()
+        self._tick(paced=False)
         while self._in_frame:
             self._next_step()
 
@@ -157,11 +169,13 @@ class ViewRedrawer(QObject):
         """No more redraws (the session shut down)."""
         self._stopped = True
         self._timer.stop()
+        self._due.stop()
         self._probe.stop()
         self._release(list(self._held), paint=True)
 
     @Slot()
-    def _tick(self) -> None:
+    def _tick(self, paced: bool = True) -> None:
+        """Start a frame: the views on screen (those a ``min_interval`` holds back only when ``paced``)."""
         if not self.dirty or self._in_frame:
             return
         self.dirty = False
@@ -169,12 +183,20 @@ class ViewRedrawer(QObject):
         self._last_frame = time.perf_counter()
         self._frame_start = time.thread_time()
         self._frame_steps = []
+        next_due = math.inf
         for v in self.live():
-            if on_screen(v):
-                parts = getattr(v, "refresh_parts", None)
-                n = len(parts()) if callable(parts) else 0
-                ref = weakref.ref(v)
-                self._frame_steps += [(ref, i) for i in range(n)] if n else [(ref, None)]
+            if not on_screen(v):
+                continue
+            due = self._drawn_at.get(v, -math.inf) + getattr(v, "min_interval", 0.0)
+            if paced and due > self._last_frame:     # drew too recently: its turn comes when it is due
+                next_due = min(next_due, due)
+                continue
+            parts = getattr(v, "refresh_parts", None)
+            n = len(parts()) if callable(parts) else 0
+            ref = weakref.ref(v)
+            self._frame_steps += [(ref, i) for i in range(n)] if n else [(ref, None)]
+        if next_due < math.inf and not self._stopped:
+            self._due.start(max(1, math.ceil(1000 * (next_due - self._last_frame))))
         self._next_step()
 
     @Slot()
@@ -194,6 +216,8 @@ class ViewRedrawer(QObject):
             try:
                 drew = call(v, "refresh") if part is None else v.refresh_parts()[part]()
             finally:
+                if drew:
+                    self._drawn_at[v] = time.perf_counter()
                 if drew is False:              # nothing new: no paint owed (the scene has not been
                     self._release(held)        # updated yet: whatever it may have changed paints as usual)
                 elif any(gv in self._held for gv in graphics_views(paint_target(v, part))):

@@ -5,8 +5,8 @@ newest snapshot and hands it to the registered views:
 
 * every snapshot goes to every view's ``add_snapshot`` (cheap: buffers only), so
   the curves get every batch loss, none dropped;
-* a snapshot carrying ``extras["data"]`` (the first after a start or reset) first
-  calls ``clear()`` and ``set_data(extras)`` on the views;
+* a snapshot carrying a run (``snap.run``, the first after a start or reset) first
+  calls ``clear()`` and ``set_run(run)`` on the views (see :class:`viz.views.common.view.View`);
 * the views on screen then ``refresh()``, paced to the GUI thread's budget by the
   session's :class:`viz.run.redraw.ViewRedrawer` (about once per snapshot, ~30 a second).
 
@@ -37,6 +37,14 @@ LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1
 HOUSEKEEPING_MS = 100
 #: milliseconds shutdown waits for a worker's thread before giving up on it
 SHUTDOWN_MS = 10_000
+
+
+def _give_run(view, snap) -> None:
+    """``view.set_run(snap.run)``; TRANSITION (issue 15): views not yet on the View base get the old extras."""
+    if hasattr(view, "set_run"):
+        view.set_run(snap.run)
+    else:
+        call(view, "set_data", snap.extras)
 
 
 def structural_change(old: TrainingConfig, new: TrainingConfig) -> bool:
@@ -132,7 +140,7 @@ class Session(QObject):
         self._timer.setInterval(HOUSEKEEPING_MS)
         self._timer.timeout.connect(self._housekeep)
         self._timer.start()
-        self._data_extras = None
+        self._run = self._run_snapshot = None   # the RunData, and the snapshot that brought it
         self._speed = None
         #: ``f(snap) -> snap`` applied to every snapshot before the views see it (the timeline's hook)
         self.snapshot_filter = None
@@ -170,9 +178,10 @@ class Session(QObject):
         return self._latest_full
 
     @property
-    def data_extras(self) -> dict | None:
-        """The extras of the run's first snapshot (data, config, summary), or None before it."""
-        return self._data_extras
+    def run(self):
+        """The current run's :class:`core.run.messages.RunData` (data, config, model factory), or None
+        before its first snapshot."""
+        return self._run
 
     @property
     def worker(self):
@@ -186,10 +195,10 @@ class Session(QObject):
 
     # ---- views ----------------------------------------------------------------------------------
     def add_view(self, view) -> None:
-        """Register a view (``clear``, ``set_data``, ``add_snapshot``, ``refresh``); held weakly."""
+        """Register a view (a :class:`viz.views.common.view.View`); held weakly."""
         self.redrawer.add(view)
-        if self._data_extras is not None:   # registered late: show the current data at least
-            call(view, "set_data", self._data_extras)
+        if self._run_snapshot is not None:   # registered late: show the current run at least
+            _give_run(view, self._run_snapshot)
 
     @property
     def redraws(self) -> int:
@@ -332,16 +341,12 @@ class Session(QObject):
         if self.snapshot_filter is not None:
             snap = self.snapshot_filter(snap)
         views = self.redrawer.live()
-        if "data" in snap.extras:
-            self._data_extras = snap.extras
-            if "config" in snap.extras:
-                try:
-                    self._config = TrainingConfig.from_dict(snap.extras["config"])
-                except ValueError:
-                    pass
+        if snap.run is not None:
+            self._run, self._run_snapshot = snap.run, snap
+            self._config = snap.run.config
             for v in views:
                 call(v, "clear")
-                call(v, "set_data", snap.extras)
+                _give_run(v, snap)
         for v in views:
             call(v, "add_snapshot", snap)
         self._latest = snap

@@ -7,7 +7,7 @@ It sits on a :class:`viz.run.session.Session` (as its ``snapshot_filter``) and k
 * the newest full-state checkpoint (sent by the trainer whenever it pauses), to save from.
 
 Scrubbing to epoch k pauses training and shows every view epoch k's weights (a
-snapshot with ``extras["scrub"]``; the decision grid is computed here with core).
+snapshot with ``scrubbed`` set; the decision grid is computed here with core).
 While scrubbed, live snapshots reach the views without their weights so the
 picture stays on epoch k; Play or :meth:`go_live` returns to the live run.
 :meth:`continue_from` truncates the views' histories and resumes training from
@@ -21,15 +21,13 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from core.analysis import boundary
-from core.run.config import TrainingConfig, build_model
-from core.run.runfile import RunData, load_run, save_run
+from core.run.config import TrainingConfig
+from core.run.messages import BoundaryGrid, RunSnapshot
+from core.run.runfile import SavedRun, load_run, save_run
 from core.run.timeline import DEFAULT_BUDGET, Timeline
-from core.engine.training import Snapshot
 
 from viz.run.session import structural_change
 
-#: extras that describe the live weights: dropped from live snapshots while an old epoch is shown
-_LIVE_ONLY = ("boundary", "grads", "update")
 _EMPTY_I = np.zeros(0, np.int64)
 _EMPTY_F = np.zeros(0, np.float32)
 for _a in (_EMPTY_I, _EMPTY_F):
@@ -65,11 +63,11 @@ class TimelineController(QObject):
         self.position = None            # the epoch shown, or None (live)
         self.branches: list[int] = []   # epochs training was continued from
         self.history_source = history_source   # () -> curves dict (the curves view's history())
-        self._data = None               # extras of the run's first snapshot
-        self._local = None              # (model, config): the run's network in this process
-        self._plane = None              # the input plane of the decision grids
+        self._run = None                # the RunData of the run held
+        self._grid_of_run = None        # its first decision grid (the extent and axis names of the others)
+        self._local = None              # the run's network in this process (RunData.model())
         self._last_heavy = None         # newest live snapshot with weights
-        self._opening = None            # a RunData waiting for its trainer's first snapshot
+        self._opening = None            # a SavedRun waiting for its trainer's first snapshot
         self._save_to = None            # a path waiting for a paused checkpoint
         self._pausing = False           # a scrub paused training; its "paused" snapshot has not come yet
         session.snapshot_filter = self._filter
@@ -77,9 +75,8 @@ class TimelineController(QObject):
 
     # ---- incoming -------------------------------------------------------------------------------
     def _filter(self, snap):
-        extras = snap.extras
-        if "data" in extras:
-            self._data, self._local, self._plane, self._last_heavy = extras, None, None, None
+        if snap.run is not None:
+            self._run, self._local, self._grid_of_run, self._last_heavy = snap.run, None, snap.boundary, None
             self.epoch_logs, self.branches = [], []
             self.timeline.clear()
             self._set_position(None)
@@ -94,14 +91,14 @@ class TimelineController(QObject):
             self.timeline.add(c)
         if snap.epochs:
             self.epoch_logs.extend(snap.epochs)
-        if "checkpoint" in extras:
-            self.checkpoint = extras["checkpoint"]
+        if snap.checkpoint is not None:
+            self.checkpoint = snap.checkpoint
             if self._save_to is not None and snap.state != "training":
                 path, self._save_to = self._save_to, None
                 self._write(path)
         if snap.weights:
             self._last_heavy = snap
-        if snap.checkpoints or "data" in extras:
+        if snap.checkpoints or snap.run is not None:
             self.changed.emit()
         if snap.state != "training":
             self._pausing = False
@@ -109,21 +106,23 @@ class TimelineController(QObject):
             if snap.state == "training" and not self._pausing:   # the user pressed Play: back to live
                 self._set_position(None)
             elif snap.weights:
-                snap = dataclasses.replace(snap, weights=(), extras={k: v for k, v in extras.items()
-                                                                      if k not in _LIVE_ONLY})
+                snap = dataclasses.replace(snap, weights=(), boundary=None, batch_update=None)
         return snap
 
     def _after_snapshot(self, snap) -> None:
-        if self._opening is None or "data" not in snap.extras:
+        if self._opening is None or snap.run is None:
             return
         run, self._opening = self._opening, None
+        past = dataclasses.replace(snap, epochs=tuple(run.epoch_logs), weights=(), checkpoints=(), run=None,
+                                   boundary=None, batch_update=None, checkpoint=None, batch_steps=_EMPTY_I,
+                                   batch_losses=_EMPTY_F, batch_accuracies=_EMPTY_F)
         for view in self.session.redrawer.live():
-            if hasattr(view, "load_history"):
+            if hasattr(view, "show_history"):
+                view.show_history(past, run.curves)
+            elif hasattr(view, "load_history"):      # TRANSITION (issue 15): views not yet on the View base
                 view.load_history(run.curves, run.epoch_logs)
             elif hasattr(view, "add_snapshot"):
-                view.add_snapshot(dataclasses.replace(
-                    snap, epochs=tuple(run.epoch_logs), weights=(), checkpoints=(), extras={},
-                    batch_steps=_EMPTY_I, batch_losses=_EMPTY_F, batch_accuracies=_EMPTY_F))
+                view.add_snapshot(past)
         self.session.restore(run.current, run.epoch_logs)
         self.changed.emit()
 
@@ -140,14 +139,11 @@ class TimelineController(QObject):
             self.session.pause()
         ckpt = self.timeline.at(epoch)
         latest = self.session.latest
-        extras = {"scrub": True, "checkpoint": ckpt}   # the 1D slice takes the optimizer's state from it
-        grid = self._boundary(ckpt)
-        if grid is not None:
-            extras["boundary"] = grid
-        snap = Snapshot(epoch=ckpt.epoch, step=ckpt.step, batch=0,
-                        batches_per_epoch=latest.batches_per_epoch if latest else 1, state="paused",
-                        weights=tuple(ckpt.weight_list()), hyperparameters=dict(ckpt.hyperparameters),
-                        extras=extras)
+        # the checkpoint: the 1D slice takes the optimizer's state from it
+        snap = RunSnapshot(epoch=ckpt.epoch, step=ckpt.step, batch=0,
+                           batches_per_epoch=latest.batches_per_epoch if latest else 1, state="paused",
+                           weights=tuple(ckpt.weight_list()), hyperparameters=dict(ckpt.hyperparameters),
+                           scrubbed=True, checkpoint=ckpt, boundary=self._boundary(ckpt))
         self._set_position(ckpt.epoch)
         self.session.show_to_views(snap)
         return ckpt.epoch
@@ -161,7 +157,7 @@ class TimelineController(QObject):
         if snap is not None:
             self.session.show_to_views(dataclasses.replace(
                 snap, epochs=(), checkpoints=(), batch_steps=_EMPTY_I, batch_losses=_EMPTY_F,
-                batch_accuracies=_EMPTY_F, extras={k: v for k, v in snap.extras.items() if k != "data"}))
+                batch_accuracies=_EMPTY_F, run=None))
 
     def continue_from(self, epoch: int) -> int:
         """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it."""
@@ -184,16 +180,11 @@ class TimelineController(QObject):
 
     def local_model(self):
         """A compiled copy of the run's network in this process (weights unspecified), or None."""
-        data = self._data
-        if not data or "config" not in data:
+        if self._run is None:
             return None
         if self._local is None:
-            cfg = TrainingConfig.from_dict(data["config"])
-            x = data["data"]["x_train"]
-            ys = [data["data"]["y_train"], data["data"]["y_val"]]
-            n_classes = int(max(int(y.max()) for y in ys if len(y))) + 1
-            self._local = (build_model(cfg, x.shape[1], n_classes), cfg)
-        return self._local[0]
+            self._local = self._run.model()
+        return self._local
 
     def shown_weights(self) -> list | None:
         """The weights the views show: the scrubbed epoch's, else the newest live ones."""
@@ -203,21 +194,18 @@ class TimelineController(QObject):
             return list(self._last_heavy.weights)
         return None
 
-    def _boundary(self, ckpt):
+    def _boundary(self, ckpt) -> BoundaryGrid | None:
         """The decision grid of ``ckpt``'s weights over the run's input plane, or None."""
-        data = self._data
-        if not data or "boundary" not in data or self.local_model() is None:
+        run, first = self._run, self._grid_of_run
+        if run is None or run.plane is None or first is None or self.local_model() is None:
             return None
-        if self._plane is None:
-            self._plane = data.get("plane") or boundary.input_plane(data["data"]["x_train"])
-        model, cfg = self._local
+        model = self._local
         try:
             model.set_weights(ckpt.weight_list())
         except ValueError:               # a checkpoint of another network: nothing to draw
             return None
-        extent = data["boundary"]["extent"]
-        return {"grid": boundary.decision_grid(model, self._plane, extent, cfg.grid_resolution), "extent": extent,
-                "labels": data["boundary"].get("labels")}
+        grid = boundary.decision_grid(model, run.plane, first.extent, run.config.grid_resolution)
+        return BoundaryGrid(grid=grid, extent=first.extent, labels=first.labels)
 
     # ---- run files ------------------------------------------------------------------------------
     def save(self, path: str) -> None:
@@ -234,14 +222,14 @@ class TimelineController(QObject):
         """The configuration of the run the timeline holds (with the live edits made to it): after a
         Reset that changes the architecture, the session's config is already the next run's."""
         live = self.session.config
-        if not self._data or "config" not in self._data:
+        if self._run is None:
             return live
-        own = TrainingConfig.from_dict(self._data["config"])
+        own = self._run.config
         return live if not structural_change(own, live) else own
 
     def _write(self, path: str) -> None:
         curves = self.history_source() if self.history_source else {}
-        run = RunData(config=self.run_config(), current=self.checkpoint, checkpoints=tuple(self.timeline),
+        run = SavedRun(config=self.run_config(), current=self.checkpoint, checkpoints=tuple(self.timeline),
                       epoch_logs=tuple(self.epoch_logs), curves=curves, info={"branches": self.branches})
         try:
             save_run(path, run)
@@ -250,7 +238,7 @@ class TimelineController(QObject):
             return
         self.saved.emit(str(path))
 
-    def open(self, path: str) -> RunData | None:
+    def open(self, path: str) -> SavedRun | None:
         """Open a run file: the current run is replaced only if the file is good; returns the run."""
         try:
             run = load_run(path)

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from viz.views.uncrumple.layers import behind_tab
+
+
+def behind_tab(widget: QtWidgets.QWidget) -> bool:
+    """True if ``widget`` is shown but none of it can be seen: its dock is a tab behind another.
+
+    Qt 6.11 keeps tabified docks behind the front tab "visible" (``isVisible()`` stays
+    True), so a visibility test alone redraws every tab. Views return early from
+    ``refresh`` then; the dock's ``visibilityChanged`` refreshes them when they come
+    to the front. A widget never shown (``isVisible()`` False) is not behind a tab.
+    """
+    return widget.isVisible() and widget.visibleRegion().isEmpty()
 
 
 def unseen(widget: QtWidgets.QWidget) -> bool:
     """True if ``widget``'s window is shown but none of ``widget`` can be seen.
 
     That is: its dock is closed or hidden (``isVisible()`` False), or it is a tab
-    behind another (:func:`viz.views.uncrumple.layers.behind_tab`). A widget in no shown window
+    behind another (:func:`behind_tab`). A widget in no shown window
     is never unseen (it draws at once, as before).
     """
     return widget.window().isVisible() and (not widget.isVisible() or behind_tab(widget))

@@ -1,6 +1,6 @@
 """Which step the 1D slice's arrow shows, on which batch, and its legend text.
 
-- When the snapshot's weights come with the trainer's :class:`core.run.timeline.Checkpoint`
+- When the snapshot's weights come with the trainer's :class:`core.engine.checkpoint.Checkpoint`
   (``extras["checkpoint"]``, or one of ``snap.checkpoints``, of the same step: the
   trainer sends one whenever training is paused or stepped), the optimizer is rebuilt
   from the config with ``make_optimizer``, given the checkpoint's hyperparameters and
@@ -62,7 +62,7 @@ def trainer_step(model, x, y, config, hyperparameters: dict, ckpt=None, train=No
     config : TrainingConfig
     hyperparameters : dict
         The snapshot's hyperparameters (its ``learning_rate`` is used without a checkpoint).
-    ckpt : core.run.timeline.Checkpoint, optional
+    ckpt : core.engine.checkpoint.Checkpoint, optional
         The trainer's checkpoint at the shown weights.
     train : (ndarray, ndarray), optional
         The whole training set (inputs, targets), when the view has it: the trainer's next

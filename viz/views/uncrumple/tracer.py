@@ -5,10 +5,11 @@ stage (the maths is :mod:`core.analysis.uncrumple.geometry`); plus two small hel
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
 
 from core.run.config import TrainingConfig, build_model
-from core.analysis.uncrumple.geometry import ProjectionCache, input_grid, project_stages, stages
+from core.analysis.uncrumple.geometry import input_grid, stages
+from core.analysis.uncrumple.projection import ProjectionCache, project_stages
+from viz.views.common.visibility import behind_tab  # noqa: F401 - TRANSITION (issue 15): views import it from here
 from viz.views.uncrumple.layers_draw import Traced, _xy
 
 #: points drawn per panel at most (a fixed-seed subsample beyond)
@@ -16,17 +17,6 @@ MAX_POINTS = 1500
 #: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
 GRID_RESOLUTION = 41
 
-
-
-def behind_tab(widget: QtWidgets.QWidget) -> bool:
-    """True if ``widget`` is shown but none of it can be seen: its dock is a tab behind another.
-
-    Qt 6.11 keeps tabified docks behind the front tab "visible" (``isVisible()`` stays
-    True), so a visibility test alone redraws every tab. Views return early from
-    ``refresh`` then; the dock's ``visibilityChanged`` refreshes them when they come
-    to the front. A widget never shown (``isVisible()`` False) is not behind a tab.
-    """
-    return widget.isVisible() and widget.visibleRegion().isEmpty()
 
 
 def labels_of(y) -> np.ndarray:

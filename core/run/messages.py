@@ -1,0 +1,212 @@
+"""What the trainer process sends the window: typed, frozen, read-only.
+
+The engine's :class:`core.engine.snapshot.Snapshot` says where training is (counters, batch
+losses, epoch logs, weights, checkpoints). A run adds the heavy parts the views draw from, each a
+frozen dataclass with named fields:
+
+* :class:`RunData` — once per start or reset: the configuration, the data (a sample of a large
+  set), the facts derived from them (class count, input size) and the model factory the views use
+  (:meth:`RunData.model`), so that no view parses a config or counts classes itself;
+* :class:`BoundaryGrid` — the network's P(class 1) over the input plane, with heavy snapshots;
+* :class:`BatchUpdate` — the last batch's gradients and the update it made, after a step.
+
+:class:`RunSnapshot` is a ``Snapshot`` with these three (any may be None) plus ``scrubbed``: True
+for an epoch shown from the timeline rather than the live run.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from core.analysis.boundary import Plane
+from core.engine.model import Sequential
+from core.engine.snapshot import Snapshot
+from core.run.config import TrainingConfig, build_model
+
+
+def class_labels(y) -> np.ndarray:
+    """Integer class labels from labels of shape (n,), (n, 1) or one-hot (n, k).
+
+    Returns
+    -------
+    ndarray of shape (n,), int64
+        Non-finite labels count as class 0.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    return np.rint(np.where(np.isfinite(y), y, 0)).astype(np.int64)
+
+
+def output_classes(model: Sequential) -> int:
+    """The classes a classifier built by :func:`core.run.config.build_model` tells apart: one sigmoid
+    unit for two classes, else one unit per class."""
+    return max(2, int(model.layers[-1].units))
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """A run as the views need it: its configuration, its data and what follows from them.
+
+    Attributes
+    ----------
+    config : TrainingConfig
+        The run's configuration (live edits are not in it: snapshots carry the values in force).
+    x_train, y_train : ndarray of shape (n, d) float32 and (n,) int
+        The training samples the views draw: all of them, or the first ``MAX_SENT_TRAIN``.
+    x_val, y_val : ndarray of shape (m, d) float32 and (m,) int
+        Likewise for validation.
+    n_train, n_val : int
+        How many samples the trainer has (the arrays above may hold fewer).
+    n_classes : int
+        The class count the network was built for (its output layer follows from it).
+    summary : str
+        The network's ``summary()`` text.
+    plane : Plane or None
+        For 2-D and 3-D inputs, the fixed plane the boundary is drawn on (3-D: principal axes).
+    x_train_2d, x_val_2d : ndarray of shape (n, 2) and (m, 2), or None
+        The samples projected on ``plane``.
+    """
+
+    config: TrainingConfig
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    n_train: int
+    n_val: int
+    n_classes: int
+    summary: str = ""
+    plane: Plane | None = None
+    x_train_2d: np.ndarray | None = None
+    x_val_2d: np.ndarray | None = None
+
+    @property
+    def input_dim(self) -> int:
+        """Features per sample (784 for MNIST-type images)."""
+        return int(self.x_train.shape[1])
+
+    @property
+    def is_images(self) -> bool:
+        """True for 28×28 image runs (the digits views replace the planar ones)."""
+        return self.input_dim == 784
+
+    @property
+    def labels_train(self) -> np.ndarray:
+        """``y_train`` as integer class labels, shape (n,)."""
+        return class_labels(self.y_train)
+
+    @property
+    def labels_val(self) -> np.ndarray:
+        """``y_val`` as integer class labels, shape (m,)."""
+        return class_labels(self.y_val)
+
+    @functools.cached_property
+    def legacy_extras(self) -> dict:
+        """TRANSITION (issue 15): the old ``extras`` keys of a run's first snapshot, one dict per run
+        (views compared its identity to see a new run). Removed once no view reads it."""
+        out = {"data": {"x_train": self.x_train, "y_train": self.y_train, "x_val": self.x_val, "y_val": self.y_val},
+               "data_info": {"n_train": self.n_train, "n_val": self.n_val},
+               "config": self.config.to_dict(), "summary": self.summary}
+        if self.plane is not None:
+            out["plane"] = self.plane
+            out["data_2d"] = {"x_train": self.x_train_2d, "x_val": self.x_val_2d}
+        return out
+
+    def model(self) -> Sequential:
+        """A new network with this run's architecture, ready for ``set_weights`` (the one factory).
+
+        Raises
+        ------
+        ValueError
+            If the configuration cannot be built (it was, in the trainer, so only for a run
+            file edited by hand).
+        """
+        return build_model(self.config, self.input_dim, self.n_classes)
+
+
+@dataclass(frozen=True, eq=False)
+class BoundaryGrid:
+    """The network's output over a square grid of the input plane.
+
+    Attributes
+    ----------
+    grid : ndarray of shape (r, r), float32
+        P(class 1) (or the score the loss thresholds) at each grid point, row-major.
+    extent : tuple of float
+        ``(x_min, x_max, y_min, y_max)`` of the grid in plane coordinates.
+    labels : tuple of str
+        The plane's axis names.
+    """
+
+    grid: np.ndarray
+    extent: tuple
+    labels: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class BatchUpdate:
+    """The last batch's gradients and the change it made to the weights.
+
+    Attributes
+    ----------
+    grads : tuple of ndarray
+        ∂L/∂w for each weight array, in ``get_weights`` order.
+    update : tuple of ndarray
+        The weights after the step minus those before, same order.
+    """
+
+    grads: tuple
+    update: tuple
+
+
+@dataclass(frozen=True)
+class RunSnapshot(Snapshot):
+    """A :class:`Snapshot` with the run's heavy parts (each None when not sent).
+
+    Attributes
+    ----------
+    run : RunData or None
+        With the first snapshot after a start or a reset: views then start over.
+    boundary : BoundaryGrid or None
+        With heavy snapshots of 2-D and 3-D runs.
+    batch_update : BatchUpdate or None
+        After a step, and with heavy snapshots while training.
+    checkpoint : core.engine.checkpoint.Checkpoint or None
+        With a snapshot that pauses (the state a run is saved from, a slice's optimizer state).
+    scrubbed : bool
+        True for an epoch shown from the timeline rather than the live run.
+    """
+
+    run: RunData | None = None
+    boundary: BoundaryGrid | None = None
+    batch_update: BatchUpdate | None = None
+    checkpoint: object | None = None
+    scrubbed: bool = False
+
+    @classmethod
+    def of(cls, snap: Snapshot, **parts) -> "RunSnapshot":
+        """``snap`` with the heavy ``parts`` (keyword arguments named as the attributes above)."""
+        base = {f.name: getattr(snap, f.name) for f in fields(Snapshot)}
+        return cls(**base, **parts)
+
+    # TRANSITION (issue 15): the old string-keyed view of the heavy parts, for views not yet moved to
+    # the typed fields. Removed once no view reads it.
+    @property
+    def extras(self) -> dict:
+        out = {}
+        if self.scrubbed:
+            out["scrub"] = True
+        if self.checkpoint is not None:
+            out["checkpoint"] = self.checkpoint
+        if self.batch_update is not None:
+            out["grads"], out["update"] = self.batch_update.grads, self.batch_update.update
+        if self.boundary is not None:
+            b = self.boundary
+            out["boundary"] = {"grid": b.grid, "extent": b.extent, "labels": b.labels}
+        if self.run is not None:
+            out.update(self.run.legacy_extras)
+        return out

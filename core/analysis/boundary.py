@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.analysis.pca import EXACT_PCA_WIDTH, _randomized_pca
+from core.analysis.pca import EXACT_PCA_WIDTH, randomized_pca
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def input_plane(x: np.ndarray) -> Plane:
         x = x[np.sort(np.random.default_rng(0).choice(len(x), PLANE_SAMPLES, replace=False))]
     origin = x.mean(axis=0)
     if d > EXACT_PCA_WIDTH:
-        axes, top, total = _randomized_pca(x - origin, 2)
+        axes, top, total = randomized_pca(x - origin, 2)
         var = top / max(total, 1e-12)
     else:
         _, s, vt = np.linalg.svd(x - origin, full_matrices=False)

@@ -9,7 +9,7 @@ import numpy as np
 EXACT_PCA_WIDTH = 128
 
 
-def _randomized_pca(xc, dims, iterations=6, oversample=10, seed=0):
+def randomized_pca(xc, dims, iterations=6, oversample=10, seed=0):
     """Top ``dims`` principal axes of centred (n, w) ``xc`` (Halko, Martinsson and Tropp 2011).
 
     Returns ``(components (dims, w), variances (dims,), total variance)``; the fixed

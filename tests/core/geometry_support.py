@@ -1,4 +1,4 @@
-"""Shared by the core.analysis.uncrumple.geometry tests: a small binary classifier and one trained on XOR."""
+"""Shared by the core.analysis.uncrumple tests: a small binary classifier and one trained on XOR."""
 import core
 
 

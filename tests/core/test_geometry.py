@@ -1,5 +1,6 @@
-"""core.analysis.uncrumple.geometry: the uncrumpling view's maths (issue 4), without Qt: stages, grids, interpolation and
-projections (separability, the neuron inspector, the layer lab, contours: test_geometry_analysis.py)."""
+"""core.analysis.uncrumple.geometry and .projection: the uncrumpling view's maths (issue 4), without Qt:
+stages, grids, interpolation and projections (separability, the neuron inspector, the layer lab, contours:
+test_geometry_analysis.py)."""
 import re
 
 import numpy as np
@@ -8,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import core
 from core.analysis.uncrumple import geometry as g
+from core.analysis.uncrumple.projection import ProjectionCache, fit_projection, neuron_projection, project_stages
 from core.analysis.boundary import decision_grid, grid_extent, input_plane
 from geometry_support import make_model, train_xor
 
@@ -120,8 +122,8 @@ def test_path_position_and_slider_path(xor_trained):
     assert g.path_position(n, 99) == (n - 2, 1.0) and g.path_position(1, 0.7) == (0, 0.0)
     for k, s in enumerate(stg):  # every integer slider position is exactly its stage
         np.testing.assert_array_equal(g.path_values(stg, k)[:, :s.width], s.values)
-    cache = g.ProjectionCache(max_dims=3)
-    coords = g.project_stages(stg, cache.projections(stg))
+    cache = ProjectionCache(max_dims=3)
+    coords = project_stages(stg, cache.projections(stg))
     for k in range(n):
         frame = g.path_frame(coords, k, dims=3)
         assert frame.shape == (400, 3)
@@ -135,41 +137,41 @@ def test_path_position_and_slider_path(xor_trained):
 def test_pca_basis_is_identical_for_unchanged_data_and_sign_fixed(xor_trained):
     model, x, _ = xor_trained
     v = g.stages(model, x)[3].values  # 8 tanh units
-    p1, p2 = g.fit_projection(v), g.fit_projection(v.copy())
+    p1, p2 = fit_projection(v), fit_projection(v.copy())
     assert p1.kind == "pca" and p1.components.shape == (2, 8) and p1.components.dtype == np.float32
     np.testing.assert_array_equal(p1.components, p2.components)
     np.testing.assert_array_equal(p1.mean, p2.mean)
     np.testing.assert_allclose(p1.components @ p1.components.T, np.eye(2), atol=1e-6)
     big = p1.components[np.arange(2), np.abs(p1.components).argmax(1)]
     assert np.all(big > 0)  # the sign convention
-    np.testing.assert_array_equal(g.fit_projection(-v).components, p1.components)  # no flip
+    np.testing.assert_array_equal(fit_projection(-v).components, p1.components)  # no flip
     assert re.fullmatch(r"PCA of 8 units \(PC1 \d+%, PC2 \d+%\)", p1.title), p1.title
     assert p1.explained[0] >= p1.explained[1] > 0
     xy = p1.project(v)
     assert xy.shape == (400, 2) and xy.dtype == np.float32
     assert np.all(np.diff(xy.var(axis=0)) <= 0)
-    p3 = g.fit_projection(v, 3)
+    p3 = fit_projection(v, 3)
     assert p3.dims == 3 and p3.title.endswith("PC3 " + f"{p3.explained[2]:.0%})")
 
 
 def test_identity_and_unit_projections():
     v = np.arange(12, dtype=np.float32).reshape(6, 2)
-    p = g.fit_projection(v, 2)
+    p = fit_projection(v, 2)
     assert p.kind == "identity" and p.title == "2 units" and p.labels == ("unit 0", "unit 1")
     np.testing.assert_array_equal(p.project(v), v)  # not centred: translations stay visible
-    one = g.fit_projection(v[:, :1], 2)
+    one = fit_projection(v[:, :1], 2)
     assert one.title == "1 unit" and one.project(v[:, :1]).shape == (6, 2)
-    assert g.fit_projection(v, 3, noun="feature").labels == ("x1", "x2", "")
-    u = g.neuron_projection([3, 5])
+    assert fit_projection(v, 3, noun="feature").labels == ("x1", "x2", "")
+    u = neuron_projection([3, 5])
     assert u.title == "units 3 and 5" and u.labels == ("unit 3", "unit 5")
     w = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
     np.testing.assert_array_equal(u.project(w), w[:, [3, 5]])
-    assert g.neuron_projection([0, 3, 5], width=8).title == "units 0, 3 and 5"
-    assert g.neuron_projection([4]).title == "unit 4"
+    assert neuron_projection([0, 3, 5], width=8).title == "units 0, 3 and 5"
+    assert neuron_projection([4]).title == "unit 4"
     with pytest.raises(ValueError, match="distinct"):
-        g.neuron_projection([1, 1])
+        neuron_projection([1, 1])
     with pytest.raises(ValueError, match="do not exist"):
-        g.neuron_projection([2, 9], width=8)
+        neuron_projection([2, 9], width=8)
     with pytest.raises(ValueError, match="width 2"):
         p.project(w)
 
@@ -177,7 +179,7 @@ def test_identity_and_unit_projections():
 def test_projection_cache_stays_fixed_across_epochs_and_refits_on_request():
     x, y = core.datasets.spiral(300, 0.1, 0)
     model = make_model()
-    cache = g.ProjectionCache(max_dims=3, wide_dims=2)
+    cache = ProjectionCache(max_dims=3, wide_dims=2)
     first = cache.projections(g.stages(model, x))
     assert [p.kind for p in first] == ["identity"] + ["pca"] * 6 + ["identity"] * 3
     assert first[0].title == "2 features" and first[-1].dims == 2
@@ -194,7 +196,7 @@ def test_projection_cache_stays_fixed_across_epochs_and_refits_on_request():
     same = cache.projections(later)
     np.testing.assert_array_equal(same[4].components, refit[4].components)  # unchanged data
     # the +b panel is the dot panel translated by b, in the same frame
-    dot, biased = g.project_stages(later[1:3], same[1:3])
+    dot, biased = project_stages(later[1:3], same[1:3])
     shift = biased - dot
     np.testing.assert_allclose(shift, shift[:1].repeat(len(shift), 0), atol=1e-5)
     # chosen units, then back to PCA; a new architecture refits by width
@@ -206,5 +208,5 @@ def test_projection_cache_stays_fixed_across_epochs_and_refits_on_request():
     assert back[4].kind == "pca"
     wider = cache.projections(g.stages(make_model(hidden=(16, 8)), x))
     assert wider[1].width == 16 and wider[1] is not back[1] and wider[4] is back[4]
-    flat = g.ProjectionCache(max_dims=2, share_layer=False).projections(later)
+    flat = ProjectionCache(max_dims=2, share_layer=False).projections(later)
     assert flat[1] is not flat[2] and all(p.dims == 2 for p in flat)

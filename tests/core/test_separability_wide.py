@@ -20,8 +20,8 @@ def wide_blobs(n=600, width=3000, seed=0):
 
 def test_the_fit_of_a_wide_stage_sees_a_bounded_subsample(monkeypatch):
     seen = []
-    real = _pca._randomized_pca
-    monkeypatch.setattr(_pca, "_randomized_pca", lambda xc, *a, **k: seen.append(xc.shape) or real(xc, *a, **k))
+    real = _pca.randomized_pca
+    monkeypatch.setattr(_pca, "randomized_pca", lambda xc, *a, **k: seen.append(xc.shape) or real(xc, *a, **k))
     x, y = wide_blobs()
     out = sep._reduce(x.astype(np.float64), 32)
     rows = max(sep.FIT_MIN_ROWS, 4 * 32, sep.FIT_VALUES // 3000)
@@ -36,8 +36,8 @@ def test_the_fit_of_a_wide_stage_sees_a_bounded_subsample(monkeypatch):
 
 def test_narrow_stages_are_fitted_on_every_row(monkeypatch):
     seen = []
-    real = _pca._randomized_pca
-    monkeypatch.setattr(_pca, "_randomized_pca", lambda xc, *a, **k: seen.append(xc.shape) or real(xc, *a, **k))
+    real = _pca.randomized_pca
+    monkeypatch.setattr(_pca, "randomized_pca", lambda xc, *a, **k: seen.append(xc.shape) or real(xc, *a, **k))
     x, y = wide_blobs(n=500, width=200)
     sep._reduce(x.astype(np.float64), 32)
     assert seen == [(500, 200)]

@@ -1,7 +1,18 @@
-"""What the uncrumpling view draws (issue 4): data and a grid pushed through every stage.
+"""The stages of the uncrumpling view (issue 4): data and a grid pushed through every stage.
 
 A network's *stages* are its input, then for every Dense layer ``dot(x, W)``,
-``+ b`` and the activation (:func:`stages`, in ``model.trace`` order). A view:
+``+ b`` and the activation (:func:`stages`, in ``model.trace`` order). This module
+holds the stages, the grid of the input space and the moves between stages; what
+is built on them lives beside it, each name in one module:
+
+* :mod:`core.analysis.uncrumple.projection` -- the fixed map from each stage to the 1-3
+  coordinates drawn (:class:`~core.analysis.uncrumple.projection.ProjectionCache`,
+  :func:`~core.analysis.uncrumple.projection.project_stages`);
+* :mod:`core.analysis.uncrumple.separability` -- how uncrumpled each stage is;
+* :mod:`core.analysis.uncrumple.inspector` -- the neuron inspector;
+* :mod:`core.analysis.uncrumple.lab` -- the layer lab.
+
+A view (with names from those modules too):
 
 >>> data = stages(model, x)                       # one Stage per panel
 >>> grid = input_grid(x)                          # points (m, d) + polylines
@@ -18,42 +29,26 @@ The animation interpolates *projected* coordinates, each stage on its own
 projection (:func:`path_frame`); where two stages share one projection this is
 exactly the projection of :func:`interpolate`, and it is continuous and exact at
 every stage even where the projection changes. Within a layer the three stages
-share one projection (see :class:`ProjectionCache`), so the translation by ``b``
-and the squashing by the activation show; separately centred PCAs would hide ``b``.
-
-Neuron inspector: :func:`neuron_map`, :func:`worked_sum`, :func:`format_worked_sum`;
-layer lab: :func:`layer_lab`, :func:`lab_presets`. No Qt here. Layer indices count
-Dense layers, as ``model.trace`` does (``Stage.layer``; -1 is the input).
-
-This module holds the stages, the input grid and the moves between stages. The
-projections live in :mod:`core.analysis.uncrumple.projection`, the neuron inspector and layer lab in
-:mod:`core.analysis.uncrumple.inspector`; both build on this module and every name of theirs is
-re-exported from here, loaded on first access (no import cycle): ``from
-core.analysis.uncrumple.geometry import ProjectionCache`` and ``core.analysis.uncrumple.geometry.neuron_map`` keep working.
+share one projection (see :class:`~core.analysis.uncrumple.projection.ProjectionCache`),
+so the translation by ``b`` and the squashing by the activation show; separately
+centred PCAs would hide ``b``. No Qt here. Layer indices count Dense layers, as
+``model.trace`` does (``Stage.layer``; -1 is the input).
 """
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from core.engine.validation import check_array, check_int, check_number
 from core.analysis.boundary import Plane, grid_extent, input_plane
-from core.analysis.uncrumple.separability import linear_separability, stages_separability
 
-if TYPE_CHECKING:  # re-exported lazily by __getattr__ at the end of this module
-    from core.analysis.uncrumple.inspector import WorkedSum, format_worked_sum, lab_presets, layer_lab, neuron_map, worked_sum
-    from core.analysis.uncrumple.projection import Projection, ProjectionCache, fit_projection, neuron_projection
+__all__ = ["KINDS", "Stage", "stages", "stages_from_traces", "stage_values", "Grid", "input_grid", "plane_grid",
+           "interpolate", "path_position", "path_values", "path_frame"]
 
-__all__ = ["Stage", "stages", "stages_from_traces", "Grid", "input_grid", "interpolate",
-           "path_position", "path_values", "path_frame", "project_stages", "Projection",
-           "fit_projection", "neuron_projection", "ProjectionCache", "separability",
-           "linear_separability", "neuron_map", "WorkedSum", "worked_sum", "format_worked_sum",
-           "layer_lab", "lab_presets"]
-
+#: the kinds of stage, in the order of a layer's stages (the input first)
 KINDS = ("input", "dot", "bias", "activation")
 
 
@@ -115,26 +110,6 @@ def stages(model, x) -> list[Stage]:
     return stages_from_traces(x, model.trace(x))
 
 
-def separability(model, x, y, **kwargs) -> np.ndarray:
-    """Linear separability of the two classes at every stage (public API of issue 4).
-
-    Parameters
-    ----------
-    model : core.Sequential
-    x : array_like of shape (n, d)
-    y : array_like of shape (n,)
-    **kwargs
-        ``l2``, ``max_iter``, ``max_samples`` of :func:`core.analysis.uncrumple.separability.linear_separability`.
-
-    Returns
-    -------
-    ndarray of shape (1 + 3 * n_dense,), float32
-        The training accuracy of a linear separator in each stage's representation,
-        in the order of :func:`stages` (input first). See :mod:`core.analysis.uncrumple.separability`.
-    """
-    return stages_separability(stages(model, x), y, **kwargs)
-
-
 # ---- the input grid ---------------------------------------------------------------------------------
 class Grid(NamedTuple):
     """A grid of the input space as polylines; unpacks as ``points, lines = grid``.
@@ -162,7 +137,21 @@ class Grid(NamedTuple):
         return c.ravel()
 
 
-def _plane_grid(plane: Plane | None, extent, resolution, lines_per_axis):
+def plane_grid(plane: Plane | None, extent, resolution=41, lines_per_axis=11) -> Grid:
+    """A grid of a plane of the input space over ``extent``, as :func:`input_grid` draws it in 2D.
+
+    Parameters
+    ----------
+    plane : core.analysis.boundary.Plane or None
+        The plane, lifted to the input's d dimensions; None for 2D inputs (the input plane).
+    extent : tuple of 4 float
+        ``(x0, x1, y0, y1)`` in plane coordinates (``core.analysis.boundary.grid_extent``).
+    resolution : int
+        Points per side: ``points`` has shape (resolution**2, d), in row-major image order
+        (row i is the i-th ``y`` value, as ``core.analysis.boundary.decision_grid``).
+    lines_per_axis : int
+        Polylines per direction, evenly picked among the rows and columns.
+    """
     x0, x1, y0, y1 = extent
     aa, bb = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     ab = np.column_stack([aa.ravel(), bb.ravel()]).astype(np.float32)
@@ -213,9 +202,9 @@ def input_grid(x, resolution=41, margin=0.15, *, lines_per_axis=11, lattice=5, p
     if plane is not None or d > 3:
         plane = plane if plane is not None else input_plane(x)
         extent = grid_extent(plane.project(x), margin)
-        return _plane_grid(plane, extent, resolution, lines_per_axis)
+        return plane_grid(plane, extent, resolution, lines_per_axis)
     if d == 2:
-        return _plane_grid(None, grid_extent(x, margin), resolution, lines_per_axis)
+        return plane_grid(None, grid_extent(x, margin), resolution, lines_per_axis)
     lo, hi = x.min(axis=0), x.max(axis=0)
     pad = (hi - lo) * margin + 1e-6
     lo, hi = lo - pad, hi + pad
@@ -238,7 +227,8 @@ def input_grid(x, resolution=41, margin=0.15, *, lines_per_axis=11, lattice=5, p
 
 
 # ---- moving between stages --------------------------------------------------------------------------
-def _vals(a) -> np.ndarray:
+def stage_values(a) -> np.ndarray:
+    """A stage's values, or an array's, as a float32 array of shape (n, width) (ValueError otherwise)."""
     v = a.values if isinstance(a, Stage) else a
     v = np.asarray(v, dtype=np.float32)
     if v.ndim != 2:
@@ -269,7 +259,7 @@ def interpolate(a, b, t) -> np.ndarray:
     ndarray of shape (n, max(width_a, width_b)), float32
         ``(1 - t) * a + t * b``, a new array; continuous in ``t``.
     """
-    a, b = _vals(a), _vals(b)
+    a, b = stage_values(a), stage_values(b)
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"Both stages must hold the same points. Received {a.shape[0]} and {b.shape[0]} rows.")
     t = min(max(check_number("t", t), 0.0), 1.0)
@@ -304,7 +294,7 @@ def path_values(stage_list, s) -> np.ndarray:
     """The stages' values at slider ``s`` (:func:`path_position` + :func:`interpolate`)."""
     i, t = path_position(stage_list, s)
     if len(stage_list) == 1:
-        return _vals(stage_list[0]).copy()
+        return stage_values(stage_list[0]).copy()
     return interpolate(stage_list[i], stage_list[i + 1], t)
 
 
@@ -314,7 +304,7 @@ def path_frame(coords, s, dims=None) -> np.ndarray:
     Parameters
     ----------
     coords : list of ndarray of shape (n, dims_i)
-        :func:`project_stages` of the stages (each on its own projection).
+        :func:`core.analysis.uncrumple.projection.project_stages` of the stages (each on its own projection).
     s : float
         In [0, len(coords) - 1].
     dims : int, optional
@@ -325,38 +315,7 @@ def path_frame(coords, s, dims=None) -> np.ndarray:
     ndarray of shape (n, max(dims_i, dims_i+1, dims)), float32
     """
     i, t = path_position(len(coords), s)
-    a = _vals(coords[i])
-    b = _vals(coords[i + 1]) if len(coords) > 1 else a
+    a = stage_values(coords[i])
+    b = stage_values(coords[i + 1]) if len(coords) > 1 else a
     out = interpolate(a, b, t)
     return _pad(out, max(out.shape[1], dims or 0))
-
-
-def project_stages(stage_list, projections) -> list[np.ndarray]:
-    """Each stage's values on its projection: list of (n, dims_i) float32."""
-    if len(stage_list) != len(projections):
-        raise ValueError(f"Expected one projection per stage ({len(stage_list)}). Received {len(projections)}.")
-    return [p.project(_vals(st)) for st, p in zip(stage_list, projections)]
-
-
-# ---- re-exports -------------------------------------------------------------------------------------
-# core.analysis.uncrumple.projection and core.analysis.uncrumple.inspector import this module, so importing them here at
-# load time would be circular; they are loaded on first access instead (PEP 562).
-_SUBMODULES = (".projection", ".inspector")
-
-
-def __getattr__(name):
-    if not name.startswith("__"):
-        for sub in _SUBMODULES:
-            mod = importlib.import_module(sub, __package__)
-            if hasattr(mod, name):
-                value = getattr(mod, name)
-                globals()[name] = value
-                return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    names = set(globals())
-    for sub in _SUBMODULES:
-        names.update(vars(importlib.import_module(sub, __package__)))
-    return sorted(names)

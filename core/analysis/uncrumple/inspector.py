@@ -1,26 +1,23 @@
-"""The neuron inspector and the layer lab of the uncrumpling view (no Qt here).
+"""The neuron inspector of the uncrumpling view (no Qt here).
 
-Neuron inspector: :func:`neuron_map` (one unit's value over the input plane),
-:func:`worked_sum` / :class:`WorkedSum` and :func:`format_worked_sum` (one unit's
-computation for one sample, as a line of text). Layer lab: :func:`layer_lab` (the
-stages of one editable layer) and :func:`lab_presets`. Layer indices count Dense
-layers, as ``model.trace`` does (``Stage.layer``; -1 is the input). Split out of
-:mod:`core.analysis.uncrumple.geometry`, which re-exports every name here.
+:func:`neuron_map` (one unit's value over the input plane), :func:`worked_sum` /
+:class:`WorkedSum` and :func:`format_worked_sum` (one unit's computation for one sample, as
+a line of text). Layer indices count Dense layers, as ``model.trace`` does (``Stage.layer``;
+-1 is the input). Built on the stages of :mod:`core.analysis.uncrumple.geometry`.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.engine import activations
+from core.engine.layers import Dense
 from core.engine.validation import check_array, check_choice, check_int, check_number
 from core.analysis.boundary import Plane
-from core.analysis.uncrumple.geometry import KINDS, Stage, _plane_grid
-from core.engine.layers import Dense
+from core.analysis.uncrumple.geometry import KINDS, plane_grid
 
-__all__ = ["neuron_map", "WorkedSum", "worked_sum", "format_worked_sum", "layer_lab", "lab_presets"]
+__all__ = ["neuron_map", "WorkedSum", "worked_sum", "format_worked_sum"]
 
 
 # ---- neuron inspector -------------------------------------------------------------------------------
@@ -62,8 +59,9 @@ def neuron_map(model, layer, unit, extent, resolution=64, plane=None, kind="acti
     Returns
     -------
     ndarray of shape (resolution, resolution), float32
-        Row i, column j is the point ``(x0 + j * dx, y0 + i * dy)`` of the plane, the
-        order of ``core.analysis.boundary.decision_grid`` (and of ``input_grid``'s points).
+        Row i, column j is the point ``(x0 + j * dx, y0 + i * dy)`` of the plane, the order of
+        ``core.analysis.boundary.decision_grid`` (and of ``core.analysis.uncrumple.geometry.input_grid``'s
+        points).
     """
     dense, layer = _dense(model, layer)
     unit = check_int("unit", unit, low=0, high=dense[layer].units - 1)
@@ -75,7 +73,7 @@ def neuron_map(model, layer, unit, extent, resolution=64, plane=None, kind="acti
                              "plane=core.analysis.boundary.input_plane(x) to choose the plane to map.")
         plane = Plane(np.zeros(2, np.float32), np.eye(2, dtype=np.float32), ("x1", "x2"))
     extent = tuple(check_number("extent", e) for e in extent)
-    pts = _plane_grid(plane, extent, resolution, 2).points
+    pts = plane_grid(plane, extent, resolution, 2).points
     t = dense[layer].stages(_layer_input(model, layer, pts))
     vals = {"dot": t.dot, "bias": t.biased, "activation": t.output}[kind][:, unit]
     return np.ascontiguousarray(vals.reshape(resolution, resolution), dtype=np.float32)
@@ -178,62 +176,3 @@ def format_worked_sum(weights, bias, inputs, activation="linear", *, digits=3, m
     z = float(w @ x)
     a = float(act(np.array([z + b]))[0])
     return _format_sum(w, x, b, z, z + b, act.name, a, digits, max_terms)
-
-
-# ---- layer lab --------------------------------------------------------------------------------------
-def layer_lab(W, b, activation, points) -> list[Stage]:
-    """The layer lab's stages for one editable layer, in the book's ``dot(W, x)`` convention.
-
-    Row ``i`` of ``W`` holds unit ``i``'s incoming weights, so the matrices read as
-    in chapter 2: ``W = [[cos θ, -sin θ], [sin θ, cos θ]]`` rotates by θ. (A Dense
-    kernel doing the same is ``W.T``.)
-
-    Parameters
-    ----------
-    W : array_like of shape (units, d)   (2, 2) in the lab
-    b : array_like of shape (units,)
-    activation : str
-    points : array_like of shape (n, d)
-        The data and/or ``input_grid(...).points``.
-
-    Returns
-    -------
-    list of 4 Stage
-        ``"input"``, ``"lab: dot(W, x)"``, ``"lab: + b"``, ``"lab: <activation>"``;
-        values float32 of shape (n, d) then (n, units).
-    """
-    W = check_array("W", W, ndim=2)
-    b = check_array("b", b, ndim=1)
-    x = check_array("points", points, ndim=2)
-    if W.shape[1] != x.shape[1] or b.shape[0] != W.shape[0]:
-        raise ValueError(f"Shapes do not fit: W {W.shape}, b {b.shape}, points {x.shape}; "
-                         "need W (units, d), b (units,), points (n, d).")
-    act = activations.get(activation)
-    dot = x @ W.T
-    biased = dot + b
-    return [Stage("input", -1, "input", x.copy()),
-            Stage("lab: dot(W, x)", 0, "dot", dot, act.name),
-            Stage("lab: + b", 0, "bias", biased, act.name),
-            Stage(f"lab: {act.name}", 0, "activation", act(biased), act.name)]
-
-
-def lab_presets(theta=math.pi / 6) -> dict:
-    """The layer lab's presets: name -> ``(W (2, 2), b (2,), activation)``, float32.
-
-    ``"rotation"`` is ``[[cos θ, -sin θ], [sin θ, cos θ]]`` (counter-clockwise by
-    ``theta`` radians); the others are fixed: ``"identity"``, ``"scaling"`` (x by 1.5,
-    y by 0.5), ``"shear"`` (x += 0.8 y), ``"reflection"`` (across the x axis),
-    ``"translation"`` (b = (0.5, -0.3)), ``"relu fold"`` (relu flattens the three
-    quadrants that are not all-positive onto the axes) and ``"tanh squash"``.
-    """
-    c, s = math.cos(theta), math.sin(theta)
-    z = (0.0, 0.0)
-    table = {"identity": ([[1, 0], [0, 1]], z, "linear"),
-             "rotation": ([[c, -s], [s, c]], z, "linear"),
-             "scaling": ([[1.5, 0], [0, 0.5]], z, "linear"),
-             "shear": ([[1, 0.8], [0, 1]], z, "linear"),
-             "reflection": ([[1, 0], [0, -1]], z, "linear"),
-             "translation": ([[1, 0], [0, 1]], (0.5, -0.3), "linear"),
-             "relu fold": ([[1, 0], [0, 1]], z, "relu"),
-             "tanh squash": ([[1, 0], [0, 1]], z, "tanh")}
-    return {k: (np.array(W, np.float32), np.array(bb, np.float32), a) for k, (W, bb, a) in table.items()}

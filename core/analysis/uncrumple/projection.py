@@ -3,9 +3,8 @@
 A stage no wider than the view's dims is drawn as it is; a wider one on its PCA
 (:func:`fit_projection`), or on chosen units (:func:`neuron_projection`).
 :class:`ProjectionCache` keeps one projection per stage for a whole run, shared by
-a layer's three stages, so the picture does not jump between epochs. Apply them
-with :func:`core.analysis.uncrumple.geometry.project_stages`. Split out of :mod:`core.analysis.uncrumple.geometry`, which
-re-exports every name here.
+a layer's three stages, so the picture does not jump between epochs; :func:`project_stages`
+applies them. The stages themselves are :mod:`core.analysis.uncrumple.geometry`'s.
 """
 from __future__ import annotations
 
@@ -14,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.engine.validation import check_int
-from core.analysis.pca import EXACT_PCA_WIDTH, _randomized_pca
-from core.analysis.uncrumple.geometry import _vals
+from core.analysis.pca import EXACT_PCA_WIDTH, randomized_pca
+from core.analysis.uncrumple.geometry import stage_values
 
-__all__ = ["Projection", "fit_projection", "neuron_projection", "ProjectionCache"]
+__all__ = ["Projection", "fit_projection", "neuron_projection", "ProjectionCache", "project_stages"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +59,7 @@ class Projection:
 
     def project(self, values) -> np.ndarray:
         """(n, width) values -> (n, dims) float32 coordinates."""
-        v = _vals(values)
+        v = stage_values(values)
         if self.kind == "units":
             if max(self.units) >= v.shape[1]:
                 raise ValueError(f"Cannot show units {list(self.units)} of a stage with {v.shape[1]} units.")
@@ -100,7 +99,7 @@ def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
         subspace iteration for widths over ``EXACT_PCA_WIDTH``), largest variance first, each signed so its largest-magnitude entry is positive (or
         as ``align_to``): the same data always gives the identical basis.
     """
-    v = _vals(values)
+    v = stage_values(values)
     dims = check_int("dims", dims)
     n, w = v.shape
     if w <= dims:
@@ -111,7 +110,7 @@ def fit_projection(values, dims=2, *, noun="unit", align_to=None) -> Projection:
     mean = x.mean(axis=0)
     xc = x - mean
     if w > EXACT_PCA_WIDTH and n >= 3:
-        comps, top, total = _randomized_pca(xc, dims)
+        comps, top, total = randomized_pca(xc, dims)
     else:
         evals, evecs = np.linalg.eigh(xc.T @ xc / max(n - 1, 1))
         order = np.argsort(-evals, kind="stable")[:dims]
@@ -253,3 +252,10 @@ class ProjectionCache:
 
     def __getitem__(self, index) -> Projection:
         return self._last[index]
+
+
+def project_stages(stage_list, projections) -> list[np.ndarray]:
+    """Each stage's values on its projection: list of (n, dims_i) float32."""
+    if len(stage_list) != len(projections):
+        raise ValueError(f"Expected one projection per stage ({len(stage_list)}). Received {len(projections)}.")
+    return [p.project(stage_values(st)) for st, p in zip(stage_list, projections)]

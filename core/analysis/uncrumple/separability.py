@@ -17,16 +17,18 @@ For one representation ``values`` of shape (n, width) and labels ``y``,
    singular or not finite, LDA alone is used.
 
 Everything is deterministic (no random initialisation; a subsample, if any, uses
-a fixed seed). :func:`core.analysis.uncrumple.geometry.separability` applies this to every stage of
-a network; it lives here to keep :mod:`core.analysis.uncrumple.geometry` short.
+a fixed seed). :func:`stages_separability` applies this to every stage of a network
+(:func:`core.analysis.uncrumple.geometry.stages`), :func:`separability` to a model and its data.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from core.analysis import pca
 from core.engine.validation import check_array, check_int, check_non_negative
+from core.analysis.uncrumple.geometry import stages
 
-__all__ = ["linear_separability", "stages_separability"]
+__all__ = ["linear_separability", "stages_separability", "separability"]
 
 _RIDGE_LDA = 1e-3
 
@@ -148,12 +150,11 @@ def _reduce(x, max_features):
     projected on them. Deterministic: the same values give the same result."""
     if max_features is None or x.shape[1] <= max_features:
         return x
-    from core.analysis.pca import _randomized_pca
     n, width = x.shape
     xc = x - x.mean(axis=0)
     rows = max(FIT_MIN_ROWS, 4 * max_features, FIT_VALUES // width)
     fit = xc if rows >= n else xc[np.sort(np.random.default_rng(0).choice(n, rows, replace=False))]
-    comps, _, _ = _randomized_pca(fit, max_features, iterations=3)
+    comps, _, _ = pca.randomized_pca(fit, max_features, iterations=3)
     return xc @ comps.T
 
 
@@ -253,3 +254,23 @@ def stages_separability(stage_list, y, *, l2=1e-3, max_iter=50, max_samples=5000
         out[i] = _accuracy((x if rows is None else x[rows]).astype(np.float64), labels, k, l2, max_iter,
                            max_features)
     return out
+
+
+def separability(model, x, y, **kwargs) -> np.ndarray:
+    """Linear separability of the two classes at every stage (public API of issue 4).
+
+    Parameters
+    ----------
+    model : core.Sequential
+    x : array_like of shape (n, d)
+    y : array_like of shape (n,)
+    **kwargs
+        ``l2``, ``max_iter``, ``max_samples`` of :func:`linear_separability`.
+
+    Returns
+    -------
+    ndarray of shape (1 + 3 * n_dense,), float32
+        The training accuracy of a linear separator in each stage's representation,
+        in the order of :func:`core.analysis.uncrumple.geometry.stages` (input first).
+    """
+    return stages_separability(stages(model, x), y, **kwargs)

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from core import datasets
 from core.engine.activations import ACTIVATIONS
 from core.analysis.uncrumple.geometry import input_grid, path_frame
-from core.analysis.uncrumple.inspector import lab_presets, layer_lab
+from core.analysis.uncrumple.lab import lab_presets, layer_lab
 from viz import style
 from viz.views.uncrumple.layers import bounds, labels_of
 from viz.views.uncrumple.stage_player import StagePanel

@@ -26,10 +26,10 @@ from collections import namedtuple
 
 import numpy as np
 
-# the grid's tunables: evaluate_grid and evaluate_points read them from this module at call time
-from core.analysis.loss.batched import CHUNK_ELEMENTS, PRECOMPUTE_BYTES, ROW_TABLE_BYTES, Cancelled, _evaluate
 from core.engine.validation import check_int, check_number
-from core.analysis.loss.planes import Plane, flatten, parameter_name, parameter_names, pca_plane, plane_through, random_plane, unflatten, weight_plane
+from core.analysis.loss.batched import Cancelled, _evaluate
+from core.analysis.loss.planes import (Plane, flatten, parameter_name, parameter_names, pca_plane, plane_through,
+                                       random_plane, unflatten, weight_plane)
 from core.analysis.loss.slices import Slice, next_step, slice_1d, two_weight_data, two_weight_model
 
 __all__ = [
@@ -40,11 +40,6 @@ __all__ = [
     "flatten", "unflatten", "parameter_name", "parameter_names",
     "two_weight_model", "two_weight_data",
 ]
-
-
-def _limits():
-    """The memory limits for :func:`_evaluate`, read from this module when called."""
-    return dict(row_table_bytes=ROW_TABLE_BYTES, precompute_bytes=PRECOMPUTE_BYTES)
 
 
 # ---- extents ----------------------------------------------------------------------------------
@@ -141,8 +136,8 @@ def evaluate_grid(model, x, y, plane, resolution=101, span=1.0, progress=None, c
     then float32 as ``set_weights`` stores them), and every later layer is one stacked
     ``np.matmul`` (G, units, d_in + 1) @ (G, d_in + 1, n) with the bias folded in; the
     first layer, linear in (a, b), is a single add of precomputed products (see
-    ``core.analysis.loss.batched._Net``). Chunks hold about :data:`CHUNK_ELEMENTS` activations, so memory
-    stays bounded (a few MB) for any resolution. The loss of every point is reduced
+    ``core.analysis.loss.batched._Net``). Chunks hold about ``core.analysis.loss.batched.CHUNK_ELEMENTS``
+    activations, so memory stays bounded (a few MB) for any resolution. The loss of every point is reduced
     as ``model.evaluate`` does it: the mean over samples of the per-sample loss, with
     the same clipping, plus the L2 penalty of any ``kernel_regularizer``.
 
@@ -169,7 +164,7 @@ def evaluate_grid(model, x, y, plane, resolution=101, span=1.0, progress=None, c
         thread; when it returns True, :class:`Cancelled` is raised and nothing is
         returned. A chunk takes a few milliseconds, so cancelling is prompt.
     chunk_elements : int, optional
-        Override :data:`CHUNK_ELEMENTS`.
+        Override ``core.analysis.loss.batched.CHUNK_ELEMENTS``.
     workers : int, default 1
         Threads evaluating chunks at once (NumPy releases the GIL). 2 nearly halves
         the time on an idle 2-core machine; keep 1 where the cores are busy
@@ -198,8 +193,7 @@ def evaluate_grid(model, x, y, plane, resolution=101, span=1.0, progress=None, c
     a, b = grid_axes(span, resolution)
     r = len(a)
     losses, acc = _evaluate(model, x, y, plane.centre, (plane.d1, plane.d2), None, progress, cancel,
-                            CHUNK_ELEMENTS if chunk_elements is None else chunk_elements, workers,
-                            axes=(a, b), **_limits())
+                            chunk_elements, workers, axes=(a, b))
     return Grid(a, b, losses.reshape(r, r), acc.reshape(r, r), (a[0], a[-1], b[0], b[-1]))
 
 
@@ -218,5 +212,4 @@ def evaluate_points(model, x, y, plane, points, progress=None, cancel=None):
     losses, accuracy : ndarray of shape (k,), float32
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    return _evaluate(model, x, y, plane.centre, (plane.d1, plane.d2), pts, progress, cancel, CHUNK_ELEMENTS,
-                     **_limits())
+    return _evaluate(model, x, y, plane.centre, (plane.d1, plane.d2), pts, progress, cancel)

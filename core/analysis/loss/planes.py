@@ -1,27 +1,141 @@
-"""Planes through weight space, and flat weight vectors.
+"""Weight space: a model's weights as one flat vector, and planes through it.
 
-A :class:`Plane` is a centre in weight space (a flat vector in ``get_weights``
-order) and two directions ``d1``, ``d2``; the point ``(a, b)`` of the plane is the
-weight vector ``centre + a * d1 + b * d2``. Three ways to choose one (issue 5):
+Weight space is addressed by flat index in ``get_weights`` order (each array flattened in C
+order): :func:`flatten` and :func:`unflatten` convert, :func:`parameter_names` and
+:func:`parameter_name` say which kernel or bias entry an index is.
+
+A :class:`Plane` is a centre in weight space (a flat vector) and two directions ``d1``,
+``d2``; the point ``(a, b)`` of the plane is the weight vector ``centre + a * d1 + b * d2``.
+Three ways to choose one (issue 5):
 
 * :func:`weight_plane` -- two chosen parameters, all others frozen (an exact slice);
 * :func:`random_plane` -- two random directions, filter-normalised (Li et al., 2018);
 * :func:`pca_plane` -- the top two principal components of a recorded trajectory.
 
-Weight vectors are float64 here (exact for the float32 weights); the flat vectors themselves
-(:func:`flatten`, :func:`unflatten`, :func:`parameter_names`) live in :mod:`core.analysis.loss.weight_vectors`
-and are re-exported here.
+Weight vectors are float64 here (exact for the float32 weights). Used by
+:mod:`core.analysis.loss.landscape` (the loss on a plane) and :mod:`core.analysis.loss.slices`.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from core.engine.model import Sequential
 from core.engine.validation import check_int
-from core.analysis.loss.weight_vectors import _require_built, _shapes_of, _stack, flatten, parameter_names, unflatten
-from core.analysis.loss.weight_vectors import parameter_name  # noqa: F401 - re-exported (core.analysis.loss.landscape imports it from here)
 
-__all__ = ["Plane", "plane_through", "weight_plane", "random_plane", "pca_plane",
-           "flatten", "unflatten", "parameter_names"]
+__all__ = ["flatten", "unflatten", "parameter_names", "parameter_name", "require_built",
+           "Plane", "plane_through", "weight_plane", "random_plane", "pca_plane"]
+
+
+# ---- flat weight vectors ----------------------------------------------------------------------
+def flatten(weights) -> np.ndarray:
+    """Concatenate weights (a ``get_weights()`` list) into one float64 vector.
+
+    Parameters
+    ----------
+    weights : list of ndarray, or ndarray of shape (P,)
+        In ``get_weights`` order, each flattened in C order; a 1D array is taken as
+        already flat.
+
+    Returns
+    -------
+    ndarray of shape (P,), float64
+    """
+    if isinstance(weights, np.ndarray) and weights.ndim == 1:
+        return weights.astype(np.float64)
+    parts = [np.asarray(w, dtype=np.float64).ravel() for w in weights]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def unflatten(vector, shapes, dtype=np.float32) -> list[np.ndarray]:
+    """Split a flat vector into arrays of ``shapes`` (the inverse of :func:`flatten`).
+
+    Parameters
+    ----------
+    vector : ndarray of shape (P,)
+    shapes : sequence of tuple
+        ``[w.shape for w in model.get_weights()]``; their sizes must sum to P.
+    dtype : dtype, default float32 (the model's)
+
+    Returns
+    -------
+    list of ndarray, ready for ``model.set_weights``
+    """
+    vector = np.asarray(vector)
+    sizes = [int(np.prod(s)) for s in shapes]
+    if sum(sizes) != vector.size:
+        raise ValueError(f"A vector of {vector.size} values does not fill shapes {list(shapes)} "
+                         f"({sum(sizes)} values).")
+    out, start = [], 0
+    with np.errstate(over="ignore"):                 # beyond float32's range: inf, as on the grid
+        for shape, size in zip(shapes, sizes):
+            out.append(vector[start:start + size].reshape(shape).astype(dtype))
+            start += size
+    return out
+
+
+def parameter_names(model) -> list[str]:
+    """A readable name for every scalar parameter, by flat index in ``get_weights`` order.
+
+    ``"dense_1 W[3,0]"`` is row 3 (input 3), column 0 (unit 0) of layer ``dense_1``'s
+    kernel; ``"dense_1 b[0]"`` is its bias for unit 0.
+
+    Returns
+    -------
+    list of str of length ``model.count_params()``
+    """
+    require_built(model)
+    names = []
+    for layer in model.layers:
+        for p in layer.params:
+            kind = "W" if p is getattr(layer, "kernel", None) else "b"
+            for idx in np.ndindex(p.shape):
+                names.append(f"{layer.name} {kind}[{','.join(map(str, idx))}]")
+    return names
+
+
+def parameter_name(model, index: int) -> str:
+    """The name :func:`parameter_names` gives parameter ``index``, without building the whole list
+    (784 x 512 names took seconds on the GUI thread)."""
+    require_built(model)
+    index = int(index)
+    for layer in model.layers:
+        for p in layer.params:
+            if index < p.size:
+                kind = "W" if p is getattr(layer, "kernel", None) else "b"
+                idx = np.unravel_index(index, p.shape)
+                return f"{layer.name} {kind}[{','.join(map(str, idx))}]"
+            index -= p.size
+    raise ValueError(f"Argument `index` must be < {model.count_params()}. Received: index={index}")
+
+
+def require_built(model) -> None:
+    """Raise ValueError unless ``model`` is a built core ``Sequential`` (weight space needs its weights)."""
+    if not isinstance(model, Sequential):
+        raise ValueError(f"Argument `model` must be a core Sequential. Received: {type(model).__name__}")
+    if not model.built:
+        raise ValueError("The model is not built yet: call build(d) or fit() first.")
+
+
+def _stack(history) -> np.ndarray:
+    """Weight vectors as rows: (k, P) float64 from a list of weight lists or flat vectors."""
+    if isinstance(history, np.ndarray):
+        if history.ndim == 1:
+            return history.astype(np.float64)[None]
+        if history.ndim == 2:
+            return history.astype(np.float64)
+    rows = [flatten(w) for w in history]
+    if not rows:
+        raise ValueError("Argument `weights_history` is empty; record at least two sets of weights.")
+    sizes = {r.size for r in rows}
+    if len(sizes) != 1:
+        raise ValueError(f"Every recorded set of weights must have the same size. Received sizes {sorted(sizes)}.")
+    return np.stack(rows)
+
+
+def _shapes_of(weights):
+    if isinstance(weights, np.ndarray) and weights.ndim in (1, 2):
+        return None
+    return tuple(np.shape(w) for w in weights)
 
 
 # ---- planes -----------------------------------------------------------------------------------
@@ -139,7 +253,7 @@ def plane_through(model, d1, d2, labels=("d1", "d2")) -> Plane:
     model : Sequential (built)
     d1, d2 : list of ndarray (``get_weights`` shapes) or ndarray of shape (P,)
     """
-    _require_built(model)
+    require_built(model)
     weights = model.get_weights()
     return Plane(flatten(weights), flatten(d1), flatten(d2), shapes=[w.shape for w in weights], labels=labels)
 
@@ -160,7 +274,7 @@ def weight_plane(model, i, j) -> Plane:
         ``"dense_1 W[3,0]"``; ``indices = (i, j)``. So ``a`` is the change of
         parameter ``i`` (its value is ``centre[i] + a``).
     """
-    _require_built(model)
+    require_built(model)
     total = model.count_params()
     i = check_int("i", i, low=0, high=total - 1)
     j = check_int("j", j, low=0, high=total - 1)
@@ -208,7 +322,7 @@ def random_plane(model, seed=0) -> Plane:
         ``kind="random"``, centred on ``model.get_weights()``. ``d1`` and ``d2`` are
         nearly but not exactly orthogonal; :meth:`Plane.project` accounts for that.
     """
-    _require_built(model)
+    require_built(model)
     rng = np.random.default_rng(seed)
     weights = model.get_weights()
     d1 = _filter_normalised(model, rng)

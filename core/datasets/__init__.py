@@ -25,22 +25,19 @@ from core.datasets.synthetic import (
 )
 from core.datasets.tabular import load_csv, train_val_split
 from core.datasets.download import DownloadCancelled  # the function: core.datasets.download.download
+from core.datasets.idx import load_idx_folder, read_idx
 from core.datasets.mnist import (
     FASHION_MNIST_DIR,
     MNIST_SHA256,
     MNIST_URL,
     assets_dir,
     cache_dir,
-    describe_tensor,
     load_fashion_mnist,
-    load_idx_folder,
     load_mnist,
     load_mnist_or_sample,
     load_mnist_sample,
-    preprocess_images,
-    read_idx,
-    to_categorical,
 )
+from core.datasets.preprocess import describe_tensor, preprocess_images, to_categorical
 
 __all__ = [
     "moons", "circles", "xor", "spiral", "gaussians",

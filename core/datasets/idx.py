@@ -1,4 +1,5 @@
-"""Reading the original IDX files of MNIST and Fashion-MNIST (``.gz`` or raw)."""
+"""Reading the original IDX files of MNIST and Fashion-MNIST (``.gz`` or raw), and checking
+MNIST-format arrays (:func:`checked_split`, also used for Keras's ``mnist.npz`` by :mod:`core.datasets.mnist`)."""
 from __future__ import annotations
 
 import gzip
@@ -89,7 +90,8 @@ def _find_idx_file(folder: Path, stems) -> Path | None:
     return None
 
 
-def _idx_files(folder: Path) -> dict:
+def idx_files(folder: Path) -> dict:
+    """The four MNIST-format IDX files of ``folder``: part name -> path (``.gz`` preferred), or None if absent."""
     return {part: _find_idx_file(folder, stems) for part, (stems, _) in _IDX_PARTS.items()}
 
 
@@ -102,7 +104,7 @@ def load_idx_folder(folder):
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(f"Folder not found: {folder}")
-    files = _idx_files(folder)
+    files = idx_files(folder)
     missing = [_IDX_PARTS[p][0][0] + "[.gz]" for p, f in files.items() if f is None]
     if missing:
         raise FileNotFoundError(f"{folder} lacks the IDX file(s) {', '.join(missing)}.")
@@ -113,11 +115,16 @@ def load_idx_folder(folder):
             raise ValueError(f"{files[part]} holds a {arr.dtype} array of shape {arr.shape}; "
                              f"an MNIST-format {part.replace('_', ' ')} file holds uint8 data "
                              f"with {ndim} dimension(s).")
-    return _checked_split(arrays["train_images"], arrays["train_labels"],
-                          arrays["test_images"], arrays["test_labels"], str(folder))
+    return checked_split(arrays["train_images"], arrays["train_labels"],
+                         arrays["test_images"], arrays["test_labels"], str(folder))
 
 
-def _checked_split(x_train, y_train, x_test, y_test, source: str):
+def checked_split(x_train, y_train, x_test, y_test, source: str):
+    """``((x_train, y_train), (x_test, y_test))`` as MNIST-format uint8 arrays, checked.
+
+    Images must have shape (n, 28, 28) and labels (n,), as many as the images, with integer
+    values in 0..255 (converted to uint8). ``source`` names the file in the ``ValueError``.
+    """
     out = []
     for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
         if x.ndim != 3 or x.shape[1:] != _IMAGE_SHAPE:

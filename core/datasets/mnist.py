@@ -40,15 +40,12 @@ import numpy as np
 
 from core.engine.validation import check_int
 from core.datasets.download import DownloadCancelled, download as _download
-from core.datasets.idx import _checked_split, _idx_files, load_idx_folder, read_idx  # noqa: F401
-from core.datasets.preprocess import describe_tensor, preprocess_images, to_categorical  # noqa: F401
+from core.datasets.idx import checked_split, idx_files, load_idx_folder
 
 __all__ = [
     "load_mnist", "load_fashion_mnist", "load_mnist_sample", "load_mnist_or_sample",
-    "preprocess_images", "to_categorical", "describe_tensor",
-    "read_idx", "load_idx_folder", "cache_dir", "keras_cache_dir", "assets_dir",
-    "mnist_search_paths", "build_mnist_sample",
-    "MNIST_URL", "MNIST_SHA256", "FASHION_MNIST_DIR", "MNIST_ATTRIBUTION", "DownloadCancelled",
+    "cache_dir", "keras_cache_dir", "assets_dir", "mnist_search_paths", "build_mnist_sample",
+    "MNIST_URL", "MNIST_SHA256", "FASHION_MNIST_DIR", "MNIST_ATTRIBUTION",
 ]
 
 #: Where Keras downloads MNIST from, and the SHA-256 Keras checks it against.
@@ -153,7 +150,7 @@ def _fashion_search_paths(path=None) -> list[Path]:
     return paths
 
 
-# --------------------------------------------------------------------------- IDX files
+# --------------------------------------------------------------------------- sources: an npz or a folder of IDX files
 def _load_npz(path: Path):
     """Read a Keras-format ``mnist.npz`` (extra keys are ignored)."""
     keys = ("x_train", "y_train", "x_test", "y_test")
@@ -170,7 +167,7 @@ def _load_npz(path: Path):
     if missing:
         raise ValueError(f"{path} is not a Keras-format mnist.npz: it lacks "
                          f"{', '.join(missing)} (it holds {', '.join(files) or 'nothing'}).")
-    return _checked_split(*arrays, source=str(path))
+    return checked_split(*arrays, source=str(path))
 
 
 def _find_source(candidate: Path):
@@ -181,7 +178,7 @@ def _find_source(candidate: Path):
         inner = candidate / MNIST_FILENAME
         if inner.is_file():
             return lambda: _load_npz(inner)
-        files = _idx_files(candidate)
+        files = idx_files(candidate)
         if any(f is not None for f in files.values()):  # partial sets raise, naming what is missing
             return lambda: load_idx_folder(candidate)
     return None
@@ -264,7 +261,7 @@ def load_fashion_mnist(path=None):
     for candidate in searched:
         if candidate.is_file():
             return _load_npz(candidate)
-        if candidate.is_dir() and any(f is not None for f in _idx_files(candidate).values()):
+        if candidate.is_dir() and any(f is not None for f in idx_files(candidate).values()):
             return load_idx_folder(candidate)
     raise FileNotFoundError(
         "Fashion-MNIST was not found. Places searched:\n"

@@ -1,13 +1,14 @@
-"""core.analysis.digits.digits: confusion matrix, mistakes, MNIST-style drawings, tiles, PCA maps, tensor shapes."""
+"""core.analysis.digits: confusion matrix, mistakes, MNIST-style drawings, tiles, PCA maps, tensor shapes."""
 import numpy as np
 import pytest
 
 from core import Dense, Sequential
 from core.datasets import load_mnist_sample, preprocess_images
-from core.analysis.digits.digits import (DigitMaps, accuracy_and_loss, pca_2d, representations, broadcast_explanation, center_of_mass,
-                         confusion_matrix, dot_shape_rule, flow_line, generalization_gap, image_levels,
-                         image_side, misclassified, model_from_weights, predict_probs, preprocess_drawing,
-                         resample_matrix, shape_flow, symmetric_levels, tile_mosaic)
+from core.analysis.digits.digits import (DigitMaps, accuracy_and_loss, center_of_mass, confusion_matrix,
+                                        generalization_gap, image_levels, image_side, misclassified,
+                                        model_from_weights, pca_2d, predict_probs, preprocess_drawing,
+                                        representations, resample_matrix, symmetric_levels, tile_mosaic)
+from core.analysis.digits.shape_flow import broadcast_explanation, dot_shape_rule, flow_line, shape_flow
 
 
 def mnist_net(seed=0):

@@ -1,13 +1,11 @@
-"""The maths behind the digits views: predictions, errors, drawings, weight tiles, maps, tensor shapes.
+"""The maths behind the digits views: predictions, errors, drawings, weight tiles, maps.
 
->>> from core.analysis.digits.digits import confusion_matrix, preprocess_drawing, shape_flow, flow_line
+>>> from core.analysis.digits.digits import confusion_matrix, preprocess_drawing
 >>> cm = confusion_matrix(y_test, probs.argmax(1))       # (10, 10): rows true, columns predicted
 >>> x = preprocess_drawing(canvas)                        # any (h, w) grayscale -> (28, 28) like MNIST
->>> flow_line(shape_flow(model, batch_size=128))
-'(128, 784) · (784, 512) + (512,) → relu → (128, 512) · (512, 10) + (10,) → softmax → (128, 10)'
 
 Everything here is NumPy only (no Qt); the views in :mod:`viz.views.digits.digits` only draw it. The tensor
-lab's shape rules live in :mod:`core.analysis.digits.shape_flow` (re-exported here).
+lab's shape rules are :mod:`core.analysis.digits.shape_flow`'s.
 """
 from __future__ import annotations
 
@@ -19,13 +17,12 @@ from core.engine.validation import check_array, check_int
 from core.engine.layers import Dense
 from core.engine.model import Sequential
 from core.analysis.uncrumple.projection import Projection, fit_projection
-from core.analysis.digits.shape_flow import FlowStep, broadcast_explanation, dot_shape_rule, flow_line, shape_flow  # noqa: F401
 
 __all__ = [
     "FASHION_CLASSES", "image_side", "model_from_weights", "predict_probs", "confusion_matrix",
     "misclassified", "accuracy_and_loss", "generalization_gap", "preprocess_drawing", "center_of_mass",
     "resample_matrix", "tile_mosaic", "symmetric_levels", "image_levels", "representations",
-    "pca_2d", "DigitMaps", "FlowStep", "shape_flow", "flow_line", "broadcast_explanation", "dot_shape_rule",
+    "pca_2d", "DigitMaps",
 ]
 
 #: Fashion-MNIST's class names (label 0..9)

@@ -180,20 +180,20 @@ def test_save_open_and_export(qtbot, make_window, tmp_path):
     w = make_window()
     ready(qtbot, w)
     path = tmp_path / "run.json"
-    assert w.save_config(str(path))
+    assert w.run_files.save_config(str(path))
     assert TrainingConfig.from_json(path.read_text()) == w.controls.config()
     other = w.session.config.replace(dataset="circles")
     path.write_text(other.to_json())
-    assert w.open_config(str(path))
+    assert w.run_files.open_config(str(path))
     until(qtbot, lambda: w.session.config == other and w.session.state == "ready")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     QTimer.singleShot(0, lambda: [b.close() for b in QApplication.topLevelWidgets()
                                   if isinstance(b, QMessageBox)])
-    assert not w.open_config(str(bad))
+    assert not w.run_files.open_config(str(bad))
     assert w.session.config == other
     png = tmp_path / "w.png"
-    assert w.export_png(str(png)) and png.stat().st_size > 1000
+    assert w.exports.export_window(str(png)) and png.stat().st_size > 1000
 
 
 def test_help_dialogs(qtbot, make_window):

@@ -1,8 +1,9 @@
 """The main window's actions, menus and transport toolbar (wiring only; no logic here).
 
-:func:`build` creates every ``QAction`` once, puts them in the menus File / View /
-Help and in the transport toolbar, and returns them in an :class:`Actions`
-namespace. The main window connects them to the session and its own slots.
+:func:`build` creates every ``QAction`` once, puts them in the menus File / Run / Presets /
+View / Help and in the transport toolbar, and returns them in an :class:`Actions`
+namespace. The main window connects them to the session and its own slots. The message
+boxes the window shows (shortcuts, about, errors, notes, "reset the run?") are here too.
 """
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import html
 from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
-
-from viz.app import settings as st
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QLabel, QMessageBox, QScrollArea, QSizePolicy,
-                               QStyle, QToolBar, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMessageBox, QSizePolicy, QStyle, QToolBar, QWidget
+
+from core.run.presets import PRESETS
+from viz.app import settings as st
+
+#: milliseconds a message stays in the status bar
+STATUS_MS = 8000
 
 #: speed combo entries: (label, steps per second or None for flat out)
 SPEEDS = (("Flat out", None), ("100 steps/s", 100.0), ("20 steps/s", 20.0),
@@ -31,7 +35,8 @@ TRANSPORT = (
 
 
 class Actions(SimpleNamespace):
-    """The window's actions, by name (``actions.play``, ``actions.save``, ...)."""
+    """The window's actions, by name (``actions.play``, ``actions.save``, ...); ``presets`` maps a
+    preset's name to its action, ``more`` lists the actions with shortcuts made elsewhere."""
 
 
 def make_action(window, text, shortcuts=(), tip="", icon=None, slot=None) -> QAction:
@@ -74,6 +79,7 @@ def build(window, docks) -> Actions:
     a.shortcuts = make_action(window, "&Keyboard shortcuts", ("F1",), "List the keyboard shortcuts.")
     a.about = make_action(window, "&About Uncrumple", (), "What this program is.")
     a.about.setMenuRole(QAction.MenuRole.AboutRole)
+    a.more = []      # actions made elsewhere (runs, exports, the timeline) listed with the shortcuts
 
     bar = window.menuBar()
     a.file_menu = file_menu = bar.addMenu("&File")
@@ -86,9 +92,21 @@ def build(window, docks) -> Actions:
     a.file_exports = file_menu.addSeparator()   # and the exports here
     file_menu.addAction(a.quit)
 
-    run_menu = bar.addMenu("&Run")
+    a.run_menu = run_menu = bar.addMenu("&Run")
     for name, *_ in TRANSPORT:
         run_menu.addAction(getattr(a, name))
+
+    # each preset starts a ready-made run (the book's MNIST, the paper ball, ...)
+    presets_menu = bar.addMenu("&Presets")
+    presets_menu.setToolTipsVisible(True)
+    a.presets = {}
+    for i, (name, preset) in enumerate(PRESETS.items(), start=1):
+        act = presets_menu.addAction(f"&{i} {preset.title}")
+        act.setObjectName(f"preset_{name}")
+        act.setToolTip(preset.description)
+        act.setStatusTip(preset.description)
+        act.setData(name)
+        a.presets[name] = act
 
     a.view_menu = view_menu = bar.addMenu("&View")
     for dock in docks:
@@ -142,7 +160,7 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
     """(keys, what) for every action that has a shortcut, for the Help dialog."""
     rows = []
     for act in (actions.play, actions.step_batch, actions.step_epoch, actions.reset, actions.new,
-                *getattr(actions, "more", ()), actions.open, actions.save, actions.export, actions.quit,
+                *actions.more, actions.open, actions.save, actions.export, actions.quit,
                 actions.shortcuts):
         keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts())
         if keys:
@@ -203,116 +221,6 @@ def show_about(window) -> None:
                       "<b>Uncrumple</b><br>Watch a small NumPy neural network learn, live: the loss curves "
                       "and the decision boundary, batch by batch (after chapter 2 of <i>Deep Learning with "
                       "Python</i>).<br><br>Training runs in a separate process, so the window stays responsive.")
-
-
-def build_docks(window, controls, boundary, curves) -> tuple:
-    """Controls on the left, the decision boundary and the curves side by side on the right.
-
-    Every view is a dock (movable, closable, floatable); QMainWindow needs a central
-    widget, so it gets a hidden empty one.
-    """
-    placeholder = QWidget()
-    placeholder.setObjectName("central_placeholder")
-    placeholder.setMaximumSize(0, 0)
-    placeholder.hide()
-    window.setCentralWidget(placeholder)
-    window.setDockNestingEnabled(True)
-    scroll = QScrollArea()
-    scroll.setWidget(controls)
-    scroll.setWidgetResizable(True)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
-    docks = []
-    for title, name, widget in (("Controls", "dock_controls", scroll),
-                                ("Decision boundary", "dock_boundary", boundary),
-                                ("Curves", "dock_curves", curves)):
-        dock = QDockWidget(title, window)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        docks.append(dock)
-    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks[0])
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks[1])
-    window.splitDockWidget(docks[1], docks[2], Qt.Orientation.Horizontal)
-    window.resizeDocks(docks, [330, 480, 580], Qt.Orientation.Horizontal)
-    return tuple(docks)
-
-
-def add_view_docks(window, specs, tab_with) -> list:
-    """Docks for more views (``(title, objectName, widget)`` each), as tabs beside ``tab_with``.
-
-    Only the tab in front is drawn: a view whose dock is hidden behind another tab is
-    skipped by the session's redraws and refreshed when it comes to the front.
-    """
-    docks = []
-    for title, name, widget in specs:
-        dock = QDockWidget(title, window)
-        dock.setObjectName(name)
-        # scrollable, so one view's controls never force a wide window (1280x800 must fit)
-        scroll = QScrollArea()
-        scroll.setWidget(widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        dock.setWidget(scroll)
-        refresh_when_shown(dock, widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        window.tabifyDockWidget(docks[-1] if docks else tab_with, dock)
-        docks.append(dock)
-    tab_with.raise_()
-    return docks
-
-
-def hide_stray_tab_bars(window) -> int:
-    """Hide the dock tab bars Qt leaves behind after ``restoreState`` (they float over the views).
-
-    A live tab bar sits right under the dock in front of its group; a stray one (stale tab
-    texts, drawn mid-window) sits under no dock. Returns how many were hidden.
-    """
-    from PySide6.QtWidgets import QTabBar
-    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
-    hidden = 0
-    for bar in window.findChildren(QTabBar):
-        if bar.parentWidget() is not window or not bar.isVisible():
-            continue
-        g = bar.geometry()
-        texts = {bar.tabText(i) for i in range(bar.count())}
-        under_a_dock = any(abs(d.geometry().bottom() + 1 - g.top()) <= 3 and d.windowTitle() in texts
-                           and d.geometry().left() <= g.left() + 3 and g.left() <= d.geometry().right()
-                           for d in docks)
-        if not under_a_dock:
-            bar.hide()
-            hidden += 1
-        else:   # whole titles, scrolled with the arrows when they do not fit ("D…" tells nothing)
-            bar.setElideMode(Qt.TextElideMode.ElideNone)
-            bar.setUsesScrollButtons(True)
-    return hidden
-
-
-def refresh_when_shown(dock, view) -> None:
-    """Redraw a dock's view when it comes to the front (it was skipped while hidden).
-
-    In the main window the session's redrawer does it, one view per step: "Reset layout"
-    shows a dozen docks at once, and refreshing them all inside that click froze the
-    window for ~2 s on an MNIST run (the monkey). Elsewhere the view refreshes at once.
-    """
-    refresh = getattr(view, "refresh", None)
-    if refresh is None:
-        return
-
-    def shown(visible: bool) -> None:
-        if not visible:
-            return
-        session = getattr(dock.parent(), "session", None)
-        if session is not None and not session.closed:
-            session.redrawer.request()
-        else:
-            refresh()
-
-    dock.visibilityChanged.connect(shown)
 
 
 def ask_reset(window, settings) -> bool:

@@ -1,4 +1,4 @@
-"""The view docks beside the boundary and the curves, built when they are first needed.
+"""The view docks behind the tabs: each a scrollable dock, its view built at once or when first needed.
 
 Building every view takes the window ~0.9 s (twenty views, ~50 plots); the app shows
 its window first with the controls, the curves and the boundary, then builds the
@@ -7,18 +7,52 @@ the user brings to the front. A view built late is registered with the session l
 any other and is handed the run's data and its newest weights, so it draws what the
 others draw.
 
-:class:`LazyDocks` takes ``(title, objectName, factory)`` specs, where ``factory``
-is a view class or any callable returning the view (or an already built widget).
+:class:`LazyDocks` takes :class:`viz.app.docks.DockSpec` entries and a ``make(spec)`` that
+builds a spec's view (a :class:`viz.app.docks.ViewMaker`).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QWidget
-
-from viz.app import actions as actions_mod
+from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
 #: milliseconds between two background builds: input and paints get through in between
 IDLE_BUILD_MS = 15
+#: what the user may do with every dock
+DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+
+
+def new_dock(window, spec, widget) -> QDockWidget:
+    """A dock of ``window`` for ``spec`` (its tab title, objectName and full title) holding ``widget``."""
+    dock = QDockWidget(spec.tab, window)
+    dock.setObjectName(spec.name)
+    dock.setProperty("fullTitle", spec.title)     # exports say it in full; the tab and View menu, short
+    dock.setWidget(widget)
+    dock.setFeatures(DOCK_FEATURES)
+    return dock
+
+
+def refresh_when_shown(dock, view) -> None:
+    """Redraw a dock's view when it comes to the front (it was skipped while hidden).
+
+    In the main window the session's redrawer does it, one view per step: "Reset layout"
+    shows a dozen docks at once, and refreshing them all inside that click froze the
+    window for ~2 s on an MNIST run (the monkey). Elsewhere the view refreshes at once.
+    """
+    refresh = getattr(view, "refresh", None)
+    if refresh is None:
+        return
+
+    def shown(visible: bool) -> None:
+        if not visible:
+            return
+        session = getattr(dock.parent(), "session", None)
+        if session is not None and not session.closed:
+            session.redrawer.request()
+        else:
+            refresh()
+
+    dock.visibilityChanged.connect(shown)
 
 
 class LazyDocks(QObject):
@@ -30,6 +64,8 @@ class LazyDocks(QObject):
         Has ``session`` (a :class:`viz.run.session.Session`).
     lazy : bool
         Put a placeholder in each dock and build its view later.
+    make : callable
+        ``make(spec)`` builds the view of a :class:`viz.app.docks.DockSpec`.
 
     Signals
     -------
@@ -39,12 +75,13 @@ class LazyDocks(QObject):
 
     built = Signal(object)
 
-    def __init__(self, window, lazy: bool):
+    def __init__(self, window, lazy: bool, make):
         super().__init__(window)
         self._window = window
+        self._make = make
         self.lazy = bool(lazy)
         self.views: list = []          # built views, in build order
-        self._pending: dict = {}       # dock -> factory, in build order
+        self._pending: dict = {}       # dock -> spec, in build order
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(IDLE_BUILD_MS)
@@ -56,25 +93,40 @@ class LazyDocks(QObject):
         return len(self._pending)
 
     def add(self, specs, tab_with) -> list:
-        """Docks for ``specs`` as tabs beside ``tab_with``; returns the docks (views not registered yet)."""
-        items = []
-        for title, name, make in specs:
-            if not isinstance(make, QWidget) and self.lazy:
-                holder = QLabel(f"Preparing the {title} view…")
-                holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                holder.setObjectName("lazy_placeholder")
-                items.append((title, name, holder, make))
-            else:
-                view = make if isinstance(make, QWidget) else make()
-                items.append((title, name, view, None))
-        docks = actions_mod.add_view_docks(self._window, [(t, n, w) for t, n, w, _ in items], tab_with)
-        for dock, (_, _, widget, make) in zip(docks, items):
-            if make is None:
-                self.views.append(widget)
-            else:
-                self._pending[dock] = make
+        """Docks for ``specs`` as tabs beside ``tab_with`` (in order); returns the docks (views not
+        registered yet).
+
+        Each view scrolls in its dock, so one view's controls never force a wide window (1280x800
+        must fit). Only the tab in front is drawn: a view whose dock is hidden behind another tab
+        is skipped by the session's redraws and refreshed when it comes to the front.
+        """
+        widgets = [self._placeholder(spec) if self.lazy else self._make(spec) for spec in specs]
+        docks = []
+        for spec, widget in zip(specs, widgets):
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            dock = new_dock(self._window, spec, scroll)
+            refresh_when_shown(dock, widget)
+            self._window.tabifyDockWidget(docks[-1] if docks else tab_with, dock)
+            docks.append(dock)
+        tab_with.raise_()
+        for dock, spec, widget in zip(docks, specs, widgets):
+            if self.lazy:
+                self._pending[dock] = spec
                 dock.visibilityChanged.connect(self._on_visibility)
+            else:
+                self.views.append(widget)
         return docks
+
+    @staticmethod
+    def _placeholder(spec) -> QLabel:
+        """What a dock shows until its view is built (a fast eye sees words, not a blank tab)."""
+        holder = QLabel(f"Preparing the {spec.title} view…")
+        holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        holder.setObjectName("lazy_placeholder")
+        return holder
 
     def register_built(self) -> None:
         """Register the views built so far with the session (the eager path, after wiring)."""
@@ -94,17 +146,17 @@ class LazyDocks(QObject):
 
     def ensure(self, dock):
         """The view in ``dock``, built now if it was pending (None for a dock this does not hold)."""
-        make = self._pending.pop(dock, None)
-        if make is None:
+        spec = self._pending.pop(dock, None)
+        if spec is None:
             scroll = dock.widget()
             return scroll.widget() if hasattr(scroll, "widget") else scroll
         try:
             dock.visibilityChanged.disconnect(self._on_visibility)
         except (RuntimeError, TypeError):
             pass
-        view = make()
+        view = self._make(spec)
         dock.widget().setWidget(view)       # the placeholder goes (the scroll area deletes it)
-        actions_mod.refresh_when_shown(dock, view)
+        refresh_when_shown(dock, view)
         self.views.append(view)
         session = self._window.session
         if hasattr(view, "add_snapshot"):

@@ -92,8 +92,8 @@ def ensure_app(argv=None) -> QApplication:
         # settable before the QApplication exists
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple"])
-        from viz import style
-        style.setup_theme(app)   # UNCRUMPLE_THEME or the system's scheme, before any view is built
+        from viz import theme
+        theme.setup_theme(app)   # UNCRUMPLE_THEME or the system's scheme, before any view is built
     app.setApplicationName("Uncrumple")
     app.setOrganizationName("Uncrumple")
     app.setApplicationDisplayName("Uncrumple")
@@ -213,13 +213,13 @@ def main(argv=None) -> int:
     cpus.split_for_app()   # the window on one CPU, the trainer on the others (Linux; see viz.run.cpus)
     app = ensure_app([sys.argv[0] if sys.argv and sys.argv[0] else "uncrumple", *qt_args])
     if args.theme:
-        from viz import style
-        style.setup_theme(app, args.theme)   # before the window: views read the palette when built
+        from viz import theme
+        theme.setup_theme(app, args.theme)   # before the window: views read the palette when built
     window = create_window(config, engine=args.engine, lazy_views=True)
     window.show()
     keep_house(window)
     if args.epochs or args.screenshot or args.quit:
-        window.runner = EpochRunner(window, args.epochs, args.screenshot, args.quit)
+        EpochRunner(window, args.epochs, args.screenshot, args.quit)   # held by the window, its parent
     # Ctrl+C in the terminal closes the window cleanly (Python only sees signals between Qt events)
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())
     tick = QTimer(window)

@@ -11,28 +11,29 @@ import math
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QMainWindow
 
-from core.run.config import TrainingConfig
+from core.run.config import TrainingConfig, data_notice
+from core.run.presets import get_preset
 
 from viz.app import actions as actions_mod
 from viz.app import settings as st
-from viz.panels.controls import ControlsPanel
+from viz.app.actions import STATUS_MS
+from viz.app.dock_layout import DockLayout
+from viz.app.export_actions import ExportActions
 from viz.app.gc_guard import GuiThreadCollector
 from viz.app.run_files import RunFiles
+from viz.export.view_export import export_view_menu, install_context_export
+from viz.panels.controls import ControlsPanel
 from viz.run.session import LIVE_FIELDS, Session, structural_change
 from viz.run.timeline import TimelineController
 from viz.run.timeline_bar import TimelineBar
 from viz.views.training.boundary import BoundaryView
 from viz.views.training.curves import CurvesView
-from viz.export.export_menu import ExportActions
-from viz.export.view_export import export_view_menu, install_context_export
-from viz.app.window_docks import DockLayout
-from viz.app.window_files import STATUS_MS, FilesAndPresets
 
 #: milliseconds to wait after the last edit before a structural change is applied
 EDIT_DEBOUNCE_MS = 400
 
 
-class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
+class MainWindow(QMainWindow):
     """Uncrumple's window.
 
     Parameters
@@ -53,6 +54,19 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     curves : CurvesView
     boundary : BoundaryView
     actions : viz.app.actions.Actions
+    dock_layout : viz.app.dock_layout.DockLayout
+        The docks (from the registry, :mod:`viz.app.docks`) and their layout.
+    docks : tuple of QDockWidget
+        Every dock, in the registry's order; ``dock_controls``, ``dock_boundary`` and
+        ``dock_curves`` are the first three, ``digit_docks`` those shown for image runs.
+    lazy_docks : viz.app.lazy_docks.LazyDocks
+        Builds the views behind the tabs.
+    run_files : viz.app.run_files.RunFiles
+        File menu: runs, models, configurations.
+    exports : viz.app.export_actions.ExportActions
+        File menu: pictures, history, code.
+    preset_actions : dict
+        The Presets menu's actions, by preset name.
     """
 
     def __init__(self, config: TrainingConfig | None = None, engine: str = "process", settings=None,
@@ -77,8 +91,13 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
         errors = self.controls.errors()
         self._valid, self._invalid_reason = not errors, next(iter(errors.values()), "")
 
-        self._build_docks(lazy_views)
+        self.dock_layout = layout = DockLayout(
+            self, {"dock_controls": self.controls, "dock_boundary": self.boundary, "dock_curves": self.curves},
+            lazy_views)
+        self.docks, self.digit_docks, self.lazy_docks = layout.docks, layout.image_docks, layout.lazy
+        self.dock_controls, self.dock_boundary, self.dock_curves = layout.docks[:3]
         self.actions = actions_mod.build(self, self.docks)
+        self.preset_actions = self.actions.presets
         self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)
         self.timeline_bar = TimelineBar(self.timeline, self)
         self.addToolBarBreak()
@@ -86,11 +105,9 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
         self.run_files = RunFiles(self, self.timeline, self.settings)
         self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
-        self._add_presets()
         self.context_export = install_context_export(self)
         self.status_labels = actions_mod.build_status_bar(self)
-        self._default_state = self.saveState(st.LAYOUT_VERSION)
-        self._layout_restored = st.restore_window(self, self.settings)
+        layout.restore(self.settings)
         self._restore_speed()
 
         self._edit_timer = QTimer(self)
@@ -113,13 +130,15 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
         a.reset.triggered.connect(self.reset_run)
         a.speed.currentIndexChanged.connect(self._on_speed)
         a.new.triggered.connect(self.new_run)
-        a.open.triggered.connect(self.open_config)
-        a.save.triggered.connect(self.save_config)
-        a.export.triggered.connect(self.export_png)
+        a.open.triggered.connect(self.run_files.open_config)
+        a.save.triggered.connect(self.run_files.save_config)
+        a.export.triggered.connect(self.exports.export_window)
         a.quit.triggered.connect(self.close)
         a.reset_layout.triggered.connect(self.reset_layout)
         a.shortcuts.triggered.connect(self.show_shortcuts)
         a.about.triggered.connect(self.show_about)
+        for act in a.presets.values():
+            act.triggered.connect(self._on_preset)
         s.state_changed.connect(self._on_state)
         s.snapshot_ready.connect(self._on_snapshot)
         s.refreshed.connect(self._update_numbers)
@@ -146,13 +165,12 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
         menu.insertSeparator(a.file_exports)
         menu.insertAction(a.file_exports, ex.show_code)
         tb = self.timeline_bar
-        run_menu = self.menuBar().actions()[1].menu()
-        run_menu.addSeparator()
+        a.run_menu.addSeparator()
         for act in (tb.prev_action, tb.next_action, tb.live_action):
-            run_menu.addAction(act)
+            a.run_menu.addAction(act)
             self.addAction(act)   # the shortcut works wherever the focus is in the window
-        a.more = [rf.open_run, rf.save_run, rf.save_model, rf.load_model, ex.export_all, ex.show_code,
-                  tb.prev_action, tb.next_action, tb.live_action]
+        a.more.extend([rf.open_run, rf.save_run, rf.save_model, rf.load_model, ex.export_all, ex.show_code,
+                       tb.prev_action, tb.next_action, tb.live_action])
         view_toggle = tb.toggleViewAction()
         view_toggle.setText("Timeline toolbar")
         a.view_menu.insertAction(a.view_menu.actions()[1], view_toggle)
@@ -180,11 +198,33 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     @Slot()
     def new_run(self) -> None:
         """Start over with the default configuration."""
-        cfg = TrainingConfig()
-        self.controls.set_config(cfg)
+        self.start_config(TrainingConfig())
+
+    def start_config(self, config: TrainingConfig) -> None:
+        """Show ``config`` in the controls and start a run of it (an edit waiting to apply is dropped)."""
+        self.adopt_config(config)
+        self.session.reset(config)
+
+    def adopt_config(self, config: TrainingConfig) -> None:
+        """Show ``config`` in the controls without starting anything (the session already runs it)."""
+        self.controls.set_config(config)
         self._pending_reset = False
         self._edit_timer.stop()
-        self.session.reset(cfg)
+
+    @Slot()
+    def _on_preset(self) -> None:
+        act = self.sender()
+        if act is not None:
+            self.start_preset(act.data())
+
+    def start_preset(self, name: str) -> None:
+        """Show preset ``name`` in the controls and start it (a notice says when data falls back)."""
+        preset = get_preset(name)
+        self.start_config(preset.config)
+        notice = data_notice(preset.config)
+        self.statusBar().showMessage(notice or f"{preset.title}: {preset.description}", 4 * STATUS_MS)
+        if notice:
+            actions_mod.info_box(self, preset.title, notice)
 
     @Slot(int)
     def _on_speed(self, index: int) -> None:
@@ -277,8 +317,8 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     # ---- from the session -----------------------------------------------------------------------
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
-        if "data" in snap.extras:
-            self._adapt_docks(snap.extras)
+        if snap.run is not None:
+            self.dock_layout.show_images(snap.run.is_images)
             self._epoch_log, self._batch_log = {}, (math.nan, math.nan)
         if snap.epochs:
             self._epoch_log = snap.epochs[-1]
@@ -331,11 +371,18 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     # ---- help ---------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        self.lazy_docks.start()
-        QTimer.singleShot(0, self, self._tidy_tabs)
-        if not self._layout_restored:    # first launch (or unusable saved layout): sensible sizes
-            self._layout_restored = True
-            QTimer.singleShot(0, self, self._default_sizes)
+        self.dock_layout.shown()
+
+    @Slot()
+    def reset_layout(self) -> None:
+        """Every dock visible again, in its original place, and the transport toolbar."""
+        self.dock_layout.reset()
+        self.actions.toolbar.show()
+
+    @property
+    def extra_views(self) -> list:
+        """The views built so far besides the curves and the boundary."""
+        return self.lazy_docks.views
 
     @Slot()
     def show_shortcuts(self) -> None:
@@ -351,7 +398,7 @@ class MainWindow(DockLayout, FilesAndPresets, QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Remember the layout and configuration, then stop and join the trainer."""
         try:
-            st.save_window(self, self.settings)
+            self.dock_layout.save(self.settings)
             st.save_config(self.settings, self.controls.config())
             self.settings.sync()
         finally:

@@ -1,4 +1,5 @@
-"""File → Open run / Save run / Open recent / Save model / Load model, for the main window.
+"""File → Open run / Save run / Open recent / Save model / Load model / Open and save configuration,
+for the main window.
 
 Every method takes an optional path (tests and scripts pass one; users get a file
 dialog). Errors go to a non-modal warning: a bad file never touches the run shown.
@@ -10,27 +11,29 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from core.engine.saving import load_model
 from core.run.runfile import RUN_SUFFIX
 
-from viz.app.actions import make_action
+from viz.app import settings as st
+from viz.app.actions import STATUS_MS, make_action
 
 KEY_RECENT = "files/recent_runs"
 MAX_RECENT = 8
 RUN_FILTER = f"Uncrumple run (*{RUN_SUFFIX} *.npz);;All files (*)"
 MODEL_FILTER = "Uncrumple model (*.npz);;All files (*)"
-STATUS_MS = 8000
+CONFIG_FILTER = "Training configuration (*.json)"
 
 
 class RunFiles(QObject):
-    """The run and model file actions of ``window`` (a :class:`viz.app.main_window.MainWindow`)."""
+    """The file actions of ``window`` (a :class:`viz.app.main_window.MainWindow`): runs, models and
+    configurations (the window's ``actions.open`` and ``actions.save`` call :meth:`open_config`
+    and :meth:`save_config`)."""
 
     def __init__(self, window, timeline, settings):
         super().__init__(window)
         self.window, self.timeline, self.settings = window, timeline, settings
-
 
         def act(text, keys, tip, slot):
             return make_action(window, text, (keys,) if keys else (), tip, slot=slot)
@@ -162,4 +165,38 @@ class RunFiles(QObject):
         ckpt = dataclasses.replace(current, weights=flat, optimizer={"iterations": 0, "slots": []})
         self.window.session.restore(ckpt, self.timeline.epoch_logs)
         self.window.statusBar().showMessage(f"Loaded the weights of {path}", STATUS_MS)
+        return True
+
+    # ---- configurations -------------------------------------------------------------------------
+    @Slot()
+    def open_config(self, path: str | None = None) -> bool:
+        """Load a configuration JSON into the controls and start it (a bad file changes nothing)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open configuration", "",
+                                                  f"{CONFIG_FILTER};;All files (*)")
+        if not path:
+            return False
+        try:
+            cfg = st.read_config_file(path)
+        except ValueError as exc:
+            QMessageBox.warning(self.window, "Open configuration", f"Could not open {os.path.basename(path)}:\n{exc}")
+            return False
+        self.window.start_config(cfg)
+        self.window.statusBar().showMessage(f"Opened {path}", STATUS_MS)
+        return True
+
+    @Slot()
+    def save_config(self, path: str | None = None) -> bool:
+        """Save the controls' configuration as JSON (written atomically)."""
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self.window, "Save configuration", "uncrumple-config.json",
+                                                  CONFIG_FILTER)
+        if not path:
+            return False
+        try:
+            st.write_config_file(path, self.window.controls.config())
+        except OSError as exc:
+            QMessageBox.warning(self.window, "Save configuration", f"Could not save {path}:\n{exc}")
+            return False
+        self.window.statusBar().showMessage(f"Saved the configuration to {path}", STATUS_MS)
         return True

@@ -1,4 +1,5 @@
-"""File → Export all views…, Export history as CSV…, and Help → Show code… for the main window."""
+"""File → Export window as PNG…, Export all views…, Export history as CSV… and Show code…, for the
+main window (the pictures and files themselves are made by :mod:`viz.export`)."""
 from __future__ import annotations
 
 import os
@@ -6,21 +7,19 @@ import os
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from viz.app.actions import make_action
+from viz.app.actions import STATUS_MS, make_action
 from viz.app.code_dialog import show_code
 from viz.export.export_all import export_all_views, export_history_csv
 
-STATUS_MS = 8000
-
 
 class ExportActions(QObject):
-    """The export and show-code actions of ``window`` (a :class:`viz.app.main_window.MainWindow`)."""
+    """The export and show-code actions of ``window`` (a :class:`viz.app.main_window.MainWindow`;
+    its ``actions.export`` calls :meth:`export_window`)."""
 
     def __init__(self, window, timeline):
         super().__init__(window)
         self.window, self.timeline = window, timeline
         self.dialog = None
-
 
         def act(text, keys, tip, slot):
             return make_action(window, text, (keys,) if keys else (), tip, slot=slot)
@@ -31,6 +30,18 @@ class ExportActions(QObject):
                               "loss and accuracy) as CSV files.", self.export_history)
         self.show_code = act("Show &code…", "Ctrl+K", "The current configuration as equivalent Keras and "
                              "PyTorch scripts, ready to copy.", self.code)
+
+    @Slot()
+    def export_window(self, path: str | None = None) -> bool:
+        """Save a picture of the whole window."""
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self.window, "Export window as PNG", "uncrumple.png",
+                                                  "PNG image (*.png)")
+        if not path:
+            return False
+        ok = self.window.grab().save(path, "PNG")
+        self.window.statusBar().showMessage(f"Saved {path}" if ok else f"Could not save {path}", STATUS_MS)
+        return ok
 
     @Slot()
     def export_views(self, folder: str | None = None) -> list[str]:
@@ -86,12 +97,9 @@ class ExportActions(QObject):
 
     @Slot()
     def code(self):
-        data = self.window.session.data_extras
-        if not data:
+        run = self.window.session.run
+        if run is None:
             self.window.show_error("The run has not started yet: the code needs its data's shape.")
             return None
-        d = data["data"]
-        ys = [y for y in (d["y_train"], d["y_val"]) if len(y)]
-        n_classes = max(2, int(max(int(y.max()) for y in ys)) + 1)
-        self.dialog = show_code(self.window, self.window.session.config, int(d["x_train"].shape[1]), n_classes)
+        self.dialog = show_code(self.window, self.window.session.config, run.input_dim, run.n_classes)
         return self.dialog

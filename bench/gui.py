@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# first, as when the app starts: viz sets the window's BLAS threads (one fewer than the CPUs) before
+# first, as when the app starts: viz sets the window's BLAS threads (viz.run.blas: one fewer than the CPUs) before
 # NumPy loads; imported after NumPy, OpenBLAS kept a thread per CPU on the window's one CPU, and on
 # an MNIST run each chunk of the digits' predictions took 86 ms instead of 2.4 ms
 import viz  # noqa: E402,F401
@@ -116,11 +116,9 @@ def headless_steps_per_second(seconds, config=None):
     import json
 
     from core.run.config import TrainingConfig
-    from viz.run import cpus
-    from viz.run.worker import TRAINER_BLAS_THREADS
+    from viz.run import blas, cpus
     env = dict(os.environ)
-    for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(k, TRAINER_BLAS_THREADS)
+    env.update(blas.trainer_env(env, cpus.TRAINER_CPUS))   # the environment the app's trainer gets
     placed = sorted(cpus.TRAINER_CPUS) if cpus.TRAINER_CPUS else []
     r = subprocess.run([sys.executable, "-c", HEADLESS_SCRIPT, str(seconds),
                         json.dumps((config or TrainingConfig()).to_dict()), json.dumps(placed)],

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 import _util  # noqa: F401  (puts the repository root on sys.path)
-import viz  # noqa: E402,F401  (before NumPy, as the app: it sets the window's BLAS threads)
+import viz  # noqa: E402,F401  (before NumPy, as the app: it sets the window's BLAS threads, viz.run.blas)
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("UNCRUMPLE_SETTINGS", os.path.join("/tmp", f"uncrumple-bench-{os.getpid()}.ini"))
-    import viz  # noqa: F401  (before NumPy, as the app: it sets the window's BLAS threads)
+    import viz  # noqa: F401  (before NumPy, as the app: it sets the window's BLAS threads, viz.run.blas)
     import numpy as np
     from PySide6.QtWidgets import QApplication
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from viz.run import cpus
+from viz.run import blas, cpus
 
 linux_affinity = pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
 
@@ -60,18 +60,16 @@ def test_split_for_app_pins_its_own_process(tmp_path):
 def test_the_window_is_pinned_only_when_its_blas_threads_fit(monkeypatch, threads, fits):
     # OpenBLAS with more threads than the CPUs it may run on spins against itself; unknown (NumPy
     # loaded before viz) counts as too many
-    import viz
-    monkeypatch.setattr(viz, "WINDOW_BLAS_THREADS", threads)
+    monkeypatch.setattr(blas, "WINDOW_THREADS", threads)
     assert cpus.blas_fits({0}) is fits
     assert cpus.blas_fits({0, 1}) is (threads is not None)
 
 
 @linux_affinity
 def test_split_for_app_leaves_a_window_whose_blas_does_not_fit_alone(monkeypatch):
-    import viz
     monkeypatch.delenv("UNCRUMPLE_PIN_CPUS", raising=False)
     monkeypatch.setattr(cpus, "TRAINER_CPUS", None)
-    monkeypatch.setattr(viz, "WINDOW_BLAS_THREADS", None)
+    monkeypatch.setattr(blas, "WINDOW_THREADS", None)
     before = os.sched_getaffinity(0)
     assert cpus.split_for_app() is False
     assert cpus.TRAINER_CPUS is None and os.sched_getaffinity(0) == before

@@ -181,52 +181,6 @@ def test_commands_sent_before_the_pipe_exists_are_kept(qtbot, start_worker):
     until(qtbot, lambda: rec.snaps and rec.last.step == 2)
 
 
-def test_trainer_child_runs_single_threaded_blas(monkeypatch):
-    """The spawned trainer gets OPENBLAS_NUM_THREADS=1 (unless the user chose), the GUI's env is unchanged."""
-    import multiprocessing as mp
-
-    from viz.run import worker as worker_mod
-    for k in worker_mod._BLAS_VARS:
-        monkeypatch.delenv(k, raising=False)
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    p = ctx.Process(target=_report_env, args=(q,))
-    with worker_mod._blas_threads_for_child():
-        p.start()
-    child_env = q.get(timeout=30)
-    p.join(30)
-    assert child_env["OPENBLAS_NUM_THREADS"] == "1"
-    assert "OPENBLAS_NUM_THREADS" not in __import__("os").environ
-    q.close()
-    q.join_thread()
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    with worker_mod._blas_threads_for_child():
-        assert __import__("os").environ["OPENBLAS_NUM_THREADS"] == "2"   # the user's choice stays
-
-
-def test_a_pinned_trainer_gets_no_more_blas_threads_than_its_cpus(monkeypatch):
-    # the app puts the trainer on one CPU: a user's OPENBLAS_NUM_THREADS=4 (or the window's own
-    # value on a bigger machine) would spin four threads on it
-    from viz.run import cpus
-    from viz.run import worker as worker_mod
-    monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset({0}))
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    env = __import__("os").environ
-    with worker_mod._blas_threads_for_child():
-        assert env["OPENBLAS_NUM_THREADS"] == "1" and env["OMP_NUM_THREADS"] == "1"
-    assert env["OPENBLAS_NUM_THREADS"] == "4" and "OMP_NUM_THREADS" not in env   # given back
-    monkeypatch.setattr(cpus, "TRAINER_CPUS", frozenset({0, 1, 2}))
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    with worker_mod._blas_threads_for_child():
-        assert env["OPENBLAS_NUM_THREADS"] == "2" and env["OMP_NUM_THREADS"] == "3"
-
-
-def _report_env(q):
-    import os
-    q.put({k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")})
-
-
 def test_sending_never_waits_for_the_trainer_to_read_and_keeps_the_order():
     """A big command (a run's checkpoint) blocks the pipe until the trainer reads it: the GUI
     thread's send() only queues; a sender thread writes, in order, and ends after ("stop",)."""

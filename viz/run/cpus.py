@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import os
 
+from viz.run import blas
+
 #: CPUs a trainer process is put on, or None to leave it to the scheduler (set by split_for_app)
 TRAINER_CPUS: frozenset[int] | None = None
 
 
 def plan(allowed) -> tuple[frozenset[int], frozenset[int]] | None:
     """``(gui, trainer)`` CPU sets for ``allowed`` CPUs: the last for the trainer (it runs one
-    BLAS thread, see viz.run.worker), the others for the window (viz gives its BLAS as many
-    threads); None with fewer than two CPUs."""
+    BLAS thread, see viz.run.blas), the others for the window (its BLAS gets as many threads);
+    None with fewer than two CPUs."""
     cpus = sorted(set(allowed))
     if len(cpus) < 2:
         return None
@@ -46,8 +48,7 @@ def blas_fits(gui_cpus) -> bool:
     """Whether the window's NumPy has no more BLAS threads than ``gui_cpus``: OpenBLAS with more
     threads than the CPUs it may run on spins against itself (a QR 100x slower), so the window is
     pinned only then. Unknown (NumPy loaded before ``viz``, as from some scripts) does not fit."""
-    import viz
-    threads = viz.WINDOW_BLAS_THREADS
+    threads = blas.WINDOW_THREADS
     return threads is not None and threads <= len(gui_cpus)
 
 

@@ -18,9 +18,7 @@ Lifecycle (driven by :class:`viz.run.session.Session`)::
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 import queue
 import threading
 import traceback
@@ -29,56 +27,12 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.run.config import TrainingConfig
 
-from viz.run import cpus
+from viz.run import blas, cpus
 
 #: seconds the loop blocks on the pipe before checking the stop flag and the trainer's health
 POLL_SECONDS = 0.1
 #: seconds to wait for the trainer to leave after ("stop",) before terminating it
 JOIN_SECONDS = 3.0
-
-
-
-#: BLAS threads of the trainer process. The GUI keeps a core busy while it draws; measured
-#: with one core busy (bench/engine.py "contention"), a 2-thread OpenBLAS epoch ran 5-27x
-#: slower than on a quiet machine and a 1-thread one 1.2-2.4x.
-TRAINER_BLAS_THREADS = "1"
-_ENV_LOCK = threading.Lock()
-_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _threads(value: str | None, default: int) -> int:
-    """A thread-count variable's value as a positive int; ``default`` when unset or not a number."""
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return default
-
-
-@contextlib.contextmanager
-def _blas_threads_for_child():
-    """Set the BLAS thread variables while a child process spawns (this process's NumPy is already
-    loaded and unaffected; the spawned interpreter reads them when it imports NumPy).
-
-    Unpinned, the child gets one thread unless the user set the variables. Pinned by the app
-    (:data:`viz.run.cpus.TRAINER_CPUS`), it gets at most one per CPU it may run on, whatever the user
-    set: more would only spin against each other on those CPUs.
-    """
-    pinned = cpus.TRAINER_CPUS
-    with _ENV_LOCK:
-        saved = {k: os.environ.get(k) for k in _BLAS_VARS}
-        for k, v in saved.items():
-            if pinned is not None:
-                os.environ[k] = str(min(len(pinned), _threads(v, len(pinned))))
-            elif v is None:
-                os.environ[k] = TRAINER_BLAS_THREADS
-        try:
-            yield
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 class _PipeWorker(QObject):
@@ -258,12 +212,12 @@ class ProcessWorker(_PipeWorker):
         return None if p is None else p.pid
 
     def _start_trainer(self):
-        from core.engine.training import serve
+        from core.run.serve import serve
         ctx = multiprocessing.get_context("spawn")
         parent_conn, child_conn = ctx.Pipe()
         process = ctx.Process(target=serve, args=(child_conn, self.config), daemon=True,
                               name="uncrumple-trainer")
-        with _blas_threads_for_child():
+        with blas.for_trainer(cpus.TRAINER_CPUS):   # its NumPy's threads, read when the child imports it
             process.start()
         cpus.place_trainer(process.pid)
         child_conn.close()   # only the child holds that end: its death closes the pipe

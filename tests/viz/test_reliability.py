@@ -131,7 +131,7 @@ from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 from core.run.config import TrainingConfig
 from viz.app.main import create_window
-from viz.export.export_all import save_png_white
+from viz.export.white_export import save_png_white
 from PySide6.QtGui import QImage
 w = create_window(TrainingConfig(n_samples=200, grid_resolution=16), engine="thread")
 w.resize(640, 400)

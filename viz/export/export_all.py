@@ -13,6 +13,7 @@ next to them), the numbers behind the curves.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import numbers
 import os
@@ -22,8 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
-# the pictures on white (re-exported: views and tests import them from here)
-from viz.export.white_export import SAVERS, WHITE, on_white, save_png_white, save_svg_white  # noqa: F401
+from viz.export.white_export import SAVERS
 
 CONTROLS_DOCK = "dock_controls"
 EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
@@ -98,6 +98,32 @@ def _settle() -> None:
     QtWidgets.QApplication.processEvents()   # a raised tab lays out, then its view redraws
 
 
+@contextlib.contextmanager
+def tabs_put_back(docks):
+    """Within the block, :func:`bring_forward` may raise any of ``docks`` and show closed ones for a
+    picture; afterwards the closed ones are hidden again and the tabs that were in front raised."""
+    # a tab behind another is "visible" but moved off the window: its visible region is empty
+    front = [d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()]
+    closed = [d for d in docks if not d.toggleViewAction().isChecked()]
+    try:
+        yield
+    finally:
+        for dock in closed:
+            dock.hide()
+        for dock in front:
+            dock.raise_()
+        _settle()
+
+
+def bring_forward(dock: QtWidgets.QDockWidget, content) -> None:
+    """Show ``dock`` if closed, raise it, let it lay out, and draw ``content`` for a picture."""
+    if not dock.toggleViewAction().isChecked():
+        dock.show()
+    dock.raise_()
+    _settle()
+    draw_for_picture(content)
+
+
 def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
                      include_closed=False) -> list[str]:
     """Save every view dock of ``window`` (not the controls) into ``folder``, on white.
@@ -130,11 +156,8 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
         raise ValueError(f"Argument `formats` must hold 'png' and/or 'svg'. Received: formats={formats!r}")
     os.makedirs(folder, exist_ok=True)
     docks = [d for d in view_docks(window) if include_closed or d.toggleViewAction().isChecked()]
-    # a tab behind another is "visible" but moved off the window: its visible region is empty
-    front = [d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()]
-    closed = [d for d in docks if not d.toggleViewAction().isChecked()]
     written, used = Exported(), set()
-    try:
+    with tabs_put_back(docks):
         for i, dock in enumerate(docks):
             content = dock_content(dock)
             if content is None:
@@ -143,11 +166,7 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
             if progress is not None and not progress(i, len(docks), title):
                 written.cancelled = True
                 break
-            if dock in closed:
-                dock.show()
-            dock.raise_()
-            _settle()
-            draw_for_picture(content)
+            bring_forward(dock, content)
             stem = base = slug(title)
             k = 2
             while stem in used:
@@ -158,12 +177,6 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
                                  title):
                 written.cancelled = True
                 break
-    finally:
-        for dock in closed:
-            dock.hide()
-        for dock in front:
-            dock.raise_()
-        _settle()
     return written
 
 

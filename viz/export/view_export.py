@@ -3,7 +3,7 @@
 ``export_view_menu(window)`` gives a "Export view" menu with one entry per view dock
 (its full title), each asking for a file name (``<slug>.png`` by default; ``.svg``
 writes SVG) and saving that dock's content on white, whole even when it scrolls
-(:func:`viz.export.export_all.save_png_white`, :func:`~viz.export.export_all.save_svg_white`,
+(:func:`viz.export.white_export.save_png_white`, :func:`~viz.export.white_export.save_svg_white`,
 :func:`~viz.export.export_all.dock_content`). ``export_dock(dock, path)`` does the saving
 for scripts and tests: a dock that is a tab behind another, or closed, is brought to
 the front (or shown) for the picture and put back afterwards.
@@ -22,7 +22,7 @@ import weakref
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz.export.export_all import SAVERS, dock_content, draw_for_picture, slug, svg_refusal, view_docks
+from viz.export.export_all import SAVERS, bring_forward, dock_content, slug, svg_refusal, tabs_put_back, view_docks
 
 IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 
@@ -30,11 +30,6 @@ IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 def full_title(dock: QtWidgets.QDockWidget) -> str:
     """The dock's title in full (the tab may show a short one)."""
     return dock.property("fullTitle") or dock.windowTitle()
-
-
-def _settle() -> None:
-    QtWidgets.QApplication.processEvents()
-    QtWidgets.QApplication.processEvents()   # a raised tab lays out, then its view redraws
 
 
 def _main_window(dock):
@@ -61,25 +56,12 @@ def export_dock(dock: QtWidgets.QDockWidget, path: str) -> str:
     if content is None:
         return False
     window = _main_window(dock)
-    # a tab behind another is "visible" but moved off the window: its visible region is empty
-    group = view_docks(window) if window is not None else [dock]
-    front = [d for d in group if d.isVisible() and not d.visibleRegion().isEmpty()]
-    closed = not dock.toggleViewAction().isChecked()
-    try:
-        if closed:
-            dock.show()
-        dock.raise_()
-        _settle()
-        draw_for_picture(content)
+    group = view_docks(window) if window is not None else []
+    with tabs_put_back(group if dock in group else [*group, dock]):
+        bring_forward(dock, content)
         if fmt == "svg" and svg_refusal(content):
             fmt, path = "png", os.path.splitext(path)[0] + ".png"
         return path if SAVERS[fmt](content, path) else ""
-    finally:
-        if closed:
-            dock.hide()
-        for d in front:
-            d.raise_()
-        _settle()
 
 
 def ask_and_export(dock: QtWidgets.QDockWidget, fmt: str = "png", parent=None) -> str:

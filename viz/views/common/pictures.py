@@ -9,16 +9,16 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from viz.export.white_export import save_png_white, save_svg_white
+
 
 def export_png(widget: QtWidgets.QWidget, path: str) -> bool:
     """Save a picture of ``widget`` as PNG on white (in either theme); returns whether it was written."""
-    from viz.export.export_all import save_png_white
     return save_png_white(widget, str(path))
 
 
 def export_svg(widget: QtWidgets.QWidget, path: str) -> bool:
     """Save ``widget`` as SVG on white (vector lines and text; heat maps stay bitmaps)."""
-    from viz.export.export_all import save_svg_white
     return save_svg_white(widget, str(path))
 
 
@@ -196,45 +196,3 @@ def run_with_progress(parent: QtWidgets.QWidget, steps, title: str, text: str, o
     timer.timeout.connect(tick)
     timer.start()
     return dialog
-
-
-def record_gif(player, path: str, fps: float = 20, frames_per_stage: int = 12):
-    """The stage animation's Export GIF…: ``player`` (a ``StagePlayer``) recorded with progress.
-
-    Playing stops, the button is disabled and the weights shown are held (``player.recording``)
-    while recording, and the shown position comes back at the end; the caption then says "Saved <path>" (or that it was cancelled).
-    Without Pillow the frames are saved as PNG files in a folder beside ``path`` and a
-    message says what to install. Returns the progress dialog, or None when it did not start.
-    """
-    import pathlib
-    keep = player.position()
-    try:
-        steps = gif_steps(*player._record(frames_per_stage), path, fps)
-        next(steps)          # Pillow's presence, the palette and the first frame, now
-    except RuntimeError:
-        folder = pathlib.Path(path).with_suffix("")
-        n = player.export_frames(folder, frames_per_stage)
-        QtWidgets.QMessageBox.information(player, "Export GIF", f"{GIF_MISSING}\nSaved the {n} frames as PNG "
-                                          f"files in {folder} instead.")
-        return None
-    except (OSError, ValueError) as exc:
-        player.set_position(keep)
-        QtWidgets.QMessageBox.warning(player, "Export GIF", str(exc))
-        return None
-    player.play_button.setChecked(False)
-    player.gif_button.setEnabled(False)
-    player.recording = True           # no retrace with newer weights halfway through
-
-    def done(result):
-        player.recording = False
-        player.gif_button.setEnabled(True)
-        player.set_position(keep)
-        if result is None:
-            player.caption.setText(f"Saved {path}")
-        elif result == "cancelled":
-            player.caption.setText("GIF export cancelled; nothing was written.")
-        else:
-            QtWidgets.QMessageBox.warning(player, "Export GIF", f"Could not write {path}: {result}")
-
-    player.gif_dialog = run_with_progress(player, steps, "Export GIF", f"Recording {path}…", done)
-    return player.gif_dialog

@@ -111,8 +111,8 @@ class View(QtWidgets.QWidget):
         take the epochs like any snapshot's."""
         self.add_snapshot(snap)
 
-    def truncate(self, epoch: int) -> None:
-        """Drop what came after ``epoch`` (the timeline branched there)."""
+    def truncate(self, epoch: int, step: int | None = None) -> None:
+        """Drop what came after ``epoch`` (the timeline branched there, at training step ``step``)."""
 
     # ---- what subclasses write --------------------------------------------------------------------
     def build(self, run) -> None:

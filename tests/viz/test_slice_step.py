@@ -13,6 +13,7 @@ def _slice_view(qtbot, config):
     view = SliceView()
     qtbot.addWidget(view)
     run, first = start(config)
+    view.set_run(first.run)
     view.add_snapshot(first)
     for _ in range(5):
         run.trainer.train_batch()

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from core.analysis.loss import landscape
+from core.analysis.loss import slices
+from core.analysis.loss.batched import Cancelled
 from core.run.config import TrainingConfig
+from core.run.messages import RunData
 from views_support import start
 
 CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
@@ -20,6 +22,7 @@ def view(qtbot):
     v = SliceView()
     qtbot.addWidget(v)
     run, first = start(CONFIG)
+    v.set_run(first.run)
     v.add_snapshot(first)
     for _ in range(3):
         run.trainer.train_batch()
@@ -32,19 +35,19 @@ def blocking_slice(calls):
     def slow(*args, cancel=None, **kwargs):
         calls.append(threading.current_thread())
         cancel.__self__.wait()           # cancel is the job's Event.is_set: wait until it is set
-        raise landscape.Cancelled("cancelled")
+        raise Cancelled("cancelled")
     return slow
 
 
 def test_the_slice_is_computed_in_a_worker_thread_and_drawn_as_core_computes_it(qtbot, view, monkeypatch):
     threads = []
-    real = landscape.slice_1d
+    real = slices.slice_1d
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(landscape, "slice_1d", spy)
+    monkeypatch.setattr(slices, "slice_1d", spy)
     with qtbot.waitSignal(view.computed, timeout=20000):
         assert view.compute()
         assert view.runner.busy and view.slice is None     # compute() returned before any slice
@@ -66,7 +69,7 @@ def test_the_slice_is_computed_in_a_worker_thread_and_drawn_as_core_computes_it(
 def a_blocked_slice(qtbot, view, monkeypatch):
     """Start a slice on ``view`` that blocks until cancelled; returns the list its calls go to."""
     calls = []
-    monkeypatch.setattr(landscape, "slice_1d", blocking_slice(calls))
+    monkeypatch.setattr(slices, "slice_1d", blocking_slice(calls))
     assert view.compute()
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
     return calls
@@ -105,11 +108,12 @@ def test_closing_the_view_or_its_window_joins_the_thread(qtbot, view, monkeypatc
 
 
 def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, view, monkeypatch):
-    weights = view._weights
+    run, weights = view.run, view._weights
     a_blocked_slice(qtbot, view, monkeypatch)
     view.clear()                                     # does not wait for the blocked job
     assert not view.runner.busy and view.slice is None
     monkeypatch.undo()
+    view.set_run(run)                                # the next run (a clear is always followed by one)
     view._weights, view._dirty = weights, True
     view.finish()                                    # what an export does: compute and wait
     assert view.slice is not None and len(view.curve.getData()[0]) == 201
@@ -117,17 +121,15 @@ def test_clear_drops_the_running_slice_and_finish_waits_for_a_new_one(qtbot, vie
 
 
 def test_no_network_is_built_in_the_gui_thread_and_a_finished_jobs_model_is_reused(qtbot, monkeypatch):
-    import viz.views.loss.slice1d as slice_mod
-    import viz.views.loss.slice_worker as worker_mod
-    built = []
-    for mod in (slice_mod, worker_mod):
-        real = mod.build_model
-        monkeypatch.setattr(mod, "build_model", lambda *a, _r=real, **k: built.append(threading.current_thread())
-                            or _r(*a, **k))
-    v = slice_mod.SliceView()
-    qtbot.addWidget(v)
+    from viz.views.loss.slice1d import SliceView
     run, first = start(CONFIG)
-    v.add_snapshot(first)                             # a new run: nothing built in this (the GUI) thread
+    built = []
+    real = RunData.model                              # the one model factory: every network a view builds
+    monkeypatch.setattr(RunData, "model", lambda self: built.append(threading.current_thread()) or real(self))
+    v = SliceView()
+    qtbot.addWidget(v)
+    v.set_run(first.run)                              # a new run: nothing built in this (the GUI) thread
+    v.add_snapshot(first)
     assert built == [] and v.weight_spin.maximum() == sum(w.size for w in first.weights) - 1
     for _ in range(2):
         with qtbot.waitSignal(v.computed, timeout=20000):
@@ -144,3 +146,23 @@ def test_an_export_does_not_wait_for_a_newer_slice_once_one_is_drawn(qtbot, view
     view.finish()                                    # returns at once: the blocked job would never end
     assert view.slice is drawn and view.runner.busy
     view.runner.shutdown()
+
+
+def test_live_slices_are_paced_by_the_redraw_clock(qtbot, view):
+    """No timer of its own: the clock refreshes the view at most every ``min_interval`` seconds, which
+    grows to four times what the last slice took, and a slice whose result finds newer weights waiting
+    asks the clock for a redraw."""
+    import dataclasses
+    from viz.views.loss.slice1d import BUSY_FACTOR
+    assert view.refresh()                            # new weights: the clock's refresh starts a slice...
+    view._dirty = True
+    assert not view.refresh()                        # ...and no other while it runs
+    result, error = view.runner.wait()
+    assert error is None
+    with qtbot.waitSignal(view.redraw_wanted, timeout=1000):
+        view._on_result(dataclasses.replace(result, seconds=1.0))    # a slice that took a second
+    assert view.min_interval == BUSY_FACTOR * 1.0
+    view._dirty = False
+    with qtbot.assertNotEmitted(view.redraw_wanted):
+        view._on_result(dataclasses.replace(result, seconds=0.001))  # a quick one: the floor
+    assert view.min_interval == type(view).min_interval == 0.25

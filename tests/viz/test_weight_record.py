@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from viz.views.loss import weight_record
-from viz.views.loss.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder
+from viz.views.loss.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, WeightRecord
 
 MNIST_WEIGHTS = 784 * 512 + 512 + 512 * 10 + 10       # 407,050
 
@@ -31,7 +31,7 @@ class _CountingNumpy:
 def test_recording_and_thinning_copy_no_recorded_weights(monkeypatch):
     spy = _CountingNumpy()
     monkeypatch.setattr(weight_record, "np", spy)
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(MNIST_WEIGHTS)
     assert rec.cap == MAX_RECORD_BYTES // (4 * MNIST_WEIGHTS) == 41
     first = np.full(MNIST_WEIGHTS, 0.5, np.float32)
@@ -48,7 +48,7 @@ def test_recording_and_thinning_copy_no_recorded_weights(monkeypatch):
 
 
 def test_a_recorded_row_is_a_copy_of_what_was_added():
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(4)
     flat = np.arange(4, dtype=np.float32)
     rec.add(flat, 1)
@@ -57,7 +57,7 @@ def test_a_recorded_row_is_a_copy_of_what_was_added():
 
 
 def test_history_stacks_once_and_is_cached_until_the_record_changes():
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(3)
     w, e = rec.history()
     assert w.shape == (0, 3) and len(e) == 0
@@ -73,7 +73,7 @@ def test_history_stacks_once_and_is_cached_until_the_record_changes():
 
 def test_the_rows_slice_like_the_old_array():
     """LandscapeView.projected_path reads ``rec.w[a:b]`` and ``rec.w.shape[1]``: only the rows asked for."""
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(2)
     assert rec.w.shape == (0, 2) and rec.w[0:0].shape == (0, 2)
     for k in range(6):
@@ -84,7 +84,7 @@ def test_the_rows_slice_like_the_old_array():
 
 
 def test_recorder_is_bounded_even_and_ends_with_the_current_point():
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(3)
     for k in range(10 * MAX_RECORDS):
         rec.add(np.full(3, k, np.float32), k // 100)
@@ -98,13 +98,13 @@ def test_recorder_is_bounded_even_and_ends_with_the_current_point():
 
 @pytest.mark.parametrize("size", [0, 1, 10**9])
 def test_cap_stays_sane_for_any_size(size):
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(size)
     assert 16 <= rec.cap <= MAX_RECORDS
 
 
 def test_clear_forgets_everything_and_bumps_the_generation():
-    rec = _Recorder()
+    rec = WeightRecord()
     rec.clear(2)
     rec.add(np.zeros(2, np.float32), 0)
     gen = rec.generation

@@ -1,50 +1,68 @@
 """The loss surface of the network being trained, with its descent path.
 
-``core.analysis.loss.landscape`` does the maths: the planes (:func:`core.analysis.loss.landscape.random_plane`,
-:func:`~core.analysis.loss.landscape.pca_plane`, :func:`~core.analysis.loss.landscape.weight_plane`), the grid
-(:func:`~core.analysis.loss.landscape.evaluate_grid`, run here in a ``QThread`` with progress and
-cancel) and the projection of the recorded weights (``Plane.project_path``). The
-view records the weights of every heavy snapshot (at most :data:`MAX_RECORDS`,
-thinned evenly), draws the heat map with contour lines, the path, a marker per
-epoch and the current point, and offers to recompute when the path leaves the grid.
+``core.analysis.loss`` does the maths: the planes (:func:`core.analysis.loss.planes.random_plane`,
+:func:`~core.analysis.loss.planes.pca_plane`, :func:`~core.analysis.loss.planes.weight_plane`), the grid
+(:func:`~core.analysis.loss.landscape.evaluate_grid`, run here in a background job with progress and
+cancel: :class:`viz.views.common.jobs.JobRunner`) and the projection of the recorded weights
+(``Plane.project_path``). The view records the weights of every heavy snapshot
+(:class:`viz.views.loss.weight_record.WeightRecord`: at most ``MAX_RECORDS``, thinned evenly), draws
+the heat map with contour lines, the path, a marker per epoch and the current point, and offers to
+recompute when the path leaves the grid. Its "3D" button shows the same grid and path in a
+:class:`viz.views.loss.surface3d.Surface3DView`.
 
-The weight record is :mod:`viz.views.loss.weight_record`, the grid worker
-:mod:`viz.views.loss.surface_worker` (run by :mod:`viz.views.loss.landscape_compute`), the widgets
-:mod:`viz.views.loss.landscape_ui`.
-
-:func:`make_docks` gives the main window this module's docks and the race's and
-the 1D slice's.
+A network of exactly two weights gets the plane of both by default: its true loss surface (the
+book's fig. 2.12).
 """
 from __future__ import annotations
 
 import csv
-import functools
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from core.analysis.loss import landscape
-from core.run.config import TrainingConfig, build_model, targets_for
+from core.analysis.loss import landscape, planes
+from core.run.config import targets_for
 from viz import style
-from viz.export.pictures import export_png, export_svg
-from viz.views.loss.landscape_compute import SurfaceComputation
-from viz.views.loss.landscape_ui import PATH_COLOR, PLANES, build_landscape_ui, choose_default_plane  # noqa: F401
-from viz.views.loss.landscape_ui import label_axes, show_names, surface_title, sync_controls
-from viz.views.loss.race import RaceView
-from viz.views.loss.slice1d import SliceView
-from viz.views.loss.surface3d import attach_3d
-from viz.views.loss.weight_record import MAX_RECORD_BYTES, MAX_RECORDS, _Recorder  # noqa: F401 - re-exported
+from viz.views.common.flow import control_row
+from viz.views.common.gl3d import Switch3D
+from viz.views.common.heatmap import HeatMap
+from viz.views.common.jobs import JobRunner
+from viz.views.common.pictures import export_png, export_svg
+from viz.views.common.view import View
+from viz.views.loss.surface3d import PATH_COLOR, Surface3DView
+from viz.views.loss.weight_record import WeightRecord
 
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
+PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
+          "weights": "Two chosen weights"}
+TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
+          "weights": "two weights, the others frozen"}
+WHOLE_NETWORK = "the whole network: this is the true loss surface"
 
 
-class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
+def label_axes(plot, labels) -> None:
+    """Name the bottom and left axes, their ticks in plain numbers.
+
+    pyqtgraph 0.14's ``enableAutoSIPrefix(False)`` (in :func:`viz.style.label`) still picks a
+    scale from the range shown at that moment and keeps it: labelled while showing ±0.5,
+    an axis then reads 3.2 as 3200. No SI range at all, and the scale is 1.
+    """
+    for side, text in zip(("bottom", "left"), labels):
+        style.label(plot, side, text)
+        axis = plot.getAxis(side)
+        axis.setSIPrefixEnableRanges(())
+        axis.updateAutoSIPrefix()
+
+
+class LandscapeView(View):
     """Heat map of the loss on a plane through weight space, with the descent path on it.
 
     Public items: ``plane_combo``, ``seed_spin``, ``i_spin``, ``j_spin``, ``res_spin``,
     ``span_spin``, ``log_check``, ``compute_button``, ``cancel_button``, ``progress``,
     ``plot``, ``heat``, ``path``, ``epoch_marks``, ``current``, ``readout``,
-    ``notice`` (offers to recompute), ``grid`` (the newest Grid), ``plane``.
+    ``notice`` (offers to recompute), ``grid`` (the newest Grid), ``plane``,
+    ``switch3d`` (the "3D" button and its view), ``runner`` (the job computing a grid).
     Signals ``computed()``, ``cancelled()``, ``failed(str)`` after each computation.
     """
 
@@ -54,79 +72,68 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._config = None
-        self._model = None
-        self._x = self._y = None
-        self._names = 0                              # how many weights the network has
-        self._rec = _Recorder()
-        self._data_source = None
-        self._thread = self._worker = None
-        self._job = 0                                   # numbers the computations
+        self._model = None                              # the run's network: planes, weight names
+        self._x = self._y = None                        # the grid's sample of training points, its targets
+        self._names = 0                                 # how many weights the network has
+        self._rec = WeightRecord()
+        self._pending = None                            # the plane being computed
+        self._plane_before = None                       # the plane chosen before a two-weight network's
         self.grid = self.plane = None
         self._offset = (0.0, 0.0)
         self._proj_key, self._proj = None, np.zeros((0, 2))
         self._plane_token = 0                           # bumped per plane shown and per clear
         self._dirty = False
-        build_landscape_ui(self)
-        self.view3d = attach_3d(self)                   # "3D" button: the surface and path in OpenGL
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        self.runner = JobRunner(self)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.progress.connect(self._on_progress)
+        self._build_widgets()
 
-    # ---- contract ------------------------------------------------------------------------------
+    # ---- the view's lifecycle --------------------------------------------------------------------
     def clear(self) -> None:
-        """Stop any computation, forget the recorded path and the surface."""
+        """Stop any computation, forget the run, the recorded path and the surface."""
         self.shutdown()
-        self._rec.clear(self._rec.w.shape[1])
+        self._model = self._x = self._y = None
+        self._rec.clear(self._rec.size)
         self.grid = self.plane = None
         self._plane_token += 1
         self.heat.clear()
         for item in (self.path, self.epoch_marks, self.current, self.start_mark):
             item.setData([], [])
-        self.view3d.clear()
+        self.switch3d.clear()
         self.notice.setVisible(False)
         self.message.setVisible(True)
         self._dirty = False
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """A new run: ``extras`` of its first snapshot (``"config"``, ``"data"``)."""
-        self.clear()
-        extras = extras or {}
-        data, cfg = extras.get("data"), extras.get("config")
-        self._data_source = data
-        if not data or cfg is None:
-            return
-        config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
-        x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
-        y_all = np.concatenate([y, np.asarray(data.get("y_val", y[:0]))])
-        n_classes = int(y_all.max()) + 1
-        self._config, self._model = config, build_model(config, x.shape[1], n_classes)
+    def build(self, run) -> None:
+        """The run's network (planes, weight names) and the sample of up to ``MAX_POINTS`` training
+        points the grid is evaluated on."""
+        self._model = run.model()
+        x, labels = np.asarray(run.x_train, np.float32), run.labels_train
         if len(x) > MAX_POINTS:
-            pick = np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False)
-            x, y = x[np.sort(pick)], y[np.sort(pick)]
-        self._x, self._y = x, targets_for(config, y, n_classes)
+            pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
+            x, labels = x[pick], labels[pick]
+        self._x, self._y = x, targets_for(run.config, labels, run.n_classes)
         self._names = self._model.count_params()     # weights are named one at a time (407,000 for MNIST)
         self._rec.clear(self._names)
         for spin in (self.i_spin, self.j_spin):
             spin.setRange(0, self._names - 1)
         if self.i_spin.value() == self.j_spin.value():
             self.j_spin.setValue(1 if self.i_spin.value() == 0 else 0)
-        choose_default_plane(self)      # a two-weight network: its exact surface, the book's fig. 2.12
+        self._choose_default_plane()
         self._show_names()
 
     def add_snapshot(self, snap) -> None:
         """Record the weights of a heavy snapshot (light ones carry none); marks dirty."""
-        extras = snap.extras or {}
-        if "data" in extras and extras["data"] is not self._data_source:
-            self.set_data(extras)
         if snap.weights and self._model is not None:
-            flat = landscape.flatten(snap.weights).astype(np.float32)
-            if flat.size == self._rec.w.shape[1]:
+            flat = planes.flatten(snap.weights).astype(np.float32)
+            if flat.size == self._rec.size:
                 self._rec.add(flat, snap.epoch)
                 self._dirty = True
 
-    def refresh(self) -> bool:
-        """Redraw the path (projected on the current plane) if new weights came; returns whether it drew."""
+    def draw(self) -> bool:
+        """Redraw the path (projected on the current plane) if new weights came; whether it drew."""
         if not self._dirty:
             return False
         self._dirty = False
@@ -135,40 +142,104 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
 
     @property
     def n_recorded(self) -> int:
+        """How many weight vectors the path holds."""
         return self._rec.n
 
-    # ---- the worker's results (slots of this QObject: queued to the GUI thread) ------------
-    @QtCore.Slot(int, float)
-    def _on_progress(self, job, frac):
-        if job == self._job:
-            self.progress.setValue(int(1000 * frac))
+    # ---- computing the surface -------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Whether a surface is being computed."""
+        return self.runner.busy
 
-    @QtCore.Slot(int, object)
-    def _on_finished(self, job, grid):
-        if job != self._job or self._worker is None:       # abandoned (cancelled, cleared) meanwhile
-            return
-        self._done()
-        self.show_grid(grid, self._pending)
-        self.computed.emit()
+    def make_plane(self):
+        """The chosen plane through the current weights (raises ValueError when it cannot be made)."""
+        if self._model is None or self._rec.current is None:
+            raise ValueError("No weights recorded yet: start training first.")
+        hist, _ = self._rec.history()
+        hist = hist[np.isfinite(hist).all(axis=1)]      # diverged (NaN) weights: centre on the last finite ones
+        if not len(hist):
+            raise ValueError("Every recorded set of weights is NaN or infinite: reset the run.")
+        shapes = [w.shape for w in self._model.get_weights()]
+        self._model.set_weights(planes.unflatten(hist[-1], shapes))
+        kind = self.plane_combo.currentData()
+        if kind == "random":
+            return planes.random_plane(self._model, seed=self.seed_spin.value())
+        if kind == "weights":
+            return self._two_weight_labels(planes.weight_plane(self._model, self.i_spin.value(),
+                                                               self.j_spin.value()))
+        return planes.pca_plane(hist, shapes=shapes)
 
-    @QtCore.Slot(int)
-    def _on_cancelled(self, job):
-        if job != self._job or self._worker is None:
+    def compute(self) -> bool:
+        """Start evaluating the surface in a background job; returns False (with a message) if it cannot."""
+        self.shutdown()
+        try:
+            plane = self.make_plane()
+        except ValueError as exc:
+            self._say(str(exc))
+            return False
+        hist, _ = self._rec.history()
+        path = plane.project_path(hist)
+        s = self.span_spin.value()
+        if plane.kind == "pca":
+            extent = landscape.extent_for(path, margin=0.25)
+        else:
+            e = landscape.extent_for(path, margin=0.1)
+            extent = (min(e[0], -s), max(e[1], s), min(e[2], -s), max(e[3], s))
+        self._pending = plane
+        run, x, y, resolution = self.run, self._x, self._y, self.res_spin.value()
+
+        def job(cancel, progress):
+            # a network of the job's own: the GUI thread may set the view's weights meanwhile
+            return landscape.evaluate_grid(run.model(), x, y, plane, resolution=resolution, span=extent,
+                                           progress=progress, cancel=cancel)
+
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._say("Computing the surface…")
+        self.runner.watch(self)
+        self.runner.start(job, "uncrumple-landscape")
+        return True
+
+    def cancel(self) -> None:
+        """Stop the computation (the old surface stays); its thread is joined (a chunk takes a few ms)."""
+        if not self.busy:
             return
+        self.runner.shutdown()
         self._done()
         self.progress.setValue(0)
         self._say("Cancelled.")
         self.cancelled.emit()
 
-    @QtCore.Slot(int, str)
-    def _on_failed(self, job, text):
-        if job != self._job or self._worker is None:
-            return
+    def shutdown(self) -> None:
+        """Cancel and join the computation, if any (on clear, close and quit)."""
+        self.runner.shutdown()
+        self._done()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)
+
+    def _done(self) -> None:
+        self.compute_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+
+    def _on_progress(self, fraction: float) -> None:
+        self.progress.setValue(int(1000 * fraction))
+
+    def _on_finished(self, grid) -> None:
+        self._done()
+        self.show_grid(grid, self._pending)
+        self.computed.emit()
+
+    def _on_failed(self, text: str) -> None:
         self._done()
         self._say(f"Could not compute the surface: {text}")
         self.failed.emit(text)
 
-    # ---- drawing -------------------------------------------------------------------------------
+    # ---- drawing ---------------------------------------------------------------------------------
     def show_grid(self, grid, plane) -> None:
         """Show a computed :class:`core.analysis.loss.landscape.Grid` of ``plane`` and the path projected on it."""
         self.grid, self.plane = grid, plane
@@ -187,9 +258,9 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
         self.heat.show(g.losses, (a0 + ox, a1 + ox, b0 + oy, b1 + oy), log=self.log_check.isChecked(), clip=95.0)
         self.message.setVisible(False)
         label_axes(self.plot, p.labels)
-        style.title(self.plot, surface_title(self, p, self._rec.current_epoch))
+        style.title(self.plot, self._surface_title(p, self._rec.current_epoch))
         self.plot.setRange(xRange=(a0 + ox, a1 + ox), yRange=(b0 + oy, b1 + oy), padding=0.02)
-        self.view3d.update_surface()
+        self._surface_3d()
 
     def _draw_path(self) -> None:
         p = self.plane
@@ -204,7 +275,7 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
         self.current.setData(pos=xy[-1:])
         inside = landscape.covers(self.grid.extent, xy - np.array(self._offset))
         self.notice.setVisible(not inside and not self.busy)
-        self.view3d.update_path()
+        self._path_3d()
 
     def projected_path(self):
         """The recorded path on the current plane, (k, 2) plane coordinates, and each point's epoch.
@@ -224,19 +295,25 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
             epochs = np.append(epochs, rec.current_epoch)
         return xy, epochs
 
-    def showEvent(self, event):  # noqa: N802 - Qt override
-        """Hidden views are not refreshed: catch up when shown."""
-        super().showEvent(event)
-        QtCore.QTimer.singleShot(0, self, self.refresh)
+    def _surface_3d(self) -> None:
+        """The grid in the 3D view, once that view is made."""
+        view, g = self.switch3d.view, self.grid
+        if view is None or g is None:
+            return
+        ox, oy = self._offset
+        view.show_surface(np.asarray(g.a) + ox, np.asarray(g.b) + oy, g.losses, log=self.log_check.isChecked(),
+                          clip=95.0, labels=tuple(self.plane.labels))
+
+    def _path_3d(self) -> None:
+        """The path in the 3D view, once that view is made."""
+        view = self.switch3d.view
+        if view is None or self.plane is None or self.grid is None:
+            return
+        xy, epochs = self.projected_path()
+        view.show_path(np.asarray(xy) + np.array(self._offset), epochs)
 
     def _say(self, text: str) -> None:
         self.readout.setText(text)
-
-    def _sync_controls(self, *_):
-        sync_controls(self)
-
-    def _show_names(self, *_):
-        show_names(self)
 
     def _on_mouse_moved(self, pos) -> None:
         if self.grid is None or not self.plot.sceneBoundingRect().contains(pos):
@@ -259,7 +336,52 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
         self.readout.setText(text)
         return text
 
-    # ---- export --------------------------------------------------------------------------------
+    # ---- the plane: its controls, names and title ------------------------------------------------
+    def _sync_controls(self, *_) -> None:
+        """Show the controls of the chosen plane only."""
+        kind = self.plane_combo.currentData()
+        self.seed_spin.setVisible(kind == "random")
+        for w in (self.i_spin, self.j_spin, self.i_name, self.j_name):
+            w.setVisible(kind == "weights")
+        self.span_spin.setEnabled(kind != "pca")
+
+    def _show_names(self, *_) -> None:
+        """The chosen weights' names beside their spin boxes (``w1: dense W[0,0]`` for a two-weight network)."""
+        for spin, lab in ((self.i_spin, self.i_name), (self.j_spin, self.j_name)):
+            i = spin.value()
+            name = planes.parameter_name(self._model, i) if self._model is not None and i < self._names else ""
+            lab.setText(f"w{i + 1}: {name}" if name and self._is_whole_network() else name)
+
+    def _is_whole_network(self, plane=None) -> bool:
+        """The run's network has exactly two weights (and ``plane``, if given, is spanned by them)."""
+        return self._names == 2 and (plane is None or plane.kind == "weights")
+
+    def _choose_default_plane(self) -> None:
+        """A network of exactly two weights gets the "Two chosen weights" plane of both: the true loss
+        surface (the book's fig. 2.12); the next bigger network gets back the plane chosen before."""
+        combo = self.plane_combo
+        if self._is_whole_network():
+            if self._plane_before is None:
+                self._plane_before = combo.currentData()
+            combo.setCurrentIndex(combo.findData("weights"))
+            self.i_spin.setValue(0)
+            self.j_spin.setValue(1)
+        elif self._plane_before is not None:
+            combo.setCurrentIndex(combo.findData(self._plane_before))
+            self._plane_before = None
+
+    def _two_weight_labels(self, plane):
+        """``plane`` with axes named ``w1``, ``w2`` (in the chosen order) when it spans the whole network."""
+        if self._is_whole_network(plane):
+            plane.labels = tuple(f"w{k + 1}" for k in plane.indices)
+        return plane
+
+    def _surface_title(self, plane, epoch) -> str:
+        if self._is_whole_network(plane):
+            return f"{WHOLE_NETWORK[0].upper()}{WHOLE_NETWORK[1:]}, epoch {epoch}"
+        return f"Loss surface: {TITLES[plane.kind]}, centred on epoch {epoch}"
+
+    # ---- export ----------------------------------------------------------------------------------
     def export_png(self, path: str) -> bool:
         """Save the surface plot as a PNG image."""
         return export_png(self.graphics, path)
@@ -280,42 +402,114 @@ class LandscapeView(SurfaceComputation, QtWidgets.QWidget):
             for row in zip(aa.ravel(), bb.ravel(), g.losses.ravel(), g.accuracy.ravel()):
                 w.writerow([repr(float(v)) for v in row])
 
+    # ---- construction ----------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        """The controls, the plot items, the "3D" button and the layout."""
+        self.plane_combo = QtWidgets.QComboBox()
+        for key, text in PLANES.items():
+            self.plane_combo.addItem(text, key)
+        self.plane_combo.setToolTip("The plane through weight space: two random filter-normalised directions "
+                                    "(Li et al. 2018), the top two principal components of the recorded path, "
+                                    "or two chosen weights with all others frozen.")
+        self.plane_combo.currentIndexChanged.connect(self._sync_controls)
+        self.seed_spin = QtWidgets.QSpinBox()
+        self.seed_spin.setRange(0, 9999)
+        self.seed_spin.setPrefix("seed ")
+        self.seed_spin.setToolTip("Seed of the random directions: the same seed gives the same plane.")
+        self.i_spin, self.j_spin = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
+        self.i_name, self.j_name = QtWidgets.QLabel(), QtWidgets.QLabel()
+        for k, (spin, name) in enumerate(((self.i_spin, self.i_name), (self.j_spin, self.j_name))):
+            spin.setRange(0, 0)
+            spin.setValue(k)
+            spin.setPrefix("weight " if k == 0 else "and ")
+            axis = "horizontal" if k == 0 else "vertical"
+            spin.setToolTip(f"Flat index (get_weights order) of the weight on the {axis} axis; its name is shown "
+                            "beside it.")
+            spin.valueChanged.connect(self._show_names)
+            name.setStyleSheet(style.palette().readout_css)
+        self.res_spin = QtWidgets.QSpinBox()
+        self.res_spin.setRange(5, 301)
+        self.res_spin.setValue(61)
+        self.res_spin.setPrefix("grid ")
+        self.res_spin.setToolTip("Grid points per side; the cost grows with its square.")
+        self.span_spin = QtWidgets.QDoubleSpinBox()
+        self.span_spin.setRange(0.01, 100.0)
+        self.span_spin.setValue(1.0)
+        self.span_spin.setPrefix("span ±")
+        self.span_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.span_spin.setToolTip("Half width of the grid around the current weights (widened to hold the path).")
+        self.log_check = QtWidgets.QCheckBox("Log colours")
+        self.log_check.setToolTip("Colour by log10 of the loss, so the valley floor shows detail.")
+        self.log_check.toggled.connect(lambda _: self._show_grid())
+        self.compute_button = QtWidgets.QPushButton("Compute surface")
+        self.compute_button.setToolTip("Evaluate the loss on the grid of the chosen plane, centred on the current "
+                                       "weights (in the background).")
+        self.compute_button.clicked.connect(self.compute)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the computation.")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumWidth(120)
+        self.progress.setToolTip("Progress of the grid evaluation.")
+        self.progress.setVisible(False)
+        row = control_row(self, (self.plane_combo, self.seed_spin, self.i_spin, self.i_name,
+                                 self.j_spin, self.j_name, self.res_spin, self.span_spin,
+                                 self.log_check, self.compute_button, self.cancel_button,
+                                 self.progress),
+                          "surface", "Export grid", "Save the grid (a, b, loss, accuracy) as CSV.",
+                          lambda p: self.export_csv(p))
 
-# ---- docks for the main window -------------------------------------------------------------------
-class _CloseWatcher(QtCore.QObject):
-    """Joins the landscape view's thread when the main window closes."""
-
-    def __init__(self, view):
-        super().__init__(view)
-        self._view = view
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-        if event.type() == QtCore.QEvent.Type.Close:
-            self._view.shutdown()
-        return False
-
-
-def _surface(window):
-    surface = LandscapeView()
-    if window is not None:
-        window.installEventFilter(_CloseWatcher(surface))
-    return surface
-
-
-def dock_factories(window) -> list[tuple[str, str, object]]:
-    """``(title, objectName, factory)`` for the loss-surface, optimizer-race and 1D-slice docks.
-
-    The surface view's worker thread is joined when ``window`` closes.
-    """
-    return [("Loss surface", "lossSurfaceDock", functools.partial(_surface, window)),
-            ("Optimizer race", "optimizerRaceDock", RaceView),
-            ("1D slice", "slice1dDock", SliceView)]
-
-
-def make_docks(window) -> list[tuple[str, str, QtWidgets.QWidget]]:
-    """``(title, objectName, widget)`` for the loss-surface, optimizer-race and 1D-slice docks.
-
-    The window adds them as docks and registers those with ``add_snapshot`` with its
-    session. The surface view's worker thread is joined when ``window`` closes.
-    """
-    return [(title, name, make()) for title, name, make in dock_factories(window)]
+        self.notice = QtWidgets.QLabel('The path has left the plotted area. <a href="#">Recompute</a>')
+        self.notice.setStyleSheet(style.palette().notice_css)
+        self.notice.setToolTip("The weights moved beyond the grid; recompute to see where they are now.")
+        self.notice.linkActivated.connect(lambda _: self.compute())
+        self.notice.setVisible(False)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
+        self.plot = self.graphics.addPlot(row=0, col=0)
+        style.apply_plot_style(self.plot)
+        self.plot.showGrid(x=False, y=False)
+        style.title(self.plot, "Loss surface")
+        self.heat = HeatMap(self.plot, label="loss")
+        self.message = pg.TextItem("Train a little, then press “Compute surface”.", color=style.palette().muted,
+                                   anchor=(0.5, 0.5))
+        self.plot.addItem(self.message, ignoreBounds=True)
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2), connect="finite")
+        self.epoch_marks = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8),
+                                              brush=pg.mkBrush(PATH_COLOR))
+        self.current = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen(style.palette().foreground, width=1),
+                                          brush=pg.mkBrush("#ffdd33"))
+        self.start_mark = pg.ScatterPlotItem(symbol="s", size=9, pen=pg.mkPen(PATH_COLOR, width=1.5),
+                                             brush=pg.mkBrush("#ffffff"))
+        for z, item in enumerate((self.path, self.epoch_marks, self.start_mark, self.current)):
+            item.setZValue(10 + z)
+            self.plot.addItem(item)
+        entries = [(pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2)), "descent path"),
+                   (pg.ScatterPlotItem(size=7, brush=pg.mkBrush(PATH_COLOR), pen=pg.mkPen("#ffffff")), "epoch"),
+                   (pg.ScatterPlotItem(symbol="s", size=8, brush=pg.mkBrush("#ffffff"),
+                                       pen=pg.mkPen(PATH_COLOR, width=1.5)), "start"),
+                   (pg.ScatterPlotItem(symbol="star", size=12, brush=pg.mkBrush("#ffdd33"),
+                                       pen=pg.mkPen(style.palette().foreground)), "now")]
+        self.legend = style.make_legend(entries, len(entries))
+        self.graphics.addItem(self.legend, row=1, col=0)
+        self.graphics.ci.layout.setRowMaximumHeight(1, 30)
+        self.readout = QtWidgets.QLabel(" ")
+        self.readout.setStyleSheet(style.palette().readout_css)
+        self.readout.setToolTip("Plane coordinates and loss under the mouse.")
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)
+        lay.addWidget(row)
+        lay.addWidget(self.notice)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.readout)
+        self._sync_controls()
+        # "3D": the surface and path in OpenGL, in place of the plot (the button ends the control row)
+        self.switch3d = Switch3D(self, self.graphics, Surface3DView,
+                                 "Show the loss surface in 3D with the descent path on it (drag to rotate).",
+                                 on_shown=lambda _view: (self._surface_3d(), self._path_3d()))
+        row.layout().addWidget(self.switch3d.button)

@@ -1,11 +1,13 @@
 """The optimizer race: several optimizers run in lockstep on an analytic loss surface.
 
-``core.analysis.loss.surfaces`` does the maths (:func:`core.analysis.loss.surfaces.surface_grid` for the heat map,
-:func:`core.analysis.loss.surfaces.race` for the whole race at once); this view reveals the
-precomputed paths step by step with a ``QTimer``. The heat map (:class:`HeatMap`,
-:func:`display_levels`) lives in :mod:`viz.views.common.heatmap` and the image export in
-:mod:`viz.export.pictures`; both are shared with the loss-surface view and re-exported here.
-The widgets and their arrangement are built by :class:`viz.views.loss.race_ui.RaceUi`.
+``core.analysis.loss.surfaces`` does the maths (:func:`core.analysis.loss.surfaces.surface_grid` for the
+heat map, :func:`core.analysis.loss.surfaces.race` for the whole race at once); this view reveals the
+precomputed paths step by step with a ``QTimer`` (the animation's playback). The heat map is
+:class:`viz.views.common.heatmap.HeatMap`, shared with the loss-surface view.
+
+The widgets are arranged side by side in a wide dock and stacked in a narrow one
+(:meth:`RaceView._arrange`). The race does not depend on the trained network: of the view's
+lifecycle it only has :meth:`RaceView.clear` (a new run stops the animation).
 """
 from __future__ import annotations
 
@@ -13,20 +15,33 @@ import csv
 import math
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core.analysis.loss import surfaces
 from viz import style
-from viz.export.pictures import export_png, export_svg
-from viz.views.common.heatmap import HeatMap, display_levels, surface_colormap  # noqa: F401 - re-exported
-from viz.views.loss.race_ui import RACERS, RaceUi
+from viz.views.common.flow import control_row, ignore_height_hint
+from viz.views.common.heatmap import HeatMap
+from viz.views.common.pictures import export_png, export_svg
+from viz.views.common.view import View
 
+#: racer name -> tooltip; the order of the check boxes, colours and legend
+RACERS = {
+    "SGD": "Plain gradient descent: w -= lr * gradient.",
+    "SGD + momentum": "SGD with momentum 0.9: a velocity that keeps rolling, so it can cross small humps.",
+    "Nesterov": "SGD with Nesterov momentum 0.9: looks ahead along the velocity before taking the gradient.",
+    "RMSprop": "Divides each step by a running root-mean-square of the gradient (rho 0.9).",
+    "Adagrad": "Divides each step by the root of the sum of all past squared gradients: steps shrink over time.",
+    "Adam": "Momentum plus RMSprop scaling, bias-corrected (beta_1 0.9, beta_2 0.999).",
+}
+RACER_COLORS = dict(zip(RACERS, style.palette().class_colors[:6]))
+#: narrower than this, the table, the surface and the loss plot are stacked (a ~520 px dock)
+STACK_BELOW = 700
 ANIMATION_FRAMES = 150        # a whole race is revealed in about this many timer ticks
 TICK_MS = 30
 
 
-# ---- the race view --------------------------------------------------------------------------------
-class RaceView(RaceUi, QtWidgets.QWidget):
+class RaceView(View):
     """Optimizers racing on an analytic surface, revealed step by step.
 
     Public items (for the app and the tests): ``surface_combo``, ``log_check``,
@@ -44,21 +59,16 @@ class RaceView(RaceUi, QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
-        self._build()
+        self._build_widgets()
         self.set_surface("local_minimum")
 
-    # ---- public interface ----------------------------------------------------------------------
+    # ---- the view's lifecycle --------------------------------------------------------------------
     def clear(self) -> None:
         """Stop the animation and forget the race (the settings stay)."""
         self.reset()
+        super().clear()
 
-    def set_data(self, extras) -> None:
-        """The race does not depend on the trained network; nothing to do."""
-
-    def refresh(self) -> bool:
-        """Nothing to draw from snapshots (the race animates itself); returns False."""
-        return False
-
+    # ---- the race ----------------------------------------------------------------------------------
     def surface(self) -> str:
         """The chosen surface's name (a key of :data:`core.analysis.loss.surfaces.SURFACES`)."""
         return self._surface
@@ -232,3 +242,189 @@ class RaceView(RaceUi, QtWidgets.QWidget):
 
     def _sync_buttons(self) -> None:
         self.run_button.setText("Pause" if self._timer.isActive() else "Run")
+
+    # ---- construction ------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.surface_combo = QtWidgets.QComboBox()
+        for name, s in surfaces.SURFACES.items():
+            self.surface_combo.addItem(s.title, name)
+            self.surface_combo.setItemData(self.surface_combo.count() - 1, s.description,
+                                           QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.surface_combo.setToolTip("The analytic loss surface the optimizers race on.")
+        self.surface_combo.currentIndexChanged.connect(lambda _: self.set_surface(self.surface_combo.currentData()))
+        self.log_check = QtWidgets.QCheckBox("Log colours")
+        self.log_check.setToolTip("Colour the surface by log10 of its height, so flat valleys show detail.")
+        self.log_check.toggled.connect(lambda _: self._draw_surface())
+        self.steps_spin = QtWidgets.QSpinBox()
+        self.steps_spin.setRange(1, 20000)
+        self.steps_spin.setPrefix("steps ")
+        self.steps_spin.setToolTip("How many steps every optimizer takes.")
+        self.steps_spin.valueChanged.connect(lambda _: self.reset())
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.run_button.setToolTip("Animate the race (again from the start when it has finished); click again "
+                                   "to pause.")
+        self.run_button.clicked.connect(self.toggle_run)
+        self.step_button = QtWidgets.QPushButton("Step")
+        self.step_button.setToolTip("Advance every optimizer by one step.")
+        self.step_button.clicked.connect(self.step)
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the start point, nothing drawn.")
+        self.reset_button.clicked.connect(self.reset)
+        top = control_row(self, (QtWidgets.QLabel("Surface"), self.surface_combo, self.log_check,
+                                                self.steps_spin, self.run_button, self.step_button,
+                                                self.reset_button),
+                          "race", "Export paths", "Save every optimizer's path (step, x, y, loss) as CSV.",
+                          lambda p: self.export_csv(p))
+
+        self.table = QtWidgets.QWidget()
+        self.table.setMaximumWidth(260)
+        side = self._side = QtWidgets.QGridLayout(self.table)
+        side.setContentsMargins(0, 0, 0, 0)
+        self._heads = (QtWidgets.QLabel("<b>Optimizer</b>"), QtWidgets.QLabel("<b>learning rate</b>"))
+        self.checks, self.rates = {}, {}
+        for name, tip in RACERS.items():
+            check = QtWidgets.QCheckBox(name)
+            check.setChecked(True)
+            check.setToolTip(tip)
+            check.setStyleSheet(f"QCheckBox {{ color: {RACER_COLORS[name]}; font-weight: bold; }}")
+            check.toggled.connect(lambda _: self.reset())
+            rate = QtWidgets.QDoubleSpinBox()
+            rate.setDecimals(5)
+            rate.setRange(1e-5, 10.0)
+            rate.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            rate.setToolTip(f"{name}'s learning rate (the default suits the chosen surface).")
+            rate.valueChanged.connect(lambda _: self.reset())
+            self.checks[name], self.rates[name] = check, rate
+        self.status = QtWidgets.QLabel()
+        self.status.setStyleSheet(style.palette().readout_css)
+        self.status.setWordWrap(True)
+        self.status.setToolTip("Where every optimizer is now and its loss there.")
+
+        self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
+        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
+        self.surface_plot = self.graphics.addPlot(row=0, col=0)
+        self.loss_plot = self.graphics.addPlot(row=0, col=1)
+        for p in (self.surface_plot, self.loss_plot):
+            style.apply_plot_style(p)
+        self.surface_plot.showGrid(x=False, y=False)
+        style.label(self.surface_plot, "bottom", "x")
+        style.label(self.surface_plot, "left", "y")
+        style.label(self.loss_plot, "bottom", "step")
+        style.label(self.loss_plot, "left", "f(x, y)")
+        style.title(self.loss_plot, "Loss over steps")
+        self.heat = HeatMap(self.surface_plot, label="f(x, y)")
+        self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.palette().foreground, width=1),
+                                         brush=pg.mkBrush("#ffffff"))
+        self.minima.setZValue(4)
+        self.surface_plot.addItem(self.minima)
+        self.paths, self.heads, self.loss_curves, self._halos = {}, {}, {}, {}
+        for name, color in RACER_COLORS.items():
+            halo = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha("#ffffff", 200), width=4.5), connect="finite")
+            path = pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="finite")
+            head = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#ffffff", width=1.2), brush=pg.mkBrush(color))
+            for z, item in enumerate((halo, path, head)):
+                item.setZValue(10 + z)
+                self.surface_plot.addItem(item, ignoreBounds=True)
+            curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="finite")
+            self.loss_plot.addItem(curve)
+            self.paths[name], self.heads[name], self.loss_curves[name], self._halos[name] = path, head, curve, halo
+        self.start_target = pg.TargetItem(pos=(0, 0), size=16, pen=pg.mkPen(style.palette().foreground, width=2),
+                                          movable=True, label="start",
+                                          labelOpts={"color": style.palette().foreground, "offset": (8, 8)})
+        self.start_target.setZValue(20)
+        self.start_target.setToolTip("Drag to choose where every optimizer starts.")
+        self.start_target.sigPositionChangeFinished.connect(self._on_start_dragged)
+        self.surface_plot.addItem(self.start_target)
+        self.legend = style.make_legend([], 1)
+        self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+
+        self.body = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.graphics, 1)
+        lay = self._main = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(top)
+        lay.addLayout(self.body, 1)
+        self.stacked = None
+        self._arrange(stacked=True)
+
+    # ---- layout: side by side when wide, stacked when narrow -----------------------------------
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange(self.width() < STACK_BELOW)
+        if self._legend_columns() != self._legend_cols:
+            self._rebuild_legend()
+
+    def _arrange(self, stacked: bool) -> None:
+        """Narrow (stacked): the table in two columns of optimizers, the surface over the loss plot.
+        Wide: the table on the left, the surface beside the loss plot. Changes only on a switch."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        side = self._side
+        for w in (*self._heads, *self.checks.values(), *self.rates.values()):
+            side.removeWidget(w)
+        self._main.removeWidget(self.status)
+        side.removeWidget(self.status)
+        per_row = 2 if stacked else 1
+        for h in self._heads:
+            h.setVisible(not stacked)
+        if not stacked:
+            side.addWidget(self._heads[0], 0, 0)
+            side.addWidget(self._heads[1], 0, 1)
+        for k, name in enumerate(RACERS):
+            r, c = divmod(k, per_row)
+            side.addWidget(self.checks[name], r + (0 if stacked else 1), 2 * c)
+            side.addWidget(self.rates[name], r + (0 if stacked else 1), 2 * c + 1)
+        side.setRowStretch(len(RACERS) + 1, 0 if stacked else 1)
+        if stacked:     # the readout under everything, one wrapped paragraph
+            self._main.addWidget(self.status)
+        else:           # the readout under the table, one line per optimizer
+            side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
+        self.table.setMaximumWidth(16777215 if stacked else 260)
+        self.body.setDirection(QtWidgets.QBoxLayout.Direction.TopToBottom if stacked
+                               else QtWidgets.QBoxLayout.Direction.LeftToRight)
+        ci = self.graphics.ci
+        for item in (self.surface_plot, self.loss_plot, self.legend):
+            ci.removeItem(item)
+        ci.addItem(self.surface_plot, 0, 0)
+        ci.addItem(self.loss_plot, *((1, 0) if stacked else (0, 1)))
+        ci.addItem(self.legend, *((2, 0, 1, 1) if stacked else (1, 0, 1, 2)))
+        lay = ci.layout
+        for i in range(3):   # stretch factors of the old arrangement must not linger
+            lay.setRowStretchFactor(i, 0)
+            lay.setColumnStretchFactor(i, 0)
+            lay.setRowMaximumHeight(i, 1e6)
+        if stacked:     # a stretch factor of 0 caps a column at its preferred width: one column, 1
+            lay.setColumnStretchFactor(0, 1)
+            lay.setRowStretchFactor(0, 3)
+            lay.setRowStretchFactor(1, 1)
+            lay.setRowMaximumHeight(1, 130)   # the loss plot: enough to read; the surface takes the rest
+        else:
+            lay.setRowStretchFactor(0, 1)
+            lay.setColumnStretchFactor(0, 3)
+            lay.setColumnStretchFactor(1, 2)
+        self.graphics.setMinimumHeight(380 if stacked else 240)   # stacked: room for a square-ish surface
+        self._legend_row = 2 if stacked else 1
+        self._legend_span = 1 if stacked else 2
+        self._legend_cols = None
+        self._update_status()
+
+    def _legend_entries(self) -> list[str]:
+        names = self.results if self.results else self.chosen()
+        return [f"{name} (lr {self.rates[name].value():g})" for name in names]
+
+    def _legend_columns(self) -> int:
+        names = self._legend_entries()
+        width = self.graphics.width() - 16 if self.graphics.isVisible() else self.width() - 24
+        return min(3, style.legend_columns(names, width)) if names else 1
+
+    def _rebuild_legend(self) -> None:
+        entries = [(pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name.split(" (lr")[0]], width=2.5)), name)
+                   for name in self._legend_entries()]
+        self.graphics.removeItem(self.legend)
+        cols = self._legend_cols = self._legend_columns()
+        self.legend = style.make_legend(entries, cols)      # as many columns as fit: none cut at the edge
+        self.graphics.addItem(self.legend, row=self._legend_row, col=0, colspan=self._legend_span)
+        rows = -(-max(len(entries), 1) // cols)
+        self.graphics.ci.layout.setRowMaximumHeight(self._legend_row, 22 * rows + 8)

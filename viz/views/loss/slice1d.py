@@ -1,20 +1,22 @@
 """The loss along one line through the current weights, and the step the optimizer is about to take.
 
-The book's fig. 2.11: :func:`core.analysis.loss.landscape.slice_1d` computes the loss along a
+The book's fig. 2.11: :func:`core.analysis.loss.slices.slice_1d` computes the loss along a
 direction (the next step's, a random filter-normalised one, or one weight's) and
-the optimizer's next step (:func:`core.analysis.loss.landscape.next_step`); this view draws the
+the optimizer's next step (:func:`core.analysis.loss.slices.next_step`); this view draws the
 curve, the current point with its tangent, and where the step lands.
 
-Which step, on which batch, is decided in :mod:`viz.views.loss.slice_step`: exactly the trainer's
+Which step, on which batch, is decided in :mod:`viz.views.loss.slice_job`: exactly the trainer's
 next update when the snapshot comes with the trainer's checkpoint (training paused or
 stepped), else plain gradient descent. Either is taken on the view's sample of up to
 :data:`MAX_POINTS` training points unless the view holds the whole training set.
 
-The curve itself is always the loss on that sample. Everything is computed in a worker
-thread (:mod:`viz.views.loss.slice_worker`: an image network's slice takes seconds on a busy
-core), so the GUI thread only draws; :meth:`SliceView.wait` waits for the result (tests),
-:meth:`SliceView.finish` only when nothing is drawn yet (exports), and closing the view or
-its window joins the thread.
+The curve itself is always the loss on that sample. Everything is computed in a background job
+(:func:`viz.views.loss.slice_job.compute_slice` in a :class:`viz.views.common.jobs.JobRunner`: an
+image network's slice takes seconds on a busy core), so the GUI thread only draws;
+:meth:`SliceView.wait` waits for the result (tests), :meth:`SliceView.finish` only when nothing
+is drawn yet (exports), and closing the view or its window joins the thread. While live, the
+redraw clock starts a new slice at most every ``min_interval`` seconds: 0.25, or four times what
+the last slice took, so the job uses at most a quarter of a core.
 """
 from __future__ import annotations
 
@@ -24,64 +26,58 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from core.analysis.loss import landscape
-from core.run.config import TrainingConfig, build_model, targets_for
+from core.analysis.loss import planes
+from core.run.config import targets_for
 from viz import style
 from viz.views.common.flow import control_row, ignore_height_hint
-from viz.export.pictures import export_png, export_svg
-from viz.views.loss.slice_step import GD_LABEL, short_step_label, trainer_step
-from viz.views.loss.slice_worker import RESOLUTION, SliceJob, SliceRunner
+from viz.views.common.jobs import JobRunner
+from viz.views.common.pictures import export_png, export_svg
+from viz.views.common.view import View
+from viz.views.loss.slice_job import GD_LABEL, RESOLUTION, SliceJob, compute_slice, short_step_label, trainer_step
 
 MAX_POINTS = 500           # training points the slice is evaluated on
-MIN_INTERVAL_MS = 250      # live updates at most this often
-BUSY_FACTOR = 4            # and after a slice that took t seconds, not before 4 t: the worker uses <= 25 % of a core
+BUSY_FACTOR = 4            # after a slice that took t seconds, not before 4 t: the worker uses <= 25 % of a core
 DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter-normalised)",
               "weight": "One weight"}
 CURVE_COLOR = style.TRAIN_COLOR
 STEP_COLOR = "#D55E00"
 
 
-class SliceView(QtWidgets.QWidget):
+class SliceView(View):
     """Loss along a line through the current weights, with the current point and the next step.
 
     Public items: ``direction_combo``, ``weight_spin``, ``span_spin``, ``auto_span``,
     ``live_check``, ``update_button``, ``plot``, ``curve``, ``point``, ``tangent``,
-    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.analysis.loss.landscape.Slice`),
-    ``runner`` (the :class:`~viz.views.loss.slice_worker.SliceRunner` computing it); signal
+    ``step_mark``, ``step_arrow``, ``slice`` (the newest :class:`core.analysis.loss.slices.Slice`),
+    ``runner`` (the :class:`~viz.views.common.jobs.JobRunner` computing it); signal
     ``computed()`` after each slice is drawn.
     """
 
     computed = QtCore.Signal()
+    #: live slices at most this often; after a slice, ``BUSY_FACTOR`` times what it took, if more
+    min_interval = 0.25
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._built = None            # this thread's model, built when first needed (next_step, a weight's name)
-        self._shape = None            # (inputs, classes) of the run's network
         self._spare = None            # the model the last finished job built (a 4096 x 4096 one takes ~1 s)
         self._x = self._y = None
         self._names = 0
         self._weights = None
         self._hyper = {}
         self._epoch = 0
-        self._data_source = None
-        self._config = None
         self._train = None            # (x, targets) of the whole training set, when the view has it all
         self._ckpt = None             # the trainer's checkpoint at the shown weights, if it sent one
         self.step_text = GD_LABEL     # what the arrow shows
         self.batch_text = ""          # which batch the step is taken on
         self._dirty = False
-        self._clock = QtCore.QElapsedTimer()
-        self._interval = MIN_INTERVAL_MS
-        self._later = QtCore.QTimer(self)
-        self._later.setSingleShot(True)
-        self._later.timeout.connect(self.refresh)
         self.slice = None
-        self.runner = SliceRunner(self)
+        self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
-        self._build()
+        self._build_widgets()
 
-    def _build(self):
+    def _build_widgets(self) -> None:
         self.direction_combo = QtWidgets.QComboBox()
         for key, text in DIRECTIONS.items():
             self.direction_combo.addItem(text, key)
@@ -162,80 +158,61 @@ class SliceView(QtWidgets.QWidget):
         lay.addWidget(self.readout)
         self._on_option()
 
-    # ---- contract ------------------------------------------------------------------------------
+    # ---- the view's lifecycle --------------------------------------------------------------------
     def clear(self) -> None:
-        """Forget the weights and the drawn slice (a computation still running is dropped, not waited for)."""
+        """Forget the run, the weights and the drawn slice (a computation still running is dropped, not
+        waited for)."""
         self.runner.cancel()
-        self._later.stop()
         self._weights, self.slice, self._dirty = None, None, False
+        self._train = self._ckpt = self._built = self._spare = None
+        self._names = 0
         for item in (self.curve, self.tangent, self.step_arrow, self.point, self.step_mark):
             item.setData([], [])
         self.step_line.setVisible(False)
         self.readout.setText("Waiting for weights from training.")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """A new run: ``extras`` of its first snapshot (``"config"``, ``"data"``)."""
-        self.clear()
-        extras = extras or {}
-        data, cfg = extras.get("data"), extras.get("config")
-        self._data_source = data
-        self._train = self._ckpt = None
-        self._built = self._shape = self._spare = None
+    def build(self, run) -> None:
+        """The sample of up to ``MAX_POINTS`` training points the slice is evaluated on, and the whole
+        training set when the view has it all (the network is built by the first job, not in this turn)."""
+        self._train = self._ckpt = self._built = self._spare = None
         self._names = 0
-        if not data or cfg is None:
-            return
-        config = self._config = cfg if isinstance(cfg, TrainingConfig) else TrainingConfig.from_dict(cfg)
-        x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"])
-        n_classes = int(np.concatenate([y, np.asarray(data.get("y_val", y[:0]))]).max()) + 1
-        self._shape = (x.shape[1], n_classes)   # the network is built by the worker (not in this turn)
-        n_train = (extras.get("data_info") or {}).get("n_train", len(x))
-        if n_train == len(x):          # the whole training set: the trainer's next batch can be redrawn
-            self._train = (x, targets_for(config, y, n_classes))
+        x, labels = np.asarray(run.x_train, np.float32), run.labels_train
+        if run.n_train == len(x):      # the whole training set: the trainer's next batch can be redrawn
+            self._train = (x, targets_for(run.config, labels, run.n_classes))
         if len(x) > MAX_POINTS:
             pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
-            x, y = x[pick], y[pick]
-        self._x, self._y = x, targets_for(config, y, n_classes)
+            x, labels = x[pick], labels[pick]
+        self._x, self._y = x, targets_for(run.config, labels, run.n_classes)
         self._show_name()
 
     @property
     def _model(self):
         """The run's network in the GUI thread (for :meth:`next_step` and a weight's name), built on first use."""
-        if self._built is None and self._shape is not None:
-            self._built = build_model(self._config, *self._shape)
+        if self._built is None and self.run is not None:
+            self._built = self.run.model()
         return self._built
 
     def add_snapshot(self, snap) -> None:
         """Keep the newest weights and hyperparameters (heavy snapshots); marks dirty."""
-        extras = snap.extras or {}
-        if "data" in extras and extras["data"] is not self._data_source:
-            self.set_data(extras)
-        if snap.weights and self._shape is not None:
+        if snap.weights and self.built:
             self._weights = [np.array(w) for w in snap.weights]
             if self._names != sum(w.size for w in self._weights):
                 self._names = sum(w.size for w in self._weights)   # names made one at a time (407,000 for MNIST)
                 self.weight_spin.setRange(0, self._names - 1)
             self._hyper = dict(snap.hyperparameters or {})
             self._epoch = snap.epoch
-            found = [extras.get("checkpoint")] + list(getattr(snap, "checkpoints", ()) or ())
+            found = [snap.checkpoint, *(snap.checkpoints or ())]
             self._ckpt = next((c for c in found if c is not None and c.step == snap.step
                                and c.weights.size == sum(w.size for w in self._weights)), None)
             self._dirty = True
 
-    def refresh(self) -> bool:
-        """Recompute and draw when new weights came (at most every 250 ms while live)."""
+    def draw(self) -> bool:
+        """Start a slice at the newest weights when they came and the view is live (the redraw clock
+        calls it at most every ``min_interval`` seconds); whether one was started."""
         if not self._dirty or not self.live_check.isChecked() or self.runner.busy:
-            return False               # busy: its result refreshes again
-        wait = self._interval - self._clock.elapsed() if self._clock.isValid() else 0
-        if wait > 0:                   # too soon: draw later, even if no snapshot comes (paused)
-            if not self._later.isActive():
-                self._later.start(int(wait) + 1)
-            return False
+            return False               # busy: its result asks for a redraw
         return self.compute()
-
-    def showEvent(self, event):  # noqa: N802 - Qt override
-        """Hidden views are not refreshed: catch up when shown."""
-        super().showEvent(event)
-        QtCore.QTimer.singleShot(0, self, self.refresh)
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         """Cancel and join the worker thread."""
@@ -250,6 +227,7 @@ class SliceView(QtWidgets.QWidget):
         """Before a picture is taken: when no slice is drawn yet, start one (if live and due) and wait
         for it. A drawn slice is kept as it is: waiting for the running one would block the GUI for
         as long as it takes (seconds for an image network on a busy core); its result comes later."""
+        super().finish()
         if self.slice is not None:
             return
         if self._dirty and self.live_check.isChecked() and not self.runner.busy:
@@ -269,32 +247,30 @@ class SliceView(QtWidgets.QWidget):
         """Start computing the slice at the newest weights in the worker thread (one running is
         dropped); returns False when there are no weights yet. The result is drawn when it comes
         (``computed`` is emitted), or at once by :meth:`finish`."""
-        if self._shape is None or self._weights is None:
+        if self.run is None or self._weights is None:
             return False
         self._dirty = False
-        self._later.stop()
-        self._clock.start()
-        job = SliceJob(config=self._config, n_classes=self._shape[1], weights=self._weights, model=self._spare,
+        job = SliceJob(run=self.run, weights=self._weights, model=self._spare,
                        x=self._x, y=self._y, kind=self.direction_combo.currentData(),
                        weight=self.weight_spin.value(), span=self.span_spin.value(),
                        auto=self.auto_span.isChecked(), hyper=dict(self._hyper), ckpt=self._ckpt,
                        train=self._train, resolution=RESOLUTION)
         self._spare = None             # a job's model is its own
         self.runner.watch(self)
-        self.runner.start(job)
+        self.runner.start(lambda cancel, progress: compute_slice(job, cancel=cancel), "uncrumple-slice")
         if self.slice is None:
             self.readout.setText(f"Computing the loss along the line on {len(self._x):,} training points…")
         return True
 
     def _on_result(self, result) -> None:
-        """The worker's slice: drawn; live updates wait ``BUSY_FACTOR`` times what it cost."""
+        """The job's slice: drawn; live updates wait ``BUSY_FACTOR`` times what it cost."""
         self.slice, self.step_text, self.batch_text = result.slice, result.step_text, result.batch_text
         self._spare = result.model
         self._draw(result.slice)
-        self._interval = max(MIN_INTERVAL_MS, int(1000 * BUSY_FACTOR * result.seconds))
+        self.min_interval = max(type(self).min_interval, BUSY_FACTOR * result.seconds)
         self.computed.emit()
         if self._dirty:
-            self.refresh()             # weights that came meanwhile (after the interval)
+            self.redraw_wanted.emit()  # weights that came meanwhile: the clock starts their slice when due
 
     def _on_failed(self, message: str) -> None:
         self.readout.setText(f"The slice could not be computed: {message}")
@@ -304,9 +280,9 @@ class SliceView(QtWidgets.QWidget):
 
         With the trainer's checkpoint: its optimizer, state and hyperparameters, on the
         trainer's next batch when the view has the whole training set. Without: plain
-        gradient descent at the current learning rate. See :func:`viz.views.loss.slice_step.trainer_step`.
+        gradient descent at the current learning rate. See :func:`viz.views.loss.slice_job.trainer_step`.
         """
-        step, self.step_text, self.batch_text = trainer_step(self._model, self._x, self._y, self._config,
+        step, self.step_text, self.batch_text = trainer_step(self._model, self._x, self._y, self.run.config,
                                                              self._hyper, self._ckpt, self._train)
         return step
 
@@ -369,8 +345,8 @@ class SliceView(QtWidgets.QWidget):
 
     def _show_name(self):
         i = self.weight_spin.value()
-        shown = self.direction_combo.currentData() == "weight" and self._shape is not None and i < self._names
-        self.weight_name.setText(landscape.parameter_name(self._model, i) if shown else "")
+        shown = self.direction_combo.currentData() == "weight" and self.run is not None and i < self._names
+        self.weight_name.setText(planes.parameter_name(self._model, i) if shown else "")
 
     # ---- export --------------------------------------------------------------------------------
     def export_png(self, path: str) -> bool:

@@ -10,7 +10,8 @@ z range) with markers for the epochs, the start and the current point.
 Items hold the data's own coordinates; one transform per item scales the box
 a × b × loss to a fixed shape, so a surface of any scale fills the view.
 Without OpenGL the view draws the 2D heat map with the path and the notice
-:data:`viz.views.common.gl3d.FALLBACK_NOTICE`.
+:data:`viz.views.common.gl3d.FALLBACK_NOTICE`. The loss-surface view's "3D" button
+(:class:`viz.views.common.gl3d.Switch3D`) shows it in place of that view's plot.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6 import QtGui, QtWidgets
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.heatmap import HeatMap, display_levels, surface_colormap
+from viz.views.common.view import View
 
 PATH_COLOR = "#D55E00"
 #: the box a × b × loss is drawn as 2 × 2 × HEIGHT
@@ -29,8 +31,11 @@ LIFT = 0.02
 START_ELEVATION, START_AZIMUTH = 30, -55
 
 
-class Surface3DView(QtWidgets.QWidget):
+class Surface3DView(View):
     """The loss surface with its descent path, rotatable (OpenGL) or as a heat map (fallback).
+
+    It draws what :class:`viz.views.loss.landscape.LandscapeView` gives it (the run's snapshots do
+    not change it): of the view's lifecycle it only has :meth:`clear`.
 
     Public: ``gl``, ``notice``, ``reset_button``, ``surface`` / ``path`` / ``marks`` /
     ``current`` (GL items, or None), ``z`` (the surface heights drawn, (len(a), len(b))),
@@ -107,6 +112,7 @@ class Surface3DView(QtWidgets.QWidget):
 
     # ---- data --------------------------------------------------------------------------------------
     def clear(self) -> None:
+        """Forget the surface and the path."""
         self.z = self._a = self._b = None
         self._path = np.zeros((0, 3), np.float32)
         self._xy = self._epochs = None
@@ -119,6 +125,7 @@ class Surface3DView(QtWidgets.QWidget):
             self.heat.clear()
             self.path2d.setData([], [])
             self.current2d.setData([], [])
+        super().clear()
 
     def show_surface(self, a, b, losses, log=False, clip=95.0, labels=("a", "b")) -> None:
         """Draw ``losses`` (len(b), len(a)), row i at ``b[i]``, column j at ``a[j]`` (a Grid's layout).
@@ -217,10 +224,6 @@ class Surface3DView(QtWidgets.QWidget):
         """The path as drawn, (k, 3) float32 in data coordinates (a, b, height)."""
         return self._path
 
-    def refresh(self) -> bool:
-        """Nothing to do: the landscape view pushes its grid and path (the view contract's hook)."""
-        return False
-
     # ---- view --------------------------------------------------------------------------------------
     def reset_view(self) -> None:
         """The starting angle, the whole box in view."""
@@ -232,49 +235,3 @@ class Surface3DView(QtWidgets.QWidget):
         """The picture as a QImage (the GL framebuffer, or the fallback's plot)."""
         return gl3d.grab(self.glview) if self.glview is not None else self.graphics.grab().toImage()
 
-
-def attach_3d(view):
-    """Give a :class:`viz.views.loss.landscape.LandscapeView` a "3D" button showing this view in place of its plot.
-
-    Returns the :class:`SurfaceSwitch`; the view calls its ``update_surface()`` after
-    drawing a grid, ``update_path()`` after drawing the path and ``clear()``.
-    """
-    switch = SurfaceSwitch(view)
-    row = view.layout().itemAt(0).widget()
-    row.layout().addWidget(switch.button)
-    return switch
-
-
-class SurfaceSwitch:
-    """The landscape view's "3D" toggle: a lazily made :class:`Surface3DView` fed from the view's grid and path."""
-
-    def __init__(self, view):
-        from viz.views.uncrumple.stages3d import Switch3D
-        self.host = view
-        self.switch = Switch3D(view, view.graphics, Surface3DView,
-                               "Show the loss surface in 3D with the descent path on it (drag to rotate).",
-                               on_shown=lambda _v: (self.update_surface(), self.update_path()))
-        self.button = self.switch.button
-
-    @property
-    def view(self):
-        return self.switch.view
-
-    def clear(self) -> None:
-        if self.view is not None:
-            self.view.clear()
-
-    def update_surface(self) -> None:
-        v, g = self.host, self.host.grid
-        if self.view is None or g is None:
-            return
-        ox, oy = v._offset
-        self.view.show_surface(np.asarray(g.a) + ox, np.asarray(g.b) + oy, g.losses, log=v.log_check.isChecked(),
-                               clip=95.0, labels=tuple(v.plane.labels))
-
-    def update_path(self) -> None:
-        v = self.host
-        if self.view is None or v.plane is None or v.grid is None:
-            return
-        xy, epochs = v.projected_path()
-        self.view.show_path(np.asarray(xy) + np.array(v._offset), epochs)

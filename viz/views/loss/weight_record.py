@@ -1,12 +1,12 @@
 """The weights recorded along a training run, for drawing its descent path on a loss surface.
 
-:class:`_Recorder` keeps the flat weight vector of every heavy snapshot, at most
+:class:`WeightRecord` keeps the flat weight vector of every heavy snapshot, at most
 :data:`MAX_RECORDS` (and :data:`MAX_RECORD_BYTES`), thinning evenly when full.
 
 The vectors are held as a list of rows, not one big array: recording one is O(1)
 and thinning keeps every other row without copying any weights. For the MNIST
 network (407,000 weights, 1.6 MB a row) growing and thinning one 64 MB array took
-tens of milliseconds on the GUI thread each time. Only :meth:`_Recorder.history`
+tens of milliseconds on the GUI thread each time. Only :meth:`WeightRecord.history`
 stacks the rows, when a caller asks for them all, and caches the result.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ class _Rows:
     ``rows[a:b]`` stacks just those rows (a (k, size) float32 copy); ``rows[i]`` is one row.
     """
 
-    def __init__(self, rec: "_Recorder"):
+    def __init__(self, rec: "WeightRecord"):
         self._rec = rec
 
     @property
@@ -43,7 +43,7 @@ class _Rows:
         return rows[key]
 
 
-class _Recorder:
+class WeightRecord:
     """Weight vectors of the heavy snapshots, at most ``cap``, thinned evenly (every 2^k-th kept).
 
     Attributes

@@ -9,17 +9,18 @@ then it shows the newest weights.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
 from core.run.config import TrainingConfig, build_model
-from core.engine.training import Snapshot
+from core.run.messages import RunData, RunSnapshot
+from viz.run.redraw import ViewRedrawer
 from viz.views.weights import distributions as dist_mod
-from viz.views.uncrumple import layers as layers_mod
 from viz.views.weights import network as network_mod
 from viz.views.uncrumple import separability as sep_mod
-from viz.views.uncrumple import stage_player as player_mod
 from viz.views.uncrumple import stages3d as stages3d_mod
 from viz.views.uncrumple import tracer as tracer_mod
 from viz.views.weights import weights as weights_mod
@@ -41,18 +42,18 @@ def ro(a):
 
 
 def mnist_run(n=50):
-    """The extras of an MNIST-shaped run and two heavy snapshots (epochs 0 and 2, different weights)."""
+    """An MNIST-shaped run (its RunData) and two heavy snapshots (epochs 0 and 2, different weights)."""
     rng = np.random.default_rng(1)
     x = rng.random((n, 784)).astype(np.float32)
     y = np.arange(n) % 10
     model = build_model(SMALL_MNIST, 784, 10)
-    extras = {"data": {"x_train": ro(x), "y_train": ro(y), "x_val": ro(x[:8]), "y_val": ro(y[:8])},
-              "config": SMALL_MNIST.to_dict()}
-    first = Snapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
-                     weights=tuple(ro(w) for w in model.get_weights()), extras=extras)
+    run = RunData(config=SMALL_MNIST, x_train=ro(x), y_train=ro(y), x_val=ro(x[:8]), y_val=ro(y[:8]),
+                  n_train=n, n_val=8, n_classes=10)
+    first = RunSnapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
+                        weights=tuple(ro(w) for w in model.get_weights()), run=run)
     newer = tuple(ro(w + 0.25 * np.sign(w) + 0.01) for w in model.get_weights())
-    second = Snapshot(epoch=2, step=2, batch=0, batches_per_epoch=1, state="paused", weights=newer, extras={})
-    return extras, first, second
+    second = RunSnapshot(epoch=2, step=2, batch=0, batches_per_epoch=1, state="paused", weights=newer)
+    return run, first, second
 
 
 def spy(monkeypatch, owner, name, calls):
@@ -68,7 +69,7 @@ def spy(monkeypatch, owner, name, calls):
 def heavy_spies(monkeypatch):
     """Spies on what a view's first build costs for an image run: the network, the plots, the PCAs."""
     calls = []
-    for owner, name in ((tracer_mod, "build_model"), (network_mod, "build_model"), (dist_mod, "build_model"),
+    for owner, name in ((RunData, "model"),
                         (dist_mod, "epoch_stats"), (tracer_mod.Tracer, "trace"), (sep_mod, "stages_separability"), (sep_mod, "stages"),
                         (weights_mod.WeightsView, "_build"), (dist_mod.DistributionsView, "_build_rows"),
                         (network_mod.NetworkView, "_layout")):
@@ -98,8 +99,6 @@ IDS = ["weights", "network", "distributions", "separability", "stage_player", "s
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
-        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
     win = QtWidgets.QMainWindow()
     win.setCentralWidget(QtWidgets.QLabel("centre"))
     qtbot.addWidget(win)
@@ -125,10 +124,18 @@ def window(qtbot, monkeypatch):
     return make
 
 
-def take_run(view, extras, *snaps):
-    """What the session does at a new run: clear, set_data, then every snapshot; then a redraw tick."""
+def on_a_clock(view) -> ViewRedrawer:
+    """A redraw clock for ``view`` alone, as the session's: it refreshes the view on screen when asked
+    (a dock coming to the front asks) and when the view asks (``redraw_wanted``: a build done)."""
+    clock = ViewRedrawer(view)
+    clock.add(view)
+    return clock
+
+
+def take_run(view, run, *snaps):
+    """What the session does at a new run: clear, set_run, then every snapshot; then a redraw tick."""
     view.clear()
-    view.set_data(extras)
+    view.set_run(run)
     for s in snaps:
         view.add_snapshot(s)
     return view.refresh()
@@ -140,49 +147,47 @@ def test_an_unseen_view_builds_nothing_until_shown_then_draws_the_newest_weights
                                                                                  factory, tab):
     view = factory()
     dock = window(view, tab)
+    clock = on_a_clock(view)
     calls = heavy_spies(monkeypatch)
-    extras, first, second = mnist_run()
-    assert not take_run(view, extras, first, second)
+    run, first, second = mnist_run()
+    assert not take_run(view, run, first, second)
     assert calls == []                                  # no network, no plots, no PCA while unseen
     if not tab:
         dock.show()
     dock.raise_()
     qtbot.waitUntil(lambda: not unseen(view), timeout=2000)
-    view.refresh()                                      # what the dock's visibilityChanged does
-    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)
+    clock.request()                                     # what the dock's visibilityChanged does
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=10000)   # separability: a round in its worker
     assert calls                                        # built now that it is seen
 
 
 @pytest.mark.parametrize("factory", VIEWS, ids=IDS)
 def test_a_seen_view_builds_on_its_refresh_not_in_the_turn_of_the_new_run(qtbot, monkeypatch, factory):
     """In front, the build waits for the session's next redraw tick (a turn of its own)."""
-    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
-        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
     view = factory()
     qtbot.addWidget(view)
     view.resize(800, 600)
     view.show()
     qtbot.waitExposed(view)
+    on_a_clock(view)
     calls = heavy_spies(monkeypatch)
-    extras, first, second = mnist_run()
+    run, first, second = mnist_run()
     view.clear()
-    view.set_data(extras)
+    view.set_run(run)
     view.add_snapshot(first)
     view.add_snapshot(second)
     assert calls == []
     view.refresh()
-    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=3000)
+    qtbot.waitUntil(lambda: newest_shown(view, second), timeout=10000)   # separability: a round in its worker
 
 
 @pytest.mark.parametrize("factory", VIEWS, ids=IDS)
 def test_a_view_in_no_shown_window_still_builds_at_once(monkeypatch, factory, qtbot):
-    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
-        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
     view = factory()
     qtbot.addWidget(view)
     calls = heavy_spies(monkeypatch)
-    extras, first, second = mnist_run()
-    view.set_data(extras)
+    run, first, second = mnist_run()
+    view.set_run(run)
     if not isinstance(view, WeightsView):                # the weights view needs weights for its plots
         assert calls
     view.add_snapshot(first)
@@ -203,8 +208,8 @@ def test_the_3d_switch_of_a_closed_player_traces_nothing(window, qtbot, monkeypa
     dock.close()
     qtbot.waitUntil(lambda: unseen(player), timeout=2000)
     calls = heavy_spies(monkeypatch)
-    extras, first, second = mnist_run()
-    take_run(player, extras, first, second)
+    run, first, second = mnist_run()
+    take_run(player, run, first, second)
     assert calls == []
     dock.show()
     dock.raise_()
@@ -220,18 +225,18 @@ def test_a_new_run_of_the_same_shapes_reuses_the_weight_plots(qtbot, monkeypatch
     view.resize(700, 600)
     view.show()
     qtbot.waitExposed(view)
-    extras, first, second = mnist_run()
-    take_run(view, extras, first)
+    run, first, second = mnist_run()
+    take_run(view, run, first)
     plots = [maps.kernel_plot for maps in view.layers]
     calls = heavy_spies(monkeypatch)
-    take_run(view, extras, second)
+    take_run(view, run, second)
     assert calls == [] and [maps.kernel_plot for maps in view.layers] == plots
     np.testing.assert_array_equal(view.layers[1].bias, second.weights[3])
     wider = TrainingConfig(hidden=((24, "relu"),), loss="sparse_categorical_crossentropy")
     model = build_model(wider, 784, 10)
-    snap = Snapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
-                    weights=tuple(ro(w) for w in model.get_weights()), extras={})
-    take_run(view, dict(extras, config=wider.to_dict()), snap)
+    snap = RunSnapshot(epoch=0, step=0, batch=0, batches_per_epoch=1, state="paused",
+                       weights=tuple(ro(w) for w in model.get_weights()))
+    take_run(view, dataclasses.replace(run, config=wider), snap)
     assert calls == ["_build"] and view.layers[0].shape == (784, 24)
 
 
@@ -249,15 +254,13 @@ def test_the_network_probe_is_the_first_finite_rows():
 @pytest.mark.parametrize("factory", VIEWS, ids=IDS)
 def test_finish_draws_a_seen_view_at_once_for_an_image(qtbot, monkeypatch, factory):
     """An export raises the dock, refreshes and takes the picture: ``finish`` does the turns still due."""
-    for mod in (layers_mod, stages3d_mod, sep_mod, dist_mod, player_mod):
-        monkeypatch.setattr(mod, "MIN_INTERVAL", 0.0)
     view = factory()
     qtbot.addWidget(view)
     view.resize(800, 600)
     view.show()
     qtbot.waitExposed(view)
-    extras, first, second = mnist_run()
-    take_run(view, extras, first, second)
+    run, first, second = mnist_run()
+    take_run(view, run, first, second)
     if hasattr(view, "finish"):
         view.finish()
     assert newest_shown(view, second)

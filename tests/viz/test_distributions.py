@@ -10,20 +10,19 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from core import Dense
-from core.run.config import TrainingConfig
-from core.run.serve import _Run
 from core.analysis.weights.stats import epoch_stats
-from viz.views.weights import distributions as dist_mod
-from viz.views.weights import gradient_check_run as gc_run
+from core.run.config import TrainingConfig, build_model
+from core.run.messages import RunData
+from core.run.serve import _Run
 from viz.app.docks import ViewMaker, spec
+from viz.views.weights import gradient_check
 from viz.views.weights.distributions import DistributionsView, layer_label, stride
 
 RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
 
 
 @pytest.fixture
-def view(qtbot, monkeypatch):
-    monkeypatch.setattr(dist_mod, "MIN_INTERVAL", 0.0)
+def view(qtbot):
     v = DistributionsView()
     qtbot.addWidget(v)
     v.resize(1100, 700)
@@ -34,8 +33,8 @@ def run_epochs(view, config=RELU, epochs=6):
     """Train ``epochs`` epochs, one snapshot each carrying the epoch's stats; returns (run, stats list)."""
     run = _Run(config)
     snap = run.snapshot(with_run=True)
-    view.clear()
-    view.set_data(snap.extras)
+    view.clear()                        # what the session does with a new run
+    view.set_run(snap.run)
     view.add_snapshot(snap)
     raw = []
     for _ in range(epochs):
@@ -83,7 +82,8 @@ def test_the_norms_show_the_epochs_of_the_bands_in_a_narrow_and_a_wide_dock(view
     view.show()
     qtbot.waitExposed(view)
     run_epochs(view, epochs=8)
-    assert view.refresh()
+    assert view.refresh() and view.rows             # on screen, the first refresh builds the plots ...
+    assert view.refresh()                           # ... and the frame they ask for draws the epochs
     QtWidgets.QApplication.processEvents()          # the layouts settle: the plots get their sizes
     band = view.rows[0][0]
     view.norm_plot.enableAutoRange(x=True)          # as the norms' own data would range them
@@ -152,7 +152,7 @@ def test_nan_and_inf_in_stats_do_not_crash(view):
 def test_scrub_shows_a_marker_and_appends_nothing(view):
     run, _ = run_epochs(view, epochs=4)
     view.refresh()
-    old = dataclasses.replace(run.snapshot(), epoch=2, epochs=(), extras={"scrub": True})
+    old = dataclasses.replace(run.snapshot(), epoch=2, epochs=(), scrubbed=True)
     view.add_snapshot(old)
     view.refresh()
     assert len(view.history) == 4
@@ -166,7 +166,11 @@ def test_scrub_shows_a_marker_and_appends_nothing(view):
 def test_truncate_drops_later_epochs(view):
     run, _ = run_epochs(view, epochs=5)
     view.refresh()
+    wanted = []
+    view.redraw_wanted.connect(lambda: wanted.append(True))
     view.truncate(2)
+    assert wanted                                   # the clock then refreshes it
+    assert view.refresh()
     assert view.rows[0][2].curves[4].getData()[0].tolist() == [1, 2]
     assert view.norm_curves[2].getData()[0].tolist() == [1, 2]
 
@@ -174,26 +178,28 @@ def test_truncate_drops_later_epochs(view):
 def test_gradient_check_table_and_verdict(view, qtbot):
     run, _ = run_epochs(view, epochs=3)
     view.refresh()
-    qtbot.mouseClick(view.check_button, QtCore.Qt.MouseButton.LeftButton)
-    result = view.check_result
+    qtbot.mouseClick(view.check.button, QtCore.Qt.MouseButton.LeftButton)
+    result = view.check.result
     assert result is not None and result["ok"]
     rows = result["rows"]
-    assert view.table.rowCount() == len(rows) == 6 + 2 + 6 + 2 + 6 + 1
-    headers = [view.table.horizontalHeaderItem(c).text() for c in range(5)]
+    table = view.check.table
+    assert table.rowCount() == len(rows) == 6 + 2 + 6 + 2 + 6 + 1
+    headers = [table.horizontalHeaderItem(c).text() for c in range(5)]
     assert headers == ["layer", "parameter", "backprop", "numerical", "relative error"]
     for r, row in enumerate(rows):
-        cells = [view.table.item(r, c).text() for c in range(5)]
+        cells = [table.item(r, c).text() for c in range(5)]
         assert cells[0] == f"{row['layer'] + 1} ({row['name']})"
         assert cells[1] == row["label"] and cells[1].startswith(("kernel[", "bias["))
         assert float(cells[2]) == pytest.approx(row["backprop"], rel=1e-5, abs=1e-12)
         assert float(cells[3]) == pytest.approx(row["numerical"], rel=1e-5, abs=1e-12)
-        value, pm, error = view.table.item(r, 3).toolTip().split()[:3]
+        value, pm, error = table.item(r, 3).toolTip().split()[:3]
         assert float(value) == pytest.approx(row["numerical"], rel=1e-9, abs=1e-12)
         assert pm == "±" and float(error) == pytest.approx(row["fd_error"], rel=0.06)
         assert float(cells[4].split()[0]) == pytest.approx(row["rel_error"], rel=0.06, abs=1e-300)
-    assert "backprop agrees" in view.verdict.text() and "epoch 3" in view.verdict.text()
+    assert "backprop agrees" in view.check.verdict.text() and "epoch 3" in view.check.verdict.text()
     # the check used the snapshot's weights and left the trainer's model alone
-    assert all(np.array_equal(a, b) for a, b in zip(view._model[0].get_weights(), run.trainer.model.params))
+    assert view.check.model is not run.trainer.model
+    assert all(np.array_equal(a, b) for a, b in zip(view.check.model.get_weights(), run.trainer.model.params))
 
 
 def test_a_wrong_backward_shows_in_the_table(view, monkeypatch):
@@ -207,32 +213,33 @@ def test_a_wrong_backward_shows_in_the_table(view, monkeypatch):
 
     monkeypatch.setattr(Dense, "backward", wrong)
     result = view.run_check()
-    assert not result["ok"] and "DISAGREES" in view.verdict.text()
+    assert not result["ok"] and "DISAGREES" in view.check.verdict.text()
     kernel_rows = [r for r, row in enumerate(result["rows"]) if row["param"] == "kernel" and row["backprop"]]
     assert kernel_rows
-    assert view.table.item(kernel_rows[0], 4).background().color().name() == "#f6c6c0"
+    assert view.check.table.item(kernel_rows[0], 4).background().color().name() == "#f6c6c0"
 
 
 def test_big_nets_sample_fewer_weights(view):
     rng = np.random.default_rng(0)
-    data = {"x_train": rng.normal(size=(80, 784)).astype(np.float32), "y_train": rng.integers(0, 10, 80),
-            "x_val": np.zeros((0, 784), np.float32), "y_val": np.zeros(0, np.int64)}
     config = TrainingConfig(hidden=((256, "relu"),), loss="sparse_categorical_crossentropy", batch_size=32)
-    view.set_data({"config": config.to_dict(), "data": data})
-    from core.run.config import build_model
+    run = RunData(config=config, x_train=rng.normal(size=(80, 784)).astype(np.float32),
+                  y_train=rng.integers(0, 10, 80), x_val=np.zeros((0, 784), np.float32),
+                  y_val=np.zeros(0, np.int64), n_train=80, n_val=0, n_classes=10)
+    view.clear()
+    view.set_run(run)
     weights = tuple(build_model(config, 784, 10).get_weights())
-    view.add_snapshot(dataclasses.replace(_Run(RELU).trainer.snapshot(weights=False), weights=weights))
+    view.add_snapshot(dataclasses.replace(_Run(RELU).snapshot(weights=False), weights=weights))
     result = view.run_check()
-    assert result["ok"] and result["n_samples"] == gc_run.CHECK_BATCH_BIG
-    assert len(result["rows"]) == 2 * gc_run.CHECK_PER_LAYER_BIG
+    assert result["ok"] and result["n_samples"] == gradient_check.CHECK_BATCH_BIG
+    assert len(result["rows"]) == 2 * gradient_check.CHECK_PER_LAYER_BIG
 
 
 def test_check_without_a_run_or_with_nan_weights_says_why(view):
-    assert view.run_check() is None and "No run" in view.verdict.text()
+    assert view.run_check() is None and "No run" in view.check.verdict.text()
     run, _ = run_epochs(view, epochs=1)
     snap = run.snapshot()
     view.add_snapshot(dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights)))
-    assert view.run_check() is None and "not finite" in view.verdict.text()
+    assert view.run_check() is None and "not finite" in view.check.verdict.text()
 
 
 def test_helpers_and_docks(view):
@@ -246,5 +253,5 @@ def test_helpers_and_docks(view):
     built = ViewMaker()(dock)
     assert isinstance(built, DistributionsView)
     built.deleteLater()
-    for w in (view.check_button, view.table, view.verdict, view.bands_graphics, view.side_graphics):
+    for w in (view.check.button, view.check.table, view.check.verdict, view.bands_graphics, view.side_graphics):
         assert w.toolTip()

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from core.run.config import TrainingConfig, build_model, targets_for
-from core.run.serve import _Run
-from core.engine.training import Snapshot
 from core.analysis.weights.weightmaps import display_matrix, link_bins, log_ratio, unit_activations
+from core.run.config import TrainingConfig, build_model, targets_for
+from core.run.messages import BatchUpdate, RunData, RunSnapshot
+from core.run.serve import _Run
+from viz.app.docks import ViewMaker, spec
+from viz.run.redraw import ViewRedrawer
 from viz.views.weights import network as network_mod
 from viz.views.weights.network import NetworkView
-from viz.views.weights.weights import LOG_LEVELS, MISSING, WeightsView, make_docks, sign_colors
+from viz.views.weights.weights import LOG_LEVELS, MISSING, WeightsView, sign_colors
 
 SPIRAL = TrainingConfig(n_samples=200, grid_resolution=16)         # 2 -> 8 -> 8 -> 1
 MNIST = TrainingConfig(hidden=((512, "relu"),), loss="sparse_categorical_crossentropy", learning_rate=0.001)
@@ -26,25 +28,26 @@ def ro(a):
     return a
 
 
-def snapshot(weights, extras=None, epoch=1):
-    return Snapshot(epoch=epoch, step=epoch, batch=0, batches_per_epoch=1, state="paused",
-                    weights=tuple(ro(w) for w in weights), extras=extras or {})
+def snapshot(weights, epoch=1, **parts):
+    """A hand-made heavy snapshot with ``weights`` and the heavy ``parts`` (run, batch_update, scrubbed)."""
+    return RunSnapshot(epoch=epoch, step=epoch, batch=0, batches_per_epoch=1, state="paused",
+                       weights=tuple(ro(w) for w in weights), **parts)
 
 
-def trained_step(model, x, y, extras=None, epoch=1):
+def trained_step(model, x, y, epoch=1):
     """A heavy snapshot after one batch, with the batch's gradient and update (as the trainer sends)."""
     before = model.get_weights()
     grads = model.gradients(x, y)
     model.train_on_batch(x, y)
     after = model.get_weights()
-    ex = dict(extras or {}, grads=tuple(ro(g) for g in grads), update=tuple(ro(a - b) for a, b in zip(after, before)))
-    return snapshot(after, ex, epoch)
+    batch = BatchUpdate(grads=tuple(ro(g) for g in grads), update=tuple(ro(a - b) for a, b in zip(after, before)))
+    return snapshot(after, epoch, batch_update=batch)
 
 
 def spiral_run():
     run = _Run(SPIRAL)
-    first = run.trainer.snapshot(weights=True, extras=run.extras(with_data=True))
-    x, y = run.data["x_train"][:10], targets_for(SPIRAL, np.asarray(run.data["y_train"][:10]), 2)
+    first = run.snapshot(with_run=True)
+    x, y = run.data.x_train[:10], targets_for(SPIRAL, run.data.labels_train[:10], 2)
     return run, first, trained_step(run.trainer.model, x, y)
 
 
@@ -53,9 +56,9 @@ def mnist_like(n=256):
     x = rng.random((n, 784)).astype(np.float32)
     y = rng.integers(0, 10, n)
     model = build_model(MNIST, 784, 10)
-    extras = {"data": {"x_train": ro(x), "y_train": ro(y), "x_val": ro(x[:8]), "y_val": ro(y[:8])},
-              "config": MNIST.to_dict()}
-    return model, x, y, snapshot(model.get_weights(), extras, epoch=0)
+    run = RunData(config=MNIST, x_train=ro(x), y_train=ro(y), x_val=ro(x[:8]), y_val=ro(y[:8]),
+                  n_train=n, n_val=8, n_classes=10)
+    return model, x, y, snapshot(model.get_weights(), epoch=0, run=run)
 
 
 @pytest.fixture
@@ -66,11 +69,13 @@ def make(qtbot):
         view.resize(*size)
         view.show()
         qtbot.waitExposed(view)
-        if first is not None:
-            view.set_data(first.extras)
+        if first is not None:                  # what the session does with a new run
+            view.clear()
+            view.set_run(first.run)
             for s in (first, *snaps):
                 view.add_snapshot(s)
-            assert view.refresh()
+            assert view.refresh()               # the network view builds here (deferred) ...
+            view.finish()                       # ... and draws in a later turn: now
         return view
     return factory
 
@@ -117,21 +122,21 @@ def test_modes_show_the_gradient_the_update_and_the_log_ratio(make):
     view = make(WeightsView, first, snap)
     view.set_mode("update")
     assert view.refresh() is False              # the mode change already drew
-    np.testing.assert_array_equal(view.layers[0].kernel_image.image, np.clip(
-        snap.extras["update"][0], *view.levels))
+    update, grads = snap.batch_update.update, snap.batch_update.grads
+    np.testing.assert_array_equal(view.layers[0].kernel_image.image, np.clip(update[0], *view.levels))
     np.testing.assert_array_equal(view.layers[2].bias_image.image,
-                                  np.clip(snap.extras["update"][5], *view.levels).reshape(1, -1))
+                                  np.clip(update[5], *view.levels).reshape(1, -1))
     assert "last update (2, 8)" in view.layers[0].title
     assert view.levels[1] == pytest.approx(np.percentile(np.abs(np.concatenate(
-        [u.ravel() for u in snap.extras["update"]])), 99.5), rel=1e-6)
+        [u.ravel() for u in update])), 99.5), rel=1e-6)
     assert view.hover_text(cell_scene_pos(view.layers[0].kernel_plot, 0, 2)).startswith(
-        f"ΔW[0, 2] = {float(snap.extras['update'][0][0, 2]):.3g}")
+        f"ΔW[0, 2] = {float(update[0][0, 2]):.3g}")
     view.set_mode("grads")
     np.testing.assert_array_equal(view.layers[1].kernel_image.image,
-                                  np.clip(snap.extras["grads"][2], *view.levels))
+                                  np.clip(grads[2], *view.levels))
     view.set_mode("log_ratio")
     assert view.levels == LOG_LEVELS
-    expected = np.clip(log_ratio(snap.extras["update"][0], snap.weights[0]), *LOG_LEVELS)
+    expected = np.clip(log_ratio(update[0], snap.weights[0]), *LOG_LEVELS)
     np.testing.assert_array_equal(view.layers[0].kernel_image.image, expected)
 
 
@@ -140,7 +145,7 @@ def test_no_gradient_before_the_first_batch_and_on_a_timeline_scrub(make):
     view = make(WeightsView, first)
     view.set_mode("grads")
     assert view.notice.text() == MISSING and view.layers[0].kernel_image.image is None
-    scrub = snapshot(snap.weights, {"scrub": True}, epoch=7)
+    scrub = snapshot(snap.weights, epoch=7, scrubbed=True)
     view.add_snapshot(scrub)
     view.refresh()
     assert "Epoch 7" in view.notice.text()
@@ -205,7 +210,7 @@ TINY = TrainingConfig(n_samples=200, hidden=((3, "tanh"),))
 
 def tiny_run():
     run = _Run(TINY)
-    first = run.trainer.snapshot(weights=True, extras=run.extras(with_data=True))
+    first = run.snapshot(with_run=True)
     w1 = np.array([[0.5, -1.0, 0.05], [2.0, -0.2, 0.0]], np.float32)
     w2 = np.array([[1.0], [-0.5], [0.1]], np.float32)
     mine = snapshot([w1, np.zeros(3, np.float32), w2, np.zeros(1, np.float32)])
@@ -245,6 +250,28 @@ def test_tiny_net_links_have_the_expected_count_width_and_colour(make):
     assert bins[3] == 5 and bins[6] == 5 and bins[5] == 0
 
 
+def test_a_new_run_in_front_is_built_then_drawn_by_the_redraw_clock(qtbot):
+    """A new run sends one snapshot and pauses: the view builds its network on the clock's first frame
+    (not in the turn of the new run), then asks for the frame that draws it; no other snapshot comes."""
+    _, first, mine = tiny_run()
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.resize(560, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    clock = ViewRedrawer(view)
+    clock.add(view)
+    view.clear()
+    view.set_run(first.run)
+    view.add_snapshot(mine)
+    assert view.model is None
+    clock.request()
+    qtbot.waitUntil(lambda: view.diagram is not None, timeout=3000)
+    np.testing.assert_array_equal(view.diagram.weights, np.float32([0.5, -1.0, 0.05, 2.0, -0.2, 0.0, 1.0, -0.5, 0.1]))
+    assert view.nodes.data["brush"][0] is not None
+    clock.stop()
+
+
 def test_node_colours_follow_the_picked_sample(make):
     run, first, mine = tiny_run()
     view = make(NetworkView, first, mine)
@@ -268,7 +295,7 @@ def test_node_colours_follow_the_picked_sample(make):
 def test_a_scrub_snapshot_shows_its_weights(make):
     _, first, mine = tiny_run()
     view = make(NetworkView, first, mine)
-    old = snapshot([w * -1 for w in mine.weights], {"scrub": True}, epoch=3)
+    old = snapshot([w * -1 for w in mine.weights], epoch=3, scrubbed=True)
     view.add_snapshot(old)
     assert view.refresh()
     np.testing.assert_array_equal(view.diagram.weights[:3], np.float32([-0.5, 1.0, -0.05]))
@@ -314,8 +341,9 @@ def test_diverged_weights_keep_the_last_finite_ones(make):
     np.testing.assert_array_equal(view.model.get_weights()[0], mine.weights[0])
 
 
-def test_make_docks_returns_both_views(qtbot):
-    docks = make_docks(None)
+def test_the_dock_registry_builds_both_views(qtbot):
+    make = ViewMaker()
+    docks = [(s.title, s.name, make(s)) for s in map(spec, ("dock_weights", "dock_network"))]
     assert [(t, n) for t, n, _ in docks] == [("Weights", "dock_weights"), ("Network", "dock_network")]
     assert isinstance(docks[0][2], WeightsView) and isinstance(docks[1][2], NetworkView)
     for _, _, w in docks:

@@ -13,7 +13,8 @@ A view is told about a run in this order (by :class:`viz.run.session.Session`, i
 ``add_snapshot(snap)``        Every :class:`core.run.messages.RunSnapshot`, in order. Cheap: keep
                               what is needed (newest weights, losses); never draw here.
 ``refresh()``                 From the redraw clock, only while the view is on screen and at most
-                              every ``min_interval`` seconds: build if due, then :meth:`draw`.
+                              every ``min_interval`` seconds: build if due, then :meth:`draw`
+                              (a deferred build draws in the same refresh).
                               Returns False when nothing was drawn (no paint owed).
 ``finish()``                  Complete now any work spread over event-loop turns (a picture of
                               the view is taken next).
@@ -87,6 +88,7 @@ class View(QtWidgets.QWidget):
             if unseen(self):
                 return False
             self._build_now()
+            self.draw()                 # what came with the run (or since) is drawn in the same turn
             return True
         return bool(self.draw())
 

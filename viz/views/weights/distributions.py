@@ -2,53 +2,173 @@
 
 Per Dense layer one row: the kernel's quantiles over epochs drawn as TensorBoard's
 distribution bands (filled between symmetric quantile pairs, darker toward the
-median), and the same for the kernel's gradient on the epoch's last batch. Beside
-them: every layer's gradient norm over epochs on a log axis (vanishing or exploding
-gradients show as lines far apart), the dead relu units per relu layer, and a
-gradient check (:func:`core.analysis.weights.gradcheck.gradient_check`) of the current weights on one
-batch, run on demand.
+median, :class:`Bands`), and the same for the kernel's gradient on the epoch's last
+batch. Beside them: every layer's gradient norm over epochs on a log axis (vanishing
+or exploding gradients show as lines far apart), the dead relu units per relu layer,
+and a gradient check of the current weights on one batch, run on demand
+(:mod:`viz.views.weights.gradient_check`).
 
 All numbers come from :mod:`core.analysis.weights.stats` (computed by the trainer at the end of every
-epoch, ``snap.epochs[i]["stats"]``) and :mod:`core.analysis.weights.gradcheck`; this module only draws
-(the bands, the log axis and the check's table are in :mod:`viz.views.weights.distributions_parts`, the
-check's network and batch in :mod:`viz.views.weights.gradient_check_run`).
+epoch, ``snap.epochs[i]["stats"]``); this module only draws.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from core.analysis.weights.stats import StatsHistory, epoch_stats
-from core.run.config import TrainingConfig, build_model
+from core.analysis.weights.stats import N_QUANTILES, StatsHistory, epoch_stats
 from viz import style
 from viz.views.common.notice import OverlayNotice
-from viz.views.weights.distributions_parts import (Bands, SparseLogAxis, fill_check_table, layer_label,  # noqa: F401
-                                          link_x_by_value, stride)
-from viz.views.weights.gradient_check_run import check_one_batch, rebuild
-from viz.views.uncrumple.layers import labels_of
-from viz.views.common.visibility import in_shown_window, unseen
+from viz.views.common.view import View
+from viz.views.weights.gradient_check import GradientCheckPanel
 
-#: redraw at most this often (seconds): new epochs can arrive hundreds of times a second
-MIN_INTERVAL = 0.5
 #: narrower than this (pixels), the side panel goes below the bands
 WIDE = 820
 WEIGHT_COLOR = style.TRAIN_COLOR
 GRAD_COLOR = "#D55E00"
 ROW_HEIGHT = 150
 LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#8c8c8c", "#F0E442")  # grey: any theme
+#: epochs drawn per curve at most (an even stride over the history, the newest always kept)
+MAX_POINTS = 200
+#: fill alpha of the bands from the outer (min..max) to the inner (30.85..69.15 %) pair
+BAND_ALPHA = (45, 80, 120, 170)
 
 
-class DistributionsView(QtWidgets.QWidget):
-    """Weight and gradient distributions per layer over epochs, gradient norms, dead units, gradient check."""
+def stride(n: int, limit: int = MAX_POINTS) -> slice | np.ndarray:
+    """Indices of at most ``limit`` of ``n`` epochs, evenly spread, the last one always included."""
+    if n <= limit:
+        return slice(None)
+    idx = np.linspace(0, n - 1, limit).astype(np.int64)
+    return np.unique(idx)
+
+
+def layer_label(i: int, n: int) -> str:
+    """``"layer 1 (input side)"``, ``"layer 2"``, ..., ``"layer n (output)"``."""
+    if i == 0:
+        return "layer 1 (input side)"
+    return f"layer {i + 1} (output)" if i == n - 1 else f"layer {i + 1}"
+
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten (pyqtgraph labels every minor tick)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode:
+            return strings
+        out = []
+        for v, text in zip(values, strings):
+            mantissa = 10 ** (v - np.floor(v + 1e-9))
+            out.append(text if np.isfinite(v) and min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
+        return out
+
+
+class Bands:
+    """TensorBoard's distribution bands on a plot: 4 fills between symmetric quantiles and the median.
+
+    Each band is one closed polygon (lower quantile forwards, upper backwards) built with
+    ``pg.arrayToQPath`` in one vectorised call: ``FillBetweenItem`` walks its curves' paths
+    point by point in Python and took ~200 ms a redraw for a few hundred epochs.
+    """
+
+    def __init__(self, plot: pg.PlotItem, color):
+        # no antialiasing: smooth filled bands cost ~50 ms a paint, and bands need no smooth edges
+        self.curves = [pg.PlotCurveItem(pen=pg.mkPen(None), antialias=False) for _ in range(N_QUANTILES)]
+        mid = N_QUANTILES // 2
+        self.curves[mid].setPen(pg.mkPen(color, width=1.5))
+        self.fills = []
+        for k in range(mid):
+            fill = QtWidgets.QGraphicsPathItem()
+            fill.setPen(pg.mkPen(None))
+            fill.setBrush(pg.mkBrush(style.with_alpha(color, BAND_ALPHA[k])))
+            plot.addItem(fill)
+            self.fills.append(fill)
+        # only the median is drawn: the other quantiles live in the bands' polygons (48 invisible
+        # curves per view cost their paths at every paint); they keep the data for the tests and hover
+        plot.addItem(self.curves[mid])
+
+    def set_data(self, x, q) -> None:
+        """``x`` (n,) epochs and ``q`` (n, 9) quantiles; epochs with a non-finite quantile are left out."""
+        q = np.asarray(q, np.float32)
+        keep = np.isfinite(q).all(axis=1) if len(q) else np.zeros(0, bool)
+        x, q = np.asarray(x, np.float32)[keep], q[keep]
+        for j, c in enumerate(self.curves):
+            c.setData(x, np.ascontiguousarray(q[:, j]))
+        for k, fill in enumerate(self.fills):
+            if len(x) < 2:
+                fill.setPath(QtGui.QPainterPath())
+                continue
+            px = np.concatenate([x, x[::-1]])
+            py = np.concatenate([q[:, k], q[::-1, N_QUANTILES - 1 - k]])
+            path = pg.arrayToQPath(px, py, connect="all")
+            path.closeSubpath()
+            fill.setPath(path)
+
+    def data(self) -> np.ndarray:
+        """The quantiles drawn now, shape (n, 9) (for tests)."""
+        cols = [c.getData()[1] for c in self.curves]
+        if cols[0] is None:
+            return np.zeros((0, N_QUANTILES), np.float32)
+        return np.stack(cols, axis=1)
+
+
+def link_x_by_value(a: pg.PlotItem, b: pg.PlotItem):
+    """Keep the x ranges of plots ``a`` and ``b`` equal, both ways; returns a function that unlinks them.
+
+    pyqtgraph's ``setXLink`` lines linked plots up by screen position when they overlap on screen
+    by a third or more: a plot twice as wide as its partner then shows twice the range (the norms
+    below the bands in a narrow dock ran on to epoch 2,800 when the run was at 1,041).
+    """
+    busy = [False]
+    links = []
+
+    def follow(src, dst):
+        def on_change(_view, x_range):
+            if busy[0]:
+                return
+            busy[0] = True
+            try:
+                dst.setXRange(*x_range, padding=0)
+            finally:
+                busy[0] = False
+        signal = src.getViewBox().sigXRangeChanged
+        signal.connect(on_change)
+        links.append((signal, on_change))
+    follow(a, b)
+    follow(b, a)
+
+    def unlink():
+        while links:
+            signal, slot = links.pop()
+            try:
+                signal.disconnect(slot)
+            except RuntimeError:      # the plot is already deleted, and its connections with it
+                pass
+    return unlink
+
+
+class DistributionsView(View):
+    """Weight and gradient distributions per layer over epochs, gradient norms, dead units, gradient check.
+
+    Its build (the band plots of the run's architecture, ~0.2 s) waits for the first refresh on
+    screen (``deferred``); it redraws at most every ``min_interval`` seconds.
+
+    Public: ``history`` (:class:`core.analysis.weights.stats.StatsHistory`), ``rows`` (per layer:
+    weight plot, gradient plot, weight :class:`Bands`, gradient :class:`Bands`), ``norm_plot``,
+    ``norm_curves``, ``norm_legend``, ``dead_plot``, ``dead_curves`` (relu layer -> curve),
+    ``markers`` (the scrubbed epoch's lines), ``notice``, ``check``
+    (:class:`viz.views.weights.gradient_check.GradientCheckPanel`), :meth:`run_check`.
+    """
+
+    deferred = True
+    #: new epochs can arrive hundreds of times a second
+    min_interval = 0.5
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.history = StatsHistory()
         self._unlink_norms = lambda: None     # the norms' x range follows the first band plot's
-        self._later = QtCore.QTimer(self, singleShot=True, timeout=self.refresh)
         self._build_ui()
         self.clear()
 
@@ -95,46 +215,19 @@ class DistributionsView(QtWidgets.QWidget):
             "Top: each layer's gradient norm over epochs (log scale); lines far apart mean the signal shrinks "
             "or grows as it goes backwards. Bottom: relu units that output 0 for every probe sample (up to 512 "
             "training samples), one line per relu layer.")
-        check = QtWidgets.QWidget()
-        side.addWidget(check)
+        self.check = GradientCheckPanel()
+        self.check.button.clicked.connect(self.run_check)
+        side.addWidget(self.check)
         side.setSizes([420, 260])
-        box = QtWidgets.QVBoxLayout(check)
-        box.setContentsMargins(2, 2, 2, 2)
-        row = QtWidgets.QHBoxLayout()
-        self.check_button = QtWidgets.QPushButton("Check gradients")
-        self.check_button.setToolTip(
-            "Compare backprop's gradient with a central finite difference (float64) for a few weights per "
-            "layer, on one batch of training data with the weights shown now.")
-        self.check_button.clicked.connect(self.run_check)
-        row.addWidget(self.check_button)
-        self.verdict = QtWidgets.QLabel("Backprop against finite differences, on demand.", wordWrap=True)
-        self.verdict.setToolTip("The largest relative error |backprop − numerical| / max(|backprop|, |numerical|).")
-        row.addWidget(self.verdict, 1)
-        box.addLayout(row)
-        self.table = QtWidgets.QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["layer", "parameter", "backprop", "numerical", "relative error"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for c in (0, 1, 4):
-            header.setSectionResizeMode(c, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setToolTip("Sampled weights: backprop's dL/dw, the finite difference (L(w+ε) − L(w−ε)) / 2ε "
-                              "(hover it for its own error: rounding, and truncation estimated from a second step "
-                              "of 2ε) and the relative error beyond that error. Grey '(kink)' rows straddle a relu kink and are "
-                              "not judged; '(tiny)' gradients are below what the difference resolves.")
-        box.addWidget(self.table, 1)
 
-    # ---- protocol ----------------------------------------------------------------------------------
+    # ---- lifecycle ---------------------------------------------------------------------------------
     def clear(self) -> None:
         """Forget the run: history, rows, weights, check results."""
         self.history.clear()
-        self._config = self._data = self._weights = self._model = None
+        self._weights = ()
         self._weights_epoch = 0
         self._arch = None
-        self._unbuilt = False          # a run is kept but its plots are not made yet
         self._dirty = False
-        self._last_draw = 0.0
         self.scrub_epoch = None
         self._clear_bands()
         self.bands_graphics.setMinimumHeight(0)
@@ -144,45 +237,30 @@ class DistributionsView(QtWidgets.QWidget):
         for m in self.markers:
             m.setVisible(False)
         self._show_dead(False)
-        self.table.setRowCount(0)
-        self.check_result = None
-        self.verdict.setText("Backprop against finite differences, on demand.")
+        self.check.clear()
         self._set_notice("Distributions appear at the end of the first epoch.")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run's config and training data (for the gradient check)."""
-        self.clear()
-        extras = extras or {}
-        self._config = extras.get("config")
-        self._data = extras.get("data")
-        self._unbuilt = True
-        if not in_shown_window(self):
-            self._prebuild()
-
-    def _prebuild(self) -> None:
-        """Make the plots for this architecture before the first epoch's statistics come, not mid-training
-        (~0.2 s): at once in no shown window, else on the first :meth:`refresh` while the view can be seen
-        (not in the turn where every view takes a new run, and not at all behind a tab or in a closed dock)."""
-        self._unbuilt = False
-        try:
-            config = TrainingConfig.from_dict(self._config)
-            x = np.asarray(self._data["x_train"][:4], np.float32)
-            y = labels_of(self._data["y_train"])
-            model = build_model(config, x.shape[1], max(2, int(y.max(initial=0)) + 1))
-        except (KeyError, ValueError, TypeError):
-            return
-        self.history.append(0, epoch_stats(model, x))
-        self.history.truncate(-1)                  # the layers are known, no epoch is kept
+    def build(self, run) -> None:
+        """Make the plots for ``run``'s architecture (~0.2 s) before the first epoch's statistics come,
+        not mid-training; epochs that came before the build (a reopened run's) are drawn in the
+        frame it asks for."""
+        if not len(self.history):
+            try:
+                model = run.model()
+            except ValueError:
+                return
+            self.history.append(0, epoch_stats(model, run.x_train[:4]))
+            self.history.truncate(-1)                  # the layers are known, no epoch is kept
         self._build_rows()
+        if self._dirty:
+            self.redraw_wanted.emit()
 
     def add_snapshot(self, snap) -> None:
         """Store the epochs' stats and the newest weights; no drawing."""
-        extras = snap.extras or {}
-        if "data" in extras and extras["data"] is not self._data:
-            self.set_data(extras)
         if snap.weights:
             self._weights, self._weights_epoch = snap.weights, snap.epoch
-        if extras.get("scrub"):
+        if snap.scrubbed:
             self.scrub_epoch = snap.epoch
             self._dirty = True
             return
@@ -195,8 +273,8 @@ class DistributionsView(QtWidgets.QWidget):
                 continue
             try:
                 self.history.append(e.get("epoch", snap.epoch), stats)
-            except ValueError:            # another architecture without a set_data in between
-                self.clear()
+            except ValueError:            # another architecture without a new run in between: start over
+                self.history.clear()
                 self.history.append(e.get("epoch", snap.epoch), stats)
             self._dirty = True
 
@@ -204,26 +282,20 @@ class DistributionsView(QtWidgets.QWidget):
         """Drop the statistics after ``epoch`` (the user branched the run there; ``step`` is unused)."""
         self.history.truncate(epoch)
         self._dirty = True
-        self.refresh()
+        self.redraw_wanted.emit()
 
-    def refresh(self) -> bool:
-        """Draw what arrived since the last draw, at most every ``MIN_INTERVAL`` s."""
-        if unseen(self):
-            return False
-        if self._unbuilt and not len(self.history):
-            self._prebuild()
-            return True
+    def draw(self) -> bool:
+        """Draw what arrived since the last draw."""
         if not self._dirty:
             return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
-        if wait > 0:
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
-            return False
         self._dirty = False
-        self._last_draw = time.monotonic()
         self._draw()
         return True
+
+    def finish(self) -> None:
+        """Build if due and draw what is still to draw, now (a picture is taken next)."""
+        super().finish()
+        self.draw()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Side by side when wide, the norms and the check below the bands in a narrow dock."""
@@ -235,6 +307,12 @@ class DistributionsView(QtWidgets.QWidget):
             h = max(self.height(), 500)
             self.split.setSizes([620, 420] if wide else [h * 9 // 20, h * 11 // 20])
             self.side_split.setSizes([420, 260] if wide else [h * 7 // 20, h * 4 // 20])
+
+    # ---- gradient check ------------------------------------------------------------------------------
+    def run_check(self) -> dict | None:
+        """Run the gradient check on one batch of training data with the weights shown now; fill the
+        table and the verdict (see :class:`viz.views.weights.gradient_check.GradientCheckPanel`)."""
+        return self.check.run_check(self.run, self._weights, self._weights_epoch)
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _marker(self, plot) -> pg.InfiniteLine:
@@ -272,7 +350,6 @@ class DistributionsView(QtWidgets.QWidget):
         self.notice.setVisible(bool(text))
 
     def _build_rows(self) -> None:
-        self._unbuilt = False
         h = self.history
         self._arch = (tuple(h.activations), tuple(h.units))
         g = self.bands_graphics
@@ -347,29 +424,3 @@ class DistributionsView(QtWidgets.QWidget):
             if self.scrub_epoch is not None:
                 m.setValue(float(self.scrub_epoch))
             m.setVisible(self.scrub_epoch is not None)
-
-    # ---- gradient check (viz.views.weights.gradient_check_run) ---------------------------------------------
-    def _check_model(self):
-        """The run's network with the weights shown now (kept for the next check), or a message why not."""
-        built, why = rebuild(self._config, self._data, self._weights, self._model)
-        if built is not None:
-            self._model = built
-        return built, why
-
-    def run_check(self) -> dict | None:
-        """Run the gradient check on one batch of training data; fill the table and the verdict."""
-        built, why = self._check_model()
-        if built is None:
-            self.verdict.setText(why)
-            self.table.setRowCount(0)
-            return None
-        try:
-            result, n, ms = check_one_batch(built, self._weights_epoch)
-        except ValueError as exc:
-            self.verdict.setText(f"Gradient check failed: {exc}")
-            return None
-        self.check_result = result
-        fill_check_table(self.table, result)
-        self.verdict.setText(f"<b>{result['verdict']}</b><br>epoch {self._weights_epoch}, {len(result['rows'])} "
-                             f"weights, a batch of {n} samples, float64, ε = {result['eps']:g} ({ms:.0f} ms)")
-        return result

@@ -6,7 +6,7 @@ a scale that changes only when the weights leave it by a lot) and its colour is
 the weight's sign, the ends of the weights view's colormap (blue negative,
 orange positive). A node's colour is the activation of the sample picked in the
 "sample #" box, computed by :func:`core.analysis.weights.weightmaps.unit_activations` with the
-newest weights on a network rebuilt from the run's config: levels (-1, 1) for
+newest weights on the run's network (``run.model()``): levels (-1, 1) for
 tanh, sigmoid and softmax units; for the input and unbounded units (relu,
 linear) the 99th percentile of |activation| over a few training samples,
 measured at most once a second and kept until it changes by a lot. Layers wider than
@@ -15,7 +15,8 @@ more" label (:func:`core.analysis.weights.weightmaps.diagram_layout`).
 
 Items are made once: one curve per (sign, width class), one scatter for the
 nodes; a new snapshot only resets their data, and the layout (labels, positions)
-is rebuilt only for a new run or on "Re-pick units".
+is rebuilt only for a new run or on "Re-pick units". The network is made on the first
+refresh on screen (``deferred``), not in the turn where every view takes a new run.
 """
 from __future__ import annotations
 
@@ -25,12 +26,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
-from core.run.config import TrainingConfig, build_model
 from core.analysis.weights.weightmaps import diagram_layout, link_bins, sticky_level, symmetric_levels, unit_activations
 from viz import style
 from viz.views.common.notice import OverlayNotice
-from viz.views.uncrumple.layers import labels_of
-from viz.views.common.visibility import in_shown_window, unseen
+from viz.views.common.view import View
 from viz.views.weights.weights import sign_colors, weight_colormap
 
 #: units shown per column at most
@@ -65,7 +64,7 @@ def first_finite(x: np.ndarray, n: int) -> np.ndarray:
     return rows[:n]
 
 
-class NetworkView(QtWidgets.QWidget):
+class NetworkView(View):
     """Nodes and links of the run's network; node colours = one training sample's activations.
 
     Public: ``sample`` (spin box), ``sample_info`` (its class and the prediction),
@@ -74,6 +73,8 @@ class NetworkView(QtWidgets.QWidget):
     ``diagram`` (:class:`core.analysis.weights.weightmaps.Diagram`), ``activations`` (per layer, the sample's),
     ``node_levels`` (per layer), ``more_labels``, ``layer_labels``, ``hover_text(x, y)``.
     """
+
+    deferred = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -132,11 +133,10 @@ class NetworkView(QtWidgets.QWidget):
         self.layer_labels: list = []
         self.clear()
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle ---------------------------------------------------------------------------------
     def clear(self) -> None:
         """Forget the run; empty the diagram."""
         self.model = self.x = self.y = self.probe = None
-        self._extras = None                    # a run kept by set_data, not built yet
         self.diagram = None
         self.activations = None
         self.node_levels = []
@@ -155,31 +155,16 @@ class NetworkView(QtWidgets.QWidget):
         self.repick.setEnabled(False)
         self.sample_info.setText("")
         self._set_notice("")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run in ``extras`` (config and training data); its network is built by the next
-        :meth:`refresh`, not in the turn where every view takes the run (at once in no shown window)."""
-        self.clear()
-        self._extras = extras or {}
-        if not in_shown_window(self):
-            self._setup()
-
-    def _setup(self) -> None:
-        """Build the network of the run kept by :meth:`set_data`."""
-        extras, self._extras = self._extras, None
-        data = extras.get("data") or {}
-        try:
-            config = TrainingConfig.from_dict(extras["config"])
-            x = np.asarray(data["x_train"], np.float32)
-            y = labels_of(data["y_train"])
-        except (KeyError, ValueError, TypeError):
-            self._set_notice("No run to show yet.")
-            return
+    def build(self, run) -> None:
+        """Make ``run``'s network (``run.model()``) and keep its training samples for the node colours."""
+        x, y = run.x_train, run.labels_train
         if x.ndim != 2 or len(x) == 0 or len(x) != len(y):
             self._set_notice("The run has no training data.")
             return
         try:
-            self.model = build_model(config, x.shape[1], max(2, int(y.max()) + 1))
+            self.model = run.model()
         except ValueError as exc:
             self._set_notice(str(exc))
             return
@@ -190,22 +175,17 @@ class NetworkView(QtWidgets.QWidget):
         self.sample.setRange(0, len(x) - 1)
         self.sample.setValue(min(self.sample.value(), len(x) - 1))
         self.sample.blockSignals(False)
+        if self._version != self._drawn:     # weights came before the build: drawn on the next refresh
+            self.redraw_wanted.emit()
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights (a timeline scrub too); no drawing."""
-        extras = snap.extras or {}
-        if self.model is None and self._extras is None and "data" in extras and "config" in extras:
-            self.set_data(extras)
         if snap.weights:
             self._weights = snap.weights
             self._version += 1
 
-    def refresh(self) -> bool:
+    def draw(self) -> bool:
         """Load new weights and redraw the links and nodes; only the nodes for a new sample."""
-        if unseen(self):                     # a closed or covered dock: not even the network until seen
-            return False
-        if self._extras is not None:
-            self._setup()
         if self.model is None:
             return False
         if self._version != self._drawn:
@@ -224,6 +204,11 @@ class NetworkView(QtWidgets.QWidget):
             self._draw_nodes()
             return True
         return False
+
+    def finish(self) -> None:
+        """Build if due and draw the newest weights now (a picture is taken next)."""
+        super().finish()
+        self.draw()
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _load(self) -> bool:

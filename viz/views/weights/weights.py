@@ -3,7 +3,7 @@
 One heat map per layer for the kernel ``W`` (rows = inputs, columns = units) and a
 thin one under it for the bias, in one diverging colormap centred at zero with a
 colour bar. A mode box shows instead the gradient, the last update ΔW or
-log10(|ΔW| / |W|) (from ``snap.extras["grads"]`` / ``["update"]``). Kernels
+log10(|ΔW| / |W|) (from ``snap.batch_update``). Kernels
 larger than :data:`MAX_CELLS` are reduced for display by
 :func:`core.analysis.weights.weightmaps.display_matrix` (each cell keeps the largest-magnitude
 value of its block, with its sign); a hover still reads the exact weight under
@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.weights.weightmaps import display_matrix, log_ratio, sticky_level, symmetric_levels
 from viz import style
 from viz.views.common.notice import OverlayNotice
+from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 
 #: the largest kernel drawn cell by cell (rows, columns); larger ones are reduced by blocks
@@ -153,7 +154,7 @@ class LayerMaps:
         return None
 
 
-class WeightsView(QtWidgets.QWidget):
+class WeightsView(View):
     """Heat maps of every Dense layer's kernel and bias (or their gradient, update, relative update).
 
     Public: ``mode`` (combo), ``layers`` (list of :class:`LayerMaps`), ``colorbar``,
@@ -194,13 +195,15 @@ class WeightsView(QtWidgets.QWidget):
         self._shapes = None                      # the kernel and bias shapes the plots were made for
         self.clear()
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle ---------------------------------------------------------------------------------
     def clear(self) -> None:
         """Forget the run: the images are blanked; the plots stay for a next run of the same shapes.
 
         Making the plots of the MNIST network (784 x 512 and 512 x 10) costs ~70 ms on an idle
         core, several times that while a trainer and a paint compete: a new run of the same
-        architecture (the monkey's and the user's usual case) only sets new images.
+        architecture (the monkey's and the user's usual case) only sets new images. The plots
+        follow the weights' shapes, so they are made (when these change) by the first
+        :meth:`draw` on screen, not by :meth:`build`.
         """
         for maps in self.layers:
             maps.blank()
@@ -210,10 +213,7 @@ class WeightsView(QtWidgets.QWidget):
         self._level = None
         self.levels = (-1.0, 1.0)
         self._set_notice("")
-
-    def set_data(self, extras: dict) -> None:
-        """A new run: its first weights are drawn by the next :meth:`refresh` (plots rebuilt if the shapes differ)."""
-        self.clear()
+        super().clear()
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot (light ones carry no weights); no drawing."""
@@ -221,9 +221,9 @@ class WeightsView(QtWidgets.QWidget):
             self._snap = snap
             self._version += 1
 
-    def refresh(self) -> bool:
+    def draw(self) -> bool:
         """Draw the newest weights (or gradient, update) if they or the mode changed; True if drawn."""
-        if self._snap is None or unseen(self):   # a closed or covered dock: nothing until seen
+        if self._snap is None or unseen(self):   # a closed or covered dock: no plots until seen
             return False
         key = self.mode.currentData()
         if self._version == self._drawn and key == self._drawn_mode:
@@ -257,13 +257,12 @@ class WeightsView(QtWidgets.QWidget):
 
     def _arrays(self, key, snap):
         """The full arrays of mode ``key`` in get_weights order, or None (and why)."""
-        extras = snap.extras or {}
         if key == "weights":
             return list(snap.weights), ""
-        if extras.get("scrub"):
+        if snap.scrubbed:
             return None, MISSING_SCRUB.format(epoch=snap.epoch)
-        need = "grads" if key == "grads" else "update"
-        got = extras.get(need)
+        batch = snap.batch_update
+        got = None if batch is None else (batch.grads if key == "grads" else batch.update)
         if not got or len(got) != len(snap.weights):
             return None, MISSING
         if key == "log_ratio":

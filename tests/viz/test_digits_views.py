@@ -4,18 +4,24 @@ import pytest
 from PySide6 import QtCore
 
 from core import Dense, Sequential
-from core.datasets import load_mnist_sample, preprocess_images, to_categorical
 from core.analysis.digits.digits import confusion_matrix, misclassified, predict_probs, tile_mosaic
-from core.engine.training import Snapshot
+from core.datasets import load_mnist_sample, preprocess_images, to_categorical
+from core.run.config import TrainingConfig
+from core.run.messages import RunData, RunSnapshot
+from core.run.serve import _Run
+from viz.app.docks import DOCKS, IMAGES, ViewMaker
+from viz.run.redraw import ViewRedrawer
+from viz.views.common.view import View
 from viz.views.digits.digit_canvas import DrawView
 from viz.views.digits.digit_tiles import TilesView
-from viz.views.digits.digits import NOTICE, DigitsRun, SamplesView, make_docks
+from viz.views.digits.digits import SamplesView
 from viz.views.digits.digits_errors import ConfusionView, ErrorsView
 from viz.views.digits.digits_map import DigitMapView
+from viz.views.digits.digits_run import NOTICE, DigitsRun
 from viz.views.digits.tensor_lab import TensorLab
 
-CONFIG = {"dataset": "mnist_sample", "hidden": [[512, "relu"]], "loss": "categorical_crossentropy",
-          "batch_size": 32}
+CONFIG = TrainingConfig(dataset="mnist_sample", hidden=((512, "relu"),), loss="categorical_crossentropy",
+                        optimizer="rmsprop", batch_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +36,36 @@ def trained():
     h = m.fit(x, to_categorical(y), epochs=1, batch_size=32, verbose=0, validation_data=(xt, to_categorical(yt)))
     log = {k: v[-1] for k, v in h.history.items()}
     log["epoch"] = 1
-    extras = {"data": dict(x_train=x, y_train=y, x_val=xt, y_val=yt), "config": CONFIG}
-    return dict(model=m, w0=w0, w1=tuple(m.get_weights()), log=log, extras=extras, x=x, xt=xt, yt=yt)
+    run = RunData(config=CONFIG, x_train=x, y_train=y, x_val=xt, y_val=yt, n_train=len(x), n_val=len(xt),
+                  n_classes=10)
+    return dict(model=m, w0=w0, w1=tuple(m.get_weights()), log=log, run=run, x=x, xt=xt, yt=yt)
 
 
-def snapshot(weights, epoch=1, epochs=(), extras=None):
-    return Snapshot(epoch=epoch, step=19 * epoch, batch=0, batches_per_epoch=19, state="paused", epochs=epochs,
-                    weights=weights, hyperparameters={"batch_size": 32}, extras=extras or {})
+def snapshot(weights, epoch=1, epochs=(), run=None, scrubbed=False):
+    return RunSnapshot(epoch=epoch, step=19 * epoch, batch=0, batches_per_epoch=19, state="paused", epochs=epochs,
+                       weights=weights, hyperparameters={"batch_size": 32}, run=run, scrubbed=scrubbed)
+
+
+def evaluate(view, qtbot):
+    """As the redraw clock does it: a refresh starts evaluating the newest weights (nothing new to
+    draw yet); once that is done the view asks for a frame, whose refresh draws the predictions."""
+    with qtbot.waitSignal(view.redraw_wanted, timeout=10000):
+        assert not view.refresh()
+    assert view.refresh()
 
 
 def feed(view, trained, qtbot, weights=None, wait_eval=True):
-    """Start a run (first snapshot with data and initial weights), then an epoch-1 snapshot."""
+    """Start a run (first snapshot with the run and initial weights), then an epoch-1 snapshot."""
     qtbot.addWidget(view)
     view.resize(700, 560)
     view.show()
-    first = snapshot(trained["w0"], epoch=0, extras=trained["extras"])
-    view.set_data(first.extras)
+    first = snapshot(trained["w0"], epoch=0, run=trained["run"])
+    view.clear()
+    view.set_run(first.run)
     view.add_snapshot(first)
     view.add_snapshot(snapshot(weights or trained["w1"], epochs=(trained["log"],)))
     if wait_eval:
-        with qtbot.waitSignal(view.run.evaluated, timeout=10000):
-            view.refresh()
+        evaluate(view, qtbot)
     else:
         view.refresh()
     return view
@@ -61,10 +76,11 @@ def feed(view, trained, qtbot, weights=None, wait_eval=True):
 def test_two_d_run_shows_the_notice(qtbot, cls):
     view = cls()
     qtbot.addWidget(view)
-    x = np.zeros((40, 2), np.float32)
-    y = np.arange(40) % 2
-    view.set_data({"data": dict(x_train=x, y_train=y, x_val=x, y_val=y), "config": {"hidden": [[8, "tanh"]]}})
-    view.add_snapshot(snapshot((np.zeros((2, 1), np.float32), np.zeros(1, np.float32))))
+    run = _Run(TrainingConfig(n_samples=40, grid_resolution=8))     # a real 2-D run (the spiral)
+    first = run.snapshot(with_run=True)
+    view.clear()
+    view.set_run(first.run)
+    view.add_snapshot(first)
     view.refresh()
     assert view.message.text() == NOTICE
 
@@ -85,14 +101,56 @@ def test_confusion_matrix_and_gap_match_the_network(qtbot, trained):
 
 def test_scrubbed_snapshot_shows_old_weights_without_history(qtbot, trained):
     view = feed(ConfusionView(), trained, qtbot)
-    old = snapshot(trained["w0"], epoch=0, extras={"scrub": True})
+    old = snapshot(trained["w0"], epoch=0, scrubbed=True)
     view.add_snapshot(old)
-    with qtbot.waitSignal(view.run.evaluated, timeout=10000):
-        view.refresh()
+    evaluate(view, qtbot)
     p0 = predict_probs(Sequential([Dense(512, "relu", input_shape=(784,)), Dense(10, "softmax")], seed=0),
                        trained["xt"])
     assert np.array_equal(view.matrix, confusion_matrix(trained["yt"], p0.argmax(axis=1), 10))
-    assert list(view.history) == [1] and view.run.epoch == 0
+    assert list(view.history) == [1] and view.digits.epoch == 0
+
+
+def test_a_branch_drops_the_accuracies_of_the_later_epochs(qtbot, trained):
+    view = feed(ConfusionView(), trained, qtbot)
+    view.add_snapshot(snapshot(trained["w1"], epoch=2, epochs=(dict(trained["log"], epoch=2),)))
+    view.refresh()
+    assert list(view.acc_train.xData) == [1, 2]
+    with qtbot.waitSignal(view.redraw_wanted, timeout=1000):
+        view.truncate(1, 19)                    # as the timeline calls it: (epoch, step)
+    view.refresh()
+    assert list(view.history) == [1] and list(view.acc_train.xData) == [1]
+
+
+def test_the_redraw_clock_paces_the_evaluations(qtbot, trained):
+    """Evaluations start in the clock's frames and no more often than the view's ``min_interval``;
+    one done, the view asks for a frame, which draws it (the view runs no timer of its own)."""
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(700, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    clock = ViewRedrawer()
+    clock.add(view)
+    run = trained["run"]
+    view.clear()
+    view.set_run(run)
+    view.add_snapshot(snapshot(trained["w0"], epoch=0, run=run))
+    clock.request()
+    p0 = predict_probs(Sequential([Dense(512, "relu", input_shape=(784,)), Dense(10, "softmax")], seed=0),
+                       trained["xt"])
+    qtbot.waitUntil(lambda: view.matrix is not None, timeout=10000)
+    assert np.array_equal(view.matrix, confusion_matrix(trained["yt"], p0.argmax(axis=1), 10))
+    view.min_interval = 3600.0                   # it drew just now: the clock leaves it out of frames
+    view.add_snapshot(snapshot(trained["w1"], epochs=(trained["log"],)))
+    with qtbot.waitSignal(clock.drawn, timeout=5000):
+        clock.request()
+    assert view.digits.needs_evaluation          # no evaluation started for the new weights
+    view.min_interval = 0.0
+    clock.request()
+    p1 = trained["model"].predict(trained["xt"])
+    expected = confusion_matrix(trained["yt"], p1.argmax(axis=1), 10)
+    qtbot.waitUntil(lambda: np.array_equal(view.matrix, expected), timeout=10000)
+    clock.stop()
 
 
 def test_errors_view_lists_mistakes_with_probabilities(qtbot, trained):
@@ -152,8 +210,7 @@ def test_digit_map_projects_and_hovers(qtbot, trained):
     assert np.allclose(view.hover_image.image, trained["xt"][5].reshape(28, 28))
     assert f"label {trained['yt'][5]}" in view.hover_text.text()
     basis = view.maps.projections[1]
-    view.add_snapshot(snapshot(trained["w0"], epoch=0, extras={"scrub": True}))
-    view._last_draw = -1e9
+    view.add_snapshot(snapshot(trained["w0"], epoch=0, scrubbed=True))
     view.refresh()
     assert view.maps.projections[1] is basis          # the axes stay put across weights
 
@@ -205,12 +262,12 @@ def test_diverged_weights_do_not_crash(qtbot, trained):
     assert "not finite" in view.message.text()
 
 
-def test_make_docks_share_one_run(qtbot):
-    docks = make_docks(None)
+def test_the_dock_registry_digits_views_share_one_run(qtbot):
+    make = ViewMaker()
+    docks = [(s.title, s.name, make(s)) for s in DOCKS if s.suits == IMAGES]
     for _, _, w in docks:
         qtbot.addWidget(w)
     assert len({name for _, name, _ in docks}) == len(docks) == 7
-    runs = {id(w.run) for _, _, w in docks}
-    assert len(runs) == 1 and isinstance(docks[0][2].run, DigitsRun)
-    assert all(callable(getattr(w, m)) for _, _, w in docks for m in ("clear", "set_data", "add_snapshot",
-                                                                       "refresh"))
+    runs = {id(w.digits) for _, _, w in docks}
+    assert len(runs) == 1 and isinstance(docks[0][2].digits, DigitsRun)
+    assert all(isinstance(w, View) for _, _, w in docks)

@@ -12,8 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.digits.digits import predict_probs, preprocess_drawing
 from viz import style
-from viz.views.digits.digits import _RunView, image_plot
-from viz.views.digits.digits_errors import BAD, OTHER, _bar_plot
+from viz.views.digits.digits_view import BAD, OTHER, DigitsView, bar_plot, image_plot
 
 #: milliseconds between two predictions while drawing, at least
 THROTTLE_MS = 60
@@ -86,15 +85,15 @@ class DrawCanvas(QtWidgets.QWidget):
         p.end()
 
 
-class DrawView(_RunView):
+class DrawView(DigitsView):
     """The canvas, the 28×28 input the network sees, and its 10 probabilities, live.
 
     Public: ``canvas``, ``clear_button``, ``input_image``, ``x`` (the (784,) input or None),
     ``probs`` ((10,) or None), ``bars``, ``answer`` (QLabel), ``update_prediction()``.
     """
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.x = self.probs = None
         self.canvas = DrawCanvas()
         self.canvas.changed.connect(self._schedule)
@@ -111,7 +110,7 @@ class DrawView(_RunView):
         self.box = QtWidgets.QGraphicsRectItem(4, 4, 20, 20)
         self.box.setPen(pg.mkPen(style.with_alpha(style.palette().muted, 120), width=0, style=QtCore.Qt.PenStyle.DotLine))
         self.input_plot.addItem(self.box)
-        self.prob_plot, self.bars = _bar_plot(self.graphics, 1, 0)
+        self.prob_plot, self.bars = bar_plot(self.graphics, 1, 0)
         style.label(self.prob_plot, "left", "probability")
         self.graphics.setToolTip("Top: your drawing after MNIST's preprocessing (dotted: the central 20×20 "
                                  "box). Bottom: the network's probability for each digit.")
@@ -146,30 +145,31 @@ class DrawView(_RunView):
         self.probs = None
         self.bars.setOpts(height=np.zeros(10))
 
-    def _on_evaluated(self) -> None:
-        pass
-
     def draw(self) -> bool:
+        """The drawing's probabilities under the newest weights."""
+        if not self._should_draw():
+            return False
         self.update_prediction()
         return True
 
     def update_prediction(self) -> None:
         """Preprocess the drawing and ask the network (now)."""
         self._throttle.stop()
-        side = self.run.side or 28
+        d = self.digits
+        side = d.side or 28
         img = preprocess_drawing(self.canvas.ink(), size=side, box=round(side * 20 / 28))
         self.input_image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
         self.input_plot.setRange(xRange=(0, side), yRange=(0, side), padding=0.02)
         self.x = img.reshape(-1)
-        model = self.run.model() if self.run.ok else None
+        model = d.model() if d.ok else None
         if model is None or model.input_dim != self.x.size:
             self.probs = None
             self.bars.setOpts(height=np.zeros(10))
-            self.message.setText(self.run.message if not self.run.ok or model is None
+            self.message.setText(d.message if not d.ok or model is None
                                  else f"The network takes {model.input_dim} inputs, not {self.x.size}.")
             self.answer.setText("Draw a digit on the left.")
             return
-        self.message.setText(self.run.message or f"The network of epoch {self.run.epoch}.")
+        self.message.setText(d.message or f"The network of epoch {d.epoch}.")
         if not self.x.any():
             self.probs = None
             self.bars.setOpts(height=np.zeros(len(self.bars.opts["height"])))
@@ -181,5 +181,5 @@ class DrawView(_RunView):
         guess = int(p.argmax())
         brushes = [BAD if i == guess else OTHER for i in range(len(p))]
         self.bars.setOpts(x=np.arange(len(p)), height=p, brushes=brushes)
-        self.answer.setText(f"It's a <b>{self.run.class_names[guess] if guess < 10 else guess}</b> "
+        self.answer.setText(f"It's a <b>{d.class_names[guess] if guess < 10 else guess}</b> "
                             f"({p[guess]:.0%} sure)")

@@ -7,10 +7,10 @@ from PySide6 import QtWidgets
 
 from core.analysis.digits.digits import symmetric_levels, tile_mosaic
 from viz import style
-from viz.views.digits.digits import _RunView, image_plot
+from viz.views.digits.digits_view import DigitsView, image_plot
 
 
-class TilesView(_RunView):
+class TilesView(DigitsView):
     """The first layer's units as 28×28 weight images, 64 to a page (zoom with the wheel).
 
     Public: ``page`` (QSpinBox, 1-based), ``image``, ``colorbar``, ``mosaic`` (the shown array).
@@ -18,8 +18,8 @@ class TilesView(_RunView):
 
     PER_PAGE, COLS = 64, 8
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.mosaic = None
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(300, 260)
@@ -54,16 +54,20 @@ class TilesView(_RunView):
         self.info.setText("")
 
     def _page_changed(self) -> None:
+        """Show the chosen page (or the weights themselves) at once."""
         self._dirty = True
         self.refresh()
 
     def draw(self) -> bool:
-        model = self.run.model()
+        """The page's tiles from the newest weights (or their change since step 0)."""
+        if not self._should_draw():
+            return False
+        d = self.digits
+        model = self._model()
         if model is None:
-            self.message.setText(self.run.message)
             return False
         kernel = model.layers[0].kernel
-        init = self.run.initial[0] if self.run.initial else None
+        init = d.initial[0] if d.initial else None
         delta = self.change.isChecked() and init is not None and np.shape(init) == kernel.shape
         if delta:
             kernel = kernel - np.asarray(init, np.float32)
@@ -74,7 +78,7 @@ class TilesView(_RunView):
         pages = -(-units // self.PER_PAGE)
         self.page.setRange(1, pages)
         start = (self.page.value() - 1) * self.PER_PAGE
-        mosaic, shown = tile_mosaic(kernel, start, self.PER_PAGE, self.COLS, side=self.run.side)
+        mosaic, shown = tile_mosaic(kernel, start, self.PER_PAGE, self.COLS, side=d.side)
         levels = symmetric_levels(kernel)
         first = self.mosaic is None or self.mosaic.shape != mosaic.shape
         self.mosaic = mosaic
@@ -82,6 +86,6 @@ class TilesView(_RunView):
         self.colorbar.setLevels(values=levels)
         if first:
             self.plot.autoRange(padding=0.01)
-        self.info.setText(f"units {start + 1}–{start + shown} of {units} · epoch {self.run.epoch}")
-        self.message.setText(self.run.message)
+        self.info.setText(f"units {start + 1}–{start + shown} of {units} · epoch {d.epoch}")
+        self.message.setText(d.message)
         return True

@@ -1,7 +1,8 @@
 """What the network gets wrong: the confusion matrix, train vs test (overfitting), misclassified digits.
 
 The maths is :func:`core.analysis.digits.digits.confusion_matrix`, :func:`core.analysis.digits.digits.misclassified`
-and :func:`core.analysis.digits.digits.generalization_gap`, on the subsample :class:`DigitsRun` evaluates.
+and :func:`core.analysis.digits.digits.generalization_gap`, on the subsample
+:class:`viz.views.digits.digits_run.DigitsRun` evaluates (at most every ``min_interval`` seconds).
 """
 from __future__ import annotations
 
@@ -11,27 +12,12 @@ from PySide6 import QtCore, QtWidgets
 
 from core.analysis.digits.digits import confusion_matrix, generalization_gap, misclassified
 from viz import style
-from viz.views.digits.digits import _RunView, image_plot
+from viz.views.digits.digits_view import BAD, GOOD, OTHER, DigitsView, bar_plot, image_plot
 
 CONFUSION_CMAP = pg.ColorMap([0.0, 0.15, 1.0], ["#ffffff", "#c6dbef", "#08306b"], name="confusion")
-GOOD, BAD, OTHER = "#1a9641", "#d7191c", "#b0b0b0"
 
 
-def _bar_plot(graphics, row, col) -> tuple[pg.PlotItem, pg.BarGraphItem]:
-    plot = graphics.addPlot(row=row, col=col)
-    style.apply_plot_style(plot)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    plot.setYRange(0, 1, padding=0.02)
-    plot.setXRange(-0.6, 9.6, padding=0)
-    plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
-    bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.75, brush=OTHER)
-    plot.addItem(bars)
-    return plot, bars
-
-
-class ConfusionView(_RunView):
+class ConfusionView(DigitsView):
     """Confusion matrix of the test digits, and train vs test accuracy and loss with the gap.
 
     Public: ``image`` (row-normalised matrix), ``counts`` (10×10 TextItems), ``matrix``
@@ -39,8 +25,12 @@ class ConfusionView(_RunView):
     (curves over epochs), ``history`` ({epoch: log}).
     """
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    evaluates = True
+    #: seconds between two evaluations of the test digits, at least
+    min_interval = 1.0
+
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.matrix = None
         self.history: dict[int, dict] = {}
         self.graphics = pg.GraphicsLayoutWidget()
@@ -98,36 +88,45 @@ class ConfusionView(_RunView):
         self.acc_test.setData([], [])
         self.gap.setText("")
 
-    def set_data(self, extras) -> None:
-        super().set_data(extras)
-        names = self.run.class_names
-        if self.run.ok and names[0] != "0":
+    def build(self, run) -> None:
+        """The axes' ticks: the run's class names (digits, or Fashion-MNIST's clothes)."""
+        super().build(run)
+        names = self.digits.class_names
+        if self.digits.ok:
             ticks = [[(i + 0.5, names[i][:7]) for i in range(10)]]
             self.plot.getAxis("left").setTicks(ticks)
             self.plot.getAxis("bottom").setTicks(ticks)
 
     def add_snapshot(self, snap) -> None:
+        """The weights, and the epochs' accuracies of the live run (not of a timeline epoch)."""
         super().add_snapshot(snap)
-        if not (snap.extras or {}).get("scrub"):
+        if not snap.scrubbed:
             for log in snap.epochs:
                 self.history[int(log.get("epoch", len(self.history) + 1))] = dict(log)
                 self._dirty = True
 
-    def _on_evaluated(self) -> None:
+    def truncate(self, epoch: int, step: int | None = None) -> None:
+        """Drop the accuracies after ``epoch`` (the user branched the run there; ``step`` is unused)."""
+        self.history = {e: log for e, log in self.history.items() if e <= epoch}
         self._dirty = True
-        self.refresh()
+        self.redraw_wanted.emit()
 
     def draw(self) -> bool:
-        r = self.run
-        r.request()
-        self._draw_history()
-        if r.test_probs is None:
-            self.message.setText(r.message or "Evaluating the test digits…")
+        """The accuracy curves, and the matrix and scores of the newest evaluation (or start one)."""
+        if not self._should_draw():
             return False
+        self._draw_history()
+        drew = self._draw_evaluation(self._show_matrix)
+        if self.digits.test_probs is None:
+            self.message.setText(self.digits.message or "Evaluating the test digits…")
+        return drew
+
+    def _show_matrix(self) -> None:
+        r = self.digits
         k = r.test_probs.shape[1]
         if k != 10:
             self.message.setText(f"The network has {k} outputs; the confusion matrix needs 10 classes.")
-            return False
+            return
         cm = confusion_matrix(r.y_test[r.test_idx], r.test_probs.argmax(axis=1), 10)
         self.matrix = cm
         share = (cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)).astype(np.float32)
@@ -149,7 +148,6 @@ class ConfusionView(_RunView):
             f"test accuracy {sc['test_acc']:.1%}, loss {sc['test_loss']:.3f} ({sc['source']}).<br>"
             f"<span style='color:{color}'><b>{verdict['text']}</b></span>")
         self.message.setText(r.message)
-        return True
 
     def _draw_history(self) -> None:
         if not self.history:
@@ -162,7 +160,7 @@ class ConfusionView(_RunView):
         self.acc_test.setData(ep, te)
 
 
-class ErrorsView(_RunView):
+class ErrorsView(DigitsView):
     """Misclassified test digits, most confident mistakes first, each with its 10 probabilities.
 
     Public: ``cells`` (list of (image plot, ImageItem, bar plot, BarGraphItem)), ``start``
@@ -171,9 +169,12 @@ class ErrorsView(_RunView):
     """
 
     ROWS, COLS = 2, 4
+    evaluates = True
+    #: seconds between two evaluations of the test digits, at least
+    min_interval = 1.0
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.order = np.zeros(0, np.int64)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(360, 320)
@@ -184,7 +185,7 @@ class ErrorsView(_RunView):
         for r in range(self.ROWS):
             for c in range(self.COLS):
                 plot, img = image_plot(self.graphics, 2 * r, c)
-                bplot, bars = _bar_plot(self.graphics, 2 * r + 1, c)
+                bplot, bars = bar_plot(self.graphics, 2 * r + 1, c)
                 self.cells.append((plot, img, bplot, bars))
         for r in range(self.ROWS):
             self.graphics.ci.layout.setRowStretchFactor(2 * r, 3)
@@ -211,19 +212,21 @@ class ErrorsView(_RunView):
             bars.setOpts(height=np.zeros(10))
 
     def _start_changed(self) -> None:
-        self._dirty = True
-        self.refresh()
-
-    def _on_evaluated(self) -> None:
-        self._dirty = True
-        self.refresh()
+        """Show the chosen mistakes at once (of the evaluation already drawn)."""
+        if self._shown_probs is not None and self._shown_probs is self.digits.test_probs:
+            self._show_mistakes()
 
     def draw(self) -> bool:
-        r = self.run
-        r.request()
-        if r.test_probs is None:
-            self.message.setText(r.message or "Evaluating the test digits…")
+        """The mistakes of the newest evaluation (or start one)."""
+        if not self._should_draw():
             return False
+        drew = self._draw_evaluation(self._show_mistakes)
+        if self.digits.test_probs is None:
+            self.message.setText(self.digits.message or "Evaluating the test digits…")
+        return drew
+
+    def _show_mistakes(self) -> None:
+        r = self.digits
         y = r.y_test[r.test_idx]
         self.order = misclassified(y, r.test_probs)
         self.start.setRange(1, max(1, len(self.order)))
@@ -248,4 +251,3 @@ class ErrorsView(_RunView):
         self.summary.setText(f"{len(self.order):,} of {n_eval:,} test digits misclassified "
                              f"({len(self.order) / max(n_eval, 1):.1%}) · epoch {r.epoch}")
         self.message.setText(r.message)
-        return True

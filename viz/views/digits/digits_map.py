@@ -2,10 +2,9 @@
 
 The PCA basis of each representation is fitted once per run (:class:`core.analysis.digits.digits.DigitMaps`)
 and kept across epochs and timeline positions, so the points move while the axes stay put.
-Computed at most every :data:`viz.views.digits.digits.MIN_INTERVAL` seconds on :data:`MAP_POINTS` test digits.
+Computed at most every ``DigitMapView.min_interval`` seconds on :data:`MAP_POINTS` test digits.
 """
 from __future__ import annotations
-
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,7 +12,7 @@ from PySide6 import QtWidgets
 
 from core.analysis.digits.digits import DigitMaps
 from viz import style
-from viz.views.digits.digits import DIGIT_COLORS, _RunView, image_plot
+from viz.views.digits.digits_view import DIGIT_COLORS, DigitsView, image_plot
 
 #: test digits drawn (the first ones of the evaluated subsample)
 MAP_POINTS = 500
@@ -21,15 +20,18 @@ MAP_POINTS = 500
 HOVER_PX = 8
 
 
-class DigitMapView(_RunView):
+class DigitMapView(DigitsView):
     """Scatter of a representation's first two principal components, one colour per class.
 
     Public: ``layer`` (QComboBox), ``scatters`` (one per class), ``coords`` ((n, 2) shown or None),
     ``maps`` (DigitMaps), ``hover_image``, ``hover_text``, ``refit_button``, ``hover_at(i)``.
     """
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    #: seconds between two maps, at least (a forward pass and a projection of the test digits)
+    min_interval = 1.0
+
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.maps = DigitMaps()
         self.coords = None
         self._idx = np.zeros(0, np.int64)
@@ -72,7 +74,6 @@ class DigitMapView(_RunView):
 
     def clear(self) -> None:
         super().clear()
-        self._later.stop()
         self.maps.clear()
         self.coords = None
         for sc in self.scatters:
@@ -82,16 +83,17 @@ class DigitMapView(_RunView):
         self.hover_text.setText("")
         self.legend.setText("")
 
-    def set_data(self, extras) -> None:
+    def build(self, run) -> None:
+        """New axes for the run, and the legend of its classes."""
         self.maps.clear()
-        super().set_data(extras)
-        if self.run.ok:
+        super().build(run)
+        if self.digits.ok:
             self.legend.setText(" ".join(f"<span style='color:{DIGIT_COLORS[c]}'>●</span>&nbsp;{name}"
-                                         for c, name in enumerate(self.run.class_names)))
+                                         for c, name in enumerate(self.digits.class_names)))
 
     def _layer_changed(self) -> None:
+        """Map the chosen layer at once (a choice of the user's is not paced)."""
         self._dirty = True
-        self._last_draw = -1e9
         self.refresh()
 
     def _refit(self) -> None:
@@ -99,11 +101,14 @@ class DigitMapView(_RunView):
         self._layer_changed()
 
     def draw(self) -> bool:
-        model = self._paced_model()
+        """Project the test digits through the newest weights on the chosen layer's axes."""
+        if not self._should_draw():
+            return False
+        model = self._model()
         if model is None:
             return False
-        self._idx = self.run.test_idx[:MAP_POINTS]
-        x = self.run.x_test[self._idx]
+        self._idx = self.digits.test_idx[:MAP_POINTS]
+        x = self.digits.x_test[self._idx]
         which = max(self.layer.currentIndex(), 0) if self.layer.count() else 1   # first: layer 1 only
         maps = self.maps.project(model, x, which)
         names = [name for name, _, _ in maps]
@@ -118,14 +123,14 @@ class DigitMapView(_RunView):
         if coords is None:   # the first draw of a run: the chosen layer was not known yet
             name, coords, proj = self.maps.project(model, x, self.layer.currentIndex())[self.layer.currentIndex()]
         self.coords = np.nan_to_num(coords.astype(np.float64))
-        y = self.run.y_test[self._idx]
+        y = self.digits.y_test[self._idx]
         for c, sc in enumerate(self.scatters):
             sel = y % 10 == c
             sc.setData(self.coords[sel, 0], self.coords[sel, 1])
-        style.title(self.plot, f"{name}: {proj.title} · epoch {self.run.epoch}")
+        style.title(self.plot, f"{name}: {proj.title} · epoch {self.digits.epoch}")
         style.label(self.plot, "bottom", proj.labels[0] or "PC1")
         style.label(self.plot, "left", proj.labels[1] or "PC2")
-        self.message.setText(self.run.message or f"{len(self._idx):,} test digits; axes fixed for the run.")
+        self.message.setText(self.digits.message or f"{len(self._idx):,} test digits; axes fixed for the run.")
         return True
 
     # ---- hover -----------------------------------------------------------------------------------
@@ -142,10 +147,11 @@ class DigitMapView(_RunView):
 
     def hover_at(self, i: int) -> None:
         """Show point ``i``'s digit in the inset."""
-        s = self.run.side
+        d = self.digits
+        s = d.side
         t = int(self._idx[i])
-        self.hover_image.setImage(self.run.x_test[t].reshape(s, s), levels=(0.0, 1.0), autoLevels=False)
+        self.hover_image.setImage(d.x_test[t].reshape(s, s), levels=(0.0, 1.0), autoLevels=False)
         self.marker.setData([self.coords[i, 0]], [self.coords[i, 1]])
-        label = self.run.class_names[int(self.run.y_test[t])]
+        label = d.class_names[int(d.y_test[t])]
         self.hover_text.setText(f"test digit {t}: label {label}")
         self.hover_plot.setTitle(f"label {label}", color=style.palette().foreground, size="9pt")

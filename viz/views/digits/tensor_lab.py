@@ -7,7 +7,6 @@ through the shown weights; clicking a tensor in the list shows its values as an 
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -16,7 +15,7 @@ from core.datasets import describe_tensor
 from core.analysis.digits.digits import image_levels, symmetric_levels
 from core.analysis.digits.shape_flow import broadcast_explanation, dot_shape_rule, flow_line, shape_flow
 from viz import style
-from viz.views.digits.digits import GRAY, _RunView
+from viz.views.digits.digits_view import GRAY, DigitsView
 
 SIGNED = pg.colormap.get("CET-D1")
 
@@ -42,7 +41,7 @@ def _tensors(model, x, side) -> list[tuple[str, np.ndarray, str]]:
     return out
 
 
-class TensorLab(_RunView):
+class TensorLab(DigitsView):
     """Shapes, rules and values of the tensors of one forward pass.
 
     Public: ``flow`` (QLabel with :func:`core.analysis.digits.digits.flow_line`), ``steps`` (QLabel, one
@@ -51,8 +50,11 @@ class TensorLab(_RunView):
     ``show_tensor(name)``.
     """
 
-    def __init__(self, run=None, parent=None):
-        super().__init__(run, parent)
+    #: seconds between two forward passes shown, at least
+    min_interval = 1.0
+
+    def __init__(self, digits=None, parent=None):
+        super().__init__(digits, parent)
         self.tensors: list = []
         mono = "QLabel { font-family: monospace; font-size: 11pt; }"
         self.flow = QtWidgets.QLabel("")
@@ -108,17 +110,21 @@ class TensorLab(_RunView):
         self.image.clear()
 
     def draw(self) -> bool:
-        model = self._paced_model()
+        """The forward pass of the run's batch size through the newest weights."""
+        if not self._should_draw():
+            return False
+        d = self.digits
+        model = self._model()
         if model is None:
             return False
-        n = max(1, min(self.run.batch_size, len(self.run.x_train)))
+        n = max(1, min(d.batch_size, len(d.x_train)))
         steps = shape_flow(model, n)
         self.flow.setText(flow_line(steps))
         self.steps.setText("<br>".join(f"<code>{st.name}</code>: {st.formula}" for st in steps[1:]
                                        if st.kind != "bias") +
                            f"<br>bias: {steps[2].note}")
         with np.errstate(all="ignore"):
-            self.tensors = _tensors(model, self.run.x_train[:n], self.run.side)
+            self.tensors = _tensors(model, d.x_train[:n], d.side)
         names = [t[0] for t in self.tensors]
         if [self.tensor_list.item(i).text().split("  ")[0] for i in range(self.tensor_list.count())] != names:
             row = self.tensor_list.currentRow()
@@ -130,7 +136,7 @@ class TensorLab(_RunView):
             self.tensor_list.blockSignals(False)
         self._show_row(self.tensor_list.currentRow())
         self.message.setText(f"A batch of the first {n} training digits through the weights of epoch "
-                             f"{self.run.epoch}." if not self.run.message else self.run.message)
+                             f"{d.epoch}." if not d.message else d.message)
         return True
 
     def show_tensor(self, name: str) -> bool:

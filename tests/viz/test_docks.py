@@ -56,7 +56,7 @@ def test_the_window_shows_the_table(qtbot, make_window):
 def test_a_window_builds_each_view_once_with_its_wiring(qtbot, make_window):
     w = make_window(engine="thread")
     views = {d.objectName(): w.lazy_docks.ensure(d) for d in w.docks[3:]}
-    runs = {id(views[s.name].run) for s in docks.DOCKS if s.suits == docks.IMAGES}
+    runs = {id(views[s.name].digits) for s in docks.DOCKS if s.suits == docks.IMAGES}
     assert len(runs) == 1                                        # the digits views share one run
     for s in docks.DOCKS[3:]:
         assert type(views[s.name]) is s.view_class()

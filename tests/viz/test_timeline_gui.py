@@ -61,15 +61,15 @@ def test_scrubbing_shows_that_epochs_weights_in_every_view(qtbot, make_window):
     run = w.session.run
     plane = boundary.input_plane(run.x_train)
     expect = boundary.decision_grid(model, plane, w.session.latest_full.boundary.extent, 16)
-    np.testing.assert_array_equal(w.boundary._boundary["grid"], expect)
+    np.testing.assert_array_equal(w.boundary._boundary.grid, expect)
     # the curves mark epoch 1
     marks = w.curves._epoch_marks
     assert marks[0].isVisible() and marks[0].value() == 1
     # live snapshots (a paused step) do not move the picture off epoch 1
-    grid_before = np.array(w.boundary._boundary["grid"])
+    grid_before = np.array(w.boundary._boundary.grid)
     w.actions.step_batch.trigger()
     until(qtbot, lambda: w.session.latest.step == 3 * w.session.latest.batches_per_epoch + 1)
-    np.testing.assert_array_equal(w.boundary._boundary["grid"], grid_before)
+    np.testing.assert_array_equal(w.boundary._boundary.grid, grid_before)
     # End goes back to the live run
     w.timeline.go_live()
     assert w.timeline.position is None and not marks[0].isVisible()

@@ -3,14 +3,17 @@ the run; with BoundaryView: the session's call order and legends in narrow docks
 (the boundary alone: test_boundary_view.py; the 1D slice's step: test_slice_step.py)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from core.run.config import TrainingConfig
-from core.engine.training import Snapshot
-from viz.views import BoundaryView, CurvesView
-from viz.views.training.curves import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
-from views_support import curve_data, start, train
+from core.run.messages import RunSnapshot
+from viz.views.training.boundary import BoundaryView
+from viz.views.training.curve_data import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
+from viz.views.training.curves import CurvesView
+from views_support import curve_data, show_run, start, train
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def test_ema_matches_the_recurrence(alpha):
 # ---- curves -----------------------------------------------------------------------------------------
 def test_curves_show_every_batch_and_every_epoch(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     snaps = train(run, 3)
     for s in snaps:
         curves.add_snapshot(s)
@@ -71,7 +74,7 @@ def test_curves_show_every_batch_and_every_epoch(curves):
 
 def test_refresh_draws_only_when_dirty(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     assert curves.refresh() is False          # no batch yet
     run.trainer.train_batch()
     curves.add_snapshot(run.snapshot(weights=False))
@@ -83,7 +86,7 @@ def test_refresh_draws_only_when_dirty(curves):
 
 def test_smoothing_changes_smoothed_curve_but_not_raw(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     for s in train(run, 2):
         curves.add_snapshot(s)
     curves.refresh()
@@ -105,7 +108,7 @@ def test_smoothing_changes_smoothed_curve_but_not_raw(curves):
 
 def test_log_toggle_sets_log_mode_on_the_loss_only(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     for s in train(run, 1):
         curves.add_snapshot(s)
     curves.refresh()
@@ -121,7 +124,7 @@ def test_log_toggle_sets_log_mode_on_the_loss_only(curves):
 
 def test_hover_readout_names_the_nearest_batch(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     snaps = train(run, 2)
     for s in snaps:
         curves.add_snapshot(s)
@@ -150,14 +153,14 @@ def test_hundred_thousand_points(curves, qtbot):
     for start_step in range(0, n, chunk):
         steps = np.arange(start_step + 1, start_step + chunk + 1, dtype=np.int64)
         last = int(steps[-1])
-        curves.add_snapshot(Snapshot(
+        curves.add_snapshot(RunSnapshot(
             epoch=last // bpe, step=last, batch=last % bpe, batches_per_epoch=bpe, state="training",
             batch_steps=steps, batch_losses=rng.random(chunk).astype(np.float32) + 0.1,
             batch_accuracies=rng.random(chunk).astype(np.float32),
             epochs=tuple({"epoch": e, "loss": 0.5, "accuracy": 0.5, "val_loss": 0.6, "val_accuracy": 0.4}
                          for e in range(start_step // bpe + 1, last // bpe + 1))))
     assert curves.n_points == n
-    cap = len(curves._buf.cols["x"])
+    cap = len(curves.data.batches.cols["x"])
     assert cap >= n and cap & (cap - 1) == 0          # grew by doubling from 1024
     curves.resize(800, 500)
     curves.show()
@@ -169,13 +172,13 @@ def test_hundred_thousand_points(curves, qtbot):
     # handed over peak-decimated: far fewer points than the run holds, every extreme kept
     x, y = curve_data(curves.raw_loss_curve)
     assert len(x) <= 2 * MAX_BINS + 100
-    assert y.max() == curves._buf.view("loss").max() and y.min() == curves._buf.view("loss").min()
-    assert x[0] == curves._buf.view("x")[0] and x[-1] == curves._buf.view("x")[-1]
+    assert y.max() == curves.data.batches.view("loss").max() and y.min() == curves.data.batches.view("loss").min()
+    assert x[0] == curves.data.batches.view("x")[0] and x[-1] == curves.data.batches.view("x")[-1]
     assert np.all(np.diff(x) >= 0)
     # the smoothed curve: evenly thinned (it has no spikes), first and last kept
     sx, sy = curve_data(curves.smooth_loss_curve)
     assert len(sx) == SMOOTH_POINTS and sx[0] == x[0] and sx[-1] == x[-1]
-    assert sy[-1] == curves._buf.view("sloss")[-1]
+    assert sy[-1] == curves.data.batches.view("sloss")[-1]
     ex, ey = curve_data(curves.epoch_val_loss_curve)  # 2,500 epochs, decimated too
     assert len(ex) <= 2 * MAX_BINS and ex[-1] == n // bpe and np.all(ey == np.float32(0.6))
     # zoomed in, the visible part is shown at full resolution
@@ -186,7 +189,7 @@ def test_hundred_thousand_points(curves, qtbot):
 
 def test_clear_empties_everything(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     for s in train(run, 1):
         curves.add_snapshot(s)
     curves.refresh()
@@ -201,7 +204,7 @@ def test_clear_empties_everything(curves):
 
 def test_a_new_run_replaces_the_old_curves(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     for s in train(run, 2):
         curves.add_snapshot(s)
     run.trainer.reset()
@@ -213,20 +216,48 @@ def test_a_new_run_replaces_the_old_curves(curves):
     assert len(curve_data(curves.epoch_loss_curve)[0]) == 0
 
 
-def test_session_order_clear_set_data_then_add_snapshot(boundary, curves):
-    """The session calls clear(), set_data(extras), then add_snapshot(snap) on every view."""
+def test_a_reopened_run_shows_its_saved_curves_and_a_branch_cuts_them(curves):
+    run, first = start()
+    show_run(curves, first)
+    snaps = train(run, 3)
+    for s in snaps:
+        curves.add_snapshot(s)
+    curves.refresh()
+    bpe = run.trainer.batches_per_epoch
+    saved = curves.history()
+    drawn = [curve_data(c) for c in curves._all_curves()]
+    # a reopened run: its saved batch curves and its epoch logs replace what is shown
+    past = dataclasses.replace(snaps[-1], epochs=tuple(e for s in snaps for e in s.epochs))
+    curves.show_history(past, saved)
+    assert curves.refresh() is True
+    for (x, y), c in zip(drawn, curves._all_curves()):
+        np.testing.assert_array_equal(curve_data(c)[0], x)
+        np.testing.assert_array_equal(curve_data(c)[1], y)
+    # a branch from epoch 2: later batches and epochs go
+    curves.truncate(2, 2 * bpe)
+    assert curves.refresh() is True
+    assert curves.n_points == 2 * bpe
+    np.testing.assert_array_equal(curve_data(curves.epoch_loss_curve)[0], [1, 2])
+    cut = curves.history()
+    np.testing.assert_array_equal(cut["batch_steps"], saved["batch_steps"][:2 * bpe])
+    # without the step, the batches up to the end of the epoch are kept: the same cut
+    curves.show_history(past, saved)
+    curves.truncate(2)
+    for key, values in curves.history().items():
+        np.testing.assert_array_equal(values, cut[key])
+
+
+def test_session_order_clear_set_run_then_add_snapshot(boundary, curves):
+    """The session calls clear(), set_run(run), then add_snapshot(snap) on every view."""
     run, first = start(TrainingConfig(dataset="circles"))
     for view in (boundary, curves):
-        view.clear()
-        if hasattr(view, "set_data"):
-            view.set_data(first.extras)
-        view.add_snapshot(first)
+        show_run(view, first)
         view.refresh()
     calls = []
-    boundary.set_data = lambda extras: calls.append(extras)     # the same data must not be set again
+    boundary.set_run = lambda run: calls.append(run)     # the same run must not be set again
     boundary.add_snapshot(first)
     assert calls == []
-    assert len(boundary.train_points.data) == len(first.extras["data"]["x_train"])
+    assert len(boundary.train_points.data) == len(first.run.x_train)
     assert boundary.grid_shape == (64, 64)
     assert boundary.plot.titleLabel.text == "Decision boundary"
 
@@ -245,15 +276,15 @@ def test_legends_wrap_in_narrow_docks(qtbot, curves, boundary):
 
 def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
     run, first = start()
-    curves.add_snapshot(first)
+    show_run(curves, first)
     for s in train(run, 3):
         curves.add_snapshot(s)
     curves.refresh()
     vb = curves.loss_plot.getViewBox()
     (x0, x1), (y0, y1) = vb.viewRange()
-    last = float(curves._buf.view("x")[-1])
+    last = float(curves.data.batches.view("x")[-1])
     assert x0 == 0 and last <= x1 <= 1.25 * last + 1e-6
-    loss = curves._buf.view("loss")
+    loss = curves.data.batches.view("loss")
     assert y0 <= loss.min() and y1 >= loss.max()
     # one more batch inside the current range: the axes do not move (no repaint of them)
     run.trainer.train_batch()
@@ -271,7 +302,7 @@ def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
     for s in train(run, 1):
         curves.add_snapshot(s)
     curves.refresh()
-    assert vb.viewRange()[0][1] >= float(curves._buf.view("x")[-1])
+    assert vb.viewRange()[0][1] >= float(curves.data.batches.view("x")[-1])
 
 
 def test_thin_keeps_evenly_spaced_samples_with_both_ends():

@@ -13,6 +13,13 @@ def start(config=None):
     return run, run.snapshot(with_run=True)
 
 
+def show_run(view, first):
+    """What the session does with a run's first snapshot: ``clear()``, ``set_run(run)``, ``add_snapshot``."""
+    view.clear()
+    view.set_run(first.run)
+    view.add_snapshot(first)
+
+
 def train(run, epochs, every=7):
     """Train ``epochs`` epochs; a light snapshot every ``every`` batches, a full one at each epoch end."""
     snaps = []

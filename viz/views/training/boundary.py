@@ -1,33 +1,24 @@
 """The decision boundary: the network's P(class 1) over the input plane, the data on top.
 
 ``core`` computes everything (:mod:`core.analysis.boundary`: the plane, its extent, the
-grid of predictions; ``core.run.serve._Run.extras`` packs them into a snapshot's
-``extras``). This view draws the grid as an image with fixed levels 0..1 and a
-diverging colormap, the 0.5 contour, and the training (filled) and validation
-(hollow) points coloured by class. For 3D data the plane is the data's first two
-principal components and a notice says so; for more than three input features
-there is no plane and the view says that instead of drawing.
+grid of predictions): the run's :class:`core.run.messages.RunData` brings the plane and the
+samples on it, heavy snapshots a :class:`core.run.messages.BoundaryGrid`. This view draws the
+grid as an image with fixed levels 0..1 and a diverging colormap, the 0.5 contour, and the
+training (filled) and validation (hollow) points coloured by class. For 3D data the plane is
+the data's first two principal components and a notice says so; for more than three input
+features there is no plane and the view says that instead of drawing.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from core.analysis.boundary import contour_segments
 from viz import style
+from viz.views.common.view import View
 
 NOTICE_3D = "3D data shown on its first two principal components"
-
-
-def _labels(y) -> np.ndarray:
-    """Integer class labels from labels of shape (n,), (n, 1) or one-hot (n, k)."""
-    y = np.asarray(y)
-    if y.ndim == 2:
-        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    y = np.where(np.isfinite(y), y, 0)
-    return np.rint(y).astype(np.int64)
 
 
 def _finite_extent(extent) -> tuple:
@@ -45,7 +36,7 @@ def _finite_extent(extent) -> tuple:
     return (x0, x1, y0, y1)
 
 
-class BoundaryView(QtWidgets.QWidget):
+class BoundaryView(View):
     """Heat map of P(class 1) with the 0.5 contour and the data points.
 
     Public items (for the app and the tests): ``plot``, ``image``, ``contour``,
@@ -55,13 +46,11 @@ class BoundaryView(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._boundary = None      # newest extras["boundary"]
-        self._epoch = None
+        self._boundary = None      # the newest BoundaryGrid
         self._n_classes = 2
         self._extent = None
         self._labels = None
         self._dirty = False
-        self._data_source = None   # the extras["data"] dict last shown, so it is not set twice
         self._bar_classes = 2      # the class count the colour bar is styled for
         self._build()
 
@@ -142,12 +131,10 @@ class BoundaryView(QtWidgets.QWidget):
         samples.append((pg.PlotDataItem(pen=style.contour_legend_pen()), "P = 0.5"))
         return samples
 
-    # ---- public interface --------------------------------------------------------------------------
+    # ---- lifecycle (see viz.views.common.view) -----------------------------------------------------
     def clear(self) -> None:
         """Remove the grid, the points, the notice and any message."""
         self._boundary = None
-        self._data_source = None
-        self._epoch = None
         self._extent = None
         self._labels = None
         self._n_classes = 2
@@ -162,56 +149,43 @@ class BoundaryView(QtWidgets.QWidget):
         self._set_title()
         style.label(self.plot, "bottom", "x1")
         style.label(self.plot, "left", "x2")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Show a run's data: ``extras`` as in the first snapshot (``"data"``, ``"data_2d"``, ``"boundary"``).
+    def build(self, run) -> None:
+        """Show ``run``'s samples on its plane (the grid comes with the snapshots).
 
-        Without ``"boundary"`` and ``"data_2d"`` (more than three input features) the
-        plot is replaced by a message saying there is no 2D view.
+        A run without a plane (more than three input features) gets a message saying there is
+        no 2D view instead of the plot.
         """
-        self.clear()
-        extras = extras or {}
-        data = extras.get("data") or {}
-        self._data_source = extras.get("data")
-        x_train = np.asarray(data.get("x_train", np.zeros((0, 2))))
-        dims = int(x_train.shape[1]) if x_train.ndim == 2 else 0
-        y_tr = _labels(data.get("y_train", np.zeros(0)))
-        y_val = _labels(data.get("y_val", np.zeros(0)))
-        if len(y_tr) or len(y_val):
-            self._n_classes = max(2, int(max(y_tr.max(initial=0), y_val.max(initial=0))) + 1)
+        self._n_classes = run.n_classes
         self._style_colorbar()
-        d2 = extras.get("data_2d")
-        if d2 is None and "boundary" not in extras:
+        if run.plane is None:
+            dims = run.input_dim
             if dims > 3:
                 self._show_message(f"No 2D view for {dims}-dimensional inputs.\n"
                                    "The decision boundary view needs data with 2 or 3 input features.")
             else:
                 self._show_message("No decision boundary to show for this data.")
             return
-        self.notice.setVisible(dims == 3)
-        if d2 is not None:
-            self._set_points(self.train_points, d2.get("x_train"), y_tr, validation=False)
-            self._set_points(self.val_points, d2.get("x_val"), y_val, validation=True)
-        if "boundary" in extras:
-            self._take_boundary(extras["boundary"])
-        self.refresh()
+        self.notice.setVisible(run.input_dim == 3)
+        self._set_points(self.train_points, run.x_train_2d, run.labels_train, validation=False)
+        self._set_points(self.val_points, run.x_val_2d, run.labels_val, validation=True)
 
     def add_snapshot(self, snap) -> None:
-        """Keep the snapshot's boundary grid (if it has one) for the next :meth:`refresh`.
+        """Keep the snapshot's boundary grid (if it has one) for the next :meth:`draw`.
 
-        A snapshot that carries ``"data"`` (the first after a start or reset) is
-        handed to :meth:`set_data` first, unless that data was just set.
+        The grid of a run's first snapshot (``snap.run`` set) is drawn at once, with the points
+        :meth:`build` just drew: a run's start is one whole picture even where no redraw comes
+        (a window never shown, a dock behind a tab).
         """
-        extras = snap.extras or {}
-        if "data" in extras and extras["data"] is not self._data_source:
-            self.set_data(extras)
-        if "boundary" in extras:
-            self._take_boundary(extras["boundary"])   # marks dirty
         # the epoch is in the toolbar and status bar; a title that changed every epoch
         # would re-layout the plot on every snapshot
-        self._epoch = snap.epoch
+        if snap.boundary is not None:
+            self._take_boundary(snap.boundary)   # marks dirty
+            if snap.run is not None:
+                self.draw()
 
-    def refresh(self) -> bool:
+    def draw(self) -> bool:
         """Draw the newest grid if it changed; returns whether it did."""
         if not self._dirty:
             return False
@@ -219,7 +193,7 @@ class BoundaryView(QtWidgets.QWidget):
         b = self._boundary
         if b is None or self.message.isVisibleTo(self):
             return True
-        grid = np.asarray(b.get("grid"), dtype=np.float32)
+        grid = np.asarray(b.grid, dtype=np.float32)
         if grid.ndim != 2 or grid.size == 0:
             return True
         multi = self._n_classes > 2
@@ -281,13 +255,14 @@ class BoundaryView(QtWidgets.QWidget):
         return np.column_stack([x, y])
 
     def _take_boundary(self, boundary) -> None:
+        """Keep ``boundary`` (a :class:`core.run.messages.BoundaryGrid`); range and axis names at once."""
         self._boundary = boundary
-        extent = _finite_extent(boundary.get("extent", (-1, 1, -1, 1)))
-        labels = tuple(boundary.get("labels") or ("x1", "x2"))
+        extent = _finite_extent(boundary.extent)
+        labels = tuple(boundary.labels or ("x1", "x2"))
         if extent != self._extent:
             self._extent = extent
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0.02)
-        if len(labels) >= 2 and labels[:2] != getattr(self, "_labels", None):
+        if len(labels) >= 2 and labels[:2] != self._labels:
             self._labels = labels[:2]   # relabelling repaints the axes: only when they change
             style.label(self.plot, "bottom", str(labels[0]))
             style.label(self.plot, "left", str(labels[1]))

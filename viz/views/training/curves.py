@@ -1,16 +1,14 @@
 """Loss and accuracy curves: every batch (faint), smoothed (bold), every epoch (train and validation).
 
-The view only buffers and draws. :meth:`CurvesView.add_snapshot` appends a
-snapshot's batch values to float32 buffers that double when full and marks the
-view dirty; :meth:`CurvesView.refresh`, called by the app's redraw timer, hands the
-filled part of the buffers to the curves with ``setData`` only when something
-changed. Auto-downsampling (``peak``) and clipping to the visible range keep it
-smooth at 100,000 points and more.
+The view only draws what its :class:`viz.views.training.curve_data.CurveHistory` holds (that module
+also says where a batch sits on the "epoch" x axis). :meth:`CurvesView.add_snapshot` appends a
+snapshot's batch values and epoch logs and marks the view dirty; :meth:`CurvesView.draw`, from the
+redraw clock, hands the curves what they show with ``setData`` only when something changed:
+peak-decimated (:func:`viz.views.training.curve_data.envelope`) and clipped to the zoomed range,
+which keeps it smooth at 100,000 points and more.
 
-The x axis is the epoch as a float: a batch ``s`` trained when the snapshot was
-taken at ``(epoch, batch)`` sits at ``epoch + batch / batches_per_epoch - (step - s) /
-batches_per_epoch``, which is ``s / batches_per_epoch`` while the batch size stays
-the same, and the end of epoch ``e`` sits exactly at ``e``, where its per-epoch point is.
+Finding one's way lives here too: the view follows the run with ranges that change in steps, stops
+following when the user zooms or pans, and the readout names the batch under the mouse.
 """
 from __future__ import annotations
 
@@ -19,33 +17,30 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from viz import style
-from viz.views.training.curve_data import (MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, Growing, ema,  # noqa: F401 - tests
-                                  envelope, thin)
-from viz.views.training.curve_navigation import HINT as _HINT
-from viz.views.training.curve_navigation import CurveNavigation
+from viz.views.common.view import View
+from viz.views.training.curve_data import (MAX_BINS, SMOOTHING_DEFAULT, SMOOTHING_MAX, CurveHistory, envelope,
+                                           thin)
 
-SMOOTHING_DEFAULT = 0.9
 MAX_EPOCH_SYMBOLS = 300
-_EPOCH_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
+#: the readout's text when no batch is under the mouse
+HINT = "Hover over the curves to read exact values."
 
 
-class CurvesView(CurveNavigation, QtWidgets.QWidget):
+class CurvesView(View):
     """Stacked loss and accuracy plots sharing an "epoch" x axis.
 
     Public items (for the app and the tests): ``loss_plot``, ``accuracy_plot``,
     ``raw_loss_curve``, ``smooth_loss_curve``, ``epoch_loss_curve``, ``epoch_val_loss_curve``,
     ``raw_accuracy_curve``, ``smooth_accuracy_curve``, ``epoch_accuracy_curve``,
-    ``epoch_val_accuracy_curve``, ``smoothing_slider``, ``log_checkbox``, ``readout``.
+    ``epoch_val_accuracy_curve``, ``smoothing_slider``, ``log_checkbox``, ``readout``, and
+    ``data``, the :class:`CurveHistory` drawn.
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._buf = Growing(("x", "step", "loss", "acc", "sloss", "sacc"))
-        self._ep = Growing(_EPOCH_KEYS, capacity=64)   # per-epoch logs, NaN where missing
+        self.data = CurveHistory(SMOOTHING_DEFAULT)
         self._dirty = self._dirty_epochs = False
         self._pending_accuracy = (False, False)   # (batches, epochs) the accuracy plot has still to draw
-        self._last_step = 0
-        self._alpha = SMOOTHING_DEFAULT
         self._user_range = False   # True once the user zooms or pans (see _following)
         self._build_controls()
         self._build_plots()
@@ -84,8 +79,8 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         self._controls.addSpacing(16)
         self._controls.addWidget(self.log_checkbox)
         self._controls.addStretch(1)
-        self._smoothing_value.setText(f"{self._alpha:.2f}")
-        self.readout = QtWidgets.QLabel(_HINT)
+        self._smoothing_value.setText(f"{self.data.alpha:.2f}")
+        self.readout = QtWidgets.QLabel(HINT)
         self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setToolTip("The values of the batch nearest the mouse pointer.")
@@ -168,58 +163,59 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         smooth.setZValue(1)
         return raw, smooth, ep, val
 
-    # ---- public interface --------------------------------------------------------------------------
+    # ---- lifecycle (see viz.views.common.view) -----------------------------------------------------
     def clear(self) -> None:
         """Forget every batch and epoch and empty the plots."""
-        self._buf.clear()
-        self._ep.clear()
-        self._last_step = 0
-        for c in self._all_curves():
-            c.setData([], [])
-        for line in self._cursors + self._epoch_marks:
-            line.setVisible(False)
-        self.readout.setText(_HINT)
-        self._dirty = self._dirty_epochs = False
-        self._pending_accuracy = (False, False)
-        self._user_range = False
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.enableAutoRange()
+        self._forget()
+        super().clear()
 
     def add_snapshot(self, snap) -> None:
-        """Buffer a snapshot's batch values and epoch logs; draws nothing (see :meth:`refresh`).
+        """Keep a snapshot's batch values and epoch logs; draws nothing (see :meth:`draw`).
 
-        A snapshot whose step is below the last one seen starts a new run: the view
-        clears itself first. A timeline snapshot (``extras["scrub"]``) only moves the
-        epoch marker; training again hides it.
+        A snapshot whose step is below the last one seen starts over (a new run, a run reset to
+        an earlier point): the curves are emptied first. A timeline snapshot (``snap.scrubbed``)
+        only moves the epoch marker; training again hides it.
         """
-        if snap.extras.get("scrub"):
+        if snap.scrubbed:
             self.show_epoch(snap.epoch)
             return
         if snap.state == "training" and self._epoch_marks[0].isVisible():
             self.show_epoch(None)
-        if snap.step < self._last_step:
-            self.clear()
-        self._last_step = snap.step
-        steps = np.asarray(snap.batch_steps)
-        if len(steps):
-            bpe = max(int(snap.batches_per_epoch), 1)
-            now = snap.epoch + snap.batch / bpe
-            x = now - (snap.step - steps.astype(np.float64)) / bpe
-            if self._buf.n:  # keep x increasing even if the batch size changed mid-run
-                x = np.maximum(x, float(self._buf.view("x")[-1]))
-            x = np.maximum.accumulate(x)
-            loss = np.asarray(snap.batch_losses, dtype=np.float32)
-            acc = np.asarray(snap.batch_accuracies, dtype=np.float32)
-            prev_l = float(self._buf.view("sloss")[-1]) if self._buf.n else None
-            prev_a = float(self._buf.view("sacc")[-1]) if self._buf.n else None
-            self._buf.append(x=x, step=steps, loss=loss, acc=acc,
-                             sloss=ema(loss, self._alpha, prev_l), sacc=ema(acc, self._alpha, prev_a))
-            self._dirty = True
-        if snap.epochs:
-            self._ep.append(**{k: np.array([e.get(k, np.nan) for e in snap.epochs], dtype=np.float32)
-                               for k in _EPOCH_KEYS})
-            self._dirty_epochs = True
+        if snap.step < self.data.last_step:
+            self._forget()
+        batches, epochs = self.data.add(snap)
+        self._dirty |= batches
+        self._dirty_epochs |= epochs
 
+    def show_history(self, snap, curves: dict) -> None:
+        """Show a reopened run's batch curves (as :meth:`history` gives them) and its epoch logs
+        (``snap.epochs``), replacing what is shown."""
+        self._forget()
+        self._dirty, self._dirty_epochs = self.data.load(curves, snap.epochs)
+
+    def truncate(self, epoch: int, step: int | None = None) -> None:
+        """Forget every batch after ``step`` (None: after the end of ``epoch``) and every epoch after
+        ``epoch`` (a new branch starts there)."""
+        self.data.truncate(epoch, step)
+        self.show_epoch(None)
+        self._dirty = self._dirty_epochs = True
+
+    def draw(self) -> bool:
+        """Hand the curves what changed, loss then accuracy; whether anything was drawn."""
+        drew = self._refresh_loss()
+        self._refresh_accuracy()
+        return drew
+
+    def refresh_parts(self) -> tuple:
+        """:meth:`draw` as two steps, the loss plot then the accuracy plot: the redraw clock runs
+        them in separate event-loop turns, so each plot's paint is a short piece of its own."""
+        return (self._refresh_loss, self._refresh_accuracy)
+
+    def part_widgets(self) -> tuple:
+        """The widget each of :meth:`refresh_parts` draws in (the clock paints it in a step of its own)."""
+        return (self.graphics, self.graphics_accuracy)
+
+    # ---- the timeline and run files ----------------------------------------------------------------
     def show_epoch(self, epoch: float | None) -> None:
         """Mark ``epoch`` on both plots (the timeline's position), or hide the mark."""
         for mark in self._epoch_marks:
@@ -227,51 +223,30 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
             if epoch is not None:
                 mark.setValue(float(epoch))
 
-    def truncate(self, epoch: int, step: int) -> None:
-        """Forget every batch after ``step`` and every epoch after ``epoch`` (a new branch starts there)."""
-        b = self._buf
-        b.n = int(np.searchsorted(b.view("step"), step, side="right"))
-        self._ep.n = int(np.searchsorted(self._ep.view("epoch"), epoch, side="right"))
-        self._last_step = step
-        self.show_epoch(None)
-        self._dirty = self._dirty_epochs = True
-
     def history(self) -> dict:
         """The batch curves as saved in a run file: ``batch_steps``, ``batch_x``, ``batch_losses``,
         ``batch_accuracies``."""
-        b = self._buf
-        return {"batch_steps": b.view("step").astype(np.int64), "batch_x": b.view("x").astype(np.float64),
-                "batch_losses": b.view("loss").copy(), "batch_accuracies": b.view("acc").copy()}
+        return self.data.saved()
 
-    def load_history(self, curves: dict, epoch_logs=()) -> None:
-        """Show a saved run's curves (see :meth:`history`) and epoch logs, replacing what is shown."""
-        self.clear()
-        loss = np.asarray(curves.get("batch_losses", ()), dtype=np.float32)
-        if len(loss):
-            acc = np.asarray(curves.get("batch_accuracies", np.full(len(loss), np.nan)), dtype=np.float32)
-            self._buf.append(x=np.asarray(curves["batch_x"]), step=np.asarray(curves["batch_steps"]),
-                             loss=loss, acc=acc, sloss=ema(loss, self._alpha), sacc=ema(acc, self._alpha))
-            self._last_step = int(curves["batch_steps"][-1])
-            self._dirty = True
-        if epoch_logs:
-            self._ep.append(**{k: np.array([e.get(k, np.nan) for e in epoch_logs], dtype=np.float32)
-                               for k in _EPOCH_KEYS})
-            self._dirty_epochs = True
+    @property
+    def n_points(self) -> int:
+        """Batches held so far."""
+        return self.data.batches.n
 
-    def refresh(self) -> bool:
-        """Hand the buffered data to the curves if anything changed; returns whether it did."""
-        drew = self._refresh_loss()
-        self._refresh_accuracy()
-        return drew
-
-    def refresh_parts(self) -> tuple:
-        """:meth:`refresh` as two steps, the loss plot then the accuracy plot: the app's redraws run
-        them in separate event-loop turns, so each plot's paint is a short piece of its own."""
-        return (self._refresh_loss, self._refresh_accuracy)
-
-    def part_widgets(self) -> tuple:
-        """The widget each of :meth:`refresh_parts` draws in (the redraws paint it in a step of its own)."""
-        return (self.graphics, self.graphics_accuracy)
+    # ---- drawing -----------------------------------------------------------------------------------
+    def _forget(self) -> None:
+        """Empty the history and the plots (a new run, or a run that went back to an earlier step)."""
+        self.data.clear()
+        for c in self._all_curves():
+            c.setData([], [])
+        for line in self._cursors + self._epoch_marks:
+            line.setVisible(False)
+        self.readout.setText(HINT)
+        self._dirty = self._dirty_epochs = False
+        self._pending_accuracy = (False, False)
+        self._user_range = False
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.enableAutoRange()
 
     def _refresh_loss(self) -> bool:
         if not (self._dirty or self._dirty_epochs):
@@ -298,9 +273,9 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         return True
 
     def _draw_batches(self, raw, smooth) -> None:
-        b = self._buf
+        b = self.data.batches
         x = b.view("x")
-        sl = self._visible(x)
+        sl = self._visible()
         x = x[sl]
         for curve, key in raw:
             curve.setData(*envelope(x, b.view(key)[sl]))
@@ -309,38 +284,104 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
 
     def _draw_epochs(self, curves) -> None:
         """``curves``: ``(curve, log key, validation?)`` triples of one plot."""
-        ex = self._ep.view("epoch")
+        ep = self.data.epochs
+        ex = ep.view("epoch")
         # past a few hundred epochs the markers merge into a band and only cost time: lines alone
         symbols = len(ex) <= MAX_EPOCH_SYMBOLS
         for curve, key, val in curves:
             if (curve.opts["symbol"] is not None) != symbols:
                 curve.setSymbol((style.VAL_SYMBOL if val else style.TRAIN_SYMBOL) if symbols else None)
-            y = self._ep.view(key)
+            y = ep.view(key)
             keep = np.isfinite(y) & np.isfinite(ex)
             curve.setData(*envelope(ex[keep], y[keep]))
 
-    # ---- smoothing / log scale ---------------------------------------------------------------------
+    def _all_curves(self):
+        return (self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve,
+                self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
+                self.epoch_val_accuracy_curve)
+
+    # ---- following the run, zooming ----------------------------------------------------------------
+    def _following(self) -> bool:
+        """True unless the user zoomed or panned; pyqtgraph's "A" button turns following back on."""
+        vb = self.loss_plot.getViewBox()
+        if any(vb.autoRangeEnabled()):
+            self._user_range = False
+        return not self._user_range
+
+    def _follow(self) -> None:
+        """Keep the whole run in view with ranges that change in steps, not every frame.
+
+        pyqtgraph's auto-range moves both axes a little on every new batch, and every
+        move repaints the axes and re-maps every item. Here the x range grows a quarter
+        ahead of the run and the loss range changes only when the data leaves it or
+        fills less than half of it. The view transform is settled now, not inside the
+        next paint (which would then paint twice).
+        """
+        following = self._following()
+        for plot in (self.loss_plot, self.accuracy_plot):
+            vb = plot.getViewBox()
+            if following:
+                vb.disableAutoRange()
+        if following and self.data.batches.n:
+            vb = self.loss_plot.getViewBox()
+            (x0, x1), (y0, y1) = vb.viewRange()
+            xmax = float(self.data.batches.view("x")[-1])
+            new_x1 = x1
+            if xmax > x1 or x1 > 2 * xmax + 1 or x0 != 0:
+                new_x1 = max(xmax * 1.25, 1.0)
+            lo, hi = self.data.loss_bounds(self.log_checkbox.isChecked())
+            new_y = (y0, y1)
+            if lo is not None and (lo < y0 or hi > y1 or (hi - lo) < 0.5 * (y1 - y0)):
+                pad = 0.05 * max(hi - lo, 1e-6)
+                new_y = (lo - pad, hi + pad)
+            if (new_x1, new_y) != (x1, (y0, y1)):
+                vb.setRange(xRange=(0, new_x1), yRange=new_y, padding=0)
+            self.accuracy_plot.getViewBox().setRange(yRange=(-0.02, 1.02), padding=0)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getViewBox().updateMatrix()
+
+    def _on_user_range(self, *_):
+        """The user zoomed or panned (mouse, wheel, menu): stop following the run."""
+        self._user_range = True
+
+    def zoom_x(self, x0: float, x1: float) -> None:
+        """Show epochs ``x0``..``x1`` as a user zoom would (the view stops following the run)."""
+        self._user_range = True
+        self.loss_plot.setXRange(x0, x1, padding=0)
+
+    def _visible(self) -> slice:
+        """The batches inside the zoomed x range (all of them when following the run)."""
+        n = self.data.batches.n
+        if self._following() or n == 0:
+            return slice(0, n)
+        return self.data.between(*self.loss_plot.getViewBox().viewRange()[0])
+
+    def _on_x_range(self, *_):
+        """A zoom shows the batches in range at full resolution: drawn at once."""
+        if self.data.batches.n > 2 * MAX_BINS and not self._following():
+            self._dirty = True
+            self.draw()
+
+    # ---- smoothing, log scale ----------------------------------------------------------------------
     @property
     def smoothing(self) -> float:
         """The EMA factor in ``[0, 0.99]``."""
-        return self._alpha
+        return self.data.alpha
 
     def set_smoothing(self, alpha: float) -> None:
         """Set the EMA factor (clipped to ``[0, 0.99]``), recompute and redraw the smoothed curves."""
         self.smoothing_slider.setValue(round(min(max(float(alpha), 0.0), SMOOTHING_MAX) * 100))
 
     def _on_smoothing(self, value: int) -> None:
-        self._alpha = min(max(value / 100.0, 0.0), SMOOTHING_MAX)
-        self._smoothing_value.setText(f"{self._alpha:.2f}")
-        b = self._buf
-        if b.n:
-            b.cols["sloss"][:b.n] = ema(b.view("loss"), self._alpha)
-            b.cols["sacc"][:b.n] = ema(b.view("acc"), self._alpha)
+        """The slider moved: smooth anew and draw at once (the user is watching)."""
+        smoothed_anew = self.data.set_alpha(value / 100.0)
+        self._smoothing_value.setText(f"{self.data.alpha:.2f}")
+        if smoothed_anew:
             self._dirty = True
-            self.refresh()
+            self.draw()
 
     def set_log_scale(self, on: bool) -> None:
-        """Show the loss on a log10 axis (``on``) or a linear one."""
+        """Show the loss on a log10 axis (``on``) or a linear one, drawn at once."""
         on = bool(on)
         if self.log_checkbox.isChecked() != on:
             self.log_checkbox.setChecked(on)  # comes back here through toggled
@@ -348,9 +389,28 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
         self.loss_plot.setLogMode(x=False, y=on)
         self.loss_plot.enableAutoRange(axis="y")
         self._dirty = True
-        self.refresh()
+        self.draw()
 
-    # ---- helpers -----------------------------------------------------------------------------------
+    # ---- hover, legend -----------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos, plot) -> None:
+        if plot.sceneBoundingRect().contains(scene_pos):
+            self.show_readout(plot.getViewBox().mapSceneToView(scene_pos).x())
+
+    def show_readout(self, x: float) -> str:
+        """Describe the batch nearest to epoch position ``x`` in the readout label; returns the text."""
+        i = self.data.nearest(x)
+        if i is None:
+            for line in self._cursors:
+                line.setVisible(False)
+            self.readout.setText(HINT)
+            return self.readout.text()
+        text = self.data.describe(i)
+        for line in self._cursors:
+            line.setPos(float(self.data.batches.view("x")[i]))
+            line.setVisible(True)
+        self.readout.setText(text)
+        return text
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Wrap the legend onto more rows when the dock is narrow."""
         super().resizeEvent(event)
@@ -359,13 +419,3 @@ class CurvesView(CurveNavigation, QtWidgets.QWidget):
 
     def _fit_legend(self) -> None:
         self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=0)
-
-    def _all_curves(self):
-        return (self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve,
-                self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
-                self.epoch_val_accuracy_curve)
-
-    @property
-    def n_points(self) -> int:
-        """Batches buffered so far."""
-        return self._buf.n

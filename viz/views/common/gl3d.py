@@ -1,4 +1,5 @@
-"""OpenGL for the 3D views: a safe, cached availability probe and shared GLViewWidget helpers.
+"""OpenGL for the 3D views: a safe, cached availability probe, shared GLViewWidget helpers, and
+:class:`Switch3D`, the "3D" button a 2D view uses to show a 3D view in place of its plot.
 
 :func:`opengl_available` answers once per process whether pyqtgraph's OpenGL
 views can work: PyOpenGL imports, and a ``QOpenGLContext`` can be created and made
@@ -221,3 +222,82 @@ def robust_box(*arrays, pad=0.05):
     span = np.maximum(hi - lo, 1e-3 * max(float(np.max(hi - lo)), 1e-3))
     return (lo - pad * span).astype(np.float32), (lo + span + pad * span).astype(np.float32)
 
+
+
+class Switch3D(QtCore.QObject):
+    """A checkable "3D" button that shows a 3D view in place of a 2D widget, made on first use.
+
+    The host (a :class:`viz.views.common.view.View`) forwards its lifecycle calls (``clear``,
+    ``set_run``, ``add_snapshot``, ``refresh``, ``finish``); the run and the newest weights are kept
+    (cheap) and handed to the 3D view when it is made.
+
+    Parameters
+    ----------
+    host : QWidget
+        The view holding the button (parents this object).
+    two_d : QWidget
+        The 2D widget the 3D view replaces; the 3D view goes just after it in its parent's layout.
+    factory : callable () -> QWidget
+        Makes the 3D view.
+    tooltip : str
+        The button's tooltip (the fallback's reason is added without OpenGL).
+    on_shown : callable (view) -> None, optional
+        Runs each time the 3D view is shown.
+    """
+
+    def __init__(self, host: QtWidgets.QWidget, two_d: QtWidgets.QWidget, factory, tooltip: str, on_shown=None):
+        super().__init__(host)
+        self.two_d, self.factory, self.on_shown = two_d, factory, on_shown
+        self.view = None
+        self._run = self._snap = None
+        self.button = QtWidgets.QPushButton("3D")
+        self.button.setCheckable(True)
+        self.button.setToolTip(tooltip if opengl_available() else f"{tooltip} {fallback_text()}")
+        self.button.toggled.connect(self._toggled)
+
+    @property
+    def active(self) -> bool:
+        """Whether the 3D view is shown in place of the 2D widget."""
+        return self.view is not None and self.button.isChecked()
+
+    def clear(self) -> None:
+        self._run = self._snap = None
+        if self.view is not None:
+            self.view.clear()
+
+    def set_run(self, run) -> None:
+        self._run, self._snap = run, None
+        if self.view is not None:
+            self.view.set_run(run)
+
+    def add_snapshot(self, snap) -> None:
+        if snap.weights:
+            self._snap = snap
+        if self.view is not None:
+            self.view.add_snapshot(snap)
+
+    def refresh(self) -> bool:
+        """The 3D view's refresh while it is shown (False otherwise)."""
+        return self.view.refresh() if self.active else False
+
+    def finish(self) -> None:
+        """The 3D view's ``finish`` while it is shown."""
+        if self.active:
+            self.view.finish()
+
+    def _toggled(self, on: bool) -> None:
+        if on and self.view is None:
+            self.view = self.factory()
+            lay = self.two_d.parentWidget().layout()
+            lay.insertWidget(lay.indexOf(self.two_d) + 1, self.view, 1)
+            if self._run is not None:
+                self.view.set_run(self._run)
+            if self._snap is not None:
+                self.view.add_snapshot(self._snap)
+        self.two_d.setVisible(not on)
+        if self.view is not None:
+            self.view.setVisible(on)
+            if on:
+                self.view.refresh()
+                if self.on_shown is not None:
+                    self.on_shown(self.view)

@@ -1,5 +1,5 @@
-"""A tiny run, its snapshots and a view factory for the uncrumpling-view tests
-(test_layers.py, test_player_inspector_lab.py)."""
+"""A tiny run, its snapshots, a view factory and a redraw clock for the uncrumpling-view tests
+(test_layers.py, test_player_inspector_lab.py, test_inspector_turns.py, test_separability_worker.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +8,7 @@ import numpy as np
 
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
-from viz.views.uncrumple import layers as layers_mod
+from viz.run.redraw import ViewRedrawer
 
 #: a 2-2-2-1 network: 1 + 3 * 3 = 10 stages
 TINY = TrainingConfig(n_samples=200, hidden=((2, "tanh"), (2, "tanh")), grid_resolution=16)
@@ -20,8 +20,9 @@ def start(config=TINY):
 
 
 def feed(view, snap):
+    """What the session does with a run's first snapshot: clear, set the run, add the snapshot."""
     view.clear()
-    view.set_data(snap.extras)
+    view.set_run(snap.run)
     view.add_snapshot(snap)
 
 
@@ -31,16 +32,20 @@ def train_epoch(run):
 
 
 def nan_snapshot(snap):
-    return dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights), extras={})
+    return dataclasses.replace(snap, weights=tuple(np.full_like(w, np.nan) for w in snap.weights), run=None)
 
 
+def clocked(view):
+    """The session's redraw clock with ``view`` on it (refreshed while on screen, paced by its
+    ``min_interval``, asked again by its ``redraw_wanted``); the view parents it."""
+    clock = ViewRedrawer(view)
+    clock.add(view)
+    return clock
 
-def view_factory(qtbot, monkeypatch):
-    """``factory(cls, size=(700, 500))``: a view of class ``cls`` added to ``qtbot`` and resized, with
-    the views' refresh throttles (``MIN_INTERVAL``) off. The body of the tests' ``make`` fixture."""
-    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
-    for mod in ("stage_player", "separability", "inspector"):
-        monkeypatch.setattr(f"viz.views.uncrumple.{mod}.MIN_INTERVAL", 0.0)
+
+def view_factory(qtbot):
+    """``factory(cls, size=(700, 500))``: a view of class ``cls`` added to ``qtbot`` and resized.
+    The body of the tests' ``make`` fixture."""
 
     def factory(cls, size=(700, 500)):
         view = cls()

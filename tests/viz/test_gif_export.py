@@ -11,8 +11,9 @@ from PySide6.QtCore import QTimer
 
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
-from viz.export import pictures as export
-from viz.views.uncrumple.stage_player import GIF_MISSING, StagePlayer
+from viz.views.common import pictures as export
+from viz.views.common.pictures import GIF_MISSING
+from viz.views.uncrumple.stage_player import StagePlayer
 
 
 @pytest.fixture
@@ -21,7 +22,9 @@ def player(qtbot):
     run = _Run(TrainingConfig(n_samples=300, grid_resolution=16))
     view = StagePlayer()
     qtbot.addWidget(view)
-    view.add_snapshot(run.snapshot(with_run=True))
+    first = run.snapshot(with_run=True)
+    view.set_run(first.run)
+    view.add_snapshot(first)
     for _ in range(60):
         run.trainer.train_batch()
     view.add_snapshot(run.snapshot())

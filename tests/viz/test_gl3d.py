@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from core.analysis.loss import landscape
-from core.run.config import TrainingConfig, build_model
+from core.run.config import TrainingConfig
 from core.run.serve import _Run
 from viz.views.common import gl3d
 from viz.views.common.heatmap import display_levels
@@ -41,7 +41,7 @@ def start(config=BALL, epochs=0):
 
 def fed(view, config=BALL, epochs=0):
     first, snap = start(config, epochs)
-    view.set_data(first.extras)
+    view.set_run(first.run)
     view.add_snapshot(snap)
     view.refresh()
     return view
@@ -56,10 +56,7 @@ def needs_gl(qapp):
 
 
 @pytest.fixture
-def make(qtbot, monkeypatch):
-    for mod in ("layers", "stage_player", "stages3d"):
-        monkeypatch.setattr(f"viz.views.uncrumple.{mod}.MIN_INTERVAL", 0.0)
-
+def make(qtbot):
     def factory(cls, *args, **kw):
         view = cls(*args, **kw)
         qtbot.addWidget(view)
@@ -69,12 +66,10 @@ def make(qtbot, monkeypatch):
 
 
 def surface_grid(resolution=9):
-    cfg = TrainingConfig(n_samples=80, hidden=((3, "tanh"),))
-    run = _Run(cfg)
-    model = build_model(cfg, 2, 2)
+    run = _Run(TrainingConfig(n_samples=80, hidden=((3, "tanh"),)))
+    model = run.data.model()
     model.set_weights(run.trainer.model.get_weights())
-    data = run.snapshot(with_run=True).extras["data"]
-    x, y = np.asarray(data["x_train"], np.float32), np.asarray(data["y_train"], np.float32).reshape(-1, 1)
+    x, y = np.asarray(run.data.x_train, np.float32), np.asarray(run.data.y_train, np.float32).reshape(-1, 1)
     plane = landscape.random_plane(model, seed=0)
     return landscape.evaluate_grid(model, x, y, plane, resolution=resolution, span=1.0), plane
 
@@ -159,14 +154,14 @@ def test_landscape_3d_button_gets_the_grid_and_the_path(make, monkeypatch):
     monkeypatch.setattr(gl3d, "opengl_available", lambda: False)
     view = make(LandscapeView)
     first, snap = start(TrainingConfig(n_samples=80, hidden=((3, "tanh"),)), epochs=2)
-    view.set_data(first.extras)
+    view.set_run(first.run)
     view.add_snapshot(first)
     view.add_snapshot(snap)
     grid, plane = surface_grid()
     view.show()
-    view.view3d.button.setChecked(True)
+    view.switch3d.button.setChecked(True)
     view.show_grid(grid, landscape.random_plane(view._model, seed=0))   # what a finished computation does
-    v3 = view.view3d.view
+    v3 = view.switch3d.view
     assert not view.graphics.isVisibleTo(view) and v3.isVisibleTo(view)
     np.testing.assert_array_equal(v3.heat.img, display_levels(view.grid.losses, False, 95.0)[0])
     xy, _ = view.projected_path()

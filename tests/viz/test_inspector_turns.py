@@ -14,8 +14,8 @@ WIDE = TrainingConfig(n_samples=200, hidden=((40, "relu"), (30, "tanh")), grid_r
 
 
 @pytest.fixture
-def make(qtbot, monkeypatch):
-    return view_factory(qtbot, monkeypatch)
+def make(qtbot):
+    return view_factory(qtbot)
 
 
 def sorted_links(w, k=MAX_EDGES, share=EDGE_SHARE):
@@ -51,7 +51,8 @@ def shown_with_a_wide_run(make, qtbot):
     view.show()
     qtbot.waitExposed(view)
     run, snap = start(WIDE)
-    view.set_data(snap.extras)
+    view.clear()
+    view.set_run(snap.run)
     view.add_snapshot(snap)
     return view, run
 

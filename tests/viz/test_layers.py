@@ -3,22 +3,25 @@ inspector, layer lab and the docks: test_player_inspector_lab.py)."""
 from __future__ import annotations
 
 import dataclasses
+import time
+
 import numpy as np
 import pytest
 from PySide6 import QtCore
 
 from core.run.config import TrainingConfig
+from viz.views.common.visibility import behind_tab, unseen
 from viz.views.uncrumple import layers as layers_mod
 from viz.views.uncrumple.inspector import InspectorView
 from viz.views.uncrumple.layers import LayersView
 from viz.views.uncrumple.separability import SeparabilityView
 from viz.views.uncrumple.stage_player import StagePlayer
-from layers_support import feed, nan_snapshot, start, train_epoch, view_factory
+from layers_support import clocked, feed, nan_snapshot, start, train_epoch, view_factory
 
 
 @pytest.fixture
-def make(qtbot, monkeypatch):
-    return view_factory(qtbot, monkeypatch)
+def make(qtbot):
+    return view_factory(qtbot)
 
 
 # ---- layers view ------------------------------------------------------------------------------------
@@ -56,7 +59,7 @@ def test_clicking_a_panel_names_its_stage(make, qtbot):
     assert sig.args == [5]
 
 
-def test_layers_follow_new_weights_and_throttle(make, qtbot, monkeypatch):
+def test_layers_follow_new_weights(make):
     view = make(LayersView)
     run, snap = start()
     s1, s2 = train_epoch(run), train_epoch(run)
@@ -64,16 +67,34 @@ def test_layers_follow_new_weights_and_throttle(make, qtbot, monkeypatch):
     assert view.refresh()
     before = view.traced.coords[3].copy()
     assert not view.refresh()                      # nothing new: no drawing
-    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.3)
     view.add_snapshot(s1)
-    assert not view.refresh()                      # too soon: deferred, not dropped
-    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version, timeout=2000)
-    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
     view.add_snapshot(s2)
     assert view.refresh()
     assert not np.allclose(before, view.traced.coords[3])
-    view.add_snapshot(dataclasses.replace(snap, weights=()))   # light snapshot: nothing to draw
+    view.add_snapshot(dataclasses.replace(snap, weights=(), run=None))   # light snapshot: nothing to draw
     assert not view.refresh()
+
+
+def test_the_redraw_clock_holds_new_weights_until_the_min_interval_is_over(make, qtbot, monkeypatch):
+    """Weights that come too soon after the last trace are traced once ``min_interval`` is over:
+    deferred, not dropped (no new request needed)."""
+    view = make(LayersView)
+    view.min_interval = 0.3
+    view.show()
+    qtbot.waitExposed(view)
+    clock = clocked(view)
+    traced = []
+    real = view.tracer.trace
+    monkeypatch.setattr(view.tracer, "trace", lambda: traced.append(time.perf_counter()) or real())
+    run, snap = start()
+    feed(view, snap)
+    clock.request()
+    qtbot.waitUntil(lambda: len(view.panels) == 10 and not view.drawing, timeout=3000)   # built on the first frame
+    assert len(traced) == 1
+    view.add_snapshot(train_epoch(run))
+    clock.request()
+    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version and not view.drawing, timeout=3000)
+    assert len(traced) == 2 and traced[1] - traced[0] >= 0.3
 
 
 def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monkeypatch):
@@ -82,9 +103,10 @@ def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monke
     view = make(LayersView)
     view.show()
     qtbot.waitExposed(view)
+    clocked(view)                            # the round's end asks it for the weights that came meanwhile
     run, snap = start()
     feed(view, snap)
-    assert view.panels == []                 # a shown view makes its panels on its next refresh, not in set_data
+    assert view.panels == []                 # a shown view makes its panels on its next refresh, not in set_run
     assert view.refresh() and len(view.panels) == 10
     drawn = []
     real = view._draw_panel
@@ -126,10 +148,13 @@ def test_a_view_in_a_closed_dock_makes_nothing_until_opened(qtbot):
     inspector = InspectorView()                       # the inspector does not even build the network
     dock.setWidget(inspector)
     dock.close()
-    inspector.set_data(snap.extras)
+    inspector.set_run(snap.run)
     inspector.add_snapshot(train_epoch(run))
+    assert not inspector.refresh()
     assert not inspector.tracer.ready and len(inspector.nodes.points()) == 0
     dock.show()
+    qtbot.waitUntil(lambda: not unseen(inspector), timeout=2000)
+    inspector.refresh()                               # what the dock's visibilityChanged does
     qtbot.waitUntil(lambda: len(inspector.nodes.points()) == 2 + 2 + 2 + 1, timeout=2000)
     inspector.select_unit(0, 1)
     assert inspector.tracer.epoch == 1 and inspector.image.image.shape == (64, 64)
@@ -151,7 +176,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
     window.show()
     qtbot.waitExposed(window)
     docks[1].raise_()
-    qtbot.waitUntil(lambda: layers_mod.behind_tab(view), timeout=2000)
+    qtbot.waitUntil(lambda: behind_tab(view), timeout=2000)
     run, snap = start()
     feed(view, snap)
     view.add_snapshot(train_epoch(run))
@@ -160,7 +185,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
     assert view.panels == []                                    # not even made (~25 ms a panel)
     assert view.tracer._grid is None                            # nor the input grid (a PCA plane for images)
     docks[0].raise_()
-    qtbot.waitUntil(lambda: not layers_mod.behind_tab(view), timeout=2000)
+    qtbot.waitUntil(lambda: not behind_tab(view), timeout=2000)
     assert view.refresh()
     assert len(view.panels) == 10 and view._drawn_version == view.tracer.version
     assert "input" in view.panels[0].plot.titleLabel.text
@@ -168,7 +193,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
 
 def test_panel_ranges_follow_big_moves_only(qtbot):
     import pyqtgraph as pg
-    from viz.views.uncrumple.stage_player import StagePanel
+    from viz.views.uncrumple.stage_panel import StagePanel
     widget = pg.GraphicsLayoutWidget()
     qtbot.addWidget(widget)
     panel = StagePanel(widget.addPlot())
@@ -237,8 +262,8 @@ def test_empty_and_nan_weights_do_not_raise(make):
     for v in views:
         v.clear()
         v.refresh()                                 # nothing set yet
-        v.set_data({})                              # no run
-        v.add_snapshot(dataclasses.replace(snap, weights=(), extras={}))
+        v.set_run(None)                             # no run
+        v.add_snapshot(dataclasses.replace(snap, weights=(), run=None))
         v.refresh()
         feed(v, snap)
         v.refresh()
@@ -253,7 +278,7 @@ def test_a_panel_title_refit_after_its_label_is_deleted_does_nothing(qtbot):
 
     import pyqtgraph as pg
 
-    from viz.views.uncrumple.layers_draw import _fit_now, fit_title
+    from viz.views.uncrumple.stage_panel import _fit_now, fit_title
     plot = pg.PlotItem()
     fit_title(plot, "a long full title for a panel", "short")
     label = plot.titleLabel

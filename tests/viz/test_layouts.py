@@ -11,12 +11,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
-from viz.views.uncrumple import layers as layers_mod
 from viz.views.uncrumple.layers import LayersView
 from viz.views.loss.race import RaceView
 from viz.views.uncrumple.separability import SeparabilityView
 from viz.views.uncrumple.stage_names import short_tick, thin_ticks
-from viz.views.loss.slice1d import SliceView, short_step_label
+from viz.views.loss.slice1d import SliceView
+from viz.views.loss.slice_job import short_step_label
 
 LEFT, RIGHT, HEIGHT = 430, 520, 650
 #: the default 2-8-8-1 spiral network, fewer samples
@@ -66,12 +66,11 @@ def trained(epochs=3, config=CONFIG):
 
 # ---- Layers -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("width", [LEFT, 860])
-def test_layers_fit_the_dock_with_one_line_titles_that_do_not_overlap(qtbot, monkeypatch, width):
-    monkeypatch.setattr(layers_mod, "MIN_INTERVAL", 0.0)
+def test_layers_fit_the_dock_with_one_line_titles_that_do_not_overlap(qtbot, width):
     view = LayersView()
     area = docked(qtbot, view, width)
     _, snaps = trained()
-    view.set_data(snaps[0].extras)
+    view.set_run(snaps[0].run)
     view.add_snapshot(snaps[-1])
     view.refresh()
     view.finish()
@@ -138,6 +137,7 @@ def test_slice_controls_wrap_and_the_legend_is_short(qtbot):
     view = SliceView()
     area = docked(qtbot, view, RIGHT)
     run, snaps = trained(1)
+    view.set_run(snaps[0].run)
     view.add_snapshot(snaps[0])
     paused = run.snapshot(checkpoint=True)
     view.add_snapshot(paused)
@@ -172,12 +172,12 @@ def test_short_step_labels():
 
 
 # ---- Separability -------------------------------------------------------------------------------------
-def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(qtbot, monkeypatch):
-    monkeypatch.setattr("viz.views.uncrumple.separability.MIN_INTERVAL", 0.0)
+def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(qtbot):
     view = SeparabilityView()
     area = docked(qtbot, view, LEFT)
     run, snaps = trained(1)
-    view.set_data(snaps[0].extras)
+    view.set_run(snaps[0].run)
+    view.refresh()                                  # the session's redraw clock would call it
     qtbot.waitUntil(lambda: view.values is not None and view._shown_ticks is not None, timeout=3000)
     assert_no_sideways_scroll(area, view, LEFT)
     assert [t for _, t in view._ticks] == ["in", "W₁", "+b₁", "σ₁", "W₂", "+b₂", "σ₂", "W₃", "+b₃", "σ₃"]

@@ -8,18 +8,37 @@ import pytest
 from PySide6 import QtCore
 
 from core.run.config import TrainingConfig
-from viz.views.uncrumple import layers as layers_mod
+from core.run.messages import RunData
 from viz.views.uncrumple.inspector import InspectorView
 from viz.views.uncrumple.lab import LabView
-from viz.views.uncrumple.layers import LayersView, make_docks
+from viz.app.docks import DOCKS, ViewMaker, spec
+from viz.views.uncrumple.layers import LayersView
 from viz.views.uncrumple.separability import SeparabilityView
 from viz.views.uncrumple.stage_player import StagePlayer
+from viz.views.common.visibility import unseen
+from viz.views.uncrumple.tracer import Tracer
 from layers_support import feed, start, train_epoch, view_factory
 
 
 @pytest.fixture
-def make(qtbot, monkeypatch):
-    return view_factory(qtbot, monkeypatch)
+def make(qtbot):
+    return view_factory(qtbot)
+
+
+def in_a_closed_dock(qtbot, view):
+    """``view`` in the dock of a shown window, the dock closed (as the planar docks in an image run):
+    returns ``(window, dock)``."""
+    from PySide6 import QtWidgets
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    dock = QtWidgets.QDockWidget("view", window)
+    dock.setWidget(view)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    window.resize(800, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    dock.close()
+    return window, dock
 
 
 # ---- stage player -----------------------------------------------------------------------------------
@@ -58,7 +77,7 @@ def test_play_advances_and_stops_at_the_end(make, qtbot):
     assert view.position() == view.last_position()
 
 
-def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
+def test_separability_values_appear_once_per_epoch(make):
     view = make(SeparabilityView)
     run, snap = start()
     feed(view, snap)
@@ -70,12 +89,10 @@ def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
     s1 = train_epoch(run)
     view.add_snapshot(s1)
     assert view.refresh()
-    view.add_snapshot(dataclasses.replace(s1, extras={}))   # the same epoch again: not recomputed
+    view.add_snapshot(dataclasses.replace(s1, run=None))     # the same epoch again: not recomputed
     assert not view.refresh()
-    monkeypatch.setattr("viz.views.uncrumple.separability.MIN_INTERVAL", 0.3)
-    view.add_snapshot(train_epoch(run))                       # a new epoch, but too soon: deferred
-    assert not view.refresh()
-    qtbot.waitUntil(lambda: 2 in view.history, timeout=3000)
+    view.add_snapshot(train_epoch(run))                       # a new epoch (the clock paces it: test_separability_worker)
+    assert view.refresh()
     assert sorted(view.history) == [0, 1, 2]
     assert len(view.curves) == 4                              # input + 3 layer outputs
     assert "Epoch 2" in view.message.text()
@@ -84,12 +101,13 @@ def test_separability_values_appear_once_per_epoch(make, qtbot, monkeypatch):
 # ---- neuron inspector -------------------------------------------------------------------------------
 def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     view = make(InspectorView, (800, 500))
-    run, snap = start()
-    feed(view, snap)
-    assert len(view.nodes.points()) == 0                 # never shown: nothing drawn yet
     view.show()
     qtbot.waitExposed(view)
-    qtbot.waitUntil(lambda: len(view.nodes.points()) > 0, timeout=1000)   # drawn once shown
+    run, snap = start()
+    feed(view, snap)
+    assert len(view.nodes.points()) == 0                 # nothing drawn in the turn of the new run
+    assert view.refresh()                                # the redraw clock's refresh
+    qtbot.waitUntil(lambda: len(view.nodes.points()) > 0, timeout=1000)
     qtbot.waitUntil(lambda: not view.drawing, timeout=1000)              # over a few turns
     spots = [s for s in view.nodes.points() if s.data() == (1, 1)]   # layer 2, unit 1
     assert len(spots) == 1
@@ -109,18 +127,18 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     assert not np.allclose(view.shown_weights, kernel[:, 1])
 
 
-def image_extras(n=120, hidden=16):
-    """A run's first extras with 784-feature inputs and 10 classes (as MNIST), without loading MNIST."""
+def image_run(n=120, hidden=16):
+    """A run with 784-feature inputs and 10 classes (as MNIST), without loading MNIST."""
     from core.run.presets import get_preset
     config = dataclasses.replace(get_preset("mnist").config, hidden=((hidden, "relu"),))
     rng = np.random.default_rng(0)
     x = rng.random((n, 784), dtype=np.float32)
     y = np.arange(n) % 10
-    data = {"x_train": x, "y_train": y, "x_val": x[:10], "y_val": y[:10]}
-    return {"data": data, "config": config.to_dict()}
+    return RunData(config=config, x_train=x, y_train=y, x_val=x[:10], y_val=y[:10], n_train=n, n_val=10,
+                   n_classes=10)
 
 
-def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkeypatch):
+def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, qtbot, monkeypatch):
     """The digits tabs replace the inspector for image runs: its 784-pixel input plane and
     800-node diagram are made only when the view is shown (refreshed)."""
     from core.analysis.boundary import input_plane
@@ -128,22 +146,27 @@ def test_a_hidden_inspector_of_an_image_run_waits_until_it_is_shown(make, monkey
     planes = []
     monkeypatch.setattr(inspector_mod, "input_plane", lambda x: planes.append(x) or input_plane(x))
     view = make(InspectorView)
-    view.set_data(image_extras())
+    _window, dock = in_a_closed_dock(qtbot, view)
+    view.set_run(image_run())
+    assert not view.refresh()                              # the dock is closed
     assert planes == [] and len(view.nodes.points()) == 0
     assert view.tracer._grid is None                       # the tracer's grid is lazy too
+    dock.show()
+    qtbot.waitUntil(lambda: not unseen(view), timeout=2000)
     assert view.refresh()                                  # the dock was shown
+    qtbot.waitUntil(lambda: not view.drawing, timeout=5000)
     assert len(planes) == 1 and len(view.nodes.points()) == 784 + 16 + 10
     view.select_unit(0, 3)
     assert view.image.image.shape == (64, 64)
 
 
-def test_the_layers_input_grid_is_made_when_first_drawn(make, monkeypatch):
+def test_the_layers_input_grid_is_made_when_first_drawn(monkeypatch):
     import viz.views.uncrumple.tracer as tracer_mod
     grids = []
     real = tracer_mod.input_grid
     monkeypatch.setattr(tracer_mod, "input_grid", lambda *a, **k: grids.append(1) or real(*a, **k))
-    tracer = layers_mod.Tracer()
-    assert tracer.set_data(image_extras()) and grids == []
+    tracer = Tracer()
+    assert tracer.set_run(image_run()) and grids == []
     assert tracer.grid is tracer.grid and len(grids) == 1  # made once, on first use
     assert tracer.grid.points.shape[1] == 784
     tracer.clear()
@@ -174,15 +197,16 @@ def test_rotation_preset_rotates_the_grid(make):
 def test_lab_takes_2d_run_data_and_ignores_3d(make):
     view = make(LabView)
     _, snap = start()
-    view.set_data(snap.extras)
-    np.testing.assert_array_equal(view._x, snap.extras["data"]["x_train"])
+    view.set_run(snap.run)
+    np.testing.assert_array_equal(view._x, snap.run.x_train)
     _, ball = start(TrainingConfig(dataset="paper_ball", n_samples=100, grid_resolution=16))
-    view.set_data(ball.extras)
+    view.set_run(ball.run)
     assert view._x.shape[1] == 2
 
 
-def test_make_docks_lists_every_view(qtbot):
-    docks = make_docks(None)
+def test_the_dock_registry_lists_every_view(qtbot):
+    make = ViewMaker()
+    docks = [(s.title, s.name, make(s)) for s in DOCKS if s.module.startswith("viz.views.uncrumple.")]
     for _, _, w in docks:
         qtbot.addWidget(w)
     names = [d[1] for d in docks]
@@ -199,11 +223,10 @@ def test_make_docks_lists_every_view(qtbot):
 
 
 
-def test_dock_factories_link_the_player_whichever_is_built_first(qtbot):
-    from viz.views.uncrumple.layers import dock_factories
-    factories = {name: make for _, name, make in dock_factories(None)}
-    player = factories["dock_stage_player"]()       # the app may build the player's tab first
-    layers = factories["dock_layers"]()
+def test_the_registry_links_the_player_whichever_is_built_first(qtbot):
+    make = ViewMaker()
+    player = make(spec("dock_stage_player"))       # the app may build the player's tab first
+    layers = make(spec("dock_layers"))
     for w in (layers, player):
         qtbot.addWidget(w)
     _, snap = start()

@@ -2,19 +2,18 @@
 
 Left, the network as nodes and edges (edge colour: the weight's sign, thickness:
 its size); click a unit. Right, that unit's activation over the input plane as a
-heat map (:func:`core.analysis.uncrumple.geometry.neuron_map`) with the data on top; below, its
-incoming weights and bias, and the worked sum (:func:`core.analysis.uncrumple.geometry.worked_sum`)
+heat map (:func:`core.analysis.uncrumple.inspector.neuron_map`) with the data on top; below, its
+incoming weights and bias, and the worked sum (:func:`core.analysis.uncrumple.inspector.worked_sum`)
 for the sample under the mouse.
 
-Drawing a run costs a few event-loop turns while the view is shown (:meth:`InspectorView.refresh`
+Drawing a run costs a few event-loop turns while the view is shown (:meth:`InspectorView.draw`
 queues the steps, one per turn: the data on the input plane, the nodes, each layer's links, the
 unit), so a 784 x 4096 x 4096 network never stalls the GUI; :meth:`InspectorView.finish` does the
 steps still due at once (exports). Nodes are one ScatterPlotItem with three shared brushes, and
-a layer's strongest links are found without sorting the whole kernel.
+a layer's strongest links are found without sorting the whole kernel
+(:func:`viz.views.uncrumple.inspector_links.strongest_links`).
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,24 +22,30 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.boundary import grid_extent, input_plane
 from core.analysis.uncrumple.inspector import neuron_map, worked_sum
 from viz import style
+from viz.views.common.view import View
+from viz.views.common.visibility import behind_tab
 from viz.views.uncrumple.inspector_links import strongest_links
-from viz.views.uncrumple.layers import Tracer, behind_tab
-
-#: seconds between redraws at least
-MIN_INTERVAL = 0.2
+from viz.views.uncrumple.tracer import Tracer
 
 RESOLUTION = 64
 HINT = "Click a unit of the network (left) to inspect it."
 
 
-class InspectorView(QtWidgets.QWidget):
+class InspectorView(View):
     """Network diagram + one unit's heat map, weights and worked sum.
 
     Public: ``nodes`` (ScatterPlotItem; each spot's data is ``(layer, unit)``,
     layer -1 for inputs), ``image``, ``weights_label``, ``sum_label``,
     ``selected`` (``(layer, unit)`` or None), ``select_unit(layer, unit)``,
-    ``hover_sample(index)``, signal ``unit_selected(int, int)``.
+    ``hover_sample(index)``, ``drawing``, signal ``unit_selected(int, int)``.
+
+    The run's network (784 x 4096 x 4096: ~1 s), its input plane and the diagram are made on the
+    first refresh on screen (``deferred``), over a few turns.
     """
+
+    deferred = True
+    #: seconds between redraws at least
+    min_interval = 0.2
 
     unit_selected = QtCore.Signal(int, int)
 
@@ -50,14 +55,9 @@ class InspectorView(QtWidgets.QWidget):
         self.selected = None
         self._hovered = None
         self._dirty = False
-        self._unbuilt = False                   # a run is set but not drawn yet (the view was not seen)
-        self._extras = None
         self._plane = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._xy = np.zeros((0, 2), np.float32)
-        self._last = 0.0
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
         self._steps = []                        # drawing still to do, one step per event-loop turn
         self._step_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._step_timer.timeout.connect(self._next_step)
@@ -66,9 +66,9 @@ class InspectorView(QtWidgets.QWidget):
         self._segs = {}                         # per layer: the (+, -) link segments being drawn
         self._brushes = {k: pg.mkBrush(c) for k, c in (("input", style.palette().muted), ("unit", style.palette().background),
                                                       ("selected", style.tint(style.TRAIN_COLOR, 0.2)))}
-        self._build()
+        self._make_widgets()
 
-    def _build(self) -> None:
+    def _make_widgets(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(360, 240)
         self.net_plot = self.graphics.addPlot(row=0, col=0)
@@ -122,14 +122,12 @@ class InspectorView(QtWidgets.QWidget):
         lay.addWidget(self.weights_label)
         lay.addWidget(self.sum_label)
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
-        self._later.stop()
         self._step_timer.stop()
         self._steps = []
         self._net_key = self._net = None
         self._segs = {}
-        self._unbuilt = False
         self.tracer.clear()
         self.selected = None
         self._hovered = None
@@ -141,72 +139,27 @@ class InspectorView(QtWidgets.QWidget):
         self.edges_neg.setData([], [])
         self.weights_label.setText(HINT)
         self.sum_label.setText("")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run; its network, the data on the input plane and the diagram are made by the
-        next :meth:`refresh` while the view is seen, over a few turns (a hidden or covered
-        inspector, e.g. during an image run, does nothing; a shown one starts on the next turn)."""
-        self.clear()
-        self._extras = extras
-        self._unbuilt = True                    # not even the network (784 x 4096 x 4096: ~1 s) in this turn
-        if self.isVisible() and not behind_tab(self):
-            self._later.start(0)                # on the next turn, not in the one starting the run
-
-    def _build_run(self) -> bool:
-        """The network (if deferred), the input plane and the data on it; whether the diagram can be drawn."""
-        self._unbuilt = False
-        if not self.tracer.ready:
-            weights, epoch = self.tracer._weights, self.tracer.epoch
-            if not self.tracer.set_data(self._extras):
-                self.weights_label.setText(self.tracer.message)
-                return False
-            self.tracer._weights, self.tracer.epoch = weights, epoch   # the newest weights that came meanwhile
-            self.tracer._load()
-        x, y = self.tracer.x, self.tracer.y
-        d = x.shape[1]
-        if d < 2:
-            self.weights_label.setText("The inspector needs at least two input features.")
-            return False
-        self._plane = None if d == 2 else input_plane(x)
-        xy = x if self._plane is None else self._plane.project(x)
-        self._xy = np.asarray(xy, np.float32)
-        self._extent = grid_extent(self._xy)
-        for c, item in enumerate(self.points):
-            item.setData(pos=self._xy[y == c])
-        labels = ("x1", "x2") if self._plane is None else self._plane.labels
-        style.label(self.map_plot, "bottom", labels[0])
-        style.label(self.map_plot, "left", labels[1])
-        return True
+    def build(self, run) -> None:
+        """Queue the whole drawing of the run: its network, the data on the input plane, then the diagram."""
+        self._dirty = False
+        self._queue([self._build_step] + self._network_steps())
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
-        extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready and extras is not self._extras:
-            self.set_data(extras)
         if self.tracer.add_snapshot(snap):
             self._dirty = True
 
-    def refresh(self) -> bool:
+    def draw(self) -> bool:
         """Redraw the diagram and the selected unit with the newest weights; whether it started
         (not behind a tab). While shown, the drawing takes a few turns (:meth:`finish` does it now)."""
-        if behind_tab(self) or not (self._dirty or self._unbuilt):
+        if behind_tab(self) or not self._dirty or self._steps:   # a round still going: its end asks again
             return False
-        if self._steps:                         # a round is going: its last step refreshes again
-            return False
-        if self._unbuilt:
-            self._dirty = False
-            self._queue([self._build_step] + self._network_steps())
-            return True
         if not self.tracer.ready:
             return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last)
-        if wait > 0:
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
-            return False
-        self._last = time.monotonic()
         self._dirty = False
-        self.tracer._load()                     # cheap: the weights the steps draw (and shown_weights)
+        self.tracer.load()                      # cheap: the weights the steps draw (and shown_weights)
         self._queue(self._network_steps())
         return True
 
@@ -217,6 +170,7 @@ class InspectorView(QtWidgets.QWidget):
 
     def finish(self) -> None:
         """Do the drawing steps still due at once (before an image is taken, say)."""
+        super().finish()
         self._step_timer.stop()
         while self._steps:
             self._steps.pop(0)()
@@ -234,30 +188,41 @@ class InspectorView(QtWidgets.QWidget):
         if self._steps:
             self._step_timer.start()
         elif self._dirty:
-            self.refresh()                      # weights that came during the round
+            self.redraw_wanted.emit()           # weights that came during the round
 
     def _build_step(self) -> None:
-        if not self._build_run():
+        """The run's network (with the newest weights), the input plane and the data on it; the
+        rest of the round is dropped when there is no diagram to draw."""
+        tr = self.tracer
+        if not tr.set_run(self.run):
+            self.weights_label.setText(tr.message)
             self._steps = []
             return
-        self.tracer._load()
+        tr.load()
+        x, y = tr.x, tr.y
+        d = x.shape[1]
+        if d < 2:
+            self.weights_label.setText("The inspector needs at least two input features.")
+            self._steps = []
+            return
+        self._plane = None if d == 2 else input_plane(x)
+        xy = x if self._plane is None else self._plane.project(x)
+        self._xy = np.asarray(xy, np.float32)
+        self._extent = grid_extent(self._xy)
+        for c, item in enumerate(self.points):
+            item.setData(pos=self._xy[y == c])
+        labels = ("x1", "x2") if self._plane is None else self._plane.labels
+        style.label(self.map_plot, "bottom", labels[0])
+        style.label(self.map_plot, "left", labels[1])
 
     def _network_steps(self) -> list:
         """The diagram in steps: the nodes, each layer's links (one step each), the links shown, the unit."""
         return [self._start_network, self._links_step, self._show_links, self._draw_unit]
 
-    def showEvent(self, event):  # noqa: N802 - Qt override
-        """A run set while hidden is drawn once the view is shown (on the next turn, when it is laid out)."""
-        super().showEvent(event)
-        if self._unbuilt:
-            QtCore.QTimer.singleShot(0, self, self.refresh)
-
     # ---- selection ---------------------------------------------------------------------------------
     def select_unit(self, layer: int, unit: int) -> None:
         """Inspect unit ``unit`` of Dense layer ``layer`` (0-based)."""
-        if self._unbuilt:                       # programmatic, before the view drew: the whole round now
-            self._dirty = False
-            self._steps = [self._build_step] + self._network_steps()
+        if not self.tracer.ready:                # programmatic, before the view drew: the whole round now
             self.finish()
         if not self.tracer.ready:
             return

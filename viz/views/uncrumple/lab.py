@@ -2,8 +2,8 @@
 
 Set the 2×2 matrix ``W`` (the book's ``dot(W, x)`` convention: row i is unit i's
 weights), the bias and the activation, or pick a preset from
-:func:`core.analysis.uncrumple.geometry.lab_presets` (rotation by θ, scaling, shear, reflection,
-translation, a relu fold, a tanh squash). The maths is :func:`core.analysis.uncrumple.geometry.layer_lab`;
+:func:`core.analysis.uncrumple.lab.lab_presets` (rotation by θ, scaling, shear, reflection,
+translation, a relu fold, a tanh squash). The maths is :func:`core.analysis.uncrumple.lab.layer_lab`;
 a stage slider moves between input, ``dot(W, x)``, ``+ b`` and the activation.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from core.engine.activations import ACTIVATIONS
 from core.analysis.uncrumple.geometry import input_grid, path_frame
 from core.analysis.uncrumple.lab import lab_presets, layer_lab
 from viz import style
-from viz.views.uncrumple.layers import bounds, labels_of
-from viz.views.uncrumple.stage_player import StagePanel
+from viz.views.common.view import View
+from viz.views.uncrumple.stage_panel import StagePanel, bounds
 
 TICKS = 100
 
@@ -35,24 +35,24 @@ def _spin(value: float, tip: str) -> QtWidgets.QDoubleSpinBox:
     return s
 
 
-class LabView(QtWidgets.QWidget):
+class LabView(View):
     """Editable ``activation(dot(W, x) + b)`` on a 2D grid and data set.
 
     Public: ``w_spins`` (2×2 list), ``b_spins``, ``activation``, ``preset``, ``theta``
     (degrees, for the rotation preset), ``stage_slider``, ``panel``,
     ``apply_preset(name)``, ``grid_xy()`` (grid points as drawn, (m, 2)),
-    ``matrix()`` -> (W, b, activation). ``set_data`` takes 2D runs' data.
+    ``matrix()`` -> (W, b, activation). A run with 2D inputs lends the lab its training data.
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._updating = False
         self._grid_xy = np.zeros((0, 2), np.float32)
-        self._build()
+        self._make_widgets()
         self._use_points(*datasets.make("spiral", n=300, noise=0.05, seed=0))
         self.apply_preset("rotation")
 
-    def _build(self) -> None:
+    def _make_widgets(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(260, 240)
         self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
@@ -109,23 +109,13 @@ class LabView(QtWidgets.QWidget):
         self.activation.currentTextChanged.connect(self._edited)
         self.stage_slider.valueChanged.connect(lambda _v: self._draw())
 
-    # ---- contract (the lab follows the run's data when it is 2D) ---------------------------------
-    def clear(self) -> None:
-        """Nothing of a run to forget: the lab keeps its own layer."""
-
-    def set_data(self, extras: dict) -> None:
-        """Use a run's 2D training data (other data keeps the built-in spiral)."""
-        data = (extras or {}).get("data") or {}
-        x = np.asarray(data.get("x_train", np.zeros((0, 0))), np.float32)
+    # ---- lifecycle (the lab follows the run's data when it is 2D, not its training) ---------------
+    def build(self, run) -> None:
+        """Use the run's 2D training data (other data keeps the points shown)."""
+        x = np.asarray(run.x_train, np.float32)
         if x.ndim == 2 and x.shape[1] == 2 and len(x) and np.isfinite(x).all():
-            self._use_points(x, labels_of(data.get("y_train", np.zeros(len(x)))))
+            self._use_points(x, run.labels_train)
             self._draw()
-
-    def add_snapshot(self, snap) -> None:
-        """The lab does not follow training."""
-
-    def refresh(self) -> bool:
-        return False
 
     # ---- editing -----------------------------------------------------------------------------------
     def matrix(self):
@@ -135,7 +125,7 @@ class LabView(QtWidgets.QWidget):
         return W, b, self.activation.currentText()
 
     def apply_preset(self, name: str) -> None:
-        """Set W, b and the activation from :func:`core.analysis.uncrumple.geometry.lab_presets`."""
+        """Set W, b and the activation from :func:`core.analysis.uncrumple.lab.lab_presets`."""
         W, b, act = lab_presets(math.radians(self.theta.value()))[name]
         self._updating = True
         for i in range(2):

@@ -3,48 +3,115 @@
 One small panel per stage — input → ``dot(x, W)`` → ``+ b`` → activation → … — shows
 the training points coloured by class, the input grid as deformed polylines and the
 grid points coloured by the network's prediction (the decision regions). All maths
-is in :mod:`core.analysis.uncrumple.geometry`; :class:`viz.views.uncrumple.tracer.Tracer` (re-exported here) follows a run (it rebuilds the network
-from the run's config once and loads each heavy snapshot's weights) and hands the
-views projected coordinates; the panels are made and drawn by :mod:`viz.views.uncrumple.layers_draw`
-(whose title and range helpers are re-exported here). The other uncrumpling views (stage player,
+is in :mod:`core.analysis.uncrumple.geometry`; a :class:`viz.views.uncrumple.tracer.Tracer`
+follows the run (the run's network, each heavy snapshot's weights) and hands the view
+projected coordinates; each panel is a :class:`viz.views.uncrumple.stage_panel.StagePanel`.
+The grid of panels: row 0 the input's label, its panel and a short guide; row k layer k's
+label and its three panels (dot, + b, activation). The other uncrumpling views (stage player,
 separability, neuron inspector, layer lab) live next to this module; the main window's dock
 registry (:mod:`viz.app.docks`) builds them all.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from viz import style
-from viz.views.common.gl3d import opengl_available
-from viz.views.uncrumple.layers_draw import draw_panel, layout_panels, notice_3d, panel_menu, save_graphics, spread_1d
-# re-exported: the other uncrumpling views import these from here
-from viz.views.uncrumple.layers_draw import GUIDE, bounds, fit_title, panel_title, row_text, stage_title  # noqa: F401
-from viz.views.uncrumple.tracer import GRID_RESOLUTION, MAX_POINTS, Tracer, behind_tab, labels_of  # noqa: F401
+from viz.views.common import gl3d
+from viz.views.common.gl3d import Switch3D, opengl_available
+from viz.views.common.view import View
+from viz.views.common.visibility import unseen
+from viz.views.uncrumple.stage_panel import StagePanel, bounds, fit_title, narrow_min
+from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.uncrumple.tracer import Tracer
 
-#: heavy snapshots are traced and drawn at most this often (seconds)
-MIN_INTERVAL = 0.2
 #: panels redrawn per event-loop turn at most: a refresh is spread over several turns, each with its own paint,
 #: so no single turn blocks the GUI thread for long (one panel: ~1 ms to set, ~2 ms to paint)
 PANELS_PER_TURN = 2
 #: a panel's view range follows the data only when an edge moves by more than this fraction of the span
 #: (a new range regenerates both axes and costs more than the panel's data)
 RANGE_SLACK = 0.1
-class LayersView(QtWidgets.QWidget):
+#: the grid's top right corner, beside the input panel
+GUIDE = ("Each row is one layer:<br>dot(x, W) turns and stretches,<br>+ b shifts, the activation bends."
+         "<br>Click a panel: play from it.<br>Right-click: pick the units.")
+
+
+def notice_3d(gl: bool) -> str:
+    """What the 3D notice says, with or without OpenGL (:mod:`viz.views.common.gl3d`)."""
+    if gl:
+        return ("3D data and 3-unit stages are shown on a 2D projection here (each title says which); "
+                "press 3D to rotate them in 3D.")
+    return f"{gl3d.fallback_text()} 3D data and 3-unit stages are drawn flat; each title says which projection."
+
+
+def panel_title(stage, projection, note="") -> tuple[str, str]:
+    """``(full, short)`` one-line titles of a panel in the grid: ``"dot(x, W) · PCA of 8 units (…)"``
+    and ``"dot(x, W)"`` (the layer's name and projection are in its row label)."""
+    short = stage.name.split(": ", 1)[-1]
+    return f"{short} · {projection.title}{note}", short
+
+
+def row_text(name: str, lines=(), projection=None) -> str:
+    """A row label's HTML: ``name`` in bold, then ``lines``, then the projection's shares, muted."""
+    muted = []
+    if projection is not None and projection.kind == "pca":
+        muted = [label for label in projection.labels if label]
+    elif projection is not None and projection.kind == "units":
+        muted = [projection.title]
+    tail = "".join(f"<br><span style='font-size:8pt; color:{style.palette().muted}'>{m}</span>" for m in muted)
+    return f"<b>{name}</b>" + "".join(f"<br>{t}" for t in lines) + tail
+
+
+def spread_1d(xy: np.ndarray, jitters: dict) -> np.ndarray:
+    """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to the x range.
+
+    ``jitters`` caches the (n,) jitter per n, so the points do not hop between frames.
+    """
+    x = xy[:, 0]
+    fin = x[np.isfinite(x)]
+    span = float(np.ptp(fin)) if len(fin) else 1.0
+    jitter = jitters.get(len(x))
+    if jitter is None:
+        jitter = jitters[len(x)] = np.random.default_rng(len(x)).uniform(-0.5, 0.5, len(x)).astype(np.float32)
+    return np.column_stack([x, jitter * max(span, 1e-3) * 0.4]).astype(np.float32)
+
+
+def save_graphics(graphics: pg.GraphicsLayoutWidget, path: str, title: str = "Uncrumple: layers") -> None:
+    """Save ``graphics`` as SVG (for a ``.svg`` name) or PNG; OSError if the PNG cannot be written."""
+    if str(path).lower().endswith(".svg"):   # Qt's SVG painter (pyqtgraph's SVG exporter fails on Qt 6.11 paths)
+        from PySide6.QtSvg import QSvgGenerator
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(graphics.size())
+        gen.setViewBox(graphics.rect())
+        gen.setTitle(title)
+        painter = QtGui.QPainter(gen)
+        graphics.render(painter)
+        painter.end()
+    elif not graphics.grab().save(str(path)):
+        raise OSError(f"Could not write {path}")
+
+
+class LayersView(View):
     """A grid of panels: row 0 the input, row k the three stages of layer k, a label on the left of each row.
 
-    Public: ``panels`` (list of :class:`StagePanel`, in stage order), ``tracer``,
+    Public: ``panels`` (list of :class:`StagePanel`, in stage order), ``row_labels``, ``tracer``,
     ``notice`` (a message such as diverged weights), ``traced`` (the last
-    :class:`Traced`), ``drawing`` (panels still to redraw), signal ``stage_clicked(int)``.
+    :class:`viz.views.uncrumple.tracer.Traced`), ``drawing`` (panels still to redraw),
+    ``switch3d`` (the "3D" button and its view), signal ``stage_clicked(int)``.
 
-    A refresh traces the new weights once, then redraws the panels
+    The panels (~25 ms each to make; for an image run the input grid is a PCA plane of 784
+    pixels and the first trace three more PCAs) are made on the first refresh on screen
+    (``deferred``). A refresh traces the new weights once, then redraws the panels
     ``PANELS_PER_TURN`` per event-loop turn (a 0 ms timer), each turn painted before
     the next; weights arriving meanwhile wait for the round to end (only the newest
     is drawn next). A view that is not shown draws everything at once.
     """
+
+    deferred = True
+    #: heavy snapshots are traced and drawn at most this often (seconds)
+    min_interval = 0.2
 
     stage_clicked = QtCore.Signal(int)
 
@@ -55,13 +122,9 @@ class LayersView(QtWidgets.QWidget):
         self.row_labels: list = []        # LabelItem per row: the input, then each layer
         self.traced = None
         self.drawing: list[int] = []      # panel indices still to draw with ``traced``
-        self._unbuilt = False             # a run is set but its panels are not made yet (it came behind a tab)
         self._drawn_version = 0
-        self._last_draw = 0.0
         self._connect_idx = self._connect = None
         self._jitter: dict[int, np.ndarray] = {}
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
         self._turn = QtCore.QTimer(self, singleShot=True, interval=0)   # 0 ms: after the paints of the last turn
         self._turn.timeout.connect(self._draw_turn)
         self.notice = QtWidgets.QLabel()
@@ -82,7 +145,6 @@ class LayersView(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.notice)
-        from viz.views.uncrumple.stages3d import Stages3DView, Switch3D   # stages3d imports this module
         self.switch3d = Switch3D(self, self.graphics, Stages3DView, "Show one stage at a time in a rotatable 3D "
                                  "view (3-unit stages and 3-D data as they are, wider ones on 3 principal components).")
         top = QtWidgets.QHBoxLayout()
@@ -91,16 +153,14 @@ class LayersView(QtWidgets.QWidget):
         lay.addLayout(top)
         lay.addWidget(self.graphics, 1)
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
         """Remove every panel."""
         self.switch3d.clear()
         self.tracer.clear()
         self.traced = None
         self.drawing = []
-        self._unbuilt = False
         self._drawn_version = 0
-        self._later.stop()
         self._turn.stop()
         self.graphics.clear()
         self.panels = []
@@ -108,28 +168,18 @@ class LayersView(QtWidgets.QWidget):
         self._jitter = {}
         self._set_notice("")
         self.gl_notice.setVisible(False)
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Rebuild the network of the run in ``extras`` and lay out one panel per stage.
+    def set_run(self, run) -> None:
+        """The 3D view gets the run at once (it puts off its own build); the panels are made by :meth:`build`."""
+        self.switch3d.set_run(run)
+        super().set_run(run)
 
-        In a shown window the panels (~25 ms each to make; for an image run the input grid is
-        a PCA plane of 784 pixels and the first trace three more PCAs) are made by the next
-        :meth:`refresh`: at once if the view is in front (the session refreshes it on its next
-        tick, not in the turn where every view takes the new run), else when it comes to the
-        front or its closed dock is opened again. A view in no shown window builds at once.
-        """
-        self.clear()
-        self.switch3d.set_data(extras)
-        if not self.tracer.set_data(extras):
+    def build(self, run) -> None:
+        """Take the run's network, lay out one panel per stage and draw them."""
+        if not self.tracer.set_run(run):
             self._set_notice(self.tracer.message)
             return
-        self._unbuilt = True
-        if not self.window().isVisible():
-            self._build()
-
-    def _build(self) -> None:
-        """Make the panels of the run set and draw them."""
-        self._unbuilt = False
         grid = self.tracer.grid
         self._connect_idx, self._connect = grid.lines.ravel(), grid.connect()
         self._layout()
@@ -137,52 +187,57 @@ class LayersView(QtWidgets.QWidget):
         if self.traced is not None and any(st.width == 3 for st in self.traced.stages):
             self.gl_notice.setText(notice_3d(opengl_available()))
             self.gl_notice.setVisible(True)
+        self.switch3d.refresh()                          # the 3D view, when it is shown in place of the panels
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights (light ones carry none); no drawing."""
-        extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready:
-            self.set_data(extras)
         self.tracer.add_snapshot(snap)
         self.switch3d.add_snapshot(snap)
 
-    def refresh(self) -> bool:
-        """Trace the newest weights and start redrawing the panels, at most every ``MIN_INTERVAL`` s.
+    def draw(self) -> bool:
+        """Trace the newest weights and start redrawing the panels; whether it traced.
 
-        Returns whether it traced. Nothing happens while a round of panels is still
-        being drawn (the round's end refreshes again) or while the view is behind
-        another tab (:func:`behind_tab`).
+        Nothing happens while a round of panels is still being drawn (the round's end asks
+        for a redraw) or while the view cannot be seen (:func:`viz.views.common.visibility.unseen`).
         """
         if self.switch3d.active:                        # the 3D view is shown instead of the panels
             return self.switch3d.refresh()
-        if not self.tracer.ready or behind_tab(self) or (self.window().isVisible() and not self.isVisible()):
+        if not self.tracer.ready or unseen(self):
             return False
-        if self._unbuilt:
-            self._build()
-            return True
         if self.tracer.version == self._drawn_version or self.drawing:
-            return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
-        if wait > 0:
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
             return False
         return self._draw(spread=self.isVisible())
 
     def finish(self) -> None:
         """Draw the panels still due now (before an image is taken, say)."""
-        if self._unbuilt:
-            self._build()
-        self._turn.stop()
-        while self.drawing:
-            self._draw_panel(self.drawing.pop(0))
-        self._fit_width()
+        super().finish()
+        self._draw_all()
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
-        """One panel per stage and a label per row (:func:`viz.views.uncrumple.layers_draw.layout_panels`)."""
-        self.panels, self.row_labels = layout_panels(self.graphics, self.tracer.model,
-                                                     max(2, int(self.tracer.y.max()) + 1), self.tracer.x.shape[1])
+        """One panel per stage and a label per row; three panels a row and one-line titles fit a ~430 px dock."""
+        graphics, dense = self.graphics, self.tracer.model.dense_layers
+        self.panels = []
+        for i in range(1 + 3 * len(dense)):
+            row, col = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
+            self.panels.append(StagePanel(graphics.addPlot(row=row, col=col), self.tracer.n_classes))
+        self.row_labels = []
+        d = self.tracer.x.shape[1]
+        for r, lines in enumerate([(f"{d} feature{'s' if d != 1 else ''}",)]
+                                  + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
+                                     for layer in dense]):
+            label = graphics.addLabel(row_text("input" if r == 0 else f"layer {r}", lines), row=r, col=0,
+                                      color=style.palette().foreground, size="9pt")
+            label._lines = lines
+            self.row_labels.append(label)
+        guide = graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.palette().muted, size="8pt",
+                                  justify="left")
+        narrow_min(guide)
+        lay = graphics.ci.layout
+        lay.setColumnStretchFactor(0, 0)
+        for c in (1, 2, 3):
+            lay.setColumnStretchFactor(c, 1)
+        graphics.setMinimumHeight(min(1 + len(dense), 3) * 130)   # scroll-free; the dock grows it
         self._fit_width()
 
     def _fit_width(self) -> None:
@@ -203,7 +258,6 @@ class LayersView(QtWidgets.QWidget):
         version = tr.version
         traced = tr.trace()
         self._drawn_version = version
-        self._last_draw = time.monotonic()
         self._set_notice(tr.message)
         self._turn.stop()
         self.drawing = []
@@ -214,27 +268,52 @@ class LayersView(QtWidgets.QWidget):
         if spread:
             self._turn.start()
         else:
-            self.finish()
+            self._draw_all()
         return True
 
+    def _draw_all(self) -> None:
+        """The panels of the round still to draw, now."""
+        self._turn.stop()
+        while self.drawing:
+            self._draw_panel(self.drawing.pop(0))
+        self._fit_width()
+
     def _draw_turn(self) -> None:
-        """One event-loop turn's share of a round: ``PANELS_PER_TURN`` panels; the last turn refreshes again."""
+        """One event-loop turn's share of a round: ``PANELS_PER_TURN`` panels; after the last, newer
+        weights that came during the round ask for a redraw."""
         for _ in range(PANELS_PER_TURN):
             if self.drawing:
                 self._draw_panel(self.drawing.pop(0))
         if self.drawing:
             self._turn.start()
-        else:
-            self._fit_width()
-            self.refresh()   # weights that came during the round (or a deferral until MIN_INTERVAL is over)
+            return
+        self._fit_width()
+        if self.tracer.version != self._drawn_version:
+            self.redraw_wanted.emit()
 
     def _draw_panel(self, i: int) -> None:
-        draw_panel(self.panels[i], self.row_labels, self.tracer, self.traced, i, (self._connect_idx, self._connect),
-                   self._jitter, RANGE_SLACK)
-
-    def _spread(self, xy: np.ndarray) -> np.ndarray:
-        """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to the x range."""
-        return spread_1d(xy, self._jitter)
+        """Draw stage ``i`` of the trace: the points by class, the grid's polylines coloured by the
+        prediction, for a 2-D input the decision regions, the title, the row label's projection and
+        the range (which follows the data only beyond ``RANGE_SLACK``)."""
+        panel, traced, tracer = self.panels[i], self.traced, self.tracer
+        xy, gxy = traced.coords[i], traced.grid_coords[i]
+        line = traced.stages[i].width == 1
+        if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
+            xy, gxy = spread_1d(xy, self._jitter), spread_1d(gxy, self._jitter)
+        panel.set_aspect_locked(not line)
+        panel.show(xy, tracer.y, gxy, traced.predicted, self._connect_idx, self._connect, dots=line)
+        if i == 0 and tracer.x.shape[1] == 2:   # the grid points are a row-major image of the plane
+            g = tracer.grid.points
+            panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
+        st, proj = traced.stages[i], traced.projections[i]
+        fit_title(panel.plot, *panel_title(st, proj, " · spread up and down" if line else ""))
+        if st.kind in ("input", "activation"):   # the row label names the layer's projection once
+            label = self.row_labels[st.layer + 1]
+            text = row_text("input" if st.layer < 0 else f"layer {st.layer + 1}", label._lines, proj)
+            if text != label.text:
+                label.setText(text)
+        panel.set_range(bounds(xy, pad=0.25), slack=RANGE_SLACK)
+        panel.show_values(not line)
 
     def _set_notice(self, text: str) -> None:
         if text != self.notice.text():
@@ -242,6 +321,7 @@ class LayersView(QtWidgets.QWidget):
         if bool(text) != self.notice.isVisibleTo(self):
             self.notice.setVisible(bool(text))
 
+    # ---- user actions --------------------------------------------------------------------------------
     def use_units(self, index: int, units) -> None:
         """Show chosen units (0-based) of stage ``index``'s layer as the axes, or ``None`` for PCA."""
         if units is None:
@@ -262,7 +342,31 @@ class LayersView(QtWidgets.QWidget):
         for i, panel in enumerate(self.panels):
             if panel.plot.sceneBoundingRect().contains(event.scenePos()):
                 if event.button() == QtCore.Qt.MouseButton.RightButton:
-                    panel_menu(self, i, event.screenPos().toPoint())
+                    self._panel_menu(i, event.screenPos().toPoint())
                 else:
                     self.stage_clicked.emit(i)
                 return
+
+    def _panel_menu(self, i: int, at) -> None:
+        """The right-click menu of panel ``i`` at screen point ``at``: projection, units, save."""
+        menu = QtWidgets.QMenu(self)
+        auto = menu.addAction("Automatic projection (as is, or PCA)")
+        pick = menu.addAction("Show chosen units…")
+        save = menu.addAction("Save image…")
+        pick.setEnabled(self.traced is not None and self.traced.stages[i].width > 1)
+        chosen = menu.exec(at)
+        if chosen is auto:
+            self.use_units(i, None)
+        elif chosen is pick:
+            width = self.traced.stages[i].width
+            text, ok = QtWidgets.QInputDialog.getText(self, "Show units", f"Two units, 0 to {width - 1} (e.g. 0, 1):")
+            if ok:
+                try:
+                    self.use_units(i, [int(t) for t in text.replace(",", " ").split()][:2])
+                except ValueError as exc:
+                    self._set_notice(str(exc))
+        elif chosen is save:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save image", "layers.png",
+                                                            "PNG (*.png);;SVG (*.svg)")
+            if path:
+                self.export_image(path)

@@ -1,9 +1,9 @@
 """How uncrumpled is each stage: the accuracy of the best linear separator, now and over epochs.
 
-:func:`core.analysis.uncrumple.geometry.separability` costs 20–50 ms (for an image run ~0.2 s, seconds on a busy
-core), so it runs at most once per epoch (on the first heavy snapshot of a new epoch, from
-:meth:`refresh`) and, while the view is seen, in a worker thread (a
-:class:`viz.views.loss.slice_worker.SliceRunner`, joined when the view or its window closes); the
+:func:`core.analysis.uncrumple.separability.stages_separability` costs 20–50 ms a stage (for an
+image run ~0.2 s, seconds on a busy core), so it runs at most once per epoch (on the first heavy
+snapshot of a new epoch) and, while the view is seen, in a background job (a
+:class:`viz.views.common.jobs.JobRunner`, joined when the view or its window closes); the
 GUI thread only runs the forward pass that makes the stages, and draws. The top
 plot shows every stage's value as a bar for the newest epoch; the bottom one
 follows the input and each layer's output (the representations the next layer
@@ -17,17 +17,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from core.analysis.loss.landscape import Cancelled
 from core.analysis.uncrumple.geometry import stages
 from core.analysis.uncrumple.separability import stages_separability
 from viz import style
-from viz.views.uncrumple.layers import Tracer
-from viz.views.loss.slice_worker import SliceRunner
+from viz.views.common.jobs import JobRunner
+from viz.views.common.view import View
+from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_names import long_name, short_tick, thin_ticks
-from viz.views.common.visibility import in_shown_window, unseen
+from viz.views.uncrumple.tracer import Tracer
 
 SEP_SAMPLES, SEP_FEATURES = 1500, 32
-#: seconds between computations at least (besides: at most once per epoch)
-MIN_INTERVAL = 1.0
+#: a round costing more than this (seconds) holds the next one back by ``BUSY_FACTOR`` times its cost
+BUSY_COST, BUSY_FACTOR = 0.02, 10
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
 EMPTY_HISTORY = "One point per epoch computed while\nthis tab is shown: keep it in front\nwhile training to draw the curves."
@@ -41,37 +43,39 @@ def _line_color(i: int, n: int):
     return cmap.map(0.3 + 0.7 * i / max(n - 1, 1), mode="qcolor")
 
 
-class SeparabilityView(QtWidgets.QWidget):
+class SeparabilityView(View):
     """Bars per stage (newest epoch) and lines over epochs of linear separability.
 
     Public: ``bars`` (BarGraphItem), ``curves`` (one PlotDataItem per
     representation), ``values`` (the newest array, or None), ``history``
-    (``{epoch: array}``), ``tracer``.
+    (``{epoch: array}``), ``tracer``, ``runner`` (the background job of a round).
+
+    The run's network is made, and the untrained network's values computed, on the first
+    refresh on screen (``deferred``). A round (every stage's value for one set of weights)
+    starts at most every ``min_interval`` seconds: 1 s, or ``BUSY_FACTOR`` times the last
+    round's cost when that was above ``BUSY_COST`` (at most ~10 % of a core).
     """
+
+    deferred = True
+    #: seconds between two rounds at least (besides: at most once per epoch)
+    min_interval = 1.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tracer = Tracer(max_points=1000)
-        self._extras = self._early = None
-        self._traced = (0, 0.0)
-        self._todo: list[int] = []            # stages whose separability is still to compute (one per turn)
+        self._traced = (0, 0.0)                # the round's weights' epoch, its cost so far (seconds)
+        self._todo: list[int] = []            # stages whose separability is still to compute
         self._sofar = np.zeros(0, np.float32)
         self.values = None
         self.history: dict[int, np.ndarray] = {}
         self._pending = False
-        self._last = 0.0
-        self._busy = 0.0   # an expensive computation (> 20 ms) waits 10x its cost: <= 10 % of the GUI thread
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
         self._stages = None
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
         # the drawing runs one event-loop turn after the computing, so each turn stays short
         self._draw_soon = QtCore.QTimer(self, singleShot=True, interval=0)
         self._draw_soon.timeout.connect(lambda: self._draw(self._stages))
-        self._compute_soon = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._compute_soon.timeout.connect(self._compute)
-        self.runner = SliceRunner(self)        # the stages' values of a round, off the GUI thread
+        self.runner = JobRunner(self)          # the stages' values of a round, off the GUI thread
         self.runner.finished.connect(self._on_values)
         self.runner.failed.connect(self._on_failed)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -116,20 +120,18 @@ class SeparabilityView(QtWidgets.QWidget):
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.message)
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
-        self._later.stop()
         self._draw_soon.stop()
-        self._compute_soon.stop()
         self.runner.cancel()                   # dropped, not waited for
         self._todo = []
         self._ticks = self._shown_ticks = None
         self._names, self._kinds = [], []
         self.tracer.clear()
-        self._extras = self._early = None      # a run kept by set_data, not built yet; its newest weights
         self.values = None
         self.history = {}
         self._pending = False
+        self.min_interval = type(self).min_interval
         self.bars.setOpts(x=[], height=[])
         for c in self.curves:
             self.line_plot.removeItem(c)
@@ -137,79 +139,70 @@ class SeparabilityView(QtWidgets.QWidget):
         self.legend.clear()
         self.empty.setVisible(True)
         self.message.setText("No run yet.")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run; its network is built and the untrained network's values computed by the next
-        :meth:`refresh` while the view can be seen (at once in no shown window)."""
-        self.clear()
-        self._extras = extras
-        if not in_shown_window(self):
-            if self._setup():
-                self.refresh()
-        elif not unseen(self):
-            self._later.start(0)                       # on the next turn, not in this one
-
-    def _setup(self) -> bool:
-        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
-        extras, snap = self._extras, self._early
-        self._extras = self._early = None
-        if not self.tracer.set_data(extras):
+    def build(self, run) -> None:
+        """Take the run's network (with the newest weights that came since) and start its first round."""
+        if not self.tracer.set_run(run):
             self.message.setText(self.tracer.message)
-            return False
-        if snap is not None:
-            self.tracer.add_snapshot(snap)
-        self._pending = True
-        return True
+            return
+        self._start_round(spread=self.isVisible())
 
     def add_snapshot(self, snap) -> None:
-        """Keep the weights of the first heavy snapshot of a new epoch; no computing."""
-        extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
-            self.set_data(extras)
-        if self._extras is not None:                   # the run is not built yet: keep the newest weights
-            self._early = snap if snap.weights else self._early
-            return
-        if snap.weights and (snap.epoch not in self.history or "data" in extras):
+        """Keep the weights of the first heavy snapshot of a new epoch (or of a new run); no computing."""
+        if snap.weights and (snap.epoch not in self.history or snap.run is not None):
             self.tracer.add_snapshot(snap)
             self._pending = True
 
-    def refresh(self) -> bool:
-        """Compute and draw the newest epoch's values once; whether it drew.
+    def draw(self) -> bool:
+        """Start a round for the newest epoch's weights; whether it did.
 
         Nothing while the view cannot be seen (a closed dock, a tab behind another:
-        :func:`viz.views.common.visibility.unseen`), not even the run's network.
+        :func:`viz.views.common.visibility.unseen`) or while a round is still going (its end asks
+        for a redraw).
         """
-        if unseen(self):
-            return False
-        if self._extras is not None:
-            if self._setup() and self.isVisible():
-                self._later.start(0)   # the first values on the next turn: each stays short while the run starts
-                return False
-        if not self._pending or not self.tracer.ready or self._todo:   # a round still going: its end refreshes
-            return False
-        wait = max(MIN_INTERVAL, self._busy) - (time.monotonic() - self._last)
-        if wait > 0:   # fast epochs: compute again only when the interval is over
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
+        if unseen(self) or not self._pending or not self.tracer.ready or self._todo:
             return False
         return self._start_round(spread=self.isVisible())
 
+    def finish(self) -> None:
+        """Do now what waits for the next turns (before an image is taken, say): the rest of the stages, the drawing."""
+        super().finish()
+        if self._pending and self.tracer.ready and not self._todo:
+            self._start_round(spread=False)
+        if self.runner.busy and self.values is None:   # nothing drawn yet: wait for the worker
+            done = self.runner.wait()
+            if done is not None and done[0] is not None:
+                self._on_values(done[0])
+        if not self.runner.busy:
+            while self._todo:
+                self._compute()
+        if self._draw_soon.isActive():
+            self._draw_soon.stop()
+            self._draw(self._stages)
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Cancel and join the worker thread."""
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # ---- a round ---------------------------------------------------------------------------------
     def _start_round(self, spread: bool) -> bool:
-        """Load the newest weights and compute every stage's value: one per turn (``spread``) or now."""
-        self._last = time.monotonic()
+        """Load the newest weights and compute every stage's value: in the background job (``spread``) or now."""
+        start = time.monotonic()
         self._pending = False
         tr = self.tracer
-        tr._load()                     # the newest finite weights (or says why not); no 2D projections needed
+        tr.load()                      # the newest finite weights (or says why not); no 2D projections needed
         self.message.setText(tr.message)
         with np.errstate(all="ignore"):
             self._stages = stages(tr.model, tr.x)                 # one forward pass of <= 1,000 samples
         self._todo = list(range(len(self._stages)))
         self._sofar = np.full(len(self._stages), np.nan, np.float32)
-        self._traced = (tr.epoch, time.monotonic() - self._last)  # the weights' epoch, the cost so far
+        self._traced = (tr.epoch, time.monotonic() - start)      # the weights' epoch, the cost so far
         if spread:                             # in the worker; the drawing on the turn after its result
             todo, st, y = list(self._todo), self._stages, tr.y
             self.runner.watch(self)
-            self.runner.start_call(lambda cancel: _values(st, y, todo, cancel), "uncrumple-separability")
+            self.runner.start(lambda cancel, _progress: _values(st, y, todo, cancel), "uncrumple-separability")
         else:
             while self._todo:
                 self._compute()
@@ -232,11 +225,8 @@ class SeparabilityView(QtWidgets.QWidget):
                                                      max_features=SEP_FEATURES)[0]
         epoch, cost = self._traced
         self._traced = (epoch, cost + time.monotonic() - start)
-        if self._todo:
-            if self.isVisible():
-                self._compute_soon.start()
-            return
-        self._round_done()
+        if not self._todo:
+            self._round_done()
 
     def _on_values(self, result) -> None:
         """The worker's values of the round's stages (and the seconds they took)."""
@@ -253,38 +243,16 @@ class SeparabilityView(QtWidgets.QWidget):
 
     def _round_done(self) -> None:
         epoch, cost = self._traced
-        self._busy = 10 * cost if cost > 0.02 else 0.0
+        # an expensive round (> BUSY_COST) holds the next one back by BUSY_FACTOR x its cost
+        self.min_interval = max(type(self).min_interval, BUSY_FACTOR * cost if cost > BUSY_COST else 0.0)
         self.values = vals = self._sofar
         self.history[epoch] = vals
         if self.isVisible():
             self._draw_soon.start()
         else:
             self._draw(self._stages)
-        self.refresh()                         # weights that came during the round (after the interval)
-
-    def finish(self) -> None:
-        """Do now what waits for the next turns (before an image is taken, say): the rest of the stages, the drawing."""
-        if self._extras is not None:
-            self._setup()
-        if self._pending and self.tracer.ready and not self._todo:
-            self._later.stop()
-            self._start_round(spread=False)
-        if self.runner.busy and self.values is None:   # nothing drawn yet: wait for the worker
-            done = self.runner.wait()
-            if done is not None and done[0] is not None:
-                self._on_values(done[0])
-        if not self.runner.busy:
-            while self._todo:
-                self._compute()
-        self._compute_soon.stop()
-        if self._draw_soon.isActive():
-            self._draw_soon.stop()
-            self._draw(self._stages)
-
-    def closeEvent(self, event):  # noqa: N802 - Qt override
-        """Cancel and join the worker thread."""
-        self.runner.shutdown()
-        super().closeEvent(event)
+        if self._pending:
+            self.redraw_wanted.emit()          # weights that came during the round
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _draw(self, st) -> None:
@@ -355,7 +323,6 @@ def _values(stage_list, y, todo, cancel) -> tuple:
 
     Returns ``(values, seconds)``: values of shape (len(stage_list),), float32, NaN where not in
     ``todo``; a ``+ b`` stage takes its ``dot`` stage's value (a translation)."""
-    from core.analysis.loss.landscape import Cancelled
     start = time.monotonic()
     out = np.full(len(stage_list), np.nan, np.float32)
     for i in todo:

@@ -1,15 +1,78 @@
-"""One stage's plot (:class:`StagePanel`): the data by class and the input grid coloured by the prediction.
+"""One stage's plot: :class:`StagePanel` (the data by class and the input grid coloured by the
+prediction), its title (:func:`stage_title`, :func:`fit_title`) and its range (:func:`bounds`).
 
-Shared by the layers view, the stage player, the 3D view's 2D fallback and the layer lab
-(split from :mod:`viz.views.uncrumple.stage_player`, which still re-exports it).
+Shared by the layers view, the stage player, the 3D view's 2D fallback and the layer lab.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
+from shiboken6 import isValid
 
 from viz import style
+
+
+def stage_title(stage, projection, note="") -> str:
+    """Two-line HTML title: the stage, then the projection (and ``note``)."""
+    return (f"<span style='font-size:10pt'>{stage.name}</span><br>"
+            f"<span style='font-size:8pt; color:{style.palette().muted}'>{projection.title}{note}</span>")
+
+
+def bounds(*arrays, pad=0.08):
+    """``(x0, x1, y0, y1)`` around the finite rows of (n, 2) arrays (robust 1-99 % range)."""
+    pts = np.concatenate([a[np.isfinite(a).all(axis=1)] for a in arrays if len(a)] or [np.zeros((1, 2))])
+    if len(pts) == 0:
+        return (-1.0, 1.0, -1.0, 1.0)
+    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
+    span = np.maximum(hi - lo, 1e-3)
+    lo, hi = lo - pad * span, hi + pad * span
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def narrow_min(label) -> None:
+    """Let a LabelItem be narrower than its text (it never forces the view wider than the dock)."""
+    update_min = label.updateMin
+
+    def small_min():
+        update_min()
+        label.setMinimumWidth(1)
+    label.updateMin = small_min
+    label.setMinimumWidth(1)
+
+
+def fit_title(plot, full: str, short: str) -> None:
+    """Set a one-line title showing ``full`` if it fits the panel, else ``short`` (elided if need be);
+    ``titleLabel.text`` and the tooltip keep ``full``. Re-fitted whenever the panel is resized."""
+    label = plot.titleLabel
+    if getattr(label, "_fit", None) == (full, short):
+        return
+    if not hasattr(label, "_fit"):
+        narrow_min(label)
+        label.geometryChanged.connect(lambda: _fit_now(label))
+    label._fit = (full, short)
+    plot.setTitle(full, color=style.palette().foreground, size=style.TITLE_SIZE)
+    _fit_now(label)
+
+
+def _fit_now(label) -> None:
+    if not isValid(label) or not isValid(label.item):   # a resize signal from a panel being deleted
+        return
+    full, short = getattr(label, "_fit", ("", ""))
+    if not full or getattr(label, "_fitting", False):
+        return
+    font = label.item.font()
+    font.setPointSizeF(float(style.TITLE_SIZE[:-2]))
+    metrics, width = QtGui.QFontMetricsF(font), max(label.width() - 6, 12)
+    shown = full if metrics.horizontalAdvance(full) <= width else \
+        metrics.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, width)
+    label._fitting = True
+    try:
+        pg.LabelItem.setText(label, shown)
+        label.text = full
+        label.setToolTip(full)
+    finally:
+        label._fitting = False
 
 
 class StagePanel:

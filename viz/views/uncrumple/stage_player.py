@@ -4,9 +4,9 @@ The points and the input grid move smoothly from the input to the output:
 slider value ``s`` in ``[0, n_stages - 1]`` shows :func:`core.analysis.uncrumple.geometry.path_frame`
 of the per-stage projected coordinates (exact at every stage, a straight-line
 blend in between), so the user watches a layer rotate, shift and fold the space.
-The network follows training through a :class:`viz.views.uncrumple.layers.Tracer`.
-:class:`StagePanel` (one stage's plot: data by class, the grid coloured by the
-prediction; in :mod:`viz.views.uncrumple.stage_panel`) is shared with the layers view and the layer lab.
+The network follows training through a :class:`viz.views.uncrumple.tracer.Tracer`; the plot
+is a :class:`viz.views.uncrumple.stage_panel.StagePanel`. The GIF is written frame by frame
+with :mod:`viz.views.common.pictures`.
 """
 from __future__ import annotations
 
@@ -19,45 +19,56 @@ from PySide6 import QtCore, QtWidgets
 
 from core.analysis.uncrumple.geometry import path_frame, path_position
 from viz import style
-from viz.export.pictures import GIF_MISSING, gif_steps, grab_rgb, record_gif, run_steps  # noqa: F401
-from viz.views.uncrumple.layers import MIN_INTERVAL, Tracer, behind_tab, bounds, stage_title
-from viz.views.uncrumple.stage_panel import StagePanel  # noqa: F401  (re-exported: other views import it from here)
-from viz.views.common.visibility import in_shown_window, unseen
+from viz.views.common.gl3d import Switch3D
+from viz.views.common.pictures import GIF_MISSING, gif_steps, grab_rgb, run_steps, run_with_progress
+from viz.views.common.view import View
+from viz.views.common.visibility import behind_tab, unseen
+from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
+from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.uncrumple.tracer import Tracer
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
 TICKS = 100
 FRAME_MS = 33
 
 
-class StagePlayer(QtWidgets.QWidget):
+class StagePlayer(View):
     """One large panel that plays the stages as an animation.
 
     Public: ``slider``, ``play_button``, ``loop_box``, ``stop_box`` (pause at each
     stage), ``speed`` (stages per second), ``panel`` (a StagePanel), ``tracer``,
     ``set_position(s)``, ``position()``, ``last_position()``, ``frame()`` (the
     points drawn now, (n, 2)), ``export_gif(path)`` (all at once), ``record_gif(path)``
-    (frame by frame with a progress dialog, what the Export GIF… button does).
+    (frame by frame with a progress dialog, what the Export GIF… button does), ``switch3d``.
+
+    The run's network and input grid (a PCA plane for images) are made on the first refresh on
+    screen (``deferred``: image runs hide the player's dock), its first trace on the event-loop
+    turn after (at once for a player not shown).
     """
+
+    deferred = True
+    #: heavy snapshots are traced and drawn at most this often (seconds)
+    min_interval = 0.2
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tracer = Tracer()
-        self._extras = self._early = None
         self.traced = None
         self._drawn_version = 0
-        self._last_draw = 0.0
         self._s = 0.0
         self._frame = np.zeros((0, 2), np.float32)
         self._clock = QtCore.QTimer(self)
         self._clock.setInterval(FRAME_MS)
         self._clock.timeout.connect(self._advance)
         self._tick_time = 0.0
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
+        # a new run's first trace, on the turn after its network and grid were made
+        self._first_trace = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._first_trace.timeout.connect(self._retrace)
         self.recording = False
-        self._build()
+        self.gif_dialog = None
+        self._make_widgets()
 
-    def _build(self) -> None:
+    def _make_widgets(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(260, 220)
         self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
@@ -86,7 +97,6 @@ class StagePlayer(QtWidgets.QWidget):
         self.gif_button.clicked.connect(self._ask_gif)
         self.caption = QtWidgets.QLabel("No run yet.")
         self.caption.setStyleSheet(style.palette().readout_css)
-        from viz.views.uncrumple.stages3d import Stages3DView, Switch3D   # stages3d imports this module
         self.switch3d = Switch3D(self, self.graphics, lambda: Stages3DView(show_stage_combo=False),
                                  "Play the stages in a rotatable 3D view (3-unit stages and 3-D data as they are).",
                                  on_shown=lambda v: v.set_position(self._s))
@@ -100,91 +110,67 @@ class StagePlayer(QtWidgets.QWidget):
         lay.addWidget(self.caption)
         lay.addLayout(row)
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
         """Stop playing and forget the run."""
         self.play_button.setChecked(False)
         self.switch3d.clear()
         self.tracer.clear()
-        self._extras = self._early = None     # a run kept by set_data, not built yet; its newest weights
         self.traced = None
         self._drawn_version = 0
-        self._later.stop()
+        self._first_trace.stop()
         self.panel.clear()
         self.slider.blockSignals(True)
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
         self._s = 0.0
         self.caption.setText("No run yet.")
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run; its network (see :class:`Tracer`) is built and the input shown by the next
-        :meth:`refresh` while the player can be seen (at once in no shown window): image runs hide
-        its dock, and a PCA of 784 pixels has no place in the turn where every view takes the run."""
-        self.clear()
-        self.switch3d.set_data(extras)
-        self._extras = extras
-        if not in_shown_window(self) and self._setup():
-            self._retrace()
+    def set_run(self, run) -> None:
+        """The 3D view gets the run at once (it puts off its own build); the player's by :meth:`build`."""
+        self.switch3d.set_run(run)
+        super().set_run(run)
 
-    def _setup(self) -> bool:
-        """Build the network of the run kept by :meth:`set_data` (with the newest weights since) and its
-        input grid (a PCA plane for images); the trace, more PCAs, is left to the next turn."""
-        extras, snap = self._extras, self._early
-        self._extras = self._early = None
-        if not self.tracer.set_data(extras):
+    def build(self, run) -> None:
+        """Take the run's network (with the newest weights that came since) and its input grid (a PCA
+        plane for images); the trace, more PCAs, on the next turn while the player is shown."""
+        self.switch3d.refresh()                          # the 3D view, when it is shown in place of the plot
+        if not self.tracer.set_run(run):
             self.caption.setText(self.tracer.message)
-            return False
-        if snap is not None:
-            self.tracer.add_snapshot(snap)
+            return
         self.tracer.grid   # noqa: B018  (made now: its own turn)
         self.caption.setText("Preparing the run's stages…")
-        return True
+        if self.isVisible():
+            self._first_trace.start()
+        else:
+            self._retrace()
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
-        extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
-            self.set_data(extras)
         self.switch3d.add_snapshot(snap)
-        if self._extras is not None:                   # the run is not built yet: keep the newest weights
-            self._early = snap if snap.weights else self._early
-            return
         self.tracer.add_snapshot(snap)
 
-    def refresh(self) -> bool:
-        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s); whether it drew.
+    def draw(self) -> bool:
+        """Re-trace with the newest weights; whether it drew.
 
         While the player cannot be seen (a closed dock, a tab behind another:
-        :func:`viz.views.common.visibility.unseen`) it draws nothing and stays due.
+        :func:`viz.views.common.visibility.unseen`) it draws nothing and stays due; while a GIF
+        is being recorded every frame comes from the same weights.
         """
         self.switch3d.refresh()
-        if self.recording:             # a GIF is being recorded: every frame from the same weights
-            return False
-        if unseen(self):
-            return False
-        if self._extras is not None:
-            if self._setup():
-                self._later.start(0)   # the trace on the next turn: each stays short while the run starts
+        if self.recording or unseen(self) or self._first_trace.isActive():
             return False
         if not self.tracer.ready or self.tracer.version == self._drawn_version:
-            return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
-        if wait > 0:
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
             return False
         return self._retrace()
 
     def finish(self) -> None:
         """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
-        if self._extras is not None:
-            self._setup()
+        super().finish()
         if self.tracer.ready and self.tracer.version != self._drawn_version and not self.recording:
-            self._later.stop()
             self._retrace()
-        if self.switch3d.active:
-            self.switch3d.view.finish()
+        self.switch3d.finish()
 
     # ---- position ----------------------------------------------------------------------------------
     def last_position(self) -> float:
@@ -210,10 +196,10 @@ class StagePlayer(QtWidgets.QWidget):
             self.switch3d.view.set_position(self._s)
 
     def _retrace(self) -> bool:
+        self._first_trace.stop()
         version = self.tracer.version
         traced = self.tracer.trace()
         self._drawn_version = version
-        self._last_draw = time.monotonic()
         if traced is None:
             self.caption.setText(self.tracer.message or "Nothing to show.")
             return False
@@ -286,7 +272,7 @@ class StagePlayer(QtWidgets.QWidget):
         return np.linspace(0.0, last, int(round(last * frames_per_stage)) + 1)
 
     def _record(self, frames_per_stage):
-        """``(grab, positions, show)`` for :func:`viz.export.pictures.gif_steps`: the 2D plot, stepped along."""
+        """``(grab, positions, show)`` for :func:`viz.views.common.pictures.gif_steps`: the 2D plot, stepped along."""
         if self.traced is None:
             raise ValueError("Nothing to record yet: start a run first.")
         return lambda: grab_rgb(self.graphics), self.frame_positions(frames_per_stage), self.set_position
@@ -334,8 +320,43 @@ class StagePlayer(QtWidgets.QWidget):
             self.record_gif(path)
 
     def record_gif(self, path: str, fps: float = 20, frames_per_stage: int = 12):
-        """Export the GIF frame by frame from the event loop, with a cancellable progress dialog.
+        """Export the GIF frame by frame from the event loop, with a cancellable progress dialog
+        (:func:`viz.views.common.pictures.run_with_progress`).
 
-        See :func:`viz.export.pictures.record_gif`; returns the dialog, or None when it could not start.
+        Playing stops, the button is disabled and the weights shown are held (``recording``)
+        while recording, and the shown position comes back at the end; the caption then says
+        "Saved <path>" (or that it was cancelled). Without Pillow the frames are saved as PNG files
+        in a folder beside ``path`` and a message says what to install. Returns the progress
+        dialog (also ``gif_dialog``), or None when it did not start.
         """
-        return record_gif(self, path, fps, frames_per_stage)
+        keep = self._s
+        try:
+            steps = gif_steps(*self._record(frames_per_stage), path, fps)
+            next(steps)          # Pillow's presence, the palette and the first frame, now
+        except RuntimeError:
+            folder = pathlib.Path(path).with_suffix("")
+            n = self.export_frames(folder, frames_per_stage)
+            QtWidgets.QMessageBox.information(self, "Export GIF", f"{GIF_MISSING}\nSaved the {n} frames as PNG "
+                                              f"files in {folder} instead.")
+            return None
+        except (OSError, ValueError) as exc:
+            self.set_position(keep)
+            QtWidgets.QMessageBox.warning(self, "Export GIF", str(exc))
+            return None
+        self.play_button.setChecked(False)
+        self.gif_button.setEnabled(False)
+        self.recording = True           # no retrace with newer weights halfway through
+
+        def done(result):
+            self.recording = False
+            self.gif_button.setEnabled(True)
+            self.set_position(keep)
+            if result is None:
+                self.caption.setText(f"Saved {path}")
+            elif result == "cancelled":
+                self.caption.setText("GIF export cancelled; nothing was written.")
+            else:
+                QtWidgets.QMessageBox.warning(self, "Export GIF", f"Could not write {path}: {result}")
+
+        self.gif_dialog = run_with_progress(self, steps, "Export GIF", f"Recording {path}…", done)
+        return self.gif_dialog

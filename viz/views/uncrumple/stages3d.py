@@ -2,7 +2,7 @@
 
 3-D inputs (paper ball, swiss roll, nested spheres) and 3-unit stages are drawn as
 they are, wider stages on their first three principal components (fixed for the
-run, see :class:`core.analysis.uncrumple.geometry.ProjectionCache`), narrower ones flat (z = 0). The
+run, see :class:`core.analysis.uncrumple.projection.ProjectionCache`), narrower ones flat (z = 0). The
 points are one ``GLScatterPlotItem`` coloured by class, the grid one
 ``GLLinePlotItem`` of segments tinted by the network's prediction, in a light box
 with labelled axes. ``set_position(s)`` shows slider value ``s`` of the stage
@@ -10,11 +10,10 @@ player (:func:`core.analysis.uncrumple.geometry.path_frame`: exact at each stage
 
 Without OpenGL (:func:`viz.views.common.gl3d.opengl_available`) the same view draws the
 2D projection of the 2D views with the notice :data:`viz.views.common.gl3d.FALLBACK_NOTICE`.
-:class:`Switch3D` is the "3D" button a 2D view uses to show this view in place of its plot.
+The layers view and the stage player show it in place of their plot with a
+:class:`viz.views.common.gl3d.Switch3D` (their "3D" button).
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,9 +22,10 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position
 from viz import style
 from viz.views.common import gl3d
-from viz.views.uncrumple.layers import MIN_INTERVAL, Tracer, bounds, stage_title
-from viz.views.uncrumple.stage_panel import StagePanel
-from viz.views.common.visibility import in_shown_window, unseen
+from viz.views.common.view import View
+from viz.views.common.visibility import unseen
+from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
+from viz.views.uncrumple.tracer import Tracer
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
 CAMERA_SLACK = 0.15
@@ -33,31 +33,36 @@ POINT_SIZE = 6
 START_ELEVATION, START_AZIMUTH = 22, -60
 
 
-class Stages3DView(QtWidgets.QWidget):
+class Stages3DView(View):
     """One stage (or a blend of two) of the run in a rotatable 3D view.
 
-    Public: ``tracer`` (a :class:`viz.views.uncrumple.layers.Tracer` with 3 dims, or 2 without GL),
+    Public: ``tracer`` (a :class:`viz.views.uncrumple.tracer.Tracer` with 3 dims, or 2 without GL),
     ``gl`` (whether OpenGL is used), ``notice``, ``title``, ``stage_combo``,
     ``reset_button``, ``scatter`` / ``grid_lines`` (GL items, or None), ``panel`` (the 2D
     fallback's StagePanel, or None), ``set_position(s)``, ``position()``, ``points()``
     ((n, 3) positions drawn, class by class in ``tracer.y`` order), ``segments()``.
-    The view contract: ``clear``, ``set_data``, ``add_snapshot``, ``refresh``.
+
+    The run's network and input grid are made on the first refresh on screen (``deferred``), its
+    first trace (a PCA per stage) on the event-loop turn after (at once for a view not shown).
     """
+
+    deferred = True
+    #: heavy snapshots are traced and drawn at most this often (seconds)
+    min_interval = 0.2
 
     def __init__(self, parent=None, use_gl: bool | None = None, show_stage_combo: bool = True):
         super().__init__(parent)
         self.gl = gl3d.opengl_available() if use_gl is None else bool(use_gl)
         self.tracer = Tracer(dims=3 if self.gl else 2)
-        self._extras = self._early = None
         self.traced = None
         self._s = 0.0
         self._drawn_version = 0
-        self._last_draw = 0.0
         self._box = None
         self._points = np.zeros((0, 3), np.float32)
         self._segments = np.zeros((0, 3), np.float32)
-        self._later = QtCore.QTimer(self, singleShot=True)
-        self._later.timeout.connect(self.refresh)
+        # a new run's first trace, on the turn after its network and grid were made
+        self._first_trace = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._first_trace.timeout.connect(self.retrace)
         self.notice = gl3d.notice_label("" if self.gl else gl3d.fallback_text())
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
                                f"stages in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
@@ -100,13 +105,12 @@ class Stages3DView(QtWidgets.QWidget):
         self.glview.addItem(self.scatter)
         self.glview.setCameraPosition(elevation=START_ELEVATION, azimuth=START_AZIMUTH)
 
-    # ---- contract ----------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
         self.tracer.clear()
-        self._extras = self._early = None          # a run kept by set_data, not built yet; its newest weights
         self.traced = None
         self._drawn_version = 0
-        self._later.stop()
+        self._first_trace.stop()
         self._box = None
         self.stage_combo.clear()
         self.title.setText("No run yet.")
@@ -114,73 +118,51 @@ class Stages3DView(QtWidgets.QWidget):
                         np.zeros((0, 3), np.float32), np.zeros((0, 4), np.float32))
         if self.panel is not None:
             self.panel.clear()
+        super().clear()
 
-    def set_data(self, extras: dict) -> None:
-        """Keep the run; its network (see :class:`viz.views.uncrumple.layers.Tracer`) is built and traced by the
-        next :meth:`refresh` while the view can be seen (at once in no shown window)."""
-        self.clear()
-        self._extras = extras
-        if not in_shown_window(self) and self._setup():
-            self.refresh()
-
-    def _setup(self) -> bool:
-        """Build the network of the run kept by :meth:`set_data`, with the newest weights that came since."""
-        extras, snap = self._extras, self._early
-        self._extras = self._early = None
-        if not self.tracer.set_data(extras):
+    def build(self, run) -> None:
+        """Take the run's network (with the newest weights that came since) and its input grid (a PCA
+        plane for images); the first trace, more PCAs, on the next turn while the view is shown."""
+        if not self.tracer.set_run(run):
             self.title.setText(self.tracer.message)
-            return False
-        if snap is not None:
-            self.tracer.add_snapshot(snap)
+            return
         self._s = self._first_3d_stage()
         self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
         self.title.setText("Preparing the run's stages…")
-        return True
+        if self.isVisible():
+            self._first_trace.start()
+        else:
+            self.retrace()
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights; no drawing."""
-        extras = snap.extras or {}
-        if "data" in extras and "config" in extras and not self.tracer.ready and self._extras is None:
-            self.set_data(extras)
-        if self._extras is not None:                    # the run is not built yet: keep the newest weights
-            self._early = snap if snap.weights else self._early
-            return
         self.tracer.add_snapshot(snap)
 
-    def refresh(self) -> bool:
-        """Re-trace with the newest weights (at most every ``MIN_INTERVAL`` s) and redraw; whether it did.
+    def draw(self) -> bool:
+        """Re-trace with the newest weights and redraw; whether it did.
 
         Nothing while the view cannot be seen (:func:`viz.views.common.visibility.unseen`): a 3D view
-        behind the 2D panels or in a closed dock does not even build the run's network.
+        behind the 2D panels or in a closed dock.
         """
-        if unseen(self):
-            return False
-        if self._extras is not None:
-            if self._setup():
-                self._later.start(0)   # the trace (a PCA per stage) on the next turn
+        if unseen(self) or self._first_trace.isActive():
             return False
         if not self.tracer.ready or self.tracer.version == self._drawn_version:
-            return False
-        wait = MIN_INTERVAL - (time.monotonic() - self._last_draw)
-        if wait > 0 and self.traced is not None:
-            if not self._later.isActive():
-                self._later.start(int(wait * 1000) + 1)
             return False
         return self.retrace()
 
     def finish(self) -> None:
         """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
-        if self._extras is not None:
-            self._setup()
+        super().finish()
         if self.tracer.ready and self.tracer.version != self._drawn_version:
-            self._later.stop()
+            self._first_trace.stop()
             self.retrace()
 
     def retrace(self) -> bool:
         """Trace the newest weights now and draw the current position."""
+        self._first_trace.stop()
         version = self.tracer.version
         traced = self.tracer.trace()
-        self._drawn_version, self._last_draw = version, time.monotonic()
+        self._drawn_version = version
         if traced is None:
             self.title.setText(self.tracer.message or "Nothing to show.")
             return False
@@ -190,7 +172,7 @@ class Stages3DView(QtWidgets.QWidget):
             self.stage_combo.clear()
             self.stage_combo.addItems(names)
         self._line_colors = self._grid_colors(traced.predicted)
-        self._point_colors = gl3d.class_rgba(self.tracer.y, self._n_classes(), alpha=0.9)
+        self._point_colors = gl3d.class_rgba(self.tracer.y, self.tracer.n_classes, alpha=0.9)
         self._stage_boxes = [gl3d.robust_box(_three(c), _three(g)) for c, g in zip(traced.coords, traced.grid_coords)]
         self.set_position(self._s)
         return True
@@ -256,9 +238,6 @@ class Stages3DView(QtWidgets.QWidget):
         return gl3d.grab(self.glview) if self.glview is not None else self.graphics.grab().toImage()
 
     # ---- drawing helpers -----------------------------------------------------------------------------
-    def _n_classes(self) -> int:
-        return max(2, int(self.tracer.y.max()) + 1) if self.tracer.y is not None and len(self.tracer.y) else 2
-
     def _first_3d_stage(self) -> float:
         """The input if it is 3-D, else the first 3-unit stage, else the input."""
         model, x = self.tracer.model, self.tracer.x
@@ -271,7 +250,7 @@ class Stages3DView(QtWidgets.QWidget):
 
     def _grid_colors(self, predicted) -> np.ndarray:
         start = self.tracer.grid.lines[:, :-1].ravel()
-        return np.repeat(gl3d.class_rgba(predicted[start], self._n_classes(), alpha=0.45, tint=0.25), 2, axis=0)
+        return np.repeat(gl3d.class_rgba(predicted[start], self.tracer.n_classes, alpha=0.45, tint=0.25), 2, axis=0)
 
     def _grid_segments(self, gpts):
         lines = self.tracer.grid.lines
@@ -316,63 +295,3 @@ def _three(c) -> np.ndarray:
     out = np.zeros((len(c), 3), np.float32)
     out[:, :min(3, c.shape[1])] = c[:, :3]
     return out
-
-
-class Switch3D(QtCore.QObject):
-    """A checkable "3D" button that shows a 3D view in place of a 2D widget, made on first use.
-
-    The host forwards its contract calls (``set_data``, ``add_snapshot``, ``clear``,
-    ``refresh``); they are stored (cheap) and replayed when the 3D view is made.
-    ``factory()`` makes the view; ``on_shown(view)`` runs each time it is shown.
-    """
-
-    def __init__(self, host: QtWidgets.QWidget, two_d: QtWidgets.QWidget, factory, tooltip: str, on_shown=None):
-        super().__init__(host)
-        self.two_d, self.factory, self.on_shown = two_d, factory, on_shown
-        self.view = None
-        self._extras = self._snap = None
-        self.button = QtWidgets.QPushButton("3D")
-        self.button.setCheckable(True)
-        self.button.setToolTip(tooltip if gl3d.opengl_available()
-                               else f"{tooltip} {gl3d.fallback_text()}")
-        self.button.toggled.connect(self._toggled)
-
-    @property
-    def active(self) -> bool:
-        return self.view is not None and self.button.isChecked()
-
-    def set_data(self, extras) -> None:
-        self._extras, self._snap = extras, None
-        if self.view is not None:
-            self.view.set_data(extras)
-
-    def add_snapshot(self, snap) -> None:
-        if snap.weights:
-            self._snap = snap
-        if self.view is not None:
-            self.view.add_snapshot(snap)
-
-    def clear(self) -> None:
-        self._extras = self._snap = None
-        if self.view is not None:
-            self.view.clear()
-
-    def refresh(self) -> bool:
-        return self.view.refresh() if self.active else False
-
-    def _toggled(self, on: bool) -> None:
-        if on and self.view is None:
-            self.view = self.factory()
-            lay = self.two_d.parentWidget().layout()
-            lay.insertWidget(lay.indexOf(self.two_d) + 1, self.view, 1)
-            if self._extras is not None:
-                self.view.set_data(self._extras)
-            if self._snap is not None:
-                self.view.add_snapshot(self._snap)
-        self.two_d.setVisible(not on)
-        if self.view is not None:
-            self.view.setVisible(on)
-            if on:
-                self.view.refresh()
-                if self.on_shown is not None:
-                    self.on_shown(self.view)

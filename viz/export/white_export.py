@@ -9,7 +9,7 @@ import contextlib
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz import style
+from viz import style, theme
 
 WHITE = QtGui.QColor("#ffffff")
 _RENDER = QtWidgets.QWidget.RenderFlag.DrawChildren   # no DrawWindowBackground: the page stays white
@@ -113,7 +113,7 @@ def on_white(widget: QtWidgets.QWidget):
     own_palette, palette = widget.testAttribute(QtCore.Qt.WidgetAttribute.WA_SetPalette), widget.palette()
     undo: list = []
     try:
-        white = QtGui.QPalette(style.light_palette() if style.is_dark() else palette)
+        white = QtGui.QPalette(theme.light_palette() if style.is_dark() else palette)
         white.setColor(QtGui.QPalette.ColorRole.Window, WHITE)
         widget.setPalette(white)
         for v in views:

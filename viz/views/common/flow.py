@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from viz.export.pictures import IMAGE_FILTER, ask_path, export_image
+from viz.views.common.pictures import IMAGE_FILTER, ask_path, export_image
 
 
 class FlowLayout(QtWidgets.QLayout):

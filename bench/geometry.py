@@ -54,11 +54,11 @@ def animation_fps(seconds=3.0):
     run = _Run(TrainingConfig())
     for _ in range(20):
         run.trainer.train_epoch()
-    snap = run.trainer.snapshot(weights=True, extras=run.extras(with_data=True))
+    snap = run.snapshot(with_run=True)
     player = StagePlayer()
     player.resize(560, 600)
     player.show()
-    player.set_data(snap.extras)
+    player.set_run(snap.run)
     player.add_snapshot(snap)
     player.refresh()
     app.processEvents()

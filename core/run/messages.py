@@ -15,7 +15,6 @@ for an epoch shown from the timeline rather than the live run.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -104,18 +103,6 @@ class RunData:
         """``y_val`` as integer class labels, shape (m,)."""
         return class_labels(self.y_val)
 
-    @functools.cached_property
-    def legacy_extras(self) -> dict:
-        """TRANSITION (issue 15): the old ``extras`` keys of a run's first snapshot, one dict per run
-        (views compared its identity to see a new run). Removed once no view reads it."""
-        out = {"data": {"x_train": self.x_train, "y_train": self.y_train, "x_val": self.x_val, "y_val": self.y_val},
-               "data_info": {"n_train": self.n_train, "n_val": self.n_val},
-               "config": self.config.to_dict(), "summary": self.summary}
-        if self.plane is not None:
-            out["plane"] = self.plane
-            out["data_2d"] = {"x_train": self.x_train_2d, "x_val": self.x_val_2d}
-        return out
-
     def model(self) -> Sequential:
         """A new network with this run's architecture, ready for ``set_weights`` (the one factory).
 
@@ -192,21 +179,3 @@ class RunSnapshot(Snapshot):
         """``snap`` with the heavy ``parts`` (keyword arguments named as the attributes above)."""
         base = {f.name: getattr(snap, f.name) for f in fields(Snapshot)}
         return cls(**base, **parts)
-
-    # TRANSITION (issue 15): the old string-keyed view of the heavy parts, for views not yet moved to
-    # the typed fields. Removed once no view reads it.
-    @property
-    def extras(self) -> dict:
-        out = {}
-        if self.scrubbed:
-            out["scrub"] = True
-        if self.checkpoint is not None:
-            out["checkpoint"] = self.checkpoint
-        if self.batch_update is not None:
-            out["grads"], out["update"] = self.batch_update.grads, self.batch_update.update
-        if self.boundary is not None:
-            b = self.boundary
-            out["boundary"] = {"grid": b.grid, "extent": b.extent, "labels": b.labels}
-        if self.run is not None:
-            out.update(self.run.legacy_extras)
-        return out

@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from core.datasets import DIMENSIONS
 from core.engine.validation import check_int
 
 FLOAT = np.dtype(np.float32).itemsize
@@ -128,11 +129,9 @@ def data_shape(config) -> tuple[int, int, int, int] | None:
 
     None for a CSV file (its width is only known once read).
     """
-    from core.run.config import is_image_dataset
-    from core.datasets import DIMENSIONS
     if config.csv_path:
         return None
-    if is_image_dataset(config):
+    if config.dataset in IMAGE_SHAPES:         # an MNIST-format image set
         n_tr, n_val, d, k = IMAGE_SHAPES[config.dataset]
         if config.n_samples:
             n_tr = min(n_tr, int(config.n_samples))

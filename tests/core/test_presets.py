@@ -173,10 +173,10 @@ def test_serve_loop_with_784_inputs_sends_data_and_no_boundary():
         assert conn.poll(30)
         kind, snap = conn.recv()
         assert kind == "snapshot", snap
-        assert "boundary" not in snap.extras and "data_2d" not in snap.extras
-        assert snap.extras["data"]["x_train"].shape == (256, 784)
-        assert snap.extras["data"]["x_val"].shape == (1000, 784)
-        assert snap.extras["config"]["dataset"] == "mnist_sample" and snap.batches_per_epoch == 2
+        assert snap.boundary is None and snap.run.plane is None and snap.run.x_train_2d is None
+        assert snap.run.x_train.shape == (256, 784) and snap.run.is_images and snap.run.n_classes == 10
+        assert snap.run.x_val.shape == (1000, 784)
+        assert snap.run.config.dataset == "mnist_sample" and snap.batches_per_epoch == 2
         assert [w.shape for w in snap.weights] == [(784, 16), (16,), (16, 10), (10,)]
         conn.send(("step_batch",))
         assert conn.poll(30)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.run.config import TrainingConfig
-from core.engine.training import serve
+from core.run.serve import serve
 
 TIMEOUT = 20
 
@@ -50,11 +50,12 @@ def test_first_snapshot_has_data_and_boundary(child):
     conn, _ = child()
     kind, snap = recv(conn)
     assert kind == "snapshot" and snap.state == "ready" and snap.step == 0
-    data = snap.extras["data"]
-    assert len(data["x_train"]) == 160 and len(data["x_val"]) == 40
-    assert snap.extras["boundary"]["grid"].shape == (64, 64)
-    assert not snap.extras["boundary"]["grid"].flags.writeable
-    assert not snap.weights[0].flags.writeable and not data["x_train"].flags.writeable
+    run = snap.run
+    assert len(run.x_train) == 160 and len(run.x_val) == 40 and (run.n_train, run.n_val) == (160, 40)
+    assert run.n_classes == 2 and run.input_dim == 2 and run.model().count_params() == sum(w.size for w in snap.weights)
+    assert snap.boundary.grid.shape == (64, 64)
+    assert not snap.boundary.grid.flags.writeable
+    assert not snap.weights[0].flags.writeable and not run.x_train.flags.writeable and not run.x_train_2d.flags.writeable
 
 
 def test_play_pause_step_and_stop(child):
@@ -95,7 +96,7 @@ def test_reset_gives_the_same_initial_weights(child):
     recv(conn)
     conn.send(("reset", None))
     again = recv(conn)[1]
-    assert again.step == 0 and "data" in again.extras
+    assert again.step == 0 and again.run is not None
     assert all(np.array_equal(a, b) for a, b in zip(first.weights, again.weights))
 
 
@@ -147,14 +148,14 @@ def test_step_sends_gradients_update_and_checkpoint_then_restore_goes_back(child
     conn, _ = child()
     first = recv(conn)[1]
     assert [c.epoch for c in first.checkpoints] == [0]
-    assert "checkpoint" in first.extras and "grads" not in first.extras
+    assert first.checkpoint is not None and first.batch_update is None
     conn.send(("step_epoch",))
     ep = recv(conn)[1]
     assert [c.epoch for c in ep.checkpoints] == [1] and "stats" in ep.epochs[0]
-    saved = ep.extras["checkpoint"]
+    saved = ep.checkpoint
     conn.send(("step_batch",))
     one = recv(conn)[1]
-    grads, update = one.extras["grads"], one.extras["update"]
+    grads, update = one.batch_update.grads, one.batch_update.update
     assert [g.shape for g in grads] == [w.shape for w in one.weights] == [u.shape for u in update]
     for w_after, w_before, du in zip(one.weights, ep.weights, update):
         np.testing.assert_array_equal(w_after - w_before, du)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 from viz.export import export_all
 from viz.export.export_all import MAX_SVG_POINTS, export_all_views, scatter_points, svg_refusal
 from viz.export.view_export import export_dock
+from viz.views.common.view import View
 
 
 def scatter_view(n: int) -> pg.GraphicsLayoutWidget:
@@ -124,17 +125,19 @@ def test_export_all_in_the_app_builds_pending_views_and_says_which_went_png(qtbo
         assert note in message
 
 
-class Stepwise(pg.GraphicsLayoutWidget):
+class Stepwise(View):
     """A view that draws over several event-loop turns (like the separability view)."""
 
     def __init__(self, log):
         super().__init__()
         self.log = log
 
-    def refresh(self):
+    def draw(self):
         self.log.append("refresh")
+        return True
 
     def finish(self):
+        super().finish()
         self.log.append("finish")
 
 

@@ -1,23 +1,24 @@
 """viz.run.redraw: a session's views redraw once per request burst, one view per event-loop turn, paced."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
-
 from viz.run.redraw import ViewRedrawer
+from viz.views.common.view import View
 
 
-class View(QWidget):
+class LogView(View):
+    """A view that logs its refreshes."""
+
     def __init__(self, log, name):
         super().__init__()
         self.log, self.name = log, name
         self.resize(50, 50)
 
-    def refresh(self):
+    def draw(self):
         self.log.append(self.name)
 
 
 def shown_views(qtbot, log, n):
-    views = [View(log, f"v{i}") for i in range(n)]
+    views = [LogView(log, f"v{i}") for i in range(n)]
     for v in views:
         qtbot.addWidget(v)
         v.show()
@@ -56,7 +57,7 @@ def test_hidden_views_stay_out_of_frames_and_redraw_now_does_all_at_once(qtbot):
     log = []
     r = ViewRedrawer()
     views = shown_views(qtbot, log, 2)
-    hidden = View(log, "hidden")
+    hidden = LogView(log, "hidden")
     qtbot.addWidget(hidden)                   # never shown
     for v in (*views, hidden):
         r.add(v)
@@ -78,8 +79,8 @@ def test_views_are_held_weakly_and_stop_ends_redraws(qtbot):
     assert log == [] and r.redraws == 0
 
 
-class TwoPartView(View):
-    def refresh(self):                     # all at once (scripts); the redrawer uses the parts
+class TwoPartView(LogView):
+    def draw(self):                        # all at once (scripts); the redrawer uses the parts
         self.log.append("whole")
 
     def refresh_parts(self):
@@ -147,7 +148,7 @@ def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make
 
 
 # ---- paints in steps of their own ----------------------------------------------------------------
-class PlotView(QWidget):
+class PlotView(View):
     """A view with one pyqtgraph plot; counts the paints of the plot's viewport."""
 
     def __init__(self, new_data=True):
@@ -171,7 +172,7 @@ class PlotView(QWidget):
         self.plot.viewport().installEventFilter(self._count)
         self.resize(200, 150)
 
-    def refresh(self):
+    def draw(self):
         self.modes.append(self.plot.viewportUpdateMode())
         if not self.new_data:
             return False

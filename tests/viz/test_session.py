@@ -10,33 +10,45 @@ import pytest
 import shiboken6
 
 from core.run.config import TrainingConfig
+from viz.views.common.view import View
 
 
 def until(qtbot, predicate, timeout=20_000):
     qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout)
 
 
-class RecordingView:
+class RecordingView(View):
     """A view that only records what the session hands it (the real views are tested elsewhere)."""
 
     def __init__(self):
+        super().__init__()
         self.calls = []
         self.steps = []
         self.refreshes = 0
 
     def clear(self):
+        super().clear()
         self.calls.append("clear")
         self.steps = []
 
-    def set_data(self, extras):
-        self.calls.append("set_data")
-        assert "data" in extras
+    def build(self, run):
+        self.calls.append("set_run")
+        assert run.x_train.shape[1] == 2
 
     def add_snapshot(self, snap):
         self.steps.extend(int(s) for s in snap.batch_steps)
 
-    def refresh(self):
+    def draw(self):
         self.refreshes += 1
+        return True
+
+
+def recording_view(qtbot):
+    """A shown RecordingView (the redraw clock refreshes only views on screen)."""
+    view = RecordingView()
+    qtbot.addWidget(view)
+    view.show()
+    return view
 
 
 def first_snapshot(qtbot, session):
@@ -46,11 +58,11 @@ def first_snapshot(qtbot, session):
 
 def test_starts_ready_with_data(qtbot, make_session):
     s = make_session()
-    view = RecordingView()
+    view = recording_view(qtbot)
     s.add_view(view)
     snap = first_snapshot(qtbot, s)
     assert s.state == "ready" and snap.step == 0
-    assert view.calls[:2] == ["clear", "set_data"]
+    assert view.calls[:2] == ["clear", "set_run"]
     until(qtbot, lambda: view.refreshes >= 1)
 
 
@@ -80,7 +92,7 @@ def test_pause_takes_effect_and_nothing_follows(qtbot, make_session):
 
 def test_views_get_every_batch_and_redraw_at_most_60_hz(qtbot, make_session):
     s = make_session()
-    view = RecordingView()
+    view = recording_view(qtbot)
     s.add_view(view)
     first_snapshot(qtbot, s)
     t0 = time.perf_counter()
@@ -127,7 +139,7 @@ def test_reset_gives_the_same_initial_weights(qtbot, make_session):
 
 def test_structural_reset_restarts_the_trainer(qtbot, make_session, procs):
     s = make_session()
-    view = RecordingView()
+    view = recording_view(qtbot)
     s.add_view(view)
     first_snapshot(qtbot, s)
     old = s.worker.pid
@@ -161,7 +173,7 @@ def test_dead_trainer_is_reported_and_restarted_on_reset(qtbot, make_session):
 def test_nan_loss_stops_with_the_message(qtbot, make_session):
     cfg = TrainingConfig(optimizer="sgd", learning_rate=10.0, hidden=((8, "linear"),), grid_resolution=16)
     s = make_session(cfg)
-    view = RecordingView()
+    view = recording_view(qtbot)
     s.add_view(view)
     first_snapshot(qtbot, s)
     s.play()

@@ -87,7 +87,7 @@ def test_first_snapshot_carries_the_data(start_worker, cls):
     worker, rec = start_worker(cls)
     first = rec.snaps[0]
     assert first.state == "ready" and first.step == 0
-    assert {"data", "data_2d", "boundary", "config"} <= set(first.extras)
+    assert first.run is not None and first.run.x_train_2d is not None and first.boundary is not None
     assert first.weights, "the first snapshot is a full one"
 
 

@@ -39,10 +39,6 @@ def refresh_when_shown(dock, view) -> None:
     shows a dozen docks at once, and refreshing them all inside that click froze the
     window for ~2 s on an MNIST run (the monkey). Elsewhere the view refreshes at once.
     """
-    refresh = getattr(view, "refresh", None)
-    if refresh is None:
-        return
-
     def shown(visible: bool) -> None:
         if not visible:
             return
@@ -50,7 +46,7 @@ def refresh_when_shown(dock, view) -> None:
         if session is not None and not session.closed:
             session.redrawer.request()
         else:
-            refresh()
+            view.refresh()
 
     dock.visibilityChanged.connect(shown)
 
@@ -159,11 +155,10 @@ class LazyDocks(QObject):
         refresh_when_shown(dock, view)
         self.views.append(view)
         session = self._window.session
-        if hasattr(view, "add_snapshot"):
-            session.add_view(view)          # hands it the run's data
-            if session.latest_full is not None:
-                view.add_snapshot(session.latest_full)
-        if hasattr(view, "refresh") and not dock.visibleRegion().isEmpty():
+        session.add_view(view)              # hands it the run's data
+        if session.latest_full is not None:
+            view.add_snapshot(session.latest_full)
+        if not dock.visibleRegion().isEmpty():
             view.refresh()
         self.built.emit(view)
         return view

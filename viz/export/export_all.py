@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from viz.export.white_export import SAVERS
+from viz.views.common.view import View
 
 CONTROLS_DOCK = "dock_controls"
 EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
@@ -80,12 +81,12 @@ def dock_content(dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget | None:
 
 
 def draw_for_picture(content) -> None:
-    """Bring ``content`` up to date now: its ``refresh()``, then its ``finish()`` (views that spread
-    their work over event-loop turns do the turns still due), so the picture is never half built."""
-    for name in ("refresh", "finish"):
-        method = getattr(content, name, None)
-        if callable(method):
-            method()
+    """Bring ``content`` up to date now, if it is a view: its ``refresh()``, then its ``finish()``
+    (views that spread their work over event-loop turns do the turns still due), so the picture is
+    never half built. Other docks (the controls) are pictured as they are."""
+    if isinstance(content, View):
+        content.refresh()
+        content.finish()
 
 
 def view_docks(window) -> list[QtWidgets.QDockWidget]:

@@ -45,18 +45,8 @@ STEP_MS = 1
 
 def on_screen(view) -> bool:
     """Whether any of ``view`` can be seen. Qt keeps a dock tabbed behind another "visible"
-    (``isVisible()`` is True), so the visible region tells; non-widgets always count."""
-    if not hasattr(view, "isVisible"):
-        return True
+    (``isVisible()`` is True), so the visible region tells."""
     return view.isVisible() and not view.visibleRegion().isEmpty()
-
-
-def call(view, name, *args):
-    """``view.name(*args)`` if the view has that method (its result, else None)."""
-    method = getattr(view, name, None)
-    if method is not None:
-        return method(*args)
-    return None
 
 
 #: a frame step that lets a view paint what its refresh step changed
@@ -66,7 +56,7 @@ NO_UPDATE = QGraphicsView.ViewportUpdateMode.NoViewportUpdate
 
 def graphics_views(widget) -> list:
     """The graphics views (pyqtgraph plots) in ``widget``, itself included."""
-    if widget is None or not hasattr(widget, "findChildren"):
+    if widget is None:
         return []
     found = widget.findChildren(QGraphicsView)
     return [widget, *found] if isinstance(widget, QGraphicsView) else found
@@ -75,12 +65,13 @@ def graphics_views(widget) -> list:
 def paint_target(view, part):
     """The widget a refresh step of ``view`` (``part``: None or a part's index) paints in:
     ``view.part_widgets()[part]`` for a view in parts that names them, else the view."""
-    widgets = getattr(view, "part_widgets", None) if part is not None else None
-    return widgets()[part] if callable(widgets) else view
+    widgets = view.part_widgets() if part is not None else ()
+    return widgets[part] if part is not None and part < len(widgets) else view
 
 
 class ViewRedrawer(QObject):
-    """Views held weakly, and their redraws paced to the GUI thread's budget.
+    """Views (:class:`viz.views.common.view.View`) held weakly, and their redraws paced to the GUI
+    thread's budget.
 
     Signals
     -------
@@ -121,9 +112,7 @@ class ViewRedrawer(QObject):
     def add(self, view) -> None:
         """Hold ``view`` (weakly); its ``redraw_wanted`` asks for a frame."""
         self._views.append(weakref.ref(view))
-        wanted = getattr(view, "redraw_wanted", None)
-        if wanted is not None:
-            wanted.connect(self.request)
+        view.redraw_wanted.connect(self.request)
 
     def live(self) -> list:
         """The views still alive, in the order they were added."""
@@ -135,11 +124,6 @@ class ViewRedrawer(QObject):
                 keep.append(ref)
         self._views = keep
         return out
-
-    def call_all(self, name: str, *args) -> None:
-        """``name(*args)`` on every live view that has it."""
-        for v in self.live():
-            call(v, name, *args)
 
     # ---- redraws --------------------------------------------------------------------------------
     def request(self) -> None:
@@ -162,8 +146,8 @@ class ViewRedrawer(QObject):
         (its ``finish()``: evaluations, stages), so that a picture taken next is complete."""
         self.redraw_now()
         for v in self.live():
-            if getattr(v, "isVisible", lambda: True)():
-                call(v, "finish")
+            if v.isVisible():
+                v.finish()
 
     def stop(self) -> None:
         """No more redraws (the session shut down)."""
@@ -187,12 +171,11 @@ class ViewRedrawer(QObject):
         for v in self.live():
             if not on_screen(v):
                 continue
-            due = self._drawn_at.get(v, -math.inf) + getattr(v, "min_interval", 0.0)
+            due = self._drawn_at.get(v, -math.inf) + v.min_interval
             if paced and due > self._last_frame:     # drew too recently: its turn comes when it is due
                 next_due = min(next_due, due)
                 continue
-            parts = getattr(v, "refresh_parts", None)
-            n = len(parts()) if callable(parts) else 0
+            n = len(v.refresh_parts())
             ref = weakref.ref(v)
             self._frame_steps += [(ref, i) for i in range(n)] if n else [(ref, None)]
         if next_due < math.inf and not self._stopped:
@@ -214,7 +197,7 @@ class ViewRedrawer(QObject):
             held = self._hold(v)
             drew = None
             try:
-                drew = call(v, "refresh") if part is None else v.refresh_parts()[part]()
+                drew = v.refresh() if part is None else v.refresh_parts()[part]()
             finally:
                 if drew:
                     self._drawn_at[v] = time.perf_counter()
@@ -239,7 +222,7 @@ class ViewRedrawer(QObject):
     # a PAINT step, a timer later, gives them back and paints them: the two are separate turns.
     def _hold(self, view) -> list:
         """Hold the paints of ``view``'s plots; returns the ones held now (not held before)."""
-        if not hasattr(view, "isVisible") or not view.isVisible():
+        if not view.isVisible():
             return []
         held = []
         for gv in graphics_views(view):

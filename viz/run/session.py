@@ -27,7 +27,7 @@ from PySide6.QtCore import Property, QCoreApplication, QObject, QThread, QTimer,
 
 from core.run.config import TrainingConfig
 
-from viz.run.redraw import ViewRedrawer, call
+from viz.run.redraw import ViewRedrawer
 from viz.run.worker import WORKERS
 
 #: fields that can change mid-run (sent as ("set", name, value) or a light reset); the rest rebuild the run
@@ -37,14 +37,6 @@ LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1
 HOUSEKEEPING_MS = 100
 #: milliseconds shutdown waits for a worker's thread before giving up on it
 SHUTDOWN_MS = 10_000
-
-
-def _give_run(view, snap) -> None:
-    """``view.set_run(snap.run)``; TRANSITION (issue 15): views not yet on the View base get the old extras."""
-    if hasattr(view, "set_run"):
-        view.set_run(snap.run)
-    else:
-        call(view, "set_data", snap.extras)
 
 
 def structural_change(old: TrainingConfig, new: TrainingConfig) -> bool:
@@ -140,7 +132,7 @@ class Session(QObject):
         self._timer.setInterval(HOUSEKEEPING_MS)
         self._timer.timeout.connect(self._housekeep)
         self._timer.start()
-        self._run = self._run_snapshot = None   # the RunData, and the snapshot that brought it
+        self._run = None                     # the current run's RunData
         self._speed = None
         #: ``f(snap) -> snap`` applied to every snapshot before the views see it (the timeline's hook)
         self.snapshot_filter = None
@@ -197,8 +189,8 @@ class Session(QObject):
     def add_view(self, view) -> None:
         """Register a view (a :class:`viz.views.common.view.View`); held weakly."""
         self.redrawer.add(view)
-        if self._run_snapshot is not None:   # registered late: show the current run at least
-            _give_run(view, self._run_snapshot)
+        if self._run is not None:   # registered late: show the current run at least
+            view.set_run(self._run)
 
     @property
     def redraws(self) -> int:
@@ -342,13 +334,13 @@ class Session(QObject):
             snap = self.snapshot_filter(snap)
         views = self.redrawer.live()
         if snap.run is not None:
-            self._run, self._run_snapshot = snap.run, snap
+            self._run = snap.run
             self._config = snap.run.config
             for v in views:
-                call(v, "clear")
-                _give_run(v, snap)
+                v.clear()
+                v.set_run(snap.run)
         for v in views:
-            call(v, "add_snapshot", snap)
+            v.add_snapshot(snap)
         self._latest = snap
         if snap.weights:
             self._latest_full = snap
@@ -359,12 +351,18 @@ class Session(QObject):
     def show_to_views(self, snap) -> None:
         """Hand ``snap`` to every view (a timeline epoch, a reopened run's history) and redraw."""
         for v in self.redrawer.live():
-            call(v, "add_snapshot", snap)
+            v.add_snapshot(snap)
         self.redrawer.request()
 
-    def call_views(self, name: str, *args) -> None:
-        """Call ``name(*args)`` on every view that has it (e.g. ``truncate`` when branching)."""
-        self.redrawer.call_all(name, *args)
+    def truncate_views(self, epoch: int, step: int | None = None) -> None:
+        """Every view drops what came after ``epoch`` (the timeline branched there, at ``step``)."""
+        for v in self.redrawer.live():
+            v.truncate(epoch, step)
+
+    def show_epoch_in_views(self, epoch: int | None) -> None:
+        """Every view marks ``epoch`` as the one shown (the timeline's position), or None: live."""
+        for v in self.redrawer.live():
+            v.show_epoch(epoch)
 
     def restore(self, checkpoint, epoch_logs=()) -> None:
         """Send the trainer to ``checkpoint`` (paused); training then goes on from there."""

@@ -117,12 +117,7 @@ class TimelineController(QObject):
                                    boundary=None, batch_update=None, checkpoint=None, batch_steps=_EMPTY_I,
                                    batch_losses=_EMPTY_F, batch_accuracies=_EMPTY_F)
         for view in self.session.redrawer.live():
-            if hasattr(view, "show_history"):
-                view.show_history(past, run.curves)
-            elif hasattr(view, "load_history"):      # TRANSITION (issue 15): views not yet on the View base
-                view.load_history(run.curves, run.epoch_logs)
-            elif hasattr(view, "add_snapshot"):
-                view.add_snapshot(past)
+            view.show_history(past, run.curves)
         self.session.restore(run.current, run.epoch_logs)
         self.changed.emit()
 
@@ -165,7 +160,7 @@ class TimelineController(QObject):
         self.timeline.truncate(ckpt.epoch)
         self.epoch_logs = [e for e in self.epoch_logs if e.get("epoch", 0) <= ckpt.epoch]
         self.branches.append(ckpt.epoch)
-        self.session.call_views("truncate", ckpt.epoch, ckpt.step)
+        self.session.truncate_views(ckpt.epoch, ckpt.step)
         self._set_position(None)
         self.session.restore(ckpt, self.epoch_logs)
         self.changed.emit()
@@ -175,7 +170,7 @@ class TimelineController(QObject):
         if epoch != self.position:
             self.position = epoch
             if epoch is None:
-                self.session.call_views("show_epoch", None)   # the curves' marker and the like
+                self.session.show_epoch_in_views(None)   # the curves' marker and the like
             self.position_changed.emit(epoch)
 
     def local_model(self):

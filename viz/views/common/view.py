@@ -20,8 +20,9 @@ A view is told about a run in this order (by :class:`viz.run.session.Session`, i
                               the view is taken next).
 ============================  ====================================================================
 
-And two for the timeline: ``show_history(snap, curves)`` (a reopened run's past) and
-``truncate(epoch)`` (a branch drops the epochs after ``epoch``). A view that has work finishing
+And three for the timeline: ``show_history(snap, curves)`` (a reopened run's past),
+``truncate(epoch, step)`` (a branch drops what came after ``epoch``) and ``show_epoch(epoch)``
+(the epoch shown, or None for the live run). A view that has work finishing
 later (a background job, a round of panels spread over turns) emits :attr:`View.redraw_wanted`;
 it never runs a timer of its own to redraw.
 """
@@ -46,8 +47,8 @@ class View(QtWidgets.QWidget):
         Class attribute: build on the first refresh on screen rather than in :meth:`set_run`
         (views whose build is heavy: a network copy, PCA planes, many plots).
     min_interval : float
-        Class attribute: seconds between two refreshes that drew, at the least. The redraw
-        clock keeps to it (heavy views: the stages, the separability rounds).
+        Seconds between two refreshes that drew, at the least: a class attribute, which a view
+        may override on the instance as it learns its own cost (the clock reads it each frame).
 
     Signals
     -------
@@ -112,6 +113,9 @@ class View(QtWidgets.QWidget):
         ``batch_losses``, ``batch_accuracies``). Views that plot batches override this; the others
         take the epochs like any snapshot's."""
         self.add_snapshot(snap)
+
+    def show_epoch(self, epoch: int | None) -> None:
+        """The timeline shows ``epoch`` (views that mark it, e.g. the curves), or None: the live run."""
 
     def truncate(self, epoch: int, step: int | None = None) -> None:
         """Drop what came after ``epoch`` (the timeline branched there, at training step ``step``)."""

@@ -4,19 +4,20 @@
 >>> from core.run.codegen import keras_code, pytorch_code
 >>> print(keras_code(TrainingConfig(), input_dim=2, n_classes=2))     # doctest: +SKIP
 
-Both scripts are complete and runnable: ``load_data()`` makes the same data set with
-:mod:`core.datasets` (so run them from the Uncrumple folder, or with Uncrumple installed),
-``build_model()`` makes the network, ``main()`` trains it under ``if __name__ == "__main__"``.
-The network, loss, optimizer (with Keras's hyperparameter names and values, read from
-:func:`core.run.config.make_optimizer`), batch size, epochs and seed are the app's; the random
-numbers are the framework's, so weights and curves match in kind, not digit for digit.
+Both scripts are complete and run with only their framework and NumPy installed (no
+Uncrumple): ``load_data()`` makes the app's data set itself with the same seed, to the bit
+(plain NumPy written by :mod:`core.run.codegen_data`; an MNIST-type set is loaded with
+``keras.datasets`` or ``torchvision``), ``build_model()`` makes the network, ``main()`` trains
+it under ``if __name__ == "__main__"``. The network, loss, optimizer (with Keras's
+hyperparameter names and values, read from :func:`core.run.config.make_optimizer`), batch
+size, epochs and seed are the app's; the initial weights and the shuffling are the
+framework's, so the curves match in kind, not digit for digit.
 """
 from __future__ import annotations
 
-import json
-
 from core.engine.validation import check_int
-from core.run.config import OUTPUT_ACTIVATION, TrainingConfig, make_optimizer
+from core.run.codegen_data import data_imports, data_lines, data_summary
+from core.run.config import OUTPUT_ACTIVATION, TrainingConfig, is_image_dataset, make_optimizer
 
 __all__ = ["keras_code", "pytorch_code", "DEFAULT_EPOCHS"]
 
@@ -78,11 +79,6 @@ def _num(value) -> str:
     return repr(bool(value)) if isinstance(value, bool) else repr(value)
 
 
-def _str(text: str) -> str:
-    """A string as a double-quoted Python literal (JSON's escapes are Python's)."""
-    return json.dumps(str(text))
-
-
 def _check(config: TrainingConfig, input_dim, n_classes) -> tuple[int, int, int]:
     """Validate and return ``(input_dim, n_classes, output units)``."""
     if not isinstance(config, TrainingConfig):
@@ -98,24 +94,32 @@ def _check(config: TrainingConfig, input_dim, n_classes) -> tuple[int, int, int]
 
 
 def _header(framework: str, config: TrainingConfig, install: str, input_dim: int, out_units: int) -> list[str]:
-    data = (f"your CSV file {_str(config.csv_path)}" if config.csv_path else
-            f'{config.n_samples} "{config.dataset}" points, noise {config.noise}')
     net = " -> ".join([f"{input_dim} inputs", *(f"{u} {a}" for u, a in config.hidden),
                        f"{out_units} {OUTPUT_ACTIVATION[config.loss]}"])
     return [
         '"""' + f"{framework} script written by Uncrumple.",
         "",
-        f"Data:      {data}",
+        f"Data:      {data_summary(config)}",
         f"Network:   {net}" + (f", dropout {config.dropout}" if config.dropout else "")
         + (f", L2 {config.l2}" if config.l2 else ""),
         f"Training:  {config.loss}, {config.optimizer}, batch size {config.batch_size}",
+        f"Needs:     {install}",
         "",
-        "Run it from the Uncrumple folder (it makes the data with core.datasets), with",
-        f"{install} installed.",
-        "The network, loss, optimizer, batch size and seed are those of the app; the random numbers",
-        f"are {framework}'s, so the weights and the curves match Uncrumple's in kind, not digit for digit.",
+        *_where_data(config),
+        "The network, loss, optimizer, batch size and seed are the app's; the initial weights and the",
+        f"shuffling are {framework}'s, so the curves match Uncrumple's in kind, not digit for digit.",
         '"""',
     ]
+
+
+def _where_data(config: TrainingConfig) -> list[str]:
+    if is_image_dataset(config):
+        return ["It runs anywhere these are installed, without Uncrumple; the framework downloads the images."]
+    if config.csv_path:
+        return ["It runs anywhere these are installed, without Uncrumple: it reads your CSV file as the app",
+                "does and splits it with the app's seed, to the same samples."]
+    return ["It runs anywhere these are installed, without Uncrumple: the data are made here with the",
+            "app's seed, to the same numbers."]
 
 
 def _constants(config: TrainingConfig) -> list[str]:
@@ -124,23 +128,9 @@ def _constants(config: TrainingConfig) -> list[str]:
     return [f"SEED = {config.seed}", f"BATCH_SIZE = {config.batch_size}", epochs]
 
 
-def _load_data(config: TrainingConfig) -> list[str]:
-    if config.csv_path:
-        lines = ["def load_data():",
-                 f'    """((x_train, y_train), (x_val, y_val)) from your CSV file (features..., label), '
-                 f'{config.validation_split:.0%} for validation."""',
-                 f"    x, y = load_csv({_str(config.csv_path)})"]
-    else:
-        lines = ["def load_data():",
-                 f'    """((x_train, y_train), (x_val, y_val)): {config.n_samples} "{config.dataset}" points '
-                 f'(noise {config.noise}), {config.validation_split:.0%} for validation."""',
-                 f"    x, y = make({_str(config.dataset)}, n={config.n_samples}, noise={_num(config.noise)}, seed=SEED)"]
-    lines.append(f"    return train_val_split(x, y, validation_split={_num(config.validation_split)}, seed=SEED)")
-    return lines
-
-
-def _data_import(config: TrainingConfig) -> str:
-    return f"from core.datasets import {'load_csv' if config.csv_path else 'make'}, train_val_split"
+def _has_validation(config: TrainingConfig) -> bool:
+    """Image sets validate on their test set; the others hold out ``validation_split``."""
+    return is_image_dataset(config) or config.validation_split > 0
 
 
 # ---- Keras --------------------------------------------------------------------------------------
@@ -172,20 +162,17 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
     opt = make_optimizer(config).get_config()
     args = ", ".join(f"{k}={_num(v)}" for k, v in opt.items() if k != "name")
     one_hot = config.loss == "categorical_crossentropy"
-    val = config.validation_split > 0
+    val = _has_validation(config)
     lines = [
-        *_header("Keras", config, "Keras 3 and a backend (pip install keras tensorflow, or jax / torch)",
+        *_header("Keras", config, "Keras 3 with a backend (pip install keras tensorflow, or jax, or torch), NumPy",
                  input_dim, out_units),
+        *data_imports(config),
         "import keras",
         "from keras import layers" + (", regularizers" if config.l2 else ""),
         "",
-        _data_import(config),
-        "",
         *_constants(config),
         f"N_CLASSES = {n_classes}",
-        "",
-        "",
-        *_load_data(config),
+        *data_lines(config, "keras"),
         "",
         "",
         "def build_model():",
@@ -276,19 +263,17 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         width = units
     out_act = OUTPUT_ACTIVATION[config.loss]
     modules.append(f"nn.Linear({width}, {out_units}),  # logits: the {out_act} is applied in data_loss")
-    val = config.validation_split > 0
+    val = _has_validation(config)
     lines = [
-        *_header("PyTorch", config, "PyTorch", input_dim, out_units),
+        *_header("PyTorch", config, "PyTorch, NumPy" + (", torchvision (for the images)" if is_image_dataset(config)
+                                                         else ""), input_dim, out_units),
+        *data_imports(config),
         "import torch",
         "from torch import nn",
         "",
-        _data_import(config),
-        "",
         *_constants(config),
         f"L2 = {_num(config.l2)}  # Keras's kernel_regularizer=L2(l2): l2 * sum(W**2) per kernel, added to the loss",
-        "",
-        "",
-        *_load_data(config),
+        *data_lines(config, "pytorch"),
         "",
         "",
         "def build_model():",

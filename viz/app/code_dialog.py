@@ -79,7 +79,8 @@ class CodeDialog(QtWidgets.QDialog):
         self.resize(900, 680)
         self.intro = QtWidgets.QLabel(
             "This run written as a script: the same data, network, loss, optimizer and seed. "
-            "Run it from the Uncrumple folder (the data comes from core.datasets).")
+            "It runs anywhere Keras (or PyTorch) and NumPy are installed: it makes the data set "
+            "itself, the same numbers as here (MNIST-type images are downloaded by the framework).")
         self.intro.setWordWrap(True)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setToolTip("Choose the framework; Copy and Save as… use the script on the shown tab.")

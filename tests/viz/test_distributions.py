@@ -82,8 +82,8 @@ def test_the_norms_show_the_epochs_of_the_bands_in_a_narrow_and_a_wide_dock(view
     view.show()
     qtbot.waitExposed(view)
     run_epochs(view, epochs=8)
-    assert view.refresh() and view.rows             # on screen, the first refresh builds the plots ...
-    assert view.refresh()                           # ... and the frame they ask for draws the epochs
+    assert view.refresh() and view.rows             # on screen, the first refresh builds the plots and draws the epochs
+    assert not view.refresh()                       # nothing new since
     QtWidgets.QApplication.processEvents()          # the layouts settle: the plots get their sizes
     band = view.rows[0][0]
     view.norm_plot.enableAutoRange(x=True)          # as the norms' own data would range them

@@ -252,7 +252,7 @@ def test_tiny_net_links_have_the_expected_count_width_and_colour(make):
 
 def test_a_new_run_in_front_is_built_then_drawn_by_the_redraw_clock(qtbot):
     """A new run sends one snapshot and pauses: the view builds its network on the clock's first frame
-    (not in the turn of the new run), then asks for the frame that draws it; no other snapshot comes."""
+    (not in the turn of the new run) and draws it in the same refresh; no other snapshot comes."""
     _, first, mine = tiny_run()
     view = NetworkView()
     qtbot.addWidget(view)

@@ -243,8 +243,8 @@ class DistributionsView(View):
 
     def build(self, run) -> None:
         """Make the plots for ``run``'s architecture (~0.2 s) before the first epoch's statistics come,
-        not mid-training; epochs that came before the build (a reopened run's) are drawn in the
-        frame it asks for."""
+        not mid-training; epochs that came before the build (a reopened run's) are drawn right after
+        it, in the same refresh (the base's)."""
         if not len(self.history):
             try:
                 model = run.model()
@@ -253,8 +253,6 @@ class DistributionsView(View):
             self.history.append(0, epoch_stats(model, run.x_train[:4]))
             self.history.truncate(-1)                  # the layers are known, no epoch is kept
         self._build_rows()
-        if self._dirty:
-            self.redraw_wanted.emit()
 
     def add_snapshot(self, snap) -> None:
         """Store the epochs' stats and the newest weights; no drawing."""

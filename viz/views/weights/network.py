@@ -174,9 +174,7 @@ class NetworkView(View):
         self.sample.blockSignals(True)
         self.sample.setRange(0, len(x) - 1)
         self.sample.setValue(min(self.sample.value(), len(x) - 1))
-        self.sample.blockSignals(False)
-        if self._version != self._drawn:     # weights came before the build: drawn on the next refresh
-            self.redraw_wanted.emit()
+        self.sample.blockSignals(False)      # weights that came before the build: drawn right after it
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights (a timeline scrub too); no drawing."""

@@ -101,8 +101,8 @@ def write_history(path, history) -> None:
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["epoch"] + keys)
-        for i, e in enumerate(history.epoch):
-            w.writerow([e] + [f"{history.history[k][i]:.6g}" for k in keys])
+        for i, e in enumerate(history.epoch):   # Keras's History counts from 0; the lines printed and
+            w.writerow([e + 1] + [f"{history.history[k][i]:.6g}" for k in keys])   # the app's CSV from 1
 
 
 class DownloadBar:

@@ -21,6 +21,7 @@ def test_cli_trains_and_writes_history_and_model(tmp_path, capsys):
     with hist.open() as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"] and len(rows) == 6
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5"]     # as the lines printed ("Epoch 1/5")
     model = core.load_model(model_path)
     x, y = core.datasets.xor(50, 0.1, 1)
     assert model.predict(x).shape == (50, 1)

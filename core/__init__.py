@@ -7,9 +7,10 @@ from core.engine import activations, initializers, losses, optimizers, regulariz
 from core import datasets
 from core.engine.layers import Dense, Dropout
 from core.engine.model import Sequential
-from core.engine.training import History, Snapshot, Trainer
+from core.engine.snapshot import History, Snapshot
+from core.engine.training import Trainer
 from core.run.config import TrainingConfig
-from core.engine.saving import load_model
+from core.engine.model import load_model
 
 __version__ = "0.1.0"
 __all__ = ["Sequential", "Dense", "Dropout", "History", "Snapshot", "Trainer", "TrainingConfig", "load_model",

@@ -1,7 +1,23 @@
 """Weight initializers with Keras's names, each drawing from a ``np.random.Generator``.
 
 Every initializer is ``f(shape, rng) -> float32 ndarray`` where ``shape`` is
-``(fan_in, fan_out)`` for a kernel or ``(units,)`` for a bias.
+``(fan_in, fan_out)`` for a kernel or ``(units,)`` for a bias (both fans are then
+``units``, as in Keras). Keras's rules:
+
+=================  ===============================================================
+glorot_uniform     uniform in ``±sqrt(6 / (fan_in + fan_out))`` (Dense's default)
+glorot_normal      truncated normal, std ``sqrt(2 / (fan_in + fan_out))``
+he_uniform         uniform in ``±sqrt(6 / fan_in)``
+he_normal          truncated normal, std ``sqrt(2 / fan_in)``
+lecun_uniform      uniform in ``±sqrt(3 / fan_in)``
+lecun_normal       truncated normal, std ``sqrt(1 / fan_in)``
+random_uniform     uniform in ``±0.05``
+random_normal      normal, std 0.05
+zeros, ones        constants
+=================  ===============================================================
+
+A truncated normal redraws values beyond two of its standard deviations and is
+scaled so that what remains has the std given.
 """
 from __future__ import annotations
 
@@ -57,6 +73,17 @@ def he_normal(shape, rng):
     return _truncated_normal(shape, np.sqrt(2.0 / fan_in), rng)
 
 
+def lecun_uniform(shape, rng):
+    fan_in, _ = _fans(shape)
+    limit = np.sqrt(3.0 / fan_in)
+    return rng.uniform(-limit, limit, size=shape).astype(np.float32)
+
+
+def lecun_normal(shape, rng):
+    fan_in, _ = _fans(shape)
+    return _truncated_normal(shape, np.sqrt(1.0 / fan_in), rng)
+
+
 def random_normal(shape, rng):
     return (rng.standard_normal(shape) * 0.05).astype(np.float32)
 
@@ -72,6 +99,8 @@ INITIALIZERS = {
     "glorot_normal": glorot_normal,
     "he_uniform": he_uniform,
     "he_normal": he_normal,
+    "lecun_uniform": lecun_uniform,
+    "lecun_normal": lecun_normal,
     "random_normal": random_normal,
     "random_uniform": random_uniform,
 }

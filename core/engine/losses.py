@@ -4,14 +4,27 @@ Every :class:`Loss` has
 
 - ``value(y, p) -> float``: the mean over the batch of the per-sample loss
   (Keras's ``sum_over_batch_size``);
-- ``gradient(y, p, out) -> out``: dL/dp for the *unfused* path (any activation);
+- ``gradient(y, p, out) -> out``: dL/dp for the *unfused* path (any activation), the
+  derivative of ``value`` itself: through the clip (zero where a probability is clipped)
+  and, for the categorical losses, through Keras's normalisation ``p / sum(p)``, so a
+  sigmoid or linear output with ``categorical_crossentropy`` trains as in Keras;
 - ``targets(y, units) -> y``: the targets checked and shaped for the output;
 - ``correct(y, p) -> bool ndarray of shape (n,)``: per-sample hits of Keras's
   ``"accuracy"`` for this loss.
 
 :data:`FUSED` lists the (activation, loss) pairs whose delta on the output
-pre-activation ``z`` is simply ``(p - y) / n`` (times 2/k for MSE): softmax with a
-crossentropy, sigmoid with binary crossentropy, linear with MSE.
+pre-activation ``z`` is written directly (:func:`fused_delta`): ``(p - y) / n`` for
+softmax with a crossentropy (``(p * sum(y) - y) / n`` when a row of targets does not
+sum to 1, e.g. multi-hot), ``(p - y) / size`` for sigmoid with binary crossentropy,
+``2 (p - y) / size`` for linear with MSE.
+
+Saturated outputs: the fused deltas are the derivatives of the crossentropy computed
+from the logits, *without* the clip. A confidently wrong sample (a logit beyond about
+16, a probability clipped to 1e-7) reports the clipped loss, ``-log(1e-7) = 16.12``, yet
+still gets the gradient ``p - y`` (about -1 on its logit) and is learnt from. This is
+what Keras's TensorFlow backend does (its losses differentiate the logits behind a
+softmax or sigmoid output); its torch and JAX backends differentiate the clip and give
+such a sample no gradient at all.
 """
 from __future__ import annotations
 
@@ -66,24 +79,35 @@ def _bce_g(y, p, out):
 
 
 def _cce_g(y, p, out):
-    q = _clip(p)
-    inside = (p > EPSILON) & (p < 1 - EPSILON)
-    out[...] = -y / q * inside / len(y)
+    # L = -sum(y log clip(q)) with q = p / s, s = sum(p): dL/dq = -y / q where q is not clipped,
+    # and dL/dp = (dL/dq - sum(dL/dq * q)) / s (the normalisation's Jacobian)
+    s = p.sum(axis=-1, keepdims=True)
+    q = p / s
+    inside = (q > EPSILON) & (q < 1 - EPSILON)
+    gq = -y / _clip(q) * inside
+    out[...] = (gq - np.sum(gq * q, axis=-1, keepdims=True)) / (s * len(y))
     return out
 
 
 def _scce_g(y, p, out):
-    out[...] = 0
+    # _cce_g for one-hot targets: only the labelled q_y = p_y / s has dL/dq = -1 / q_y
     rows = np.arange(len(y))
-    q = p[rows, y]
+    s = p.sum(axis=-1)
+    q = p[rows, y] / s
     inside = (q > EPSILON) & (q < 1 - EPSILON)
-    out[rows, y] = -1.0 / np.clip(q, EPSILON, 1 - EPSILON) * inside / len(y)
+    gq = -1.0 / _clip(q) * inside
+    scale = 1.0 / (s * len(y))
+    out[...] = (-gq * q * scale)[:, None]
+    out[rows, y] += gq * scale
     return out
 
 
 # ---- fused deltas on z -----------------------------------------------------------------------
 def fused_delta(loss_name: str, y, p, out):
     """dL/dz for a FUSED (activation, loss) pair, written into ``out``.
+
+    The derivative of the crossentropy of the logits, not of the clipped loss: a saturated,
+    confidently wrong output still gets ``p - y`` (see the module's docstring).
 
     Parameters
     ----------
@@ -97,12 +121,18 @@ def fused_delta(loss_name: str, y, p, out):
         out[...] = p
         out[np.arange(n), y] -= 1
         out *= np.float32(1.0 / n)
+    elif loss_name == "categorical_crossentropy":
+        # d/dz of -sum(y log softmax(z)) is p * sum(y) - y: p - y for one-hot rows (a sum of
+        # exactly 1 leaves p's bits unchanged), not for multi-hot targets
+        np.multiply(p, y.sum(axis=-1, keepdims=True), out=out)
+        out -= y
+        out *= np.float32(1.0 / n)
     elif loss_name == "mse":
         np.subtract(p, y, out=out)
         out *= np.float32(2.0 / p.size)
     else:
         np.subtract(p, y, out=out)
-        out *= np.float32(1.0 / p.size if loss_name == "binary_crossentropy" else 1.0 / n)
+        out *= np.float32(1.0 / p.size)     # binary crossentropy: the mean over samples and units
     return out
 
 

@@ -6,12 +6,17 @@
 """
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 
 from core.engine import losses as losses_mod
 from core.engine import optimizers as optimizers_mod
 from core.engine.validation import check_array, check_choice, check_int
 from core.engine.layers import Dense, Layer, LayerTrace
+from core.engine.layers import from_config as layers_from_config
+from core.engine.saving import MODEL_FORMAT, MODEL_VERSION, read_npz, save_model
 
 PREDICT_CHUNK = 8192  # rows per chunk in predict/evaluate, to bound memory
 
@@ -135,17 +140,25 @@ class Sequential:
 
     # ---- compile --------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
-        """Choose the optimizer, the loss and the metrics (``["accuracy"]`` or none)."""
+        """Choose the optimizer, the loss and the metrics.
+
+        ``metrics`` is None or a list of ``"accuracy"`` and ``"acc"``: each is logged under
+        the name given, as Keras does (``metrics=["acc"]`` gives ``"acc"`` and ``"val_acc"``).
+        """
         if loss is None:
             raise ValueError("Argument `loss` must be given, one of "
                              f"{', '.join(repr(k) for k in losses_mod.LOSSES)}. Received: loss=None")
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = losses_mod.get(loss)
-        metrics = list(metrics or [])
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
         for m in metrics:
             check_choice("metrics", m, ["accuracy", "acc"])
-        self.metrics = ["accuracy" for _ in metrics[:1]]
+        self.metrics = list(dict.fromkeys(metrics))   # the names, in order, each once
         self._mark_fused()
+
+    def metric_logs(self, accuracy) -> dict:
+        """``{name: accuracy}`` for every metric name compiled (``"accuracy"``, ``"acc"``), or ``{}``."""
+        return {name: accuracy for name in self.metrics}
 
     def _mark_fused(self):
         if not self.built or self.loss is None:
@@ -163,7 +176,29 @@ class Sequential:
                              "call model.compile(optimizer, loss).")
 
     # ---- data checks ----------------------------------------------------------------------------
-    def _check_xy(self, x, y):
+    def check_xy(self, x, y):
+        """Check training data and put it in the form :meth:`train_step` takes.
+
+        Builds the model from ``x`` if it is not built yet; the model must be compiled.
+
+        Parameters
+        ----------
+        x : array_like of shape (n, d_in)
+            Finite numbers.
+        y : array_like of shape (n,) or (n, k)
+            Numeric labels or targets for the compiled loss.
+
+        Returns
+        -------
+        x : ndarray of shape (n, d_in), float32, C-contiguous
+        y : ndarray
+            The loss's targets (e.g. sparse labels as integers, one-hot rows as float32).
+
+        Raises
+        ------
+        ValueError
+            Shapes, types or values that do not fit the model or its loss.
+        """
         x = check_array("x", x, ndim=2)
         if y is None:
             raise ValueError("Argument `y` must be given.")
@@ -177,6 +212,8 @@ class Sequential:
         self._ensure_built(x)
         self._require_compiled()
         return np.ascontiguousarray(x), self.loss.targets(y_arr, self.output_dim)
+
+    _check_xy = check_xy    # the name the model's own methods use
 
     # ---- forward / backward ---------------------------------------------------------------------
     def _forward(self, x, training):
@@ -218,6 +255,49 @@ class Sequential:
         return loss, hits
 
     # ---- public training API --------------------------------------------------------------------
+    def train_step(self, x, y) -> tuple[float, int]:
+        """One gradient update on a batch already checked by :meth:`check_xy`: the forward and
+        backward pass, then the optimizer's step (what :meth:`train_on_batch` does, without
+        checking its arguments again; the trainer calls it for every batch).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d_in), float32
+        y : ndarray
+            Targets as :meth:`check_xy` returns them. Neither is checked again here.
+
+        Returns
+        -------
+        loss : float
+            The batch loss (with regularization) for the weights *before* the update.
+        hits : int
+            Correct predictions in the batch (before the update).
+
+        Notes
+        -----
+        When ``loss`` is not finite (NaN or inf) nothing is updated: the weights, the
+        optimizer's state and ``optimizer.iterations`` stay as they were. Floating-point
+        warnings follow the caller's ``np.errstate``. The gradients stay in ``self.grads``.
+        """
+        loss, hits = self._loss_and_grads(x, y)
+        if math.isfinite(loss):
+            self._apply_gradients()
+        return loss, hits
+
+    def weights_finite(self) -> bool:
+        """Whether every weight is a finite number (one pass over all of them)."""
+        flat = self._flat
+        if flat is not None and all(p.base is flat[0] for p in self.params):
+            return bool(np.isfinite(flat[0]).all())
+        return all(bool(np.isfinite(p).all()) for p in self.params)
+
+    def reset_rng(self) -> None:
+        """Restart the model's random generator (dropout masks) from its seed, as :meth:`build` does."""
+        self.rng = np.random.default_rng(self.seed)
+        for layer in self.layers:
+            if hasattr(layer, "_rng"):
+                layer._rng = self.rng
+
     def train_on_batch(self, x, y, return_dict=False):
         """One gradient update on one batch; returns the loss computed *before* the update
         (and the batch accuracy when compiled with it), as Keras does."""
@@ -225,12 +305,10 @@ class Sequential:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             loss, hits = self._loss_and_grads(x, y)
             self._apply_gradients()
-        logs = {"loss": loss}
-        if self.metrics:
-            logs["accuracy"] = hits / len(x)
+        logs = {"loss": loss, **self.metric_logs(hits / len(x))}
         if return_dict:
             return logs
-        return loss if not self.metrics else [loss, logs["accuracy"]]
+        return loss if not self.metrics else list(logs.values())
 
     def gradients(self, x, y, training=False) -> list[np.ndarray]:
         """dLoss/dweight for every weight, in ``get_weights`` order (copies)."""
@@ -240,10 +318,12 @@ class Sequential:
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0,
             shuffle=True, verbose=1, seed=None):
-        """Train for ``epochs`` epochs; returns a :class:`core.engine.training.History`.
+        """Train for ``epochs`` epochs; returns a :class:`core.engine.snapshot.History`.
 
-        ``validation_split`` takes the *last* fraction of ``x``/``y`` (before
-        shuffling), as Keras does.
+        As Keras: ``validation_split`` holds out the *last* ``n - floor(n * (1 - split))``
+        samples of ``x``/``y`` (before shuffling); every epoch ends with a partial batch
+        when ``batch_size`` does not divide the training samples, and a ``batch_size``
+        larger than them trains one batch of all of them; ``History.epoch`` counts from 0.
         """
         from core.engine.training import Trainer, split_tail  # training builds on the model
         if validation_data is None and validation_split:
@@ -276,10 +356,10 @@ class Sequential:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             logs = {"loss": self.loss.value(y, p) + self.regularization_loss()}
         if self.metrics:
-            logs["accuracy"] = float(np.mean(self.loss.correct(y, p)))
+            logs.update(self.metric_logs(float(np.mean(self.loss.correct(y, p)))))
         if return_dict:
             return logs
-        return logs["loss"] if not self.metrics else [logs["loss"], logs["accuracy"]]
+        return logs["loss"] if not self.metrics else list(logs.values())
 
     # ---- weights --------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -345,9 +425,32 @@ class Sequential:
 
     def save(self, path) -> None:
         """Save the model (architecture, weights, compile settings, optimizer state) to ``.npz``."""
-        from core.engine.saving import save_model
         save_model(self, path)
 
     def get_config(self) -> dict:
         return {"name": self.name, "seed": self.seed,
                 "layers": [layer.get_config() for layer in self.layers]}
+
+
+def load_model(path) -> Sequential:
+    """A model saved by ``model.save(path)`` (:func:`core.engine.saving.save_model`), ready to predict
+    or train."""
+    meta, arrays = read_npz(path, MODEL_FORMAT, MODEL_VERSION)
+    try:
+        cfg = meta["model"]
+        model = Sequential([layers_from_config(c) for c in cfg["layers"]], name=cfg.get("name", "sequential"),
+                           seed=cfg.get("seed"))
+        if not model.built:
+            model.build(meta["input_dim"])
+        weights = [arrays[f"w{i}"] for i in range(len(model.params))]
+        model.set_weights(weights)
+        comp = meta.get("compile")
+        if comp:
+            model.compile(optimizers_mod.get(comp["optimizer"]), comp["loss"], comp.get("metrics"))
+            if "optimizer_iterations" in meta:
+                n_slots = sum(1 for k in arrays if k.startswith("opt"))
+                model.optimizer.set_state({"iterations": meta["optimizer_iterations"],
+                                           "slots": [arrays[f"opt{i}"] for i in range(n_slots)]})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{os.fspath(path)} is damaged: {exc}") from None
+    return model

@@ -1,4 +1,5 @@
-"""Saving and loading models: one ``.npz`` holding the weights and a JSON header.
+"""Saving models: one ``.npz`` holding the weights and a JSON header (the file format; a saved
+model is read back by :func:`core.engine.model.load_model`).
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``), so
 a crash never leaves half a file under the user's name. A truncated, foreign or
@@ -13,8 +14,6 @@ import zipfile
 
 import numpy as np
 
-from core.engine import layers as layers_mod
-from core.engine import optimizers
 
 MODEL_FORMAT = "uncrumple-model"
 MODEL_VERSION = 1
@@ -66,7 +65,7 @@ def read_npz(path, expected_format: str, max_version: int):
 
 
 def save_model(model, path) -> None:
-    """Save architecture, weights, compile settings and optimizer state."""
+    """Save architecture, weights, compile settings and optimizer state (``model.save(path)``)."""
     if not model.built:
         raise ValueError("Cannot save a model that is not built yet.")
     meta = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "model": model.get_config(),
@@ -80,27 +79,3 @@ def save_model(model, path) -> None:
         meta["optimizer_iterations"] = state["iterations"]
         arrays.update({f"opt{i}": s for i, s in enumerate(state["slots"])})
     atomic_write_npz(path, arrays, meta)
-
-
-def load_model(path):
-    """A model saved by :func:`save_model` (``model.save(path)``), ready to predict or train."""
-    from core.engine.model import Sequential
-    meta, arrays = read_npz(path, MODEL_FORMAT, MODEL_VERSION)
-    try:
-        cfg = meta["model"]
-        model = Sequential([layers_mod.from_config(c) for c in cfg["layers"]], name=cfg.get("name", "sequential"),
-                           seed=cfg.get("seed"))
-        if not model.built:
-            model.build(meta["input_dim"])
-        weights = [arrays[f"w{i}"] for i in range(len(model.params))]
-        model.set_weights(weights)
-        comp = meta.get("compile")
-        if comp:
-            model.compile(optimizers.get(comp["optimizer"]), comp["loss"], comp.get("metrics"))
-            if "optimizer_iterations" in meta:
-                n_slots = sum(1 for k in arrays if k.startswith("opt"))
-                model.optimizer.set_state({"iterations": meta["optimizer_iterations"],
-                                           "slots": [arrays[f"opt{i}"] for i in range(n_slots)]})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{os.fspath(path)} is damaged: {exc}") from None
-    return model

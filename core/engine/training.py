@@ -1,7 +1,10 @@
 """Training as a generator: ``Trainer`` steps batch by batch and hands out snapshots.
 
 ``Sequential.fit`` is built on :class:`Trainer`; the app runs the same trainer in
-a child process through :func:`core.run.serve.serve` (re-exported here as ``serve``).
+a child process through :func:`core.run.serve.serve`. The trainer uses only the
+model's public methods (``check_xy``, ``train_step``, ...), and the engine imports
+nothing from the run service or the analyses: what a recording trainer measures
+per epoch is handed in (``epoch_stats``).
 """
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ import time
 
 import numpy as np
 
+from core.engine.checkpoint import Checkpoint
 from core.engine.validation import check_int, check_unit_interval
 from core.engine.progbar import Progbar, format_logs
-from core.engine.snapshot import History, Snapshot, read_only_copy  # noqa: F401 - Snapshot and History are public here too
+from core.engine.snapshot import History, Snapshot, read_only_copy
 
 
 #: batch losses kept between two snapshots at most (older ones are dropped first)
@@ -22,13 +26,38 @@ MAX_PENDING = 100_000
 
 
 def split_tail(x, y, validation_split):
-    """Keras's ``validation_split``: the last fraction of the samples, unshuffled."""
+    """Keras's ``validation_split``: the last ``n - floor(n * (1 - split))`` samples, unshuffled.
+
+    Keras's rounding: 11 samples at 0.2 hold out 3 (not ``int(11 * 0.2) = 2``), 4 samples
+    hold out 1. A split that leaves either part empty is an error, as in Keras.
+    """
     frac = check_unit_interval("validation_split", validation_split, high_inclusive=False)
     n = len(x)
-    n_val = int(n * frac)
-    if n - n_val < 1:
-        raise ValueError(f"validation_split={validation_split} leaves no training samples out of {n}.")
-    return (x[:n - n_val], y[:n - n_val]), (x[n - n_val:], y[n - n_val:])
+    n_train = math.floor(n * (1.0 - frac))
+    if n_train < 1 or n_train >= n:
+        raise ValueError(f"validation_split={validation_split} cannot split {n} samples into a training "
+                         f"and a validation part ({n_train} and {n - n_train}): give more data or "
+                         "another validation_split.")
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+def epoch_order(rng: np.random.Generator, n: int, shuffle: bool = True) -> np.ndarray:
+    """The order in which an epoch visits ``n`` samples, as :class:`Trainer` draws it.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The trainer's shuffling generator; one permutation is drawn from it when shuffling.
+    n : int
+    shuffle : bool
+        False: ``0, 1, ..., n - 1`` (and ``rng`` is not used).
+
+    Returns
+    -------
+    ndarray of shape (n,), int64
+        Batch ``k`` of the epoch is ``order[k * batch_size:(k + 1) * batch_size]``.
+    """
+    return rng.permutation(n) if shuffle else np.arange(n)
 
 
 #: a recording trainer keeps every epoch below this; then every 2nd up to twice it, every 4th, ...
@@ -59,6 +88,8 @@ class Trainer:
     x : ndarray of shape (n, d)
     y : ndarray of targets fitting the model's loss
     batch_size : int
+        Samples per update; the last batch of an epoch holds the rest (fewer), and a batch
+        size larger than the data trains one batch of all samples, as in Keras.
     epochs : int or None
         None trains until told to stop.
     validation_data : (x_val, y_val) or None
@@ -66,30 +97,38 @@ class Trainer:
     seed : int or None
         Seeds the shuffling.
     record : bool
-        Make a :class:`core.run.timeline.Checkpoint` and per-layer statistics
-        (:func:`core.analysis.weights.stats.epoch_stats`) at the epochs :func:`recorded_epoch` picks (every
-        one of the first 255, then ever sparser); snapshots hand them out.
+        Make a :class:`core.engine.checkpoint.Checkpoint` and (with ``epoch_stats``) per-layer
+        statistics at the epochs :func:`recorded_epoch` picks (every one of the first 255, then
+        ever sparser); snapshots hand them out.
+    epoch_stats : callable or None
+        ``epoch_stats(model, x_probe) -> dict``, called at each recorded epoch with the first 512
+        training samples; its result is the epoch entry's ``"stats"`` (the app passes
+        :func:`core.analysis.weights.stats.epoch_stats`). None: no statistics.
     """
 
     def __init__(self, model, x, y, *, batch_size=32, epochs=None, validation_data=None,
-                 shuffle=True, seed=None, record=False):
+                 shuffle=True, seed=None, record=False, epoch_stats=None):
         self.model = model
-        self.x, self.y = model._check_xy(x, y)
+        self.x, self.y = model.check_xy(x, y)
         self.val = None
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val).")
             if len(validation_data[0]):
-                self.val = model._check_xy(*validation_data)
+                self.val = model.check_xy(*validation_data)
         self.epochs = None if epochs is None else check_int("epochs", epochs)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.batch_size = self._check_batch_size(batch_size)
         self.record = bool(record)
+        if epoch_stats is not None and not callable(epoch_stats):
+            raise ValueError(f"Argument `epoch_stats` must be None or a callable (model, x_probe) -> dict. "
+                             f"Received: epoch_stats={epoch_stats!r}")
+        self.epoch_stats = epoch_stats
         self.x_probe = self.x[:512]
         self.initial_weights = model.get_weights()
         self._initial_optimizer = model.optimizer.get_state() if hasattr(model.optimizer, "get_state") else None
-        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=np.float32)
+        self._xb = np.empty((self._rows_per_batch(), self.x.shape[1]), dtype=np.float32)
         self.reset(restore_weights=False)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -99,10 +138,7 @@ class Trainer:
             self.model.set_weights(self.initial_weights)
             if self._initial_optimizer is not None:
                 self.model.optimizer.set_state(self._initial_optimizer)
-            self.model.rng = np.random.default_rng(self.model.seed)
-            for layer in self.model.layers:
-                if hasattr(layer, "_rng"):
-                    layer._rng = self.model.rng
+            self.model.reset_rng()
         self.rng = np.random.default_rng(self.seed)
         self.history = History()
         self.epoch = 0
@@ -126,11 +162,14 @@ class Trainer:
     def _new_order(self):
         # the generator's state before drawing: a checkpoint stores it to draw the same order again
         self._order_state = self.rng.bit_generator.state
-        n = len(self.x)
-        return self.rng.permutation(n) if self.shuffle else np.arange(n)
+        return epoch_order(self.rng, len(self.x), self.shuffle)
 
     def _check_batch_size(self, value) -> int:
-        return check_int("batch_size", value, low=1, high=len(self.x))
+        # larger than the data is fine, as in Keras: each epoch is then one batch of every sample
+        return check_int("batch_size", value, low=1)
+
+    def _rows_per_batch(self) -> int:
+        return min(self.batch_size, len(self.x))
 
     @property
     def batches_per_epoch(self) -> int:
@@ -149,8 +188,8 @@ class Trainer:
         """Change ``batch_size`` or an optimizer hyperparameter; applies from the next batch."""
         if name == "batch_size":
             self.batch_size = self._check_batch_size(value)
-            if self._xb.shape[0] < self.batch_size:
-                self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=np.float32)
+            if self._xb.shape[0] < self._rows_per_batch():
+                self._xb = np.empty((self._rows_per_batch(), self.x.shape[1]), dtype=np.float32)
         else:
             self.model.optimizer.set_hyperparameter(name, value)
 
@@ -173,11 +212,10 @@ class Trainer:
         np.take(self.x, idx, axis=0, out=xb)
         yb = self.y[idx]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            loss, hits = model._loss_and_grads(xb, yb)
-            if not math.isfinite(loss):
-                self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
-                return False
-            model._apply_gradients()
+            loss, hits = model.train_step(xb, yb)      # a loss that is not finite updates nothing
+        if not math.isfinite(loss):
+            self._stop(f"Epoch {self.epoch + 1}, batch {self.batch + 1}: loss is {loss}; training stopped")
+            return False
         self._pos += n
         self.batch += 1
         self.step += 1
@@ -196,19 +234,16 @@ class Trainer:
             self._stop(f"Epoch {self.epoch + 1}, batch {self.batch}: the weights overflowed to inf/NaN "
                        "in the update; training stopped")
             return
-        logs = {"loss": self._sum_loss / self._seen}
-        if self.model.metrics:
-            logs["accuracy"] = self._hits / self._seen
+        logs = {"loss": self._sum_loss / self._seen, **self.model.metric_logs(self._hits / self._seen)}
         if self.val is not None:
             v = self.model.evaluate(*self.val, return_dict=True)
             logs.update({"val_" + k: val for k, val in v.items()})
+        self.history.append(self.epoch, logs)     # Keras's History.epoch counts from 0
         self.epoch += 1
-        self.history.append(self.epoch, logs)
         entry = {"epoch": self.epoch, **logs}
         record = self.record and (recorded_epoch(self.epoch) or self.epochs == self.epoch)
-        if record:
-            from core.analysis.weights.stats import epoch_stats
-            entry["stats"] = epoch_stats(self.model, self.x_probe)
+        if record and self.epoch_stats is not None:
+            entry["stats"] = self.epoch_stats(self.model, self.x_probe)
         self._pending_epochs.append(entry)
         self._last_good = self.model.get_weights()
         self._pos = self.batch = self._seen = self._hits = 0
@@ -245,15 +280,11 @@ class Trainer:
             self._last_good = self.model.get_weights()
 
     def _weights_finite(self) -> bool:
-        flat = getattr(self.model, "_flat", None)
-        if flat is not None:
-            return bool(np.isfinite(flat[0]).all())
-        return all(np.isfinite(p).all() for p in self.model.params)
+        return self.model.weights_finite()
 
     # ---- checkpoints ----------------------------------------------------------------------------
     def checkpoint(self, logs=None):
-        """Everything needed to go on from here bit-identically (:class:`core.run.timeline.Checkpoint`)."""
-        from core.run.timeline import Checkpoint
+        """Everything needed to go on from here bit-identically (:class:`core.engine.checkpoint.Checkpoint`)."""
         params = self.model.params
         opt = self.model.optimizer
         return Checkpoint(
@@ -270,7 +301,7 @@ class Trainer:
 
         Parameters
         ----------
-        ckpt : core.run.timeline.Checkpoint
+        ckpt : core.engine.checkpoint.Checkpoint
             Made by :meth:`checkpoint` on a trainer of the same configuration.
         history : sequence of dict
             ``{"epoch": e, "loss": ..., ...}`` for epochs ``1..ckpt.epoch`` (the History to keep).
@@ -297,8 +328,8 @@ class Trainer:
         self.history = History()
         for logs in history:
             if 0 < logs.get("epoch", 0) <= ckpt.epoch:
-                self.history.append(int(logs["epoch"]), {k: v for k, v in logs.items()
-                                                          if k not in ("epoch", "stats")})
+                self.history.append(int(logs["epoch"]) - 1, {k: v for k, v in logs.items()
+                                                              if k not in ("epoch", "stats")})
         self._pending.clear()
         self._pending_epochs = []
         self._pending_checkpoints = []
@@ -308,7 +339,7 @@ class Trainer:
             self.state, self.message = "finished", f"Finished {self.epoch} epochs"
 
     # ---- snapshots ------------------------------------------------------------------------------
-    def snapshot(self, weights=True, extras=None) -> Snapshot:
+    def snapshot(self, weights=True) -> Snapshot:
         """An immutable picture of training now; consumes the pending batch losses and checkpoints."""
         pend = list(self._pending)
         self._pending.clear()
@@ -323,7 +354,7 @@ class Trainer:
             batch_steps=read_only_copy(steps), batch_losses=read_only_copy(losses), batch_accuracies=read_only_copy(accs),
             epochs=epochs,
             weights=tuple(read_only_copy(p) for p in self.model.params) if weights else (),
-            hyperparameters=self.hyperparameters(), extras=dict(extras or {}),
+            hyperparameters=self.hyperparameters(),
             time=time.time(), checkpoints=checkpoints)
 
     # ---- fit --------------------------------------------------------------------------------
@@ -341,7 +372,7 @@ class Trainer:
                 if verbose == 1 and self.batch:
                     bar.update(self.batch, {"loss": self._sum_loss / max(self._seen, 1)})
             self._pending.clear()
-            if verbose and self.history.epoch and self.history.epoch[-1] == self.epoch and self.epoch > start:
+            if verbose and self.history.epoch and self.history.epoch[-1] == self.epoch - 1 and self.epoch > start:
                 logs = {k: v[-1] for k, v in self.history.history.items()}
                 if verbose == 1:
                     bar.update(self.batches_per_epoch, logs, finalize=True)
@@ -351,8 +382,3 @@ class Trainer:
                 stream.write(self.message + "\n")
         return self.history
 
-
-def serve(connection, config):  # pragma: no cover - thin re-export, tested in tests/core/test_serve.py
-    """The child process's loop (see :func:`core.run.serve.serve`)."""
-    from core.run.serve import serve as _serve
-    return _serve(connection, config)

@@ -14,6 +14,7 @@ this computer (:func:`data_notice` says so; nothing is ever downloaded here).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 from core.engine import activations, optimizers
 from core import datasets
 from core.engine.validation import (check_choice, check_int, check_non_negative, check_number,
-                          check_positive, check_unit_interval)
+                                    check_unit_interval)
 from core.engine.layers import Dense, Dropout
 from core.engine.model import Sequential
 from core.engine.regularizers import L2
@@ -111,12 +112,7 @@ class TrainingConfig:
             "use_bias": lambda: self._check_bool("use_bias", self.use_bias),
             "loss": lambda: check_choice("loss", self.loss, OUTPUT_ACTIVATION),
             "optimizer": lambda: check_choice("optimizer", self.optimizer, optimizers.OPTIMIZERS),
-            "learning_rate": lambda: check_positive("learning_rate", self.learning_rate),
-            "momentum": lambda: check_unit_interval("momentum", self.momentum),
-            "nesterov": lambda: self._check_bool("nesterov", self.nesterov),
-            "rho": lambda: check_unit_interval("rho", self.rho, high_inclusive=False),
-            "beta_1": lambda: check_unit_interval("beta_1", self.beta_1, high_inclusive=False),
-            "beta_2": lambda: check_unit_interval("beta_2", self.beta_2, high_inclusive=False),
+            **{name: functools.partial(self._check_optimizer_field, name) for name in optimizer_fields()},
             "batch_size": self._check_batch,
             "epochs": lambda: self.epochs is None or check_int("epochs", self.epochs),
             "l2": lambda: check_non_negative("l2", self.l2),
@@ -150,6 +146,15 @@ class TrainingConfig:
     def _check_bool(name, value):
         if not isinstance(value, bool):
             raise ValueError(f"Argument `{name}` must be True or False. Received: {name}={value!r}")
+
+    def _check_optimizer_field(self, name):
+        """Check an optimizer hyperparameter by the rules of every optimizer that has it."""
+        value = getattr(self, name)
+        for cls in optimizers.OPTIMIZERS.values():
+            if name in cls.HYPERPARAMETERS:
+                if isinstance(cls.HYPERPARAMETERS[name], bool):
+                    self._check_bool(name, value)      # JSON-friendly: True or False, not a NumPy bool
+                cls.check_hyperparameter(name, value)
 
     def _check_hidden(self):
         if len(self.hidden) > MAX_LAYERS:
@@ -217,6 +222,31 @@ class TrainingConfig:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as exc:
             raise ValueError(f"Invalid JSON in training configuration: {exc}") from None
+
+
+# ---- which fields are which ---------------------------------------------------------------------
+_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(TrainingConfig))
+
+
+def optimizer_fields(name: str | None = None) -> tuple[str, ...]:
+    """The ``TrainingConfig`` fields that are optimizer hyperparameters, in the config's order.
+
+    Read off the optimizer classes (:attr:`core.engine.optimizers.Optimizer.HYPERPARAMETERS`):
+    a hyperparameter is a config field when the config has a field of its Keras name
+    (``epsilon`` and Adagrad's ``initial_accumulator_value`` are not: they keep their defaults).
+
+    Parameters
+    ----------
+    name : str or None
+        An optimizer's name (``"sgd"``, ...): its fields only; None: those of every optimizer.
+    """
+    classes = list(optimizers.OPTIMIZERS.values()) if name is None else [optimizers.OPTIMIZERS[name]]
+    return tuple(f for f in _CONFIG_FIELDS if any(f in cls.HYPERPARAMETERS for cls in classes))
+
+
+LIVE_FIELDS = frozenset({"batch_size", "epochs", *optimizer_fields()})
+"""The fields a running trainer takes mid-run (``batch_size``, ``epochs`` and every optimizer
+hyperparameter); a change to any other field needs a new run."""
 
 
 # ---- building a run -----------------------------------------------------------------------------
@@ -323,14 +353,10 @@ def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> S
 
 
 def make_optimizer(config: TrainingConfig):
-    kwargs = {"learning_rate": config.learning_rate}
-    if config.optimizer == "sgd":
-        kwargs.update(momentum=config.momentum, nesterov=config.nesterov)
-    elif config.optimizer == "rmsprop":
-        kwargs.update(rho=config.rho, momentum=config.momentum)
-    elif config.optimizer == "adam":
-        kwargs.update(beta_1=config.beta_1, beta_2=config.beta_2)
-    return optimizers.OPTIMIZERS[config.optimizer](**kwargs)
+    """The config's optimizer: its hyperparameters that are config fields (:func:`optimizer_fields`)
+    from the config, the others (``epsilon``, ...) at their Keras defaults."""
+    return optimizers.OPTIMIZERS[config.optimizer](
+        **{name: getattr(config, name) for name in optimizer_fields(config.optimizer)})
 
 
 def targets_for(config: TrainingConfig, y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -343,21 +369,28 @@ def targets_for(config: TrainingConfig, y: np.ndarray, n_classes: int) -> np.nda
 def build_trainer(config: TrainingConfig, data=None):
     """Data, model and :class:`Trainer` for a validated config.
 
+    The trainer gets :func:`core.analysis.weights.stats.epoch_stats` for the epochs it records.
+
     Returns
     -------
     trainer : Trainer
     data : ((x_train, y_train), (x_val, y_val)) with integer labels
     """
+    from core.analysis.weights.stats import epoch_stats
     from core.engine.training import Trainer
     config.validate()
     data = data or load_data(config)
     (x_tr, y_tr), (x_val, y_val) = data
     if len(x_tr) == 0:
         raise ValueError("The data set is empty after the validation split.")
+    if config.batch_size > len(x_tr):   # as TrainingConfig says of generated data (Keras's Trainer would take one batch)
+        raise ValueError(f"Argument `batch_size` must be <= the number of training samples ({len(x_tr)}). "
+                         f"Received: batch_size={config.batch_size}")
     n_classes = (IMAGE_CLASSES if is_image_dataset(config)
                  else int(max(y_tr.max(), y_val.max() if len(y_val) else 0)) + 1)
     model = build_model(config, x_tr.shape[1], n_classes)
     val = (x_val, targets_for(config, y_val, n_classes)) if len(x_val) else None
     trainer = Trainer(model, x_tr, targets_for(config, y_tr, n_classes), batch_size=config.batch_size,
-                      epochs=config.epochs, validation_data=val, shuffle=True, seed=config.seed)
+                      epochs=config.epochs, validation_data=val, shuffle=True, seed=config.seed,
+                      epoch_stats=epoch_stats)
     return trainer, data

@@ -22,6 +22,9 @@ OUTPUT_PAIRS = [
     ("softmax", "categorical_crossentropy", 3),
     ("softmax", "sparse_categorical_crossentropy", 3),
     ("softmax", "mse", 3),
+    # Keras normalises a non-softmax output, p / sum(p), and differentiates through it
+    ("sigmoid", "categorical_crossentropy", 3),
+    ("sigmoid", "sparse_categorical_crossentropy", 3),
 ]
 
 
@@ -102,6 +105,52 @@ def test_backprop_matches_finite_differences(hidden, pair):
     model = make_model(hidden, out_act, loss, units)
     # keep relu/leaky kinks away from zero so finite differences are valid
     check(model, x, y)
+
+
+@pytest.mark.parametrize("out_act", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("hidden", ["tanh", "leaky_relu"])
+def test_targets_that_do_not_sum_to_one(out_act, hidden):
+    # multi-hot and soft rows (sums 2, 1.5, 0.5, 1, 3): with softmax the fused delta is
+    # p * sum(y) - y, not p - y; with sigmoid the unfused path goes through p / sum(p)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(5, 3))
+    y = np.array([[1, 1, 0], [0.5, 0, 1], [0, 0.5, 0], [0, 0, 1], [1, 1, 1]], dtype=float)
+    check(make_model(hidden, out_act, "categorical_crossentropy", 3), x, y)
+
+
+def test_a_clipped_probability_has_no_gradient_through_the_normalisation():
+    # a sigmoid unit far below the others, with targets on it: its share q = p / sum(p) is
+    # clipped to 1e-7, so -y log q is constant there (no -y / q term), while p still moves the
+    # other shares through the sum
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 3)) * 0.1
+    model = make_model("tanh", "sigmoid", "categorical_crossentropy", 3)
+    model.layers[1].bias[...] = [0.0, 0.5, -25.0]
+    y = np.array([[0, 0, 1], [0, 1, 0], [0.5, 0, 0.5], [1, 0, 0]], dtype=float)
+    _to_float64(model)
+    assert (model.predict(x)[:, 2] / model.predict(x).sum(axis=1) < 1e-7).all()
+    check(model, x, y)
+
+
+def test_sigmoid_keeps_its_relative_precision_at_very_negative_logits():
+    # float32 output and derivative-from-output against float64 (the derivative by central
+    # differences), relative error <= 1e-6 down to z = -80. 0.5 * (1 + tanh(z / 2)) was 1e-4
+    # off at z = -9, 6 % at -16, and 0 below -16.6 (a dead unit).
+    sigmoid = activations.get("sigmoid")
+    z = np.concatenate([np.linspace(-80, 0, 40_001), [-16.6, -16.7, -20, -87]]).astype(np.float32)
+    a = sigmoid(z)
+    z64 = z.astype(np.float64)
+
+    def exact(t):
+        return np.exp(-np.logaddexp(0.0, -t))
+
+    np.testing.assert_allclose(a, exact(z64), rtol=1e-6, atol=0)
+    h = 1e-5
+    numeric = (exact(z64 + h) - exact(z64 - h)) / (2 * h)
+    np.testing.assert_allclose(sigmoid.backward(a, np.ones_like(a)), numeric, rtol=1e-6, atol=0)
+    # and the positive side, where 1 - a is what limits the derivative (as in torch)
+    z = np.linspace(0, 80, 8_001, dtype=np.float32)
+    np.testing.assert_allclose(sigmoid(z), exact(z.astype(np.float64)), rtol=1e-7, atol=0)
 
 
 def test_l2_regularization_gradient():

@@ -76,8 +76,14 @@ def test_hyperparameter_changes_apply_from_next_batch():
     assert t._pos == 20
     with pytest.raises(ValueError, match="Received: learning_rate=0"):
         t.set_hyperparameter("learning_rate", 0)
-    with pytest.raises(ValueError, match="`batch_size` must be an integer in the range \\[1, 80\\]"):
-        t.set_hyperparameter("batch_size", 1000)
+    with pytest.raises(ValueError, match="`batch_size` must be an integer >= 1. Received: batch_size=0"):
+        t.set_hyperparameter("batch_size", 0)
+    t.set_hyperparameter("batch_size", 1000)     # more than the 80 samples: as Keras, one batch of all
+    t.train_epoch()                              # finishes the epoch begun with batches of 20
+    assert t.batches_per_epoch == 1 and t._xb.shape[0] == 80
+    step = t.step
+    t.train_epoch()
+    assert t.step == step + 1 and t._pos == 0 and t.epoch == 2
     with pytest.raises(ValueError, match="`momentum`"):
         t.set_hyperparameter("momentum", 1.5)
 
@@ -182,3 +188,70 @@ def test_pending_batch_losses_are_bounded_without_snapshots(monkeypatch):
         t.train_epoch()          # 80 batches, never a snapshot
     snap = t.snapshot()
     assert len(snap.batch_steps) == 50 and snap.batch_steps[-1] == t.step
+
+
+# ---- batches and shuffling ----------------------------------------------------------------------
+def _logistic(lr=0.05):
+    model = core.Sequential([core.Dense(1, "sigmoid", input_shape=(2,))], seed=0)
+    model.compile(core.engine.optimizers.SGD(lr), "binary_crossentropy")
+    return model
+
+
+def _squares_model():
+    """``y = x`` (one weight of 1, no bias) under MSE against 0 with a learning rate too small to
+    move it: a batch's loss is the mean of its x**2, so the losses tell which samples it held."""
+    model = core.Sequential([core.Dense(1, "linear", input_shape=(1,), use_bias=False)])
+    model.compile(core.engine.optimizers.SGD(1e-30), "mse")
+    model.set_weights([np.ones((1, 1), np.float32)])
+    return model
+
+
+def test_the_partial_last_batch_is_trained_and_weighs_by_its_size():
+    x, y = core.datasets.gaussians(100, 0.3, 0)
+    t = Trainer(_logistic(), x, y, batch_size=32, epochs=1, shuffle=False)
+    assert t.batches_per_epoch == 4
+    t.train_epoch()
+    snap = t.snapshot()
+    assert list(snap.batch_steps) == [1, 2, 3, 4] and t.model.optimizer.iterations == 4
+    # the same four updates by hand: three of 32 samples, then the last 4
+    replay = _logistic()
+    losses = [replay.train_on_batch(x[a:b], y[a:b]) for a, b in ((0, 32), (32, 64), (64, 96), (96, 100))]
+    np.testing.assert_array_equal(snap.batch_losses, np.array(losses, np.float32))
+    assert all(np.array_equal(a, b) for a, b in zip(t.model.get_weights(), replay.get_weights()))
+    weighted = (32 * sum(losses[:3]) + 4 * losses[3]) / 100
+    assert t.history.history["loss"] == [pytest.approx(weighted, rel=1e-12)]
+    assert weighted != pytest.approx(np.mean(losses), rel=1e-4)       # the test tells the two apart
+    # fit goes the same way
+    model = _logistic()
+    h = model.fit(x, y, epochs=1, batch_size=32, shuffle=False, verbose=0)
+    assert model.optimizer.iterations == 4 and h.history["loss"] == t.history.history["loss"]
+
+
+def test_sixty_thousand_samples_at_128_make_469_updates_an_epoch():
+    # the book's MNIST epoch: 468 full batches and one of 96. Only the last 96 samples are 1
+    # (the rest 0), so the epoch's loss is 96 / 60,000 when that batch is trained and weighed
+    # by its size (0 if it were skipped, 1 / 469 if batches counted alike).
+    x = np.zeros((60_000, 1), np.float32)
+    x[-96:] = 1.0
+    t = Trainer(_squares_model(), x, np.zeros(60_000, np.float32), batch_size=128, epochs=1, shuffle=False)
+    assert t.batches_per_epoch == 469
+    t.train_epoch()
+    assert t.step == 469 == t.model.optimizer.iterations and t.epoch == 1
+    assert t.history.history["loss"] == [pytest.approx(96 / 60_000, rel=1e-6)]
+    assert t.snapshot().batch_losses[-1] == 1.0
+
+
+def _sample_order(seed, epochs=2, n=8):
+    x = np.arange(n, dtype=np.float32)[:, None]
+    t = Trainer(_squares_model(), x, np.zeros(n, np.float32), batch_size=1, epochs=epochs, seed=seed)
+    while t.train_batch():
+        pass
+    order = np.sqrt(t.snapshot().batch_losses).round().astype(int)
+    return [order[e * n:(e + 1) * n].tolist() for e in range(epochs)]
+
+
+def test_the_shuffle_order_of_a_seed_is_pinned():
+    # np.random.default_rng(seed).permutation, drawn anew every epoch from the one generator
+    assert _sample_order(3) == [[6, 7, 2, 1, 4, 5, 3, 0], [6, 0, 4, 1, 5, 2, 3, 7]]
+    assert _sample_order(4)[0] == [1, 2, 0, 7, 4, 5, 3, 6]          # seed + 1 shuffles otherwise
+    assert _sample_order(3) == _sample_order(3)

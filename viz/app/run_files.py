@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from core.engine.saving import load_model
+from core.engine.model import load_model
 from core.run.runfile import RUN_SUFFIX
 
 from viz.app import settings as st

@@ -17,6 +17,7 @@ from core.engine.validation import check_int, check_number
 from core.engine.layers import Dense
 from core.engine.model import Sequential
 from core.engine.optimizers import Optimizer
+from core.engine.training import epoch_order
 from core.analysis.loss.planes import flatten, parameter_name
 
 __all__ = ["Slice", "slice_1d", "next_step", "next_batch", "two_weight_model", "two_weight_data"]
@@ -131,15 +132,15 @@ def _exact_step(model, x, yt, optimizer) -> np.ndarray:
 def next_batch(checkpoint, n_train: int) -> np.ndarray:
     """The training-set indices of the batch the trainer will train on next, from its checkpoint.
 
-    The trainer draws each epoch's order as ``rng.permutation(n_train)`` and takes the
-    batch ``order[position:position + batch_size]`` (see ``core.engine.training.Trainer``); a
-    :class:`core.run.timeline.Checkpoint` keeps the generator's state from before that draw
+    The trainer draws each epoch's order with :func:`core.engine.training.epoch_order` and
+    takes the batch ``order[position:position + batch_size]``; a
+    :class:`core.engine.checkpoint.Checkpoint` keeps the generator's state from before that draw
     (``rng["order"]``), the position and the batch size (``hyperparameters``), so the
     same order, and the same batch, can be drawn again here.
 
     Parameters
     ----------
-    checkpoint : core.run.timeline.Checkpoint
+    checkpoint : core.engine.checkpoint.Checkpoint
         Of a trainer that shuffles (the app's always do).
     n_train : int
         The size of the *whole* training set the trainer runs on.
@@ -157,7 +158,7 @@ def next_batch(checkpoint, n_train: int) -> np.ndarray:
                          f"{n_train}: it is not a checkpoint of this training set.")
     rng = np.random.default_rng()
     rng.bit_generator.state = checkpoint.rng["order"]
-    return rng.permutation(n_train)[checkpoint.position:checkpoint.position + batch_size]
+    return epoch_order(rng, n_train)[checkpoint.position:checkpoint.position + batch_size]
 
 
 @dataclass(frozen=True)

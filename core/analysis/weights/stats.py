@@ -1,8 +1,10 @@
 """Per-epoch statistics of every Dense layer: weight and gradient distributions, norms, dead units.
 
-The trainer calls :func:`epoch_stats` at the end of every epoch (right after the
-epoch's last batch, so ``model.grads`` still holds that batch's gradients) and sends
-the small result to the GUI inside the epoch's log dict. :class:`StatsHistory`
+A recording trainer calls :func:`epoch_stats` at the end of every recorded epoch (right
+after the epoch's last batch, so ``model.grads`` still holds that batch's gradients) and
+sends the small result to the GUI inside the epoch's log dict. The engine does not import
+this module: :func:`core.run.config.build_trainer` hands :func:`epoch_stats` to the
+``Trainer`` (its ``epoch_stats`` argument). :class:`StatsHistory`
 collects those dicts into arrays ready to plot (TensorBoard's "distributions" tab:
 quantile bands over epochs).
 

@@ -181,3 +181,73 @@ def test_public_api():
                                     "OPTIMIZERS", "get"}
     assert [OPTIMIZERS[n].name for n in OPTIMIZERS] == list(OPTIMIZERS)
     assert repr(SGD()) == "SGD(learning_rate=0.01, momentum=0.0, nesterov=False)"
+
+
+def test_hyperparameters_are_read_off_the_constructors_with_keras_names_and_defaults():
+    assert dict(SGD.HYPERPARAMETERS) == {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    assert dict(RMSprop.HYPERPARAMETERS) == {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0,
+                                             "epsilon": 1e-7}
+    assert dict(Adagrad.HYPERPARAMETERS) == {"learning_rate": 0.001, "initial_accumulator_value": 0.1,
+                                             "epsilon": 1e-7}
+    assert dict(Adam.HYPERPARAMETERS) == {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999,
+                                          "epsilon": 1e-7}
+    for cls in OPTIMIZERS.values():     # the table is what get_config and the constructor use
+        assert cls().get_config() == {"name": cls.name, **cls.HYPERPARAMETERS}
+        with pytest.raises(TypeError):
+            cls.HYPERPARAMETERS["learning_rate"] = 1.0          # read-only
+
+
+def test_a_subclass_gets_its_own_table():
+    class Slow(SGD):
+        name = "slow"
+
+        def __init__(self, learning_rate=0.5, momentum=0.25):
+            super().__init__(learning_rate, momentum)
+
+    assert dict(Slow.HYPERPARAMETERS) == {"learning_rate": 0.5, "momentum": 0.25}
+    assert Slow().get_config() == {"name": "slow", "learning_rate": 0.5, "momentum": 0.25}
+    assert "nesterov" in SGD.HYPERPARAMETERS
+
+
+def test_check_hyperparameter_validates_without_an_instance():
+    assert RMSprop.check_hyperparameter("rho", 0.5) == 0.5
+    assert SGD.check_hyperparameter("nesterov", np.True_) is True
+    with pytest.raises(ValueError, match=r"Argument `rho` must be in the range \[0, 1\)\. Received: rho=1\.0"):
+        RMSprop.check_hyperparameter("rho", 1.0)
+    with pytest.raises(ValueError, match="Argument `nesterov` must be True or False. Received: nesterov=1"):
+        SGD.check_hyperparameter("nesterov", 1)
+    with pytest.raises(ValueError, match="'learning_rate', 'beta_1', 'beta_2', 'epsilon' for Adam.*name='rho'"):
+        Adam.check_hyperparameter("rho", 0.5)
+
+
+def test_the_run_config_reads_its_optimizer_fields_off_the_classes():
+    from core.run.config import LIVE_FIELDS, TrainingConfig, make_optimizer, optimizer_fields
+    assert {name: optimizer_fields(name) for name in OPTIMIZERS} == {
+        "sgd": ("learning_rate", "momentum", "nesterov"), "rmsprop": ("learning_rate", "momentum", "rho"),
+        "adagrad": ("learning_rate",), "adam": ("learning_rate", "beta_1", "beta_2")}
+    assert optimizer_fields() == ("learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2")
+    assert LIVE_FIELDS == {"batch_size", "epochs", *optimizer_fields()}
+    cfg = TrainingConfig(optimizer="rmsprop", learning_rate=0.5, rho=0.8, momentum=0.25, beta_1=0.3)
+    assert make_optimizer(cfg).get_config() == {"name": "rmsprop", "learning_rate": 0.5, "rho": 0.8,
+                                                "momentum": 0.25, "epsilon": 1e-7}     # not a field: default
+    for name, cls in OPTIMIZERS.items():
+        made = make_optimizer(TrainingConfig(optimizer=name, learning_rate=0.125, momentum=0.5))
+        assert type(made) is cls and made.learning_rate == 0.125
+        assert made.get_config().keys() == {"name", *cls.HYPERPARAMETERS}
+
+
+@pytest.mark.parametrize("field, value, cls", [("rho", 1.0, RMSprop), ("beta_2", -0.1, Adam),
+                                               ("momentum", 1.5, SGD), ("learning_rate", 0.0, Adam)])
+def test_the_run_config_validates_optimizer_fields_by_the_classes_rules(field, value, cls):
+    from core.run.config import TrainingConfig
+    with pytest.raises(ValueError) as info:
+        cls.check_hyperparameter(field, value)
+    # checked whichever optimizer is chosen: every optimizer that has the field must accept it
+    assert TrainingConfig(optimizer="adagrad", **{field: value}).errors() == {field: str(info.value)}
+
+
+def test_the_run_config_keeps_nesterov_a_plain_bool():
+    from core.run.config import TrainingConfig
+    assert TrainingConfig(nesterov=True).errors() == {}
+    for bad in (np.True_, 1, "yes"):      # a NumPy bool is an SGD argument, not JSON
+        assert TrainingConfig(nesterov=bad).errors()["nesterov"].startswith("Argument `nesterov` must be True or False")

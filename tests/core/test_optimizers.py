@@ -221,3 +221,71 @@ def test_update_is_element_wise_so_flat_and_chunked_buffers_are_bit_identical(ca
     assert not np.array_equal(expected, np.concatenate([w.ravel() for w in weights]))
     assert np.array_equal(flat, expected)
     assert np.array_equal(chunked, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", list(CASES) + ["rmsprop_flush", "sgd_flush", "adam_flush"])
+def test_the_fused_update_gives_the_bits_of_the_numpy_update(case, dtype, monkeypatch):
+    """With numba installed (``uncrumple[fast]``) the optimizers run core/engine/fused.py's one-pass
+    kernels; they must give the NumPy path's bits, weights and state, flushes included, so a run is
+    the same run whichever path trains it."""
+    pytest.importorskip("numba")
+    import core.engine.optimizers as opt_mod
+    make = {"rmsprop_flush": lambda: RMSprop(0.01, momentum=0.5), "sgd_flush": lambda: SGD(0.01, momentum=0.9),
+            "adam_flush": lambda: Adam(0.01, beta_2=0.5)}.get(case) or CASES[case][0]
+    rng = np.random.default_rng(11)
+    shapes = [(37, 29), (29,)]
+    w0 = [rng.normal(size=s).astype(dtype) for s in shapes]
+    # magnitudes from 1e-30 to 10, and a unit whose gradient dies: subnormal state to flush
+    steps = []
+    for k in range(2 * opt_mod.FLUSH_EVERY + 3):
+        grads = [(rng.normal(size=s) * 10.0 ** rng.integers(-30, 2, size=s)).astype(dtype) for s in shapes]
+        if k > 2:
+            grads[0][:, :5] = 0.0
+        steps.append(grads)
+
+    module = opt_mod.fused_module()
+    if module is None:
+        pytest.skip("the fused update is turned off (UNCRUMPLE_FUSED=0)")
+
+    monkeypatch.setattr(opt_mod, "FUSED_MIN_SIZE", 1)      # these arrays are small
+
+    calls = []
+
+    def run(fused):
+        monkeypatch.setattr(opt_mod, "_FUSED", module if fused else None)
+        opt, w = make(), [a.copy() for a in w0]
+        if fused:
+            kernel = type(opt)._fused
+            monkeypatch.setattr(type(opt), "_fused", lambda self, *a: calls.append(1) or kernel(self, *a))
+        for grads in steps:
+            opt.apply(w, grads)
+        return w, opt.get_state()["slots"]
+
+    (w_np, s_np), (w_fu, s_fu) = run(False), run(True)
+    assert len(calls) == len(steps) * len(shapes)          # every step of every array went through numba
+    bits = {np.float32: np.int32, np.float64: np.int64}[dtype]
+    for a, b in zip(w_np + s_np, w_fu + s_fu):
+        assert a.dtype == b.dtype == dtype
+        assert np.array_equal(a.view(bits), b.view(bits))
+    assert not np.array_equal(w_np[0], w0[0])
+
+
+def test_the_fused_update_leaves_odd_layouts_to_numpy(monkeypatch):
+    """Non-contiguous parameters and gradients of another dtype take the NumPy path (same result)."""
+    pytest.importorskip("numba")
+    import core.engine.optimizers as opt_mod
+    module = opt_mod.fused_module()
+    monkeypatch.setattr(opt_mod, "FUSED_MIN_SIZE", 1)
+    w0 = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+    g = np.random.default_rng(1).normal(size=(6, 4))                       # float64 gradient
+    results = []
+    for fused in (False, True):
+        monkeypatch.setattr(opt_mod, "_FUSED", module if fused else None)
+        w = np.asfortranarray(w0)
+        opt = RMSprop(0.1)
+        for _ in range(3):
+            opt.apply([w], [g])
+            opt.apply([w[:, ::2]], [g[:, ::2].astype(np.float32)])
+        results.append(w)
+    assert np.array_equal(results[0], results[1])

@@ -107,7 +107,9 @@ def run_profile(args):
     n = args.n
     print(f"\n--- profile of our big-network epoch (n={n:,}, {math.ceil(n / BATCH)} batches) ---")
     x, y, labels = big_data(n, seed=0)
-    runner = OursBig(x, y, labels)
+    runner = OursBig(x, y, labels, fused=False)     # the phases below time the NumPy update's ufuncs
+    print("(the NumPy update path, ufunc by ufunc; the fused one, when numba is installed, runs the "
+          "same arithmetic in one pass: see the big part's ours-fused)")
     model = runner.model
     runner.epoch()
     plain = []

@@ -1,5 +1,5 @@
-"""The timed runs of bench/engine.py: the big network (ours, PyTorch, scikit-learn), the tiny
-network, memory; and what the other engine parts share (the networks, their data, the runners,
+"""The timed runs of bench/engine.py: the big network (ours, PyTorch, scikit-learn), epochs of one
+model in a row (the subnormal slowdown), the tiny network, memory; and what the other engine parts share (the networks, their data, the runners,
 the wait for a quiet machine). Run ``python bench/engine.py``, not this module.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ CLASSES = 10  # the network: D_IN -> HIDDEN relu -> CLASSES softmax, batches of 
 FWD_FLOPS_PER_SAMPLE = 2 * (D_IN * HIDDEN + HIDDEN * CLASSES)
 # what our engine actually multiplies: layer 1 forward + dW (its dX is skipped), layer 2 forward + dW + dX
 OUR_FLOPS_PER_SAMPLE = 2 * (2 * D_IN * HIDDEN + 3 * HIDDEN * CLASSES)
-TARGET_RATIO, TARGET_PEAK, TARGET_TINY = 0.8, 0.80, 3.0
+TARGET_RATIO, TARGET_TINY, TARGET_FLAT = 0.8, 3.0, 1.15
+WARMUP_EPOCHS = 3  # the big part times epochs 4, 5, ...: the state a user's run is in (issue 18)
 LOADED = 0.15  # other processes using more cores than this on average: the timing is flagged
 QUIET = Quiet(LOADED, window=0.25)  # QUIET.max_wait is set from --wait-quiet
 
@@ -61,14 +62,29 @@ def big_model(seed=0):
 
 
 class OursBig:
-    name = "ours"
+    """Our Trainer on the big network. ``fused=None`` runs the optimizers' default update (the fused
+    one when numba is installed: ``core.engine.optimizers.update_path()``); False forces the NumPy
+    path, True the fused one, for this runner's epochs only (same bits either way). ``flush_every``
+    replaces ``core.engine.optimizers.FLUSH_EVERY`` during its epochs (2**62: never flush)."""
 
-    def __init__(self, x, y, labels, seed=0):
+    def __init__(self, x, y, labels, seed=0, fused=None, flush_every=None):
+        self.name = "ours" if fused is None else ("ours-fused" if fused else "ours-numpy")
+        self.fused = fused
+        self.flush_every = flush_every      # None: the engine's FLUSH_EVERY
         self.model = big_model(seed)
         self.trainer = core.engine.training.Trainer(self.model, x, y, batch_size=BATCH, epochs=None, seed=seed)
 
     def epoch(self):
-        self.trainer.train_epoch()
+        opt_mod = core.engine.optimizers
+        saved, every = opt_mod.fused_module(), opt_mod.FLUSH_EVERY
+        if self.fused is not None:
+            opt_mod._FUSED = saved if self.fused else None
+        if self.flush_every is not None:
+            opt_mod.FLUSH_EVERY = self.flush_every
+        try:
+            self.trainer.train_epoch()
+        finally:
+            opt_mod._FUSED, opt_mod.FLUSH_EVERY = saved, every
 
     @property
     def loss(self):
@@ -152,12 +168,17 @@ def run_big(args, peak):
     print(f"\n--- big network: 784->512 relu->10 softmax, rmsprop, batch {BATCH}, n={n:,} float32 ---")
     x, y, labels = big_data(n, seed=0)
     runners = [OursBig(x, y, labels)]
+    print(f"ours: the optimizer's update path is {core.engine.optimizers.update_path()}")
+    if core.engine.optimizers.fused_module() is not None:
+        runners.append(OursBig(x, y, labels, fused=False))
+        print("ours-numpy: the same, with the NumPy update forced (the default when numba is not installed)")
     torch, why = optional("torch")
     if torch is not None:
         torch.set_num_threads(2)
+        torch.set_flush_denormal(True)      # ours flushes its optimizer state (core/engine/optimizers.py)
         runners.append(TorchBig(x, labels))
-        print(f"torch {torch.__version__}: set_num_threads(2), RMSprop(lr=1e-3, alpha=0.9, eps=1e-7); "
-              "torch divides by sqrt(v)+eps, Keras by sqrt(v+eps)")
+        print(f"torch {torch.__version__}: set_num_threads(2), set_flush_denormal(True), RMSprop(lr=1e-3, "
+              "alpha=0.9, eps=1e-7); torch divides by sqrt(v)+eps, Keras by sqrt(v+eps)")
     else:
         print(f"torch not installed, skipped ({why})")
     sk, why = optional("sklearn")
@@ -170,8 +191,11 @@ def run_big(args, peak):
     else:
         print("scikit-learn skipped (--no-sklearn)")
 
-    for r in runners:  # warm-up: builds buffers and slots, first-touch pages, JIT-less but cold caches
-        r.epoch()
+    print(f"{WARMUP_EPOCHS} warm-up epochs each (buffers, slots, first-touch pages; after them the optimizer "
+          "state is that of a run in progress), then epochs in turns")
+    for _ in range(WARMUP_EPOCHS):
+        for r in runners:
+            r.epoch()
     samples = {r.name: [] for r in runners}
     probe, peaks = PeakProbe(), []
     print(f"{'rep':>4} {'peak GF/s':>10} " + " ".join(f"{r.name:>10}" for r in runners)
@@ -208,24 +232,79 @@ def run_big(args, peak):
     strict = issue_flops / ours / 1e9 / max([peak, *peaks])
     print(f"  FLOPs/epoch (3 x forward) = {issue_flops / 1e9:.1f} GFLOP -> ours "
           f"{issue_flops / ours / 1e9:.1f} GFLOP/s = {100 * frac:.1f} % of peak, median of "
-          f"{len(paired)} epochs each against the peak measured around it "
-          f"(target >= {100 * TARGET_PEAK:.0f} %: {'MET' if frac >= TARGET_PEAK else 'NOT MET'})")
+          f"{len(paired)} epochs each against the peak measured around it (for reference: the "
+          "80 %-of-peak target is retired, see bench/README.md)")
     print(f"  per epoch: {' '.join(f'{100 * q:.1f}' for q in paired)} %; the median epoch against the "
           f"best peak of the whole run ({max([peak, *peaks]):.1f} GFLOP/s): {100 * strict:.1f} %")
     print(f"  (our engine multiplies only {OUR_FLOPS_PER_SAMPLE * n / 1e9:.1f} GFLOP: no dX for layer 1; "
           f"that is {100 * frac * OUR_FLOPS_PER_SAMPLE / (3 * FWD_FLOPS_PER_SAMPLE):.1f} % of peak in real FLOPs; "
           f"an epoch at peak would take {issue_flops / 1e9 / peak:.3f} s by the issue's count)")
-    if "torch" in res:
-        ratio = ours / res["torch"]
-        pairs = [a / b for (a, fa), (b, fb) in zip(samples["ours"], samples["torch"])
+    for name in [k for k in ("ours", "ours-numpy") if k in res and "torch" in res]:
+        ratio = res[name] / res["torch"]
+        pairs = [a / b for (a, fa), (b, fb) in zip(samples[name], samples["torch"])
                  if fa <= LOADED and fb <= LOADED]
         paired = f"median of {len(pairs)} unloaded paired ratios {median(pairs):.2f}" if pairs else "no unloaded pair"
-        print(f"  ours / torch = {ratio:.2f} ({paired}; target <= {TARGET_RATIO}: "
+        every = [a / b for (a, _), (b, _) in zip(samples[name], samples["torch"])]
+        print(f"  {name} / torch = {ratio:.2f} ({paired}; median of all {len(every)} paired ratios "
+              f"{median(every):.2f}: {' '.join(f'{q:.2f}' for q in every)}; target <= {TARGET_RATIO}: "
               f"{'MET' if ratio <= TARGET_RATIO else 'NOT MET'})")
     if "sklearn" in res:
         print(f"  ours / sklearn = {ours / res['sklearn']:.2f}")
     return {"ours": ours, "peak_fraction": frac, "peak_fraction_strict": strict,
             **{f"{k}_s": v for k, v in res.items()}}
+
+
+# ---- epochs of one model in a row ---------------------------------------------------------------
+def subnormal_count(arrays) -> int:
+    """Entries of ``arrays`` that are subnormal floats (not 0, below the smallest normal float32)."""
+    tiny = np.finfo(np.float32).tiny
+    return int(sum(np.count_nonzero((a != 0) & (np.abs(a) < tiny)) for a in arrays))
+
+
+def run_epochs(args):
+    """Models trained ``--epochs`` epochs in a row on random data, every epoch timed: the RMSprop
+    state of units whose gradient stays ~0 decays, and unflushed it went subnormal and made each
+    epoch slower than the last (issue 18: 1.11, 1.48, 1.93 s). Two models from the same start, in
+    turns epoch by epoch (so the machine's drift hits both): the engine as it is (the target:
+    later/first <= 1.15) and, with ``--compare-unflushed`` (default on), the same with its decaying
+    slots never flushed, today's arithmetic before issue 18."""
+    epochs = args.epochs
+    print(f"\n--- {epochs} epochs of one model in a row: 784->512 relu->10 softmax, rmsprop, batch {BATCH}, "
+          f"n={args.n:,} random float32 ---")
+    x, y, labels = big_data(args.n, seed=1)
+    every = core.engine.optimizers.FLUSH_EVERY
+    print(f"  update path: {core.engine.optimizers.update_path()}; the engine's decaying slots are "
+          + (f"flushed every {every} steps" if every < 2**40 else "NEVER flushed (--flush-every 0)"))
+    runners = {"engine": OursBig(x, y, labels, seed=1)}
+    if args.compare_unflushed and every < 2**40:
+        runners["never flushed"] = OursBig(x, y, labels, seed=1, flush_every=2**62)
+    times = {name: [] for name in runners}
+    print(f"  {'epoch':>5}" + "".join(f"{name + ' s':>18}{'subnormals':>12}{'others':>8}" for name in runners)
+          + "   (others: cores other processes used)")
+    for e in range(epochs):
+        row = f"  {e + 1:>5}"
+        for name, runner in runners.items():
+            gc.collect()
+            wait_quiet()
+            with Timer() as t:
+                runner.epoch()
+            runner.trainer.snapshot(weights=False)      # drain the batch records, as the app and fit do
+            times[name].append(t.seconds)
+            count = subnormal_count(runner.model.optimizer.get_state()["slots"])
+            row += f"{t.seconds:18.3f}{count:12,}{t.foreign:8.2f}"
+        print(row)
+    ratio = None
+    for name, ts in times.items():
+        later = median(ts[len(ts) // 2:]) / ts[0]
+        ratio = later if ratio is None else ratio
+        print(f"  {name}: later/first (median of epochs {len(ts) // 2 + 1}-{epochs} / epoch 1) = {later:.2f}, "
+              f"last/first {ts[-1] / ts[0]:.2f}" + (f" (target <= {TARGET_FLAT}: "
+                                                   f"{'MET' if later <= TARGET_FLAT else 'NOT MET'})"
+                                                   if name == "engine" else ""))
+    if len(times) == 2:
+        pairs = [a / b for a, b in zip(times["engine"], times["never flushed"])]
+        print("  engine / never flushed, epoch by epoch: " + " ".join(f"{q:.2f}" for q in pairs))
+    return ratio
 
 
 # ---- tiny network -------------------------------------------------------------------------------

@@ -32,9 +32,16 @@ def _blocked_update(update, chunk, min_size=1 << 16):
         if hit is None or any(x is not y for x, y in zip(hit[0], arrays)):
             hit = cache[id(w)] = (arrays, [(w[a:a + chunk], g[a:a + chunk], tuple(sl[a:a + chunk] for sl in slots),
                                             s[a:a + chunk]) for a in range(0, w.shape[0], chunk)])
+        decaying = ()
         for wc, gc_, sc, ss in hit[1]:
-            update(wc, gc_, sc, ss)
+            decaying = update(wc, gc_, sc, ss)
+        return _whole_slots(decaying, sc, slots)
     return blocked
+
+
+def _whole_slots(decaying, part, slots):
+    """The slots of the whole buffer that ``_update`` on a part of it said decay (to be flushed)."""
+    return tuple((slots[next(i for i, a in enumerate(part) if a is d)], signed) for d, signed in decaying)
 
 
 def update_variants(reps, model, rng):
@@ -92,8 +99,10 @@ def _split_update(pool, update, min_size=1 << 16):
             return update(w, g, slots, s)
         h = w.shape[0] // 2
         fut = pool.submit(update, w[:h], g[:h], tuple(sl[:h] for sl in slots), s[:h])
-        update(w[h:], g[h:], tuple(sl[h:] for sl in slots), s[h:])
+        part = tuple(sl[h:] for sl in slots)
+        decaying = update(w[h:], g[h:], part, s[h:])
         fut.result()
+        return _whole_slots(decaying, part, slots)
     return split
 
 
@@ -112,7 +121,7 @@ def whatifs(args, x, y, labels):
     calls = {}
 
     def make(kind):
-        r = OursBig(x, y, labels)
+        r = OursBig(x, y, labels, fused=False)     # the what-ifs patch the NumPy update
         update = r.model.optimizer._update
         if "2 threads" in kind:
             update = _split_update(pool, update)
@@ -122,8 +131,9 @@ def whatifs(args, x, y, labels):
 
         def timed(*a):
             t0 = time.perf_counter()
-            update(*a)
+            decaying = update(*a)
             times.append(time.perf_counter() - t0)
+            return decaying
         r.model.optimizer._update = timed
         return r
 

@@ -11,7 +11,7 @@ import math
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QMainWindow
 
-from core.run.config import TrainingConfig, data_notice
+from core.run.config import LIVE_FIELDS, TrainingConfig, data_notice
 from core.run.presets import get_preset
 
 from viz.app import actions as actions_mod
@@ -23,7 +23,7 @@ from viz.app.gc_guard import GuiThreadCollector
 from viz.app.run_files import RunFiles
 from viz.export.view_export import export_view_menu, install_context_export
 from viz.panels.controls import ControlsPanel
-from viz.run.session import LIVE_FIELDS, Session, structural_change
+from viz.run.session import Session, structural_change
 from viz.run.timeline import TimelineController
 from viz.run.timeline_bar import TimelineBar
 from viz.views.training.boundary import BoundaryView

@@ -5,12 +5,12 @@ Every edit rebuilds a frozen :class:`core.run.config.TrainingConfig` from the wi
 border and a tooltip holding the message, and emits, in this order:
 
 * ``validity_changed(ok, reason)`` when the validity or the first error message changed;
-* ``hyperparameter_changed(name, value)`` for each edited field of :data:`LIVE_FIELDS` whose new
-  value is valid (these can be sent to a running trainer);
+* ``hyperparameter_changed(name, value)`` for each edited field of
+  :data:`core.run.config.LIVE_FIELDS` whose new value is valid (these can be sent to a running trainer);
 * ``config_changed(config)`` with the new config (valid or not).
 
-Anything outside :data:`LIVE_FIELDS` is structural: :func:`structural_difference` tells whether
-two configs need a reset. No dialogs are opened except the CSV file chooser.
+Anything outside :data:`core.run.config.LIVE_FIELDS` is structural: :func:`structural_difference`
+tells whether two configs need a reset. No dialogs are opened except the CSV file chooser.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
-from core.run.config import (IMAGE_CLASSES, IMAGE_DATASETS, MAX_SAMPLES, OUTPUT_ACTIVATION, TrainingConfig,
-                         dataset_names, is_image_dataset)
+from core.run.config import (IMAGE_CLASSES, IMAGE_DATASETS, LIVE_FIELDS, MAX_SAMPLES, OUTPUT_ACTIVATION,
+                             TrainingConfig, dataset_names, is_image_dataset, optimizer_fields)
 from core.datasets import DIMENSIONS, GENERATORS
 from core.engine.optimizers import OPTIMIZERS
 from viz import style
@@ -31,12 +31,10 @@ from viz.panels.architecture import (ArchitectureEditor, choice_combo, float_spi
                                      mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
 from viz.panels.control_tips import CSV_ITEM, ITEM_TIPS, TIPS
 
-LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2", "batch_size"})
-"""Fields a running trainer can take mid-run; a change to any other field needs a reset."""
-
-OPTIMIZER_FIELDS = {"sgd": ("momentum", "nesterov"), "rmsprop": ("rho", "momentum"),
-                    "adagrad": (), "adam": ("beta_1", "beta_2")}
-"""Which optional hyperparameter rows each optimizer shows (learning rate is always shown)."""
+OPTIMIZER_FIELDS = {name: tuple(f for f in optimizer_fields(name) if f != "learning_rate") for name in OPTIMIZERS}
+"""Which optional hyperparameter rows each optimizer shows (learning rate is always shown),
+read off the optimizer classes (:func:`core.run.config.optimizer_fields`)."""
+_OPTIONAL_ROWS = tuple(f for f in optimizer_fields() if f != "learning_rate")
 
 _FIELDS = [f.name for f in dataclasses.fields(TrainingConfig)]
 
@@ -68,7 +66,10 @@ class ControlsPanel(QWidget):
     validity_changed = Signal(bool, str)
     regenerate_requested = Signal()
     hyperparameter_changed = Signal(str, object)
-    live_fields = LIVE_FIELDS
+    #: the live fields this panel edits and sends with ``hyperparameter_changed``: all of
+    #: :data:`core.run.config.LIVE_FIELDS` but ``epochs``, which it has no row for (a run file's
+    #: epochs wait for the next Reset)
+    live_fields = LIVE_FIELDS - {"epochs"}
 
     def __init__(self, config: TrainingConfig | None = None, parent=None):
         super().__init__(parent)
@@ -230,7 +231,7 @@ class ControlsPanel(QWidget):
         self.error_label = QLabel()     # the first problem, always in sight (hover a red field for more)
         self.error_label.setWordWrap(True)
         self.error_label.setContentsMargins(8, 4, 8, 6)
-        self.error_label.setStyleSheet(f"QLabel {{ color: {style.ERROR_COLOR}; }}")
+        self.error_label.setStyleSheet(f"QLabel {{ color: {style.palette().error_color}; }}")
         self.error_label.setToolTip(rich("The first problem with these settings; Play stays off until "
                                          "every field marked in red is fixed."))
         self.error_label.hide()
@@ -313,7 +314,7 @@ class ControlsPanel(QWidget):
         if cfg == previous:
             return
         for name in _FIELDS:
-            if name in LIVE_FIELDS and name not in self._errors and getattr(cfg, name) != getattr(previous, name):
+            if name in self.live_fields and name not in self._errors and getattr(cfg, name) != getattr(previous, name):
                 self.hyperparameter_changed.emit(name, getattr(cfg, name))
         self.config_changed.emit(cfg)
 
@@ -328,7 +329,7 @@ class ControlsPanel(QWidget):
         data.setRowVisible(self.widgets["validation_split"], not images)   # the test set is the validation
         self.widgets["n_samples"].setSpecialValueText("all" if images else "")
         shown = OPTIMIZER_FIELDS.get(cfg.optimizer, ())
-        for name in ("momentum", "nesterov", "rho", "beta_1", "beta_2"):
+        for name in _OPTIONAL_ROWS:
             opt.setRowVisible(self.widgets[name], name in shown)
         self.architecture.set_shape_text(shape_text(cfg))
 

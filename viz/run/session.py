@@ -25,14 +25,11 @@ import weakref
 
 from PySide6.QtCore import Property, QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from core.run.config import TrainingConfig
+from core.run.config import LIVE_FIELDS, TrainingConfig
 
 from viz.run.redraw import ViewRedrawer
 from viz.run.worker import WORKERS
 
-#: fields that can change mid-run (sent as ("set", name, value) or a light reset); the rest rebuild the run
-LIVE_FIELDS = frozenset({"learning_rate", "momentum", "nesterov", "rho", "beta_1", "beta_2",
-                         "batch_size", "epochs"})
 #: milliseconds between two housekeeping ticks (reaping stopped workers, a redraw that was missed)
 HOUSEKEEPING_MS = 100
 #: milliseconds shutdown waits for a worker's thread before giving up on it

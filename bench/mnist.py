@@ -275,9 +275,11 @@ def main(argv=None):
     torch, why = optional("torch")
     if torch is not None:
         torch.set_num_threads(threads)
+        torch.set_flush_denormal(True)      # ours flushes its optimizer state (core/engine/optimizers.py)
         rms = ("torch.optim.RMSprop(lr=0.001, alpha=0.9, eps=1e-7): w -= lr g / (sqrt(v) + eps), unlike Keras"
                if args.torch_rmsprop else "Keras's RMSprop in torch _foreach ops: w -= lr g / sqrt(v + 1e-7)")
-        print(f"torch {torch.__version__}: set_num_threads({threads}), same initial weights as ours; {rms}")
+        print(f"torch {torch.__version__}: set_num_threads({threads}), set_flush_denormal(True), "
+              f"same initial weights as ours; {rms}")
         print("batches: " + ("torch draws its own shuffling" if args.own_batches else
                              "torch trains on our batches in our order (so accuracies differ only by rounding)"))
     else:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core.analysis.boundary import Plane
+from core.engine.checkpoint import Checkpoint
 from core.engine.model import Sequential
 from core.engine.snapshot import Snapshot
 from core.run.config import TrainingConfig, build_model
@@ -162,7 +163,7 @@ class RunSnapshot(Snapshot):
         With heavy snapshots of 2-D and 3-D runs.
     batch_update : BatchUpdate or None
         After a step, and with heavy snapshots while training.
-    checkpoint : core.engine.checkpoint.Checkpoint or None
+    checkpoint : Checkpoint or None
         With a snapshot that pauses (the state a run is saved from, a slice's optimizer state).
     scrubbed : bool
         True for an epoch shown from the timeline rather than the live run.
@@ -171,7 +172,7 @@ class RunSnapshot(Snapshot):
     run: RunData | None = None
     boundary: BoundaryGrid | None = None
     batch_update: BatchUpdate | None = None
-    checkpoint: object | None = None
+    checkpoint: Checkpoint | None = None
     scrubbed: bool = False
 
     @classmethod

@@ -36,6 +36,69 @@ LABEL_FONT_SIZE = "10pt"       # axis titles
 TITLE_SIZE = "11pt"
 TICK_FONT_PT = 9
 
+# ---- scale (presentation mode) ------------------------------------------------------------------
+#: how much larger presentation mode draws fonts, markers and lines
+PRESENTATION_SCALE = 1.5
+_scale = 1.0
+
+
+def scale() -> float:
+    """How much larger than normal fonts, markers and lines are drawn now (1.0; more in presentation
+    mode, :mod:`viz.app.presentation`). Views read it, through :func:`scaled`, :func:`point_size`
+    and the pens and styles here, when they draw, so a change shows at their next redraw."""
+    return _scale
+
+
+def set_scale(factor: float) -> None:
+    """Draw fonts, markers and lines ``factor`` times their normal size from now on."""
+    global _scale
+    if not factor > 0:
+        raise ValueError(f"Argument `factor` must be positive. Received: factor={factor!r}")
+    _scale = float(factor)
+
+
+def scaled(value: float) -> float:
+    """``value`` (a size in points or pixels) at the current :func:`scale`."""
+    return value * _scale
+
+
+def pt(size: float | str) -> str:
+    """A font size such as ``"10pt"`` (or 10) at the current :func:`scale`: ``"15pt"`` in presentation mode."""
+    value = float(str(size).removesuffix("pt"))
+    return f"{value * _scale:g}pt"
+
+
+def point_size() -> float:
+    """The size of a data point (:data:`POINT_SIZE` at the current :func:`scale`)."""
+    return POINT_SIZE * _scale
+
+
+def fix_label_width(label: QtWidgets.QLabel, widest: str, extra: int = 12) -> None:
+    """Give ``label`` the fixed size of ``widest`` text (numbers that change 30 times a second must
+    not relayout the window), again whenever its font changes (presentation mode's larger font)."""
+    def fit():
+        label.setFixedSize(label.fontMetrics().horizontalAdvance(widest) + extra,
+                           max(label.sizeHint().height(), label.fontMetrics().height()))
+    fit()
+    if getattr(label, "_refit_filter", None) is None:
+        label._refit_filter = _OnFontChange(fit, label)
+        label.installEventFilter(label._refit_filter)
+
+
+class _OnFontChange(pg.QtCore.QObject):
+    """Calls ``fit()`` after its widget's font changed."""
+
+    def __init__(self, fit, parent):
+        super().__init__(parent)
+        self._fit = fit
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if event.type() == pg.QtCore.QEvent.Type.FontChange:
+            fit = self.__dict__.get("_fit")   # gone while a closing window tears its widgets down
+            if fit is not None:
+                fit()
+        return False
+
 
 # ---- colours ------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
@@ -168,48 +231,50 @@ def with_alpha(color, alpha: int) -> QtGui.QColor:
 
 
 # ---- pens ---------------------------------------------------------------------------------------
+# (widths at the current scale(): thicker in presentation mode)
 def raw_pen(color=TRAIN_COLOR) -> QtGui.QPen:
     """Faint, thin: every batch's value."""
-    return pg.mkPen(with_alpha(color, 70), width=1)
+    return pg.mkPen(with_alpha(color, 70), width=scaled(1))
 
 
 def smooth_pen(color=TRAIN_COLOR) -> QtGui.QPen:
     """Bold: the smoothed batch curve."""
-    return pg.mkPen(color, width=2)
+    return pg.mkPen(color, width=scaled(2))
 
 
 def epoch_pen(color) -> QtGui.QPen:
     """Per-epoch line (drawn with symbols on top)."""
-    return pg.mkPen(color, width=1)
+    return pg.mkPen(color, width=scaled(1))
 
 
 def val_epoch_pen() -> QtGui.QPen:
     """Per-epoch validation line: dashed, so it differs from training without colour."""
-    return pg.mkPen(VAL_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+    return pg.mkPen(VAL_COLOR, width=scaled(1), style=pg.QtCore.Qt.PenStyle.DashLine)
 
 
 def contour_pen() -> QtGui.QPen:
     """The P = 0.5 decision boundary."""
-    return pg.mkPen(CONTOUR_COLOR, width=2)
+    return pg.mkPen(CONTOUR_COLOR, width=scaled(2))
 
 
 def contour_legend_pen() -> QtGui.QPen:
     """The legend's sample of the boundary: its own pen, grey in the dark theme (where the
     near-black line, drawn on the light colour map, would vanish on the legend's background)."""
-    return pg.mkPen(_current.muted, width=2) if _current.dark else contour_pen()
+    return pg.mkPen(_current.muted, width=scaled(2)) if _current.dark else contour_pen()
 
 
 def cursor_pen() -> QtGui.QPen:
     """The vertical hover line."""
-    return pg.mkPen(CURSOR_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+    return pg.mkPen(CURSOR_COLOR, width=scaled(1), style=pg.QtCore.Qt.PenStyle.DotLine)
 
 
 def epoch_symbol_kwargs(color, validation: bool) -> dict:
     """``PlotDataItem`` symbol options: train filled circles, validation hollow squares."""
+    size = scaled(EPOCH_SYMBOL_SIZE)
     if validation:
-        return dict(symbol=VAL_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1.5),
+        return dict(symbol=VAL_SYMBOL, symbolSize=size, symbolPen=pg.mkPen(color, width=scaled(1.5)),
                     symbolBrush=pg.mkBrush(_current.background))
-    return dict(symbol=TRAIN_SYMBOL, symbolSize=EPOCH_SYMBOL_SIZE, symbolPen=pg.mkPen(color, width=1),
+    return dict(symbol=TRAIN_SYMBOL, symbolSize=size, symbolPen=pg.mkPen(color, width=scaled(1)),
                 symbolBrush=pg.mkBrush(color))
 
 
@@ -217,8 +282,8 @@ def point_pen_brush(index: int, validation: bool) -> tuple:
     """``(pen, brush)`` of a data point of class ``index``: filled (train) or hollow (validation)."""
     c = class_color(index)
     if validation:
-        return pg.mkPen(c, width=1.8), pg.mkBrush(with_alpha(_current.background, 200))
-    return pg.mkPen(QtGui.QColor(_current.foreground), width=0.6), pg.mkBrush(c)
+        return pg.mkPen(c, width=scaled(1.8)), pg.mkBrush(with_alpha(_current.background, 200))
+    return pg.mkPen(QtGui.QColor(_current.foreground), width=scaled(0.6)), pg.mkBrush(c)
 
 
 # ---- colormaps ----------------------------------------------------------------------------------
@@ -246,7 +311,7 @@ def apply_plot_style(plot_item: pg.PlotItem) -> None:
     """Light grid, dark axis text and readable fonts on a ``PlotItem``."""
     plot_item.showGrid(x=True, y=True, alpha=_current.grid_alpha)
     font = QtGui.QFont()
-    font.setPointSize(TICK_FONT_PT)
+    font.setPointSizeF(scaled(TICK_FONT_PT))
     for name in ("left", "bottom", "right", "top"):
         axis = plot_item.getAxis(name)
         axis.setPen(pg.mkPen(_current.muted))
@@ -274,7 +339,7 @@ LEGEND_FONT_PT = 9
 def make_legend(entries, columns: int) -> pg.LegendItem:
     """A legend of ``(item, name)`` entries laid out in ``columns`` columns."""
     legend = pg.LegendItem(colCount=max(1, int(columns)), labelTextColor=_current.foreground,
-                           labelTextSize=f"{LEGEND_FONT_PT}pt", horSpacing=12, verSpacing=-6)
+                           labelTextSize=pt(LEGEND_FONT_PT), horSpacing=12, verSpacing=-6)
     for item, name in entries:
         legend.addItem(item, name)
     # never let the legend hold the plots wider than the view (see refit_legend)
@@ -285,7 +350,7 @@ def make_legend(entries, columns: int) -> pg.LegendItem:
 def legend_columns(names, width: float) -> int:
     """How many legend columns of ``names`` fit in ``width`` pixels (at least one)."""
     font = QtGui.QFont()
-    font.setPointSizeF(LEGEND_FONT_PT)
+    font.setPointSizeF(scaled(LEGEND_FONT_PT))
     fm = QtGui.QFontMetricsF(font)
     col = max(fm.horizontalAdvance(n) for n in names) + 20 + 12 + 16   # sample, spacing, margins
     return max(1, min(len(names), int(width // col)))
@@ -304,20 +369,23 @@ def refit_legend(graphics: pg.GraphicsLayoutWidget, legend: pg.LegendItem, entri
         graphics.removeItem(legend)
         legend = make_legend(entries, cols)
         graphics.addItem(legend, row=row, col=0)
-    graphics.ci.layout.setRowMaximumHeight(row, 22 * -(-len(names) // cols) + 8)
+    graphics.ci.layout.setRowMaximumHeight(row, scaled(22) * -(-len(names) // cols) + 8)
     return legend
 
 
 def label(plot_item: pg.PlotItem, axis: str, text: str) -> None:
     """Set an axis title in the shared label style (no SI scaling such as "(x0.001)":
     losses and probabilities read better as plain numbers)."""
-    plot_item.setLabel(axis, text, **_current.label_style)
+    style = dict(_current.label_style)
+    if "font-size" in style:
+        style["font-size"] = pt(style["font-size"])
+    plot_item.setLabel(axis, text, **style)
     plot_item.getAxis(axis).enableAutoSIPrefix(False)
 
 
 def title(plot_item: pg.PlotItem, text: str) -> None:
     """Set a plot title in the shared style, elided with "…" when the plot is narrower than it."""
-    plot_item.setTitle(text, color=_current.foreground, size=TITLE_SIZE)
+    plot_item.setTitle(text, color=_current.foreground, size=pt(TITLE_SIZE))
     elide(plot_item.titleLabel)
 
 

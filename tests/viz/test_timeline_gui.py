@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStatusBar
 
 from core.analysis import boundary
 from core.run.config import TrainingConfig
 from core.run.runfile import load_run
+from viz.app.status import StatusNumbers
 
 CONFIG = TrainingConfig(n_samples=200, grid_resolution=16, batch_size=16)
 
@@ -184,17 +185,133 @@ def test_save_and_load_model(qtbot, make_window, tmp_path):
 def test_no_stray_tab_bar_floats_over_the_views_after_a_restored_layout(qtbot, make_window):
     """Qt's restoreState leaves old dock tab bars visible mid-window; the window hides them."""
     from PySide6.QtWidgets import QTabBar
-    from viz.app.dock_layout import hide_stray_tab_bars
+    from viz.app.layout.dock_layout import hide_stray_tab_bars
     first = make_window(CONFIG, engine="thread")
     first.resize(1280, 800)
     first.show()
     qtbot.waitExposed(first)
-    first.close()                                        # its layout goes to the settings
+    first.workspace_bar.actions_by_name["uncrumple"].trigger()
+    first.close()                                        # its layouts go to the settings
     w = make_window(None, engine="thread")
     w.show()
     qtbot.waitExposed(w)
     until(qtbot, lambda: w.session.latest is not None)
     qtbot.wait(50)
-    bars = [b for b in w.findChildren(QTabBar) if b.parentWidget() is w and b.isVisible()]
-    assert len(bars) == 2                                # one under each group of tabbed views
+    bars = [b for b in w.findChildren(QTabBar) if b.parentWidget() is w and b.isVisible() and b.count()]
+    assert w.dock_layout.workspace == "uncrumple"
+    assert len(bars) == 1                                # under the one group of tabbed views
+    assert {bars[0].tabText(i) for i in range(bars[0].count())} == {"Separability", "Neuron", "Lab"}
     assert hide_stray_tab_bars(w) == 0
+
+
+# ---- the keyboard stays the window's; the handle and the status bar follow the epoch shown -----------
+def shown_active(qtbot, w):
+    w.resize(1280, 800)                                  # the whole timeline bar on screen
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+
+
+def key(qtbot, w, k):
+    """Type ``k`` as a user would: to the widget that has the keyboard (or the window)."""
+    qtbot.keyClick(QApplication.focusWidget() or w, k)
+
+
+def space_plays_and_pauses(qtbot, w):
+    key(qtbot, w, Qt.Key.Key_Space)
+    until(qtbot, lambda: w.session.state == "training")
+    key(qtbot, w, Qt.Key.Key_Space)
+    until(qtbot, lambda: w.session.state == "paused" and w.timeline.position is None)
+
+
+def test_space_and_arrows_work_after_every_timeline_control(qtbot, make_window):
+    w = started(qtbot, make_window)
+    shown_active(qtbot, w)
+    train_epochs(qtbot, w, 3)
+    bar = w.timeline_bar
+    # Continue from here: the button disables itself; the keyboard must not land in the memory box
+    w.timeline.scrub(2)
+    qtbot.mouseClick(bar.branch_button, Qt.MouseButton.LeftButton)
+    until(qtbot, lambda: w.session.latest.epoch == 2 and w.session.state == "paused")
+    assert not bar.budget.hasFocus() and not bar.branch_button.hasFocus()
+    e = w.session.latest.epoch
+    key(qtbot, w, Qt.Key.Key_Right)                      # step one epoch
+    until(qtbot, lambda: w.session.latest.epoch == e + 1 and w.session.state == "paused")
+    space_plays_and_pauses(qtbot, w)
+    # Live
+    w.timeline.scrub(1)
+    qtbot.mouseClick(bar.live_button, Qt.MouseButton.LeftButton)
+    assert w.timeline.position is None and not bar.live_button.hasFocus()
+    space_plays_and_pauses(qtbot, w)
+    # the slider
+    qtbot.mouseClick(bar.slider, Qt.MouseButton.LeftButton)
+    assert not bar.slider.hasFocus()
+    w.timeline.go_live()
+    space_plays_and_pauses(qtbot, w)
+    # the memory box: Space while editing it is still Play; Return gives the keyboard back
+    budget = bar.budget
+    qtbot.mouseClick(budget.lineEdit(), Qt.MouseButton.LeftButton)
+    assert budget.hasFocus()
+    before = budget.text()
+    space_plays_and_pauses(qtbot, w)
+    assert budget.text() == before                       # not blanked by the Space
+    budget.selectAll()
+    qtbot.keyClicks(budget, "512")
+    key(qtbot, w, Qt.Key.Key_Return)
+    assert budget.value() == 512 and not budget.hasFocus()
+    space_plays_and_pauses(qtbot, w)
+
+
+def test_live_moves_the_handle_and_resumes_the_training_a_scrub_paused(qtbot, make_window):
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 3)
+    bar = w.timeline_bar
+    bar.slider.setValue(1)
+    assert w.timeline.position == 1 and bar.slider.value() == 1
+    bar.live_button.click()
+    assert bar.slider.value() == bar.slider.maximum() == 3      # the handle is back at the newest epoch
+    assert w.session.state == "paused"                          # it was paused before: it stays so
+    w.actions.play.trigger()
+    until(qtbot, lambda: w.session.state == "training")
+    w.timeline.scrub(1)                                         # pauses the run
+    until(qtbot, lambda: w.session.state == "paused")
+    assert bar.slider.value() == 1
+    bar.live_button.click()
+    until(qtbot, lambda: w.session.state == "training")         # training goes on
+    newest = w.timeline.epochs()[-1]
+    until(qtbot, lambda: w.timeline.epochs()[-1] >= newest + 2)
+    assert w.timeline.position is None
+    assert bar.slider.value() == bar.slider.maximum() == len(w.timeline.epochs()) - 1   # the handle follows
+    w.actions.play.trigger()
+    until(qtbot, lambda: w.session.state == "paused")
+
+
+def test_the_status_bar_shows_the_figures_of_the_epoch_the_views_show(qtbot, make_window):
+    w = started(qtbot, make_window)
+    status = StatusNumbers(QStatusBar(w), parent=w)     # the window's own, beside its status bar
+    status.follow(w.session, w.timeline)
+    labels = status.labels
+    train_epochs(qtbot, w, 3)
+    bpe = w.session.latest.batches_per_epoch
+    until(qtbot, lambda: labels["epoch"].text() == "epoch 3")
+    logs = {e["epoch"]: e for e in w.timeline.epoch_logs}
+    assert f"{logs[3]['loss']:.4g}" in labels["loss"].text()
+    w.timeline_bar.slider.setValue(1)                           # the views show epoch 1
+    log = logs[1]
+    assert labels["epoch"].text() == "epoch 1 (timeline)"
+    assert labels["step"].text() == f"step {bpe}"
+    assert labels["loss"].text() == f"loss {log['loss']:.4g} (val {log['val_loss']:.4g})"
+    assert labels["accuracy"].text() == (f"accuracy {100 * log['accuracy']:.1f}% "
+                                         f"(val {100 * log['val_accuracy']:.1f}%)")
+    # a live batch stepped while epoch 1 is shown does not change the figures
+    s = w.session.latest.step
+    w.actions.step_batch.trigger()
+    until(qtbot, lambda: w.session.latest.step == s + 1)
+    qtbot.wait(50)
+    assert labels["epoch"].text() == "epoch 1 (timeline)" and labels["step"].text() == f"step {bpe}"
+    w.timeline_bar.slider.setValue(0)                           # epoch 0: nothing logged yet
+    assert labels["epoch"].text() == "epoch 0 (timeline)" and labels["loss"].text() == "loss –"
+    w.timeline_bar.live_button.click()                          # back to the live figures
+    assert labels["epoch"].text() == "epoch 3"
+    assert labels["step"].text() == f"step {3 * bpe + 1}"
+    assert labels["loss"].text() == f"loss {logs[3]['loss']:.4g} (val {logs[3]['val_loss']:.4g})"

@@ -43,6 +43,9 @@ class TimelineController(QObject):
         The kept epochs or their memory changed.
     position_changed(object)
         The epoch shown (an int), or None when the views follow the live run.
+    shown(object)
+        The snapshot whose epoch the views now show: a scrubbed one (``scrubbed`` True) after a
+        scrub, the newest live one when they follow the live run again (the status bar's figures).
     saved(str)
         A run was written to this path.
     failed(str)
@@ -51,6 +54,7 @@ class TimelineController(QObject):
 
     changed = Signal()
     position_changed = Signal(object)
+    shown = Signal(object)
     saved = Signal(str)
     failed = Signal(str)
 
@@ -70,6 +74,7 @@ class TimelineController(QObject):
         self._opening = None            # a SavedRun waiting for its trainer's first snapshot
         self._save_to = None            # a path waiting for a paused checkpoint
         self._pausing = False           # a scrub paused training; its "paused" snapshot has not come yet
+        self._resume = False            # a scrub paused training: Live plays again
         session.snapshot_filter = self._filter
         session.snapshot_ready.connect(self._after_snapshot)
 
@@ -131,6 +136,7 @@ class TimelineController(QObject):
             raise ValueError("No epoch is recorded yet.")
         if self.session.state == "training":
             self._pausing = True          # snapshots already on their way still say "training"
+            self._resume = True
             self.session.pause()
         ckpt = self.timeline.at(epoch)
         latest = self.session.latest
@@ -141,18 +147,31 @@ class TimelineController(QObject):
                            scrubbed=True, checkpoint=ckpt, boundary=self._boundary(ckpt))
         self._set_position(ckpt.epoch)
         self.session.show_to_views(snap)
+        self.shown.emit(snap)
         return ckpt.epoch
 
     def go_live(self) -> None:
-        """Follow the live run again (the newest weights in every view)."""
+        """Follow the live run again (the newest weights in every view); training goes on if a
+        scrub paused it."""
         if self.position is None:
             return
+        resume, self._resume = self._resume, False
         self._set_position(None)
         snap = self._last_heavy
         if snap is not None:
             self.session.show_to_views(dataclasses.replace(
                 snap, epochs=(), checkpoints=(), batch_steps=_EMPTY_I, batch_losses=_EMPTY_F,
                 batch_accuracies=_EMPTY_F, run=None))
+        if resume and self.session.state == "paused":
+            self.session.play()
+
+    def epoch_log(self, epoch: int) -> dict | None:
+        """The logs of epoch ``epoch`` (loss, accuracy, ... as the trainer reported them), or None
+        (epoch 0, or an epoch no longer kept)."""
+        for log in reversed(self.epoch_logs):
+            if log.get("epoch") == epoch:
+                return log
+        return None
 
     def continue_from(self, epoch: int) -> int:
         """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it."""
@@ -170,8 +189,11 @@ class TimelineController(QObject):
         if epoch != self.position:
             self.position = epoch
             if epoch is None:
+                self._resume = False
                 self.session.show_epoch_in_views(None)   # the curves' marker and the like
             self.position_changed.emit(epoch)
+            if epoch is None and self.session.latest is not None:
+                self.shown.emit(self.session.latest)
 
     def local_model(self):
         """A compiled copy of the run's network in this process (weights unspecified), or None."""

@@ -1,12 +1,18 @@
 """The timeline toolbar under the transport: scrub the kept epochs, go live, branch, set the budget.
 
 Keys: ``[`` / ``]`` previous / next kept epoch, ``End`` back to the live run.
+
+No control on the bar keeps the keyboard from the window's transport keys (Space, →, B, R, ...):
+the slider and the buttons never take the focus, and the memory box hands it back to the window
+once edited (Return, or a click elsewhere); while it is being edited, Space still plays.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QSpinBox, QToolBar
+
+from viz import style
 
 #: budget choices are whole megabytes in this range
 BUDGET_MB = (8, 8192)
@@ -16,6 +22,17 @@ MEMORY_TIP = ("Memory the kept epochs use, and the budget. Past the budget the t
 
 def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB" if n < 10 * 2**20 else f"{n / 2**20:.0f} MB"
+
+
+class _SpaceToWindow(QObject):
+    """An event filter: Space typed into a number box is the window's Play / Pause, not a character
+    (a number has no spaces; the box would otherwise take the key and blank itself)."""
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:
+            event.ignore()           # not overridden: the window's shortcut runs
+            return True
+        return False
 
 
 class TimelineBar(QToolBar):
@@ -33,31 +50,33 @@ class TimelineBar(QToolBar):
         self.slider.setToolTip("Drag to show an earlier epoch in every view (training pauses). "
                                "Every epoch is kept while the memory budget allows. Keys: [ and ].")
         self.slider.setEnabled(False)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # arrows stay the window's (step epoch)
         self.slider.valueChanged.connect(self._on_slider)
         self.addWidget(self.slider)
         self.position_label = QLabel()
         self.position_label.setObjectName("timeline_position")
         self.position_label.setStyleSheet("QLabel { font-family: monospace; padding: 0 6px; }")
         # fixed sizes: a label whose text changes with every epoch must not relayout the window each time
-        self.position_label.setFixedSize(self.position_label.fontMetrics().horizontalAdvance(
-            "epoch 00000 of 00000") + 16, self.position_label.sizeHint().height())
+        style.fix_label_width(self.position_label, "epoch 00000 of 00000", extra=16)
         self.addWidget(self.position_label)
         self.live_button = QPushButton("Live")
-        self.live_button.setToolTip("Follow the training run again: every view shows the newest weights (End).")
+        self.live_button.setToolTip("Follow the training run again: every view shows the newest weights, and "
+                                     "training goes on if the timeline paused it (End).")
         self.live_button.clicked.connect(controller.go_live)
+        self.live_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addWidget(self.live_button)
         self.branch_button = QPushButton("Continue from here")
         self.branch_button.setObjectName("continue_from_here")
         self.branch_button.setToolTip("Resume training from the epoch shown, as a new branch: "
                                       "the later epochs of this run are dropped.")
         self.branch_button.clicked.connect(self._on_branch)
+        self.branch_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addWidget(self.branch_button)
         self.addSeparator()
         self.memory_label = QLabel()
         self.memory_label.setObjectName("timeline_memory")
         self.memory_label.setToolTip(MEMORY_TIP)
-        self.memory_label.setFixedSize(self.memory_label.fontMetrics().horizontalAdvance(" 0000.0 MB of ") + 4,
-                                       self.memory_label.sizeHint().height())
+        style.fix_label_width(self.memory_label, " 0000.0 MB of ", extra=4)
         self.addWidget(self.memory_label)
         self.budget = QSpinBox()
         self.budget.setObjectName("timeline_budget")
@@ -67,6 +86,11 @@ class TimelineBar(QToolBar):
         self.budget.setValue(max(BUDGET_MB[0], controller.timeline.budget // 2**20))
         self.budget.setToolTip("The timeline's memory budget. Lowering it thins the kept epochs at once.")
         self.budget.valueChanged.connect(self._on_budget)
+        self.budget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.budget.editingFinished.connect(self._return_focus)
+        self._space_filter = _SpaceToWindow(self)
+        self.budget.installEventFilter(self._space_filter)
+        self.budget.lineEdit().installEventFilter(self._space_filter)
         self.addWidget(self.budget)
         self.prev_action = QAction("P&revious epoch", self)
         self.prev_action.setShortcut(QKeySequence("["))
@@ -105,6 +129,9 @@ class TimelineBar(QToolBar):
         last = self._epochs[-1] if self._epochs else 0
         if epoch is None:
             self.position_label.setText(f"epoch {last} (live)")
+            self.slider.blockSignals(True)
+            self.slider.setValue(self.slider.maximum())     # the handle follows the live run
+            self.slider.blockSignals(False)
         else:
             self.position_label.setText(f"epoch {epoch} of {last}")
             if epoch in self._epochs:
@@ -147,6 +174,14 @@ class TimelineBar(QToolBar):
     def _on_branch(self) -> None:
         if self.controller.position is not None:
             self.controller.continue_from(self.controller.position)
+
+    @Slot()
+    def _return_focus(self) -> None:
+        """The memory box was edited: the keyboard goes back to the window (its transport keys)."""
+        if self.budget.hasFocus():
+            window = self.window()
+            (window if window is not self else self.parentWidget() or self).setFocus(
+                Qt.FocusReason.OtherFocusReason)
 
     @Slot(int)
     def _on_budget(self, mb: int) -> None:

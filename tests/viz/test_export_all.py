@@ -150,7 +150,7 @@ def test_a_view_is_brought_fully_up_to_date_before_its_picture(qtbot, window, tm
 
 
 def test_exporting_a_tab_the_app_has_not_built_yet_builds_it_first(qtbot, make_window, tmp_path, monkeypatch):
-    import viz.app.lazy_docks as lazy_docks
+    import viz.app.layout.lazy_docks as lazy_docks
     monkeypatch.setattr(lazy_docks, "IDLE_BUILD_MS", 600_000)     # nothing built in the background
     w = make_window(engine="thread", lazy_views=True)
     w.show()

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabBar
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QTabBar
 
 from core.run.config import TrainingConfig
 from viz.export.export_all import dock_content, slug, view_docks
@@ -75,7 +75,8 @@ def test_menu_lists_every_view_and_saves_the_chosen_one(window, tmp_path, monkey
     texts = [a.text() for a in menu.actions()]
     assert len(texts) == len(docks)
     assert all(t.startswith(full_title(d)) for t, d in zip(texts, docks))
-    assert "Loss surface…" in texts and all(a.toolTip() for a in menu.actions())
+    surface = next(i for i, t in enumerate(texts) if t.startswith("Loss surface"))   # "(closed)" in another workspace
+    assert all(a.toolTip() for a in menu.actions())
     asked = []
 
     def fake_dialog(parent, title, default, filters):
@@ -83,7 +84,7 @@ def test_menu_lists_every_view_and_saves_the_chosen_one(window, tmp_path, monkey
         return str(tmp_path / default.replace(".png", ".svg")), "SVG drawing (*.svg)"
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
-    menu.actions()[texts.index("Loss surface…")].trigger()
+    menu.actions()[surface].trigger()
     assert asked[0][:2] == ("Export Loss surface", "loss-surface.png")
     assert ET.parse(tmp_path / "loss-surface.svg").getroot().tag.endswith("svg")
 
@@ -93,20 +94,23 @@ def test_right_click_on_a_title_or_tab_offers_the_export(window, tmp_path, monke
     curves = dock(window, "dock_curves")
     title = curves.mapTo(window, QPoint(curves.width() // 2, 4))          # the dock's title bar
     menu = filt.menu_at(title)
-    assert [a.text() for a in menu.actions()[:2]] == ["Export this view as PNG…", "Export this view as SVG…"]
+    assert [a.text() for a in menu.actions()[:2]] == ["Export this view as PNG (2×)…",
+                                                            "Export this view as SVG…"]
     assert any(a.text() == full_title(curves) or a.isCheckable() for a in menu.actions()[3:])  # the usual menu
     inside = curves.widget().mapTo(window, QPoint(curves.widget().width() // 2, curves.widget().height() // 2))
     assert filt.menu_at(inside) is None                                    # the plots keep their own
+    window.workspace_bar.actions_by_name["uncrumple"].trigger()            # a workspace with tabs
+    QApplication.processEvents()
+    sep = dock(window, "dock_separability")
     bars = [b for b in window.findChildren(QTabBar) if b.parentWidget() is window and b.isVisible() and b.count()]
-    bar = next(b for b in bars if any(b.tabText(i) == dock(window, "lossSurfaceDock").windowTitle()
-                                      for i in range(b.count())))
-    i = next(i for i in range(bar.count()) if bar.tabText(i) == dock(window, "lossSurfaceDock").windowTitle())
-    assert filt.dock_at(bar.mapTo(window, bar.tabRect(i).center())) is dock(window, "lossSurfaceDock")
+    bar = next(b for b in bars if any(b.tabText(i) == sep.windowTitle() for i in range(b.count())))
+    i = next(i for i in range(bar.count()) if bar.tabText(i) == sep.windowTitle())
+    assert filt.dock_at(bar.mapTo(window, bar.tabRect(i).center())) is sep
     menu = filt.menu_at(bar.mapTo(window, bar.tabRect(i).center()))
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda parent, title, default, filters: (str(tmp_path / default), filters.split(";;")[0]))
     menu.actions()[0].trigger()
-    check_png(tmp_path / "loss-surface.png")
+    check_png(tmp_path / "separability.png")
 
 
 def test_a_plain_window_without_view_docks_gives_an_empty_menu(qtbot):
@@ -141,4 +145,4 @@ def test_two_weight_preset_shows_the_true_loss_surface(qtbot, make_window):
     # back to a bigger network: the plane the user had is offered again
     w.preset_actions["spiral"].trigger()
     until(qtbot, lambda: w.session.run.config.hidden not in ((), []))
-    assert surface.plane_combo.currentData() == "random"
+    assert surface.plane_combo.currentData() == "pca"

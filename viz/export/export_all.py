@@ -1,4 +1,5 @@
-"""Export: every view of the window as PNG and SVG on white, and the training history as CSV.
+"""Export: every view of the window as a figure (its plots and legends, PNG at twice the size on
+screen and SVG, on white), and the training history as CSV.
 
 ``export_all_views(window, folder)`` saves each dock except the controls, including docks
 that are tabs behind another tab or closed: each is brought to the front (or shown) in turn,
@@ -126,7 +127,7 @@ def bring_forward(dock: QtWidgets.QDockWidget, content) -> None:
 
 
 def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
-                     include_closed=False) -> list[str]:
+                     include_closed=False, docks=None, before=None) -> list[str]:
     """Save every view dock of ``window`` (not the controls) into ``folder``, on white.
 
     Parameters
@@ -143,6 +144,12 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
         ``progress(done, total, title) -> bool`` before each view (and, when there are
         two formats, again before the second); False stops the export (the files written
         so far stay). For a view written as PNG instead of SVG, ``title`` says so.
+    docks : list of QDockWidget, optional
+        The docks to save, in order; default: every view dock (the open ones, unless
+        ``include_closed``).
+    before : callable, optional
+        ``before(dock)`` is called before each dock is brought forward (the app shows the dock's
+        workspace, so each view is drawn at the size it is designed for).
 
     Returns
     -------
@@ -156,7 +163,8 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
     if bad:
         raise ValueError(f"Argument `formats` must hold 'png' and/or 'svg'. Received: formats={formats!r}")
     os.makedirs(folder, exist_ok=True)
-    docks = [d for d in view_docks(window) if include_closed or d.toggleViewAction().isChecked()]
+    if docks is None:
+        docks = [d for d in view_docks(window) if include_closed or d.toggleViewAction().isChecked()]
     written, used = Exported(), set()
     with tabs_put_back(docks):
         for i, dock in enumerate(docks):
@@ -167,6 +175,8 @@ def export_all_views(window, folder: str, formats=("png", "svg"), progress=None,
             if progress is not None and not progress(i, len(docks), title):
                 written.cancelled = True
                 break
+            if before is not None:
+                before(dock)
             bring_forward(dock, content)
             stem = base = slug(title)
             k = 2

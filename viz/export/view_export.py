@@ -1,14 +1,17 @@
-"""Export one view as PNG or SVG: a File submenu listing every dock, and a right-click on a dock's title or tab.
+"""Export one view as a figure, PNG or SVG: a File submenu listing every dock, and a right-click on a
+dock's title or tab.
+
+A figure is the view's plots and legends only, on white, without its buttons, boxes and hint
+text: PNG at twice the size on screen, or SVG (:func:`viz.export.white_export.save_figure_png`,
+:func:`~viz.export.white_export.save_figure_svg`).
 
 ``export_view_menu(window)`` gives a "Export view" menu with one entry per view dock
 (its full title), each asking for a file name (``<slug>.png`` by default; ``.svg``
-writes SVG) and saving that dock's content on white, whole even when it scrolls
-(:func:`viz.export.white_export.save_png_white`, :func:`~viz.export.white_export.save_svg_white`,
-:func:`~viz.export.export_all.dock_content`). ``export_dock(dock, path)`` does the saving
+writes SVG) and saving that dock's view (:func:`~viz.export.export_all.dock_content`). ``export_dock(dock, path)`` does the saving
 for scripts and tests: a dock that is a tab behind another, or closed, is brought to
 the front (or shown) for the picture and put back afterwards.
 
-``install_context_export(window)`` adds "Export this view as PNG…" and "… as SVG…" on
+``install_context_export(window)`` adds "Export this view as PNG (2×)…" and "… as SVG…" on
 top of the window's usual dock menu when the user right-clicks a dock's title bar or
 its tab (the views' own right-click menus, inside the plots, are left alone).
 
@@ -23,8 +26,11 @@ import weakref
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viz.export.export_all import SAVERS, bring_forward, dock_content, slug, svg_refusal, tabs_put_back, view_docks
+from viz.export.white_export import FIGURE_SCALE, save_figure_png
 
-IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
+IMAGE_FILTERS = {"png": "PNG image, twice the size on screen (*.png)", "svg": "SVG drawing (*.svg)"}
+#: the right-click menu's entries, by format
+CONTEXT_TEXTS = {"png": "Export this view as PNG (2×)…", "svg": "Export this view as SVG…"}
 
 
 def full_title(dock: QtWidgets.QDockWidget) -> str:
@@ -39,9 +45,10 @@ def _main_window(dock):
     return w
 
 
-def export_dock(dock: QtWidgets.QDockWidget, path: str) -> str:
-    """Save ``dock``'s view to ``path`` on white: SVG for a ``.svg`` name, else PNG; the path
-    written, or "" when nothing was.
+def export_dock(dock: QtWidgets.QDockWidget, path: str, scale: float = FIGURE_SCALE) -> str:
+    """Save ``dock``'s view to ``path`` as a figure on white (its plots and legends): SVG for a
+    ``.svg`` name, else PNG ``scale`` times the size on screen; the path written, or "" when
+    nothing was.
 
     A dock behind another tab is raised for the picture, a closed one shown, and the
     window's tabs and closed docks are put back as they were. A view with more than
@@ -61,7 +68,8 @@ def export_dock(dock: QtWidgets.QDockWidget, path: str) -> str:
         bring_forward(dock, content)
         if fmt == "svg" and svg_refusal(content):
             fmt, path = "png", os.path.splitext(path)[0] + ".png"
-        return path if SAVERS[fmt](content, path) else ""
+        saved = save_figure_png(content, path, scale) if fmt == "png" else SAVERS[fmt](content, path)
+        return path if saved else ""
 
 
 def ask_and_export(dock: QtWidgets.QDockWidget, fmt: str = "png", parent=None) -> str:
@@ -93,8 +101,9 @@ class _ExportViewMenu(QtWidgets.QMenu):
         super().__init__("Export &view", window)
         self._window = weakref.ref(window)
         self.setToolTipsVisible(True)
-        self.setToolTip("Save one view as a PNG picture or an SVG drawing on white.")
-        self.menuAction().setStatusTip("Save one view as a PNG picture or an SVG drawing on white.")
+        tip = "Save one view's plots and legends on white: a PNG picture twice the size on screen, or an SVG drawing."
+        self.setToolTip(tip)
+        self.menuAction().setStatusTip(tip)
         self.aboutToShow.connect(self.fill)
         self.fill()
 
@@ -108,7 +117,8 @@ class _ExportViewMenu(QtWidgets.QMenu):
             title = full_title(dock)
             closed = "" if dock.toggleViewAction().isChecked() else " (closed)"
             act = self.addAction(f"{title}{closed}…")
-            act.setToolTip(f"Save the {title} view as PNG or SVG (by the file name's suffix).")
+            act.setToolTip(f"Save the {title} view's plots as PNG (twice the size on screen) or SVG "
+                           "(by the file name's suffix).")
             act.setStatusTip(act.toolTip())
             act.setData(dock.objectName())
             act.triggered.connect(self._export)
@@ -164,9 +174,9 @@ class ContextExport(QtCore.QObject):
             return None
         menu = self.window.createPopupMenu() or QtWidgets.QMenu(self.window)
         first = menu.actions()[0] if menu.actions() else None
-        for fmt, text in (("png", "Export this view as PNG…"), ("svg", "Export this view as SVG…")):
+        for fmt, text in CONTEXT_TEXTS.items():
             act = QtGui.QAction(text, menu)
-            act.setStatusTip(f"Save the {full_title(dock)} view as {fmt.upper()} on white.")
+            act.setStatusTip(f"Save the {full_title(dock)} view's plots and legends as {fmt.upper()} on white.")
             act.triggered.connect(lambda _=False, d=dock, f=fmt: ask_and_export(d, f, self.window))
             menu.insertAction(first, act)
         if first is not None:

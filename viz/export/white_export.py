@@ -1,6 +1,13 @@
 """One widget as a picture on white, whatever the screen shows (the dark theme included): plots get a
 white background and the light theme's dark text and pens while the picture is taken, then
-everything is put back. PNG at the screen's pixel ratio, or SVG (vector lines and text).
+everything is put back.
+
+Two kinds of picture:
+
+* a *figure* (:func:`save_figure_png`, :func:`save_figure_svg`; what Export view writes): the
+  view's plots and their legends only, arranged as on screen, without its buttons, boxes and hint
+  text; PNG at twice the screen size (or any scale), or SVG (vector lines and text);
+* a screenshot of the whole widget (:func:`save_png_white`, :func:`save_svg_white`).
 """
 from __future__ import annotations
 
@@ -12,6 +19,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from viz import style, theme
 
 WHITE = QtGui.QColor("#ffffff")
+#: a figure's PNG is this many times the size on screen (sharp when projected or printed)
+FIGURE_SCALE = 2.0
+#: a widget with this Qt property set to True is part of its view's figure (a legend drawn as a label)
+FIGURE_PROPERTY = "figure"
 _RENDER = QtWidgets.QWidget.RenderFlag.DrawChildren   # no DrawWindowBackground: the page stays white
 
 
@@ -174,4 +185,101 @@ def save_svg_white(widget: QtWidgets.QWidget, path: str) -> bool:
     return bool(ok)
 
 
-SAVERS = {"png": save_png_white, "svg": save_svg_white}
+# ---- figures: the plots and legends of a view, nothing else ---------------------------------------
+def _is_part(w: QtWidgets.QWidget) -> bool:
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+    return isinstance(w, QtWidgets.QGraphicsView | QOpenGLWidget) or bool(w.property(FIGURE_PROPERTY))
+
+
+def figure_parts(widget: QtWidgets.QWidget) -> list[tuple[QtWidgets.QWidget, QtCore.QRect]]:
+    """The parts of ``widget`` its figure shows, with their rectangles in ``widget``'s coordinates.
+
+    The parts are its shown plots and drawings (every ``QGraphicsView``: a pyqtgraph plot with its
+    axes, title and legend; an OpenGL view) and the widgets marked with the Qt property
+    :data:`FIGURE_PROPERTY`; not the buttons, boxes, sliders and hint text around them, nor what
+    sits on a hidden tab. ``widget`` itself when it is one; an empty list when it holds none.
+    """
+    if _is_part(widget):
+        return [(widget, QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))]
+    parts: list = []
+    for child in widget.findChildren(QtWidgets.QWidget):
+        if not _is_part(child) or not child.isVisibleTo(widget) or child.size().isEmpty():
+            continue
+        if any(p.isAncestorOf(child) for p, _ in parts):
+            continue
+        parts = [(p, r) for p, r in parts if not child.isAncestorOf(p)]
+        parts.append((child, QtCore.QRect(child.mapTo(widget, QtCore.QPoint(0, 0)), child.size())))
+    return parts
+
+
+def figure_rect(widget: QtWidgets.QWidget) -> QtCore.QRect:
+    """The rectangle of ``widget`` its figure covers (all its parts; the whole widget when none)."""
+    parts = figure_parts(widget)
+    if not parts:
+        return QtCore.QRect(QtCore.QPoint(0, 0), widget.size())
+    rect = QtCore.QRect(parts[0][1])
+    for _, r in parts[1:]:
+        rect = rect.united(r)
+    return rect
+
+
+def _paint_figure(widget: QtWidgets.QWidget, painter: QtGui.QPainter, rect: QtCore.QRect) -> None:
+    """Paint ``widget``'s figure parts (or all of it) with ``rect``'s corner at the painter's origin."""
+    parts = figure_parts(widget) or [(widget, QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))]
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+    for part, r in parts:
+        at = r.topLeft() - rect.topLeft()
+        if isinstance(part, QOpenGLWidget):
+            painter.drawImage(QtCore.QRect(at, r.size()), part.grabFramebuffer())
+        else:
+            # QWidget's render: a pyqtgraph GraphicsView overrides render() with QGraphicsView's
+            QtWidgets.QWidget.render(part, painter, at, QtGui.QRegion(), _RENDER)
+
+
+def save_figure_png(widget: QtWidgets.QWidget, path: str, scale: float = FIGURE_SCALE) -> bool:
+    """``widget``'s figure (its plots and legends, see :func:`figure_parts`) as a PNG on white,
+    ``scale`` times its size on screen (lines and text drawn at that resolution, not enlarged);
+    returns whether it was written."""
+    rect = figure_rect(widget)
+    if rect.isEmpty() or scale <= 0:
+        return False
+    image = QtGui.QImage((rect.size().toSizeF() * scale).toSize(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(scale)
+    image.fill(WHITE)
+    painter = QtGui.QPainter(image)
+    try:
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        with on_white(widget):
+            _paint_figure(widget, painter, rect)
+    finally:
+        painter.end()
+    image.setDotsPerMeterX(round(image.dotsPerMeterX() * scale))   # prints at the size on screen
+    image.setDotsPerMeterY(round(image.dotsPerMeterY() * scale))
+    return bool(image.save(str(path), "PNG"))
+
+
+def save_figure_svg(widget: QtWidgets.QWidget, path: str) -> bool:
+    """``widget``'s figure (its plots and legends, see :func:`figure_parts`) as SVG on white
+    (vector lines and text; heat maps stay bitmaps)."""
+    from PySide6.QtSvg import QSvgGenerator
+    rect = figure_rect(widget)
+    if rect.isEmpty():
+        return False
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(rect.size())
+    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), rect.size()))
+    gen.setResolution(widget.logicalDpiX())     # else text and plot items scale apart
+    gen.setTitle(widget.windowTitle() or "Uncrumple view")
+    painter = QtGui.QPainter(gen)
+    try:
+        painter.fillRect(QtCore.QRect(QtCore.QPoint(0, 0), rect.size()), WHITE)
+        with on_white(widget):
+            _paint_figure(widget, painter, rect)
+    finally:
+        ok = painter.end()
+    return bool(ok)
+
+
+#: what Export view and Export all write, by format: figures
+SAVERS = {"png": save_figure_png, "svg": save_figure_svg}

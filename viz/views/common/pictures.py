@@ -1,4 +1,5 @@
-"""Saving a view: PNG or SVG pictures of a widget, the save-file dialog, and animated GIFs.
+"""Saving a view: PNG (at twice the screen's size) or SVG figures of a widget's plots, the save-file
+dialog, and animated GIFs.
 
 The pictures are shared by the optimizer race, the loss-surface view and the 1D slice;
 the GIF writer (:func:`gif_steps`, with Pillow) and its progress dialog
@@ -9,17 +10,18 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viz.export.white_export import save_png_white, save_svg_white
+from viz.export.white_export import FIGURE_SCALE, save_figure_png, save_figure_svg
 
 
-def export_png(widget: QtWidgets.QWidget, path: str) -> bool:
-    """Save a picture of ``widget`` as PNG on white (in either theme); returns whether it was written."""
-    return save_png_white(widget, str(path))
+def export_png(widget: QtWidgets.QWidget, path: str, scale: float = FIGURE_SCALE) -> bool:
+    """Save ``widget``'s plots and legends (not its buttons) as a PNG on white (in either theme),
+    ``scale`` times the size on screen; returns whether it was written."""
+    return save_figure_png(widget, str(path), scale)
 
 
 def export_svg(widget: QtWidgets.QWidget, path: str) -> bool:
-    """Save ``widget`` as SVG on white (vector lines and text; heat maps stay bitmaps)."""
-    return save_svg_white(widget, str(path))
+    """Save ``widget``'s plots and legends as SVG on white (vector lines and text; heat maps stay bitmaps)."""
+    return save_figure_svg(widget, str(path))
 
 
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"

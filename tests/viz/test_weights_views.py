@@ -12,7 +12,7 @@ from core.analysis.weights.weightmaps import display_matrix, link_bins, log_rati
 from core.run.config import TrainingConfig, build_model, targets_for
 from core.run.messages import BatchUpdate, RunData, RunSnapshot
 from core.run.serve import _Run
-from viz.app.docks import ViewMaker, spec
+from viz.app.layout.docks import ViewMaker, spec
 from viz.run.redraw import ViewRedrawer
 from viz.views.weights import network as network_mod
 from viz.views.weights.network import NetworkView
@@ -95,8 +95,8 @@ def test_spiral_kernels_and_biases_are_shown_as_they_are(make):
         np.testing.assert_array_equal(maps.bias_image.image, np.clip(b, *view.levels).reshape(1, -1))
         assert np.mean(maps.kernel_image.image == w) > 0.9
         assert maps.kernel_image.image.dtype == np.float32
-    assert "Dense 1 kernel (2, 8) float32" in view.layers[0].title
-    assert "Dense 3 kernel (8, 1) float32" in view.layers[2].title
+    assert "Layer 1 · kernel (2, 8) float32" in view.layers[0].title
+    assert "Layer 3 (output) · kernel (8, 1) float32" in view.layers[2].title
     lo, hi = view.levels
     assert lo == -hi and hi > 0 and np.isfinite(hi)
     assert tuple(view.layers[1].kernel_image.levels) == view.levels
@@ -108,12 +108,13 @@ def test_hover_names_the_index_and_the_value(make):
     view = make(WeightsView, first, snap)
     w1, b1 = snap.weights[0], snap.weights[1]
     text = view.hover_text(cell_scene_pos(view.layers[0].kernel_plot, 1, 5))
-    assert text == f"W[1, 5] = {float(w1[1, 5]):.3g} (layer 1)"
-    text = view.hover_text(cell_scene_pos(view.layers[0].bias_plot, 0, 3))
-    assert text == f"b[3] = {float(b1[3]):.3g} (layer 1)"
+    assert text == f"W[1, 5] = {float(w1[1, 5]):.3g} (Layer 1)"
+    maps = view.layers[0]
+    text = view.hover_text(maps.kernel_plot.getViewBox().mapViewToScene(maps.cell_pos("bias", None, 3)))
+    assert text == f"b[3] = {float(b1[3]):.3g} (Layer 1)"
     w2 = snap.weights[2]
     assert view.hover_text(cell_scene_pos(view.layers[1].kernel_plot, 7, 0)).startswith(
-        f"W[7, 0] = {float(w2[7, 0]):.3g} (layer 2)")
+        f"W[7, 0] = {float(w2[7, 0]):.3g} (Layer 2)")
     assert view.hover_text(QtCore.QPointF(-50, -50)) == ""
 
 
@@ -187,7 +188,7 @@ def test_mnist_kernel_is_downsampled_with_exact_hover_values(make, capsys):
     assert maps.kernel_image.image.shape == (196, 256)
     assert "(784, 512) float32" in maps.title and "4 × 2 block" in maps.title
     text = view.hover_text(cell_scene_pos(maps.kernel_plot, 401, 300))
-    assert text.startswith(f"W[401, 300] = {float(w1[401, 300]):.3g} (layer 1); its cell shows")
+    assert text.startswith(f"W[401, 300] = {float(w1[401, 300]):.3g} (Layer 1); its cell shows")
     assert "[400:404, 300:302]" in text
     # refresh cost with a new snapshot each time (printed, not asserted)
     snaps = [trained_step(model, x[:64], y[:64]) for _ in range(3)]
@@ -241,7 +242,7 @@ def test_tiny_net_links_have_the_expected_count_width_and_colour(make):
     neg, pos = sign_colors()
     for k, (a, b) in enumerate(d.edges):
         key = (bool(w[k] >= 0), int(bins[k]))
-        seg = (tuple(map(float, d.positions[a])), tuple(map(float, d.positions[b])))
+        seg = (tuple(map(float, view.positions[a])), tuple(map(float, view.positions[b])))
         assert seg in links[key]
         pen = view.curves[key].opts["pen"]
         assert pen.widthF() == pytest.approx(network_mod.WIDTHS[bins[k]])
@@ -268,13 +269,16 @@ def test_a_new_run_in_front_is_built_then_drawn_by_the_redraw_clock(qtbot):
     clock.request()
     qtbot.waitUntil(lambda: view.diagram is not None, timeout=3000)
     np.testing.assert_array_equal(view.diagram.weights, np.float32([0.5, -1.0, 0.05, 2.0, -0.2, 0.0, 1.0, -0.5, 0.1]))
-    assert view.nodes.data["brush"][0] is not None
+    assert all(p.image is not None for p in view.pictures) and len(view.pictures) == 2 + 3 + 1   # drawn too
     clock.stop()
 
 
-def test_node_colours_follow_the_picked_sample(make):
+def test_node_colours_follow_the_picked_sample_without_pictures(make):
+    """A run without an input plane (images, wide CSV data) draws nodes coloured by the sample's activations."""
     run, first, mine = tiny_run()
-    view = make(NetworkView, first, mine)
+    flat = dataclasses.replace(first, run=dataclasses.replace(first.run, plane=None, x_train_2d=None, x_val_2d=None))
+    view = make(NetworkView, flat, mine)
+    assert view.pictures == []
     view.sample.setValue(5)
     x5 = view.x[5]
     model = build_model(TINY, 2)
@@ -286,10 +290,12 @@ def test_node_colours_follow_the_picked_sample(make):
     t = (expected[1][0] + 1) / 2                      # tanh levels (-1, 1), in COLOR_STEPS steps
     steps = network_mod.COLOR_STEPS - 1
     want = view._cmap.map(round(float(t) * steps) / steps, mode="qcolor")
-    assert brushes[2].rgb() == want.rgb()             # node 2 = Dense 1 unit 0
+    assert brushes[2].rgb() == want.rgb()             # node 2 = Layer 1 unit 1
     assert view.sample_info.text().startswith(f"class {int(view.y[5])} · P(class 1) = {float(expected[2][0]):.2f}")
-    text = view.hover_text(*map(float, view.diagram.positions[2]))
-    assert text == f"Dense 1 unit 0: tanh activation {float(expected[1][0]):.3g} (sample 5)"
+    text = view.hover_text(*map(float, view.positions[2]))
+    assert text.startswith(f"Layer 1 · unit 1 (tanh), sample 5 (class {int(view.y[5])}):\ntanh(0.5·x1 + 2·x2 + 0)")
+    assert text.endswith(f"= {float(expected[1][0]):.3g}".replace("-", "\u2212"))
+    assert "the picked sample's output" in view.legend.scale_label.text()
 
 
 def test_a_scrub_snapshot_shows_its_weights(make):

@@ -20,7 +20,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core.analysis.boundary import grid_extent, input_plane
-from core.analysis.uncrumple.inspector import neuron_map, worked_sum
+from core.analysis.names import layer_name
+from core.analysis.uncrumple.inspector import neuron_map
+from core.analysis.units import unit_formula
 from viz import style
 from viz.views.common.view import View
 from viz.views.common.visibility import behind_tab
@@ -28,7 +30,19 @@ from viz.views.uncrumple.inspector_links import strongest_links
 from viz.views.uncrumple.tracer import Tracer
 
 RESOLUTION = 64
-HINT = "Click a unit of the network (left) to inspect it."
+HINT = "Click a unit of the network (above, or in the Network view) to see what it computes."
+
+
+def plain_axis_title(axis: pg.AxisItem, text: str) -> None:
+    """Title ``axis`` in the shared label style with plain tick numbers, never SI-scaled.
+
+    ``style.label`` turns auto SI prefixes off, but pyqtgraph computes the scale once more while
+    turning them off and keeps it: an axis titled while its range lay within (-1, 1) kept a "milli"
+    scale for good (ticks 1000 times too large, the Neuron view's x1 read -2000 … 2000). With no
+    range where SI prefixes apply, the scale is 1 whatever the range.
+    """
+    axis.setLabel(text, siPrefixEnableRanges=(), **style.palette().label_style)
+    axis.enableAutoSIPrefix(False)
 
 
 class InspectorView(View):
@@ -69,12 +83,13 @@ class InspectorView(View):
         self._make_widgets()
 
     def _make_widgets(self) -> None:
+        # left: the unit's map, square and as tall as the view; right: the network to click, the unit's
+        # weights and its worked sum (side by side: the Uncrumple workspace gives this view ~500 x 260)
+        self.map_graphics = pg.GraphicsLayoutWidget()
+        self.map_plot = self.map_graphics.addPlot(row=0, col=0)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(360, 240)
+        self.graphics.setMinimumSize(120, 80)
         self.net_plot = self.graphics.addPlot(row=0, col=0)
-        self.map_plot = self.graphics.addPlot(row=0, col=1)
-        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
-        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
         for p in (self.net_plot, self.map_plot):
             style.apply_plot_style(p)
             p.hideButtons()
@@ -83,13 +98,13 @@ class InspectorView(View):
         self.net_plot.hideAxis("bottom")
         self.net_plot.showGrid(x=False, y=False)
         self.net_plot.setMouseEnabled(x=False, y=False)
-        style.title(self.net_plot, "Network (click a unit)")
         self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[1], 120), width=1))
         self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[0], 120), width=1))
-        self.nodes = pg.ScatterPlotItem(size=16, pen=pg.mkPen(style.palette().foreground, width=1),
+        self.nodes = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.palette().foreground, width=1),
                                         brush=pg.mkBrush(style.palette().background), hoverable=True,
                                         hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))
-        self.nodes.setToolTip("Click a unit to see its activation over the input plane, its weights and bias.")
+        self.graphics.setToolTip("The network: click a unit to see its output over the input plane, its "
+                                 "weights and bias. Links: orange = positive weight, blue = negative.")
         for item in (self.edges_pos, self.edges_neg, self.nodes):
             self.net_plot.addItem(item)
         self.nodes.sigClicked.connect(self._node_clicked)
@@ -98,29 +113,43 @@ class InspectorView(View):
         self.map_plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.map_plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=pg.colormap.get("CET-D1"),
-                                        label="activation", interactive=False, colorMapMenu=False, width=12)
+        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=style.diverging_colormap(0.8),
+                                        interactive=False, colorMapMenu=False, width=10)
         self.colorbar.setImageItem(self.image, insert_in=self.map_plot)
         self.points = [pg.ScatterPlotItem(size=5, pen=style.point_pen_brush(c, False)[0],
                                           brush=style.point_pen_brush(c, False)[1]) for c in range(2)]
         self.ring = pg.ScatterPlotItem(size=14, pen=pg.mkPen(style.palette().foreground, width=2), brush=None)
         for item in self.points + [self.ring]:
             self.map_plot.addItem(item)
-        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.map_graphics.scene().sigMouseMoved.connect(self._mouse_moved)
 
         self.weights_label = QtWidgets.QLabel(HINT)
         self.sum_label = QtWidgets.QLabel("")
         for lab in (self.weights_label, self.sum_label):
             lab.setStyleSheet(style.palette().readout_css)
             lab.setWordWrap(True)
+            lab.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
             lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sum_label.setToolTip("The unit's computation for the sample under the mouse: "
-                                  "weights · inputs, plus the bias, through the activation.")
-        lay = QtWidgets.QVBoxLayout(self)
+        self.sum_label.setToolTip("The unit's computation for one sample (hover a point of the map for "
+                                  "another): each input times its weight, summed, plus the bias, through "
+                                  "the activation.")
+        right = QtWidgets.QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(2)
+        right.addWidget(self.graphics, 2)
+        right.addWidget(self.weights_label)
+        right.addWidget(self.sum_label, 3)
+        lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.weights_label)
-        lay.addWidget(self.sum_label)
+        lay.addWidget(self.map_graphics, 0)
+        lay.addLayout(right, 1)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        """Keep the map square and as tall as the view (its axes and colour bar beside it), at most
+        60 % of the width; below ~320 px wide the map and the rest share the width."""
+        super().resizeEvent(event)
+        h = self.height() - 8
+        self.map_graphics.setFixedWidth(int(max(160, min(h + 70, 0.6 * self.width()))))
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -212,8 +241,10 @@ class InspectorView(View):
         for c, item in enumerate(self.points):
             item.setData(pos=self._xy[y == c])
         labels = ("x1", "x2") if self._plane is None else self._plane.labels
-        style.label(self.map_plot, "bottom", labels[0])
-        style.label(self.map_plot, "left", labels[1])
+        plain_axis_title(self.map_plot.getAxis("bottom"), labels[0])
+        plain_axis_title(self.map_plot.getAxis("left"), labels[1])
+        x0, x1, y0, y1 = self._extent
+        self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _network_steps(self) -> list:
         """The diagram in steps: the nodes, each layer's links (one step each), the links shown, the unit."""
@@ -232,17 +263,17 @@ class InspectorView(View):
         self.unit_selected.emit(int(layer), int(unit))
 
     def hover_sample(self, index: int | None) -> None:
-        """Show the worked sum of the selected unit for training sample ``index``."""
+        """Show the worked sum of the selected unit for training sample ``index`` (None: the first sample)."""
         self._hovered = index
-        if index is None or self.selected is None:
+        if self.selected is None or self.tracer.x is None or not len(self.tracer.x):
             self.ring.setData([])
-            self.sum_label.setText("Hover over a data point to see the unit's worked sum for it."
-                                   if self.selected else "")
+            self.sum_label.setText("")
             return
+        i = 0 if index is None else int(index)
         layer, unit = self.selected
-        ws = worked_sum(self.tracer.model, layer, unit, self.tracer.x[index])
-        self.ring.setData(pos=self._xy[index:index + 1])
-        self.sum_label.setText(f"Sample {index} (class {self.tracer.y[index]}): {ws.text()}")
+        self.ring.setData(pos=self._xy[i:i + 1])
+        self.sum_label.setText(f"Sample {i} (class {self.tracer.y[i]}):\n"
+                               + unit_formula(self.tracer.model, layer, unit, self.tracer.x[i]))
 
     def _node_clicked(self, _item, points, _event=None) -> None:
         if len(points):
@@ -329,6 +360,8 @@ class InspectorView(View):
         finite = grid[np.isfinite(grid)]
         if act in ("sigmoid", "softmax"):
             levels = (0.0, 1.0)
+        elif act == "tanh":
+            levels = (-1.0, 1.0)              # the Network view's pictures use the same colours
         else:
             m = float(np.max(np.abs(finite))) if len(finite) else 1.0
             levels = (-max(m, 1e-6), max(m, 1e-6))
@@ -337,12 +370,14 @@ class InspectorView(View):
         dx, dy = (x1 - x0) / (RESOLUTION - 1), (y1 - y0) / (RESOLUTION - 1)
         self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
         self.colorbar.setLevels(values=levels)
-        self.colorbar.getAxis("left").setLabel(act, **style.palette().label_style)
-        style.title(self.map_plot, f"Layer {layer + 1}, unit {unit}: {act}(dot(x, w) + b)")
+        plain_axis_title(self.colorbar.getAxis("left"), act)
+        name = f"{layer_name(layer, len(model.dense_layers))} · unit {unit + 1}"
+        style.title(self.map_plot, name)
         w = dense.kernel[:, unit]
         shown = ", ".join(f"{v:.3g}" for v in w[:12]) + (", …" if len(w) > 12 else "")
-        self.weights_label.setText(f"<b>Layer {layer + 1}, unit {unit}</b> — incoming weights w = ({shown}), "
-                                   f"bias b = {float(dense.bias[unit]):.3g}, activation {act}")
+        self.weights_label.setText(f"<b>{name}</b> ({act}) w = ({shown}), b = {float(dense.bias[unit]):.3g}")
+        self.weights_label.setToolTip(f"{name}: its incoming weights w and bias b; the map on the left is its "
+                                      f"output, {act}(w · input + b), at every point of the input plane.")
         self.hover_sample(self._hovered)
 
     @property

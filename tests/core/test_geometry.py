@@ -28,8 +28,8 @@ def test_stages_equal_model_trace():
     assert len(stg) == 1 + 3 * len(traces) == 10
     assert [s.kind for s in stg] == ["input"] + ["dot", "bias", "activation"] * 3
     assert [s.layer for s in stg] == [-1, 0, 0, 0, 1, 1, 1, 2, 2, 2]
-    assert [s.name for s in stg[:4]] == ["input", "dense: dot(x, W)", "dense: + b", "dense: tanh"]
-    assert stg[-1].name == "dense_2: sigmoid" and stg[-1].activation == "sigmoid"
+    assert [s.name for s in stg[:4]] == ["Input", "Layer 1 · dot(x, W)", "Layer 1 · + b", "Layer 1 · tanh"]
+    assert stg[-1].name == "Layer 3 · sigmoid" and stg[-1].activation == "sigmoid"   # core.analysis.names
     np.testing.assert_array_equal(stg[0].values, x)
     for i, t in enumerate(traces):
         for j, arr in enumerate((t.dot, t.biased, t.output)):

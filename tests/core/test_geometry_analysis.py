@@ -45,7 +45,7 @@ def test_trained_xor_network_uncrumples_the_last_hidden_layer(xor_trained):
     assert acc > 0.95
     s = separability(model, x, y)
     names = [st.name for st in g.stages(model, x)]
-    last_hidden = names.index("dense_1: tanh")
+    last_hidden = names.index("Layer 2 · tanh")
     assert s[last_hidden] >= 0.95
     assert s[-1] >= acc - 1e-6  # a threshold on the output is a separator too
     assert s[last_hidden] > s[0] + 0.2
@@ -140,7 +140,7 @@ def test_rotation_preset_rotates_by_theta():
                                atol=1e-7)
     pts = np.array([[1, 0], [0, 1], [2, 3]], np.float32)
     stg = layer_lab(W, b, act, pts)
-    assert [s.name for s in stg] == ["input", "lab: dot(W, x)", "lab: + b", "lab: linear"]
+    assert [s.name for s in stg] == ["Input", "lab: dot(W, x)", "lab: + b", "lab: linear"]
     out = stg[-1].values
     np.testing.assert_allclose(out[0], [math.cos(theta), math.sin(theta)], atol=1e-6)
     np.testing.assert_allclose(out[1], [-math.sin(theta), math.cos(theta)], atol=1e-6)

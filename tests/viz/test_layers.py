@@ -32,7 +32,7 @@ def test_one_panel_per_stage_of_a_2_2_2_1_network(make):
     view.refresh()
     assert len(view.panels) == 10
     titles = [p.plot.titleLabel.text for p in view.panels]
-    assert "input" in titles[0] and "2 features" in titles[0]
+    assert "Input" in titles[0] and "2 features" in titles[0]
     assert "dot(x, W)" in titles[1] and "+ b" in titles[2] and "tanh" in titles[3]
     assert "sigmoid" in titles[9] and "1 unit" in titles[9]
     # the input panel shows the training points themselves, coloured by class
@@ -40,9 +40,11 @@ def test_one_panel_per_stage_of_a_2_2_2_1_network(make):
     assert len(shown) == len(view.tracer.x)
     # the grid's segments are coloured by the predicted class: together, every segment of the grid
     grid = view.tracer.grid
-    drawn = sum(int(np.sum(it.opts["connect"])) for it in view.panels[5].lines if it.xData is not None
-                and len(it.xData))
-    assert drawn == int(grid.connect().sum())
+    drawn = [sum(int(np.sum(it.opts["connect"])) for it in view.panels[i].lines if it.xData is not None
+                 and len(it.xData)) for i in (2, 5)]
+    assert drawn[0] == int(grid.connect().sum())
+    # from layer 2 on, every other line (the first and last kept): (11 + 11) lines of 40 segments
+    assert drawn[1] == int((view._connect_sparse).sum()) == 2 * 11 * 40
     assert sum(len(it.getData()[0]) for it in view.panels[9].regions) > 0      # 1 unit: dots
 
 
@@ -89,37 +91,32 @@ def test_the_redraw_clock_holds_new_weights_until_the_min_interval_is_over(make,
     run, snap = start()
     feed(view, snap)
     clock.request()
-    qtbot.waitUntil(lambda: len(view.panels) == 10 and not view.drawing, timeout=3000)   # built on the first frame
+    qtbot.waitUntil(lambda: len(view.panels) == 10 and view.traced is not None, timeout=3000)   # on the first frame
     assert len(traced) == 1
     view.add_snapshot(train_epoch(run))
     clock.request()
-    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version and not view.drawing, timeout=3000)
+    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version, timeout=3000)
     assert len(traced) == 2 and traced[1] - traced[0] >= 0.3
 
 
-def test_a_shown_view_spreads_a_refresh_over_event_loop_turns(make, qtbot, monkeypatch):
-    """Each turn redraws PANELS_PER_TURN panels (then paints); weights arriving meanwhile are drawn next."""
-    monkeypatch.setattr(layers_mod, "PANELS_PER_TURN", 3)
+def test_a_refresh_updates_every_panel_in_its_own_turn_without_timers(make, qtbot, monkeypatch):
+    """One refresh (one clock tick) traces once and updates all the panels: no chain of 0 ms turns each
+    repainting the whole scene (it stalled the GUI thread past 100 ms while training)."""
     view = make(LayersView)
     view.show()
     qtbot.waitExposed(view)
-    clocked(view)                            # the round's end asks it for the weights that came meanwhile
     run, snap = start()
     feed(view, snap)
     assert view.panels == []                 # a shown view makes its panels on its next refresh, not in set_run
     assert view.refresh() and len(view.panels) == 10
     drawn = []
     real = view._draw_panel
-    monkeypatch.setattr(view, "_draw_panel", lambda i: drawn.append(i) or real(i))
+    monkeypatch.setattr(view, "_draw_panel", lambda i, shown: drawn.append(i) or real(i, shown))
     view.add_snapshot(train_epoch(run))
     assert view.refresh()
-    assert view.drawing == list(range(10)) and not drawn      # traced now, drawn over the next turns
-    s2 = train_epoch(run)
-    view.add_snapshot(s2)
-    assert not view.refresh()                                  # a round is on: the new weights wait
-    qtbot.waitUntil(lambda: not view.drawing and view._drawn_version == view.tracer.version, timeout=3000)
-    assert drawn[:10] == list(range(10)) and len(drawn) == 20   # two whole rounds, in order
-    qtbot.waitUntil(lambda: not view._turn.isActive(), timeout=1000)
+    assert drawn == list(range(10)) and view._drawn_version == view.tracer.version
+    assert not any(t.isActive() for t in view.findChildren(QtCore.QTimer))   # no turn left to draw in
+    assert not view.refresh()                # nothing new: nothing drawn
     expected = view.traced.coords[4]
     shown = np.concatenate([it.getData()[0] for it in view.panels[4].points])
     assert np.allclose(np.sort(shown), np.sort(expected[:, 0][np.isfinite(expected).all(axis=1)]))
@@ -188,7 +185,7 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
     qtbot.waitUntil(lambda: not behind_tab(view), timeout=2000)
     assert view.refresh()
     assert len(view.panels) == 10 and view._drawn_version == view.tracer.version
-    assert "input" in view.panels[0].plot.titleLabel.text
+    assert "Input" in view.panels[0].plot.titleLabel.text
 
 
 def test_panel_ranges_follow_big_moves_only(qtbot):
@@ -237,7 +234,8 @@ def test_3d_input_uses_a_named_projection(make):
     view.refresh()
     assert len(view.panels) == 7
     assert "PCA of 3 features" in view.panels[0].plot.titleLabel.text
-    assert view.gl_notice.isVisibleTo(view) and "2D projection" in view.gl_notice.text()
+    assert view.gl_notice.isVisibleTo(view) and "drawn flat" in view.gl_notice.text()
+    assert "2D projection" in view.gl_notice.toolTip()
 
 
 def test_3d_fallback_notice_names_missing_opengl(make, monkeypatch):
@@ -252,8 +250,10 @@ def test_3d_fallback_notice_names_missing_opengl(make, monkeypatch):
 
 
 def test_gl_notice_offers_the_3d_view_or_names_the_fallback(make):
-    assert "press 3D" in layers_mod.notice_3d(True) and "2D projection" in layers_mod.notice_3d(True)
-    assert layers_mod.notice_3d(False).startswith("3D needs OpenGL: showing a 2D projection")
+    text, tip = layers_mod.notice_3d(True)
+    assert "press 3D" in text and "2D projection" in tip
+    text, tip = layers_mod.notice_3d(False)
+    assert "no OpenGL" in text and tip.startswith("3D needs OpenGL: showing a 2D projection")
 
 
 def test_empty_and_nan_weights_do_not_raise(make):

@@ -1,7 +1,7 @@
 """Issue 8: the Layers, Optimizer race, 1D slice and Separability views fit the docks of the default
 1280×800 window (left tab group ~430×650, right ~520×650) without scrolling sideways, and their
 titles and labels neither overlap nor run past their cells. Each view sits in a QScrollArea as
-``viz.app.lazy_docks.LazyDocks.add`` puts it, fed with a real run of the default network."""
+``viz.app.layout.lazy_docks.LazyDocks.add`` puts it, fed with a real run of the default network."""
 from __future__ import annotations
 
 import itertools
@@ -12,10 +12,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
 from viz.views.uncrumple.layers import LayersView
-from viz.views.loss.race import RaceView
 from viz.views.uncrumple.separability import SeparabilityView
 from viz.views.uncrumple.stage_names import short_tick, thin_ticks
-from viz.views.loss.slice1d import SliceView
 from viz.views.loss.slice_job import short_step_label
 
 LEFT, RIGHT, HEIGHT = 430, 520, 650
@@ -90,77 +88,11 @@ def test_layers_fit_the_dock_with_one_line_titles_that_do_not_overlap(qtbot, wid
     rects += [(lab.text, lab.sceneBoundingRect()) for lab in view.row_labels]
     assert_apart(rects)
     # the PCA shares are said once per row, in the row label
-    assert "PC1" in view.row_labels[1].text and "layer 1" in view.row_labels[1].text
+    assert "PC1" in view.row_labels[1].text and "Layer 1" in view.row_labels[1].text
     for lab in view.row_labels:
         assert shown_width(lab) <= lab.boundingRect().width() + 1
     # readable: three panels a row of at least ~110 px each
     assert min(p.plot.width() for p in view.panels[1:]) >= (100 if width == LEFT else 200)
-
-
-# ---- Optimizer race ---------------------------------------------------------------------------------
-def test_race_stacks_in_a_narrow_dock_with_the_surface_biggest(qtbot):
-    view = RaceView()
-    area = docked(qtbot, view, RIGHT)
-    view.run_to_end()
-    QtWidgets.QApplication.processEvents()
-    assert_no_sideways_scroll(area, view, RIGHT)
-    assert view.stacked
-    surf, loss = view.surface_plot.sceneBoundingRect(), view.loss_plot.sceneBoundingRect()
-    assert surf.bottom() <= loss.top()                        # the loss plot under the surface
-    assert surf.height() > loss.height()
-    # both plots span the view (a zero stretch factor once capped the column at its preferred width:
-    # the plots took 381 of 566 px and left a blank strip on the right)
-    assert surf.width() >= view.graphics.width() - 40 and loss.width() >= view.graphics.width() - 40
-    assert view.surface_plot.getViewBox().height() >= 140     # not squeezed to a sliver
-    # two optimizers a row: three rows of check box + learning rate
-    check_rows = {view.checks[n].geometry().top() for n in view.checks}
-    assert len(check_rows) == 3
-    assert not area.verticalScrollBar().isVisible()
-    legend = view.legend.sceneBoundingRect()
-    assert legend.right() <= view.graphics.width() and len(view.legend.items) == 6
-    assert "SGD + momentum" in view.status.text() and view.status.wordWrap()
-
-
-def test_race_side_by_side_when_wide(qtbot):
-    view = RaceView()
-    area = docked(qtbot, view, 900)
-    view.run_to_end()
-    assert_no_sideways_scroll(area, view, 900)
-    assert not view.stacked
-    surf, loss = view.surface_plot.sceneBoundingRect(), view.loss_plot.sceneBoundingRect()
-    assert surf.right() <= loss.left() and surf.width() > loss.width()
-    assert view.surface_plot.getViewBox().height() >= 300
-
-
-# ---- 1D slice -----------------------------------------------------------------------------------------
-def test_slice_controls_wrap_and_the_legend_is_short(qtbot):
-    view = SliceView()
-    area = docked(qtbot, view, RIGHT)
-    run, snaps = trained(1)
-    view.set_run(snaps[0].run)
-    view.add_snapshot(snaps[0])
-    paused = run.snapshot(checkpoint=True)
-    view.add_snapshot(paused)
-    assert view.compute()
-    view.wait()
-    QtWidgets.QApplication.processEvents()
-    assert_no_sideways_scroll(area, view, RIGHT)
-    assert not area.verticalScrollBar().isVisible()
-    full = "next step (Adam, with its momentum and step sizes)"
-    label = view.legend.items[-1][1]
-    assert label.item.toPlainText() == "next step (Adam)" and label.toolTip() == full
-    assert full in view.readout.text() and view.readout.wordWrap()
-    assert view.readout.width() <= area.viewport().width()
-    legend = view.legend.sceneBoundingRect()
-    assert legend.right() <= view.graphics.width()
-    title = view.plot.titleLabel
-    assert shown_width(title) <= title.boundingRect().width() + 1 and "…" not in title.item.toPlainText()
-    # the control row wraps: its buttons are on more than one line, all inside the view
-    row = view.update_button.parentWidget()
-    items = [w for w in row.findChildren(QtWidgets.QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly)
-             if w.isVisible()]
-    assert len({w.geometry().top() for w in items}) > 1
-    assert max(w.geometry().right() for w in items) < row.width()
 
 
 def test_short_step_labels():
@@ -195,7 +127,7 @@ def test_separability_ticks_are_short_and_apart_and_the_empty_history_says_why(q
     title = view.bar_plot.titleLabel
     assert "…" not in title.item.toPlainText() and shown_width(title) <= title.boundingRect().width() + 1
     # one epoch computed: the over-epochs plot says why it has no curve yet
-    assert view.empty.isVisible() and "while" in view.empty.textItem.toPlainText()
+    assert view.empty.isVisible() and "hidden" in view.empty.textItem.toPlainText()
     view.add_snapshot(train_epoch(run))
     assert view.refresh()                           # the session's timer would call it
     qtbot.waitUntil(lambda: len(view.history) == 2, timeout=3000)   # computed on the next turn

@@ -44,9 +44,10 @@ import numpy as np
 
 from core.engine.validation import check_array, check_int, check_number
 from core.analysis.boundary import Plane, grid_extent, input_plane
+from core.analysis.names import stage_name
 
 __all__ = ["KINDS", "Stage", "stages", "stages_from_traces", "stage_values", "Grid", "input_grid", "plane_grid",
-           "interpolate", "path_position", "path_values", "path_frame"]
+           "sheet_mesh", "interpolate", "path_position", "path_values", "path_frame"]
 
 #: the kinds of stage, in the order of a layer's stages (the input first)
 KINDS = ("input", "dot", "bias", "activation")
@@ -60,7 +61,8 @@ class Stage:
     Attributes
     ----------
     name : str
-        ``"input"``, ``"dense: dot(x, W)"``, ``"dense: + b"``, ``"dense: tanh"``.
+        ``"Input"``, ``"Layer 1 · dot(x, W)"``, ``"Layer 1 · + b"``, ``"Layer 1 · tanh"``
+        (:func:`core.analysis.names.stage_name`: one naming in every view).
     layer : int
         Index of the Dense layer (as in ``model.trace``); -1 for the input.
     kind : str
@@ -83,11 +85,11 @@ class Stage:
 
 def stages_from_traces(x, traces) -> list[Stage]:
     """Stages from an input ``x`` (n, d) and its ``model.trace(x)`` (arrays are not copied)."""
-    out = [Stage("input", -1, "input", np.array(x, dtype=np.float32))]
+    out = [Stage(stage_name("input", -1, len(traces)), -1, "input", np.array(x, dtype=np.float32))]
     for i, t in enumerate(traces):
-        for kind, label, v in (("dot", "dot(x, W)", t.dot), ("bias", "+ b", t.biased),
-                               ("activation", t.activation, t.output)):
-            out.append(Stage(f"{t.name}: {label}", i, kind, np.asarray(v, np.float32), t.activation))
+        for kind, v in (("dot", t.dot), ("bias", t.biased), ("activation", t.output)):
+            out.append(Stage(stage_name(kind, i, len(traces), t.activation), i, kind, np.asarray(v, np.float32),
+                             t.activation))
     return out
 
 
@@ -224,6 +226,52 @@ def input_grid(x, resolution=41, margin=0.15, *, lines_per_axis=11, lattice=5, p
         blocks.append(block.reshape(-1, 3))
     points = np.ascontiguousarray(np.concatenate(blocks))
     return Grid(points, np.arange(len(points)).reshape(-1, resolution))
+
+
+def sheet_mesh(x, labels, k=4) -> np.ndarray:
+    """A light mesh over each class's points: every point joined to its ``k`` nearest neighbours
+    of the same class, in the input space.
+
+    Drawn through any stage (the same index pairs on the stage's coordinates) it shows each class
+    as a sheet (the paper ball's two crumpled sheets) and how a layer stretches and flattens it.
+
+    Parameters
+    ----------
+    x : array_like of shape (n, d)
+    labels : array_like of shape (n,), int
+    k : int
+        Neighbours per point.
+
+    Returns
+    -------
+    ndarray of shape (m, 2), intp
+        Index pairs ``(i, j)``, ``i < j``, each edge once, sorted (deterministic).
+    """
+    x = check_array("x", x, ndim=2).astype(np.float64)
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) != len(x):
+        raise ValueError(f"Arguments `x` and `labels` must have as many rows. Received {len(x)} and {len(labels)}.")
+    k = check_int("k", k, low=1)
+    finite = np.isfinite(x).all(axis=1)
+    pairs = []
+    for c in np.unique(labels):
+        idx = np.flatnonzero((labels == c) & finite)
+        if len(idx) < 2:
+            continue
+        pts = x[idx]
+        sq = (pts * pts).sum(axis=1)
+        d2 = sq[:, None] + sq[None, :] - 2.0 * pts @ pts.T
+        np.fill_diagonal(d2, np.inf)
+        kk = min(k, len(idx) - 1)
+        near = np.argpartition(d2, kk - 1, axis=1)[:, :kk]     # the kk nearest, in any order
+        a = np.repeat(idx, kk)
+        b = idx[near.ravel()]
+        pairs.append(np.column_stack([np.minimum(a, b), np.maximum(a, b)]))
+    if not pairs:
+        return np.zeros((0, 2), np.intp)
+    both = np.concatenate(pairs).astype(np.int64)
+    keys = np.unique(both[:, 0] * len(x) + both[:, 1])         # each edge once, sorted
+    return np.column_stack([keys // len(x), keys % len(x)]).astype(np.intp)
 
 
 # ---- moving between stages --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def layer_lab(W, b, activation, points) -> list[Stage]:
     act = activations.get(activation)
     dot = x @ W.T
     biased = dot + b
-    return [Stage("input", -1, "input", x.copy()),
+    return [Stage("Input", -1, "input", x.copy()),
             Stage("lab: dot(W, x)", 0, "dot", dot, act.name),
             Stage("lab: + b", 0, "bias", biased, act.name),
             Stage(f"lab: {act.name}", 0, "activation", act(biased), act.name)]

@@ -54,7 +54,7 @@ class LabView(View):
 
     def _make_widgets(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(260, 240)
+        self.graphics.setMinimumSize(170, 150)
         self.panel = StagePanel(self.graphics.addPlot(row=0, col=0))
         self.original = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 60), width=1,
                                                       style=QtCore.Qt.PenStyle.DashLine))
@@ -89,21 +89,31 @@ class LabView(View):
         self.stage_slider.setRange(0, 3 * TICKS)
         self.stage_slider.setValue(3 * TICKS)
         self.stage_slider.setToolTip("Move between the input (left), dot(W, x), + b and the activation (right).")
-        row = QtWidgets.QHBoxLayout()
-        for text, w in (("activation", self.activation), ("preset", self.preset), ("θ", self.theta)):
-            row.addWidget(QtWidgets.QLabel(text))
-            row.addWidget(w)
-        row.addStretch(1)
+        choices = QtWidgets.QGridLayout()       # label, then its box, one per row
+        for r, (text, w) in enumerate((("preset", self.preset), ("activation", self.activation), ("θ", self.theta))):
+            choices.addWidget(QtWidgets.QLabel(text), r, 0)
+            choices.addWidget(w, r, 1)
+        choices.setColumnStretch(1, 1)
         self.caption = QtWidgets.QLabel()
         self.caption.setStyleSheet(style.palette().readout_css)
         self.caption.setWordWrap(True)
-        lay = QtWidgets.QVBoxLayout(self)
+        ends = QtWidgets.QHBoxLayout()
+        for text, align in (("input", QtCore.Qt.AlignmentFlag.AlignLeft),
+                            ("activation", QtCore.Qt.AlignmentFlag.AlignRight)):
+            end = QtWidgets.QLabel(text)
+            end.setStyleSheet(f"color: {style.palette().muted}")
+            ends.addWidget(end, 1, align)
+        side = QtWidgets.QVBoxLayout()          # the controls beside the plot: the view fits a 500×260 tab
+        side.addLayout(form)
+        side.addLayout(choices)
+        side.addWidget(self.stage_slider)
+        side.addLayout(ends)
+        side.addWidget(self.caption)
+        side.addStretch(1)
+        lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.caption)
-        lay.addWidget(self.stage_slider)
-        lay.addLayout(form)
-        lay.addLayout(row)
+        lay.addLayout(side)
         for s in [s for r in self.w_spins for s in r] + self.b_spins:
             s.valueChanged.connect(self._edited)
         self.activation.currentTextChanged.connect(self._edited)
@@ -167,8 +177,8 @@ class LabView(View):
         g0 = self._grid.points[idx]
         self.original.setData(g0[:, 0], g0[:, 1], connect=connect)
         name = grid[min(int(round(s)), 3)].name
-        self.panel.set_title(f"{name}  ·  W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, "
-                                     f"{W[1, 1]:.2f}]], b = ({b[0]:.2f}, {b[1]:.2f})")
+        self.panel.set_title(name.split(": ", 1)[-1])
+        self.panel.plot.titleLabel.setToolTip(f"W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, "
+                                              f"{W[1, 1]:.2f}]], b = ({b[0]:.2f}, {b[1]:.2f})")
         self.panel.set_range(self._view)
-        self.caption.setText("Dashed: the grid before the layer; solid: after. "
-                             "Drag the slider to watch it move.")
+        self.caption.setText("Dashed: the grid before the layer; solid: after. Drag the slider to watch it move.")

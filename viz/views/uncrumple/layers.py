@@ -9,7 +9,7 @@ projected coordinates; each panel is a :class:`viz.views.uncrumple.stage_panel.S
 The grid of panels: row 0 the input's label, its panel and a short guide; row k layer k's
 label and its three panels (dot, + b, activation). The other uncrumpling views (stage player,
 separability, neuron inspector, layer lab) live next to this module; the main window's dock
-registry (:mod:`viz.app.docks`) builds them all.
+registry (:mod:`viz.app.layout.docks`) builds them all.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from core.analysis.names import layer_name
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.gl3d import Switch3D, opengl_available
@@ -26,29 +27,35 @@ from viz.views.uncrumple.stage_panel import StagePanel, bounds, fit_title, narro
 from viz.views.uncrumple.stages3d import Stages3DView
 from viz.views.uncrumple.tracer import Tracer
 
-#: panels redrawn per event-loop turn at most: a refresh is spread over several turns, each with its own paint,
-#: so no single turn blocks the GUI thread for long (one panel: ~1 ms to set, ~2 ms to paint)
-PANELS_PER_TURN = 2
-#: a panel's view range follows the data only when an edge moves by more than this fraction of the span
+#: a row's view range follows the data only when an edge moves by more than this fraction of the span
 #: (a new range regenerates both axes and costs more than the panel's data)
 RANGE_SLACK = 0.1
+#: pixels a panel needs at least (its plot area with axes and title): deeper networks scroll
+MIN_ROW_HEIGHT = 150
+#: from this layer (0-based) on, every second grid line is drawn, lighter: the folds of deep layers
+#: make a full grid a tangle
+SPARSE_FROM_LAYER = 1
 #: the grid's top right corner, beside the input panel
-GUIDE = ("Each row is one layer:<br>dot(x, W) turns and stretches,<br>+ b shifts, the activation bends."
-         "<br>Click a panel: play from it.<br>Right-click: pick the units.")
+GUIDE = ("Each row is one layer, on one scale:<br>dot(x, W) turns and stretches,<br>+ b shifts (arrow),"
+         "<br>the activation folds.<br>Grey dots: the stage before.<br>Click a panel: play from it.")
 
 
-def notice_3d(gl: bool) -> str:
-    """What the 3D notice says, with or without OpenGL (:mod:`viz.views.common.gl3d`)."""
+def notice_3d(gl: bool) -> tuple[str, str]:
+    """What the 3D notice says, with or without OpenGL (:mod:`viz.views.common.gl3d`): ``(text, tooltip)``,
+    the text one short line."""
     if gl:
-        return ("3D data and 3-unit stages are shown on a 2D projection here (each title says which); "
+        return ("3-D stages drawn flat (two directions, see the row labels): press 3D to rotate them",
+                "3D data and 3-unit stages are shown on a 2D projection here (each row label says which); "
                 "press 3D to rotate them in 3D.")
-    return f"{gl3d.fallback_text()} 3D data and 3-unit stages are drawn flat; each title says which projection."
+    return ("3-D stages drawn flat (two directions, see the row labels); no OpenGL for 3D here",
+            f"{gl3d.fallback_text()} 3D data and 3-unit stages are drawn flat; each row label says which "
+            "projection.")
 
 
 def panel_title(stage, projection, note="") -> tuple[str, str]:
     """``(full, short)`` one-line titles of a panel in the grid: ``"dot(x, W) · PCA of 8 units (…)"``
     and ``"dot(x, W)"`` (the layer's name and projection are in its row label)."""
-    short = stage.name.split(": ", 1)[-1]
+    short = stage.name.split(" · ", 1)[-1]
     return f"{short} · {projection.title}{note}", short
 
 
@@ -60,21 +67,65 @@ def row_text(name: str, lines=(), projection=None) -> str:
     elif projection is not None and projection.kind == "units":
         muted = [projection.title]
     tail = "".join(f"<br><span style='font-size:8pt; color:{style.palette().muted}'>{m}</span>" for m in muted)
+    name = name.replace(" (", "<br>(")      # "Layer 3<br>(output)": the labels' column stays narrow
     return f"<b>{name}</b>" + "".join(f"<br>{t}" for t in lines) + tail
 
 
-def spread_1d(xy: np.ndarray, jitters: dict) -> np.ndarray:
-    """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to the x range.
+def _finite_x(xy: np.ndarray) -> np.ndarray:
+    x = np.asarray(xy)[:, 0]
+    return x[np.isfinite(x)]
+
+
+def _span(xy: np.ndarray) -> float:
+    fin = _finite_x(xy)
+    return float(np.ptp(fin)) if len(fin) else 1.0
+
+
+def spread_1d(xy: np.ndarray, jitters: dict, span: float | None = None) -> np.ndarray:
+    """A 1-unit stage's (n, 2) coordinates with y replaced by a fixed jitter scaled to ``span`` (by
+    default the x range).
 
     ``jitters`` caches the (n,) jitter per n, so the points do not hop between frames.
     """
     x = xy[:, 0]
-    fin = x[np.isfinite(x)]
-    span = float(np.ptp(fin)) if len(fin) else 1.0
+    span = _span(xy) if span is None else float(span)
     jitter = jitters.get(len(x))
     if jitter is None:
         jitter = jitters[len(x)] = np.random.default_rng(len(x)).uniform(-0.5, 0.5, len(x)).astype(np.float32)
     return np.column_stack([x, jitter * max(span, 1e-3) * 0.4]).astype(np.float32)
+
+
+def sparse_lines(lines: np.ndarray, step: int = 2) -> np.ndarray:
+    """The grid lines kept when every ``step``-th is drawn: (n_lines,) bool over ``Grid.lines``.
+
+    A plane's grid (:func:`core.analysis.uncrumple.geometry.plane_grid`) is two families of
+    parallel lines, each keeping its first and last; a 3-D lattice or a single line keeps all.
+    """
+    n = len(lines)
+    keep = np.ones(n, bool)
+    if n >= 4 and n % 2 == 0 and step > 1:
+        half = n // 2
+        k = np.arange(half)
+        fam = (k % step == 0) | (k == half - 1)
+        keep = np.concatenate([fam, fam])
+    return keep
+
+
+def shift_arrow(before: np.ndarray, after: np.ndarray) -> tuple:
+    """``(start, end)`` of the arrow that shows a shift: from the centre of ``before`` (n, 2) to the
+    same point moved as the points moved (``+ b`` moves every point by the projected ``b``), or
+    ``(None, None)`` if nothing finite moved."""
+    ok = np.isfinite(before).all(axis=1) & np.isfinite(after).all(axis=1)
+    if not ok.any():
+        return None, None
+    start = np.median(before[ok], axis=0)
+    return start, start + np.mean(after[ok] - before[ok], axis=0)
+
+
+def row_range(coords, pad: float = 0.12) -> tuple:
+    """One ``(x0, x1, y0, y1)`` around every stage of a row (robust, :func:`bounds`): dot(x, W), + b and
+    the activation on one scale, so a stretch, the shift and the fold show as they are."""
+    return bounds(*coords, pad=pad)
 
 
 def save_graphics(graphics: pg.GraphicsLayoutWidget, path: str, title: str = "Uncrumple: layers") -> None:
@@ -98,15 +149,15 @@ class LayersView(View):
 
     Public: ``panels`` (list of :class:`StagePanel`, in stage order), ``row_labels``, ``tracer``,
     ``notice`` (a message such as diverged weights), ``traced`` (the last
-    :class:`viz.views.uncrumple.tracer.Traced`), ``drawing`` (panels still to redraw),
-    ``switch3d`` (the "3D" button and its view), signal ``stage_clicked(int)``.
+    :class:`viz.views.uncrumple.tracer.Traced`), ``row_ranges`` (the ``(x0, x1, y0, y1)`` each row
+    shows: one scale for a layer's three panels), ``switch3d`` (the "3D" button and its view),
+    signal ``stage_clicked(int)``.
 
-    The panels (~25 ms each to make; for an image run the input grid is a PCA plane of 784
-    pixels and the first trace three more PCAs) are made on the first refresh on screen
-    (``deferred``). A refresh traces the new weights once, then redraws the panels
-    ``PANELS_PER_TURN`` per event-loop turn (a 0 ms timer), each turn painted before
-    the next; weights arriving meanwhile wait for the round to end (only the newest
-    is drawn next). A view that is not shown draws everything at once.
+    Within a layer's row, ``+ b`` shows ``dot(x, W)`` as grey dots and an arrow of the shift, the
+    activation shows ``+ b`` as grey dots. The panels (~25 ms each to make; for an image run the
+    input grid is a PCA plane of 784 pixels and the first trace three more PCAs) are made on the
+    first refresh on screen (``deferred``). A refresh (from the redraw clock) traces the new
+    weights once and updates every panel's items in place; the clock's one paint shows them.
     """
 
     deferred = True
@@ -121,18 +172,17 @@ class LayersView(View):
         self.panels: list = []            # StagePanel per stage
         self.row_labels: list = []        # LabelItem per row: the input, then each layer
         self.traced = None
-        self.drawing: list[int] = []      # panel indices still to draw with ``traced``
+        self.row_ranges: list = []        # (x0, x1, y0, y1) per row as last set
         self._drawn_version = 0
-        self._connect_idx = self._connect = None
+        self._connect_idx = self._connect = self._connect_sparse = None
         self._jitter: dict[int, np.ndarray] = {}
-        self._turn = QtCore.QTimer(self, singleShot=True, interval=0)   # 0 ms: after the paints of the last turn
-        self._turn.timeout.connect(self._draw_turn)
         self.notice = QtWidgets.QLabel()
         self.notice.setStyleSheet(style.palette().notice_css)
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
         self.gl_notice = QtWidgets.QLabel()
         self.gl_notice.setStyleSheet(style.palette().notice_css)
+        self.gl_notice.setMinimumWidth(1)
         self.gl_notice.setToolTip("The network sees all three coordinates; the panel shows two of their "
                                   "directions (principal components), fixed for the whole run.")
         self.gl_notice.setVisible(False)
@@ -148,7 +198,7 @@ class LayersView(View):
         self.switch3d = Switch3D(self, self.graphics, Stages3DView, "Show one stage at a time in a rotatable 3D "
                                  "view (3-unit stages and 3-D data as they are, wider ones on 3 principal components).")
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.gl_notice, 1, QtCore.Qt.AlignmentFlag.AlignLeft)
+        top.addWidget(self.gl_notice, 1)
         top.addWidget(self.switch3d.button, 0, QtCore.Qt.AlignmentFlag.AlignRight)
         lay.addLayout(top)
         lay.addWidget(self.graphics, 1)
@@ -159,9 +209,8 @@ class LayersView(View):
         self.switch3d.clear()
         self.tracer.clear()
         self.traced = None
-        self.drawing = []
+        self.row_ranges = []
         self._drawn_version = 0
-        self._turn.stop()
         self.graphics.clear()
         self.panels = []
         self.row_labels = []
@@ -182,10 +231,13 @@ class LayersView(View):
             return
         grid = self.tracer.grid
         self._connect_idx, self._connect = grid.lines.ravel(), grid.connect()
+        self._connect_sparse = self._connect & np.repeat(sparse_lines(grid.lines), grid.lines.shape[1])
         self._layout()
         self._draw()
         if self.traced is not None and any(st.width == 3 for st in self.traced.stages):
-            self.gl_notice.setText(notice_3d(opengl_available()))
+            text, tip = notice_3d(opengl_available())
+            self.gl_notice.setText(text)
+            self.gl_notice.setToolTip(tip)
             self.gl_notice.setVisible(True)
         self.switch3d.refresh()                          # the 3D view, when it is shown in place of the panels
 
@@ -195,23 +247,23 @@ class LayersView(View):
         self.switch3d.add_snapshot(snap)
 
     def draw(self) -> bool:
-        """Trace the newest weights and start redrawing the panels; whether it traced.
+        """Trace the newest weights and update every panel; whether it traced.
 
-        Nothing happens while a round of panels is still being drawn (the round's end asks
-        for a redraw) or while the view cannot be seen (:func:`viz.views.common.visibility.unseen`).
+        Nothing happens while the view cannot be seen (:func:`viz.views.common.visibility.unseen`).
         """
         if self.switch3d.active:                        # the 3D view is shown instead of the panels
             return self.switch3d.refresh()
         if not self.tracer.ready or unseen(self):
             return False
-        if self.tracer.version == self._drawn_version or self.drawing:
+        if self.tracer.version == self._drawn_version:
             return False
-        return self._draw(spread=self.isVisible())
+        return self._draw()
 
     def finish(self) -> None:
-        """Draw the panels still due now (before an image is taken, say)."""
+        """Draw the newest weights now (before an image is taken, say)."""
         super().finish()
-        self._draw_all()
+        if self.tracer.ready and self.tracer.version != self._drawn_version and not self.switch3d.active:
+            self._draw()
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -220,13 +272,14 @@ class LayersView(View):
         self.panels = []
         for i in range(1 + 3 * len(dense)):
             row, col = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
-            self.panels.append(StagePanel(graphics.addPlot(row=row, col=col), self.tracer.n_classes))
+            faint = i > 0 and (i - 1) // 3 >= SPARSE_FROM_LAYER
+            self.panels.append(StagePanel(graphics.addPlot(row=row, col=col), self.tracer.n_classes, faint=faint))
         self.row_labels = []
         d = self.tracer.x.shape[1]
         for r, lines in enumerate([(f"{d} feature{'s' if d != 1 else ''}",)]
                                   + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
                                      for layer in dense]):
-            label = graphics.addLabel(row_text("input" if r == 0 else f"layer {r}", lines), row=r, col=0,
+            label = graphics.addLabel(row_text(self._row_name(r), lines), row=r, col=0,
                                       color=style.palette().foreground, size="9pt")
             label._lines = lines
             self.row_labels.append(label)
@@ -237,8 +290,13 @@ class LayersView(View):
         lay.setColumnStretchFactor(0, 0)
         for c in (1, 2, 3):
             lay.setColumnStretchFactor(c, 1)
-        graphics.setMinimumHeight(min(1 + len(dense), 3) * 130)   # scroll-free; the dock grows it
+        graphics.setMinimumHeight((1 + len(dense)) * MIN_ROW_HEIGHT if len(dense) > 3 else 3 * 110)
         self._fit_width()
+
+    def _row_name(self, row: int) -> str:
+        """``"Input"``, ``"Layer 1"``, …, ``"Layer 3 (output)"`` (:mod:`core.analysis.names`)."""
+        n = len(self.tracer.model.dense_layers)
+        return "Input" if row == 0 else layer_name(row - 1, n)
 
     def _fit_width(self) -> None:
         """As wide as the panels (and their titles) need: a narrow dock then scrolls sideways
@@ -252,67 +310,67 @@ class LayersView(View):
         if need != self.graphics.minimumWidth():
             self.graphics.setMinimumWidth(need)
 
-    def _draw(self, spread: bool = False) -> bool:
-        """Trace the newest weights; draw every panel now, or (``spread``) over the next event-loop turns."""
+    def _draw(self) -> bool:
+        """Trace the newest weights and update every panel now (one paint shows them all)."""
         tr = self.tracer
         version = tr.version
         traced = tr.trace()
         self._drawn_version = version
         self._set_notice(tr.message)
-        self._turn.stop()
-        self.drawing = []
         if traced is None or len(traced.coords) != len(self.panels):
             return False
         self.traced = traced
-        self.drawing = list(range(len(self.panels)))
-        if spread:
-            self._turn.start()
-        else:
-            self._draw_all()
+        shown = self._shown_coords(traced)
+        self.row_ranges = [bounds(shown[0], pad=0.25)] + [row_range(shown[1 + 3 * k: 4 + 3 * k])
+                                                          for k in range((len(shown) - 1) // 3)]
+        for i in range(len(self.panels)):
+            self._draw_panel(i, shown)
+        self._fit_width()
         return True
 
-    def _draw_all(self) -> None:
-        """The panels of the round still to draw, now."""
-        self._turn.stop()
-        while self.drawing:
-            self._draw_panel(self.drawing.pop(0))
-        self._fit_width()
+    def _shown_coords(self, traced) -> list:
+        """Each stage's (n, 2) points as drawn: a 1-unit layer's value across, a fixed jitter up,
+        one jitter scale for the layer's three stages (so the shift and the fold stay horizontal)."""
+        out = [np.asarray(c, np.float32) for c in traced.coords]
+        for k in range((len(out) - 1) // 3):
+            row = range(1 + 3 * k, 4 + 3 * k)
+            if traced.stages[row[0]].width != 1:
+                continue
+            span = max(float(np.ptp(np.concatenate([_finite_x(out[i]) for i in row]) if len(out[row[0]]) else [0])),
+                       1e-3)
+            for i in row:
+                out[i] = spread_1d(out[i], self._jitter, span)
+        return out
 
-    def _draw_turn(self) -> None:
-        """One event-loop turn's share of a round: ``PANELS_PER_TURN`` panels; after the last, newer
-        weights that came during the round ask for a redraw."""
-        for _ in range(PANELS_PER_TURN):
-            if self.drawing:
-                self._draw_panel(self.drawing.pop(0))
-        if self.drawing:
-            self._turn.start()
-            return
-        self._fit_width()
-        if self.tracer.version != self._drawn_version:
-            self.redraw_wanted.emit()
-
-    def _draw_panel(self, i: int) -> None:
+    def _draw_panel(self, i: int, shown: list) -> None:
         """Draw stage ``i`` of the trace: the points by class, the grid's polylines coloured by the
-        prediction, for a 2-D input the decision regions, the title, the row label's projection and
-        the range (which follows the data only beyond ``RANGE_SLACK``)."""
+        prediction (every other line, lighter, in deep layers), for a 2-D input the decision regions,
+        the stage before as grey dots (and the shift as an arrow for ``+ b``), the title, the row
+        label's projection and the row's range (which follows the data only beyond ``RANGE_SLACK``)."""
         panel, traced, tracer = self.panels[i], self.traced, self.tracer
-        xy, gxy = traced.coords[i], traced.grid_coords[i]
-        line = traced.stages[i].width == 1
-        if line:   # one unit: the value across, a fixed jitter up, so the points do not hide each other
-            xy, gxy = spread_1d(xy, self._jitter), spread_1d(gxy, self._jitter)
+        st, proj = traced.stages[i], traced.projections[i]
+        xy, gxy = shown[i], traced.grid_coords[i]
+        line = st.width == 1
+        if line:
+            gxy = spread_1d(gxy, self._jitter, _span(xy))
         panel.set_aspect_locked(not line)
-        panel.show(xy, tracer.y, gxy, traced.predicted, self._connect_idx, self._connect, dots=line)
+        sparse = st.kind != "input" and st.layer >= SPARSE_FROM_LAYER
+        panel.show(xy, tracer.y, gxy, traced.predicted, self._connect_idx,
+                   self._connect_sparse if sparse else self._connect, dots=line)
         if i == 0 and tracer.x.shape[1] == 2:   # the grid points are a row-major image of the plane
             g = tracer.grid.points
             panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
-        st, proj = traced.stages[i], traced.projections[i]
+        before = shown[i - 1] if st.kind in ("bias", "activation") else None
+        panel.show_ghost(before)
+        if st.kind == "bias":
+            panel.show_shift(*shift_arrow(before, xy))
         fit_title(panel.plot, *panel_title(st, proj, " · spread up and down" if line else ""))
         if st.kind in ("input", "activation"):   # the row label names the layer's projection once
             label = self.row_labels[st.layer + 1]
-            text = row_text("input" if st.layer < 0 else f"layer {st.layer + 1}", label._lines, proj)
+            text = row_text(self._row_name(st.layer + 1), label._lines, proj)
             if text != label.text:
                 label.setText(text)
-        panel.set_range(bounds(xy, pad=0.25), slack=RANGE_SLACK)
+        panel.set_range(self.row_ranges[st.layer + 1], slack=RANGE_SLACK)
         panel.show_values(not line)
 
     def _set_notice(self, text: str) -> None:

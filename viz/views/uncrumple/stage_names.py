@@ -1,5 +1,6 @@
 """Labels of a network's stages (input, ``dot(x, W)``, ``+ b``, activation) on a bar chart's axis:
-the short tick text, the full name for a tooltip, and which ticks to blank when they would overlap."""
+the short tick text, the full name for a tooltip (:func:`core.analysis.names.stage_name`, the one
+naming of every view), and which ticks to blank when they would overlap."""
 from __future__ import annotations
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -14,10 +15,9 @@ def short_tick(stage) -> str:
 
 
 def long_name(stage) -> str:
-    """A bar's full name for its tooltip: ``"layer 1: dot(x, W)"``, ``"layer 2: tanh"``."""
-    if stage.kind == "input":
-        return "input"
-    return f"layer {stage.layer + 1}: " + {"dot": "dot(x, W)", "bias": "+ b"}.get(stage.kind, stage.activation)
+    """A bar's full name for its tooltip: the stage's name, ``"Layer 1 · dot(x, W)"``, ``"Layer 2 · tanh"``
+    (:class:`core.analysis.uncrumple.geometry.Stage` names come from :mod:`core.analysis.names`)."""
+    return stage.name
 
 
 def thin_ticks(ticks, kinds, widths, spacing: float) -> list:

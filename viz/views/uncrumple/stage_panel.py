@@ -5,6 +5,8 @@ Shared by the layers view, the stage player, the 3D view's 2D fallback and the l
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
@@ -28,6 +30,12 @@ def bounds(*arrays, pad=0.08):
     span = np.maximum(hi - lo, 1e-3)
     lo, hi = lo - pad * span, hi + pad * span
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def marker_size(width: float, height: float) -> int:
+    """A data point's size in pixels for a plot area of ``width`` × ``height`` px: 3 in a thumbnail,
+    up to 8 in a large plot, so the points neither vanish nor hide each other."""
+    return int(min(max(round(min(width, height) / 28.0), 3), 8))
 
 
 def narrow_min(label) -> None:
@@ -80,8 +88,11 @@ class StagePanel:
 
     The grid's segments take the predicted class of their first point (tinted class
     colours: the decision regions, bent as the stage bends space; grey where there is
-    no prediction). 1-unit stages, whose grid collapses onto a line, show the grid
-    points as faint dots instead (``regions``).
+    no prediction); ``faint`` draws them lighter (deep layers, where the grid folds many
+    times). 1-unit stages, whose grid collapses onto a line, show the grid
+    points as faint dots instead (``regions``). :meth:`show_ghost` draws the stage before
+    as grey dots and :meth:`show_shift` an arrow (what ``+ b`` moved). The points' size
+    follows the plot's size (:func:`marker_size`).
 
     Drawing is cheap when little changes: :meth:`show` skips the points or the grid
     when their arrays equal the last ones drawn, items with nothing to draw are
@@ -93,7 +104,7 @@ class StagePanel:
 
     MAX_DOTS = 800
 
-    def __init__(self, plot: pg.PlotItem, n_classes: int = 2):
+    def __init__(self, plot: pg.PlotItem, n_classes: int = 2, faint: bool = False):
         self.plot = plot
         style.apply_plot_style(plot)
         plot.showGrid(x=False, y=False)
@@ -103,16 +114,25 @@ class StagePanel:
         for axis in ("left", "bottom"):
             plot.getAxis(axis).setStyle(tickLength=-4)
             plot.getAxis(axis).enableAutoSIPrefix(False)   # no axis label to carry a prefix; saves a relabel per range
-        self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), 0.3), width=1), antialias=False)
+        light = 0.62 if faint else 0.3
+        self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), light), width=1), antialias=False)
                       for c in range(n_classes)]
-        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 140), width=1), antialias=False))
+        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 90 if faint else 140),
+                                                        width=1), antialias=False))
         self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
                                            pxMode=True) for c in range(n_classes)]
         self.points = []
         for c in range(n_classes):
             pen, brush = style.point_pen_brush(c, validation=False)
             self.points.append(pg.ScatterPlotItem(size=5, pen=pen, brush=brush, pxMode=True))
-        for z, item in enumerate(self.regions + self.lines + self.points):
+        ghost = style.with_alpha(style.palette().muted, 70)
+        self.ghost = pg.ScatterPlotItem(size=3, pen=pg.mkPen(ghost), brush=pg.mkBrush(ghost),
+                                        pxMode=True)
+        self.shift_line = pg.PlotCurveItem(pen=pg.mkPen(style.palette().foreground, width=2), antialias=True)
+        self.shift_head = pg.ArrowItem(headLen=11, tipAngle=32, tailLen=0, pen=None,
+                                       brush=pg.mkBrush(style.palette().foreground))
+        for z, item in enumerate(self.regions + self.lines + [self.ghost] + self.points
+                                 + [self.shift_line, self.shift_head]):
             item.setZValue(z)
             item.setVisible(False)
             plot.addItem(item)
@@ -122,6 +142,8 @@ class StagePanel:
         self._shown_grid = None     # (gxy, predicted, dots) last drawn
         self._shown_data = None     # (xy, labels) last drawn
         self._shown_regions = None  # (predicted, extent) last drawn
+        self._shown_ghost = None    # the ghost's points last drawn
+        self._size = 5              # the points' size in px
         self._range = None          # (x0, x1, y0, y1) last set
         self._aspect = True
         self._values = True
@@ -144,6 +166,13 @@ class StagePanel:
         return True
 
     def _resized(self, *_args) -> None:
+        vb = self.plot.getViewBox()
+        size = marker_size(vb.width(), vb.height())
+        if size != self._size:
+            self._size = size
+            for item in self.points:
+                item.setSize(size)
+            self.ghost.setSize(max(size - 1, 2))
         if self._range is not None:
             x0, x1, y0, y1 = self._range
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -228,7 +257,33 @@ class StagePanel:
                 _scatter(item, sel[np.isfinite(sel).all(axis=1)])
             self._dots = dots
 
+    def show_ghost(self, xy) -> None:
+        """The stage before as grey dots under the points (``None`` or empty: none)."""
+        xy = np.zeros((0, 2), np.float32) if xy is None else np.asarray(xy, np.float32)
+        if self._shown_ghost is not None and _same(self._shown_ghost, xy):
+            return
+        self._shown_ghost = np.array(xy, copy=True)
+        _scatter(self.ghost, xy[np.isfinite(xy).all(axis=1)])
+
+    def show_shift(self, start, end) -> None:
+        """An arrow from ``start`` to ``end`` (data coordinates; ``None``: none), e.g. the shift ``+ b``
+        gives every point. The head's angle assumes equal x and y scales, or a horizontal arrow."""
+        if start is None or end is None or not (np.isfinite(start).all() and np.isfinite(end).all()):
+            self.shift_line.setVisible(False)
+            self.shift_head.setVisible(False)
+            return
+        (x0, y0), (x1, y1) = (float(v) for v in start[:2]), (float(v) for v in end[:2])
+        self.shift_line.setData([x0, x1], [y0, y1])
+        # pyqtgraph's arrow points left at angle 0 and turns clockwise on screen, where y points down
+        self.shift_head.setStyle(angle=math.degrees(math.atan2(-(y1 - y0), x1 - x0)) + 180.0)
+        self.shift_head.setPos(x1, y1)
+        self.shift_line.setVisible(True)
+        self.shift_head.setVisible(True)
+
     def clear(self) -> None:
+        self.show_ghost(None)
+        self.show_shift(None, None)
+        self._shown_ghost = None
         for item in self.regions + self.points:
             _scatter(item, np.zeros((0, 2)))
         for item in self.lines:

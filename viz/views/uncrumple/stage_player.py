@@ -32,6 +32,28 @@ TICKS = 100
 FRAME_MS = 33
 
 
+def morph_of(n_stages: int, s: float) -> int:
+    """Which layer's morph slider value ``s`` shows: k (from 1) while the data moves from layer k-1's
+    output (or the input) to layer k's activation, both ends included (the input: layer 1's);
+    0 for a network without layers."""
+    if n_stages <= 1:
+        return 0
+    i, t = path_position(n_stages, s)
+    target = i + 1 if t > 0.0 else i        # the stage being reached (a whole stage: itself)
+    return max(1, (target + 2) // 3)
+
+
+def morph_ranges(stage_list, coords, pad: float = 0.15) -> list:
+    """One fixed ``(x0, x1, y0, y1)`` per morph (:func:`morph_of`): the input's, then for each layer
+    one range around its input and its three stages, so the axes stay put while a layer rotates,
+    shifts and folds the data (they change once, where the next layer starts)."""
+    out = [bounds(coords[0], pad=pad)]
+    for k in range((len(coords) - 1) // 3):
+        start = 3 * k                       # the layer's input: the input or the previous activation
+        out.append(bounds(*(np.asarray(c)[:, :2] for c in coords[start:start + 4]), pad=pad))
+    return out
+
+
 class StagePlayer(View):
     """One large panel that plays the stages as an animation.
 
@@ -97,18 +119,26 @@ class StagePlayer(View):
         self.gif_button.clicked.connect(self._ask_gif)
         self.caption = QtWidgets.QLabel("No run yet.")
         self.caption.setStyleSheet(style.palette().readout_css)
+        self.caption.setMinimumWidth(1)
         self.switch3d = Switch3D(self, self.graphics, lambda: Stages3DView(show_stage_combo=False),
                                  "Play the stages in a rotatable 3D view (3-unit stages and 3-D data as they are).",
                                  on_shown=lambda v: v.set_position(self._s))
-        row = QtWidgets.QHBoxLayout()
-        for w in (self.play_button, self.slider, self.speed, self.loop_box, self.stop_box, self.switch3d.button,
-                  self.gif_button):
+        self.stop_box.setText("Stop at stages")
+        self.speed.setSuffix("/s")
+        self.speed.setToolTip("How fast the animation moves, in stages per second.")
+        row = QtWidgets.QHBoxLayout()          # the transport: fits a 500 px wide dock
+        for w in (self.play_button, self.slider, self.speed, self.loop_box):
             row.addWidget(w, 1 if w is self.slider else 0)
+        below = QtWidgets.QHBoxLayout()        # where we are, and what else to do
+        below.addWidget(self.caption, 1)
+        for w in (self.stop_box, self.switch3d.button, self.gif_button):
+            below.addWidget(w)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(3)
         lay.addWidget(self.graphics, 1)
-        lay.addWidget(self.caption)
         lay.addLayout(row)
+        lay.addLayout(below)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -204,7 +234,7 @@ class StagePlayer(View):
             self.caption.setText(self.tracer.message or "Nothing to show.")
             return False
         self.traced = traced
-        self._bounds = [bounds(c, pad=0.2) for c in traced.coords]
+        self._ranges = morph_ranges(traced.stages, traced.coords)
         self.slider.blockSignals(True)
         self.slider.setRange(0, (len(traced.coords) - 1) * TICKS)
         self.slider.setValue(round(self._s * TICKS))
@@ -226,13 +256,14 @@ class StagePlayer(View):
         j = min(i + 1, len(tr.coords) - 1)
         near = j if t >= 0.5 else i
         self.panel.set_title(stage_title(tr.stages[near], tr.projections[near]))
-        a, b = np.array(self._bounds[i]), np.array(self._bounds[j])
-        self.panel.set_range((1 - t) * a + t * b)
+        self.panel.set_range(self._ranges[morph_of(len(tr.coords), s)])
         if t in (0.0, 1.0) or i == j:
-            where = f"stage {near + 1} of {len(tr.coords)}: {tr.stages[near].name}"
+            where = f"stage {near + 1} of {len(tr.coords)}"
         else:
-            where = f"{tr.stages[i].name} → {tr.stages[j].name} ({t:.0%})"
+            where = f"stage {i + 1} → {j + 1} ({t:.0%})"
         self.caption.setText(f"Epoch {self.tracer.epoch} · {where}")
+        self.caption.setToolTip(f"{tr.stages[i].name} → {tr.stages[j].name}" if i != j and 0 < t < 1
+                                else tr.stages[near].name)
 
     # ---- playing -----------------------------------------------------------------------------------
     def _play_toggled(self, on: bool) -> None:

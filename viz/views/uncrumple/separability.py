@@ -23,7 +23,7 @@ from core.analysis.uncrumple.separability import stages_separability
 from viz import style
 from viz.views.common.jobs import JobRunner
 from viz.views.common.view import View
-from viz.views.common.visibility import unseen
+from viz.views.common.visibility import in_shown_window, unseen
 from viz.views.uncrumple.stage_names import long_name, short_tick, thin_ticks
 from viz.views.uncrumple.tracer import Tracer
 
@@ -32,7 +32,12 @@ SEP_SAMPLES, SEP_FEATURES = 1500, 32
 BUSY_COST, BUSY_FACTOR = 0.02, 10
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
-EMPTY_HISTORY = "One point per epoch computed while\nthis tab is shown: keep it in front\nwhile training to draw the curves."
+EMPTY_HISTORY = "One point per epoch\n(at most one a second),\nalso while this tab is hidden."
+
+
+def chance_level(n_classes: int) -> float:
+    """The separability of guessing: 1 / n_classes (0.5 for two classes, 0.1 for ten)."""
+    return 1.0 / max(int(n_classes), 1)
 
 
 def _line_color(i: int, n: int):
@@ -50,19 +55,26 @@ class SeparabilityView(View):
     representation), ``values`` (the newest array, or None), ``history``
     (``{epoch: array}``), ``tracer``, ``runner`` (the background job of a round).
 
-    The run's network is made, and the untrained network's values computed, on the first
-    refresh on screen (``deferred``). A round (every stage's value for one set of weights)
-    starts at most every ``min_interval`` seconds: 1 s, or ``BUSY_FACTOR`` times the last
-    round's cost when that was above ``BUSY_COST`` (at most ~10 % of a core).
+    The run's network is taken at once for small inputs (not ``deferred``: the curves over epochs
+    record from the first epoch, whether or not the tab is in front), on the first refresh on screen
+    for image runs (``deferred``: a 784-pixel network and its rounds cost more; from then on they
+    record while hidden too); the first round starts on the first refresh on screen or, while the
+    view is hidden, with the next snapshot. A round (every stage's value for
+    one set of weights) starts at most every ``min_interval`` seconds: 1 s, or ``BUSY_FACTOR``
+    times the last round's cost when that was above ``BUSY_COST`` (at most ~10 % of a core). A
+    hidden view computes its rounds in the background job and draws them when it is shown.
+    The dotted line is chance: 1 / the number of classes.
     """
 
-    deferred = True
+    deferred = False            # True for image runs (see set_run)
     #: seconds between two rounds at least (besides: at most once per epoch)
     min_interval = 1.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.tracer = Tracer(max_points=1000)
+        self.tracer = Tracer(max_points=1000, project=False)
+        self._last_start = -1e9                # when the last round started (time.monotonic())
+        self._undrawn = False                  # a round finished while hidden: draw when seen
         self._traced = (0, 0.0)                # the round's weights' epoch, its cost so far (seconds)
         self._todo: list[int] = []            # stages whose separability is still to compute
         self._sofar = np.zeros(0, np.float32)
@@ -79,27 +91,33 @@ class SeparabilityView(View):
         self.runner.finished.connect(self._on_values)
         self.runner.failed.connect(self._on_failed)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(300, 260)
+        self.graphics.setMinimumSize(320, 180)
         self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
-                                 "the classes at each stage: 0.5 is no better than chance, 1.0 means a plane "
+                                 "the classes at each stage: the dotted line is chance (1 / the number of "
+                                 "classes), 1.0 means a plane "
                                  f"separates them. Computed on at most {SEP_SAMPLES:,} samples; a stage wider than "
                                  f"{SEP_FEATURES} units on its top {SEP_FEATURES} principal components (fitted on a "
                                  "fixed subsample of rows for very wide ones).")
         self.bar_plot = self.graphics.addPlot(row=0, col=0)
-        self.line_plot = self.graphics.addPlot(row=1, col=0)
+        self.line_plot = self.graphics.addPlot(row=0, col=1)   # side by side in a low tab, stacked in a tall one
+        self._side_by_side = True
         for p in (self.bar_plot, self.line_plot):
             style.apply_plot_style(p)
-            p.setYRange(0.4, 1.02, padding=0)
+            p.setYRange(0.4, 1.02, padding=0)             # from 0.4 for two classes (chance_level - 0.1)
             p.setMenuEnabled(False)
             p.hideButtons()
-            style.label(p, "left", "linear separability")
+        style.label(self.bar_plot, "left", "linear separability")
+        self.line_plot.setYLink(self.bar_plot)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 1)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 1)
         self.bar_plot.setMouseEnabled(x=False, y=False)
         style.title(self.bar_plot, "Separability per stage")
         self.bar_plot.titleLabel.setToolTip("Linear separability at every stage: in = the input, W₁ = layer 1's "
                                             "dot(x, W), +b₁ = after its bias, σ₁ = after its activation, …")
         style.title(self.line_plot, "Over epochs")
         self.line_plot.titleLabel.setToolTip("The input and each layer's output (what the next layer sees), one "
-                                             "point per epoch computed while this tab was shown.")
+                                             "point per epoch (at most one a second), also while this tab is "
+                                             "hidden.")
         style.label(self.line_plot, "bottom", "epoch")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN_COLOR)
         self.bar_plot.addItem(self.bars)
@@ -110,15 +128,27 @@ class SeparabilityView(View):
         self.line_plot.getViewBox().sigResized.connect(self._centre_empty)
         self.chance = pg.InfiniteLine(0.5, angle=0, pen=style.cursor_pen())
         self.bar_plot.addItem(self.chance)
-        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=4, labelTextColor=style.palette().foreground,
+        self.legend = self.line_plot.addLegend(offset=(-8, -4), colCount=2, labelTextColor=style.palette().foreground,
                                                labelTextSize=f"{style.LEGEND_FONT_PT}pt")
         self.curves: list[pg.PlotDataItem] = []
         self.message = QtWidgets.QLabel("No run yet.")
         self.message.setStyleSheet(style.palette().readout_css)
+        self.message.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.message)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Side by side when the view is wide (a 500×260 tab), one above the other when it is tall."""
+        super().resizeEvent(event)
+        side = self.width() >= 1.4 * self.height()
+        if side != self._side_by_side:
+            self._side_by_side = side
+            ci = self.graphics.ci
+            ci.removeItem(self.line_plot)
+            ci.addItem(self.line_plot, row=0 if side else 1, col=1 if side else 0)
+            ci.layout.setColumnStretchFactor(1, 1 if side else 0)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -131,6 +161,8 @@ class SeparabilityView(View):
         self.values = None
         self.history = {}
         self._pending = False
+        self._undrawn = False
+        self._last_start = -1e9
         self.min_interval = type(self).min_interval
         self.bars.setOpts(x=[], height=[])
         for c in self.curves:
@@ -141,29 +173,58 @@ class SeparabilityView(View):
         self.message.setText("No run yet.")
         super().clear()
 
+    def set_run(self, run) -> None:
+        """Build now for a small network (recording starts with the run), on the first refresh on
+        screen for an image run."""
+        self.deferred = bool(getattr(run, "is_images", False))
+        super().set_run(run)
+
     def build(self, run) -> None:
-        """Take the run's network (with the newest weights that came since) and start its first round."""
+        """Take the run's network (a copy from ``run.model()``, made in a few ms); the first round
+        waits for the first refresh on screen or the next snapshot (a window's first turn stays short)."""
+        chance = chance_level(run.n_classes)
+        self.chance.setValue(chance)
+        for p in (self.bar_plot, self.line_plot):
+            p.setYRange(max(chance - 0.1, 0.0), 1.02, padding=0)
         if not self.tracer.set_run(run):
             self.message.setText(self.tracer.message)
             return
-        self._start_round(spread=self.isVisible())
+        self._pending = True
+        if not in_shown_window(self):          # a view on its own (a test, an export): now
+            self._start_round(spread=False)
 
     def add_snapshot(self, snap) -> None:
-        """Keep the weights of the first heavy snapshot of a new epoch (or of a new run); no computing."""
+        """Keep the weights of the first heavy snapshot of a new epoch (or of a new run); while the view
+        is hidden, start a round in the background job when one is due (the curves go on recording)."""
         if snap.weights and (snap.epoch not in self.history or snap.run is not None):
             self.tracer.add_snapshot(snap)
             self._pending = True
+        if self._pending and unseen(self) and self._due():
+            self._start_round(spread=True)
+
+    def _due(self) -> bool:
+        """A round may start: a network, no round going, ``min_interval`` since the last one."""
+        return (self.tracer.ready and not self._todo and not self.runner.busy
+                and time.monotonic() - self._last_start >= self.min_interval)
 
     def draw(self) -> bool:
-        """Start a round for the newest epoch's weights; whether it did.
+        """Draw a round that finished while hidden; start a round for the newest epoch's weights;
+        whether it did either.
 
         Nothing while the view cannot be seen (a closed dock, a tab behind another:
         :func:`viz.views.common.visibility.unseen`) or while a round is still going (its end asks
         for a redraw).
         """
-        if unseen(self) or not self._pending or not self.tracer.ready or self._todo:
+        if unseen(self):
             return False
-        return self._start_round(spread=self.isVisible())
+        drew = False
+        if self._undrawn and self._stages is not None and self.values is not None:
+            self._undrawn = False
+            self._draw(self._stages)
+            drew = True
+        if not self._pending or not self.tracer.ready or self._todo:
+            return drew
+        return self._start_round(spread=self.isVisible()) or drew
 
     def finish(self) -> None:
         """Do now what waits for the next turns (before an image is taken, say): the rest of the stages, the drawing."""
@@ -177,8 +238,9 @@ class SeparabilityView(View):
         if not self.runner.busy:
             while self._todo:
                 self._compute()
-        if self._draw_soon.isActive():
+        if self._draw_soon.isActive() or self._undrawn and self.values is not None:
             self._draw_soon.stop()
+            self._undrawn = False
             self._draw(self._stages)
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
@@ -189,7 +251,7 @@ class SeparabilityView(View):
     # ---- a round ---------------------------------------------------------------------------------
     def _start_round(self, spread: bool) -> bool:
         """Load the newest weights and compute every stage's value: in the background job (``spread``) or now."""
-        start = time.monotonic()
+        start = self._last_start = time.monotonic()
         self._pending = False
         tr = self.tracer
         tr.load()                      # the newest finite weights (or says why not); no 2D projections needed
@@ -247,7 +309,9 @@ class SeparabilityView(View):
         self.min_interval = max(type(self).min_interval, BUSY_FACTOR * cost if cost > BUSY_COST else 0.0)
         self.values = vals = self._sofar
         self.history[epoch] = vals
-        if self.isVisible():
+        if unseen(self) and in_shown_window(self):
+            self._undrawn = True               # drawn when the view is shown
+        elif self.isVisible():
             self._draw_soon.start()
         else:
             self._draw(self._stages)
@@ -273,7 +337,7 @@ class SeparabilityView(View):
             self.legend.clear()
             self.curves = []
             for k, i in enumerate(reps):
-                name = "input" if i == 0 else f"layer {st[i].layer + 1}"
+                name = "Input" if i == 0 else f"Layer {st[i].layer + 1}"
                 color = _line_color(k, len(reps))
                 self.curves.append(self.line_plot.plot([], [], pen=pg.mkPen(color, width=2), name=name,
                                                        symbol="o", symbolSize=4, symbolBrush=color,
@@ -286,7 +350,7 @@ class SeparabilityView(View):
         # for a second paint; do it now so one paint draws the frame
         self.line_plot.getViewBox().prepareForPaint()
         self.empty.setVisible(len(epochs) < 2)
-        parts = [f"{'input' if i == 0 else 'layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
+        parts = [f"{'Input' if i == 0 else 'Layer ' + str(st[i].layer + 1)} {vals[i]:.2f}" for i in reps]
         self.message.setText(f"Epoch {self._traced[0]}: " + " · ".join(parts))
 
     def _set_ticks(self) -> None:
@@ -314,8 +378,8 @@ class SeparabilityView(View):
                 self.bars.setToolTip(tip)
 
     def _centre_empty(self, *_) -> None:
-        rect = self.line_plot.getViewBox().boundingRect()
-        self.empty.setPos(rect.center())
+        rect = self.line_plot.getViewBox().boundingRect()   # above the legend (bottom right)
+        self.empty.setPos(QtCore.QPointF(rect.center().x(), rect.top() + 0.3 * rect.height()))
 
 
 def _values(stage_list, y, todo, cancel) -> tuple:

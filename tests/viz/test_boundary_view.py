@@ -97,7 +97,7 @@ def test_three_d_data_shows_the_notice(boundary):
     _, first = start(TrainingConfig(dataset="paper_ball"))
     show_run(boundary, first)
     assert boundary.notice.isVisibleTo(boundary)
-    assert "principal components" in boundary.notice.text()
+    assert "plane" in boundary.notice.text() and "principal components" in boundary.notice.toolTip()
     assert boundary.plot.getAxis("bottom").labelText.startswith("PC1")
     assert boundary.plot.getAxis("left").labelText.startswith("PC2")
     assert len(boundary.train_points.data) == len(first.run.x_train)

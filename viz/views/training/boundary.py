@@ -18,7 +18,11 @@ from core.analysis.boundary import contour_segments
 from viz import style
 from viz.views.common.view import View
 
-NOTICE_3D = "3D data shown on its first two principal components"
+NOTICE_3D = "3-D data on a plane: faded points lie off it and may sit in the other colour"
+#: a 3-D point farther from the plane than this fraction of the data's extent on it is drawn faded
+OFF_PLANE = 0.1
+#: the plot's title for 3-D data (a projection), and otherwise
+TITLE_3D, TITLE_2D = "Decision boundary on a plane (projection)", "Decision boundary"
 
 
 def _finite_extent(extent) -> tuple:
@@ -34,6 +38,30 @@ def _finite_extent(extent) -> tuple:
     if y1 - y0 < 1e-9:
         y0, y1 = y0 - 0.5, y1 + 0.5
     return (x0, x1, y0, y1)
+
+
+def off_plane(plane, x, xy) -> np.ndarray | None:
+    """(n,) bool: which samples ``x`` (n, 3) lie farther from ``plane`` than ``OFF_PLANE`` × the extent
+    of their projections ``xy`` (n, 2) on it (where the colours under them need not be their class)."""
+    if plane is None or x is None or xy is None or len(x) == 0:
+        return None
+    x = np.asarray(x, np.float64)
+    dist = np.linalg.norm(x - plane.lift(np.asarray(xy, np.float64)), axis=1)
+    fin = np.asarray(xy)[np.isfinite(xy).all(axis=1)]
+    extent = float(np.ptp(fin, axis=0).max()) if len(fin) else 1.0
+    return dist > OFF_PLANE * extent
+
+
+def _faded(look, faded: bool) -> tuple:
+    """A point's ``(pen, brush)``, see-through when ``faded``."""
+    if not faded:
+        return look
+    pen, brush = pg.mkPen(look[0]), pg.mkBrush(look[1])
+    for thing in (pen, brush):
+        c = thing.color()
+        c.setAlpha(min(c.alpha(), 60))
+        thing.setColor(c)
+    return pen, brush
 
 
 class BoundaryView(View):
@@ -58,8 +86,12 @@ class BoundaryView(View):
     def _build(self):
         self.notice = QtWidgets.QLabel(NOTICE_3D)
         self.notice.setStyleSheet(style.palette().notice_css)
-        self.notice.setToolTip("The network sees all three coordinates; this picture is the plane through the "
-                               "data's mean spanned by its two directions of largest variance.")
+        self.notice.setMinimumWidth(1)
+        self.notice.setToolTip("The network sees all three coordinates; the colours are its answer on the plane "
+                               "through the data's mean spanned by its two directions of largest variance "
+                               "(principal components). Each point is drawn where it lands when flattened onto "
+                               "that plane: a point above or below it can sit in the other class's colour "
+                               "although the network classifies it correctly.")
         self.notice.setVisible(False)
         self.message = QtWidgets.QLabel()
         self.message.setStyleSheet(style.palette().message_css)
@@ -112,7 +144,7 @@ class BoundaryView(View):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(2)
-        lay.addWidget(self.notice, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.notice)
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.message, 1)
 
@@ -168,8 +200,12 @@ class BoundaryView(View):
                 self._show_message("No decision boundary to show for this data.")
             return
         self.notice.setVisible(run.input_dim == 3)
-        self._set_points(self.train_points, run.x_train_2d, run.labels_train, validation=False)
-        self._set_points(self.val_points, run.x_val_2d, run.labels_val, validation=True)
+        self._set_title(projected=run.input_dim == 3)
+        planar = run.input_dim == 3
+        self._set_points(self.train_points, run.x_train_2d, run.labels_train, validation=False,
+                         off=off_plane(run.plane, run.x_train, run.x_train_2d) if planar else None)
+        self._set_points(self.val_points, run.x_val_2d, run.labels_val, validation=True,
+                         off=off_plane(run.plane, run.x_val, run.x_val_2d) if planar else None)
 
     def add_snapshot(self, snap) -> None:
         """Keep the snapshot's boundary grid (if it has one) for the next :meth:`draw`.
@@ -232,8 +268,10 @@ class BoundaryView(View):
     def _fit_legend(self) -> None:
         self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=1)
 
-    def _set_title(self) -> None:
-        style.title(self.plot, "Decision boundary")
+    def _set_title(self, projected: bool = False) -> None:
+        text = TITLE_3D if projected else TITLE_2D
+        if self.plot.titleLabel.text != text:
+            style.title(self.plot, text)
 
     def _set_contour(self, img: np.ndarray) -> None:
         """The 0.5 contour, traced in core (vectorised marching squares)."""
@@ -283,7 +321,8 @@ class BoundaryView(View):
             self.colorbar.setLevels(values=(0.0, 1.0))
             self.colorbar.getAxis("left").setLabel("P(class 1)", **style.palette().label_style)
 
-    def _set_points(self, item, xy, labels, validation) -> None:
+    def _set_points(self, item, xy, labels, validation, off=None) -> None:
+        """Points by class; where ``off`` (n,) bool is True (far from the plane shown) faded."""
         xy = np.zeros((0, 2), np.float32) if xy is None else np.asarray(xy, dtype=np.float32)
         if xy.ndim != 2 or xy.shape[1] < 2 or len(xy) == 0:
             item.setData([], [])
@@ -291,11 +330,12 @@ class BoundaryView(View):
         n = min(len(xy), len(labels)) if len(labels) else len(xy)
         xy = xy[:n]
         cls = labels[:n] if len(labels) else np.zeros(n, np.int64)
+        far = np.zeros(n, bool) if off is None or len(off) < n else np.asarray(off[:n], bool)
         keep = np.isfinite(xy).all(axis=1)
-        xy, cls = xy[keep], cls[keep]
-        looks = {c: style.point_pen_brush(c, validation) for c in np.unique(cls)}
-        pens = [looks[c][0] for c in cls]
-        brushes = [looks[c][1] for c in cls]
+        xy, cls, far = xy[keep], cls[keep], far[keep]
+        looks = {(c, f): _faded(style.point_pen_brush(c, validation), f) for c in np.unique(cls) for f in (False, True)}
+        pens = [looks[c, f][0] for c, f in zip(cls, far)]
+        brushes = [looks[c, f][1] for c, f in zip(cls, far)]
         item.setData(x=xy[:, 0], y=xy[:, 1], pen=pens, brush=brushes)
 
     def _show_message(self, text) -> None:

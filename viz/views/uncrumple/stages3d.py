@@ -3,8 +3,11 @@
 3-D inputs (paper ball, swiss roll, nested spheres) and 3-unit stages are drawn as
 they are, wider stages on their first three principal components (fixed for the
 run, see :class:`core.analysis.uncrumple.projection.ProjectionCache`), narrower ones flat (z = 0). The
-points are one ``GLScatterPlotItem`` coloured by class, the grid one
-``GLLinePlotItem`` of segments tinted by the network's prediction, in a light box
+points are one ``GLScatterPlotItem`` coloured by class, a light mesh joins each point to its
+nearest neighbours of the same class (:func:`core.analysis.uncrumple.geometry.sheet_mesh`: the
+paper ball's two sheets read as two sheets, and every stage shows how a layer flattens them),
+and the grid is one ``GLLinePlotItem`` of segments tinted by the network's prediction (hidden by
+default for 3-D data, whose lattice would hide the sheets: the *Grid* box), in a light box
 with labelled axes. ``set_position(s)`` shows slider value ``s`` of the stage
 player (:func:`core.analysis.uncrumple.geometry.path_frame`: exact at each stage, blended between).
 
@@ -19,7 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from core.analysis.uncrumple.geometry import path_frame, path_position
+from core.analysis.uncrumple.geometry import path_frame, path_position, sheet_mesh
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.view import View
@@ -29,7 +32,9 @@ from viz.views.uncrumple.tracer import Tracer
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
 CAMERA_SLACK = 0.15
-POINT_SIZE = 6
+POINT_SIZE = 7
+#: neighbours each point is joined to in a class's mesh
+MESH_NEIGHBOURS = 4
 START_ELEVATION, START_AZIMUTH = 22, -60
 
 
@@ -77,15 +82,22 @@ class Stages3DView(View):
         self.stage_combo.setVisible(show_stage_combo)
         self.reset_button = gl3d.reset_button(self.reset_view)
         self.reset_button.setEnabled(self.gl)
+        self.grid_box = QtWidgets.QCheckBox("Grid")
+        self.grid_box.setToolTip("Show the grid of the input space, bent as each stage bends it (off for 3-D data: "
+                                 "its lattice would hide the sheets).")
+        self.grid_box.toggled.connect(lambda _on: self.set_position(self._s))
+        self.grid_box.setEnabled(self.gl)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.stage_combo)
+        top.addWidget(self.grid_box)
         top.addWidget(self.reset_button)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.notice)
         lay.addLayout(top)
-        self.scatter = self.grid_lines = self.panel = self.glview = None
+        self.scatter = self.grid_lines = self.mesh_lines = self.panel = self.glview = None
+        self._mesh = np.zeros((0, 2), np.intp)
         if self.gl:
             self._build_gl()
             lay.addWidget(self.glview, 1)
@@ -100,14 +112,20 @@ class Stages3DView(View):
         self.glview = gl3d.make_view()
         self.axes = gl3d.Axes3D(self.glview)
         self.grid_lines = glmod.GLLinePlotItem(mode="lines", width=1, glOptions="translucent")
+        self.mesh_lines = glmod.GLLinePlotItem(mode="lines", width=1, glOptions="translucent")
         self.scatter = glmod.GLScatterPlotItem(size=POINT_SIZE, pxMode=True, glOptions="translucent")
         self.glview.addItem(self.grid_lines)
+        self.glview.addItem(self.mesh_lines)
         self.glview.addItem(self.scatter)
         self.glview.setCameraPosition(elevation=START_ELEVATION, azimuth=START_AZIMUTH)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
         self.tracer.clear()
+        self._mesh = np.zeros((0, 2), np.intp)
+        if self.mesh_lines is not None:
+            self.mesh_lines.setData(pos=np.zeros((0, 3), np.float32))
+            self.mesh_lines.setVisible(False)
         self.traced = None
         self._drawn_version = 0
         self._first_trace.stop()
@@ -128,6 +146,11 @@ class Stages3DView(View):
             return
         self._s = self._first_3d_stage()
         self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
+        self.grid_box.setChecked(self.gl and self.tracer.x.shape[1] != 3)
+        if self.gl:
+            self._mesh = sheet_mesh(self.tracer.x, self.tracer.y, MESH_NEIGHBOURS)
+            self._mesh_colors = np.repeat(gl3d.class_rgba(self.tracer.y[self._mesh[:, 0]], self.tracer.n_classes,
+                                                          alpha=0.3, tint=0.2), 2, axis=0)
         self.title.setText("Preparing the run's stages…")
         if self.isVisible():
             self._first_trace.start()
@@ -203,6 +226,7 @@ class Stages3DView(View):
             seg, seg_col = self._grid_segments(gpts)
             ok = np.isfinite(pts).all(axis=1)
             self._set_items(pts[ok], self._point_colors[ok], seg, seg_col)
+            self._set_mesh(pts)
             self._points = pts
             (lo_i, hi_i), (lo_j, hi_j) = self._stage_boxes[i], self._stage_boxes[j]
             self._follow((1 - t) * lo_i + t * lo_j, (1 - t) * hi_i + t * hi_j, tr.projections[near].labels)
@@ -261,13 +285,28 @@ class Stages3DView(View):
         col = self._line_colors.reshape(-1, 2, 4)[ok].reshape(-1, 4)
         return seg, col
 
+    def _set_mesh(self, pts) -> None:
+        """The classes' meshes (:data:`MESH_NEIGHBOURS` edges a point) through the points ``pts`` as drawn."""
+        if self.mesh_lines is None:
+            return
+        ends = pts[self._mesh.ravel()] if len(self._mesh) else np.zeros((0, 3), np.float32)
+        ok = np.isfinite(ends).reshape(-1, 6).all(axis=1)
+        seg = np.ascontiguousarray(ends.reshape(-1, 2, 3)[ok].reshape(-1, 3), np.float32)
+        col = np.ascontiguousarray(self._mesh_colors.reshape(-1, 2, 4)[ok].reshape(-1, 4), np.float32)
+        self.mesh_lines.setData(pos=seg, color=col)
+        self.mesh_lines.setVisible(len(seg) > 0)
+
+    def mesh(self) -> np.ndarray:
+        """The meshes' index pairs into the points, (m, 2) (empty without OpenGL)."""
+        return self._mesh
+
     def _set_items(self, pts, colors, seg, seg_colors) -> None:
         if self.scatter is None:
             return
         self._segments = seg
         self.scatter.setData(pos=pts, color=np.ascontiguousarray(colors, np.float32))
         self.grid_lines.setData(pos=seg, color=np.ascontiguousarray(seg_colors, np.float32))
-        self.grid_lines.setVisible(len(seg) > 0)
+        self.grid_lines.setVisible(len(seg) > 0 and self.grid_box.isChecked())
         self.scatter.setVisible(len(pts) > 0)
 
     def _follow(self, lo, hi, labels, elevation=None, azimuth=None) -> None:

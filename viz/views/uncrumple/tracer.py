@@ -69,6 +69,12 @@ class Tracer:
     dims : int
         Coordinates per point: 2, or 3 for the 3D view (3-unit stages as they are, wider ones
         on 3 principal components).
+    project : bool
+        Whether :meth:`trace` projects the stages (a view that only needs the network, such as
+        separability, passes False). The projections are fitted once per run on the run's
+        untrained network (its seeded starting weights, on a fixed-seed sample of its data), so
+        they do not depend on when a view was first shown: two views of one run, or two runs of
+        the same configuration, use the same axes.
 
     Attributes
     ----------
@@ -87,9 +93,11 @@ class Tracer:
         The run's fixed projections, one per stage.
     """
 
-    def __init__(self, max_points: int = MAX_POINTS, dims: int = 2):
+    def __init__(self, max_points: int = MAX_POINTS, dims: int = 2, project: bool = True):
         self.max_points = int(max_points)
         self.dims = int(dims)
+        self.project = bool(project)
+        self._fit_due = False
         self.cache = ProjectionCache(max_dims=self.dims, wide_dims=self.dims)
         self.clear()
 
@@ -100,6 +108,7 @@ class Tracer:
         self.n_classes = 2
         self._grid = None
         self._weights = None
+        self._fit_due = False
         self.version = 0
         self.epoch = 0
         self.message = ""
@@ -134,8 +143,19 @@ class Tracer:
             self.message = str(exc)
             return False
         self.x, self.y, self.n_classes = x, y, int(run.n_classes)
+        self._fit_due = self.project
         self.version += 1
         return True
+
+    def _fit_axes(self) -> None:
+        """The run's projections, fitted on its untrained network (the model as ``run.model()``
+        made it: seeded weights), before any snapshot's weights are loaded."""
+        self._fit_due = False
+        with np.errstate(all="ignore"):
+            try:
+                self.cache.projections(stages(self.model, self.x))
+            except (np.linalg.LinAlgError, ValueError):
+                self.cache.clear()         # fitted on the first trace's weights instead
 
     @property
     def grid(self):
@@ -166,6 +186,8 @@ class Tracer:
         (else ``message`` says why the last ones stay)."""
         if self.model is None:
             return
+        if self._fit_due:
+            self._fit_axes()
         w, self._weights = self._weights, None
         if w is None:
             return

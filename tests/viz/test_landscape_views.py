@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 from core.analysis.loss import landscape, surfaces
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
-from viz.app.docks import DOCKS, ViewMaker, spec
+from viz.app.layout.docks import DOCKS, ViewMaker, spec
 from viz.views.common.heatmap import display_levels
 from viz.views.common.view import View
 from viz.views.loss.landscape import LandscapeView
@@ -247,6 +247,7 @@ def test_cancel_stops_the_computation_and_leaves_no_thread(surface, qtbot, snaps
 
 
 def test_the_path_leaving_the_grid_offers_a_recompute(surface, qtbot, snapshots):
+    surface.auto_check.setChecked(False)                  # (with Auto the view recomputes by itself)
     feed(surface, snapshots[:len(snapshots) // 3])
     surface.plane_combo.setCurrentIndex(surface.plane_combo.findData("weights"))
     surface.span_spin.setValue(0.01)

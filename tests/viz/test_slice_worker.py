@@ -63,7 +63,7 @@ def test_the_slice_is_computed_in_a_worker_thread_and_drawn_as_core_computes_it(
     np.testing.assert_array_equal(x, expected.t)
     np.testing.assert_array_equal(y, expected.losses.astype(np.float64))
     assert view.point.data["y"][0] == pytest.approx(expected.loss)
-    assert f"loss now {expected.loss:.4g}" in view.readout.text()
+    assert f"Training loss here {expected.loss:.4g}" in view.readout.text()
 
 
 def a_blocked_slice(qtbot, view, monkeypatch):

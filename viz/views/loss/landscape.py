@@ -10,12 +10,21 @@ the heat map with contour lines, the path, a marker per epoch and the current po
 recompute when the path leaves the grid. Its "3D" button shows the same grid and path in a
 :class:`viz.views.loss.surface3d.Surface3DView`.
 
+The default plane is the PCA of the recorded path (the plane that shows where the weights went;
+a random plane shows the whole path as one dot), and with *Auto* (on by default) the view
+computes the surface by itself, off the GUI thread, while it is on screen: once the path has
+:data:`AUTO_MIN_RECORDS` points, then whenever training is paused or stepped, the path has
+left the grid, or the path has doubled in length since the last surface -- never sooner than
+:data:`BUSY_FACTOR` times what the last surface took (the job uses at most a fifth of a core).
+Until there is a path, a notice says what it waits for.
+
 A network of exactly two weights gets the plane of both by default: its true loss surface (the
 book's fig. 2.12).
 """
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,16 +37,25 @@ from viz.views.common.flow import control_row
 from viz.views.common.gl3d import Switch3D
 from viz.views.common.heatmap import HeatMap
 from viz.views.common.jobs import JobRunner
+from viz.views.common.notice import OverlayNotice
 from viz.views.common.pictures import export_png, export_svg
 from viz.views.common.view import View
 from viz.views.loss.surface3d import PATH_COLOR, Surface3DView
 from viz.views.loss.weight_record import WeightRecord
 
 MAX_POINTS = 1000             # grid evaluation uses at most this many training points
-PLANES = {"random": "Random directions (filter-normalised)", "pca": "PCA of the trajectory",
+#: a surface costs about (grid points x samples x weights) multiply-adds; the default grid and sample
+#: are cut so one costs at most this much (a 61 x 61 grid of a small network, a 21 x 21 one for MNIST)
+COST_BUDGET = 4e10
+AUTO_MIN_RECORDS = 8          # recorded weight vectors before the first automatic surface
+BUSY_FACTOR = 4               # after a surface that took t seconds, no automatic one before 4 t
+PLANES = {"pca": "PCA of the path", "random": "Random directions (filter-normalised)",
           "weights": "Two chosen weights"}
-TITLES = {"random": "random filter-normalised plane", "pca": "PCA plane of the trajectory",
+TITLES = {"random": "random plane", "pca": "plane of the path",
           "weights": "two weights, the others frozen"}
+EMPTY_TITLE = "Loss surface"
+WAITING = ("Waiting for a path: the loss surface is drawn by itself once training has moved the weights "
+           "(press Play or Step).")
 WHOLE_NETWORK = "the whole network: this is the true loss surface"
 
 
@@ -59,9 +77,10 @@ class LandscapeView(View):
     """Heat map of the loss on a plane through weight space, with the descent path on it.
 
     Public items: ``plane_combo``, ``seed_spin``, ``i_spin``, ``j_spin``, ``res_spin``,
-    ``span_spin``, ``log_check``, ``compute_button``, ``cancel_button``, ``progress``,
-    ``plot``, ``heat``, ``path``, ``epoch_marks``, ``current``, ``readout``,
-    ``notice`` (offers to recompute), ``grid`` (the newest Grid), ``plane``,
+    ``span_spin``, ``log_check``, ``auto_check``, ``compute_button``, ``cancel_button``, ``progress``,
+    ``plot``, ``heat``, ``path``, ``epoch_marks``, ``start_mark``, ``current``, ``legend``, ``readout``,
+    ``waiting`` (what the view waits for before its first surface), ``notice`` (offers to
+    recompute when *Auto* is off), ``grid`` (the newest Grid), ``plane``,
     ``switch3d`` (the "3D" button and its view), ``runner`` (the job computing a grid).
     Signals ``computed()``, ``cancelled()``, ``failed(str)`` after each computation.
     """
@@ -83,6 +102,12 @@ class LandscapeView(View):
         self._proj_key, self._proj = None, np.zeros((0, 2))
         self._plane_token = 0                           # bumped per plane shown and per clear
         self._dirty = False
+        self._settled = False                           # training paused or stepped since the last surface
+        self._seen_at_try = -1                          # rec.seen when the last surface was started
+        self._seen_at_grid = 0                          # ...and for the surface shown
+        self._auto_after = 0.0                          # monotonic time before which no automatic surface
+        self._started = 0.0
+        self._outside = False                           # the path has left the grid shown
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -91,31 +116,44 @@ class LandscapeView(View):
 
     # ---- the view's lifecycle --------------------------------------------------------------------
     def clear(self) -> None:
-        """Stop any computation, forget the run, the recorded path and the surface."""
+        """Stop any computation, forget the run, the recorded path and the surface: the title, axes,
+        colour scale and readout are those of an empty view again."""
         self.shutdown()
         self._model = self._x = self._y = None
         self._rec.clear(self._rec.size)
         self.grid = self.plane = None
         self._plane_token += 1
         self.heat.clear()
+        self.heat.colorbar.setLevels(values=(0.0, 1.0))
+        self.heat.colorbar.getAxis("left").setLabel("loss", **style.palette().label_style)
         for item in (self.path, self.epoch_marks, self.current, self.start_mark):
             item.setData([], [])
         self.switch3d.clear()
+        style.title(self.plot, EMPTY_TITLE)
+        label_axes(self.plot, ("", ""))
+        self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.02)
+        self._offset = (0.0, 0.0)
+        self.readout.setText(" ")
         self.notice.setVisible(False)
-        self.message.setVisible(True)
-        self._dirty = False
+        self.waiting.setText(WAITING)
+        self.waiting.setVisible(True)
+        self._dirty = self._settled = self._outside = False
+        self._seen_at_try, self._seen_at_grid, self._auto_after = -1, 0, 0.0
         super().clear()
 
     def build(self, run) -> None:
-        """The run's network (planes, weight names) and the sample of up to ``MAX_POINTS`` training
-        points the grid is evaluated on."""
+        """The run's network (planes, weight names), the sample of training points the grid is evaluated
+        on and the grid's resolution, both cut so a surface costs at most :data:`COST_BUDGET`."""
         self._model = run.model()
+        self._names = self._model.count_params()     # weights are named one at a time (407,000 for MNIST)
         x, labels = np.asarray(run.x_train, np.float32), run.labels_train
-        if len(x) > MAX_POINTS:
-            pick = np.sort(np.random.default_rng(0).choice(len(x), MAX_POINTS, replace=False))
+        n = int(min(len(x), MAX_POINTS, max(200, COST_BUDGET / (61 ** 2 * max(self._names, 1)))))
+        if len(x) > n:
+            pick = np.sort(np.random.default_rng(0).choice(len(x), n, replace=False))
             x, labels = x[pick], labels[pick]
         self._x, self._y = x, targets_for(run.config, labels, run.n_classes)
-        self._names = self._model.count_params()     # weights are named one at a time (407,000 for MNIST)
+        side = int(np.sqrt(COST_BUDGET / (len(x) * max(self._names, 1))))
+        self.res_spin.setValue(int(np.clip(side, 15, 61)))
         self._rec.clear(self._names)
         for spin in (self.i_spin, self.j_spin):
             spin.setRange(0, self._names - 1)
@@ -125,20 +163,39 @@ class LandscapeView(View):
         self._show_names()
 
     def add_snapshot(self, snap) -> None:
-        """Record the weights of a heavy snapshot (light ones carry none); marks dirty."""
+        """Record the weights of a heavy snapshot (light ones carry none); marks dirty. A snapshot
+        with the trainer's checkpoint means training is paused or stepped: the weights rest."""
         if snap.weights and self._model is not None:
             flat = planes.flatten(snap.weights).astype(np.float32)
             if flat.size == self._rec.size:
                 self._rec.add(flat, snap.epoch)
                 self._dirty = True
+                self._settled = snap.checkpoint is not None
 
     def draw(self) -> bool:
-        """Redraw the path (projected on the current plane) if new weights came; whether it drew."""
-        if not self._dirty:
+        """Redraw the path (projected on the current plane) if new weights came, and start an
+        automatic surface when one is due (:meth:`auto_due`); whether it drew."""
+        drew = False
+        if self._dirty:
+            self._dirty = False
+            if self.plane is not None:
+                self._draw_path()
+                drew = True
+        if self.auto_due():
+            self.compute()
+            drew = True
+        return drew
+
+    def auto_due(self) -> bool:
+        """Whether an automatic surface is due now: *Auto* is on, nothing is being computed, the path
+        has at least :data:`AUTO_MIN_RECORDS` points and grew since the last try, the last surface's
+        rest time is over, and there is no surface yet, training is paused or stepped, the path
+        left the grid, or it has doubled since the surface shown."""
+        rec = self._rec
+        if (not self.auto_check.isChecked() or self.busy or self._model is None or rec.n < AUTO_MIN_RECORDS
+                or rec.seen <= self._seen_at_try or time.monotonic() < self._auto_after):
             return False
-        self._dirty = False
-        self._draw_path()
-        return True
+        return self.grid is None or self._settled or self._outside or rec.seen >= 2 * self._seen_at_grid
 
     @property
     def n_recorded(self) -> int:
@@ -172,10 +229,13 @@ class LandscapeView(View):
     def compute(self) -> bool:
         """Start evaluating the surface in a background job; returns False (with a message) if it cannot."""
         self.shutdown()
+        self._seen_at_try, self._settled = self._rec.seen, False
         try:
             plane = self.make_plane()
         except ValueError as exc:
             self._say(str(exc))
+            if self.grid is None and self._model is not None:
+                self.waiting.setText(f"{WAITING}\n{exc}" if self._rec.n else WAITING)
             return False
         hist, _ = self._rec.history()
         path = plane.project_path(hist)
@@ -198,6 +258,9 @@ class LandscapeView(View):
         self.compute_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._say("Computing the surface…")
+        if self.grid is None:
+            self.waiting.setText(f"Computing the loss surface on the {TITLES[plane.kind]}…")
+        self._started = time.monotonic()
         self.runner.watch(self)
         self.runner.start(job, "uncrumple-landscape")
         return True
@@ -229,13 +292,21 @@ class LandscapeView(View):
     def _on_progress(self, fraction: float) -> None:
         self.progress.setValue(int(1000 * fraction))
 
+    def _rest(self) -> None:
+        """No automatic surface before ``BUSY_FACTOR`` times what this one took."""
+        self._auto_after = time.monotonic() + BUSY_FACTOR * (time.monotonic() - self._started)
+
     def _on_finished(self, grid) -> None:
         self._done()
+        self._rest()
+        self._seen_at_grid = self._seen_at_try
         self.show_grid(grid, self._pending)
         self.computed.emit()
+        self.redraw_wanted.emit()       # weights that came meanwhile: the clock draws them and may start the next
 
     def _on_failed(self, text: str) -> None:
         self._done()
+        self._rest()
         self._say(f"Could not compute the surface: {text}")
         self.failed.emit(text)
 
@@ -256,7 +327,7 @@ class LandscapeView(View):
                                  else (0.0, 0.0))
         a0, a1, b0, b1 = g.extent
         self.heat.show(g.losses, (a0 + ox, a1 + ox, b0 + oy, b1 + oy), log=self.log_check.isChecked(), clip=95.0)
-        self.message.setVisible(False)
+        self.waiting.setVisible(False)
         label_axes(self.plot, p.labels)
         style.title(self.plot, self._surface_title(p, self._rec.current_epoch))
         self.plot.setRange(xRange=(a0 + ox, a1 + ox), yRange=(b0 + oy, b1 + oy), padding=0.02)
@@ -273,8 +344,8 @@ class LandscapeView(View):
         self.epoch_marks.setData(pos=xy[marks])
         self.start_mark.setData(pos=xy[:1])
         self.current.setData(pos=xy[-1:])
-        inside = landscape.covers(self.grid.extent, xy - np.array(self._offset))
-        self.notice.setVisible(not inside and not self.busy)
+        self._outside = not landscape.covers(self.grid.extent, xy - np.array(self._offset))
+        self.notice.setVisible(self._outside and not self.busy and not self.auto_check.isChecked())
         self._path_3d()
 
     def projected_path(self):
@@ -345,6 +416,11 @@ class LandscapeView(View):
             w.setVisible(kind == "weights")
         self.span_spin.setEnabled(kind != "pca")
 
+    def _on_plane_chosen(self, *_) -> None:
+        """Another plane: with *Auto*, its surface at once (once there is a path)."""
+        if self.auto_check.isChecked() and self._rec.n >= AUTO_MIN_RECORDS and self.run is not None:
+            self.compute()
+
     def _show_names(self, *_) -> None:
         """The chosen weights' names beside their spin boxes (``w1: dense W[0,0]`` for a two-weight network)."""
         for spin, lab in ((self.i_spin, self.i_name), (self.j_spin, self.j_name)):
@@ -408,10 +484,12 @@ class LandscapeView(View):
         self.plane_combo = QtWidgets.QComboBox()
         for key, text in PLANES.items():
             self.plane_combo.addItem(text, key)
-        self.plane_combo.setToolTip("The plane through weight space: two random filter-normalised directions "
-                                    "(Li et al. 2018), the top two principal components of the recorded path, "
-                                    "or two chosen weights with all others frozen.")
+        self.plane_combo.setToolTip("The plane through weight space: the two directions the recorded path moved "
+                                    "along most (its principal components: the path shows best), two random "
+                                    "filter-normalised directions (Li et al. 2018), or two chosen weights with "
+                                    "all others frozen.")
         self.plane_combo.currentIndexChanged.connect(self._sync_controls)
+        self.plane_combo.currentIndexChanged.connect(self._on_plane_chosen)
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setRange(0, 9999)
         self.seed_spin.setPrefix("seed ")
@@ -441,7 +519,11 @@ class LandscapeView(View):
         self.log_check = QtWidgets.QCheckBox("Log colours")
         self.log_check.setToolTip("Colour by log10 of the loss, so the valley floor shows detail.")
         self.log_check.toggled.connect(lambda _: self._show_grid())
-        self.compute_button = QtWidgets.QPushButton("Compute surface")
+        self.auto_check = QtWidgets.QCheckBox("Auto")
+        self.auto_check.setChecked(True)
+        self.auto_check.setToolTip("Compute the surface by itself in the background: once there is a path, when "
+                                   "training is paused or stepped, and now and then while it runs.")
+        self.compute_button = QtWidgets.QPushButton("Compute")
         self.compute_button.setToolTip("Evaluate the loss on the grid of the chosen plane, centred on the current "
                                        "weights (in the background).")
         self.compute_button.clicked.connect(self.compute)
@@ -457,26 +539,25 @@ class LandscapeView(View):
         self.progress.setVisible(False)
         row = control_row(self, (self.plane_combo, self.seed_spin, self.i_spin, self.i_name,
                                  self.j_spin, self.j_name, self.res_spin, self.span_spin,
-                                 self.log_check, self.compute_button, self.cancel_button,
+                                 self.log_check, self.auto_check, self.compute_button, self.cancel_button,
                                  self.progress),
                           "surface", "Export grid", "Save the grid (a, b, loss, accuracy) as CSV.",
                           lambda p: self.export_csv(p))
 
-        self.notice = QtWidgets.QLabel('The path has left the plotted area. <a href="#">Recompute</a>')
-        self.notice.setStyleSheet(style.palette().notice_css)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
+        self.notice = OverlayNotice(self.graphics, 'The path has left the plotted area. <a href="#">Recompute</a>')
         self.notice.setToolTip("The weights moved beyond the grid; recompute to see where they are now.")
         self.notice.linkActivated.connect(lambda _: self.compute())
         self.notice.setVisible(False)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
+        self.waiting = OverlayNotice(self.graphics, WAITING)
+        self.waiting.setToolTip("The surface is the loss of the network at every point of a plane through its "
+                                "weights; the plane is chosen from the path the weights took while training.")
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
         self.plot.showGrid(x=False, y=False)
-        style.title(self.plot, "Loss surface")
+        style.title(self.plot, EMPTY_TITLE)
         self.heat = HeatMap(self.plot, label="loss")
-        self.message = pg.TextItem("Train a little, then press “Compute surface”.", color=style.palette().muted,
-                                   anchor=(0.5, 0.5))
-        self.plot.addItem(self.message, ignoreBounds=True)
         self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2), connect="finite")
         self.epoch_marks = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#ffffff", width=0.8),
                                               brush=pg.mkBrush(PATH_COLOR))
@@ -504,7 +585,6 @@ class LandscapeView(View):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(2)
         lay.addWidget(row)
-        lay.addWidget(self.notice)
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.readout)
         self._sync_controls()

@@ -5,8 +5,10 @@ heat map, :func:`core.analysis.loss.surfaces.race` for the whole race at once); 
 precomputed paths step by step with a ``QTimer`` (the animation's playback). The heat map is
 :class:`viz.views.common.heatmap.HeatMap`, shared with the loss-surface view.
 
-The widgets are arranged side by side in a wide dock and stacked in a narrow one
-(:meth:`RaceView._arrange`). The race does not depend on the trained network: of the view's
+The surface and the loss plot are side by side in a wide dock and stacked in a narrow one
+(:meth:`RaceView._arrange`); the optimizers, their learning rates, the number of steps and the
+colour scale are in a panel behind the *Optimizers* button, so the plots keep the room (the
+legend names every racer with its learning rate). The race does not depend on the trained network: of the view's
 lifecycle it only has :meth:`RaceView.clear` (a new run stops the animation).
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.loss import surfaces
 from viz import style
@@ -24,6 +26,7 @@ from viz.views.common.flow import control_row, ignore_height_hint
 from viz.views.common.heatmap import HeatMap
 from viz.views.common.pictures import export_png, export_svg
 from viz.views.common.view import View
+from viz.views.loss.compact import compact
 
 #: racer name -> tooltip; the order of the check boxes, colours and legend
 RACERS = {
@@ -35,8 +38,13 @@ RACERS = {
     "Adam": "Momentum plus RMSprop scaling, bias-corrected (beta_1 0.9, beta_2 0.999).",
 }
 RACER_COLORS = dict(zip(RACERS, style.palette().class_colors[:6]))
-#: narrower than this, the table, the surface and the loss plot are stacked (a ~520 px dock)
-STACK_BELOW = 700
+#: narrower than this many times its height, the surface is stacked over the loss plot (else side by side)
+STACK_RATIO = 1.2
+#: lower than this, the axes lose their titles (the legend and the plot titles say what is drawn)
+SHORT_BELOW = 240
+#: the optimizers' readout under the plots from this view height on (in a short dock the legend says who is who)
+STATUS_FROM = 380
+LEGEND_SAMPLE = 48           # a legend column's line sample, spacing and margins, in pixels
 ANIMATION_FRAMES = 150        # a whole race is revealed in about this many timer ticks
 TICK_MS = 30
 
@@ -44,8 +52,8 @@ TICK_MS = 30
 class RaceView(View):
     """Optimizers racing on an analytic surface, revealed step by step.
 
-    Public items (for the app and the tests): ``surface_combo``, ``log_check``,
-    ``steps_spin``, ``checks`` and ``rates`` (per racer name), ``run_button``,
+    Public items (for the app and the tests): ``surface_combo``, ``optimizers_button`` (its menu
+    holds ``table``: ``checks`` and ``rates`` per racer name, ``steps_spin``, ``log_check``), ``run_button``,
     ``step_button``, ``reset_button``, ``start_target``, ``surface_plot``,
     ``loss_plot``, ``heat``, ``paths`` and ``loss_curves`` (per racer name),
     ``results`` (name -> :class:`core.analysis.loss.surfaces.RacePath`, or None), ``shown`` (steps revealed).
@@ -225,11 +233,13 @@ class RaceView(View):
             return np.log10(np.maximum(losses - self._fmin, 1e-12))
 
     def _update_status(self) -> None:
-        if self.results is None:
-            self.status.setText("Drag the start point, pick optimizers and press Run.")
-            return
+        """The readout under the plots (when there is room), the loss plot's title and tooltip."""
         if not self.results:
-            self.status.setText("No optimizer chosen.")
+            text = ("Drag the start point, pick optimizers and press Run." if self.results is None
+                    else "No optimizer chosen: pick some under Optimizers.")
+            self.status.setText(text)
+            style.title(self.loss_plot, "Loss over steps")
+            self.loss_plot.setToolTip(text)
             return
         lines = [f"step {self.shown} / {self.steps_spin.value()}"]
         for name, rp in self.results.items():
@@ -238,7 +248,9 @@ class RaceView(View):
             else:
                 x, y = np.round(rp.path[self.shown], 2) + 0.0     # no "-0.00"
                 lines.append(f"{name}: f = {rp.losses[self.shown]:.3g} at ({x:.2f}, {y:.2f})")
-        self.status.setText((" · " if self.stacked else "\n").join(lines))
+        self.status.setText(" · ".join(lines))
+        style.title(self.loss_plot, f"Loss · {lines[0]}")
+        self.loss_plot.setToolTip("\n".join(lines))
 
     def _sync_buttons(self) -> None:
         self.run_button.setText("Pause" if self._timer.isActive() else "Run")
@@ -270,19 +282,15 @@ class RaceView(View):
         self.reset_button = QtWidgets.QPushButton("Reset")
         self.reset_button.setToolTip("Back to the start point, nothing drawn.")
         self.reset_button.clicked.connect(self.reset)
-        top = control_row(self, (QtWidgets.QLabel("Surface"), self.surface_combo, self.log_check,
-                                                self.steps_spin, self.run_button, self.step_button,
-                                                self.reset_button),
-                          "race", "Export paths", "Save every optimizer's path (step, x, y, loss) as CSV.",
-                          lambda p: self.export_csv(p))
 
+        # the optimizers, their learning rates, the steps and the colour scale: a panel behind a button
         self.table = QtWidgets.QWidget()
-        self.table.setMaximumWidth(260)
-        side = self._side = QtWidgets.QGridLayout(self.table)
-        side.setContentsMargins(0, 0, 0, 0)
-        self._heads = (QtWidgets.QLabel("<b>Optimizer</b>"), QtWidgets.QLabel("<b>learning rate</b>"))
+        side = QtWidgets.QGridLayout(self.table)
+        side.setContentsMargins(8, 6, 8, 6)
+        side.addWidget(QtWidgets.QLabel("<b>Optimizer</b>"), 0, 0)
+        side.addWidget(QtWidgets.QLabel("<b>learning rate</b>"), 0, 1)
         self.checks, self.rates = {}, {}
-        for name, tip in RACERS.items():
+        for row, (name, tip) in enumerate(RACERS.items(), start=1):
             check = QtWidgets.QCheckBox(name)
             check.setChecked(True)
             check.setToolTip(tip)
@@ -295,13 +303,32 @@ class RaceView(View):
             rate.setToolTip(f"{name}'s learning rate (the default suits the chosen surface).")
             rate.valueChanged.connect(lambda _: self.reset())
             self.checks[name], self.rates[name] = check, rate
+            side.addWidget(check, row, 0)
+            side.addWidget(rate, row, 1)
+        side.addWidget(self.steps_spin, len(RACERS) + 1, 0)
+        side.addWidget(self.log_check, len(RACERS) + 1, 1)
+        self.optimizers_button = QtWidgets.QToolButton()
+        self.optimizers_button.setText("Optimizers")
+        self.optimizers_button.setToolTip("Choose which optimizers race, their learning rates and the number of steps.")
+        self.optimizers_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.optimizers_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QtWidgets.QMenu(self.optimizers_button)
+        panel = QtWidgets.QWidgetAction(menu)
+        panel.setDefaultWidget(self.table)
+        menu.addAction(panel)
+        self.optimizers_button.setMenu(menu)
+        top = compact(control_row(self, (self.surface_combo, self.optimizers_button, self.run_button,
+                                         self.step_button, self.reset_button),
+                                  "race", "Export paths", "Save every optimizer's path (step, x, y, loss) as CSV.",
+                                  lambda p: self.export_csv(p)), {self.run_button: ("Run", "Pause")})
+
         self.status = QtWidgets.QLabel()
         self.status.setStyleSheet(style.palette().readout_css)
         self.status.setWordWrap(True)
         self.status.setToolTip("Where every optimizer is now and its loss there.")
 
         self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
-        self.graphics.setMinimumHeight(240)   # a dock never squeezes the plot flat
+        self.graphics.setMinimumHeight(150)   # a dock never squeezes the plots flat
         self.surface_plot = self.graphics.addPlot(row=0, col=0)
         self.loss_plot = self.graphics.addPlot(row=0, col=1)
         for p in (self.surface_plot, self.loss_plot):
@@ -313,6 +340,9 @@ class RaceView(View):
         style.label(self.loss_plot, "left", "f(x, y)")
         style.title(self.loss_plot, "Loss over steps")
         self.heat = HeatMap(self.surface_plot, label="f(x, y)")
+        # no colour bar: the contour lines show the shape and the loss plot the heights; the surface keeps the room
+        self.surface_plot.layout.removeItem(self.heat.colorbar)
+        self.heat.colorbar.setVisible(False)
         self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(style.palette().foreground, width=1),
                                          brush=pg.mkBrush("#ffffff"))
         self.minima.setZValue(4)
@@ -337,53 +367,39 @@ class RaceView(View):
         self.surface_plot.addItem(self.start_target)
         self.legend = style.make_legend([], 1)
         self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics.ci.layout.setVerticalSpacing(2)
 
-        self.body = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
-        self.body.addWidget(self.table)
-        self.body.addWidget(self.graphics, 1)
         lay = self._main = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)
         lay.addWidget(top)
-        lay.addLayout(self.body, 1)
+        lay.addWidget(self.graphics, 1)
+        lay.addWidget(self.status)
         self.stacked = None
-        self._arrange(stacked=True)
+        self._legend_cols = None
+        self._short = False
+        self._arrange(stacked=False)
 
     # ---- layout: side by side when wide, stacked when narrow -----------------------------------
     def resizeEvent(self, event):  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        self._arrange(self.width() < STACK_BELOW)
-        if self._legend_columns() != self._legend_cols:
+        self._arrange(self.width() < STACK_RATIO * self.height())
+        self.status.setVisible(self.height() >= STATUS_FROM)
+        short = self.height() < SHORT_BELOW     # a projector's smaller dock: axis titles give their room to the plots
+        for plot in (self.surface_plot, self.loss_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).showLabel(not short)
+        if self._legend_columns() != self._legend_cols or short != self._short:
+            self._short = short
             self._rebuild_legend()
 
     def _arrange(self, stacked: bool) -> None:
-        """Narrow (stacked): the table in two columns of optimizers, the surface over the loss plot.
-        Wide: the table on the left, the surface beside the loss plot. Changes only on a switch."""
+        """Narrow (stacked): the surface over the loss plot. Wide: side by side. The legend under both.
+        Changes only on a switch."""
         if stacked == self.stacked:
             return
         self.stacked = stacked
-        side = self._side
-        for w in (*self._heads, *self.checks.values(), *self.rates.values()):
-            side.removeWidget(w)
-        self._main.removeWidget(self.status)
-        side.removeWidget(self.status)
-        per_row = 2 if stacked else 1
-        for h in self._heads:
-            h.setVisible(not stacked)
-        if not stacked:
-            side.addWidget(self._heads[0], 0, 0)
-            side.addWidget(self._heads[1], 0, 1)
-        for k, name in enumerate(RACERS):
-            r, c = divmod(k, per_row)
-            side.addWidget(self.checks[name], r + (0 if stacked else 1), 2 * c)
-            side.addWidget(self.rates[name], r + (0 if stacked else 1), 2 * c + 1)
-        side.setRowStretch(len(RACERS) + 1, 0 if stacked else 1)
-        if stacked:     # the readout under everything, one wrapped paragraph
-            self._main.addWidget(self.status)
-        else:           # the readout under the table, one line per optimizer
-            side.addWidget(self.status, len(RACERS) + 2, 0, 1, 2)
-        self.table.setMaximumWidth(16777215 if stacked else 260)
-        self.body.setDirection(QtWidgets.QBoxLayout.Direction.TopToBottom if stacked
-                               else QtWidgets.QBoxLayout.Direction.LeftToRight)
         ci = self.graphics.ci
         for item in (self.surface_plot, self.loss_plot, self.legend):
             ci.removeItem(item)
@@ -398,13 +414,11 @@ class RaceView(View):
         if stacked:     # a stretch factor of 0 caps a column at its preferred width: one column, 1
             lay.setColumnStretchFactor(0, 1)
             lay.setRowStretchFactor(0, 3)
-            lay.setRowStretchFactor(1, 1)
-            lay.setRowMaximumHeight(1, 130)   # the loss plot: enough to read; the surface takes the rest
+            lay.setRowStretchFactor(1, 2)
         else:
             lay.setRowStretchFactor(0, 1)
-            lay.setColumnStretchFactor(0, 3)
-            lay.setColumnStretchFactor(1, 2)
-        self.graphics.setMinimumHeight(380 if stacked else 240)   # stacked: room for a square-ish surface
+            lay.setColumnStretchFactor(0, 11)
+            lay.setColumnStretchFactor(1, 9)
         self._legend_row = 2 if stacked else 1
         self._legend_span = 1 if stacked else 2
         self._legend_cols = None
@@ -412,12 +426,25 @@ class RaceView(View):
 
     def _legend_entries(self) -> list[str]:
         names = self.results if self.results else self.chosen()
+        if self.height() < SHORT_BELOW:         # the learning rates are under Optimizers and in the tooltips
+            return list(names)
         return [f"{name} (lr {self.rates[name].value():g})" for name in names]
 
     def _legend_columns(self) -> int:
+        """The most columns (up to 3) whose widest entries, column by column, fit the view's width
+        (the legend fills rows left to right: entry k is in column k % columns)."""
         names = self._legend_entries()
+        if not names:
+            return 1
         width = self.graphics.width() - 16 if self.graphics.isVisible() else self.width() - 24
-        return min(3, style.legend_columns(names, width)) if names else 1
+        font = QtGui.QFont()
+        font.setPointSizeF(style.LEGEND_FONT_PT)
+        fm = QtGui.QFontMetricsF(font)
+        for cols in (3, 2):
+            need = sum(max(fm.horizontalAdvance(n) for n in names[c::cols]) + LEGEND_SAMPLE for c in range(cols))
+            if len(names) >= cols and need <= width:
+                return cols
+        return 1
 
     def _rebuild_legend(self) -> None:
         entries = [(pg.PlotDataItem(pen=pg.mkPen(RACER_COLORS[name.split(" (lr")[0]], width=2.5)), name)
@@ -425,6 +452,7 @@ class RaceView(View):
         self.graphics.removeItem(self.legend)
         cols = self._legend_cols = self._legend_columns()
         self.legend = style.make_legend(entries, cols)      # as many columns as fit: none cut at the edge
+        self.legend.layout.setContentsMargins(4, 0, 4, 0)
         self.graphics.addItem(self.legend, row=self._legend_row, col=0, colspan=self._legend_span)
         rows = -(-max(len(entries), 1) // cols)
-        self.graphics.ci.layout.setRowMaximumHeight(self._legend_row, 22 * rows + 8)
+        self.graphics.ci.layout.setRowMaximumHeight(self._legend_row, 18 * rows + 4)

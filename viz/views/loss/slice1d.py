@@ -33,12 +33,21 @@ from viz.views.common.flow import control_row, ignore_height_hint
 from viz.views.common.jobs import JobRunner
 from viz.views.common.pictures import export_png, export_svg
 from viz.views.common.view import View
-from viz.views.loss.slice_job import GD_LABEL, RESOLUTION, SliceJob, compute_slice, short_step_label, trainer_step
+from viz.views.loss.compact import compact
+from viz.views.loss.slice_job import (
+    GD_LABEL,
+    RESOLUTION,
+    SliceJob,
+    compute_slice,
+    short_step_label,
+    trainer_step,
+)
 
 MAX_POINTS = 500           # training points the slice is evaluated on
 BUSY_FACTOR = 4            # after a slice that took t seconds, not before 4 t: the worker uses <= 25 % of a core
-DIRECTIONS = {"step": "Along the next step", "random": "Random direction (filter-normalised)",
-              "weight": "One weight"}
+DIRECTIONS = {"step": "Along the next step", "random": "Along a random line", "weight": "Along one weight"}
+#: wider than this many times its height, the plot's legend is beside it (else under it)
+LEGEND_BESIDE_RATIO = 1.6
 CURVE_COLOR = style.TRAIN_COLOR
 STEP_COLOR = "#D55E00"
 
@@ -81,8 +90,9 @@ class SliceView(View):
         self.direction_combo = QtWidgets.QComboBox()
         for key, text in DIRECTIONS.items():
             self.direction_combo.addItem(text, key)
-        self.direction_combo.setToolTip("The line through the current weights: along the optimizer's next step, "
-                                        "a fixed random filter-normalised direction, or one weight alone.")
+        self.direction_combo.setToolTip("The line through the current weights the loss is drawn along: the "
+                                        "optimizer's next step, a fixed random direction (filter-normalised), or "
+                                        "one weight alone with the others frozen.")
         self.direction_combo.currentIndexChanged.connect(self._on_option)
         self.weight_spin = QtWidgets.QSpinBox()
         self.weight_spin.setPrefix("weight ")
@@ -108,20 +118,20 @@ class SliceView(View):
         self.update_button = QtWidgets.QPushButton("Update")
         self.update_button.setToolTip("Recompute the slice at the current weights now.")
         self.update_button.clicked.connect(self.compute)
-        top = control_row(self, (self.direction_combo, self.weight_spin, self.weight_name,
-                                                self.span_spin, self.auto_span, self.live_check,
-                                                self.update_button),
-                          "slice", "Export slice", "Save the slice (t, loss, accuracy) as CSV.",
-                          lambda p: self.export_csv(p))
+        top = compact(control_row(self, (self.direction_combo, self.weight_spin, self.weight_name,
+                                         self.span_spin, self.auto_span, self.live_check, self.update_button),
+                                  "slice", "Export slice", "Save the slice (t, loss, accuracy) as CSV.",
+                                  lambda p: self.export_csv(p)))
 
         self.graphics = ignore_height_hint(pg.GraphicsLayoutWidget())
-        self.graphics.setMinimumHeight(180)   # a dock never squeezes the plot flat
+        self.graphics.setMinimumHeight(150)   # a dock never squeezes the plot flat
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
         self.plot = self.graphics.addPlot(row=0, col=0)
         style.apply_plot_style(self.plot)
         style.title(self.plot, "Loss along a line")
         for side in ("left", "bottom"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
-        style.label(self.plot, "left", "loss")
+        style.label(self.plot, "left", "training loss")
         style.label(self.plot, "bottom", "t")
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2), connect="finite")
         self.tangent = pg.PlotCurveItem(pen=pg.mkPen(style.palette().muted, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
@@ -144,15 +154,17 @@ class SliceView(View):
                     "slope"),
                    (pg.PlotDataItem(pen=pg.mkPen(STEP_COLOR, width=2.5), symbol="t2", symbolSize=11,
                                     symbolBrush=STEP_COLOR, symbolPen="#ffffff"), GD_LABEL)]
-        self.legend = style.make_legend(entries, 2)
-        self.graphics.addItem(self.legend, row=1, col=0)
-        self.graphics.ci.layout.setRowMaximumHeight(1, 52)
+        self.legend = style.make_legend(entries, 1)
+        self._beside = None
+        self._place_legend(True)
         self.readout = QtWidgets.QLabel("Waiting for weights from training.")
         self.readout.setStyleSheet(style.palette().readout_css)
         self.readout.setWordWrap(True)
-        self.readout.setToolTip("The loss now, the slope along the line and the size of the next step.")
+        self.readout.setToolTip("The loss at the current weights, the slope along the line and the size of the "
+                                "next step.")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)
         lay.addWidget(top)
         lay.addWidget(self.graphics, 1)
         lay.addWidget(self.readout)
@@ -322,9 +334,22 @@ class SliceView(View):
         self.plot.titleLabel.setToolTip(f"The loss along a line through the weights of epoch {self._epoch}.")
         self._set_step_legend(self.step_text)
         self.step_mark.setToolTip(f"{self.step_text}. {self.batch_text}")
-        self.readout.setText(f"loss now {s.loss:.4g}   slope {s.slope:.3g}   {self.step_text}: t = {s.step:.3g}"
+        points = self.points_text()
+        self.readout.setText(f"Training loss here {s.loss:.4g} (on {points}) · slope {s.slope:.3g} · "
+                             f"{self.step_text}: t = {s.step:.3g}"
                              + (f" → loss {landed:.4g}" if np.isfinite(landed) else "")
                              + f"\n{self.batch_text}")
+        why = (f"The curve is the loss of the network on {points}, at every point of the line. The status bar "
+               "shows the epoch's training loss instead: the mean of the losses of the epoch's batches, each "
+               "taken before its update while the weights were still moving, so the two differ a little.")
+        self.readout.setToolTip(why)
+        self.plot.getAxis("left").setToolTip(why)
+
+    def points_text(self) -> str:
+        """Which points the curve's loss is taken on: "all 160 training points" or "a sample of 500 of the
+        48,000 training points"."""
+        n, total = len(self._x), self.run.n_train if self.run is not None else len(self._x)
+        return f"all {n:,} training points" if n >= total else f"a sample of {n:,} of the {total:,} training points"
 
     def _set_step_legend(self, text: str) -> None:
         """The arrow's legend entry shows the short label; like an elided title, ``.text`` and the
@@ -335,10 +360,33 @@ class SliceView(View):
             label.text = text
             label.setToolTip(text)
 
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place_legend(self.width() > LEGEND_BESIDE_RATIO * self.height())
+
+    def _place_legend(self, beside: bool) -> None:
+        """The legend in one column beside the plot (a wide, short dock) or in two under it."""
+        if beside == self._beside:
+            return
+        self._beside = beside
+        ci = self.graphics.ci
+        entries = [(item, label.text) for item, label in self.legend.items]
+        entries[-1] = (entries[-1][0], short_step_label(self.step_text))
+        if self.legend.scene() is not None:
+            ci.removeItem(self.legend)
+        self.legend = style.make_legend(entries, 1 if beside else 2)
+        self.legend.layout.setContentsMargins(4, 0, 4, 0)
+        self.legend.setMaximumHeight(22 * len(entries) + 4 if beside else 44)   # not stretched to the plot's height
+        ci.addItem(self.legend, *((0, 1) if beside else (1, 0)))
+        lay = ci.layout
+        lay.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignLeft)
+        lay.setRowMaximumHeight(1, 1e6 if beside else 44)
+        self._set_step_legend(self.step_text)
+
     def _on_option(self, *_):
         self.weight_spin.setVisible(self.direction_combo.currentData() == "weight")
         self.weight_name.setVisible(self.direction_combo.currentData() == "weight")
-        self.span_spin.setEnabled(not self.auto_span.isChecked())
+        self.span_spin.setVisible(not self.auto_span.isChecked())
         self._show_name()
         if self._weights is not None:
             self.compute()

@@ -14,9 +14,9 @@ from core.analysis.weights.stats import epoch_stats
 from core.run.config import TrainingConfig, build_model
 from core.run.messages import RunData
 from core.run.serve import _Run
-from viz.app.docks import ViewMaker, spec
+from viz.app.layout.docks import ViewMaker, spec
 from viz.views.weights import gradient_check
-from viz.views.weights.distributions import DistributionsView, layer_label, stride
+from viz.views.weights.distributions import DistributionsView, layer_choice, stride
 
 RELU = TrainingConfig(n_samples=200, hidden=((8, "relu"), (6, "tanh")), grid_resolution=16)
 
@@ -68,8 +68,13 @@ def test_bands_and_curves_draw_the_quantiles_norms_and_dead_units(view):
     assert list(view.dead_curves) == [0]                    # only the relu layer
     assert view.dead_curves[0].getData()[1].tolist() == [s["layers"][0]["dead"] for s in raw]
     names = [label.text for _, label in view.norm_legend.items]
-    assert names == ["layer 1 (input side)", "layer 2", "layer 3 (output)"]
-    assert "relu" in view.rows[0][0].getAxis("left").labelText
+    assert names == ["Layer 1", "Layer 2", "Layer 3 (output)"]          # core.analysis.names, as everywhere
+    assert [view.layer.itemText(i) for i in range(3)] == ["Layer 1 · 8 relu", "Layer 2 · 6 tanh",
+                                                          "Layer 3 (output) · 1 sigmoid"]
+    # one layer's bands at a time, the one the Layer box names
+    assert [(wb.visible, gb.visible) for _, _, wb, gb in view.rows] == [(True, True), (False, False), (False, False)]
+    view.layer.setCurrentIndex(2)
+    assert [(wb.visible, gb.visible) for _, _, wb, gb in view.rows] == [(False, False), (False, False), (True, True)]
     # a second refresh without news draws nothing
     assert not view.refresh()
 
@@ -99,11 +104,12 @@ def test_the_norms_show_the_epochs_of_the_bands_in_a_narrow_and_a_wide_dock(view
 def test_a_new_network_links_the_norms_to_its_plots_and_lets_the_old_ones_go(view):
     run_epochs(view, epochs=2)
     view.refresh()
-    old = weakref.ref(view.rows[0][0])
+    old = weakref.ref(view.rows[0][2])
     run_epochs(view, TrainingConfig(n_samples=120, hidden=((4, "tanh"),)), epochs=3)
     view.refresh()
     gc.collect()
-    assert old() is None                            # no link left holding the old band plot
+    assert old() is None                            # nothing left holding the old network's bands
+    assert view.layer.count() == 2 and len(view.weight_plot.listDataItems()) == 2    # a median per layer
     view.rows[0][0].setXRange(1.5, 2.5, padding=0)
     assert view.norm_plot.viewRange()[0] == pytest.approx([1.5, 2.5])
 
@@ -156,7 +162,7 @@ def test_scrub_shows_a_marker_and_appends_nothing(view):
     view.add_snapshot(old)
     view.refresh()
     assert len(view.history) == 4
-    assert len(view.markers) == 2 + 2 * 3
+    assert len(view.markers) == 2 + 2              # the bands' two plots, the norms, the dead units
     assert all(m.isVisible() and m.value() == 2 for m in view.markers)
     train_epoch(view, run)
     view.refresh()
@@ -243,8 +249,8 @@ def test_check_without_a_run_or_with_nan_weights_says_why(view):
 
 
 def test_helpers_and_docks(view):
-    assert layer_label(0, 3) == "layer 1 (input side)" and layer_label(2, 3) == "layer 3 (output)"
-    assert layer_label(1, 3) == "layer 2"
+    assert layer_choice(0, 3, 8, "relu") == "Layer 1 · 8 relu"
+    assert layer_choice(2, 3, 1, "sigmoid") == "Layer 3 (output) · 1 sigmoid"
     assert stride(10) == slice(None)
     idx = stride(10_000, 100)
     assert len(idx) == 100 and idx[0] == 0 and idx[-1] == 9999
@@ -253,5 +259,6 @@ def test_helpers_and_docks(view):
     built = ViewMaker()(dock)
     assert isinstance(built, DistributionsView)
     built.deleteLater()
-    for w in (view.check.button, view.check.table, view.check.verdict, view.bands_graphics, view.side_graphics):
+    for w in (view.check.button, view.check.table, view.check.verdict, view.bands_graphics, view.side_graphics,
+              view.layer):
         assert w.toolTip()

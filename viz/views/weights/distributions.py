@@ -1,12 +1,13 @@
 """Distributions over time (issue 6): weights and gradients per layer, gradient norms, dead units.
 
-Per Dense layer one row: the kernel's quantiles over epochs drawn as TensorBoard's
-distribution bands (filled between symmetric quantile pairs, darker toward the
-median, :class:`Bands`), and the same for the kernel's gradient on the epoch's last
-batch. Beside them: every layer's gradient norm over epochs on a log axis (vanishing
-or exploding gradients show as lines far apart), the dead relu units per relu layer,
-and a gradient check of the current weights on one batch, run on demand
-(:mod:`viz.views.weights.gradient_check`).
+For the layer chosen in the *Layer* box: the kernel's quantiles over epochs drawn as
+TensorBoard's distribution bands (filled between symmetric quantile pairs, darker toward the
+median, :class:`Bands`), and beside it the same for the kernel's gradient on the epoch's last
+batch. Below: every layer's gradient norm over epochs on a log axis (vanishing or exploding
+gradients show as lines far apart), the dead relu units per relu layer, and a gradient check of
+the current weights on one batch, run on demand (:mod:`viz.views.weights.gradient_check`).
+One layer's bands at a time keep every plot readable in the Inside workspace (~620 × 620 px)
+whatever the network's depth; the gradient norms compare the layers.
 
 All numbers come from :mod:`core.analysis.weights.stats` (computed by the trainer at the end of every
 epoch, ``snap.epochs[i]["stats"]``); this module only draws.
@@ -17,17 +18,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from core.analysis.names import layer_name
 from core.analysis.weights.stats import N_QUANTILES, StatsHistory, epoch_stats
 from viz import style
 from viz.views.common.notice import OverlayNotice
 from viz.views.common.view import View
 from viz.views.weights.gradient_check import GradientCheckPanel
 
-#: narrower than this (pixels), the side panel goes below the bands
-WIDE = 820
+#: at least this wide (pixels) and wider than tall, the norms and the check go beside the bands
+WIDE = 900
 WEIGHT_COLOR = style.TRAIN_COLOR
 GRAD_COLOR = "#D55E00"
-ROW_HEIGHT = 150
 LAYER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#8c8c8c", "#F0E442")  # grey: any theme
 #: epochs drawn per curve at most (an even stride over the history, the newest always kept)
 MAX_POINTS = 200
@@ -43,11 +44,9 @@ def stride(n: int, limit: int = MAX_POINTS) -> slice | np.ndarray:
     return np.unique(idx)
 
 
-def layer_label(i: int, n: int) -> str:
-    """``"layer 1 (input side)"``, ``"layer 2"``, ..., ``"layer n (output)"``."""
-    if i == 0:
-        return "layer 1 (input side)"
-    return f"layer {i + 1} (output)" if i == n - 1 else f"layer {i + 1}"
+def layer_choice(i: int, n: int, units: int, activation: str) -> str:
+    """The Layer box's text for layer ``i`` of ``n``: ``"Layer 1 · 8 tanh"``, ``"Layer 3 (output) · 1 sigmoid"``."""
+    return f"{layer_name(i, n)} · {units} {activation}"
 
 
 class SparseLogAxis(pg.AxisItem):
@@ -105,6 +104,16 @@ class Bands:
             path.closeSubpath()
             fill.setPath(path)
 
+    def set_visible(self, shown: bool) -> None:
+        """Show or hide the bands and the median (hidden ones leave the plot's auto range alone)."""
+        for item in (*self.fills, self.curves[N_QUANTILES // 2]):
+            item.setVisible(shown)
+
+    @property
+    def visible(self) -> bool:
+        """Whether the bands are shown."""
+        return self.curves[N_QUANTILES // 2].isVisible()
+
     def data(self) -> np.ndarray:
         """The quantiles drawn now, shape (n, 9) (for tests)."""
         cols = [c.getData()[1] for c in self.curves]
@@ -154,8 +163,10 @@ class DistributionsView(View):
     Its build (the band plots of the run's architecture, ~0.2 s) waits for the first refresh on
     screen (``deferred``); it redraws at most every ``min_interval`` seconds.
 
-    Public: ``history`` (:class:`core.analysis.weights.stats.StatsHistory`), ``rows`` (per layer:
-    weight plot, gradient plot, weight :class:`Bands`, gradient :class:`Bands`), ``norm_plot``,
+    Public: ``history`` (:class:`core.analysis.weights.stats.StatsHistory`), ``layer`` (the Layer
+    box), ``weight_plot``, ``grad_plot``, ``rows`` (per layer: weight plot, gradient plot, weight
+    :class:`Bands`, gradient :class:`Bands`; every layer's bands live in the same two plots, only
+    the chosen layer's shown), :meth:`show_layer`, ``norm_plot``,
     ``norm_curves``, ``norm_legend``, ``dead_plot``, ``dead_curves`` (relu layer -> curve),
     ``markers`` (the scrubbed epoch's lines), ``notice``, ``check``
     (:class:`viz.views.weights.gradient_check.GradientCheckPanel`), :meth:`run_check`.
@@ -176,49 +187,67 @@ class DistributionsView(View):
     def _build_ui(self) -> None:
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        layout.setSpacing(2)
+        top = QtWidgets.QHBoxLayout()
+        pick = QtWidgets.QLabel("Layer")
+        self.layer = QtWidgets.QComboBox()
+        self.layer.setToolTip("The layer whose weights and gradients are drawn as bands. The gradient norms "
+                              "below show every layer at once.")
+        pick.setToolTip(self.layer.toolTip())
+        self.layer.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer.currentIndexChanged.connect(self.show_layer)
+        top.addWidget(pick)
+        top.addWidget(self.layer)
+        top.addStretch(1)
+        layout.addLayout(top)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
         self.split = split
         layout.addWidget(split, 1)
         self.bands_graphics = pg.GraphicsLayoutWidget()
         self.bands_graphics.setAntialiasing(False)
         self.bands_graphics.setToolTip(
-            "Per layer, the quantiles of the kernel (left) and of its gradient on the epoch's last batch (right) "
-            "over epochs: bands between 0-100, 7-93, 16-84 and 31-69 %, the median as a line.")
+            "The chosen layer's kernel (left) and its gradient on the epoch's last batch (right) over epochs: "
+            "bands between the quantiles 0-100, 7-93, 16-84 and 31-69 %, the median as a line.")
         self.notice = OverlayNotice(self)              # over the plots: showing it moves nothing
-        self.scroll = QtWidgets.QScrollArea(widgetResizable=True)
-        self.scroll.setWidget(self.bands_graphics)
-        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        split.addWidget(self.scroll)
+        self.weight_plot = self.bands_graphics.addPlot(row=0, col=0)
+        self.grad_plot = self.bands_graphics.addPlot(row=0, col=1)
+        for p in (self.weight_plot, self.grad_plot):
+            style.apply_plot_style(p)
+            style.label(p, "bottom", "epoch")
+            p.getAxis("left").setWidth(48)
+        self.grad_plot.setXLink(self.weight_plot)
+        style.title(self.weight_plot, "weights W")
+        style.title(self.grad_plot, "gradient dL/dW (last batch)")
+        self.band_markers = [self._marker(p) for p in (self.weight_plot, self.grad_plot)]
+        split.addWidget(self.bands_graphics)
         side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side.setChildrenCollapsible(False)
         self.side_split = side
         split.addWidget(side)
-        split.setSizes([620, 420])
         self.side_graphics = pg.GraphicsLayoutWidget()
         side.addWidget(self.side_graphics)
         self.norm_plot = self.side_graphics.addPlot(row=0, col=0, axisItems={"left": SparseLogAxis("left")})
-        self.dead_plot = self.side_graphics.addPlot(row=2, col=0)
+        self.dead_plot = self.side_graphics.addPlot(row=0, col=1)
         for p in (self.norm_plot, self.dead_plot):
             style.apply_plot_style(p)
             style.label(p, "bottom", "epoch")
         self.norm_plot.setLogMode(y=True)
-        style.title(self.norm_plot, "gradient norm ‖dL/dW‖ per layer")
-        style.label(self.norm_plot, "left", "L2 norm (log)")
-        style.title(self.dead_plot, "dead relu units (colours as above)")
+        style.title(self.norm_plot, "gradient norm per layer")
+        style.label(self.norm_plot, "left", "‖dL/dW‖ (log)")
+        style.title(self.dead_plot, "dead relu units")
         style.label(self.dead_plot, "left", "units")
         self.dead_plot.setXLink(self.norm_plot)
         self.side_markers = [self._marker(p) for p in (self.norm_plot, self.dead_plot)]
-        self.norm_legend = style.make_legend([], 3)             # below the plot: the lines stay uncovered
-        self.side_graphics.addItem(self.norm_legend, row=1, col=0)
-        self.side_graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.side_graphics.ci.layout.setRowStretchFactor(2, 2)
+        self.norm_legend = style.make_legend([], 3)             # below the plots: the lines stay uncovered
+        self.side_graphics.addItem(self.norm_legend, row=1, col=0, colspan=2)
         self.side_graphics.setToolTip(
-            "Top: each layer's gradient norm over epochs (log scale); lines far apart mean the signal shrinks "
-            "or grows as it goes backwards. Bottom: relu units that output 0 for every probe sample (up to 512 "
-            "training samples), one line per relu layer.")
+            "Left: each layer's gradient norm over epochs (log scale); lines far apart mean the signal shrinks "
+            "or grows as it goes backwards. Right: relu units that output 0 for every probe sample (up to 512 "
+            "training samples), one line per relu layer, in the layer's colour.")
         self.check = GradientCheckPanel()
         self.check.button.clicked.connect(self.run_check)
         side.addWidget(self.check)
-        side.setSizes([420, 260])
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -230,9 +259,11 @@ class DistributionsView(View):
         self._dirty = False
         self.scrub_epoch = None
         self._clear_bands()
-        self.bands_graphics.setMinimumHeight(0)
         self.rows = []          # per layer: (weight plot, grad plot, weight Bands, grad Bands)
-        self.markers = list(self.side_markers)
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.blockSignals(False)
+        self.markers = self.band_markers + self.side_markers
         self._clear_side()
         for m in self.markers:
             m.setVisible(False)
@@ -296,15 +327,22 @@ class DistributionsView(View):
         self.draw()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Side by side when wide, the norms and the check below the bands in a narrow dock."""
+        """The norms and the check beside the bands in a wide, low dock; below them otherwise."""
         super().resizeEvent(event)
-        wide = self.width() >= WIDE
+        wide = self.width() >= WIDE and self.width() > 1.4 * self.height()
         orientation = QtCore.Qt.Orientation.Horizontal if wide else QtCore.Qt.Orientation.Vertical
         if self.split.orientation() != orientation:
             self.split.setOrientation(orientation)
-            h = max(self.height(), 500)
-            self.split.setSizes([620, 420] if wide else [h * 9 // 20, h * 11 // 20])
-            self.side_split.setSizes([420, 260] if wide else [h * 7 // 20, h * 4 // 20])
+        # the space shared out anew at each resize: bands, then the norms over the check
+        h = max(self.height() - 34, 200)
+        if wide:
+            self.split.setSizes([self.width() * 5 // 9, self.width() * 4 // 9])
+            self.side_split.setSizes([h * 3 // 5, h * 2 // 5])
+        else:
+            check = max(96, h * 24 // 100)
+            bands = (h - check) // 2
+            self.split.setSizes([bands, h - bands])
+            self.side_split.setSizes([h - bands - check, check])
 
     # ---- gradient check ------------------------------------------------------------------------------
     def run_check(self) -> dict | None:
@@ -322,10 +360,26 @@ class DistributionsView(View):
         return line
 
     def _clear_bands(self) -> None:
-        """Remove the band plots; first the norms let go of them (a link kept the first one alive)."""
+        """Remove every layer's bands from the two band plots; the norms let go of their x range."""
         self._unlink_norms()
         self._unlink_norms = lambda: None
-        self.bands_graphics.clear()
+        for plot in (self.weight_plot, self.grad_plot):
+            for item in list(plot.items):
+                if not isinstance(item, pg.InfiniteLine):
+                    plot.removeItem(item)
+
+    def show_layer(self, index: int) -> None:
+        """Draw layer ``index``'s bands (0-based; the Layer box's choice), hide the others'."""
+        if not 0 <= index < len(self.rows):
+            return
+        if self.layer.currentIndex() != index:
+            self.layer.setCurrentIndex(index)            # comes back here
+            return
+        for i, (_, _, wb, gb) in enumerate(self.rows):
+            wb.set_visible(i == index)
+            gb.set_visible(i == index)
+        for plot in (self.weight_plot, self.grad_plot):
+            plot.enableAutoRange(y=True)
 
     def _clear_side(self) -> None:
         for p in (self.norm_plot, self.dead_plot):
@@ -336,10 +390,10 @@ class DistributionsView(View):
         self.norm_curves, self.dead_curves = [], {}
 
     def _show_dead(self, show: bool) -> None:
-        """The dead-units plot below the norms only when the network has relu layers."""
+        """The dead-units plot beside the norms only when the network has relu layers."""
         shown = self.dead_plot.scene() is not None
         if show and not shown:
-            self.side_graphics.addItem(self.dead_plot, row=2, col=0)
+            self.side_graphics.addItem(self.dead_plot, row=0, col=1)
         elif not show and shown:
             self.side_graphics.removeItem(self.dead_plot)
 
@@ -350,40 +404,29 @@ class DistributionsView(View):
     def _build_rows(self) -> None:
         h = self.history
         self._arch = (tuple(h.activations), tuple(h.units))
-        g = self.bands_graphics
         self._clear_bands()
         self.rows = []
-        self.markers = list(self.side_markers)
+        self.markers = self.band_markers + self.side_markers
         self._clear_side()
         n = h.n_layers
-        first = None
-        for col, what in enumerate(("weights W over epochs", "gradient dL/dW (last batch)")):
-            style.elide(g.addLabel(what, row=0, col=col, color=style.palette().foreground, size=style.TITLE_SIZE))
         for i in range(n):
-            pair = []
-            for col, color in enumerate((WEIGHT_COLOR, GRAD_COLOR)):
-                p = g.addPlot(row=i + 1, col=col)
-                style.apply_plot_style(p)
-                style.label(p, "left", f"layer {i + 1} · {h.units[i]} {h.activations[i]}")
-                p.getAxis("left").setWidth(62)
-                if i == n - 1:
-                    style.label(p, "bottom", "epoch")
-                first = first or p
-                if p is not first:
-                    p.setXLink(first)
-                pair.append((p, Bands(p, color)))
-                self.markers.append(self._marker(p))
-            self.rows.append((pair[0][0], pair[1][0], pair[0][1], pair[1][1]))
-        self._unlink_norms = link_x_by_value(first, self.norm_plot)
-        g.setMinimumHeight(ROW_HEIGHT * n + 30)
-        names = [layer_label(i, n) for i in range(n)]
+            wb, gb = Bands(self.weight_plot, WEIGHT_COLOR), Bands(self.grad_plot, GRAD_COLOR)
+            self.rows.append((self.weight_plot, self.grad_plot, wb, gb))
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.addItems([layer_choice(i, n, h.units[i], h.activations[i]) for i in range(n)])
+        self.layer.setCurrentIndex(0)
+        self.layer.blockSignals(False)
+        self.show_layer(0)
+        self._unlink_norms = link_x_by_value(self.weight_plot, self.norm_plot)
+        names = [layer_name(i, n) for i in range(n)]
         for i in range(n):
             pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
             self.norm_curves.append(self.norm_plot.plot([], [], pen=pen))
-        cols = max(1, min(3, style.legend_columns(names, max(self.side_graphics.width(), 300) - 16)))
+        cols = max(1, min(4, style.legend_columns(names, max(self.side_graphics.width(), 300) - 16)))
         self.side_graphics.removeItem(self.norm_legend)
         self.norm_legend = style.make_legend(list(zip(self.norm_curves, names)), cols)
-        self.side_graphics.addItem(self.norm_legend, row=1, col=0)
+        self.side_graphics.addItem(self.norm_legend, row=1, col=0, colspan=2)
         self.side_graphics.ci.layout.setRowMaximumHeight(1, 22 * -(-n // cols) + 8)
         relu = [i for i, a in enumerate(h.activations) if a == "relu"]
         for i in relu:

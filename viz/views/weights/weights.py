@@ -1,8 +1,9 @@
 """The weights view (issue 6): every Dense layer's kernel and bias as heat maps.
 
-One heat map per layer for the kernel ``W`` (rows = inputs, columns = units) and a
-thin one under it for the bias, in one diverging colormap centred at zero with a
-colour bar. A mode box shows instead the gradient, the last update ΔW or
+One heat map per layer for the kernel ``W`` (rows = inputs, columns = units) with the
+bias as a strip under it (row "b", in the same plot), in one diverging colormap centred at
+zero with a colour bar. When more layers than fit (each needs :data:`MIN_LAYER_HEIGHT`
+pixels) the *Layers* box shows them a page at a time. A mode box shows instead the gradient, the last update ΔW or
 log10(|ΔW| / |W|) (from ``snap.batch_update``). Kernels
 larger than :data:`MAX_CELLS` are reduced for display by
 :func:`core.analysis.weights.weightmaps.display_matrix` (each cell keeps the largest-magnitude
@@ -25,6 +26,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from core.analysis.names import layer_name
 from core.analysis.weights.weightmaps import display_matrix, log_ratio, sticky_level, symmetric_levels
 from viz import style
 from viz.views.common.notice import OverlayNotice
@@ -37,8 +39,11 @@ MAX_CELLS = (256, 256)
 LOG_LEVELS = (-6.0, 0.0)
 #: percentile of |values| that sets the colour levels
 PERCENTILE = 99.5
-BIAS_HEIGHT = 46
 AXIS_WIDTH = 38
+#: a layer's plot (title, kernel, bias strip, unit axis) gets at least this many pixels high
+MIN_LAYER_HEIGHT = 150
+#: the bias strip's height and the gap above it, as shares of the kernel's rows (one row at least)
+BIAS_SHARE, GAP_SHARE = 0.08, 0.03
 
 #: mode -> (combo text, hover symbol, title word, colour bar label, display reduction, tooltip)
 MODES = {
@@ -69,9 +74,14 @@ def sign_colors():
     return cmap.map(0.0, mode="qcolor"), cmap.map(1.0, mode="qcolor")
 
 
+def _step(n: int) -> int:
+    """A step of 1, 2, 5, 10, ... giving at most ~8 labels over ``n`` cells."""
+    return min(s for s in (b * 10 ** e for b in (1, 2, 5) for e in range(7)) if n / s <= 8)
+
+
 def _integer_ticks(axis, n: int) -> None:
-    """Ticks on whole indices only: a step of 1, 2, 5, 10, ... giving at most ~8 labels over ``n`` cells."""
-    step = min(s for s in (b * 10 ** e for b in (1, 2, 5) for e in range(7)) if n / s <= 8)
+    """Ticks on whole indices only (see :func:`_step`)."""
+    step = _step(n)
     axis.setTickSpacing(major=step, minor=step)
 
 
@@ -80,37 +90,48 @@ def _fmt(v) -> str:
 
 
 class LayerMaps:
-    """The two plots of one Dense layer (kernel, bias), their images and what they show."""
+    """The plot of one Dense layer: its kernel, and its bias as a strip under it; their images and
+    what they show.
 
-    def __init__(self, graphics, row: int, index: int, shape, lut):
+    The kernel's cell ``[i, j]`` sits at view coordinates ``(j, i)`` (row 0 on top); the bias
+    strip spans ``bias_top`` to ``bias_top + bias_height`` below the last row.
+    """
+
+    def __init__(self, graphics, row: int, index: int, n_layers: int, shape, lut):
         self.index = index                         # 0-based Dense layer
+        self.name = layer_name(index, n_layers)
         self.shape = tuple(shape)                  # kernel (in, out)
         self.kernel_plot = graphics.addPlot(row=row, col=0)
-        self.bias_plot = graphics.addPlot(row=row + 1, col=0)
         self.kernel_image = pg.ImageItem(axisOrder="row-major")
         self.bias_image = pg.ImageItem(axisOrder="row-major")
         rows, cols = self.shape
-        for plot, image, h in ((self.kernel_plot, self.kernel_image, rows), (self.bias_plot, self.bias_image, 1)):
+        self.bias_height = max(1.0, rows * BIAS_SHARE)
+        self.bias_top = rows - 0.5 + max(0.4, rows * GAP_SHARE)
+        plot = self.kernel_plot
+        style.apply_plot_style(plot)
+        plot.showGrid(x=False, y=False)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.invertY(True)                         # row 0 on top, as a matrix is written
+        plot.getViewBox().setBackgroundColor(None)
+        for top, h in ((-0.5, rows), (self.bias_top, self.bias_height)):   # NaN cells are transparent: grey
+            under = QtWidgets.QGraphicsRectItem(-0.5, top, cols, h)
+            under.setPen(pg.mkPen(None))
+            under.setBrush(pg.mkBrush(style.NAN_COLOR))
+            under.setZValue(-1)
+            plot.addItem(under, ignoreBounds=True)
+        for image in (self.kernel_image, self.bias_image):
             image.setLookupTable(lut)
             plot.addItem(image)
-            style.apply_plot_style(plot)
-            plot.showGrid(x=False, y=False)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.invertY(True)                     # row 0 on top, as a matrix is written
-            plot.getViewBox().setBackgroundColor(style.NAN_COLOR)   # NaN cells are transparent: grey
-            plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, h - 0.5), padding=0)
-            plot.getAxis("left").setWidth(AXIS_WIDTH)
-            _integer_ticks(plot.getAxis("left"), h)
-            _integer_ticks(plot.getAxis("bottom"), cols)
-        self.kernel_plot.hideAxis("bottom")
-        self.bias_plot.getAxis("left").setTicks([[(0, "b")]])
-        self.bias_plot.setMaximumHeight(BIAS_HEIGHT)
-        self.bias_plot.setMinimumHeight(BIAS_HEIGHT)
-        self.bias_plot.setXLink(self.kernel_plot)
+        plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, self.bias_top + self.bias_height), padding=0)
+        left = plot.getAxis("left")
+        left.setWidth(AXIS_WIDTH)
+        step = _step(rows)
+        left.setTicks([[(float(i), str(i)) for i in range(0, rows, step)]
+                       + [(self.bias_top + self.bias_height / 2, "b")], []])
+        _integer_ticks(plot.getAxis("bottom"), cols)
         graphics.ci.layout.setRowStretchFactor(row, int(np.clip(np.sqrt(rows), 1, 4) * 10))
-        graphics.ci.layout.setRowStretchFactor(row + 1, 0)
         self.title = ""
         self.kernel = self.bias = None             # the full arrays shown (for hovers)
         self.kernel_cells = self.bias_cells = None  # their DisplayMatrix
@@ -121,14 +142,16 @@ class LayerMaps:
         self.kernel_cells = display_matrix(kernel, MAX_CELLS, reduce)
         self.bias_cells = display_matrix(bias, (1, MAX_CELLS[1]), reduce)
         lo, hi = levels
-        for image, cells in ((self.kernel_image, self.kernel_cells), (self.bias_image, self.bias_cells)):
+        for image, cells, top, height in ((self.kernel_image, self.kernel_cells, -0.5, None),
+                                          (self.bias_image, self.bias_cells, self.bias_top, self.bias_height)):
             img = np.clip(cells.values, lo, hi)    # +-inf to the ends (NaN stays: transparent over grey)
             shape_changed = image.image is None or image.image.shape != img.shape
             image.setImage(img, levels=levels, autoLevels=False)
             if shape_changed:   # display cell (i, j) covers original [i*fr:(i+1)*fr, j*fc:(j+1)*fc], centred on ints
                 fr = int(cells.row_edges[1] - cells.row_edges[0]) if img.shape[0] else 1
                 fc = int(cells.col_edges[1] - cells.col_edges[0]) if img.shape[1] else 1
-                image.setRect(QtCore.QRectF(-0.5, -0.5, img.shape[1] * fc, img.shape[0] * fr))
+                h = img.shape[0] * fr if height is None else height
+                image.setRect(QtCore.QRectF(-0.5, top, img.shape[1] * fc, h))
 
     def blank(self) -> None:
         self.kernel_image.clear()
@@ -140,24 +163,34 @@ class LayerMaps:
             self.title = text
             self.kernel_plot.setTitle(text)
 
+    def cell_pos(self, part: str, i: int | None, j: int) -> QtCore.QPointF:
+        """The centre of kernel cell ``[i, j]`` (``part="kernel"``) or bias ``[j]`` (``"bias"``), in
+        view coordinates (map it with ``kernel_plot.getViewBox().mapViewToScene``)."""
+        y = float(i) if part == "kernel" else self.bias_top + self.bias_height / 2
+        return QtCore.QPointF(float(j), y)
+
     def hit(self, scene_pos):
         """``("kernel", i, j)`` or ``("bias", None, j)`` under ``scene_pos``, or None."""
-        for part, plot, arr in (("kernel", self.kernel_plot, self.kernel), ("bias", self.bias_plot, self.bias)):
-            vb = plot.getViewBox()
-            if arr is None or not vb.sceneBoundingRect().contains(scene_pos):
-                continue
-            p = vb.mapSceneToView(scene_pos)
-            i, j = int(np.floor(p.y() + 0.5)), int(np.floor(p.x() + 0.5))
-            rows = arr.shape[0] if part == "kernel" else 1
-            if 0 <= i < rows and 0 <= j < arr.shape[-1]:
-                return (part, i if part == "kernel" else None, j)
+        vb = self.kernel_plot.getViewBox()
+        if self.kernel is None or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = vb.mapSceneToView(scene_pos)
+        j = int(np.floor(p.x() + 0.5))
+        if not 0 <= j < self.kernel.shape[-1]:
+            return None
+        i = int(np.floor(p.y() + 0.5))
+        if 0 <= i < self.kernel.shape[0]:
+            return ("kernel", i, j)
+        if self.bias is not None and self.bias_top <= p.y() <= self.bias_top + self.bias_height:
+            return ("bias", None, j)
         return None
 
 
 class WeightsView(View):
     """Heat maps of every Dense layer's kernel and bias (or their gradient, update, relative update).
 
-    Public: ``mode`` (combo), ``layers`` (list of :class:`LayerMaps`), ``colorbar``,
+    Public: ``mode`` (combo), ``page`` (the Layers box, shown when not every layer fits),
+    ``layers`` (list of :class:`LayerMaps`, the layers shown), ``colorbar``,
     ``levels`` (the levels in use), ``notice``, ``readout`` (the hover text),
     ``hover_text(scene_pos)``, ``set_mode(key)``.
     """
@@ -179,12 +212,17 @@ class WeightsView(View):
         self.graphics = pg.GraphicsLayoutWidget()
         self.notice = OverlayNotice(self.graphics)   # over the plots: showing it moves nothing
         self.graphics.setToolTip("One heat map per Dense layer: rows are the layer's inputs, columns its units; "
-                                 "the thin strip under it is the bias. One colour scale for all layers.")
+                                 "the strip under it (row b) is the bias. One colour scale for all layers.")
         self.graphics.scene().sigMouseMoved.connect(self._hovered)
         self.colorbar = None                     # made with the first plots
+        self.page = QtWidgets.QComboBox()
+        self.page.setToolTip("Not every layer fits at a readable size: the layers shown.")
+        self.page.setVisible(False)
+        self.page.currentIndexChanged.connect(self._page_changed)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(QtWidgets.QLabel("Show"))
         top.addWidget(self.mode)
+        top.addWidget(self.page)
         top.addWidget(self.readout, 1)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -193,6 +231,7 @@ class WeightsView(View):
         self._lut = weight_colormap().getLookupTable(nPts=256)
         self.layers: list[LayerMaps] = []
         self._shapes = None                      # the kernel and bias shapes the plots were made for
+        self._per_page = 0                       # layers the plots were made for at a time (0: none made)
         self.clear()
 
     # ---- lifecycle ---------------------------------------------------------------------------------
@@ -241,17 +280,58 @@ class WeightsView(View):
         self._level = None        # new quantity: new levels
         self.refresh()
 
+    def _page_changed(self) -> None:
+        if self._shapes is not None:
+            self._shapes = None                  # other layers: other plots
+            self._drawn = -1
+            self.refresh()
+
+    def per_page(self) -> int:
+        """How many layers fit at a time, each at least :data:`MIN_LAYER_HEIGHT` pixels high."""
+        return max(1, int(self.graphics.height() // MIN_LAYER_HEIGHT))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Fewer layers at a time when the dock gets too low for them, more when it grows."""
+        super().resizeEvent(event)
+        if self._per_page and self.per_page() != self._per_page and self._snap is not None:
+            self._shapes = None
+            self._drawn = -1
+            self.refresh()
+
+    def _pages(self, n: int) -> list[range]:
+        """The layers shown together: all ``n`` when they fit, else runs of :meth:`per_page`; the
+        Layers box lists them (hidden when one page holds all)."""
+        per = self.per_page()
+        pages = [range(k, min(k + per, n)) for k in range(0, n, per)]
+        texts = [layer_name(p[0], n) if len(p) == 1 else f"Layers {p[0] + 1}–{p[-1] + 1}" for p in pages]
+        if texts != [self.page.itemText(i) for i in range(self.page.count())]:
+            current = min(self.page.currentIndex(), len(texts) - 1)
+            self.page.blockSignals(True)
+            self.page.clear()
+            self.page.addItems(texts)
+            self.page.setCurrentIndex(max(current, 0))
+            self.page.blockSignals(False)
+        self.page.setVisible(len(pages) > 1)
+        self._per_page = per
+        return pages
+
+    def show_page(self, k: int) -> None:
+        """Show the ``k``-th page of layers (0-based) of the Layers box."""
+        self.page.setCurrentIndex(k)
+
     def _build(self, shapes) -> None:
         self.graphics.clear()
         kernels = shapes[0::2]
-        self.layers = [LayerMaps(self.graphics, 2 * i, i, s, self._lut) for i, s in enumerate(kernels)]
+        n = len(kernels)
+        shown = self._pages(n)[max(self.page.currentIndex(), 0)]
+        self.layers = [LayerMaps(self.graphics, row, i, n, kernels[i], self._lut) for row, i in enumerate(shown)]
         if self.colorbar is None:                # made once, laid out again beside each new set of plots
             self.colorbar = pg.ColorBarItem(values=self.levels, colorMap=weight_colormap(), interactive=False,
                                             colorMapMenu=False, width=14)
             for side in ("left", "right"):
                 self.colorbar.getAxis(side).setTextPen(pg.mkPen(style.palette().foreground))
                 self.colorbar.getAxis(side).enableAutoSIPrefix(False)   # plain numbers, as in every view
-        self.graphics.addItem(self.colorbar, row=0, col=1, rowspan=2 * len(kernels))
+        self.graphics.addItem(self.colorbar, row=0, col=1, rowspan=len(self.layers))
         self._shapes = shapes
         self._level = None
 
@@ -302,7 +382,7 @@ class WeightsView(View):
     @staticmethod
     def _title(maps, word, kernel, reduce) -> str:
         shape = "(" + ", ".join(str(n) for n in maps.shape) + ")"
-        text = f"Dense {maps.index + 1} {word} {shape} {np.asarray(kernel).dtype}"
+        text = f"{maps.name} · {word} {shape} {np.asarray(kernel).dtype}"
         cells = maps.kernel_cells
         if cells is not None and cells.downsampled:
             r, c = cells.values.shape
@@ -329,7 +409,7 @@ class WeightsView(View):
                 continue
             part, i, j = hit
             if part == "kernel":
-                text = f"{sym}[{i}, {j}] = {_fmt(maps.kernel[i, j])} (layer {maps.index + 1})"
+                text = f"{sym}[{i}, {j}] = {_fmt(maps.kernel[i, j])} ({maps.name})"
                 cells = maps.kernel_cells
                 if cells.downsampled:
                     di = int(np.searchsorted(cells.row_edges, i, side="right") - 1)
@@ -338,7 +418,7 @@ class WeightsView(View):
                     text += f"; its cell shows {_fmt(cells.values[di, dj])} from [{r0}:{r1}, {c0}:{c1}]"
                 return text
             bsym = "b" if key == "weights" else sym.replace("W", "b")
-            return f"{bsym}[{j}] = {_fmt(maps.bias[j])} (layer {maps.index + 1})"
+            return f"{bsym}[{j}] = {_fmt(maps.bias[j])} ({maps.name})"
         return ""
 
     def _hovered(self, scene_pos) -> None:

@@ -13,6 +13,7 @@ from core.run.messages import RunSnapshot
 from viz.views.training.boundary import BoundaryView
 from viz.views.training.curve_data import MAX_BINS, SMOOTH_POINTS, SMOOTHING_MAX, ema, thin
 from viz.views.training.curves import CurvesView
+from fit import in_slot, misfits
 from views_support import curve_data, show_run, start, train
 
 
@@ -270,8 +271,9 @@ def test_legends_wrap_in_narrow_docks(qtbot, curves, boundary):
         view.resize(380, 500)
         qtbot.waitUntil(lambda: view.legend.columnCount < full)
         # and neither the legend nor the plots are held wider than the view
-        qtbot.waitUntil(lambda: view.graphics.ci.geometry().width() <= view.graphics.width())
-        assert view.legend.boundingRect().width() <= view.graphics.width()
+        graphics = getattr(view, "legend_graphics", view.graphics)     # the curves' legend sits above both plots
+        qtbot.waitUntil(lambda: graphics.ci.geometry().width() <= graphics.width())
+        assert view.legend.boundingRect().width() <= graphics.width()
 
 
 def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
@@ -303,6 +305,47 @@ def test_curves_follow_the_run_in_steps_until_the_user_zooms(curves):
         curves.add_snapshot(s)
     curves.refresh()
     assert vb.viewRange()[0][1] >= float(curves.data.batches.view("x")[-1])
+
+
+def test_curves_fit_the_learn_slot_side_by_side_with_a_full_accuracy_axis(qtbot):
+    view = in_slot(qtbot, CurvesView(), "curves")
+    run, first = start(TrainingConfig(n_samples=200))
+    show_run(view, first)
+    for s in train(run, 3):
+        view.add_snapshot(s)
+    view.refresh()
+    assert view.side_by_side                          # 540 × 230: loss beside accuracy
+    assert view.loss_plot.sceneBoundingRect().height() >= 110
+    assert misfits(view) == []
+    labels = [text for level in view.accuracy_plot.getAxis("left")._tickLevels for _, text in level]
+    assert "1.0" in labels and "0.5" in labels
+    lo, hi = view.accuracy_plot.viewRange()[1]
+    assert lo < 0 and hi > 1                          # 0 and 1.0 inside the axis, labelled
+    # the chance line: guessing among the run's classes
+    assert view.chance_line.isVisible() and view.chance_line.value() == pytest.approx(0.5)
+    view.set_run(dataclasses.replace(first.run, n_classes=10))
+    assert view.chance_line.value() == pytest.approx(0.1)
+    view.resize(380, 500)                             # a tall, narrow dock: one above the other
+    qtbot.waitUntil(lambda: not view.side_by_side)
+
+
+def test_after_a_reset_the_ranges_follow_the_new_run(curves):
+    run, first = start(TrainingConfig(n_samples=200))
+    show_run(curves, first)
+    for s in train(run, 30):
+        curves.add_snapshot(s)
+    curves.refresh()
+    assert curves.loss_plot.viewRange()[0][1] >= 30
+    run, first = start(TrainingConfig(n_samples=200, learning_rate=0.3))    # Reset: a new run
+    show_run(curves, first)
+    assert curves.loss_plot.viewRange()[0] == [0, 1]   # the old run's range is gone at once
+    for s in train(run, 1):
+        curves.add_snapshot(s)
+    curves.refresh()
+    (x0, x1), (y0, y1) = curves.loss_plot.viewRange()
+    lo, hi = curves.data.loss_bounds(False)
+    assert x0 == 0 and 1 <= x1 <= 1.25 + 1e-6
+    assert y0 <= lo and y1 >= hi and (y1 - y0) <= 1.2 * (hi - lo)    # fitted to the new losses alone
 
 
 def test_thin_keeps_evenly_spaced_samples_with_both_ends():

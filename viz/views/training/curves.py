@@ -24,12 +24,24 @@ from viz.views.training.curve_data import (MAX_BINS, SMOOTHING_DEFAULT, SMOOTHIN
 MAX_EPOCH_SYMBOLS = 300
 #: the readout's text when no batch is under the mouse
 HINT = "Hover over the curves to read exact values."
+#: the plots go side by side when the view is at least this wide and its plots would be shorter
+#: than SIDE_BY_SIDE_HEIGHT stacked (the Learn workspace gives the curves ~540 × 230 px)
+SIDE_BY_SIDE_WIDTH, SIDE_BY_SIDE_HEIGHT = 420, 360
+#: the accuracy axis's range: 0 to 1 with room for the labels "0" and "1.0" (pyqtgraph drops a label
+#: that would reach past the end of its axis)
+ACCURACY_RANGE = (-0.1, 1.1)
+#: the height of one row of the legend, in pixels
+LEGEND_ROW = 22
+#: the accuracy axis's ticks: labelled at 0, 0.5 and 1.0, and at the quarters between (room permitting)
+ACCURACY_TICKS = [[(0.0, "0"), (0.5, "0.5"), (1.0, "1.0")], [(0.25, "0.25"), (0.75, "0.75")]]
 
 
 class CurvesView(View):
-    """Stacked loss and accuracy plots sharing an "epoch" x axis.
+    """Loss and accuracy plots sharing an "epoch" x axis: side by side in a wide, short dock, one
+    above the other otherwise; their legend above them.
 
-    Public items (for the app and the tests): ``loss_plot``, ``accuracy_plot``,
+    Public items (for the app and the tests): ``loss_plot``, ``accuracy_plot``, ``chance_line``
+    (the accuracy of guessing, 1 / classes), ``legend`` (in ``legend_graphics``), ``side_by_side``,
     ``raw_loss_curve``, ``smooth_loss_curve``, ``epoch_loss_curve``, ``epoch_val_loss_curve``,
     ``raw_accuracy_curve``, ``smooth_accuracy_curve``, ``epoch_accuracy_curve``,
     ``epoch_val_accuracy_curve``, ``smoothing_slider``, ``log_checkbox``, ``readout``, and
@@ -42,15 +54,21 @@ class CurvesView(View):
         self._dirty = self._dirty_epochs = False
         self._pending_accuracy = (False, False)   # (batches, epochs) the accuracy plot has still to draw
         self._user_range = False   # True once the user zooms or pans (see _following)
+        self._fresh = True         # no range set from this run's data yet (see _follow)
         self._build_controls()
         self._build_plots()
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 2)
         lay.setSpacing(2)
         lay.addLayout(self._controls)
-        lay.addWidget(self.graphics, 4)
-        lay.addWidget(self.graphics_accuracy, 3)
+        lay.addWidget(self.legend_graphics)
+        self._plots_box = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.TopToBottom)
+        self._plots_box.setSpacing(2)
+        self._plots_box.addWidget(self.graphics, 1)
+        self._plots_box.addWidget(self.graphics_accuracy, 1)
+        lay.addLayout(self._plots_box, 1)
         lay.addWidget(self.readout)
+        self.side_by_side = False
 
     # ---- construction -----------------------------------------------------------------------------
     def _build_controls(self):
@@ -92,12 +110,18 @@ class CurvesView(View):
     def _build_plots(self):
         # two views, not one: each is painted in its own event (~3 ms, not ~6 ms in one piece), so a
         # frame never holds the GUI thread long enough to make a 5 ms timer late by more than that
-        self.graphics = pg.GraphicsLayoutWidget()             # the legend and the loss
-        self.graphics.ci.layout.setSpacing(4)
+        self.graphics = pg.GraphicsLayoutWidget()             # the loss
         self.graphics_accuracy = pg.GraphicsLayoutWidget()    # the accuracy, same epochs
+        # the legend, above both plots (side by side, it would squeeze the loss plot alone)
+        self.legend_graphics = pg.GraphicsLayoutWidget()
+        self.legend_graphics.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                           QtWidgets.QSizePolicy.Policy.Fixed)
+        self.legend_graphics.setToolTip(
+            "Faint: the loss or accuracy of every mini-batch; bold: the same, smoothed (slider). Markers: the "
+            "mean over each epoch, on the training data (filled) and on the validation data (hollow).")
         for g in (self.graphics, self.graphics_accuracy):
-            g.setMinimumHeight(90)
-        self.loss_plot = self.graphics.addPlot(row=1, col=0)
+            g.setMinimumSize(60, 60)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0)
         self.accuracy_plot = self.graphics_accuracy.addPlot(row=0, col=0)
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -111,14 +135,24 @@ class CurvesView(View):
         style.label(self.loss_plot, "left", "loss")
         style.label(self.accuracy_plot, "left", "accuracy")
         style.label(self.accuracy_plot, "bottom", "epoch")
-        self.accuracy_plot.setLimits(yMin=-0.05, yMax=1.05)
+        self.accuracy_plot.setLimits(yMin=-0.12, yMax=1.12)
+        self.accuracy_plot.getAxis("left").setTicks(ACCURACY_TICKS)
+        # the "1.0" label reaches above the axis's top end: shown all the same
+        self.accuracy_plot.getAxis("left").setStyle(hideOverlappingLabels=False)
+        self.accuracy_plot.getViewBox().setRange(yRange=ACCURACY_RANGE, padding=0)
+        # guessing at random among n classes is right 1 / n of the time
+        self.chance_line = pg.InfiniteLine(0.5, angle=0, movable=False, pen=pg.mkPen(
+            style.palette().subtle, width=1, style=QtCore.Qt.PenStyle.DashLine),
+            label="chance", labelOpts={"position": 0.97, "color": style.palette().muted, "anchors": [(1, 1), (1, 1)]})
+        self.chance_line.setVisible(False)
+        self.accuracy_plot.addItem(self.chance_line, ignoreBounds=True)
         self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve = \
             self._curves(self.loss_plot)
-        self._legend_entries = [(self.raw_loss_curve, "every batch"), (self.smooth_loss_curve, "batches, smoothed"),
-                                (self.epoch_loss_curve, "training (per epoch)"),
-                                (self.epoch_val_loss_curve, "validation (per epoch)")]
+        self._legend_entries = [(self.raw_loss_curve, "every batch"), (self.smooth_loss_curve, "smoothed"),
+                                (self.epoch_loss_curve, "training"), (self.epoch_val_loss_curve, "validation")]
         self.legend = style.make_legend(self._legend_entries, len(self._legend_entries))
-        self.graphics.addItem(self.legend, row=0, col=0)
+        self.legend_graphics.addItem(self.legend, row=0, col=0)
+        self.legend_graphics.setFixedHeight(LEGEND_ROW + 12)
         (self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
          self.epoch_val_accuracy_curve) = self._curves(self.accuracy_plot)
         self._loss_epoch_curves = ((self.epoch_loss_curve, "loss", False), (self.epoch_val_loss_curve, "val_loss", True))
@@ -167,7 +201,17 @@ class CurvesView(View):
     def clear(self) -> None:
         """Forget every batch and epoch and empty the plots."""
         self._forget()
+        self.chance_line.setVisible(False)
         super().clear()
+
+    def build(self, run) -> None:
+        """The chance line at 1 / ``run.n_classes`` (the accuracy of guessing at random)."""
+        chance = 1.0 / max(int(run.n_classes), 2)
+        self.chance_line.setValue(chance)
+        self.chance_line.label.setFormat(f"chance (1/{max(int(run.n_classes), 2)})")
+        self.chance_line.setToolTip(f"Guessing at random among {run.n_classes} classes is right "
+                                    f"{chance:.0%} of the time.")
+        self.chance_line.setVisible(True)
 
     def add_snapshot(self, snap) -> None:
         """Keep a snapshot's batch values and epoch logs; draws nothing (see :meth:`draw`).
@@ -245,8 +289,12 @@ class CurvesView(View):
         self._dirty = self._dirty_epochs = False
         self._pending_accuracy = (False, False)
         self._user_range = False
+        self._fresh = True
+        # the old run's ranges go now, not when the new run's first batch comes
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.enableAutoRange()
+            plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.accuracy_plot.getViewBox().setRange(yRange=ACCURACY_RANGE, padding=0)
 
     def _refresh_loss(self) -> bool:
         if not (self._dirty or self._dirty_epochs):
@@ -327,16 +375,17 @@ class CurvesView(View):
             (x0, x1), (y0, y1) = vb.viewRange()
             xmax = float(self.data.batches.view("x")[-1])
             new_x1 = x1
-            if xmax > x1 or x1 > 2 * xmax + 1 or x0 != 0:
+            fresh, self._fresh = self._fresh, False     # a new run: ranges from its data alone
+            if fresh or xmax > x1 or x1 > 2 * xmax + 1 or x0 != 0:
                 new_x1 = max(xmax * 1.25, 1.0)
             lo, hi = self.data.loss_bounds(self.log_checkbox.isChecked())
             new_y = (y0, y1)
-            if lo is not None and (lo < y0 or hi > y1 or (hi - lo) < 0.5 * (y1 - y0)):
+            if lo is not None and (fresh or lo < y0 or hi > y1 or (hi - lo) < 0.5 * (y1 - y0)):
                 pad = 0.05 * max(hi - lo, 1e-6)
                 new_y = (lo - pad, hi + pad)
             if (new_x1, new_y) != (x1, (y0, y1)):
                 vb.setRange(xRange=(0, new_x1), yRange=new_y, padding=0)
-            self.accuracy_plot.getViewBox().setRange(yRange=(-0.02, 1.02), padding=0)
+            self.accuracy_plot.getViewBox().setRange(yRange=ACCURACY_RANGE, padding=0)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.getViewBox().updateMatrix()
 
@@ -412,10 +461,26 @@ class CurvesView(View):
         return text
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Wrap the legend onto more rows when the dock is narrow."""
+        """Side by side in a wide, short dock; wrap the legend onto more rows when the dock is narrow."""
         super().resizeEvent(event)
-        # once the layout has given the plot area its new width
+        self._arrange(self.width(), self.height())
+        # once the layout has given the legend its new width
         QtCore.QTimer.singleShot(0, self, self._fit_legend)
 
+    def _arrange(self, width: int, height: int) -> None:
+        """Loss beside accuracy when ``width`` is at least :data:`SIDE_BY_SIDE_WIDTH` and stacked plots
+        would be shorter than :data:`SIDE_BY_SIDE_HEIGHT`; one above the other otherwise."""
+        side = width >= SIDE_BY_SIDE_WIDTH and (height < SIDE_BY_SIDE_HEIGHT or width > 2 * height)
+        if side == self.side_by_side:
+            return
+        self.side_by_side = side
+        Direction = QtWidgets.QBoxLayout.Direction
+        self._plots_box.setDirection(Direction.LeftToRight if side else Direction.TopToBottom)
+        # side by side each plot says "epoch"; stacked only the lower one does
+        style.label(self.loss_plot, "bottom", "epoch" if side else "")
+        self.loss_plot.showLabel("bottom", side)
+
     def _fit_legend(self) -> None:
-        self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=0)
+        self.legend = style.refit_legend(self.legend_graphics, self.legend, self._legend_entries, row=0)
+        rows = -(-len(self._legend_entries) // max(self.legend.columnCount, 1))
+        self.legend_graphics.setFixedHeight(12 + LEGEND_ROW * rows)

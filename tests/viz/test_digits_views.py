@@ -9,7 +9,8 @@ from core.datasets import load_mnist_sample, preprocess_images, to_categorical
 from core.run.config import TrainingConfig
 from core.run.messages import RunData, RunSnapshot
 from core.run.serve import _Run
-from viz.app.docks import DOCKS, IMAGES, ViewMaker
+from fit import MIN_PLOT, SLOTS, in_slot, misfits
+from viz.app.layout.docks import DOCKS, IMAGES, ViewMaker
 from viz.run.redraw import ViewRedrawer
 from viz.views.common.view import View
 from viz.views.digits.digit_canvas import DrawView
@@ -93,8 +94,13 @@ def test_confusion_matrix_and_gap_match_the_network(qtbot, trained):
     i, j = np.unravel_index(np.argmax(expected), expected.shape)
     assert view.counts[i][j].textItem.toPlainText() == str(expected[i, j])
     acc = np.trace(expected) / expected.sum()
-    assert f"test accuracy {acc:.1%}" in view.gap.text()
+    assert f"on the test images {acc:.1%}" in view.gap.text()
     assert "overfitting" in view.gap.text().lower()
+    # it says which training accuracy it is: not the status bar's mean over the epoch's batches
+    train_acc = view.digits.scores()["train_acc"]
+    assert f"accuracy on {len(view.digits.train_idx):,} training images {train_acc:.1%}" in view.gap.text()
+    assert "current weights" in view.gap.text() and "status bar" in view.gap.text()
+    assert "status bar" in view.gap.toolTip()
     assert list(view.history) == [1]
     assert view.acc_test.yData[0] == pytest.approx(trained["log"]["val_accuracy"])
 
@@ -271,3 +277,39 @@ def test_the_dock_registry_digits_views_share_one_run(qtbot):
     runs = {id(w.digits) for _, _, w in docks}
     assert len(runs) == 1 and isinstance(docks[0][2].digits, DigitsRun)
     assert all(isinstance(w, View) for _, _, w in docks)
+
+
+@pytest.mark.parametrize("cls, slot", [(SamplesView, "digits"), (DrawView, "draw"), (TensorLab, "tensor_lab"),
+                                       (TilesView, "tiles"), (ConfusionView, "confusion"), (ErrorsView, "errors"),
+                                       (DigitMapView, "digit_map")])
+def test_digits_views_fit_the_digits_workspace(qtbot, trained, cls, slot):
+    view = in_slot(qtbot, cls(), slot)
+    first = snapshot(trained["w0"], epoch=0, run=trained["run"])
+    view.clear()
+    view.set_run(first.run)
+    view.add_snapshot(first)
+    view.add_snapshot(snapshot(trained["w1"], epochs=(trained["log"],)))
+    view.finish()
+    assert view.size().toTuple() == SLOTS[slot]        # nothing holds the view larger than its slot
+    assert misfits(view) == []
+    if cls is DrawView:                                # the answer beside the canvas, not below the fold
+        answer = view.answer.mapTo(view, view.answer.rect().bottomLeft())
+        assert answer.y() <= view.height() and view.graphics.x() > view.canvas.x()
+    if cls is ErrorsView:                              # each mistake's probabilities: a readable plot
+        for _, _, bplot, _ in view.cells:
+            r = bplot.sceneBoundingRect()
+            assert r.width() >= MIN_PLOT[0] and r.height() >= MIN_PLOT[1]
+
+
+def test_drawing_on_a_smaller_canvas_draws_the_same_digit(qtbot, trained):
+    view = feed(DrawView(), trained, qtbot, wait_eval=False)
+    view.resize(496, 472)                              # 1024×768: the canvas shown smaller
+    qtbot.waitUntil(lambda: view.canvas.width() < view.canvas.side)
+    k = view.canvas.width() / view.canvas.side
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mousePress(view.canvas, left, pos=QtCore.QPoint(int(140 * k), int(40 * k)))
+    qtbot.mouseMove(view.canvas, QtCore.QPoint(int(140 * k), int(240 * k)))
+    qtbot.mouseRelease(view.canvas, left, pos=QtCore.QPoint(int(140 * k), int(240 * k)))
+    ink = view.canvas.ink()
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    assert rows[0] < 50 and rows[-1] > 230             # a stroke from y≈40 to y≈240 of the 280-px drawing

@@ -17,6 +17,8 @@ from viz.views.digits.digits_view import BAD, OTHER, DigitsView, bar_plot, image
 #: milliseconds between two predictions while drawing, at least
 THROTTLE_MS = 60
 CANVAS_SIDE = 280
+#: the canvas shown this small at the least (pixels), and the probabilities' plots this wide
+MIN_CANVAS, MIN_PLOTS_WIDTH = 160, 230
 PEN_WIDTH = 26   # ~2.5 px once a digit-sized drawing is shrunk into 20x20, like MNIST strokes
 
 
@@ -46,6 +48,15 @@ class DrawCanvas(QtWidgets.QWidget):
         self.update()
         self.changed.emit()
 
+    def set_display_side(self, px: int) -> None:
+        """Show the drawing ``px`` pixels wide and high (the drawing itself stays ``side`` × ``side``)."""
+        if px != self.width():
+            self.setFixedSize(px, px)
+
+    def _to_image(self, pos: QtCore.QPointF) -> QtCore.QPointF:
+        """A point on the widget in the drawing's pixels."""
+        return pos * (self.side / max(self.width(), 1))
+
     def ink(self) -> np.ndarray:
         """The drawing as ink (0 = paper, 1 = black) of shape (side, side) float32."""
         ptr = self.image.constBits()
@@ -65,12 +76,12 @@ class DrawCanvas(QtWidgets.QWidget):
 
     def mousePressEvent(self, ev) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            self._last = ev.position()
+            self._last = self._to_image(ev.position())
             self._stroke(self._last, self._last)
 
     def mouseMoveEvent(self, ev) -> None:
         if self._last is not None and ev.buttons() & QtCore.Qt.MouseButton.LeftButton:
-            pos = ev.position()
+            pos = self._to_image(ev.position())
             self._stroke(self._last, pos)
             self._last = pos
 
@@ -79,9 +90,10 @@ class DrawCanvas(QtWidgets.QWidget):
 
     def paintEvent(self, ev) -> None:
         p = QtGui.QPainter(self)
-        p.drawImage(0, 0, self.image)
+        p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(self.rect(), self.image)
         p.setPen(QtGui.QPen(QtGui.QColor(style.palette().muted), 1, QtCore.Qt.PenStyle.DashLine))
-        p.drawRect(0, 0, self.side - 1, self.side - 1)
+        p.drawRect(0, 0, self.width() - 1, self.height() - 1)
         p.end()
 
 
@@ -103,10 +115,10 @@ class DrawView(DigitsView):
         self.clear_button.setToolTip("Erase the drawing.")
         self.clear_button.clicked.connect(self.canvas.clear)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(260, 280)
+        self.graphics.setMinimumSize(MIN_PLOTS_WIDTH, 260)
         self.input_plot, self.input_image = image_plot(self.graphics, 0, 0)
         self.input_plot.setMouseEnabled(x=False, y=False)
-        style.title(self.input_plot, "What the network sees (28×28)")
+        style.title(self.input_plot, "What it sees (28×28)")
         self.box = QtWidgets.QGraphicsRectItem(4, 4, 20, 20)
         self.box.setPen(pg.mkPen(style.with_alpha(style.palette().muted, 120), width=0, style=QtCore.Qt.PenStyle.DotLine))
         self.input_plot.addItem(self.box)
@@ -114,7 +126,9 @@ class DrawView(DigitsView):
         style.label(self.prob_plot, "left", "probability")
         self.graphics.setToolTip("Top: your drawing after MNIST's preprocessing (dotted: the central 20×20 "
                                  "box). Bottom: the network's probability for each digit.")
+        self.canvas.set_display_side(MIN_CANVAS)      # as large as the room allows: see resizeEvent
         self.answer = QtWidgets.QLabel("Draw a digit on the left.")
+        self.answer.setWordWrap(True)
         self.answer.setStyleSheet("QLabel { font-size: 14pt; }")
         left = QtWidgets.QVBoxLayout()
         left.addWidget(self.canvas)
@@ -128,9 +142,16 @@ class DrawView(DigitsView):
         self._stack(row, stretch=row)
 
     def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt override
-        """The canvas beside the probabilities when there is room, above them in a narrow dock."""
+        """The canvas beside the probabilities when there is room (its answer under it, in view), above
+        them in a narrow dock; the canvas shown as large as the room allows, up to :data:`CANVAS_SIDE`."""
         super().resizeEvent(ev)
-        wide = self.width() >= CANVAS_SIDE + 300
+        w, h = self.width(), self.height()
+        wide = w >= MIN_CANVAS + MIN_PLOTS_WIDTH + 20
+        if wide:
+            side = min(w - MIN_PLOTS_WIDTH - 20, h - 110)
+        else:
+            side = min(w - 8, (h - 110) // 2)
+        self.canvas.set_display_side(int(np.clip(side, MIN_CANVAS, CANVAS_SIDE)))
         direction = (QtWidgets.QBoxLayout.Direction.LeftToRight if wide
                      else QtWidgets.QBoxLayout.Direction.TopToBottom)
         if self._row.direction() != direction:

@@ -14,6 +14,12 @@ from core.analysis.digits.digits import confusion_matrix, generalization_gap, mi
 from viz import style
 from viz.views.digits.digits_view import BAD, GOOD, OTHER, DigitsView, bar_plot, image_plot
 
+#: why the Confusion view's training accuracy differs from the status bar's
+TWO_ACCURACIES = (
+    "Both accuracies here are measured with the same weights, the ones shown now: on a fixed sample of the "
+    "training images and on the test images. When training is clearly better than test, the network is "
+    "memorising the training digits (overfitting). The status bar's training accuracy is another figure: the "
+    "mean over the epoch's batches, each measured while the weights were still changing.")
 CONFUSION_CMAP = pg.ColorMap([0.0, 0.15, 1.0], ["#ffffff", "#c6dbef", "#08306b"], name="confusion")
 
 
@@ -72,8 +78,7 @@ class ConfusionView(DigitsView):
                                  "Below: train and test accuracy per epoch.")
         self.gap = QtWidgets.QLabel("")
         self.gap.setWordWrap(True)
-        self.gap.setToolTip("Train vs test accuracy and loss of the shown weights: when train is clearly "
-                            "better than test, the network is memorising the training digits (overfitting).")
+        self.gap.setToolTip(TWO_ACCURACIES)
         self._stack(self.graphics, self.gap, stretch=self.graphics)
 
     def clear(self) -> None:
@@ -142,11 +147,15 @@ class ConfusionView(DigitsView):
         verdict = generalization_gap(sc["train_acc"], sc["test_acc"], sc["train_loss"], sc["test_loss"])
         color = BAD if verdict["overfitting"] else GOOD
         correct = int(np.trace(cm))
+        n_train = len(r.train_idx)
         self.gap.setText(
             f"<b>Epoch {r.epoch}</b>: {correct:,} of {int(cm.sum()):,} test digits right. "
-            f"Train accuracy {sc['train_acc']:.1%}, loss {sc['train_loss']:.3f} · "
-            f"test accuracy {sc['test_acc']:.1%}, loss {sc['test_loss']:.3f} ({sc['source']}).<br>"
-            f"<span style='color:{color}'><b>{verdict['text']}</b></span>")
+            f"With the current weights: accuracy on {n_train:,} training images "
+            f"{sc['train_acc']:.1%} (loss {sc['train_loss']:.3f}), on the test images {sc['test_acc']:.1%} "
+            f"(loss {sc['test_loss']:.3f}).<br>"
+            f"<span style='color:{color}'><b>{verdict['text']}</b></span> "
+            f"<span style='color:{style.palette().muted}'>(The status bar's training accuracy is the mean over "
+            f"the epoch's batches, while the weights were still changing.)</span>")
         self.message.setText(r.message)
 
     def _draw_history(self) -> None:
@@ -168,7 +177,9 @@ class ErrorsView(DigitsView):
     evaluated subsample), ``summary`` (QLabel).
     """
 
-    ROWS, COLS = 2, 4
+    #: 6 mistakes at a time: each one's probabilities stay a readable plot (~190 × 130 px) in the
+    #: Digits workspace (~620 × 590 px)
+    ROWS, COLS = 2, 3
     evaluates = True
     #: seconds between two evaluations of the test digits, at least
     min_interval = 1.0
@@ -177,7 +188,7 @@ class ErrorsView(DigitsView):
         super().__init__(digits, parent)
         self.order = np.zeros(0, np.int64)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setMinimumSize(360, 320)
+        self.graphics.setMinimumSize(300, 320)
         self.graphics.setToolTip("Test digits the network gets wrong, the most confident mistakes first: the "
                                  "image, its true label and guess, and the 10 probabilities (green: the true "
                                  "class, red: the guess).")
@@ -186,15 +197,16 @@ class ErrorsView(DigitsView):
             for c in range(self.COLS):
                 plot, img = image_plot(self.graphics, 2 * r, c)
                 bplot, bars = bar_plot(self.graphics, 2 * r + 1, c)
+                bplot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
                 self.cells.append((plot, img, bplot, bars))
         for r in range(self.ROWS):
-            self.graphics.ci.layout.setRowStretchFactor(2 * r, 3)
-            self.graphics.ci.layout.setRowStretchFactor(2 * r + 1, 2)
+            self.graphics.ci.layout.setRowStretchFactor(2 * r, 1)
+            self.graphics.ci.layout.setRowStretchFactor(2 * r + 1, 1)
         self.start = QtWidgets.QSpinBox()
         self.start.setRange(1, 1)
         self.start.setSingleStep(self.ROWS * self.COLS)
         self.start.setPrefix("from mistake ")
-        self.start.setToolTip("Scroll through the misclassified test digits, 8 at a time.")
+        self.start.setToolTip(f"Scroll through the misclassified test digits, {self.ROWS * self.COLS} at a time.")
         self.start.valueChanged.connect(self._start_changed)
         self.summary = QtWidgets.QLabel("")
         bar = QtWidgets.QHBoxLayout()

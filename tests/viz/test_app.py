@@ -166,14 +166,16 @@ def test_docks_can_be_hidden_and_the_layout_reset(qtbot, make_window):
     w = make_window()
     w.show()
     qtbot.waitExposed(w)
-    assert not any(d.isVisible() for d in w.digit_docks)     # the digits tabs wait for an MNIST run
-    for dock in w.docks:
-        if dock.isVisible():
-            dock.toggleViewAction().trigger()
+    assert not any(d.isVisible() for d in w.digit_docks)     # the digits views wait for an MNIST run
+    shown = [d for d in w.docks if d.isVisible()]
+    assert [d.objectName() for d in shown] == ["dock_controls", "dock_boundary", "dock_curves", "dock_network"]
+    for dock in shown:
+        dock.toggleViewAction().trigger()
     assert not any(d.isVisible() for d in w.docks)
-    w.actions.reset_layout.trigger()
-    assert all(d.isVisible() for d in w.docks if d not in w.digit_docks)
-    assert not any(d.isVisible() for d in w.digit_docks)
+    until(qtbot, lambda: w.dock_layout.empty.isVisible())   # the empty window says how to get them back
+    w.dock_layout.empty.button.click()
+    assert [d for d in w.docks if d.isVisible()] == shown
+    assert not w.dock_layout.empty.isVisible()
 
 
 def test_save_open_and_export(qtbot, make_window, tmp_path):
@@ -224,13 +226,17 @@ def test_settings_round_trip(qtbot, make_window, temp_settings):
 def test_garbage_settings_give_visible_defaults(qtbot, make_window, temp_settings, geometry):
     temp_settings.setValue(st.KEY_GEOMETRY, QByteArray(geometry) if geometry else "not bytes")
     temp_settings.setValue(st.KEY_STATE, QByteArray(b"\x00\x01junk"))
+    temp_settings.setValue(f"{st.KEY_WORKSPACES}/learn/state", QByteArray(b"\x00\x01junk"))
+    temp_settings.setValue(f"{st.KEY_WORKSPACES}/learn/version", st.LAYOUT_VERSION)
+    temp_settings.setValue(st.KEY_WORKSPACE, "learn")
     temp_settings.setValue(st.KEY_CONFIG, '{"dataset": "nope"')
     temp_settings.setValue(st.KEY_SPEED, "fast")
     temp_settings.sync()
     w = make_window(None)
     assert w.session.config == TrainingConfig()
     assert QGuiApplication.screenAt(w.geometry().center()) is not None
-    assert all(not d.isHidden() for d in w.docks if d not in w.digit_docks)
+    assert [d.objectName() for d in w.docks if not d.isHidden()] == [
+        "dock_controls", "dock_boundary", "dock_curves", "dock_network"]     # the Learn workspace
 
 
 def test_off_screen_geometry_moves_back_onto_a_screen(qtbot, make_window, temp_settings):

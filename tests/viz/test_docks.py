@@ -1,12 +1,12 @@
-"""viz.app.docks: the one table of the main window's docks, and the window built from it."""
+"""viz.app.layout.docks: the one table of the main window's docks, and the window built from it."""
 from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from viz.app import docks
+from viz.app.layout import docks
 
-#: the objectNames a saved layout (QMainWindow.restoreState, settings.LAYOUT_VERSION 6) finds the docks by
+#: the objectNames a saved layout (QMainWindow.restoreState, settings.LAYOUT_VERSION 7) finds the docks by
 SAVED_NAMES = ("dock_controls", "dock_boundary", "dock_curves", "dock_layers", "dock_stage_player",
                "dock_separability", "dock_inspector", "dock_layer_lab", "dock_digits", "dock_digit_tiles",
                "dock_confusion", "dock_digit_errors", "dock_digit_map", "dock_draw", "dock_tensor_lab",
@@ -17,8 +17,7 @@ SAVED_NAMES = ("dock_controls", "dock_boundary", "dock_curves", "dock_layers", "
 def test_the_table_keeps_the_saved_layouts_names_and_order():
     assert tuple(s.name for s in docks.DOCKS) == SAVED_NAMES
     assert len({s.title for s in docks.DOCKS}) == len(docks.DOCKS)
-    assert [s.name for s in docks.column_leads()] == ["dock_controls", "dock_boundary", "dock_curves"]
-    assert [s.name for s in docks.tabbed(docks.LEFT)] == []
+    assert docks.WITH_WINDOW == ("dock_controls", "dock_boundary", "dock_curves")
     assert docks.spec("dock_distributions").tab == "Distrib." and docks.spec("dock_layers").tab == "Layers"
 
 
@@ -26,7 +25,7 @@ def test_which_runs_each_dock_suits():
     planar = {s.name for s in docks.DOCKS if s.suits == docks.PLANAR}
     assert planar == {"dock_boundary", "dock_stage_player", "dock_inspector", "dock_layer_lab"}
     images = [s.name for s in docks.DOCKS if s.suits == docks.IMAGES]
-    assert images == list(SAVED_NAMES[8:15]) and all(docks.spec(n).column == docks.MIDDLE for n in images)
+    assert images == list(SAVED_NAMES[8:15])
 
 
 def test_every_view_class_is_a_widget():
@@ -34,11 +33,9 @@ def test_every_view_class_is_a_widget():
         assert issubclass(s.view_class(), QWidget), s.name
 
 
-def test_a_spec_names_a_known_column_and_kind_of_run():
-    with pytest.raises(ValueError, match="column"):
-        docks.DockSpec("d", "D", "m", "C", "top")
+def test_a_spec_names_a_known_kind_of_run():
     with pytest.raises(ValueError, match="suits"):
-        docks.DockSpec("d", "D", "m", "C", docks.LEFT, "some")
+        docks.DockSpec("d", "D", "m", "C", "some")
 
 
 def test_the_window_shows_the_table(qtbot, make_window):
@@ -46,11 +43,8 @@ def test_the_window_shows_the_table(qtbot, make_window):
     assert [d.objectName() for d in w.docks] == list(SAVED_NAMES)
     assert [d.windowTitle() for d in w.docks] == [s.tab for s in docks.DOCKS]          # tabs: short
     assert [d.property("fullTitle") for d in w.docks] == [s.title for s in docks.DOCKS]  # exports: in full
-    toggles = [a.text() for a in w.actions.view_menu.actions() if a.isCheckable()]
-    assert toggles[-len(SAVED_NAMES):] == [s.tab for s in docks.DOCKS]                   # the View menu
-    for lead in docks.column_leads()[1:]:                   # the others are tabs behind the first
-        tabbed = {d.objectName() for d in w.tabifiedDockWidgets(w.dock_layout.dock(lead.name))}
-        assert tabbed == {s.name for s in docks.tabbed(lead.column) if s.suits != docks.IMAGES}
+    toggles = [a for a in w.actions.view_menu.actions() if a in {d.toggleViewAction() for d in w.docks}]
+    assert [a.text() for a in toggles] == [s.tab for s in docks.DOCKS]                   # the View menu
 
 
 def test_a_window_builds_each_view_once_with_its_wiring(qtbot, make_window):

@@ -1,9 +1,9 @@
-"""The app shows its window before building the views behind the tabs, then builds them (viz.app.lazy_docks)."""
+"""The app shows its window before building the views behind the tabs, then builds them (viz.app.layout.lazy_docks)."""
 from __future__ import annotations
 
 import numpy as np
 
-import viz.app.lazy_docks as lazy_docks
+import viz.app.layout.lazy_docks as lazy_docks
 from viz.views.weights.distributions import DistributionsView
 from viz.views.weights.weights import WeightsView
 
@@ -45,14 +45,14 @@ def test_lazy_window_builds_the_tab_views_after_it_is_shown(qtbot, make_window):
     # built late, it still follows the run: one more epoch reaches it through the session
     w.session.step_epoch()
     until(qtbot, lambda: w.session.latest.epoch == 1 and w.session.latest.weights)
-    weights_dock.raise_()
+    w.workspace_bar.actions_by_name["inside"].trigger()         # brings the weights on screen
     until(qtbot, lambda: view.layers and view.layers[0].kernel_image.image is not None)
     kernel = w.session.latest_full.weights[0]
     shown = view.layers[0].kernel_image.image
     np.testing.assert_array_equal(shown, np.clip(kernel, *view.levels).astype(shown.dtype))
 
 
-def test_a_tab_brought_forward_is_built_at_once_with_the_current_run(qtbot, make_window, monkeypatch):
+def test_a_dock_brought_on_screen_is_built_at_once_with_the_current_run(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(lazy_docks, "IDLE_BUILD_MS", 600_000)   # no background building in this test
     w = make_window(engine="thread", lazy_views=True)
     w.show()
@@ -60,9 +60,9 @@ def test_a_tab_brought_forward_is_built_at_once_with_the_current_run(qtbot, make
     until(qtbot, lambda: w.session.latest is not None)
     pending = w.lazy_docks.pending
     dock = dock_named(w, "dock_distributions")
-    dock.raise_()
+    w.workspace_bar.actions_by_name["inside"].trigger()         # its workspace brings it on screen
     until(qtbot, lambda: isinstance(content(dock), DistributionsView))
-    assert w.lazy_docks.pending == pending - 1
+    assert w.lazy_docks.pending == pending - 2                  # the weights and the distributions
     assert content(dock) in w.session.redrawer.live()           # registered: it gets every snapshot
     assert not content(dock).visibleRegion().isEmpty()
 

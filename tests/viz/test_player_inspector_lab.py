@@ -11,7 +11,7 @@ from core.run.config import TrainingConfig
 from core.run.messages import RunData
 from viz.views.uncrumple.inspector import InspectorView
 from viz.views.uncrumple.lab import LabView
-from viz.app.docks import DOCKS, ViewMaker, spec
+from viz.app.layout.docks import DOCKS, ViewMaker, spec
 from viz.views.uncrumple.layers import LayersView
 from viz.views.uncrumple.separability import SeparabilityView
 from viz.views.uncrumple.stage_player import StagePlayer
@@ -121,7 +121,7 @@ def test_clicking_a_unit_opens_it_in_the_inspector(make, qtbot):
     assert f"{kernel[0, 1]:.3g}" in view.weights_label.text()
     assert view.image.image is not None and view.image.image.shape == (64, 64)
     view.hover_sample(0)
-    assert "→ tanh →" in view.sum_label.text()
+    assert "= tanh(" in view.sum_label.text()
     view.add_snapshot(train_epoch(run))
     assert view.refresh()
     assert not np.allclose(view.shown_weights, kernel[:, 1])

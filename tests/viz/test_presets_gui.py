@@ -40,9 +40,12 @@ def test_mnist_preset_trains_the_books_network_and_shows_the_digits(qtbot, make_
         assert any(b.text() == notice for b in boxes)
         for b in boxes:
             b.close()
+    digits = w.dock_layout.dock("dock_digits")             # Learn: the samples where the boundary was
+    assert digits.isVisible() and not w.dock_boundary.isVisible()   # no plane to draw 784 inputs on
+    assert not digits.widget().widget().visibleRegion().isEmpty()
+    w.workspace_bar.actions_by_name["digits"].trigger()      # the Digits workspace: all seven
     assert all(d.isVisible() for d in w.digit_docks)
-    assert not w.dock_boundary.isVisible()                   # no plane to draw 784 inputs on
-    assert not w.digit_docks[0].widget().widget().visibleRegion().isEmpty()   # the Digits tab is in front
+    w.workspace_bar.actions_by_name["learn"].trigger()
     n_train = w.session.run.n_train
     bpe = -(-n_train // 128)
     until(qtbot, lambda: w.status_labels["step"].text() == f"step 0/{bpe * 5:,}")
@@ -70,11 +73,11 @@ def test_a_layout_saved_during_an_image_run_does_not_show_digits_tabs_on_a_2d_ru
     w = make_window(mnist, engine="thread")
     w.show()
     qtbot.waitExposed(w)
-    until(qtbot, lambda: w.session.run is not None and all(d.isVisible() for d in w.digit_docks))
+    until(qtbot, lambda: w.session.run is not None and w.dock_layout.dock("dock_digits").isVisible())
     for b in QApplication.topLevelWidgets():
         if isinstance(b, QMessageBox):
             b.close()
-    w.close()                                    # the layout, digits tabs shown, is saved
+    w.close()                                    # the layout, digit samples shown, is saved
     w2 = make_window(engine="thread")            # the spiral
     w2.show()
     qtbot.waitExposed(w2)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from viz.app.actions import STATUS_MS, make_action
 from viz.app.code_dialog import show_code
-from viz.export.export_all import export_all_views, export_history_csv
+from viz.export.export_all import export_all_views, export_history_csv, view_docks
 
 
 class ExportActions(QObject):
@@ -60,11 +60,12 @@ class ExportActions(QObject):
             dialog.setLabelText(f"Exporting {title}… ({done + 1} of {total})")
             return not dialog.wasCanceled()
 
-        lazy = getattr(self.window, "lazy_docks", None)
-        if lazy is not None:
-            lazy.build_all()      # views not built yet (the app builds them after showing the window)
+        self.window.lazy_docks.build_all()   # views not built yet (the app builds them after showing the window)
+        layout = self.window.dock_layout
+        docks = [d for d in view_docks(self.window) if layout.suits_run(d)]   # every workspace's
         try:
-            paths = export_all_views(self.window, folder, progress=progress)
+            with layout.visiting() as show_home:   # each view drawn in its workspace, then back
+                paths = export_all_views(self.window, folder, progress=progress, docks=docks, before=show_home)
         except (OSError, ValueError) as exc:
             self.window.show_error(f"Could not export the views to {folder}: {exc}")
             return []

@@ -6,8 +6,6 @@ close and bring back (View menu, "Reset layout").
 """
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QMainWindow
 
@@ -17,10 +15,13 @@ from core.run.presets import get_preset
 from viz.app import actions as actions_mod
 from viz.app import settings as st
 from viz.app.actions import STATUS_MS
-from viz.app.dock_layout import DockLayout
+from viz.app.layout.dock_layout import DockLayout
 from viz.app.export_actions import ExportActions
 from viz.app.gc_guard import GuiThreadCollector
+from viz.app.presentation import Presentation
 from viz.app.run_files import RunFiles
+from viz.app.status import StatusNumbers
+from viz.app.layout.workspace_bar import WorkspaceBar
 from viz.export.view_export import export_view_menu, install_context_export
 from viz.panels.controls import ControlsPanel
 from viz.run.session import Session, structural_change
@@ -54,12 +55,19 @@ class MainWindow(QMainWindow):
     curves : CurvesView
     boundary : BoundaryView
     actions : viz.app.actions.Actions
-    dock_layout : viz.app.dock_layout.DockLayout
-        The docks (from the registry, :mod:`viz.app.docks`) and their layout.
+    dock_layout : viz.app.layout.dock_layout.DockLayout
+        The docks (from the registry, :mod:`viz.app.layout.docks`) and their layout, one workspace at a
+        time (:mod:`viz.app.layout.workspaces`).
+    workspace_bar : viz.app.layout.workspace_bar.WorkspaceBar
+        Switches the workspace (Ctrl+1…5).
+    status : viz.app.status.StatusNumbers
+        The status bar's figures: those of the epoch the views show (live or from the timeline).
+    presentation : viz.app.presentation.Presentation
+        Presentation mode (F11): full screen, larger text, markers and lines.
     docks : tuple of QDockWidget
         Every dock, in the registry's order; ``dock_controls``, ``dock_boundary`` and
         ``dock_curves`` are the first three, ``digit_docks`` those shown for image runs.
-    lazy_docks : viz.app.lazy_docks.LazyDocks
+    lazy_docks : viz.app.layout.lazy_docks.LazyDocks
         Builds the views behind the tabs.
     run_files : viz.app.run_files.RunFiles
         File menu: runs, models, configurations.
@@ -81,8 +89,6 @@ class MainWindow(QMainWindow):
             config = st.load_config(self.settings) or TrainingConfig()
         self._pending_reset = False
         self._shown_errors: set[str] = set()
-        self._epoch_log: dict = {}
-        self._batch_log: tuple = (math.nan, math.nan)
 
         self.session = Session(config, engine, parent=self)
         self.controls = ControlsPanel(config)
@@ -98,6 +104,11 @@ class MainWindow(QMainWindow):
         self.dock_controls, self.dock_boundary, self.dock_curves = layout.docks[:3]
         self.actions = actions_mod.build(self, self.docks)
         self.preset_actions = self.actions.presets
+        self.workspace_bar = WorkspaceBar(layout, self)
+        self.insertToolBar(self.actions.toolbar, self.workspace_bar)
+        self.workspace_bar.add_to_menu(self.actions.view_menu)
+        layout.empty.preset_requested.connect(self.start_preset)
+        layout.empty.reset_requested.connect(self.reset_layout)
         self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)
         self.timeline_bar = TimelineBar(self.timeline, self)
         self.addToolBarBreak()
@@ -106,7 +117,13 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
         self.context_export = install_context_export(self)
-        self.status_labels = actions_mod.build_status_bar(self)
+        self.status = StatusNumbers(self.statusBar(), self.actions.counters, parent=self)
+        self.status.follow(self.session, self.timeline)
+        self.status_labels = self.status.labels
+        self.presentation = Presentation(self)
+        self.actions.view_menu.addSeparator()
+        self.actions.view_menu.addAction(self.presentation.action)
+        self.actions.more.append(self.presentation.action)
         layout.restore(self.settings)
         self._restore_speed()
 
@@ -141,7 +158,6 @@ class MainWindow(QMainWindow):
             act.triggered.connect(self._on_preset)
         s.state_changed.connect(self._on_state)
         s.snapshot_ready.connect(self._on_snapshot)
-        s.refreshed.connect(self._update_numbers)
         s.error.connect(self.show_error)
         c.validity_changed.connect(self._on_validity)
         c.config_changed.connect(self._on_config_edited)
@@ -319,44 +335,10 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         if snap.run is not None:
             self.dock_layout.show_images(snap.run.is_images)
-            self._epoch_log, self._batch_log = {}, (math.nan, math.nan)
-        if snap.epochs:
-            self._epoch_log = snap.epochs[-1]
-        if len(snap.batch_losses):
-            self._batch_log = (float(snap.batch_losses[-1]), float(snap.batch_accuracies[-1]))
-        if snap.state != "training":   # paused / stepped / stopped: show it now, not at the next tick
-            self._update_numbers(snap)
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
-        message = self.session.message
-        text = {"starting": "starting the trainer…", "ready": "ready", "training": "training",
-                "paused": "paused", "finished": f"finished: {message}" if message else "finished",
-                "stopped": f"stopped: {message}" if message else "stopped"}.get(state, state)
-        self.status_labels["state"].setText(text)
-        self.status_labels["state"].setToolTip(text if message else actions_mod.STATUS_FIELDS[0][1])
         self._update_transport()
-
-    @Slot(object)
-    def _update_numbers(self, snap) -> None:
-        if snap is None:
-            return
-        self.actions.counters.setText(f"Epoch {snap.epoch}  ·  batch {snap.batch}/{snap.batches_per_epoch}"
-                                      f"  ·  step {snap.step}")
-        lab = self.status_labels
-        lab["epoch"].setText(f"epoch {snap.epoch}")
-        epochs = self.session.config.epochs
-        total = f"/{snap.batches_per_epoch * epochs:,}" if epochs else ""   # the book's "2,345 updates in all"
-        lab["step"].setText(f"step {snap.step}{total}")
-        log = self._epoch_log
-        if log:
-            loss = _fmt(log.get("loss")) + (f" (val {_fmt(log.get('val_loss'))})" if "val_loss" in log else "")
-            acc = _pct(log.get("accuracy")) + (f" (val {_pct(log.get('val_accuracy'))})"
-                                               if "val_accuracy" in log else "")
-        else:
-            loss, acc = _fmt(self._batch_log[0]), _pct(self._batch_log[1])
-        lab["loss"].setText(f"loss {loss}")
-        lab["accuracy"].setText(f"accuracy {acc}")
 
     @Slot(str)
     def show_error(self, text: str) -> None:
@@ -375,9 +357,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset_layout(self) -> None:
-        """Every dock visible again, in its original place, and the transport toolbar."""
+        """The workspace shown as designed again, and the toolbars."""
         self.dock_layout.reset()
-        self.actions.toolbar.show()
+        for bar in (self.actions.toolbar, self.workspace_bar, self.timeline_bar):
+            bar.show()
 
     @property
     def extra_views(self) -> list:
@@ -406,18 +389,3 @@ class MainWindow(QMainWindow):
             self.session.shutdown()
         event.accept()
 
-
-def _fmt(value) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if math.isnan(v) else f"{v:.4g}"
-
-
-def _pct(value) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if math.isnan(v) else f"{100 * v:.1f}%"

@@ -19,11 +19,15 @@ from core.run.config import TrainingConfig
 ORGANIZATION = APPLICATION = "Uncrumple"
 ENV_VAR = "UNCRUMPLE_SETTINGS"
 #: bump when the dock layout changes incompatibly (QMainWindow.restoreState's version)
-LAYOUT_VERSION = 6  # 2: layer views; 3: surfaces; 4: timeline toolbar; 5: weights, network, distributions; 6: digits
+LAYOUT_VERSION = 7  # 2: layer views; 3: surfaces; 4: timeline toolbar; 5: weights, network, distributions;
+#                      6: digits; 7: workspaces (one saved state per workspace)
 DEFAULT_SIZE = (1400, 900)
 
 KEY_GEOMETRY = "window/geometry"
 KEY_STATE = "window/state"
+#: the workspace shown at the last close; each workspace's layout under KEY_WORKSPACES/<name>
+KEY_WORKSPACE = "window/workspace"
+KEY_WORKSPACES = "workspaces"
 KEY_CONFIG = "run/last_config"
 KEY_SPEED = "run/speed"
 KEY_ASK_RESET = "ui/ask_before_reset"
@@ -69,31 +73,49 @@ def on_screen(rect: QRect) -> bool:
     return QGuiApplication.screenAt(rect.topLeft() + QPoint(40, 10)) is not None
 
 
-def restore_window(window, settings: QSettings) -> bool:
-    """Restore geometry and dock layout; fall back to a visible default. True if both were restored."""
-    ok_geometry = False
+def restore_geometry(window, settings: QSettings) -> bool:
+    """Restore the window's geometry; a visible default when none was saved or it is off screen.
+    True if the saved one was used."""
+    ok = False
     geometry = _bytes(settings.value(KEY_GEOMETRY))
     if geometry is not None:
         try:
-            ok_geometry = bool(window.restoreGeometry(geometry)) and on_screen(window.geometry())
+            ok = bool(window.restoreGeometry(geometry)) and on_screen(window.geometry())
         except (TypeError, ValueError):
-            ok_geometry = False
-    if not ok_geometry:
+            ok = False
+    if not ok:
         window.setGeometry(default_geometry())
-    ok_state = False
-    state = _bytes(settings.value(KEY_STATE))
-    if state is not None:
-        try:
-            ok_state = bool(window.restoreState(state, LAYOUT_VERSION))
-        except (TypeError, ValueError):
-            ok_state = False
-    return ok_geometry and ok_state
+    return ok
 
 
-def save_window(window, settings: QSettings) -> None:
-    """Store the window's geometry and dock layout."""
+def save_geometry(window, settings: QSettings) -> None:
+    """Store the window's geometry."""
     settings.setValue(KEY_GEOMETRY, window.saveGeometry())
-    settings.setValue(KEY_STATE, window.saveState(LAYOUT_VERSION))
+
+
+def load_current_workspace(settings: QSettings) -> str | None:
+    """The name of the workspace shown at the last close (None if none was saved)."""
+    name = settings.value(KEY_WORKSPACE)
+    return name if isinstance(name, str) and name else None
+
+
+def load_workspace(settings: QSettings, name: str) -> tuple[bool, QByteArray] | None:
+    """Workspace ``name``'s saved layout: (saved during an image run, ``QMainWindow.saveState``
+    bytes), or None if there is none."""
+    state = _bytes(settings.value(f"{KEY_WORKSPACES}/{name}/state"))
+    if state is None or str(settings.value(f"{KEY_WORKSPACES}/{name}/version", "")) != str(LAYOUT_VERSION):
+        return None
+    return read_bool(settings, f"{KEY_WORKSPACES}/{name}/images", False), state
+
+
+def save_workspaces(settings: QSettings, current: str, states: dict) -> None:
+    """Store which workspace is shown and each workspace's layout (``states``: name -> (images, state))."""
+    settings.setValue(KEY_WORKSPACE, current)
+    settings.remove(KEY_STATE)    # the one-layout key of older versions
+    for name, (images, state) in states.items():
+        settings.setValue(f"{KEY_WORKSPACES}/{name}/state", state)
+        settings.setValue(f"{KEY_WORKSPACES}/{name}/images", bool(images))
+        settings.setValue(f"{KEY_WORKSPACES}/{name}/version", LAYOUT_VERSION)
 
 
 def load_config(settings: QSettings) -> TrainingConfig | None:

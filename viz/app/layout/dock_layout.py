@@ -1,33 +1,39 @@
-"""Where the main window's docks sit: built from the registry, the image docks for image runs, the
-default layout at 1280×800 and the one saved at close.
+"""Where the main window's docks sit: built from the registry, arranged by workspace, remembered.
 
-Every view is a dock (movable, closable, floatable): the controls on the left, tabs led by the
-decision boundary in the middle and tabs led by the curves on the right (the columns of
-:data:`viz.app.docks.DOCKS`). QMainWindow needs a central widget, so it gets a hidden empty one.
+Every view is a dock (movable, closable, floatable). The window shows one workspace at a time
+(:mod:`viz.app.layout.workspaces`): its docks arranged in columns of tabbed panes, the others hidden.
+What the user changes inside a workspace (a dock moved, resized, closed, another one shown) is kept
+for that workspace, across switches and launches; View → Reset layout rebuilds the workspace as
+designed. The central widget is hidden while docks fill the window; where a workspace has nothing
+to show it explains why (:class:`viz.app.layout.empty_workspace.EmptyWorkspace`).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QDockWidget, QScrollArea, QTabBar, QWidget
+import contextlib
 
-from viz.app import docks as registry
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QDockWidget, QScrollArea, QTabBar
+
+from viz.app.layout import docks as registry
 from viz.app import settings as st
-from viz.app.lazy_docks import LazyDocks, new_dock, refresh_when_shown
+from viz.app.layout import workspaces as ws
+from viz.app.layout.empty_workspace import EmptyWorkspace
+from viz.app.layout.lazy_docks import LazyDocks, new_dock, refresh_when_shown
 
-#: widths of the controls, the boundary and the curves when the docks are first made
-FIRST_WIDTHS = (330, 480, 580)
+#: the window size the workspaces' pixel sizes are designed for
+DESIGN_SIZE = (1280, 800)
+_AREA = Qt.DockWidgetArea.LeftDockWidgetArea
 
 
 class DockLayout(QObject):
-    """The docks of ``window`` and their layout.
+    """The docks of ``window`` and their layout, one workspace at a time.
 
     Parameters
     ----------
     window : QMainWindow
-        Has ``session`` (for the views built late, see :class:`viz.app.lazy_docks.LazyDocks`).
+        Has ``session`` (for the views built late, see :class:`viz.app.layout.lazy_docks.LazyDocks`).
     leads : dict
-        The widget of each column's first dock, by dock name (``dock_controls``, ``dock_boundary``,
-        ``dock_curves``): the window builds them itself.
+        The widgets the window builds itself, by dock name (:data:`viz.app.layout.docks.WITH_WINDOW`).
     lazy : bool
         Build the other views once the window is shown (the app), else now.
 
@@ -39,44 +45,45 @@ class DockLayout(QObject):
         The docks for image runs (the digits views), and those for runs with 2-D or 3-D inputs.
     lazy : LazyDocks
         Builds the views behind the tabs.
+    empty : EmptyWorkspace
+        The central widget: shown only where the workspace has no dock to show.
+
+    Signals
+    -------
+    workspace_changed(str)
+        Another workspace is shown (its name).
     """
+
+    workspace_changed = Signal(str)
 
     def __init__(self, window, leads: dict, lazy: bool):
         super().__init__(window)
         self._window = window
-        placeholder = QWidget()
-        placeholder.setObjectName("central_placeholder")
-        placeholder.setMaximumSize(0, 0)
-        placeholder.hide()
-        window.setCentralWidget(placeholder)
+        self.empty = EmptyWorkspace()
+        window.setCentralWidget(self.empty)
         window.setDockNestingEnabled(True)
-        first = [new_dock(window, spec, self._scrolled(leads[spec.name]) if spec.column == registry.LEFT
-                          else leads[spec.name]) for spec in registry.column_leads()]
-        by_column = {spec.column: dock for spec, dock in zip(registry.column_leads(), first)}
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, by_column[registry.LEFT])
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, by_column[registry.MIDDLE])
-        window.splitDockWidget(by_column[registry.MIDDLE], by_column[registry.RIGHT], Qt.Orientation.Horizontal)
-        window.resizeDocks(first, list(FIRST_WIDTHS), Qt.Orientation.Horizontal)
-        # the other views: tabs behind each column's first; built now, or (the app) after the window is
-        # shown (see viz.app.lazy_docks)
+        made = {}
+        for name in registry.WITH_WINDOW:
+            spec = registry.spec(name)
+            widget = leads[name]
+            made[name] = new_dock(window, spec, self._scrolled(widget) if name == "dock_controls" else widget)
+            window.addDockWidget(_AREA, made[name])
+            if name != "dock_controls":
+                refresh_when_shown(made[name], widget)
         self.lazy = LazyDocks(window, lazy, registry.ViewMaker(window))
-        made = {d.objectName(): d for d in first}
-        for column in (registry.MIDDLE, registry.RIGHT):
-            tabs = self.lazy.add(registry.tabbed(column), tab_with=by_column[column])
-            made.update((d.objectName(), d) for d in tabs)
+        others = [s for s in registry.DOCKS if s.name not in registry.WITH_WINDOW]
+        made.update((d.objectName(), d) for d in self.lazy.add(others))
         self.docks = tuple(made[spec.name] for spec in registry.DOCKS)
+        self._by_name = made
         self.image_docks = self._suiting(registry.IMAGES)
         self.planar_docks = self._suiting(registry.PLANAR)
-        for dock in self.image_docks:
-            dock.hide()
-        self.dock("dock_boundary").raise_()
-        # None until the first run's data arrive: a layout saved during an image run (digits tabs
-        # shown, planar ones hidden) is restored as it was, and the first run sets what it needs
-        self._images_shown = None
-        for spec in registry.column_leads()[1:]:
-            refresh_when_shown(made[spec.name], leads[spec.name])
-        self._default_state = None
-        self._restored = False
+        self._images = False            # the kind of run the docks are shown for
+        self._current = ws.DEFAULT
+        self._states: dict[str, tuple[bool, QByteArray]] = {}   # workspace -> (images, saved state)
+        for dock in self.docks:
+            dock.visibilityChanged.connect(self._later_check_empty)
+        self._restored = False          # the layout came from the settings
+        self.arrange()
 
     @staticmethod
     def _scrolled(controls) -> QScrollArea:
@@ -93,64 +100,196 @@ class DockLayout(QObject):
 
     def dock(self, name: str) -> QDockWidget:
         """The dock whose ``objectName`` is ``name``."""
-        return next(d for d in self.docks if d.objectName() == name)
+        return self._by_name[name]
+
+    def suits_run(self, dock) -> bool:
+        """Whether ``dock`` suits the run shown (the digits views an image run, the planar ones a
+        2-D or 3-D run)."""
+        suits = registry.spec(dock.objectName()).suits
+        return suits == registry.ALL or (suits == registry.IMAGES) == self._images
+
+    # ---- workspaces -----------------------------------------------------------------------------
+    @property
+    def workspace(self) -> str:
+        """The name of the workspace shown."""
+        return self._current
+
+    def show_workspace(self, name: str) -> None:
+        """Show workspace ``name`` as the user left it (as designed the first time); the one shown
+        now is remembered as it is."""
+        ws.workspace(name)    # a ValueError naming the choices for an unknown one
+        if name == self._current:
+            return
+        self._states[self._current] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+        self._current = name
+        saved = self._states.get(name)
+        if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
+            self.arrange()
+        elif saved[0] != self._images:
+            self._show_for_run()
+        QTimer.singleShot(0, self, self.tidy_tabs)
+        self.workspace_changed.emit(name)
+
+    @contextlib.contextmanager
+    def visiting(self):
+        """Within the block, ``show_home(dock)`` shows the workspace ``dock`` belongs to; afterwards
+        the workspace shown before is back as it was, and every workspace's layout is as it was
+        (Export all views draws each view in its workspace)."""
+        here = self._current
+        states = dict(self._states)
+        states[here] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+
+        def show_home(dock) -> None:
+            self.show_workspace(ws.home_of(dock.objectName()).name)
+
+        try:
+            yield show_home
+        finally:
+            self._states = states
+            if self._current != here:
+                self._current = here
+                self._window.restoreState(states[here][1], st.LAYOUT_VERSION)
+                self.check_empty()
+                QTimer.singleShot(0, self, self.tidy_tabs)
+                self.workspace_changed.emit(here)
+            del self._states[here]
+
+    def arrange(self) -> None:
+        """Lay the shown workspace out as designed: its docks in columns of tabbed panes, the first
+        of each pane in front, the docks that do not suit the run hidden, every other dock hidden."""
+        w = self._window
+        space = ws.workspace(self._current)
+        names = space.dock_names()
+        for dock in self.docks:
+            dock.setFloating(False)
+            if dock.objectName() not in names:
+                dock.hide()
+        for name in names:
+            w.removeDockWidget(self.dock(name))
+        tops = [self.dock(c.panes[0].docks[0]) for c in space.columns]
+        w.addDockWidget(_AREA, tops[0])
+        for left, right in zip(tops, tops[1:]):
+            w.splitDockWidget(left, right, Qt.Orientation.Horizontal)
+        for column in space.columns:
+            above = self.dock(column.panes[0].docks[0])
+            for pane in column.panes[1:]:
+                lead = self.dock(pane.docks[0])
+                w.splitDockWidget(above, lead, Qt.Orientation.Vertical)
+                above = lead
+            for pane in column.panes:
+                lead = self.dock(pane.docks[0])
+                for other in pane.docks[1:]:
+                    w.tabifyDockWidget(lead, self.dock(other))
+        for name in names:
+            self.dock(name).show()
+        self._show_for_run()
+        self.size_docks()
+
+    def _show_for_run(self) -> None:
+        """In the shown workspace, the docks that suit the run shown and the others hidden; the
+        first shown dock of each pane in front."""
+        space = ws.workspace(self._current)
+        for pane in (p for c in space.columns for p in c.panes):
+            docks = [self.dock(n) for n in pane.docks]
+            for dock in docks:
+                dock.setVisible(self.suits_run(dock))
+            front = next((d for d in docks if self.suits_run(d)), None)
+            if front is not None:
+                front.raise_()
+        self.check_empty()
+
+    @Slot()
+    def _later_check_empty(self) -> None:
+        QTimer.singleShot(0, self, self.check_empty)
+
+    @Slot()
+    def check_empty(self) -> None:
+        """Show the central explanation when no dock is shown (the Digits workspace in a 2-D run,
+        or every panel closed), hide it otherwise."""
+        if any(d.isVisibleTo(self._window) and not d.isFloating() for d in self.docks):
+            self.empty.show_for(None)
+        elif self._current == "digits" and not self._images:
+            self.empty.show_for("images")
+        else:
+            self.empty.show_for("closed")
+
+    @Slot()
+    def size_docks(self) -> None:
+        """Give the shown workspace's columns and panes their designed sizes, scaled to the window."""
+        w = self._window
+        space = ws.workspace(self._current)
+        sx = max(w.width(), 640) / DESIGN_SIZE[0]
+        sy = max(w.height(), 480) / DESIGN_SIZE[1]
+        tops, widths = [], []
+        for column in space.columns:
+            shown = [self._shown_in(p) for p in column.panes]
+            first = next((d for d in shown if d is not None), None)
+            if first is not None:
+                tops.append(first)
+                widths.append(int(column.width * sx))
+            panes = [(d, p.height) for d, p in zip(shown, column.panes) if d is not None and p.height]
+            if len(panes) > 1:
+                w.resizeDocks([d for d, _ in panes], [int(h * sy) for _, h in panes], Qt.Orientation.Vertical)
+        if len(tops) > 1:
+            w.resizeDocks(tops, widths, Qt.Orientation.Horizontal)
+
+    def _shown_in(self, pane):
+        return next((self.dock(n) for n in pane.docks if self.dock(n).isVisibleTo(self._window)), None)
 
     # ---- image runs -----------------------------------------------------------------------------
     def show_images(self, images: bool) -> None:
-        """An image run brings the digits tabs forward in place of the views that need 2-D or 3-D
-        inputs; a 2-D run puts them back."""
-        if images != self._images_shown:
-            for dock in self.image_docks:
-                dock.setVisible(images)
-            for dock in self.planar_docks:
-                dock.setVisible(not images)
-            (self.image_docks[0] if images else self.dock("dock_boundary")).raise_()
-            QTimer.singleShot(0, self, self.tidy_tabs)
-        self._images_shown = images
+        """An image run shows the digits views where the workspace has them in place of the views that
+        need 2-D or 3-D inputs; a 2-D run puts them back."""
+        images = bool(images)
+        if images == self._images:     # what the user closed stays closed
+            return
+        self._images = images
+        self._show_for_run()
+        QTimer.singleShot(0, self, self.tidy_tabs)
 
-    # ---- layout ---------------------------------------------------------------------------------
+    # ---- saving ---------------------------------------------------------------------------------
     def restore(self, settings) -> None:
-        """Keep the layout as built for :meth:`reset`, then restore the geometry and docks saved at
-        the last close (a visible default when there are none or they are unusable)."""
-        self._default_state = self._window.saveState(st.LAYOUT_VERSION)
-        self._restored = st.restore_window(self._window, settings)
+        """Restore the geometry, the workspace shown at the last close and each workspace's layout
+        (the designed layout where there is none or it is unusable)."""
+        st.restore_geometry(self._window, settings)
+        self._states = {}
+        for space in ws.WORKSPACES:
+            saved = st.load_workspace(settings, space.name)
+            if saved is not None:
+                self._states[space.name] = saved
+        current = st.load_current_workspace(settings)
+        if current not in {space.name for space in ws.WORKSPACES}:
+            current = ws.DEFAULT
+        self._current = current
+        saved = self._states.pop(current, None)
+        if saved is not None and self._window.restoreState(saved[1], st.LAYOUT_VERSION):
+            self._images = saved[0]
+            self._restored = True
+        else:
+            self.arrange()
+        self.workspace_changed.emit(current)
 
     def save(self, settings) -> None:
-        """Store the window's geometry and dock layout for the next launch."""
-        st.save_window(self._window, settings)
+        """Store the window's geometry, the workspace shown and every workspace's layout."""
+        self._states[self._current] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+        st.save_geometry(self._window, settings)
+        st.save_workspaces(settings, self._current, self._states)
 
     def shown(self) -> None:
         """The window was shown: build the views behind the tabs in the background, tidy the tabs,
-        and on a first launch (or with an unusable saved layout) give the docks sensible sizes."""
+        and on a first launch (or with an unusable saved layout) give the docks their sizes."""
         self.lazy.start()
         QTimer.singleShot(0, self, self.tidy_tabs)
         if not self._restored:
             self._restored = True
-            QTimer.singleShot(0, self, self.default_sizes)
+            QTimer.singleShot(0, self, self.size_docks)
 
     def reset(self) -> None:
-        """Every dock visible again, in its original place (the image docks for an image run)."""
-        self._window.restoreState(self._default_state, st.LAYOUT_VERSION)
-        images = bool(self._images_shown)
-        for dock in self.docks:
-            dock.setFloating(False)
-            if dock in self.image_docks:
-                dock.setVisible(images)
-            else:
-                dock.setVisible(not (images and dock in self.planar_docks))
-        for first in (self.image_docks[0] if images else self.dock("dock_boundary"), self.dock("dock_curves")):
-            first.raise_()
-        self.default_sizes()
+        """The shown workspace as designed again (its docks in their places, none floating)."""
+        self._states.pop(self._current, None)
+        self.arrange()
+        QTimer.singleShot(0, self, self.size_docks)
         QTimer.singleShot(0, self, self.tidy_tabs)
-
-    @Slot()
-    def default_sizes(self) -> None:
-        """Controls a quarter of the width, the boundary and the curves sharing the rest."""
-        width = max(self._window.width(), 900)
-        controls = min(380, width // 4)
-        rest = width - controls
-        self._window.resizeDocks([self.dock(s.name) for s in registry.column_leads()],
-                                 [controls, rest * 9 // 20, rest * 11 // 20], Qt.Orientation.Horizontal)
 
     @Slot()
     def tidy_tabs(self) -> None:

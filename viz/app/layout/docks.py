@@ -1,13 +1,14 @@
 """The dock registry: every dock of the main window in one table, and the views it builds, wired.
 
 :data:`DOCKS` lists each dock once, in the order the window creates them (the order of the
-View menu and, within a column, of the tabs): its ``objectName`` (saved layouts find docks by
+View menu): its ``objectName`` (saved layouts find docks by
 it), its full title (the View menu's tooltip, exports), the short title its tab shows, the view
-class it holds (imported only when the view is built), the column it is tabbed in, and which
-runs it suits.
+class it holds (imported only when the view is built) and which runs it suits. Where the docks sit
+is the workspaces' business (:mod:`viz.app.layout.workspaces`).
 
 :class:`ViewMaker` builds those views for one window, with the wiring some of them need: a
-click on a Layers panel moves the stage player there, the digits views share one
+click on a Layers panel moves the stage player there, a click on a Network unit picks the Neuron
+view's unit, the digits views share one
 :class:`~viz.views.digits.digits_run.DigitsRun`, and the loss surface's worker thread is joined
 when the window closes.
 """
@@ -18,9 +19,6 @@ import importlib
 
 from PySide6.QtCore import QEvent, QObject
 
-#: columns: the controls alone on the left; tabs led by the decision boundary in the middle,
-#: tabs led by the curves on the right
-LEFT, MIDDLE, RIGHT = "left", "middle", "right"
 #: which runs a dock suits: every run; runs with 2-D or 3-D inputs; image runs (784 inputs).
 #: The window shows the image docks in place of the planar ones during an image run.
 ALL, PLANAR, IMAGES = "all", "planar", "images"
@@ -38,8 +36,6 @@ class DockSpec:
         The full title (tooltips, exports).
     module, cls : str
         The view: class ``cls`` of module ``module``, imported when the view is first built.
-    column : {LEFT, MIDDLE, RIGHT}
-        Where the dock is tabbed; the first dock of a column leads its tabs.
     suits : {ALL, PLANAR, IMAGES}
         Which runs it suits.
     tab : str
@@ -50,14 +46,10 @@ class DockSpec:
     title: str
     module: str
     cls: str
-    column: str
     suits: str = ALL
     tab: str = ""
 
     def __post_init__(self):
-        if self.column not in (LEFT, MIDDLE, RIGHT):
-            raise ValueError(f"Argument `column` must be one of {LEFT!r}, {MIDDLE!r}, {RIGHT!r}. "
-                             f"Received: column={self.column!r}")
         if self.suits not in (ALL, PLANAR, IMAGES):
             raise ValueError(f"Argument `suits` must be one of {ALL!r}, {PLANAR!r}, {IMAGES!r}. "
                              f"Received: suits={self.suits!r}")
@@ -72,34 +64,35 @@ class DockSpec:
 _UNCRUMPLE, _DIGITS, _LOSS, _WEIGHTS = ("viz.views.uncrumple.", "viz.views.digits.", "viz.views.loss.",
                                         "viz.views.weights.")
 
-#: every dock, in creation order. The first of each column is built with the window (the controls
-#: hold its configuration; the session draws the boundary and the curves from the first snapshot);
-#: the others are built by a :class:`ViewMaker`, at once or when first needed (viz.app.lazy_docks).
+#: every dock, in creation order (the View menu's order). :data:`WITH_WINDOW` are built with the
+#: window (the controls hold its configuration; the session draws the boundary and the curves from
+#: the first snapshot); the others are built by a :class:`ViewMaker`, at once or when first needed
+#: (viz.app.layout.lazy_docks).
 DOCKS = (
-    DockSpec("dock_controls", "Controls", "viz.panels.controls", "ControlsPanel", LEFT),
-    DockSpec("dock_boundary", "Decision boundary", "viz.views.training.boundary", "BoundaryView", MIDDLE,
+    DockSpec("dock_controls", "Controls", "viz.panels.controls", "ControlsPanel"),
+    DockSpec("dock_boundary", "Decision boundary", "viz.views.training.boundary", "BoundaryView",
              PLANAR, tab="Boundary"),
-    DockSpec("dock_curves", "Curves", "viz.views.training.curves", "CurvesView", RIGHT),
-    DockSpec("dock_layers", "Layers", _UNCRUMPLE + "layers", "LayersView", MIDDLE),
-    DockSpec("dock_stage_player", "Stage player", _UNCRUMPLE + "stage_player", "StagePlayer", MIDDLE,
+    DockSpec("dock_curves", "Curves", "viz.views.training.curves", "CurvesView"),
+    DockSpec("dock_layers", "Layers", _UNCRUMPLE + "layers", "LayersView"),
+    DockSpec("dock_stage_player", "Stage player", _UNCRUMPLE + "stage_player", "StagePlayer",
              PLANAR, tab="Stages"),
-    DockSpec("dock_separability", "Separability", _UNCRUMPLE + "separability", "SeparabilityView", MIDDLE),
-    DockSpec("dock_inspector", "Neuron inspector", _UNCRUMPLE + "inspector", "InspectorView", MIDDLE,
+    DockSpec("dock_separability", "Separability", _UNCRUMPLE + "separability", "SeparabilityView"),
+    DockSpec("dock_inspector", "Neuron inspector", _UNCRUMPLE + "inspector", "InspectorView",
              PLANAR, tab="Neuron"),
-    DockSpec("dock_layer_lab", "Layer lab", _UNCRUMPLE + "lab", "LabView", MIDDLE, PLANAR, tab="Lab"),
-    DockSpec("dock_digits", "Digits", _DIGITS + "digits", "SamplesView", MIDDLE, IMAGES),
-    DockSpec("dock_digit_tiles", "Tiles", _DIGITS + "digit_tiles", "TilesView", MIDDLE, IMAGES),
-    DockSpec("dock_confusion", "Confusion", _DIGITS + "digits_errors", "ConfusionView", MIDDLE, IMAGES),
-    DockSpec("dock_digit_errors", "Errors", _DIGITS + "digits_errors", "ErrorsView", MIDDLE, IMAGES),
-    DockSpec("dock_digit_map", "Digit map", _DIGITS + "digits_map", "DigitMapView", MIDDLE, IMAGES),
-    DockSpec("dock_draw", "Draw", _DIGITS + "digit_canvas", "DrawView", MIDDLE, IMAGES),
-    DockSpec("dock_tensor_lab", "Tensor lab", _DIGITS + "tensor_lab", "TensorLab", MIDDLE, IMAGES),
-    DockSpec("lossSurfaceDock", "Loss surface", _LOSS + "landscape", "LandscapeView", RIGHT, tab="Surface"),
-    DockSpec("optimizerRaceDock", "Optimizer race", _LOSS + "race", "RaceView", RIGHT, tab="Race"),
-    DockSpec("slice1dDock", "1D slice", _LOSS + "slice1d", "SliceView", RIGHT, tab="Slice"),
-    DockSpec("dock_weights", "Weights", _WEIGHTS + "weights", "WeightsView", RIGHT),
-    DockSpec("dock_network", "Network", _WEIGHTS + "network", "NetworkView", RIGHT),
-    DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView", RIGHT,
+    DockSpec("dock_layer_lab", "Layer lab", _UNCRUMPLE + "lab", "LabView", PLANAR, tab="Lab"),
+    DockSpec("dock_digits", "Digits", _DIGITS + "digits", "SamplesView", IMAGES),
+    DockSpec("dock_digit_tiles", "Tiles", _DIGITS + "digit_tiles", "TilesView", IMAGES),
+    DockSpec("dock_confusion", "Confusion", _DIGITS + "digits_errors", "ConfusionView", IMAGES),
+    DockSpec("dock_digit_errors", "Errors", _DIGITS + "digits_errors", "ErrorsView", IMAGES),
+    DockSpec("dock_digit_map", "Digit map", _DIGITS + "digits_map", "DigitMapView", IMAGES),
+    DockSpec("dock_draw", "Draw", _DIGITS + "digit_canvas", "DrawView", IMAGES),
+    DockSpec("dock_tensor_lab", "Tensor lab", _DIGITS + "tensor_lab", "TensorLab", IMAGES),
+    DockSpec("lossSurfaceDock", "Loss surface", _LOSS + "landscape", "LandscapeView", tab="Surface"),
+    DockSpec("optimizerRaceDock", "Optimizer race", _LOSS + "race", "RaceView", tab="Race"),
+    DockSpec("slice1dDock", "1D slice", _LOSS + "slice1d", "SliceView", tab="Slice"),
+    DockSpec("dock_weights", "Weights", _WEIGHTS + "weights", "WeightsView"),
+    DockSpec("dock_network", "Network", _WEIGHTS + "network", "NetworkView"),
+    DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView",
              tab="Distrib."),
 )
 
@@ -111,17 +104,8 @@ def spec(name: str) -> DockSpec:
     return _BY_NAME[name]
 
 
-def column_leads() -> tuple[DockSpec, ...]:
-    """The first dock of each column (built with the window): controls, boundary, curves."""
-    seen: dict[str, DockSpec] = {}
-    for s in DOCKS:
-        seen.setdefault(s.column, s)
-    return tuple(seen.values())
-
-
-def tabbed(column: str) -> tuple[DockSpec, ...]:
-    """The docks tabbed behind the first one of ``column``, in tab order."""
-    return tuple(s for s in DOCKS if s.column == column)[1:]
+#: the docks whose widgets the window builds itself
+WITH_WINDOW = ("dock_controls", "dock_boundary", "dock_curves")
 
 
 class _CloseWatcher(QObject):
@@ -165,6 +149,8 @@ class ViewMaker:
         self._built[dock.name] = view
         if dock.name in ("dock_layers", "dock_stage_player"):
             self._link_layers_to_player()
+        elif dock.name in ("dock_network", "dock_inspector"):
+            self._link_network_to_neuron()
         elif dock.name == "lossSurfaceDock" and self._window is not None:
             self._window.installEventFilter(_CloseWatcher(view))
         return view
@@ -181,3 +167,9 @@ class ViewMaker:
         layers, player = self._built.get("dock_layers"), self._built.get("dock_stage_player")
         if layers is not None and player is not None:
             layers.stage_clicked.connect(lambda i: player.set_position(float(i)))
+
+    def _link_network_to_neuron(self) -> None:
+        """Once both are built: a click on a unit of the Network view shows it in the Neuron view."""
+        network, neuron = self._built.get("dock_network"), self._built.get("dock_inspector")
+        if network is not None and neuron is not None:
+            network.unit_clicked.connect(neuron.select_unit)

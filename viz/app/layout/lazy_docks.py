@@ -1,4 +1,4 @@
-"""The view docks behind the tabs: each a scrollable dock, its view built at once or when first needed.
+"""The view docks besides the window's own: each a scrollable dock, its view built at once or when first needed.
 
 Building every view takes the window ~0.9 s (twenty views, ~50 plots); the app shows
 its window first with the controls, the curves and the boundary, then builds the
@@ -7,8 +7,8 @@ the user brings to the front. A view built late is registered with the session l
 any other and is handed the run's data and its newest weights, so it draws what the
 others draw.
 
-:class:`LazyDocks` takes :class:`viz.app.docks.DockSpec` entries and a ``make(spec)`` that
-builds a spec's view (a :class:`viz.app.docks.ViewMaker`).
+:class:`LazyDocks` takes :class:`viz.app.layout.docks.DockSpec` entries and a ``make(spec)`` that
+builds a spec's view (a :class:`viz.app.layout.docks.ViewMaker`).
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class LazyDocks(QObject):
     lazy : bool
         Put a placeholder in each dock and build its view later.
     make : callable
-        ``make(spec)`` builds the view of a :class:`viz.app.docks.DockSpec`.
+        ``make(spec)`` builds the view of a :class:`viz.app.layout.docks.DockSpec`.
 
     Signals
     -------
@@ -88,9 +88,9 @@ class LazyDocks(QObject):
         """How many views are still to be built."""
         return len(self._pending)
 
-    def add(self, specs, tab_with) -> list:
-        """Docks for ``specs`` as tabs beside ``tab_with`` (in order); returns the docks (views not
-        registered yet).
+    def add(self, specs) -> list:
+        """Docks for ``specs``, in the window's dock area (the workspace puts them in place);
+        returns the docks (views not registered yet).
 
         Each view scrolls in its dock, so one view's controls never force a wide window (1280x800
         must fit). Only the tab in front is drawn: a view whose dock is hidden behind another tab
@@ -105,9 +105,8 @@ class LazyDocks(QObject):
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             dock = new_dock(self._window, spec, scroll)
             refresh_when_shown(dock, widget)
-            self._window.tabifyDockWidget(docks[-1] if docks else tab_with, dock)
+            self._window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
             docks.append(dock)
-        tab_with.raise_()
         for dock, spec, widget in zip(docks, specs, widgets):
             if self.lazy:
                 self._pending[dock] = spec

@@ -70,6 +70,12 @@ class TrainingConfig:
     images used (``None`` or 0: all; more than there are: all), the test set is the
     validation data, and ``data_path`` (a ``mnist.npz`` or a folder with it or the four
     IDX files) is searched first.
+
+    The defaults are the app's first run, chosen to stay good when left running: the spiral,
+    2 -> 16 tanh -> 16 tanh -> 1 sigmoid, Adam at learning rate 0.01 with batches of 32. Over
+    3,000 epochs every seed of 0-11 ends at >= 97.5 % validation accuracy and none drops below
+    96 % after epoch 500 (``bench/default_run.py``); 8-8 units, a learning rate of 0.03 or batches
+    of 10 spiked and lost up to a third of their accuracy after having learned.
     """
 
     dataset: str = "spiral"
@@ -78,17 +84,17 @@ class TrainingConfig:
     validation_split: float = 0.2
     csv_path: str | None = None
     data_path: str | None = None
-    hidden: tuple = ((8, "tanh"), (8, "tanh"))
+    hidden: tuple = ((16, "tanh"), (16, "tanh"))
     use_bias: bool = True
     loss: str = "binary_crossentropy"
     optimizer: str = "adam"
-    learning_rate: float = 0.03
+    learning_rate: float = 0.01
     momentum: float = 0.0
     nesterov: bool = False
     rho: float = 0.9
     beta_1: float = 0.9
     beta_2: float = 0.999
-    batch_size: int = 10
+    batch_size: int = 32
     epochs: int | None = None
     l2: float = 0.0
     dropout: float = 0.0

@@ -41,8 +41,10 @@ _BOOK_MNIST = dict(n_samples=None, hidden=((512, "relu"),), loss="categorical_cr
 
 _PRESETS = (
     Preset("spiral", "Two-class spiral",
-           "The default: two interleaved spirals, 8-8 tanh, Adam; press Play and watch the plane "
-           "uncrumple.",
+           "The default: two interleaved spirals, 16-16 tanh, Adam at learning rate 0.01 on batches "
+           "of 32; press Play and watch the plane uncrumple. Small steps, each averaged over 32 points, "
+           "and 16 units a layer keep it from unlearning when left running: at 0.03 on batches of 10, "
+           "8 units a layer spiked and forgot much of what it had learned.",
            TrainingConfig()),
     Preset("mnist", "Chapter 2: MNIST",
            "The book's first network: 784 -> 512 relu -> 10 softmax, RMSprop lr 0.001, "

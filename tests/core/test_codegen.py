@@ -63,19 +63,19 @@ def test_every_config_compiles():
 def test_keras_key_lines():
     c = TrainingConfig()
     code = keras_code(c, 2, 2)
-    assert 'layers.Dense(8, activation="tanh")' in code
-    assert code.count('layers.Dense(8, activation="tanh")') == 2
+    assert 'layers.Dense(16, activation="tanh")' in code
+    assert code.count('layers.Dense(16, activation="tanh")') == 2
     assert 'layers.Dense(1, activation="sigmoid")' in code
     assert "keras.Input(shape=(2,))" in code
-    assert "optimizer=keras.optimizers.Adam(learning_rate=0.03, beta_1=0.9, beta_2=0.999, epsilon=1e-07)" in code
+    assert "optimizer=keras.optimizers.Adam(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-07)" in code
     assert 'loss="binary_crossentropy"' in code
-    assert "BATCH_SIZE = 10" in code and "SEED = 0" in code
+    assert "BATCH_SIZE = 32" in code and "SEED = 0" in code
     assert f"EPOCHS = {DEFAULT_EPOCHS}  #" in code
     assert "N_SAMPLES = 400\nNOISE = 0.05\nVALIDATION_SPLIT = 0.2\n" in code
     assert "x, y = make_data(N_SAMPLES, NOISE, SEED)" in code
     assert "return train_val_split(x, y, VALIDATION_SPLIT, SEED)" in code
     assert "Dropout" not in code and "regularizers" not in code
-    assert "Network:   2 inputs -> 8 tanh -> 8 tanh -> 1 sigmoid\n" in code
+    assert "Network:   2 inputs -> 16 tanh -> 16 tanh -> 1 sigmoid\n" in code
 
 
 def test_keras_optimizers_and_regularization():
@@ -86,9 +86,9 @@ def test_keras_optimizers_and_regularization():
     assert "layers.Dropout(0.2)" in code and "EPOCHS = 12\n" in code
     assert "keras.Input(shape=(3,))" in code
     code = keras_code(TrainingConfig(optimizer="rmsprop", rho=0.8, momentum=0.1), 2, 2)
-    assert "keras.optimizers.RMSprop(learning_rate=0.03, rho=0.8, momentum=0.1, epsilon=1e-07)" in code
+    assert "keras.optimizers.RMSprop(learning_rate=0.01, rho=0.8, momentum=0.1, epsilon=1e-07)" in code
     code = keras_code(TrainingConfig(optimizer="adagrad"), 2, 2)
-    assert "keras.optimizers.Adagrad(learning_rate=0.03, initial_accumulator_value=0.1, epsilon=1e-07)" in code
+    assert "keras.optimizers.Adagrad(learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-07)" in code
 
 
 def test_csv_path_and_categorical_targets():

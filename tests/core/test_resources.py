@@ -10,14 +10,14 @@ from core.run.resources import (FLOAT, LABEL, available_bytes, check_fits, confi
 
 
 def test_parts_match_a_hand_count_for_the_default_network():
-    cfg = TrainingConfig()                         # 2 -> 8 tanh -> 8 tanh -> 1 sigmoid, Adam, batch 10
-    params = (2 * 8 + 8) + (8 * 8 + 8) + (8 * 1 + 1)
-    assert params == 105
+    cfg = TrainingConfig()                         # 2 -> 16 tanh -> 16 tanh -> 1 sigmoid, Adam, batch 32
+    params = (2 * 16 + 16) + (16 * 16 + 16) + (16 * 1 + 1)
+    assert params == 337
     parts = estimate_parts(cfg, n_train=320, input_dim=2, n_classes=2, n_val=80)
     assert parts["weights"] == 4 * params * FLOAT
     assert parts["optimizer"] == 3 * params * FLOAT              # Adam: m, v and a scratch buffer
-    units, grid = 8 + 8 + 1, 64 ** 2
-    assert parts["activations"] == (4 * 10 + 3 * grid) * units * FLOAT + grid * 2 * FLOAT
+    units, grid = 16 + 16 + 1, 64 ** 2
+    assert parts["activations"] == (4 * 32 + 3 * grid) * units * FLOAT + grid * 2 * FLOAT
     assert parts["data"] == 400 * (2 * FLOAT + LABEL)
     assert estimate_bytes(cfg, 320, 2, 2, 80) == sum(parts.values())
 

@@ -174,4 +174,4 @@ def test_build_trainer_hands_the_layer_statistics_to_the_trainer():
     trainer.record = True
     trainer.train_epoch()
     (entry,) = trainer.snapshot().epochs
-    assert [layer["units"] for layer in entry["stats"]["layers"]] == [8, 8, 1]
+    assert [layer["units"] for layer in entry["stats"]["layers"]] == [16, 16, 1]

@@ -75,7 +75,7 @@ def test_show_code_is_non_modal_and_reused(qtbot):
     assert isinstance(d, CodeDialog) and d.isVisible() and not d.isModal()
     again = show_code(window, CONFIG.replace(optimizer="sgd"), 2, 2)
     assert again is d
-    assert "keras.optimizers.SGD(learning_rate=0.03" in d.code("Keras")
+    assert "keras.optimizers.SGD(learning_rate=0.01" in d.code("Keras")
     d.close()
 
 

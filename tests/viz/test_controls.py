@@ -57,8 +57,8 @@ EDITS = [
     ("n_samples", lambda p: p.widgets["n_samples"].setValue(1000), 1000),
     ("noise", lambda p: p.widgets["noise"].setValue(0.3), 0.3),
     ("validation_split", lambda p: p.widgets["validation_split"].setValue(0.35), 0.35),
-    ("hidden", lambda p: p.architecture.rows()[0].units.setValue(16), ((16, "tanh"), (8, "tanh"))),
-    ("hidden", lambda p: select(p.architecture.rows()[1].activation, "relu"), ((8, "tanh"), (8, "relu"))),
+    ("hidden", lambda p: p.architecture.rows()[0].units.setValue(8), ((8, "tanh"), (16, "tanh"))),
+    ("hidden", lambda p: select(p.architecture.rows()[1].activation, "relu"), ((16, "tanh"), (16, "relu"))),
     ("loss", lambda p: select(p.widgets["loss"], "mse"), "mse"),
     ("optimizer", lambda p: select(p.widgets["optimizer"], "sgd"), "sgd"),
     ("learning_rate", lambda p: p.widgets["learning_rate"].setValue(0.05), 0.05),
@@ -67,7 +67,7 @@ EDITS = [
     ("rho", lambda p: p.widgets["rho"].setValue(0.95), 0.95),
     ("beta_1", lambda p: p.widgets["beta_1"].setValue(0.8), 0.8),
     ("beta_2", lambda p: p.widgets["beta_2"].setValue(0.99), 0.99),
-    ("batch_size", lambda p: p.widgets["batch_size"].setValue(32), 32),
+    ("batch_size", lambda p: p.widgets["batch_size"].setValue(64), 64),
     ("l2", lambda p: p.widgets["l2"].setValue(0.001), 0.001),
     ("dropout", lambda p: p.widgets["dropout"].setValue(0.25), 0.25),
     ("seed", lambda p: p.widgets["seed"].setValue(7), 7),
@@ -230,12 +230,12 @@ def test_cancelling_the_csv_dialog_keeps_the_data_set(panel, monkeypatch):
 # ---- architecture --------------------------------------------------------------------------------
 def test_add_and_remove_layers_change_hidden(panel, qtbot):
     qtbot.mouseClick(panel.architecture.add_button, Qt.LeftButton)
-    assert panel.config().hidden == ((8, "tanh"),) * 3
+    assert panel.config().hidden == ((16, "tanh"),) * 3        # a new layer copies the last one
     panel.architecture.rows()[2].units.setValue(4)
     qtbot.mouseClick(panel.architecture.rows()[0].remove, Qt.LeftButton)
-    assert panel.config().hidden == ((8, "tanh"), (4, "tanh"))
+    assert panel.config().hidden == ((16, "tanh"), (4, "tanh"))
     assert [row.number.text() for row in panel.architecture.rows()] == ["1", "2"]
-    assert panel.architecture.shape_label.text() == "2 inputs → 8 tanh → 4 tanh → 1 sigmoid"
+    assert panel.architecture.shape_label.text() == "2 inputs → 16 tanh → 4 tanh → 1 sigmoid"
     for _ in range(2):
         qtbot.mouseClick(panel.architecture.rows()[0].remove, Qt.LeftButton)
     assert panel.config().hidden == () and panel.is_valid()

@@ -1,5 +1,5 @@
 """The Inside workspace's views fit their slots (issue 16): Weights and Distributions at 620×620 for
-the default spiral (2 → 8 → 8 → 1) and the book's MNIST network (784 → 512 → 10), every plot
+the default spiral (2 → 16 → 16 → 1) and the book's MNIST network (784 → 512 → 10), every plot
 readable, layers named one way (core.analysis.names), more layers than fit shown a page at a time."""
 from __future__ import annotations
 

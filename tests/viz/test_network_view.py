@@ -53,7 +53,7 @@ def test_every_unit_is_a_picture_of_its_output_over_the_boundarys_plane(qtbot):
     view, run = shown(qtbot, SPIRAL)
     model = run.trainer.model
     d = view.diagram
-    assert [len(u) for u in d.units] == [2, 8, 8, 1]            # every unit fits
+    assert [len(u) for u in d.units] == [2, 16, 16, 1]            # every unit fits
     assert len(view.pictures) == 19
     grids = unit_grids(model, run.plane, run.extent, network_mod.GRID)
     for k, image in enumerate(view.pictures):
@@ -96,7 +96,7 @@ def test_columns_use_the_one_naming_and_the_legend_explains_links_and_colours(qt
     view, _ = shown(qtbot, SPIRAL)
     names = [t.textItem.toPlainText() for t in view.layer_labels]
     assert names[0].startswith("Input") and "x1, x2" in names[0]
-    assert names[1].startswith("Layer 1") and "8 tanh" in names[1]
+    assert names[1].startswith("Layer 1") and "16 tanh" in names[1]
     assert names[3].startswith("Layer 3 (output)") and "1 sigmoid" in names[3]
     links = view.legend.links_label.text()
     assert "orange" in links and "positive" in links and "blue" in links and "thicker" in links

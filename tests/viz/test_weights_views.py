@@ -95,8 +95,8 @@ def test_spiral_kernels_and_biases_are_shown_as_they_are(make):
         np.testing.assert_array_equal(maps.bias_image.image, np.clip(b, *view.levels).reshape(1, -1))
         assert np.mean(maps.kernel_image.image == w) > 0.9
         assert maps.kernel_image.image.dtype == np.float32
-    assert "Layer 1 · kernel (2, 8) float32" in view.layers[0].title
-    assert "Layer 3 (output) · kernel (8, 1) float32" in view.layers[2].title
+    assert "Layer 1 · kernel (2, 16) float32" in view.layers[0].title
+    assert "Layer 3 (output) · kernel (16, 1) float32" in view.layers[2].title
     lo, hi = view.levels
     assert lo == -hi and hi > 0 and np.isfinite(hi)
     assert tuple(view.layers[1].kernel_image.levels) == view.levels
@@ -127,7 +127,7 @@ def test_modes_show_the_gradient_the_update_and_the_log_ratio(make):
     np.testing.assert_array_equal(view.layers[0].kernel_image.image, np.clip(update[0], *view.levels))
     np.testing.assert_array_equal(view.layers[2].bias_image.image,
                                   np.clip(update[5], *view.levels).reshape(1, -1))
-    assert "last update (2, 8)" in view.layers[0].title
+    assert "last update (2, 16)" in view.layers[0].title
     assert view.levels[1] == pytest.approx(np.percentile(np.abs(np.concatenate(
         [u.ravel() for u in update])), 99.5), rel=1e-6)
     assert view.hover_text(cell_scene_pos(view.layers[0].kernel_plot, 0, 2)).startswith(

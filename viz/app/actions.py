@@ -20,18 +20,42 @@ from viz.app import settings as st
 #: milliseconds a message stays in the status bar
 STATUS_MS = 8000
 
-#: speed combo entries: (label, steps per second or None for flat out)
-SPEEDS = (("Flat out", None), ("100 steps/s", 100.0), ("20 steps/s", 20.0),
-          ("5 steps/s", 5.0), ("1 step/s", 1.0))
+#: speed combo entries, slowest first: (label, steps per second or None for flat out, tooltip).
+#: A step is one mini-batch update. The default spiral (32 samples a batch, 10 steps an epoch)
+#: has its boundary formed after ~1,000-1,800 steps (bench/default_run.py): ~20-35 s at
+#: DEFAULT_SPEED, time to watch the boundary bend; flat out it takes a second or two.
+SPEEDS = (
+    ("1 step/s", 1.0, "Slow motion: one mini-batch update a second, to follow each step."),
+    ("5 steps/s", 5.0, "Five mini-batch updates a second."),
+    ("20 steps/s", 20.0, "Twenty mini-batch updates a second (two epochs a second on the spiral)."),
+    ("50 steps/s", 50.0, "Fifty mini-batch updates a second (five epochs a second on the spiral): "
+                         "the spiral's boundary bends over about half a minute."),
+    ("200 steps/s", 200.0, "Two hundred mini-batch updates a second (twenty epochs a second on the spiral)."),
+    ("Flat out", None, "As fast as this computer can train: thousands of updates a second, "
+                       "too fast to watch the boundary form."),
+)
+#: the index in :data:`SPEEDS` of a fresh start's speed ("50 steps/s": a pace a person can follow)
+DEFAULT_SPEED = 3
 
 #: (action attribute, text, shortcuts, tooltip); the shortcut dialog lists these
 TRANSPORT = (
-    ("play", "&Play", ("Space",), "Train flat out (or at the chosen speed) until paused."),
+    ("play", "&Play", ("Space",), "Train until paused, at the speed chosen in the toolbar "
+                                  "(Flat out is its last choice)."),
     ("step_batch", "Step &batch", ("Shift+Right", "B"), "Train exactly one mini-batch, then pause."),
     ("step_epoch", "Step &epoch", ("Right",), "Train to the end of the current epoch, then pause."),
     ("reset", "&Reset", ("R",), "Back to step 0 with the same initial weights "
                                "(and the data and architecture shown in Controls)."),
 )
+
+
+def speed_index(saved) -> int:
+    """The :data:`SPEEDS` index to start with, from the value the settings kept (an index, or its
+    text in an INI file): a valid index as saved; nothing saved or anything else, :data:`DEFAULT_SPEED`."""
+    try:
+        index = int(saved)
+    except (TypeError, ValueError):
+        return DEFAULT_SPEED
+    return index if 0 <= index < len(SPEEDS) and str(saved).strip() == str(index) else DEFAULT_SPEED
 
 
 class Actions(SimpleNamespace):
@@ -75,7 +99,8 @@ def build(window, docks) -> Actions:
     a.export = make_action(window, "&Export window as PNG…", ("Ctrl+E",), "Save a picture of the whole window.")
     a.quit = make_action(window, "&Quit", ("Ctrl+Q",), "Stop training and close Uncrumple.")
     a.quit.setMenuRole(QAction.MenuRole.QuitRole)
-    a.reset_layout = make_action(window, "Reset &layout", (), "Show every panel again in its original place.")
+    a.reset_layout = make_action(window, "Reset &layout", (),
+                                 "Put this workspace's panels back where they were designed to be.")
     a.shortcuts = make_action(window, "&Keyboard shortcuts", ("F1",), "List the keyboard shortcuts.")
     a.about = make_action(window, "&About Uncrumple", (), "What this program is.")
     a.about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -130,9 +155,12 @@ def build(window, docks) -> Actions:
     speed_label = QLabel(" Speed ")
     a.speed = QComboBox()
     a.speed.setObjectName("speed")
-    for label, sps in SPEEDS:
+    for i, (label, sps, item_tip) in enumerate(SPEEDS):
         a.speed.addItem(label, sps)
-    tip = "How fast to train: flat out, or a fixed number of optimizer steps per second for slow motion."
+        a.speed.setItemData(i, item_tip, Qt.ItemDataRole.ToolTipRole)
+    a.speed.setCurrentIndex(DEFAULT_SPEED)
+    tip = ("How fast Play trains, in mini-batch updates (steps) a second: slow enough to watch "
+           "the boundary bend, or flat out (the last choice).")
     a.speed.setToolTip(tip)
     speed_label.setToolTip(tip)
     tb.addWidget(speed_label)
@@ -144,10 +172,8 @@ def build(window, docks) -> Actions:
     a.counters.setObjectName("counters")
     a.counters.setToolTip("Completed epochs, batch within the current epoch, and optimizer steps so far.")
     a.counters.setStyleSheet("QLabel { font-family: monospace; padding-right: 8px; }")
-    # a fixed size (both ways: Qt skips the relayout only then): numbers that change 30 times a
-    # second must not relayout the toolbar, the main window and its docks every frame
-    a.counters.setFixedSize(a.counters.fontMetrics().horizontalAdvance(
-        "Epoch 00000  ·  batch 0000/0000  ·  step 00000000") + 16, a.counters.sizeHint().height())
+    # viz.app.status.StatusNumbers gives it a fixed size (numbers changing 30 times a second must
+    # not relayout the window) and fills it
     tb.addWidget(a.counters)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
     toggle = tb.toggleViewAction()
@@ -166,39 +192,6 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
         if keys:
             rows.append((keys, "Play / Pause" if act is actions.play else act.text().replace("&", "")))
     return rows
-
-
-#: status bar fields: (key, tooltip, the widest text expected, so the label never changes width)
-STATUS_FIELDS = (
-    ("state", "What the trainer is doing; when it stops by itself, why.", "paused"),
-    ("epoch", "Completed epochs.", "epoch 00000"),
-    ("step", "Optimizer updates so far (of all the run will make, when its epochs are set).",
-     "step 00000000/00,000,000"),
-    ("loss", "Training loss of the last completed epoch (before the first one ends: of the last batch), "
-             "and validation loss.", "loss 0.0000000 (val 0.0000000)"),
-    ("accuracy", "Training accuracy of the last completed epoch, and validation accuracy.",
-     "accuracy 100.0% (val 100.0%)"),
-)
-
-
-def build_status_bar(window) -> dict:
-    """Permanent labels in the window's status bar, by key (see ``STATUS_FIELDS``)."""
-    bar = window.statusBar()
-    labels = {}
-    for key, tip, widest in STATUS_FIELDS:
-        label = QLabel()
-        label.setObjectName(f"status_{key}")
-        label.setToolTip(tip)
-        label.setContentsMargins(6, 0, 6, 0)
-        width = label.fontMetrics().horizontalAdvance(widest) + 12
-        if key == "state":   # grows for a long "stopped: ..." reason
-            label.setMinimumWidth(width)
-        else:                # fixed size: changing numbers must not relayout the window 30 times a second
-            label.setFixedSize(width, label.sizeHint().height())
-        bar.addPermanentWidget(label)
-        labels[key] = label
-    labels["state"].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return labels
 
 
 def show_shortcuts(window, actions: Actions) -> QMessageBox:

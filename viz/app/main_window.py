@@ -249,13 +249,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue(st.KEY_SPEED, index)
 
     def _restore_speed(self) -> None:
-        try:
-            index = int(self.settings.value(st.KEY_SPEED, 0))
-        except (TypeError, ValueError):
-            index = 0
-        if 0 < index < self.actions.speed.count():
-            self.actions.speed.setCurrentIndex(index)
-            self.session.set_speed(self.actions.speed.itemData(index))
+        index = actions_mod.speed_index(self.settings.value(st.KEY_SPEED))
+        self.actions.speed.setCurrentIndex(index)
+        self.session.set_speed(self.actions.speed.itemData(index))
 
     def _update_transport(self) -> None:
         a, state = self.actions, self.session.state
@@ -269,7 +265,7 @@ class MainWindow(QMainWindow):
         elif state in ("stopped", "finished"):
             enabled, tip = False, f"Training has {state} ({self.session.message}). Press Reset (R) to start again."
         else:
-            enabled, tip = True, "Train flat out (or at the chosen speed) until paused (Space)."
+            enabled, tip = True, actions_mod.TRANSPORT[0][3] + " (Space)"
         a.play.setEnabled(enabled)
         a.play.setToolTip(tip)
         for act in (a.step_batch, a.step_epoch):

@@ -29,7 +29,7 @@ KEY_STATE = "window/state"
 KEY_WORKSPACE = "window/workspace"
 KEY_WORKSPACES = "workspaces"
 KEY_CONFIG = "run/last_config"
-KEY_SPEED = "run/speed"
+KEY_SPEED = "run/speed2"   # 2: speeds listed slowest first, a watchable default
 KEY_ASK_RESET = "ui/ask_before_reset"
 
 

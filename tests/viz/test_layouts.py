@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from core.run.config import TrainingConfig
 from core.run.serve import _Run

@@ -10,7 +10,6 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from core.run.config import TrainingConfig
-from core.run.serve import _Run
 from fit import SLOTS, in_slot, misfits
 from layers_support import feed, start, train_epoch
 from viz.views.training.boundary import TITLE_3D, BoundaryView

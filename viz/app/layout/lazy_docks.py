@@ -12,7 +12,7 @@ builds a spec's view (a :class:`viz.app.layout.docks.ViewMaker`).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
 #: milliseconds between two background builds: input and paints get through in between
@@ -20,6 +20,52 @@ IDLE_BUILD_MS = 15
 #: what the user may do with every dock
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
                  | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+
+
+class ViewArea(QScrollArea):
+    """A view's scroll area that scrolls only when the dock is smaller than the view's minimum size.
+
+    QScrollArea's own resizing asks a widget with a word-wrapped label for its height for the
+    width, which pyqtgraph views answer with their preferred height (~500 px): scroll bars around
+    views that fit. Here the view gets the viewport's size, or its minimum where that is larger.
+    """
+
+    def __init__(self, view=None):
+        super().__init__()
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        if view is not None:
+            self.setWidget(view)
+
+    def setWidget(self, view) -> None:  # noqa: N802 - Qt override
+        """Hold ``view`` (the one before is deleted, as QScrollArea does)."""
+        super().setWidget(view)
+        view.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self._fit)
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    @Slot()
+    def _fit(self) -> None:
+        view = self.widget()
+        if view is None:
+            return
+        least = view.minimumSizeHint().expandedTo(view.minimumSize())
+        port = self.maximumViewportSize()           # without scroll bars
+        size = QSize(max(port.width(), least.width()), max(port.height(), least.height()))
+        if size.width() > port.width():            # a horizontal bar takes height from the viewport
+            size.setHeight(max(port.height() - self.horizontalScrollBar().sizeHint().height(), least.height()))
+        if size.height() > port.height():
+            size.setWidth(max(port.width() - self.verticalScrollBar().sizeHint().width(), least.width()))
+        if view.size() != size:
+            view.resize(size)
 
 
 def new_dock(window, spec, widget) -> QDockWidget:
@@ -99,11 +145,7 @@ class LazyDocks(QObject):
         widgets = [self._placeholder(spec) if self.lazy else self._make(spec) for spec in specs]
         docks = []
         for spec, widget in zip(specs, widgets):
-            scroll = QScrollArea()
-            scroll.setWidget(widget)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            dock = new_dock(self._window, spec, scroll)
+            dock = new_dock(self._window, spec, ViewArea(widget))
             refresh_when_shown(dock, widget)
             self._window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
             docks.append(dock)

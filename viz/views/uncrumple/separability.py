@@ -134,6 +134,8 @@ class SeparabilityView(View):
         self.message = QtWidgets.QLabel("No run yet.")
         self.message.setStyleSheet(style.palette().readout_css)
         self.message.setWordWrap(True)
+        # two lines at most: a long summary must not make the view taller than its dock (a scroll bar)
+        self.message.setMaximumHeight(2 * self.message.fontMetrics().lineSpacing() + 6)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.graphics, 1)

@@ -168,7 +168,7 @@ def test_every_loss_trains_from_a_config(loss):
 
 
 def test_3d_paper_ball_trains():
-    t = small_trainer(dataset="paper_ball", hidden=((16, "tanh"), (16, "tanh")), learning_rate=0.02)
+    t = small_trainer(dataset="paper_ball", hidden=((16, "tanh"), (16, "tanh")), learning_rate=0.02, batch_size=10)
     for _ in range(40):
         t.train_epoch()
     assert t.history.history["accuracy"][-1] > 0.8
@@ -183,7 +183,7 @@ def test_trainer_requires_a_compiled_model():
 def test_pending_batch_losses_are_bounded_without_snapshots(monkeypatch):
     import core.engine.training as tr
     monkeypatch.setattr(tr, "MAX_PENDING", 50)
-    t = small_trainer()
+    t = small_trainer(batch_size=10)
     for _ in range(10):
         t.train_epoch()          # 80 batches, never a snapshot
     snap = t.snapshot()

@@ -96,20 +96,21 @@ def test_export_all_views_on_white(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: w.session.latest is not None and w.session.state == "ready", timeout=20_000)
     w.session.step_epoch()
     qtbot.waitUntil(lambda: w.session.latest.epoch == 1 and w.session.state != "training", timeout=20_000)
-    docks = view_docks(w)
-    closed = next(d for d in docks if d.objectName() == "slice1dDock")
+    w.dock_layout.show_workspace("uncrumple")
+    lab = w.dock_layout.dock("dock_layer_lab")
+    lab.raise_()        # a tab other than the first in front, to be put back after the export
+    qtbot.waitUntil(lambda: "dock_layer_lab" in _front(w))
+    closed = w.dock_layout.dock("dock_stage_player")
     closed.close()
     qtbot.waitUntil(lambda: not closed.isVisible())
-    stages = next(d for d in docks if d.objectName() == "dock_stage_player")
-    stages.raise_()     # a tab other than the first in front, to be put back after the export
-    qtbot.waitUntil(lambda: "dock_stage_player" in _front(w))
     front = _front(w)
-    assert front == {"dock_stage_player", "dock_curves"}
-
-    assert "1d-slice.png" not in {os.path.basename(p) for p in export_all_views(w, str(tmp_path / "open"),
-                                                                                formats=("png",))}
-    paths = export_all_views(w, str(tmp_path / "views"), include_closed=True)
-
+    assert front == {"dock_layers", "dock_layer_lab"}
+    # the views open in this workspace only
+    opened = {os.path.basename(p) for p in export_all_views(w, str(tmp_path / "open"), formats=("png",))}
+    assert opened == {"layers.png", "separability.png", "neuron-inspector.png", "layer-lab.png"}
+    # File > Export all views: every view of every workspace that suits the run, each drawn in its workspace
+    paths = w.exports.export_views(str(tmp_path / "views"))
+    docks = [d for d in view_docks(w) if w.dock_layout.suits_run(d)]
     names = [slug(d.property("fullTitle") or d.windowTitle()) for d in docks]
     assert "dock_controls" not in {d.objectName() for d in docks}
     # a view with thousands of scatter points (the layers: 10 panels of points) is written as PNG only
@@ -128,8 +129,8 @@ def test_export_all_views_on_white(qtbot, make_window, tmp_path):
         else:
             root = ET.parse(p).getroot()
             assert root.tag.endswith("svg")
-    # the window is as it was: same tabs in front, the closed dock closed again
-    assert _front(w) == front
+    # the window is as it was: same workspace, same tabs in front, the closed dock closed again
+    assert w.dock_layout.workspace == "uncrumple" and _front(w) == front
     assert not closed.isVisible() and not closed.toggleViewAction().isChecked()
 
 

@@ -18,7 +18,7 @@ def test_the_table_keeps_the_saved_layouts_names_and_order():
     assert tuple(s.name for s in docks.DOCKS) == SAVED_NAMES
     assert len({s.title for s in docks.DOCKS}) == len(docks.DOCKS)
     assert docks.WITH_WINDOW == ("dock_controls", "dock_boundary", "dock_curves")
-    assert docks.spec("dock_distributions").tab == "Distrib." and docks.spec("dock_layers").tab == "Layers"
+    assert docks.spec("dock_distributions").tab == "Distributions" and docks.spec("dock_network").tab == "Network"
 
 
 def test_which_runs_each_dock_suits():

@@ -81,7 +81,7 @@ def test_layers_fit_the_dock_with_one_line_titles_that_do_not_overlap(qtbot, wid
     assert [s.split(" ·")[0].rstrip("…") for s in shown[1:4]] == ["dot(x, W)", "+ b", "tanh"]
     assert not any("dense" in s for s in shown)
     # the whole title (with the projection) stays in .text and the tooltip
-    assert "PCA of 8 units" in labels[3].text and labels[3].toolTip() == labels[3].text
+    assert "PCA of 16 units" in labels[3].text and labels[3].toolTip() == labels[3].text
     for lab in labels:                        # every title's text fits its panel: nothing drawn over a neighbour
         assert shown_width(lab) <= lab.boundingRect().width() + 1
     rects = [(s, lab.sceneBoundingRect()) for s, lab in zip(shown, labels)]

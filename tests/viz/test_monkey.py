@@ -62,7 +62,7 @@ def test_the_oracle_names_the_seed_the_problem_and_the_last_actions(make_window,
         window.status_labels["state"].setText("training")     # the session is "ready"
         with pytest.raises(MonkeyFailure, match="state label 'training' but the session is 'ready'"):
             monkey.check()
-        window._on_state(window.session.state)
+        window.status.on_state(window.session.state)
         monkey.check()                                        # healthy again
 
 

@@ -43,7 +43,7 @@ def test_slice_arrow_is_the_trainers_next_update_when_paused(qtbot, optimizer, l
 
 
 def test_slice_arrow_is_gradient_descent_while_playing_and_on_a_partial_training_set(qtbot):
-    view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16))
+    view, run = _slice_view(qtbot, TrainingConfig(n_samples=200, grid_resolution=16, batch_size=10))
     view.add_snapshot(run.snapshot())            # no checkpoint: playing
     assert view.compute()
     view.wait()

@@ -124,7 +124,7 @@ def test_log_toggle_sets_log_mode_on_the_loss_only(curves):
 
 
 def test_hover_readout_names_the_nearest_batch(curves):
-    run, first = start()
+    run, first = start(TrainingConfig(batch_size=10))      # 32 batches an epoch
     show_run(curves, first)
     snaps = train(run, 2)
     for s in snaps:

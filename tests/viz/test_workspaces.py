@@ -141,3 +141,16 @@ def workspace_misfits(qtbot, w, space) -> list[str]:
 def test_every_view_of_a_workspace_fits_1280x800_in_a_spiral_run(qtbot, make_window, space):
     w = trained_window(qtbot, make_window, FAST, epochs=3)
     assert workspace_misfits(qtbot, w, space) == []
+
+
+@pytest.mark.parametrize("space", ws.WORKSPACES, ids=lambda s: s.name)
+def test_every_view_of_a_workspace_fits_1280x800_in_an_mnist_run(qtbot, make_window, space):
+    from core.run.presets import get_preset
+    mnist = get_preset("mnist").config.replace(dataset="mnist_sample", n_samples=1000)
+    w = trained_window(qtbot, make_window, mnist, epochs=1)
+    for box in QApplication.topLevelWidgets():          # the "offline sample" notice
+        if box.isWindow() and box is not w and box.isVisible():
+            box.close()
+    assert workspace_misfits(qtbot, w, space) == []
+    if space.name == "digits":                          # the digits views all, in two tab groups
+        assert {"dock_digits", "dock_confusion"} <= set(shown_names(w))

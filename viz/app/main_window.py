@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.workspace_bar = WorkspaceBar(layout, self)
         self.insertToolBar(self.actions.toolbar, self.workspace_bar)
         self.workspace_bar.add_to_menu(self.actions.view_menu)
+        self.actions.more.extend(self.workspace_bar.actions_by_name.values())   # in Help → Keyboard shortcuts
         layout.empty.preset_requested.connect(self.start_preset)
         layout.empty.reset_requested.connect(self.reset_layout)
         self.timeline = TimelineController(self.session, history_source=self.curves.history, parent=self)

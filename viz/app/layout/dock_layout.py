@@ -80,6 +80,9 @@ class DockLayout(QObject):
         self._images = False            # the kind of run the docks are shown for
         self._current = ws.DEFAULT
         self._states: dict[str, tuple[bool, QByteArray]] = {}   # workspace -> (images, saved state)
+        # one timer, not a singleShot per change: a pending singleShot would keep a closed window alive
+        self._empty_timer = QTimer(self, singleShot=True, interval=0)
+        self._empty_timer.timeout.connect(self.check_empty)
         for dock in self.docks:
             dock.visibilityChanged.connect(self._later_check_empty)
         self._restored = False          # the layout came from the settings
@@ -200,7 +203,7 @@ class DockLayout(QObject):
 
     @Slot()
     def _later_check_empty(self) -> None:
-        QTimer.singleShot(0, self, self.check_empty)
+        self._empty_timer.start()
 
     @Slot()
     def check_empty(self) -> None:
@@ -306,8 +309,8 @@ def hide_stray_tab_bars(window) -> int:
     docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
     hidden = 0
     for bar in window.findChildren(QTabBar):
-        if bar.parentWidget() is not window or not bar.isVisible():
-            continue
+        if bar.parentWidget() is not window or not bar.isVisible() or not bar.count():
+            continue   # an empty bar draws nothing
         g = bar.geometry()
         texts = {bar.tabText(i) for i in range(bar.count())}
         under_a_dock = any(abs(d.geometry().bottom() + 1 - g.top()) <= 3 and d.windowTitle() in texts

@@ -92,8 +92,7 @@ DOCKS = (
     DockSpec("slice1dDock", "1D slice", _LOSS + "slice1d", "SliceView", tab="Slice"),
     DockSpec("dock_weights", "Weights", _WEIGHTS + "weights", "WeightsView"),
     DockSpec("dock_network", "Network", _WEIGHTS + "network", "NetworkView"),
-    DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView",
-             tab="Distrib."),
+    DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView"),
 )
 
 _BY_NAME = {spec.name: spec for spec in DOCKS}

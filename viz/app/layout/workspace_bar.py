@@ -33,7 +33,8 @@ class WorkspaceBar(QToolBar):
         self._group.setExclusive(True)
         self.actions_by_name: dict[str, QAction] = {}
         for i, space in enumerate(ws.WORKSPACES, start=1):
-            act = QAction(space.title, self)
+            act = QAction(f"{space.title} workspace", self)   # the menus and Help; the button says less
+            act.setIconText(space.title)
             act.setObjectName(f"workspace_{space.name}")
             act.setCheckable(True)
             act.setShortcut(QKeySequence(f"Ctrl+{i}"))

@@ -106,6 +106,35 @@ def test_a_view_with_refresh_parts_is_refreshed_one_part_per_step(qtbot):
     assert log[3:] == ["part 1", "part 2", "v0"]
 
 
+class ShrinkingView(LogView):
+    """A view whose first part starts a new run with one part fewer (a network with fewer layers)."""
+
+    def __init__(self, log, name):
+        super().__init__(log, name)
+        self.n = 3
+
+    def refresh_parts(self):
+        def first():
+            self.log.append("part 1")
+            self.n = 2
+        return (first, *(lambda i=i: self.log.append(f"part {i}") for i in range(2, self.n + 1)))
+
+
+def test_parts_that_vanish_within_a_frame_are_skipped(qtbot):
+    """Found by the monkey: a new run with fewer layers arrived while a frame was half done."""
+    log = []
+    r = ViewRedrawer()
+    view = ShrinkingView(log, "shrinking")
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    r.add(view)
+    r.dirty = True
+    r._tick()
+    qtbot.waitUntil(lambda: r.redraws == 1, timeout=2000)
+    assert log == ["part 1", "part 2"]        # the third part of the frame is gone, and no error
+
+
 def test_curves_refresh_parts_draw_the_same_as_refresh(qtbot):
     from core.run.config import TrainingConfig
     from core.run.serve import _Run
@@ -221,3 +250,17 @@ def test_a_refresh_with_nothing_new_costs_no_paint(qtbot):
     settle(qtbot, r)
     assert len(v.modes) >= 1 and v.paints == before
     assert v.plot.viewportUpdateMode() != QGraphicsView.ViewportUpdateMode.NoViewportUpdate
+
+
+def test_a_plot_whose_range_follows_its_data_paints_once_a_frame(qtbot):
+    """pyqtgraph fits an auto range at the start of a paint, and what that moves asks for a second paint
+    in a later turn; the clock fits it in the refresh step, so each frame paints the plot once."""
+    r, v = shown_plot_view(qtbot)
+    v.plot.getPlotItem().getAxis("left").setWidth(40)        # new tick labels do not lay the plot out anew
+    settle(qtbot, r)
+    for _ in range(3):
+        before, top = v.paints, v.plot.getPlotItem().viewRange()[1][1]
+        r.request()
+        settle(qtbot, r)
+        assert v.plot.getPlotItem().viewRange()[1][1] > top     # the range grew with the data...
+        assert v.paints == before + 1                            # ... in one paint

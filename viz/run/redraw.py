@@ -14,7 +14,11 @@
   paints of its view's plots (``NoViewportUpdate``) and a PAINT step a timer later gives
   them back and updates them. A refresh that returns False (nothing new) owes no paint.
   A view in parts names the widget of each part (``part_widgets()``) so that each part's
-  paint follows it; plots a step changed through another (linked axes) paint at the end.
+  paint follows it, and may name the rectangle a part changed (``part_rect(i)``: one row of
+  the layers' panels) so that only it is painted; plots a step changed through another
+  (linked axes) paint at the end. pyqtgraph fits auto ranges at the start of a paint, and
+  what moves then asks for a second paint in a later turn: the refresh step does it
+  (:func:`prepare`), so a plot paints once a frame.
 * One clock: a view that is heavy to draw says how often it may be refreshed at most
   (:attr:`viz.views.common.view.View.min_interval`); a frame leaves it out until then and a timer
   asks for a frame when it is due. A view whose work finishes later emits ``redraw_wanted``. No
@@ -60,6 +64,17 @@ def graphics_views(widget) -> list:
         return []
     found = widget.findChildren(QGraphicsView)
     return [widget, *found] if isinstance(widget, QGraphicsView) else found
+
+
+def prepare(views) -> None:
+    """Let pyqtgraph's plots in ``views`` fit their ranges to new data now (its ``prepareForPaint``:
+    auto range, axes, the view's matrix). pyqtgraph does it at the start of a paint, and the items
+    it moves then ask for a second paint of the whole plot in a later turn, where it adds to
+    whatever else paints there; done in the refresh step, the paint step paints once."""
+    for gv in views:
+        scene = gv.scene()
+        if scene is not None and hasattr(scene, "prepareForPaint"):
+            scene.prepareForPaint()
 
 
 def paint_target(view, part):
@@ -192,19 +207,26 @@ class ViewRedrawer(QObject):
             if v is None or not isValid(v):
                 continue
             if isinstance(part, tuple):        # (PAINT, the part whose refresh came before)
-                self._release(graphics_views(paint_target(v, part[1])), paint=True)
+                rect = v.part_rect(part[1]) if part[1] is not None else None
+                self._release(graphics_views(paint_target(v, part[1])), paint=True, rect=rect)
                 break
             held = self._hold(v)
             drew = None
             try:
-                drew = v.refresh() if part is None else v.refresh_parts()[part]()
+                if part is None:
+                    drew = v.refresh()
+                else:   # a new run may change a view's parts within a frame (fewer layers): those are gone
+                    parts = v.refresh_parts()
+                    drew = parts[part]() if part < len(parts) else False
             finally:
                 if drew:
                     self._drawn_at[v] = time.perf_counter()
                 if drew is False:              # nothing new: no paint owed (the scene has not been
                     self._release(held)        # updated yet: whatever it may have changed paints as usual)
-                elif any(gv in self._held for gv in graphics_views(paint_target(v, part))):
-                    self._frame_steps.insert(0, (ref, (PAINT, part)))
+                else:
+                    prepare(gv for gv in graphics_views(v) if gv in self._held)
+                    if any(gv in self._held for gv in graphics_views(paint_target(v, part))):
+                        self._frame_steps.insert(0, (ref, (PAINT, part)))
             break
         if not self._frame_steps and self._held:
             self._release(list(self._held), paint=True)   # changed by another step (linked axes)
@@ -233,13 +255,16 @@ class ViewRedrawer(QObject):
                 held.append(gv)
         return held
 
-    def _release(self, views, paint: bool = False) -> None:
-        """Give ``views`` their update mode back (those held), and with ``paint`` update them."""
+    def _release(self, views, paint: bool = False, rect=None) -> None:
+        """Give ``views`` their update mode back (those held), and with ``paint`` update them: all of
+        each, or only ``rect`` (viewport pixels) when given."""
         for gv in views:
             mode = self._held.pop(gv, None)
             if mode is not None and isValid(gv):
                 gv.setViewportUpdateMode(mode)
-                if paint:
+                if paint and rect is not None:
+                    gv.viewport().update(rect)
+                elif paint:
                     gv.viewport().update()
 
     @Slot()

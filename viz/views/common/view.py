@@ -107,6 +107,13 @@ class View(QtWidgets.QWidget):
         """The widget each of :meth:`refresh_parts` paints in (its paint follows its step)."""
         return ()
 
+    def part_rect(self, part: int):
+        """The rectangle (a ``QRect`` in the viewport pixels of ``part_widgets()[part]``, a plot) that
+        step ``part`` changed, painted alone after it; None: the whole widget. A view in parts that
+        shares one plot among them (the layers' rows) names each part's rectangle, so that each step
+        paints only its part; nothing outside it may change in that step."""
+        return None
+
     def show_history(self, snap, curves: dict) -> None:
         """A reopened run's past: ``snap`` (a snapshot without weights whose ``epochs`` are all the
         run's epoch logs) and ``curves``, its batch curves as saved (``batch_steps``, ``batch_x``,

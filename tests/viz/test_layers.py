@@ -122,6 +122,47 @@ def test_a_refresh_updates_every_panel_in_its_own_turn_without_timers(make, qtbo
     assert np.allclose(np.sort(shown), np.sort(expected[:, 0][np.isfinite(expected).all(axis=1)]))
 
 
+def test_the_clock_draws_the_layers_row_by_row_each_row_painting_only_itself(make, qtbot):
+    """From the redraw clock a new trace is drawn one row of panels a step, and each step paints only its
+    row: no turn holds the whole grid's refresh or paint (~20 ms each, 3x that on a busy machine)."""
+    from PySide6.QtCore import QEvent, QObject
+    view = make(LayersView, size=(740, 620))
+    view.show()
+    qtbot.waitExposed(view)
+    run, snap = start()
+    feed(view, snap)
+    view.min_interval = 0.0
+    clock = clocked(view)
+    clock.request()
+    qtbot.waitUntil(lambda: len(view.panels) == 10 and not clock._in_frame, timeout=5000)
+    qtbot.wait(50)
+    regions = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QEvent.Type.Paint:
+                regions.append(ev.region().boundingRect())
+            return False
+    spy = Paints(view)
+    view.graphics.viewport().installEventFilter(spy)
+    qtbot.wait(200)                                             # the build's own paints done
+    regions.clear()
+    assert len(view.refresh_parts()) == 4                       # the input's row and three layers'
+    view.add_snapshot(train_epoch(run))
+    clock.request()
+    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version and not clock._in_frame, timeout=5000)
+    qtbot.wait(50)
+    height = view.graphics.viewport().height()
+    assert len(regions) == 4 and all(r.height() < height / 2 for r in regions)
+    for i, panel in enumerate(view.panels):                     # every panel painted in its row's step
+        rect = view.graphics.mapFromScene(panel.plot.sceneBoundingRect()).boundingRect()
+        assert any(r.contains(rect.center()) for r in regions), i
+    expected = view.traced.coords[7]
+    shown = np.concatenate([it.getData()[0] for it in view.panels[7].points])
+    assert np.allclose(np.sort(shown), np.sort(expected[:, 0][np.isfinite(expected).all(axis=1)]))
+    clock.stop()
+
+
 def test_a_view_in_a_closed_dock_makes_nothing_until_opened(qtbot):
     """The monkey closed the Layers dock, then picked MNIST: the run's PCAs stalled the window."""
     from PySide6 import QtWidgets

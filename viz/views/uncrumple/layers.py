@@ -13,6 +13,8 @@ registry (:mod:`viz.app.layout.docks`) builds them all.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -156,8 +158,9 @@ class LayersView(View):
     Within a layer's row, ``+ b`` shows ``dot(x, W)`` as grey dots and an arrow of the shift, the
     activation shows ``+ b`` as grey dots. The panels (~25 ms each to make; for an image run the
     input grid is a PCA plane of 784 pixels and the first trace three more PCAs) are made on the
-    first refresh on screen (``deferred``). A refresh (from the redraw clock) traces the new
-    weights once and updates every panel's items in place; the clock's one paint shows them.
+    first refresh on screen (``deferred``). A refresh traces the new weights once and updates every
+    panel's items in place; the redraw clock has it do so one row a step (:meth:`refresh_parts`),
+    each row's paint a step of its own.
     """
 
     deferred = True
@@ -176,6 +179,8 @@ class LayersView(View):
         self._drawn_version = 0
         self._connect_idx = self._connect = self._connect_sparse = None
         self._jitter: dict[int, np.ndarray] = {}
+        self._shown: list = []            # each stage's points as drawn, of the last trace
+        self._rows_due = False            # a trace whose rows are still being drawn, step by step
         self.notice = QtWidgets.QLabel()
         self.notice.setStyleSheet(style.palette().notice_css)
         self.notice.setWordWrap(True)
@@ -215,6 +220,8 @@ class LayersView(View):
         self.panels = []
         self.row_labels = []
         self._jitter = {}
+        self._shown = []
+        self._rows_due = False
         self._set_notice("")
         self.gl_notice.setVisible(False)
         super().clear()
@@ -312,6 +319,15 @@ class LayersView(View):
 
     def _draw(self) -> bool:
         """Trace the newest weights and update every panel now (one paint shows them all)."""
+        if not self._trace():
+            return False
+        for i in range(len(self.panels)):
+            self._draw_panel(i, self._shown)
+        self._fit_width()
+        return True
+
+    def _trace(self) -> bool:
+        """Trace the newest weights; the points each panel shows and each row's range; whether it traced."""
         tr = self.tracer
         version = tr.version
         traced = tr.trace()
@@ -320,12 +336,58 @@ class LayersView(View):
         if traced is None or len(traced.coords) != len(self.panels):
             return False
         self.traced = traced
-        shown = self._shown_coords(traced)
+        shown = self._shown = self._shown_coords(traced)
         self.row_ranges = [bounds(shown[0], pad=0.25)] + [row_range(shown[1 + 3 * k: 4 + 3 * k])
                                                           for k in range((len(shown) - 1) // 3)]
-        for i in range(len(self.panels)):
-            self._draw_panel(i, shown)
-        self._fit_width()
+        return True
+
+    # ---- drawn row by row, from the redraw clock ------------------------------------------------------
+    # A refresh of every panel and its paint cost ~20 ms each for a 3-layer network, more for deeper
+    # ones, in one event-loop turn each. From the clock, the view draws one row a step: the first
+    # step traces and draws the input's row, each next step a layer's row, and each step's paint
+    # covers only its row (part_rect), so no turn holds more than a row's work.
+    def refresh_parts(self) -> tuple:
+        """One step per row (the input, then each layer) once the panels are made; ``()`` before
+        (the first refresh builds them) and while the 3D view is shown."""
+        if self._unbuilt or self.switch3d.active or not self.tracer.ready or not self.row_labels:
+            return ()
+        return tuple(partial(self._refresh_row, r) for r in range(len(self.row_labels)))
+
+    def part_widgets(self) -> tuple:
+        """Every row paints in the one plot widget."""
+        return (self.graphics,) * len(self.row_labels)
+
+    def part_rect(self, part: int):
+        """Row ``part``'s panels and label, in the plot widget's viewport pixels (a little larger)."""
+        items = [self.panels[i].plot for i in self._row_panels(part)]
+        if part < len(self.row_labels):
+            items.append(self.row_labels[part])
+        if not items:
+            return None
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        return self.graphics.mapFromScene(rect).boundingRect().adjusted(-2, -2, 2, 2)
+
+    def _row_panels(self, row: int) -> range:
+        """The panels of row ``row`` (0: the input's; k: layer k's three)."""
+        if row == 0:
+            return range(min(1, len(self.panels)))
+        return range(3 * row - 2, min(3 * row + 1, len(self.panels)))
+
+    def _refresh_row(self, row: int) -> bool:
+        """Step ``row`` of a refresh: the first traces new weights (False if there are none), every
+        step draws its row's panels of that trace."""
+        if row == 0:
+            self._rows_due = not unseen(self) and self.tracer.ready and not self.switch3d.active \
+                and self.tracer.version != self._drawn_version and self._trace()
+        if not self._rows_due or self.traced is None:
+            return False
+        for i in self._row_panels(row):
+            self._draw_panel(i, self._shown)
+        if row >= len(self.row_labels) - 1:
+            self._rows_due = False
+            self._fit_width()
         return True
 
     def _shown_coords(self, traced) -> list:

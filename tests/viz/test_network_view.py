@@ -15,7 +15,7 @@ from fit import SLOTS, in_slot, misfits
 from viz.views.weights import network as network_mod
 from viz.views.weights.network import NetworkView
 
-SPIRAL = TrainingConfig(n_samples=200, grid_resolution=16)                        # 2 -> 8 -> 8 -> 1 tanh
+SPIRAL = TrainingConfig(n_samples=200, grid_resolution=16)                        # 2 -> 16 -> 16 -> 1 tanh
 WIDE = TrainingConfig(n_samples=200, hidden=((40, "relu"), (6, "relu")), grid_resolution=16)
 
 
@@ -43,6 +43,16 @@ def shown(qtbot, config, slot="network", epochs=2, scale=1.0):
     return view, run
 
 
+def atlas_pixel(view, k, dy, dx):
+    """``(RGBA, (row, col))``: the pixel shown ``dy`` pixels up and ``dx`` across from the bottom left of
+    node ``k``'s picture (the atlas image is in plot pixels, its row 0 at the bottom as the grids'), and
+    the grid cell nearest to it (each picture is its grid drawn at its size, nearest cell per pixel)."""
+    rect, n = view.picture_rects[k], network_mod.GRID
+    side = int(rect.width())
+    return (view.atlas.image[int(rect.top()) + dy, int(rect.left()) + dx],
+            (int((dy + 0.5) * n / side), int((dx + 0.5) * n / side)))
+
+
 def scene_pos(view, k):
     """Where node ``k``'s centre is on screen (in the plot widget)."""
     x, y = map(float, view.positions[k])
@@ -54,22 +64,31 @@ def test_every_unit_is_a_picture_of_its_output_over_the_boundarys_plane(qtbot):
     model = run.trainer.model
     d = view.diagram
     assert [len(u) for u in d.units] == [2, 16, 16, 1]            # every unit fits
-    assert len(view.pictures) == 19
+    assert len(view.picture_grids) == sum(len(u) for u in d.units) == 35
     grids = unit_grids(model, run.plane, run.extent, network_mod.GRID)
-    for k, image in enumerate(view.pictures):
+    for k, grid in enumerate(view.picture_grids):
         l, u = int(d.node_layer[k]), int(d.node_unit[k])
-        np.testing.assert_allclose(image.image, grids[l][u], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grid, grids[l][u], rtol=1e-5, atol=1e-6)
     # the output unit's picture is the decision boundary, with its 0.5 line
-    np.testing.assert_allclose(view.pictures[-1].image, decision_grid(model, run.plane, run.extent, network_mod.GRID),
+    np.testing.assert_allclose(view.picture_grids[-1], decision_grid(model, run.plane, run.extent, network_mod.GRID),
                                rtol=1e-5, atol=1e-6)
     assert len(view.contour.getData()[0]) > 0
     assert view.picture_levels[1] == (-1.0, 1.0) and view.picture_levels[-1] == (0.0, 1.0)
-    # pictures are square, on their node, the output's the largest
-    for k, image in enumerate(view.pictures):
-        rect = image.mapRectToParent(image.boundingRect())
-        assert rect.width() == pytest.approx(view.sizes[k]) and rect.height() == pytest.approx(view.sizes[k])
-        assert rect.center().x() == pytest.approx(view.positions[k][0], abs=1e-3)
-    assert view.sizes[-1] > view.sizes[5] >= 40                    # pixels: the view range is the plot's size
+    # pictures are square, on their node, the output's the largest (whole plot pixels)
+    for k, rect in enumerate(view.picture_rects):
+        assert rect.width() == rect.height() == pytest.approx(view.sizes[k], abs=0.5)
+        assert rect.center().x() == pytest.approx(view.positions[k][0], abs=0.5)
+        assert rect.center().y() == pytest.approx(view.positions[k][1], abs=0.5)
+    assert view.sizes[-1] > view.sizes[5] >= network_mod.MIN_PICTURE   # pixels: the view range is the plot's size
+    # what is on screen: each picture's pixels are its grid's values through the colour map, row 0 at the bottom
+    for k in (0, 5, 18):
+        l = int(d.node_layer[k])
+        lo, hi = view.picture_levels[l]
+        side = int(view.picture_rects[k].width())
+        for dy, dx in ((0, 0), (side - 1, 3), (side // 2, side - 1)):
+            pixel, (r, c) = atlas_pixel(view, k, dy, dx)
+            expected = network_mod.weight_colormap().map((view.picture_grids[k][r, c] - lo) / (hi - lo), mode="byte")
+            np.testing.assert_allclose(pixel[:3], np.ravel(expected)[:3], atol=3)
     # the picked sample is a dot on every picture, at its place on the plane
     view.sample.setValue(7)
     x0, x1, y0, y1 = run.extent
@@ -82,13 +101,14 @@ def test_every_unit_is_a_picture_of_its_output_over_the_boundarys_plane(qtbot):
 
 def test_pictures_follow_training(qtbot):
     view, run = shown(qtbot, SPIRAL)
-    before = view.pictures[5].image.copy()
+    before, shown_before = view.picture_grids[5].copy(), view.atlas.image.copy()
     for _ in range(3):
         run.trainer.train_epoch()
     view.add_snapshot(run.snapshot())
     assert view.refresh()
-    assert not np.allclose(view.pictures[5].image, before)
-    np.testing.assert_allclose(view.pictures[-1].image, decision_grid(run.trainer.model, run.plane, run.extent,
+    assert not np.allclose(view.picture_grids[5], before)
+    assert not np.array_equal(view.atlas.image, shown_before)
+    np.testing.assert_allclose(view.picture_grids[-1], decision_grid(run.trainer.model, run.plane, run.extent,
                                                                       network_mod.GRID), rtol=1e-5, atol=1e-6)
 
 
@@ -146,7 +166,7 @@ def test_three_d_runs_draw_their_units_on_the_runs_fixed_plane(qtbot):
     assert view.plane is run.plane and view.extent == run.extent
     assert view.diagram.units[0].tolist() == [0, 1, 2]
     grids = unit_grids(run.trainer.model, run.plane, run.extent, network_mod.GRID)
-    np.testing.assert_allclose(view.pictures[0].image, grids[0][0], rtol=1e-6)   # x1 over the PCA plane
+    np.testing.assert_allclose(view.picture_grids[0], grids[0][0], rtol=1e-6)   # x1 over the PCA plane
     assert misfits(view) == []
 
 

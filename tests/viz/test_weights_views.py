@@ -6,12 +6,13 @@ import time
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from core.analysis.weights.weightmaps import display_matrix, link_bins, log_ratio, unit_activations
 from core.run.config import TrainingConfig, build_model, targets_for
 from core.run.messages import BatchUpdate, RunData, RunSnapshot
 from core.run.serve import _Run
+from viz import style
 from viz.app.layout.docks import ViewMaker, spec
 from viz.run.redraw import ViewRedrawer
 from viz.views.weights import network as network_mod
@@ -230,6 +231,11 @@ def drawn_links(view):
     return out
 
 
+def _dist(a, b) -> float:
+    """Distance between two QColors in RGB."""
+    return float(np.hypot(np.hypot(a.red() - b.red(), a.green() - b.green()), a.blue() - b.blue()))
+
+
 def test_tiny_net_links_have_the_expected_count_width_and_colour(make):
     _, first, mine = tiny_run()
     view = make(NetworkView, first, mine)
@@ -246,7 +252,14 @@ def test_tiny_net_links_have_the_expected_count_width_and_colour(make):
         assert seg in links[key]
         pen = view.curves[key].opts["pen"]
         assert pen.widthF() == pytest.approx(network_mod.WIDTHS[bins[k]])
-        assert pen.color().rgb() == (pos if w[k] >= 0 else neg).rgb()
+        # the sign's colour, faded toward the background as much as the link is faint, drawn opaque
+        c, bg = pen.color(), QtGui.QColor(style.palette().background)
+        own, other = (pos, neg) if w[k] >= 0 else (neg, pos)
+        assert c.alpha() == 255
+        assert _dist(c, own) < _dist(c, other) and _dist(c, own) < _dist(bg, own)
+    # fainter classes are paler: the thinnest link is closer to the background than the thickest
+    bg = QtGui.QColor(style.palette().background)
+    assert _dist(view.curves[(True, 0)].opts["pen"].color(), bg) < _dist(view.curves[(True, 5)].opts["pen"].color(), bg)
     # the heaviest link of each layer is in the widest class: 2.0 (input 1 -> unit 0) and 1.0
     assert bins[3] == 5 and bins[6] == 5 and bins[5] == 0
 
@@ -269,7 +282,7 @@ def test_a_new_run_in_front_is_built_then_drawn_by_the_redraw_clock(qtbot):
     clock.request()
     qtbot.waitUntil(lambda: view.diagram is not None, timeout=3000)
     np.testing.assert_array_equal(view.diagram.weights, np.float32([0.5, -1.0, 0.05, 2.0, -0.2, 0.0, 1.0, -0.5, 0.1]))
-    assert all(p.image is not None for p in view.pictures) and len(view.pictures) == 2 + 3 + 1   # drawn too
+    assert len(view.picture_grids) == 2 + 3 + 1 and view.atlas.image is not None   # drawn too
     clock.stop()
 
 
@@ -278,7 +291,7 @@ def test_node_colours_follow_the_picked_sample_without_pictures(make):
     run, first, mine = tiny_run()
     flat = dataclasses.replace(first, run=dataclasses.replace(first.run, plane=None, x_train_2d=None, x_val_2d=None))
     view = make(NetworkView, flat, mine)
-    assert view.pictures == []
+    assert view.picture_grids == [] and view.atlas.image is None
     view.sample.setValue(5)
     x5 = view.x[5]
     model = build_model(TINY, 2)

@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.boundary import contour_segments, grid_extent
 from core.analysis.names import layer_name
@@ -77,8 +77,10 @@ class NetworkView(View):
     Public: ``sample`` (spin box), ``sample_info`` (its class and the prediction), ``repick``
     (button), ``readout`` (hover text), ``legend`` (:class:`NetworkLegend`), ``notice``, ``plot``,
     ``curves`` (dict ``(positive, width class) -> PlotCurveItem``), ``nodes`` (ScatterPlotItem:
-    frames of the pictures, or the coloured nodes), ``pictures`` (one ImageItem per shown node,
-    None for nodes without a picture), ``contour``, ``sample_dots``, ``diagram``
+    frames of the pictures, or the coloured nodes), ``atlas`` (one ImageItem holding every unit's
+    picture, see :meth:`_draw_atlas`), ``picture_grids`` (per shown node, the values its picture
+    shows) and ``picture_rects`` (per shown node, its picture's square in plot pixels), ``contour``,
+    ``sample_dots``, ``diagram``
     (:class:`core.analysis.weights.weightmaps.Diagram`), ``positions`` (n_nodes, 2) and ``sizes``
     (n_nodes,) in pixels, ``grids`` (:func:`core.analysis.units.unit_grids`, planar runs),
     ``picture_levels``, ``activations`` (per layer, the sample's), ``node_levels``, ``more_labels``,
@@ -142,7 +144,12 @@ class NetworkView(View):
         self.plot.getViewBox().sigResized.connect(self._resized)
         self._cmap = weight_colormap()
         self._brushes = [pg.mkBrush(c) for c in self._cmap.map(np.linspace(0, 1, COLOR_STEPS), mode="qcolor")]
-        self._lut = self._cmap.getLookupTable(0.0, 1.0, 256)
+        self._lut = np.asarray(self._cmap.getLookupTable(0.0, 1.0, 256, alpha=True), np.uint8)
+        # every picture in one image: 35 ImageItems cost ~15 ms a paint (each made its QImage with its
+        # colour table there), one image the size of the plot ~1 ms
+        self.atlas = pg.ImageItem(axisOrder="row-major")
+        self.atlas.setZValue(50)
+        self.plot.addItem(self.atlas)
         self._clear_brush = pg.mkBrush(0, 0, 0, 0)
         self.legend = NetworkLegend(self._cmap, sign_colors())
         top = QtWidgets.QHBoxLayout()
@@ -156,7 +163,8 @@ class NetworkView(View):
         lay.addWidget(self.plot_widget, 1)
         lay.addWidget(self.readout)
         lay.addWidget(self.legend)
-        self.pictures: list = []
+        self.picture_grids: list = []
+        self.picture_rects: list = []
         self.more_labels: list = []
         self.layer_labels: list = []
         self.clear()
@@ -288,13 +296,6 @@ class NetworkView(View):
         self.repick.setVisible(self.repick.isEnabled())     # room for the sample's words when no layer is cut
         self._set_pens(max(int(np.sum(d.edge_layer == k)) for k in range(len(kernels))))
         self._remove_layout_items()
-        if self.plane is not None:
-            for _ in range(len(d.node_layer)):
-                image = pg.ImageItem(axisOrder="row-major")
-                image.setLookupTable(self._lut)
-                image.setZValue(50)
-                self.plot.addItem(image)
-                self.pictures.append(image)
         for _layer, n, _ in d.more:
             t = pg.TextItem(f"+{n} more", color=style.palette().muted, anchor=(0.5, 0.0))
             self.plot.addItem(t)
@@ -314,9 +315,11 @@ class NetworkView(View):
         self._place()
 
     def _remove_layout_items(self) -> None:
-        for item in self.more_labels + self.layer_labels + self.pictures:
+        for item in self.more_labels + self.layer_labels:
             self.plot.removeItem(item)
-        self.more_labels, self.layer_labels, self.pictures = [], [], []
+        self.more_labels, self.layer_labels = [], []
+        self.picture_grids, self.picture_rects = [], []
+        self.atlas.clear()
 
     def _place(self) -> None:
         """Pixel positions and sizes of the nodes for the plot's size; moves every item there."""
@@ -350,7 +353,7 @@ class NetworkView(View):
         symbol = "o" if self.plane is None else "s"
         self.nodes.setData(pos=self.positions, size=self.sizes, symbol=symbol,
                            brush=self._clear_brush if self.plane is not None else self._brushes[COLOR_STEPS // 2])
-        self._place_pictures()
+        self._draw_atlas()
         first = np.concatenate([[0], np.cumsum([len(u) for u in d.units])])
         for t, (layer, _n, _) in zip(self.more_labels, d.more):
             bottom = self.positions[first[layer + 1] - 1]
@@ -363,13 +366,37 @@ class NetworkView(View):
             self._draw_contour()
             self._draw_sample()
 
-    def _place_pictures(self) -> None:
-        """Each picture on its node's square (after its image is set: a rect scales the image it has)."""
-        for k, image in enumerate(self.pictures):
-            if image.image is None:
-                continue
-            (cx, cy), s = self.positions[k], float(self.sizes[k])
-            image.setRect(QtCore.QRectF(cx - s / 2, cy - s / 2, s, s))
+    def _draw_atlas(self) -> None:
+        """Every picture on its node's square, in one RGBA image the size of the plot (one plot pixel a
+        pixel): each grid coloured through the colour map at its layer's levels and enlarged to its
+        square by repeating its values (as a smaller image drawn larger would be)."""
+        if not self.picture_grids or not len(self.positions):
+            self.atlas.clear()
+            self.picture_rects = []
+            return
+        w, h = (int(np.ceil(v)) for v in self._room())
+        atlas = np.zeros((h, w, 4), np.uint8)
+        grids = np.stack(self.picture_grids)                              # (nodes, GRID, GRID)
+        levels = np.array([self.picture_levels[int(l)] for l in self.diagram.node_layer], np.float32)
+        lo, hi = levels[:, :1, None], levels[:, 1:, None]
+        with np.errstate(all="ignore"):
+            t = np.clip((grids - lo) / (hi - lo), 0.0, 1.0)
+        colors = self._lut[np.rint(np.where(np.isfinite(t), t, 0.5) * 255).astype(np.intp)]   # (nodes, G, G, 4)
+        sides = np.maximum(np.rint(self.sizes).astype(int), 1)
+        corners = np.floor(self.positions - sides[:, None] / 2 + 0.5).astype(int)    # centred within 0.5 px
+        for n in np.unique(sides):                     # one enlargement per picture size (a column's)
+            idx = np.minimum(((np.arange(n) + 0.5) * grids.shape[1] / n).astype(int), grids.shape[1] - 1)  # per pixel
+            nodes = np.flatnonzero(sides == n)
+            big = colors[nodes][:, idx[:, None], idx[None, :]]
+            for j, k in enumerate(nodes):
+                x0, y0 = corners[k]
+                ys, xs = slice(max(y0, 0), min(y0 + n, h)), slice(max(x0, 0), min(x0 + n, w))
+                if ys.start < ys.stop and xs.start < xs.stop:
+                    atlas[ys, xs] = big[j, ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
+        self.picture_rects = [QtCore.QRectF(float(x0), float(y0), float(n), float(n))
+                              for (x0, y0), n in zip(corners, sides)]
+        self.atlas.setImage(atlas, levels=(0, 255), autoLevels=False)
+        self.atlas.setRect(QtCore.QRectF(0, 0, w, h))
 
     @property
     def weights_ready(self) -> bool:
@@ -405,14 +432,16 @@ class NetworkView(View):
     def _set_pens(self, links: int) -> None:
         """Pens of the link curves: :data:`WIDTHS` and :data:`ALPHAS`, thinner and fainter when a layer
         pair has more than :data:`DENSE_LINKS` links (a 16 x 16 tangle stays readable), drawn without
-        antialiasing then (~800 smooth translucent links took ~0.2 s a paint; aliased ones ~10 ms)."""
+        antialiasing then (~800 smooth translucent links took ~0.2 s a paint; aliased ones ~10 ms).
+        The colours are opaque, mixed with the background as much as the alpha says: translucent lines
+        cost ~7x as much to draw (300 aliased links: ~10 ms against ~1.5 ms)."""
         f = min(1.0, float(np.sqrt(DENSE_LINKS / max(links, 1))))
         if f == self._density:
             return
         self._density = f
         neg, pos = sign_colors()
         for (positive, k), curve in self.curves.items():
-            color = style.with_alpha(pos if positive else neg, round(ALPHAS[k] * (0.4 + 0.6 * f)))
+            color = faded(pos if positive else neg, ALPHAS[k] * (0.4 + 0.6 * f) / 255)
             curve.setPen(pg.mkPen(color, width=WIDTHS[k] * f))
             curve.opts["antialias"] = f >= 1.0   # PlotCurveItem has no setter; setData would drop the data
             curve.update()
@@ -452,10 +481,8 @@ class NetworkView(View):
         d = self.diagram
         for l, g in enumerate(self.grids):
             self.picture_levels[l] = self._picture_level(l, g[d.units[l]])
-        for k, image in enumerate(self.pictures):
-            l, u = int(d.node_layer[k]), int(d.node_unit[k])
-            image.setImage(self.grids[l][u], levels=self.picture_levels[l], autoLevels=False)
-        self._place_pictures()
+        self.picture_grids = [self.grids[int(l)][int(u)] for l, u in zip(d.node_layer, d.node_unit)]
+        self._draw_atlas()
         self._draw_contour()
         self.legend.set_scales(self._scale_text())
 
@@ -612,6 +639,14 @@ class NetworkView(View):
         hit = self.unit_at(p.x(), p.y())
         if hit is not None and hit[0] > 0:
             self.unit_clicked.emit(hit[0] - 1, hit[1])
+
+
+def faded(color, opacity: float) -> QtGui.QColor:
+    """``color`` drawn at ``opacity`` (0..1) over the plot's background, as one opaque colour."""
+    c, bg = QtGui.QColor(color), QtGui.QColor(style.palette().background)
+    a = min(max(float(opacity), 0.0), 1.0)
+    return QtGui.QColor(*(round(a * x + (1 - a) * y) for x, y in ((c.red(), bg.red()), (c.green(), bg.green()),
+                                                                    (c.blue(), bg.blue()))))
 
 
 def _fmt(v: float) -> str:

@@ -256,7 +256,7 @@ class DistributionsView(View):
         self._weights = ()
         self._weights_epoch = 0
         self._arch = None
-        self._dirty = False
+        self._dirty = self._side_due = False
         self.scrub_epoch = None
         self._clear_bands()
         self.rows = []          # per layer: (weight plot, grad plot, weight Bands, grad Bands)
@@ -315,10 +315,32 @@ class DistributionsView(View):
 
     def draw(self) -> bool:
         """Draw what arrived since the last draw."""
+        drew = self._refresh_bands()
+        return self._refresh_side() or drew
+
+    def refresh_parts(self) -> tuple:
+        """Two steps once built: the chosen layer's bands, then the norms and dead units (each plot
+        widget then paints in a turn of its own, ~half the view's paint each)."""
+        return () if self._unbuilt else (self._refresh_bands, self._refresh_side)
+
+    def part_widgets(self) -> tuple:
+        """The bands' plots, then the norms' and dead units'."""
+        return (self.bands_graphics, self.side_graphics)
+
+    def _refresh_bands(self) -> bool:
+        """Step 1: the bands of what arrived since the last draw (the norms follow in step 2)."""
         if not self._dirty:
             return False
         self._dirty = False
-        self._draw()
+        self._side_due = self._draw_bands()
+        return True
+
+    def _refresh_side(self) -> bool:
+        """Step 2: the norms and dead units of the epochs step 1 drew."""
+        if not self._side_due:
+            return False
+        self._side_due = False
+        self._draw_side()
         return True
 
     def finish(self) -> None:
@@ -419,6 +441,9 @@ class DistributionsView(View):
         self.layer.blockSignals(False)
         self.show_layer(0)
         self._unlink_norms = link_x_by_value(self.weight_plot, self.norm_plot)
+        # the norms' epochs follow the bands' only: fitted to their own data too, they would move the
+        # bands' range back in the norms' refresh step, a second paint of the bands
+        self.norm_plot.enableAutoRange(x=False)
         names = [layer_name(i, n) for i in range(n)]
         for i in range(n):
             pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
@@ -438,20 +463,36 @@ class DistributionsView(View):
         style.label(self.dead_plot, "left", f"units (of {sizes[0]})" if len(sizes) == 1 else "units")
         self._show_dead(bool(relu))
 
-    def _draw(self) -> None:
+    def _marks(self, markers) -> None:
+        for m in markers:
+            if self.scrub_epoch is not None:
+                m.setValue(float(self.scrub_epoch))
+            m.setVisible(self.scrub_epoch is not None)
+
+    def _draw_bands(self) -> bool:
+        """Every layer's bands (the chosen one's shown) and their marks; whether there are layers."""
         h = self.history
         if not h.n_layers:
-            return
+            return False
         if self._arch != (tuple(h.activations), tuple(h.units)):
             self._build_rows()
         self._set_notice(None if len(h) else "No epochs on this branch yet.")
         sel = stride(len(h))
         x = h.epochs[sel].astype(np.float32)
         wq, gq = h.weight_quantiles[sel], h.grad_quantiles[sel]
-        norms, dead = h.grad_norms[sel], h.dead[sel]
         for i, (_, _, wb, gb) in enumerate(self.rows):
             wb.set_data(x, wq[:, i])
             gb.set_data(x, gq[:, i])
+        self._marks(self.band_markers)
+        return True
+
+    def _draw_side(self) -> None:
+        """Every layer's gradient norm, the dead units of relu layers, their marks."""
+        h = self.history
+        sel = stride(len(h))
+        x = h.epochs[sel].astype(np.float32)
+        norms, dead = h.grad_norms[sel], h.dead[sel]
+        for i in range(len(self.rows)):
             y = norms[:, i]
             ok = np.isfinite(y) & (y > 0)       # log axis: zero and non-finite norms cannot be drawn
             self.norm_curves[i].setData(x[ok], np.ascontiguousarray(y[ok]))
@@ -461,7 +502,4 @@ class DistributionsView(View):
         if self.dead_curves:
             top = max((float(h.units[i]) for i in self.dead_curves), default=1.0)
             self.dead_plot.setYRange(0, top, padding=0.05)
-        for m in self.markers:
-            if self.scrub_epoch is not None:
-                m.setValue(float(self.scrub_epoch))
-            m.setVisible(self.scrub_epoch is not None)
+        self._marks(self.side_markers)

@@ -116,6 +116,7 @@ class CurvesView(View):
         self.legend_graphics = pg.GraphicsLayoutWidget()
         self.legend_graphics.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                            QtWidgets.QSizePolicy.Policy.Fixed)
+        self.legend_graphics.ci.setContentsMargins(0, 0, 0, 0)   # the row's height is the legend's
         self.legend_graphics.setToolTip(
             "Faint: the loss or accuracy of every mini-batch; bold: the same, smoothed (slider). Markers: the "
             "mean over each epoch, on the training data (filled) and on the validation data (hollow).")

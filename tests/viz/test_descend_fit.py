@@ -23,7 +23,7 @@ from viz.views.loss.landscape import (
 from viz.views.loss.race import RACERS, RaceView
 from viz.views.loss.slice1d import SliceView
 
-CONFIG = TrainingConfig(n_samples=200, grid_resolution=16)
+CONFIG = TrainingConfig(n_samples=200, grid_resolution=16, batch_size=10)   # 16 steps an epoch
 
 
 def plot_sizes(widget) -> dict:

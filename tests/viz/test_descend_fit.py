@@ -151,7 +151,7 @@ def test_a_new_run_resets_the_title_the_colour_scale_and_the_path(surface, qtbot
     qtbot.waitUntil(lambda: surface.grid is not None and not surface.busy, timeout=20000)
     old_levels = surface.heat.levels
     assert surface.heat.colorbar.levels() == pytest.approx(old_levels)
-    other, other_first = start(TrainingConfig(n_samples=200, grid_resolution=16, hidden=((4, "relu"),),
+    other, other_first = start(TrainingConfig(n_samples=200, grid_resolution=16, hidden=((4, "relu"),), batch_size=10,
                                               dataset="moons"))
     feed(surface, [other_first])                                    # a preset change: a new run
     assert surface.plot.titleLabel.text == EMPTY_TITLE

@@ -26,7 +26,7 @@ MAX_EPOCH_SYMBOLS = 300
 HINT = "Hover over the curves to read exact values."
 #: the plots go side by side when the view is at least this wide and its plots would be shorter
 #: than SIDE_BY_SIDE_HEIGHT stacked (the Learn workspace gives the curves ~540 × 230 px)
-SIDE_BY_SIDE_WIDTH, SIDE_BY_SIDE_HEIGHT = 420, 360
+SIDE_BY_SIDE_WIDTH, SIDE_BY_SIDE_HEIGHT = 340, 360   # two plots of 170 px: the Learn workspace at 1024×768
 #: the accuracy axis's range: 0 to 1 with room for the labels "0" and "1.0" (pyqtgraph drops a label
 #: that would reach past the end of its axis)
 ACCURACY_RANGE = (-0.1, 1.1)

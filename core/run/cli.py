@@ -13,13 +13,23 @@ Example::
 With ``--preset`` the preset's configuration is the starting point and only the options
 given on the command line change it. For the image sets (mnist, fashion_mnist,
 mnist_sample) the network is evaluated on the test set after training, as in the book.
+
+Nothing trained is lost: ``--save`` and ``--history`` are checked before training (the folder
+exists and can be written to, the path is not a folder); the first Ctrl+C stops training and
+writes the model and the history so far (exit code 130); a second Ctrl+C stops after the file
+being written (each is written atomically, so none is left half-written), a third at once, both
+with 130 and no traceback; a write that fails is reported and the other output is still written
+(exit code 1).
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import os
+import signal
 import sys
+import tempfile
+import threading
 
 from core.engine import activations, optimizers
 from core import datasets
@@ -55,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="download the full MNIST (11 MB, SHA-256 checked) when it is not found")
     t.add_argument("--samples", type=int,
                    help=f"number of points (default: {d.n_samples}); for image sets the training "
-                        "images used (0: all)")
+                        "images used, for --csv the rows, picked at random (0 or not given: all)")
     t.add_argument("--noise", type=float, help=f"noise of the generator (default: {d.noise})")
     t.add_argument("--validation-split", type=float,
                    help=f"fraction held out (default: {d.validation_split}; image sets use their test set)")
@@ -88,6 +98,8 @@ def config_from_args(args) -> TrainingConfig:
     """The preset's config (or :data:`CLI_DEFAULTS`) with every option given on the command line."""
     base = get_preset(args.preset).config if args.preset else CLI_DEFAULTS
     changes = {field: getattr(args, opt) for opt, field in _FIELDS.items() if getattr(args, opt) is not None}
+    if args.csv is not None and args.samples is None:
+        changes["n_samples"] = None          # a CSV file: every row (up to the cap of every data set)
     if args.layers is not None or args.activation is not None:
         units = args.layers if args.layers is not None else [u for u, _ in base.hidden]
         acts = [a for _, a in base.hidden] or ["tanh"]
@@ -96,13 +108,55 @@ def config_from_args(args) -> TrainingConfig:
     return base.replace(**changes)
 
 
+#: exit codes: a user error found before training, a write that failed after it, Ctrl+C (128 + SIGINT)
+USAGE_ERROR, WRITE_FAILED, INTERRUPTED = 2, 1, 130
+#: the command line's output files: option -> (attribute of the parsed arguments, an example name)
+OUTPUTS = {"--save": ("save", "model.npz"), "--history": ("history", "history.csv")}
+
+
 def write_history(path, history) -> None:
+    """The per-epoch history as CSV, written atomically (a temporary file, then a rename)."""
     keys = list(history.history)
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["epoch"] + keys)
-        for i, e in enumerate(history.epoch):   # Keras's History counts from 0; the lines printed and
-            w.writerow([e + 1] + [f"{history.history[k][i]:.6g}" for k in keys])   # the app's CSV from 1
+    fd, tmp = tempfile.mkstemp(prefix=".uncrumple-", suffix=".csv.tmp",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["epoch"] + keys)
+            for i, e in enumerate(history.epoch):   # Keras's History counts from 0; the lines printed
+                w.writerow([e + 1] + [f"{history.history[k][i]:.6g}" for k in keys])   # and the CSV from 1
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def check_output(option: str, path: str) -> None:
+    """Raise ``ValueError`` unless a file can be written at ``path`` (the value of ``option``).
+
+    The path must not be a folder, its folder must exist and a file must be creatable there
+    (tried with a temporary file, removed at once).
+    """
+    def refuse(why):
+        raise ValueError(f"Argument `{option}` must be a file that can be written. "
+                         f"Received: {option}={path!r} ({why}).")
+    if not path:
+        refuse("an empty path")
+    if os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        refuse(f"it names a folder; add a file name, e.g. {os.path.join(path, OUTPUTS[option][1])!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        refuse(f"{folder!r} is a file, not a folder" if os.path.exists(folder)
+               else f"the folder {folder!r} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".uncrumple-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        refuse(f"cannot write to the folder {folder!r}: {exc.strerror or exc}")
 
 
 class DownloadBar:
@@ -141,9 +195,78 @@ def _check_args(args) -> None:
     if args.data_dir is not None and not os.path.exists(args.data_dir):
         raise ValueError(f"Argument `--data-dir` must be an existing file or folder. "
                          f"Received: --data-dir={args.data_dir!r}")
+    given = {opt: getattr(args, attr) for opt, (attr, _) in OUTPUTS.items() if getattr(args, attr) is not None}
+    for option, path in given.items():
+        check_output(option, path)
+    if len(given) == 2 and len({os.path.abspath(p) for p in given.values()}) == 1:
+        raise ValueError(f"Arguments `--save` and `--history` must be different files. "
+                         f"Received: both {args.save!r}")
+
+
+class _CtrlCWhileWriting:
+    """While the outputs are written: Ctrl+C stops after the file being written (so none is left
+    half-made and no temporary file stays behind); pressed again, it stops at once."""
+
+    def __init__(self):
+        self.pressed = 0
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None:
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def _on_sigint(self, signum, frame):
+        self.pressed += 1
+        if self.pressed > 1:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _write_outputs(args, trainer) -> tuple[bool, bool]:
+    """Save the model, then the history; a failing write is reported and the other still made.
+
+    Returns ``(written, stopped)``: every output asked for was written; Ctrl+C stopped the writing.
+    """
+    jobs = []   # (path, write it, said when written, said when it fails)
+    if args.save:
+        jobs.append((args.save, trainer.model.save, "Model saved to", "Could not save the model to"))
+    if args.history:
+        jobs.append((args.history, lambda path: write_history(path, trainer.history), "History written to",
+                     "Could not write the history to"))
+    ok = True
+    with _CtrlCWhileWriting() as ctrl_c:
+        for i, (path, write, done, failed) in enumerate(jobs):
+            try:
+                write(path)
+                print(f"{done} {path}")
+            except (OSError, ValueError) as exc:
+                print(f"error: {failed} {path}: {_reason(exc)}", file=sys.stderr)
+                ok = False
+            if ctrl_c.pressed:
+                left = [p for p, *_ in jobs[i + 1:]]
+                print("\nStopped." + (f" Not written: {', '.join(left)}." if left else ""), file=sys.stderr)
+                return False, True
+    return ok, False
+
+
+def _reason(exc) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def main(argv=None) -> int:
+    """Run the command line; returns the exit code (a second Ctrl+C included: 130, no traceback)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -160,10 +283,10 @@ def main(argv=None) -> int:
         trainer, _ = build_trainer(config, data)
     except KeyboardInterrupt:
         print("\nCancelled.", file=sys.stderr)
-        return 1
+        return INTERRUPTED
     except (ValueError, OSError, datasets.DownloadCancelled) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     if notice:
         print(f"Note: {notice}")
     if args.verbose:
@@ -175,23 +298,27 @@ def main(argv=None) -> int:
                   f"{datasets.describe_tensor(test[0])}")
         print(describe_updates(config, len(trainer.x)))
         trainer.model.summary()
+    interrupted = False
     try:
         trainer.fit(verbose=args.verbose)
     except KeyboardInterrupt:
-        print("\nInterrupted.", file=sys.stderr)
-    if test is not None and trainer.epoch:
-        x_te, y_te = test
-        logs = trainer.model.evaluate(x_te, targets_for(config, y_te, IMAGE_CLASSES), return_dict=True)
-        print(f"test_loss: {logs['loss']:.4f}")
-        print(f"test_acc: {logs['accuracy']:.4f}")
-    if args.history:
-        write_history(args.history, trainer.history)
-        print(f"History written to {args.history}")
-    if args.save:
-        save = getattr(trainer.model, "save", None)
-        if save is None:
-            print("error: saving models is not available yet", file=sys.stderr)
-            return 2
-        save(args.save)
-        print(f"Model saved to {args.save}")
+        interrupted = True
+        outputs = [what for what, given in (("the model", args.save), ("the history", args.history)) if given]
+        print(f"\nInterrupted at epoch {trainer.epoch + 1}, batch {trainer.batch}."
+              + (f" Writing {' and '.join(outputs)} so far (Ctrl+C again to stop)." if outputs else ""),
+              file=sys.stderr)
+    if test is not None and trainer.epoch and not interrupted:
+        try:
+            x_te, y_te = test
+            logs = trainer.model.evaluate(x_te, targets_for(config, y_te, IMAGE_CLASSES), return_dict=True)
+            print(f"test_loss: {logs['loss']:.4f}")
+            print(f"test_acc: {logs['accuracy']:.4f}")
+        except KeyboardInterrupt:   # the first Ctrl+C after training: skip the test set, keep the outputs
+            interrupted = True
+            print("\nInterrupted: the test set was not evaluated.", file=sys.stderr)
+    written, stopped = _write_outputs(args, trainer)
+    if interrupted or stopped:
+        return INTERRUPTED
+    if not written:
+        return WRITE_FAILED
     return 1 if trainer.state == "stopped" else 0

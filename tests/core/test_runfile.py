@@ -82,7 +82,7 @@ def test_truncated_file_is_refused(tmp_path):
     save_run(path, run)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="not a readable Uncrumple file"):
+    with pytest.raises(ValueError, match="not an Uncrumple run file: it is not an .npz archive"):
         load_run(path)
 
 
@@ -94,7 +94,7 @@ def test_foreign_npz_and_model_files_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not an uncrumple-run file"):
         load_run(tmp_path / "model.npz")
     (tmp_path / "text.npz").write_text("hello")
-    with pytest.raises(ValueError, match="not a readable"):
+    with pytest.raises(ValueError, match="not an Uncrumple run file"):
         load_run(tmp_path / "text.npz")
 
 

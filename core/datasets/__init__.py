@@ -23,7 +23,7 @@ from core.datasets.synthetic import (
     swiss_roll,
     xor,
 )
-from core.datasets.tabular import load_csv, train_val_split
+from core.datasets.tabular import CsvCancelled, CsvData, count_csv_rows, load_csv, read_csv, train_val_split
 from core.datasets.download import DownloadCancelled  # the function: core.datasets.download.download
 from core.datasets.idx import load_idx_folder, read_idx
 from core.datasets.mnist import (
@@ -43,7 +43,7 @@ __all__ = [
     "moons", "circles", "xor", "spiral", "gaussians",
     "paper_ball", "swiss_roll", "spheres",
     "GENERATORS", "DIMENSIONS", "make",
-    "train_val_split", "load_csv",
+    "train_val_split", "load_csv", "read_csv", "count_csv_rows", "CsvData", "CsvCancelled",
     "load_mnist", "load_fashion_mnist", "load_mnist_sample", "load_mnist_or_sample",
     "preprocess_images", "to_categorical", "describe_tensor",
     "read_idx", "load_idx_folder", "cache_dir", "assets_dir",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,8 @@ class TrainingConfig:
     For the image sets (:data:`IMAGE_DATASETS`) ``n_samples`` is the number of training
     images used (``None`` or 0: all; more than there are: all), the test set is the
     validation data, and ``data_path`` (a ``mnist.npz`` or a folder with it or the four
-    IDX files) is searched first.
+    IDX files) is searched first. For a CSV file (``csv_path``) ``n_samples`` is the most rows
+    used (``None`` or 0: all, up to :data:`MAX_SAMPLES`), a seeded random sample of a bigger file.
 
     The defaults are the app's first run, chosen to stay good when left running: the spiral,
     2 -> 16 tanh -> 16 tanh -> 1 sigmoid, Adam at learning rate 0.01 with batches of 32. Over
@@ -171,7 +173,7 @@ class TrainingConfig:
             check_choice(f"hidden[{i}].activation", act, activations.ACTIVATIONS)
 
     def _check_samples(self):
-        if is_image_dataset(self):
+        if is_image_dataset(self) or self.csv_path:   # a cap: None or 0 is all (a CSV: up to MAX_SAMPLES)
             if not (self.n_samples is None or type(self.n_samples) is int and self.n_samples == 0):
                 check_int("n_samples", self.n_samples, low=1, high=MAX_SAMPLES)
         else:
@@ -256,20 +258,26 @@ hyperparameter); a change to any other field needs a new run."""
 
 
 # ---- building a run -----------------------------------------------------------------------------
-def load_data(config: TrainingConfig):
+def load_data(config: TrainingConfig, progress=None):
     """``((x_train, y_train), (x_val, y_val))`` for the config's data set.
 
     Image sets give ``x`` of shape (n, 784) float32 in [0, 1] and int32 labels 0-9,
     the test set as the validation data (see :func:`load_data_with_notice`).
     """
-    return load_data_with_notice(config)[0]
+    return load_data_with_notice(config, progress)[0]
 
 
-def load_data_with_notice(config: TrainingConfig):
+def load_data_with_notice(config: TrainingConfig, progress=None):
     """``(data, notice)``: :func:`load_data`'s result and the notice to show the user.
 
     ``notice`` is ``""`` except when ``dataset="mnist"`` fell back to the offline sample
-    (then it says why and what that means for the accuracy). Never downloads.
+    (then it says why and what that means for the accuracy) or when a CSV file has more rows
+    than the run uses (then it says how many of how many). Never downloads.
+
+    A CSV run uses at most ``n_samples`` rows (``None`` or 0: all, up to :data:`MAX_SAMPLES`),
+    a seeded random sample of a bigger file (:func:`core.datasets.read_csv`); ``progress``
+    (``progress(rows_read) -> bool``, ``False`` cancels with :class:`core.datasets.CsvCancelled`)
+    follows its reading. The labels must suit the loss (:func:`check_labels`).
 
     Raises
     ------
@@ -277,18 +285,84 @@ def load_data_with_notice(config: TrainingConfig):
         ``"fashion_mnist"`` not installed (the message says how to get it), or the
         offline sample missing (a broken installation).
     ValueError
-        A data file that is not valid MNIST format, a single-class data set.
+        A data file that is not valid MNIST format, a single-class data set, labels that do
+        not suit the loss.
     """
     if is_image_dataset(config):
         return _load_images(config)
+    notice, source = "", ""
     if config.csv_path:
-        x, y = datasets.load_csv(config.csv_path)
+        csv = datasets.read_csv(config.csv_path, max_rows=csv_rows(config), seed=config.seed, progress=progress)
+        x, y = csv.x, csv.y
+        source = f"{csv.label_source()} of CSV file {csv.path!r} ({datasets.tabular.LABEL_RULE})"
+        if csv.sampled:
+            notice = _csv_notice(csv.path, len(y), csv.n_rows, config.seed)
     else:
         x, y = datasets.make(config.dataset, n=config.n_samples, noise=config.noise, seed=config.seed)
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"The data has a single class ({classes[0]}); a classifier needs at least two.")
-    return datasets.train_val_split(x, y, config.validation_split, seed=config.seed), ""
+    check_labels(y, config.loss, source)
+    return datasets.train_val_split(x, y, config.validation_split, seed=config.seed), notice
+
+
+def csv_rows(config: TrainingConfig) -> int:
+    """The most rows a CSV run uses: ``n_samples`` (None or 0: :data:`MAX_SAMPLES`)."""
+    return min(config.n_samples or MAX_SAMPLES, MAX_SAMPLES)
+
+
+def _csv_notice(path, used, total, seed=None, about=False) -> str:
+    sample = "a random sample" + (f" (seed {seed})" if seed is not None else "")
+    return (f"This run uses {used:,} of {'about' if about else 'the'} {total:,} rows of {path!r}: {sample}. "
+            f"Samples (n_samples) sets how many; 0 means all of them, up to {MAX_SAMPLES:,}.")
+
+
+def _and(items) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def check_labels(y, loss: str, source: str = "") -> None:
+    """Raise ``ValueError`` unless the integer labels ``y`` suit ``loss``.
+
+    ``binary_crossentropy`` and ``mse`` (one sigmoid output) need labels 0 and 1; the
+    categorical losses need the classes numbered 0, 1, ..., n-1 with none missing. The message
+    names the labels found and how to renumber them (``source`` says where they come from, e.g. "column 3 of CSV file 'a.csv'").
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (n,)
+    loss : str
+        A key of :data:`OUTPUT_ACTIVATION`.
+    source : str
+        Where the labels come from, for the message (``""``: "the data").
+    """
+    found = np.unique(y)
+    source = source or "the data"
+    shown = _and(found[:8].tolist()) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    if OUTPUT_ACTIVATION[loss] == "sigmoid":
+        if set(found.tolist()) <= {0, 1}:
+            return
+        if len(found) == 2:
+            fix = _and(f"{a} to {b}" for a, b in zip(found.tolist(), (0, 1)) if a != b)
+            raise ValueError(f"Loss {loss!r} needs labels 0 or 1; found {shown} in {source}: map {fix}.")
+        raise ValueError(f"Loss {loss!r} is for two classes, labelled 0 and 1; found {len(found)} labels "
+                         f"({shown}) in {source}. For {len(found)} classes use "
+                         f"'sparse_categorical_crossentropy' with labels 0 to {len(found) - 1}.")
+    if np.array_equal(found, np.arange(len(found))):
+        return
+    n = len(found)
+    if found[0] >= 0 and n <= 20 and found[-1] - found[0] + 1 == n:
+        fix = (f"subtract {found[0]} from every label" if n > 2 else
+               f"map {_and(f'{a} to {b}' for a, b in zip(found.tolist(), range(n)))}")
+        raise ValueError(f"Loss {loss!r} needs the classes numbered 0 to {n - 1}; found {shown} in "
+                         f"{source}: that is {n} classes, not {found[-1] + 1}; {fix}.")
+    missing = sorted(set(range(max(int(found[-1]) + 1, 0))) - set(found.tolist()))
+    why = ("negative labels" if found[0] < 0 else
+           f"no sample of class {_and(missing[:8])}" + (" ..." if len(missing) > 8 else ""))
+    raise ValueError(f"Loss {loss!r} needs the classes numbered 0 to n-1 with every class present; "
+                     f"found {n} labels ({shown}) in {source}: {why}. Number the classes 0 to {n - 1}"
+                     f" (a label column must hold class numbers, not a measurement).")
 
 
 def _load_images(config):
@@ -330,10 +404,26 @@ def data_notice(config: TrainingConfig) -> str:
     reads the small offline sample to count it; it neither loads the full set nor downloads.
     Same text as :func:`load_data_with_notice` gives, except when a file is found but
     unreadable (here ``""``; loading then falls back with a notice naming the problem).
+    For a CSV file with more rows than the run uses it says so from a quick count of its lines
+    (about 0.2 s for 200 MB; blank and comment lines count too, so "about").
     """
+    if config.csv_path:
+        return _csv_estimate(config)
     if not is_image_dataset(config) or config.dataset != "mnist" or _mnist_found(config):
         return ""
     return _sample_notice(datasets.load_mnist_sample())
+
+
+def _csv_estimate(config) -> str:
+    """A CSV run's notice from a quick count of the file's lines (``""`` if it has few rows)."""
+    cap = csv_rows(config)
+    try:
+        if os.path.getsize(config.csv_path) <= 2 * cap:   # a data row takes 2 bytes at least ("1\n")
+            return ""
+        total = datasets.count_csv_rows(config.csv_path)
+    except OSError:
+        return ""      # loading says what is wrong with the file
+    return _csv_notice(config.csv_path, cap, total, about=True) if total > cap else ""
 
 
 def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> Sequential:

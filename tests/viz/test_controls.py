@@ -147,7 +147,7 @@ def test_set_config_with_a_csv_path(panel, tmp_path):
     panel.set_config(cfg)
     assert panel.config() == cfg and panel.is_valid()
     assert panel.widgets["dataset"].currentData() != "moons"           # shows "CSV file…"
-    assert not shown(panel, "n_samples") and not shown(panel, "noise") and shown(panel, "csv_path")
+    assert shown(panel, "n_samples") and not shown(panel, "noise") and shown(panel, "csv_path")
     panel.set_config(TrainingConfig())
     assert panel.config() == TrainingConfig()
     assert shown(panel, "n_samples") and shown(panel, "noise") and not shown(panel, "csv_path")
@@ -207,7 +207,8 @@ def test_a_csv_choice_and_a_missing_csv_file(panel, tmp_path, monkeypatch, qtbot
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(csv), ""))
     select(panel.widgets["dataset"], "__csv__")
     assert panel.config().csv_path == str(csv) and panel.is_valid()
-    assert not shown(panel, "n_samples") and shown(panel, "csv_path")
+    assert shown(panel, "n_samples") and shown(panel, "csv_path")
+    assert panel.config().n_samples is None and panel.widgets["n_samples"].text() == "all"   # every row
 
     with qtbot.waitSignal(panel.validity_changed, timeout=1000) as blocker:
         panel.widgets["csv_path"].setText(str(tmp_path / "missing.csv"))
@@ -217,6 +218,7 @@ def test_a_csv_choice_and_a_missing_csv_file(panel, tmp_path, monkeypatch, qtbot
 
     select(panel.widgets["dataset"], "circles")
     assert panel.config().csv_path is None and panel.config().dataset == "circles" and panel.is_valid()
+    assert panel.config().n_samples == TrainingConfig().n_samples     # "all" means nothing to a generator
 
 
 def test_cancelling_the_csv_dialog_keeps_the_data_set(panel, monkeypatch):

@@ -10,10 +10,12 @@ CSV_ITEM = "__csv__"      # item data of the "CSV file…" entry of the data set
 TIPS = {  # one or two plain sentences per control, for a learner
     "dataset": "The points the network learns to separate into two classes. "
                "3D sets are drawn on their first two principal components.",
-    "csv_path": "A CSV file with one sample per row: the feature columns, then an integer class label.",
+    "csv_path": "A CSV file with one sample per row: the feature columns and an integer class label, "
+                "numbered from 0. The label is the column named label, class, target or y, else the last.",
     "browse": "Choose a CSV file with one sample per row: the features, then the class label.",
     "n_samples": "How many points to generate, training and validation together. "
-                 "For image sets: how many training images to use ('all' = every one).",
+                 "For image sets: how many training images to use ('all' = every one). For a CSV file: "
+                 "how many of its rows, picked at random ('all' = every one, up to 200,000).",
     "noise": "How much random jitter is added to every point. More noise makes the two classes overlap.",
     "validation_split": "The fraction of the points held back to test the network on data it never trains on.",
     "regenerate": "Build the data set again from these settings and start training over from fresh weights.",

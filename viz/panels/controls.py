@@ -95,7 +95,7 @@ class ControlsPanel(QWidget):
         images = not csv and self._generator in IMAGE_DATASETS
         return self._base.replace(
             dataset=self._generator, csv_path=(w["csv_path"].text().strip() or None) if csv else None,
-            n_samples=(w["n_samples"].value() or None) if images else w["n_samples"].value(),
+            n_samples=(w["n_samples"].value() or None) if images or csv else w["n_samples"].value(),
             noise=w["noise"].value(),
             validation_split=w["validation_split"].value(), hidden=self.architecture.hidden(),
             loss=w["loss"].currentData(), optimizer=w["optimizer"].currentData(),
@@ -285,6 +285,8 @@ class ControlsPanel(QWidget):
             return
         if combo.itemData(index) != CSV_ITEM:
             self._generator = combo.itemData(index)
+            if self._generator not in IMAGE_DATASETS and self.widgets["n_samples"].value() == 0:
+                self.widgets["n_samples"].setValue(TrainingConfig().n_samples)   # "all" means nothing here
         self._dataset_index = index
         self._on_edit()
 
@@ -303,6 +305,7 @@ class ControlsPanel(QWidget):
         if not path:
             return False
         self.widgets["csv_path"].setText(path)
+        self.widgets["n_samples"].setValue(0)   # "all" its rows (up to the cap of every data set)
         return True
 
     def _on_edit(self, *_args) -> None:
@@ -324,10 +327,10 @@ class ControlsPanel(QWidget):
         data, opt = self._forms["data"], self._forms["optimizer"]
         data.setRowVisible(self.widgets["csv_path"].parentWidget(), csv)
         images = not csv and cfg.dataset in IMAGE_DATASETS
-        for name in ("n_samples", "noise"):
-            data.setRowVisible(self.widgets[name], not csv and not (images and name == "noise"))
+        data.setRowVisible(self.widgets["n_samples"], True)   # a CSV too: a random sample of its rows
+        data.setRowVisible(self.widgets["noise"], not csv and not images)
         data.setRowVisible(self.widgets["validation_split"], not images)   # the test set is the validation
-        self.widgets["n_samples"].setSpecialValueText("all" if images else "")
+        self.widgets["n_samples"].setSpecialValueText("all" if images or csv else "")
         shown = OPTIMIZER_FIELDS.get(cfg.optimizer, ())
         for name in _OPTIONAL_ROWS:
             opt.setRowVisible(self.widgets[name], name in shown)

@@ -7,7 +7,7 @@ Two kinds of picture:
 * a *figure* (:func:`save_figure_png`, :func:`save_figure_svg`; what Export view writes): the
   view's plots and their legends only, arranged as on screen, without its buttons, boxes and hint
   text; PNG at twice the screen size (or any scale), or SVG (vector lines and text);
-* a screenshot of the whole widget (:func:`save_png_white`, :func:`save_svg_white`).
+* a screenshot of the whole widget (:func:`save_png_white`).
 """
 from __future__ import annotations
 
@@ -161,28 +161,6 @@ def save_png_white(widget: QtWidgets.QWidget, path: str) -> bool:
     finally:
         painter.end()
     return bool(image.save(str(path), "PNG"))
-
-
-def save_svg_white(widget: QtWidgets.QWidget, path: str) -> bool:
-    """``widget`` as SVG on white (vector lines and text; heat maps stay bitmaps)."""
-    from PySide6.QtSvg import QSvgGenerator
-    if widget.size().isEmpty():
-        return False
-    gen = QSvgGenerator()
-    gen.setFileName(str(path))
-    gen.setSize(widget.size())
-    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
-    gen.setResolution(widget.logicalDpiX())     # else text and plot items scale apart
-    gen.setTitle(widget.windowTitle() or "Uncrumple view")
-    painter = QtGui.QPainter(gen)
-    try:
-        painter.fillRect(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()), WHITE)
-        with on_white(widget):
-            # QWidget's render: a pyqtgraph GraphicsView overrides render() with QGraphicsView's
-            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(), QtGui.QRegion(), _RENDER)
-    finally:
-        ok = painter.end()
-    return bool(ok)
 
 
 # ---- figures: the plots and legends of a view, nothing else ---------------------------------------

@@ -229,5 +229,8 @@ def _command(name, args, run):
         t.train_epoch()
     elif name == "set":
         t.set_hyperparameter(args[0], args[1])
+        # the run's config says what the trainer uses: a New run or a preset with the values the
+        # run started with is then a new trainer, not a reset that would keep the live-edited ones
+        run.config = run.config.replace(**{args[0]: args[1]})
     else:
         raise ValueError(f"Unknown command {name!r}.")

@@ -115,6 +115,25 @@ def test_bad_hyperparameter_is_reported_and_training_goes_on(child):
     assert recv_until(conn, lambda s: s.step == 1)
 
 
+def test_a_new_run_with_the_starting_values_drops_the_live_edited_ones(child):
+    """Issue 17, item 4: lr 0.5 and batch 1 set while training, then File > New run (the values the run
+    started with): the trainer must use those again, as the Controls show."""
+    start = TrainingConfig(n_samples=200)
+    conn, _ = child(start)
+    recv(conn)
+    conn.send(("set", "learning_rate", 0.5))
+    conn.send(("set", "batch_size", 1))
+    recv_until(conn, lambda s: s.hyperparameters["batch_size"] == 1)
+    conn.send(("reset", start))
+    snap = recv_until(conn, lambda s: s.run is not None and s.step == 0)
+    assert snap.hyperparameters["learning_rate"] == pytest.approx(start.learning_rate)
+    assert snap.hyperparameters["batch_size"] == start.batch_size
+    conn.send(("set", "learning_rate", 0.2))
+    recv_until(conn, lambda s: s.hyperparameters["learning_rate"] == pytest.approx(0.2))
+    conn.send(("reset", None))                          # Reset: the same run with what the Controls show
+    assert recv_until(conn, lambda s: s.step == 0).hyperparameters["learning_rate"] == pytest.approx(0.2)
+
+
 def test_a_bad_config_reports_an_error_and_waits_for_a_good_one(child, tmp_path):
     bad = tmp_path / "one_class.csv"
     bad.write_text("1,2,0\n3,4,0\n5,6,0\n7,8,0\n")

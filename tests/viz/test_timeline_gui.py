@@ -108,6 +108,24 @@ def test_continue_from_here_branches(qtbot, make_window):
     assert [e["epoch"] for e in w.timeline.epoch_logs] == [1, 2, 3]
 
 
+def test_continue_from_here_after_a_crash_keeps_the_run(qtbot, make_window):
+    """Issue 17, item 2: with the trainer killed, Continue from here used to drop the later epochs and
+    the curves and then say the trainer was not running. Now nothing is dropped and it says why."""
+    import os
+    import signal
+    w = make_window(CONFIG, engine="process")
+    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
+    train_epochs(qtbot, w, 3)
+    points, epochs = w.curves.n_points, w.timeline.epochs()
+    with qtbot.waitSignal(w.session.error, timeout=20_000):
+        os.kill(w.session.worker.pid, signal.SIGKILL)
+    w.timeline.scrub(1)
+    with qtbot.waitSignal(w.timeline.failed, timeout=5_000) as blocker:
+        assert w.timeline.continue_from(1) is None
+    assert "save it" in blocker.args[0] and "Reset" in blocker.args[0]
+    assert w.timeline.epochs() == epochs and w.curves.n_points == points and w.timeline.branches == []
+
+
 def test_scrub_while_training_pauses(qtbot, make_window):
     w = started(qtbot, make_window)
     train_epochs(qtbot, w, 2)

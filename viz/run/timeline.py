@@ -173,8 +173,15 @@ class TimelineController(QObject):
                 return log
         return None
 
-    def continue_from(self, epoch: int) -> int:
-        """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it."""
+    def continue_from(self, epoch: int) -> int | None:
+        """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it.
+
+        With the trainer gone (it crashed or was killed) nothing is dropped: the timeline, the curves
+        and the views stay as they are, ``failed`` says so, and None is returned."""
+        if not self.session.alive:
+            self.failed.emit("The trainer has stopped, so training cannot continue from here. The run on "
+                             "screen is kept: save it (File → Save run) or press Reset to start again.")
+            return None
         ckpt = self.timeline.at(epoch)
         self.timeline.truncate(ckpt.epoch)
         self.epoch_logs = [e for e in self.epoch_logs if e.get("epoch", 0) <= ckpt.epoch]

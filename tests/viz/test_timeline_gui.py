@@ -126,6 +126,38 @@ def test_continue_from_here_after_a_crash_keeps_the_run(qtbot, make_window):
     assert w.timeline.epochs() == epochs and w.curves.n_points == points and w.timeline.branches == []
 
 
+def test_a_run_whose_trainer_crashed_can_be_saved_and_reset_writes_nothing(qtbot, make_window, tmp_path):
+    """Issue 17, item 1: after a crash, Save run said only "the trainer is not running", and the next
+    Reset wrote epoch 0 over the earlier save. Now the run kept on screen is saved, and Reset writes
+    nothing."""
+    import os
+    import signal
+    path = str(tmp_path / "run.uncrumple.npz")
+    w = make_window(CONFIG, engine="process")
+    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
+    train_epochs(qtbot, w, 2)
+    with qtbot.waitSignal(w.timeline.saved, timeout=10_000):
+        w.timeline.save(path)
+    assert load_run(path).current.epoch == 2
+    w.actions.speed.setCurrentIndex(w.actions.speed.count() - 1)      # flat out
+    w.actions.play.trigger()
+    until(qtbot, lambda: w.session.state == "training" and w.timeline.epochs()[-1] >= 5)
+    with qtbot.waitSignal(w.session.error, timeout=20_000):
+        os.kill(w.session.worker.pid, signal.SIGKILL)          # mid-epoch, while training
+    last = w.timeline.epochs()[-1]
+    with qtbot.waitSignal(w.timeline.saved, timeout=10_000):
+        w.timeline.save(path)                                  # what is kept: the newest kept epoch
+    kept = load_run(path)
+    assert kept.current.epoch == last and kept.current.step == last * w.session.latest.batches_per_epoch
+    assert len(kept.curves["batch_steps"]) == kept.current.step          # the curves up to it, no further
+    assert [e["epoch"] for e in kept.epoch_logs] == list(range(1, last + 1))
+    before = os.stat(path).st_mtime_ns
+    w.actions.reset.trigger()                                  # a new trainer: nothing is written
+    until(qtbot, lambda: w.session.alive and w.session.state == "ready" and w.session.latest.step == 0)
+    qtbot.wait(300)
+    assert os.stat(path).st_mtime_ns == before and load_run(path).current.epoch == last
+
+
 def test_scrub_while_training_pauses(qtbot, make_window):
     w = started(qtbot, make_window)
     train_epochs(qtbot, w, 2)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from core.analysis import boundary
 from core.run.config import TrainingConfig
@@ -77,10 +77,12 @@ class TimelineController(QObject):
         self._resume = False            # a scrub paused training: Live plays again
         session.snapshot_filter = self._filter
         session.snapshot_ready.connect(self._after_snapshot)
+        session.state_changed.connect(self._on_session_state)
 
     # ---- incoming -------------------------------------------------------------------------------
     def _filter(self, snap):
         if snap.run is not None:
+            self._save_to = None     # a save asked of the run before never lands on this one
             self._run, self._local, self._grid_of_run, self._last_heavy = snap.run, None, snap.boundary, None
             self.epoch_logs, self.branches = [], []
             self.timeline.clear()
@@ -233,7 +235,11 @@ class TimelineController(QObject):
 
     # ---- run files ------------------------------------------------------------------------------
     def save(self, path: str) -> None:
-        """Save the whole run to ``path``; pauses training first if it runs (then ``saved`` fires)."""
+        """Save the whole run to ``path``; pauses training first if it runs (then ``saved`` fires).
+        With the trainer gone, the run as kept here is saved (see :meth:`_write_kept`)."""
+        if not self.session.alive:
+            self._write_kept(path)
+            return
         latest = self.session.latest
         current = self.checkpoint
         if self.session.state == "training" or current is None or (latest and current.step != latest.step):
@@ -251,10 +257,38 @@ class TimelineController(QObject):
         own = self._run.config
         return live if not structural_change(own, live) else own
 
-    def _write(self, path: str) -> None:
+    @Slot(str)
+    def _on_session_state(self, state: str) -> None:
+        """The trainer died while a save waited for it to pause: save what is kept instead."""
+        if self._save_to is not None and not self.session.alive:
+            path, self._save_to = self._save_to, None
+            self._write_kept(path)
+
+    def _write_kept(self, path: str) -> None:
+        """Save the run as kept here when the trainer is gone (crashed, killed): from its newest full
+        state (the last paused one, or the newest kept epoch), with the curves and epoch logs up to it,
+        so that reopened it goes on from there."""
+        kept = [c for c in (self.checkpoint, self.timeline.last) if c is not None]
+        if not kept:
+            self.failed.emit(f"Nothing to save to {path} yet: the trainer stopped before the first epoch was kept.")
+            return
+        current = max(kept, key=lambda c: c.step)
         curves = self.history_source() if self.history_source else {}
-        run = SavedRun(config=self.run_config(), current=self.checkpoint, checkpoints=tuple(self.timeline),
-                      epoch_logs=tuple(self.epoch_logs), curves=curves, info={"branches": self.branches})
+        steps = curves.get("batch_steps")
+        if steps is not None and len(steps):
+            keep = np.asarray(steps) <= current.step
+            curves = {k: np.asarray(v)[keep] for k, v in curves.items()}
+        logs = tuple(e for e in self.epoch_logs if e.get("epoch", 0) <= current.epoch)
+        self._write(path, current, logs, curves)
+
+    def _write(self, path: str, current=None, epoch_logs=None, curves=None) -> None:
+        if curves is None:
+            curves = self.history_source() if self.history_source else {}
+        current = self.checkpoint if current is None else current
+        epoch_logs = tuple(self.epoch_logs) if epoch_logs is None else epoch_logs
+        run = SavedRun(config=self.run_config(), current=current,
+                       checkpoints=tuple(c for c in self.timeline if c.step <= current.step),
+                       epoch_logs=epoch_logs, curves=curves, info={"branches": self.branches})
         try:
             save_run(path, run)
         except (OSError, ValueError) as exc:

@@ -247,3 +247,18 @@ def test_off_screen_geometry_moves_back_onto_a_screen(qtbot, make_window, temp_s
     w2 = make_window(None)
     assert st.on_screen(w2.geometry())
     assert not st.on_screen(w.geometry())
+
+
+def test_a_nan_stop_is_told_in_a_note_not_only_the_status_bar(qtbot, make_window):
+    """Issue 17, item 11: the loss turning NaN stopped training with only a word in the status bar."""
+    cfg = TrainingConfig(optimizer="sgd", learning_rate=10.0, hidden=((8, "linear"),), grid_resolution=16)
+    w = make_window(cfg, engine="thread")
+    ready(qtbot, w)
+    w.actions.speed.setCurrentIndex(w.actions.speed.count() - 1)
+    w.session.play()
+    until(qtbot, lambda: w.session.state == "stopped")
+    until(qtbot, lambda: any(b.objectName() == "info_box" and b.isVisible() and b.windowTitle() == "Training stopped"
+                             for b in QApplication.topLevelWidgets() + w.findChildren(QMessageBox)))
+    box = next(b for b in w.findChildren(QMessageBox) if b.windowTitle() == "Training stopped")
+    assert "loss is nan" in box.text().lower() and "learning rate" in box.text()
+    box.close()

@@ -336,6 +336,17 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_state(self, state: str) -> None:
         self._update_transport()
+        if state == "stopped" and self.session.alive and self.session.message:
+            self._tell_stopped(self.session.message)
+
+    def _tell_stopped(self, message: str) -> None:
+        """Training stopped by itself (the loss or the weights stopped being numbers): a note a
+        person sees, not only the status bar's word, saying what is kept and what to try."""
+        actions_mod.info_box(
+            self, "Training stopped",
+            f"{message}.\n\nThe last weights that were still numbers are kept, and the timeline holds every "
+            "epoch before. A learning rate that is too large for this network usually does this: lower it "
+            "in Controls and press Reset (R), or drag the timeline back and continue from an earlier epoch.")
 
     @Slot(str)
     def show_error(self, text: str) -> None:

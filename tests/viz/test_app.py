@@ -262,3 +262,24 @@ def test_a_nan_stop_is_told_in_a_note_not_only_the_status_bar(qtbot, make_window
     box = next(b for b in w.findChildren(QMessageBox) if b.windowTitle() == "Training stopped")
     assert "loss is nan" in box.text().lower() and "learning rate" in box.text()
     box.close()
+
+
+def test_a_trainer_stopped_by_the_system_is_told_and_its_return_too(qtbot, make_window, monkeypatch):
+    """Issue 17, item 11: a trainer stopped with SIGSTOP went unnoticed."""
+    import os
+    import signal
+    from viz.run import session as session_mod
+    monkeypatch.setattr(session_mod, "SILENT_S", 1.0)
+    w = make_window(engine="process")
+    ready(qtbot, w)
+    w.session.play()
+    until(qtbot, lambda: w.session.state == "training" and w.session.latest.step > 5)
+    pid = w.session.worker.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        until(qtbot, lambda: "has not answered" in w.statusBar().currentMessage())
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    until(qtbot, lambda: "answers again" in w.statusBar().currentMessage())
+    w.session.pause()
+    until(qtbot, lambda: w.session.state == "paused")

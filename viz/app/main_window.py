@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         s.state_changed.connect(self._on_state)
         s.snapshot_ready.connect(self._on_snapshot)
         s.error.connect(self.show_error)
+        s.silent.connect(self._on_silent)
         c.validity_changed.connect(self._on_validity)
         c.config_changed.connect(self._on_config_edited)
         c.hyperparameter_changed.connect(self._on_live_edit)
@@ -338,6 +339,16 @@ class MainWindow(QMainWindow):
         self._update_transport()
         if state == "stopped" and self.session.alive and self.session.message:
             self._tell_stopped(self.session.message)
+
+    @Slot(float)
+    def _on_silent(self, seconds: float) -> None:
+        """The trainer has not answered for ``seconds`` while training (0.0: it answers again)."""
+        if seconds > 0:
+            self.statusBar().showMessage(
+                f"The trainer has not answered for {seconds:.0f} s: the system may have paused it, or the "
+                "computer is very busy. Training goes on when it answers; Reset (R) starts a new trainer.")
+        else:
+            self.statusBar().showMessage("The trainer answers again.", STATUS_MS)
 
     def _tell_stopped(self, message: str) -> None:
         """Training stopped by itself (the loss or the weights stopped being numbers): a note a

@@ -21,6 +21,7 @@ thread (queued); a retired worker's late snapshots are dropped there. Always cal
 """
 from __future__ import annotations
 
+import time
 import weakref
 
 from PySide6.QtCore import Property, QCoreApplication, QObject, QThread, QTimer, Signal, Slot
@@ -32,6 +33,9 @@ from viz.run.worker import WORKERS
 
 #: milliseconds between two housekeeping ticks (reaping stopped workers, a redraw that was missed)
 HOUSEKEEPING_MS = 100
+#: seconds without a snapshot while training before the trainer counts as not answering (stopped by
+#: the system, e.g. SIGSTOP, or starved of CPU)
+SILENT_S = 5.0
 #: milliseconds shutdown waits for a worker's thread before giving up on it
 SHUTDOWN_MS = 10_000
 
@@ -99,12 +103,16 @@ class Session(QObject):
         ``"starting"``, ``"ready"``, ``"training"``, ``"paused"``, ``"finished"`` or ``"stopped"``.
     error(str)
         An error from the trainer or the worker (training can go on).
+    silent(float)
+        While training, the trainer has sent nothing for that many seconds (:data:`SILENT_S` or
+        more); 0.0 when it answers again.
     """
 
     snapshot_ready = Signal(object)
     refreshed = Signal(object)
     state_changed = Signal(str)
     error = Signal(str)
+    silent = Signal(float)
 
     def __init__(self, config: TrainingConfig | None = None, engine: str = "process",
                  parent: QObject | None = None, autostart: bool = True):
@@ -122,6 +130,8 @@ class Session(QObject):
         self._message = ""
         self._dead = False
         self._closed = False
+        self._heard = time.monotonic()     # when the trainer last sent something
+        self._silent = False
         self.redrawer = ViewRedrawer(self)   # the views and their paced redraws (viz.run.redraw)
         self.redrawer.drawn.connect(lambda: self.refreshed.emit(self._latest))
         # a slow timer keeps house: retired workers, a redraw that was missed
@@ -327,6 +337,10 @@ class Session(QObject):
 
     # ---- from the worker (GUI thread, via _Link) ------------------------------------------------
     def _on_snapshot(self, snap) -> None:
+        self._heard = time.monotonic()
+        if self._silent:
+            self._silent = False
+            self.silent.emit(0.0)
         if self.snapshot_filter is not None:
             snap = self.snapshot_filter(snap)
         views = self.redrawer.live()
@@ -392,6 +406,11 @@ class Session(QObject):
 
     @Slot()
     def _housekeep(self) -> None:
+        if self._state == "training" and self.alive:
+            quiet = time.monotonic() - self._heard
+            if quiet >= SILENT_S and (not self._silent or int(quiet) != int(quiet - HOUSEKEEPING_MS / 1000)):
+                self._silent = True
+                self.silent.emit(quiet)         # at once, then once a second
         if self._retired:
             self._reap()
         if self.redrawer.dirty:

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib import format as npy
 
-from core.run.config import TrainingConfig
+from core.engine import optimizers
+from core.engine.validation import check_int
+from core.run.config import MAX_SAMPLES, TrainingConfig
 from core.engine.saving import atomic_write_npz, read_npz
 from core.engine.checkpoint import Checkpoint
 from core.run.resources import USABLE_FRACTION, available_bytes, format_bytes
@@ -130,6 +132,126 @@ def _load_ckpt(path, name: str, m, arrays) -> Checkpoint:
         raise ValueError(f"{path} is damaged: checkpoint {name!r} is unreadable (missing {exc}).") from None
     except (TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"{path} is damaged: checkpoint {name!r} is unreadable ({exc}).") from None
+
+
+def _rng_problem(rng) -> str:
+    """Why ``rng`` cannot be a checkpoint's random-generator states (what ``Trainer.restore`` sets), or ""."""
+    if not isinstance(rng, dict):
+        return f"its random-generator state is {type(rng).__name__}, not a dict of states"
+    for name in ("order", "model"):
+        if name not in rng:
+            return f"its random-generator state has no {name!r} entry"
+        try:
+            np.random.default_rng().bit_generator.state = rng[name]
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError, AttributeError) as exc:
+            return f"its random-generator state {name!r} cannot be restored ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def _optimizer_problem(c: Checkpoint, name: str, config: TrainingConfig) -> str:
+    """Why ``c``'s optimizer state or hyperparameters could not be restored, or ""."""
+    it = c.optimizer["iterations"]
+    if it < 0:
+        return f"its optimizer state has iterations={it} (must be >= 0)"
+    opt = optimizers.OPTIMIZERS[config.optimizer]
+    slots, k = c.optimizer["slots"], len(opt._SLOTS)
+    for j, a in enumerate(slots):
+        if a.dtype != np.float32:
+            return f"its optimizer state's array {name}_s{j} is {a.dtype}, not float32 like its weights"
+    size = sum(a.size for a in slots)
+    groups = [slots[i:i + k] for i in range(0, len(slots), k)] if k else []
+    if slots and (not k or len(slots) % k or size != k * c.weights.size
+                  or any(a.shape != g[0].shape for g in groups for a in g)):
+        return (f"its optimizer state ({name}_s0 ... {name}_s{len(slots) - 1}: "
+                f"{[a.shape for a in slots][:6]}) is not {k} arrays the size of its "
+                f"{c.weights.size} weights, as {config.optimizer} keeps")
+    for key, value in c.hyperparameters.items():
+        try:
+            if key == "batch_size":
+                check_int("batch_size", value, low=1)
+            elif key in opt.HYPERPARAMETERS:
+                opt.check_hyperparameter(key, value)
+        except (TypeError, ValueError) as exc:
+            return f"its hyperparameters are invalid: {exc}"
+    return ""
+
+
+def _max_train(config: TrainingConfig) -> int:
+    """The most training samples ``config``'s data can have (its sample count, or the cap)."""
+    return config.n_samples if isinstance(config.n_samples, int) and config.n_samples > 0 else MAX_SAMPLES
+
+
+def _position_problem(c: Checkpoint, config: TrainingConfig) -> str:
+    """Why ``c``'s counters cannot be a point a trainer of ``config`` reached, or ""."""
+    if min(c.epoch, c.step, c.batch) < 0 or c.position < 0:
+        return (f"its counters are negative (epoch {c.epoch}, step {c.step}, batch {c.batch}, "
+                f"position {c.position})")
+    if c.position > _max_train(config):
+        return (f"its position {c.position} (samples into the epoch) is past the end of an epoch: "
+                f"its data set has at most {_max_train(config)} training samples")
+    if len(c.partial) != 3:
+        return f"its running epoch totals {list(c.partial)} are not (loss, hits, seen)"
+    seen = int(c.partial[2])
+    if c.position != seen:
+        return f"its position {c.position} (samples into the epoch) differs from the {seen} samples it has seen"
+    if (c.batch == 0) != (c.position == 0) or c.batch > c.position:
+        return f"its batch {c.batch} does not match its position {c.position} in the epoch"
+    if c.step < c.epoch + c.batch:
+        return f"its step {c.step} is fewer than the batches of epoch {c.epoch} plus batch {c.batch}"
+    return ""
+
+
+def _check_state(path, config: TrainingConfig, current: Checkpoint, checkpoints, logs) -> None:
+    """Refuse (``ValueError``) a state a trainer could not restore or that contradicts itself."""
+    for name, c in [("current", current)] + [(f"c{i}", c) for i, c in enumerate(checkpoints)]:
+        problem = _position_problem(c, config) or _rng_problem(c.rng) or _optimizer_problem(c, name, config)
+        if problem:
+            raise ValueError(f"{path} is damaged: checkpoint {name!r} cannot be restored: {problem}.")
+    last = None
+    for c in checkpoints:
+        if c.batch or c.position:
+            raise ValueError(f"{path} is damaged: its kept epoch {c.epoch} is not at an epoch's end "
+                             f"(batch {c.batch}).")
+        if c.step > current.step or (last is not None and c.step <= last.step):
+            raise ValueError(f"{path} is damaged: its kept epoch {c.epoch} is at step {c.step}, "
+                             f"out of order with the other epochs and the current step {current.step}.")
+        last = c
+    for e in logs:
+        epoch = e["epoch"]
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 1:
+            raise ValueError(f"{path} is damaged: its epoch logs hold the epoch {epoch!r}.")
+        if epoch > current.epoch:
+            raise ValueError(f"{path} is damaged: its epoch logs go to epoch {epoch}, but its current "
+                             f"state is at epoch {current.epoch}.")
+
+
+def _check_data(path, config: TrainingConfig) -> None:
+    """Refuse a run whose data file cannot be found (a CSV moved or deleted since it was saved)."""
+    csv = config.csv_path
+    if csv and not os.path.isfile(csv):
+        what = "is a folder, not a CSV file" if os.path.isdir(csv) else "is not there (moved or deleted?)"
+        raise ValueError(f"{path} cannot be opened: the run's data file {csv} {what}. Put it back "
+                         f"there, or open its configuration and choose the CSV again.")
+
+
+def _load_curves(path, arrays) -> dict:
+    """The batch curves: all of steps, epochs and losses or none (accuracies default to NaN)."""
+    curves = {k: arrays[f"curve_{k}"] for k in CURVE_KEYS if f"curve_{k}" in arrays}
+    if not curves:
+        return curves
+    for k in CURVE_KEYS[:3]:
+        if k not in curves:
+            raise ValueError(f"{path} is damaged: its batch curves are incomplete: `{k}` is missing "
+                             f"(a run file has all of {', '.join(CURVE_KEYS[:3])} or none).")
+    for k, a in curves.items():
+        if a.ndim != 1 or a.dtype.kind not in "iuf":
+            raise ValueError(f"{path} is damaged: its batch curve `{k}` is {a.shape} {a.dtype}, "
+                             f"not one row of numbers.")
+    if len({len(a) for a in curves.values()}) > 1:
+        raise ValueError(f"{path} is damaged: its batch curves have different lengths.")
+    if "batch_accuracies" not in curves:
+        curves["batch_accuracies"] = np.full(len(curves["batch_losses"]), np.nan, np.float32)
+    return curves
 
 
 def _shapes_problem(config: TrainingConfig, shapes) -> str:
@@ -243,11 +365,11 @@ def load_run(path, max_bytes: int | None = None) -> SavedRun:
     problem = _shapes_problem(config, current.shapes)
     if problem:
         raise ValueError(f"{path} is damaged: its weights do not fit its configuration ({problem}).")
-    curves = {k: arrays[f"curve_{k}"] for k in CURVE_KEYS if f"curve_{k}" in arrays}
-    if len({len(a) for a in curves.values()}) > 1:
-        raise ValueError(f"{path} is damaged: its batch curves have different lengths.")
+    curves = _load_curves(path, arrays)
     logs = meta.get("epoch_logs", [])
     if not isinstance(logs, list) or not all(isinstance(e, dict) and "epoch" in e for e in logs):
         raise ValueError(f"{path} is damaged: its epoch logs are not a list of epochs.")
+    _check_state(path, config, current, checkpoints, logs)
+    _check_data(path, config)
     return SavedRun(config=config, current=current, checkpoints=checkpoints, epoch_logs=tuple(logs),
                    curves=curves, info=dict(meta.get("info") or {}))

@@ -297,11 +297,16 @@ class TimelineController(QObject):
         self.saved.emit(str(path))
 
     def open(self, path: str) -> SavedRun | None:
-        """Open a run file: the current run is replaced only if the file is good; returns the run."""
+        """Open a run file as a transaction; returns the run, or None after ``failed``.
+
+        :func:`~core.run.runfile.load_run` checks everything first — the format, the state's
+        consistency (counters, random-generator and optimizer states, curves) and that the run's
+        data can be found; only then is the new trainer started. A refused file touches nothing:
+        the current run (trainer, epochs, curves) stays exactly as it was."""
         try:
             run = load_run(path)
-        except ValueError as exc:
-            self.failed.emit(str(exc))
+        except (ValueError, OSError, MemoryError) as exc:
+            self.failed.emit(str(exc) if isinstance(exc, ValueError) else f"Could not open {path}: {exc}")
             return None
         self._opening = run
         self.session.start(run.config)

@@ -114,6 +114,19 @@ def make_window(qtbot):
     made.clear()
 
 
+@pytest.fixture
+def one_epoch_window(qtbot, make_window):
+    """A shown 1280×800 window (a small spiral, trainer in a thread) that has trained one epoch."""
+    w = make_window(TrainingConfig(n_samples=120, grid_resolution=16), engine="thread")
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.state == "ready", timeout=30_000)
+    w.session.step_epoch()
+    qtbot.waitUntil(lambda: w.session.latest.epoch == 1 and w.session.state != "training", timeout=30_000)
+    return w
+
+
 def trainer_children():
     """The live multiprocessing children named like the trainer."""
     return [p for p in multiprocessing.active_children() if p.name == "uncrumple-trainer"]

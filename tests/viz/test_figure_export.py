@@ -9,7 +9,6 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from core.run.config import TrainingConfig
 from viz.export.export_all import dock_content, view_docks
 from viz.export.view_export import export_dock
 from viz.export.white_export import FIGURE_PROPERTY, figure_parts, figure_rect, save_figure_png, save_figure_svg
@@ -32,15 +31,8 @@ def pixels(path) -> np.ndarray:
 
 
 @pytest.fixture
-def window(qtbot, make_window):
-    w = make_window(TrainingConfig(n_samples=120, grid_resolution=16), engine="thread")
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
-    w.session.step_epoch()
-    until(qtbot, lambda: w.session.latest.epoch == 1 and w.session.state != "training")
-    return w
+def window(one_epoch_window):
+    return one_epoch_window
 
 
 def test_a_views_png_is_its_plots_at_twice_the_size_on_white_without_its_controls(window, tmp_path):

@@ -9,7 +9,6 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QTabBar
 
-from core.run.config import TrainingConfig
 from viz.export.export_all import dock_content, slug, view_docks
 from viz.export.view_export import export_dock, export_view_menu, full_title, install_context_export
 
@@ -27,15 +26,8 @@ def _front(window):
 
 
 @pytest.fixture
-def window(qtbot, make_window):
-    w = make_window(TrainingConfig(n_samples=120, grid_resolution=16), engine="thread")
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
-    w.session.step_epoch()
-    until(qtbot, lambda: w.session.latest.epoch == 1 and w.session.state != "training")
-    return w
+def window(one_epoch_window):
+    return one_epoch_window
 
 
 def dock(window, name):

@@ -41,8 +41,8 @@ class DockLayout(QObject):
     ----------
     docks : tuple of QDockWidget
         Every dock, in the registry's order.
-    image_docks, planar_docks : tuple of QDockWidget
-        The docks for image runs (the digits views), and those for runs with 2-D or 3-D inputs.
+    image_docks : tuple of QDockWidget
+        The docks for image runs (the digits views).
     lazy : LazyDocks
         Builds the views behind the tabs.
     empty : EmptyWorkspace
@@ -76,7 +76,6 @@ class DockLayout(QObject):
         self.docks = tuple(made[spec.name] for spec in registry.DOCKS)
         self._by_name = made
         self.image_docks = self._suiting(registry.IMAGES)
-        self.planar_docks = self._suiting(registry.PLANAR)
         self._images = False            # the kind of run the docks are shown for
         self._current = ws.DEFAULT
         self._states: dict[str, tuple[bool, QByteArray]] = {}   # workspace -> (images, saved state)

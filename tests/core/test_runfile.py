@@ -8,6 +8,7 @@ import pytest
 from core.run.config import TrainingConfig, build_trainer
 from core.engine.saving import atomic_write_npz
 from core.run.runfile import RUN_FORMAT, SavedRun, load_run, save_run
+import runfile_support
 
 CONFIG = TrainingConfig(n_samples=150, batch_size=8, optimizer="rmsprop", momentum=0.3,
                         learning_rate=0.01, dropout=0.2)
@@ -20,19 +21,8 @@ def recording(config=CONFIG):
     return t
 
 
-def trained_run(epochs=3, extra_batches=4):
-    t = recording()
-    checkpoints, logs = list(t.snapshot().checkpoints), []
-    for _ in range(epochs):
-        t.train_epoch()
-        snap = t.snapshot()
-        checkpoints += snap.checkpoints
-        logs += snap.epochs
-    for _ in range(extra_batches):
-        t.train_batch()
-    curves = {"batch_steps": np.arange(1, 6, dtype=np.int64), "batch_x": np.linspace(0, 1, 5),
-              "batch_losses": np.ones(5, np.float32), "batch_accuracies": np.zeros(5, np.float32)}
-    return t, SavedRun(CONFIG, t.checkpoint(), tuple(checkpoints), tuple(logs), curves, {"branches": [2]})
+def trained_run():
+    return runfile_support.trained_run(CONFIG, extra={"branches": [2]})
 
 
 def test_round_trip_is_bit_exact(tmp_path):

@@ -2,34 +2,20 @@
 current run is touched (issue 17, item 3) — a moved CSV, a garbage random-generator state, a
 position past the epoch, a missing batch curve, a bad optimizer state."""
 import json
-import zipfile
 
 import numpy as np
 import pytest
 
 from core.engine.saving import atomic_write_npz
 from core.run.config import TrainingConfig, build_trainer
-from core.run.runfile import SavedRun, load_run, save_run
+from core.run.runfile import load_run, save_run
+import runfile_support
 
 CONFIG = TrainingConfig(n_samples=150, batch_size=8, learning_rate=0.01)
 
 
-def trained_run(config=CONFIG, epochs=2, extra_batches=3):
-    t, _ = build_trainer(config)
-    t.record = True
-    t.reset(restore_weights=False)
-    checkpoints, logs = list(t.snapshot().checkpoints), []
-    for _ in range(epochs):
-        t.train_epoch()
-        snap = t.snapshot()
-        checkpoints += snap.checkpoints
-        logs += snap.epochs
-    for _ in range(extra_batches):
-        t.train_batch()
-    n = t.step
-    curves = {"batch_steps": np.arange(1, n + 1, dtype=np.int64), "batch_x": np.linspace(0, 2, n),
-              "batch_losses": np.ones(n, np.float32), "batch_accuracies": np.zeros(n, np.float32)}
-    return SavedRun(config, t.checkpoint(), tuple(checkpoints), tuple(logs), curves)
+def trained_run(config=CONFIG):
+    return runfile_support.trained_run(config, epochs=2, extra_batches=3)[1]
 
 
 def rewrite(path, edit):

@@ -5,7 +5,7 @@ the arrays — each checkpoint's flat weights and optimizer slots, the batch cur
 and a JSON header with the format name and version, the configuration, the epoch
 logs and each checkpoint's counters and random-generator states. Opening checks
 everything before returning, so a bad file never half-replaces the run on screen. Before any
-array is read, :func:`check_archive` reads only the ``.npy`` headers inside the zip: a garbage or
+array is read, :func:`core.engine.saving.check_archive` reads only the ``.npy`` headers inside the zip: a garbage or
 foreign file gets one plain message ("… is not an Uncrumple run file: …"), a header that lies about
 its size is refused, and so is a file whose arrays would not fit in memory — never a
 ``MemoryError`` or NumPy's advice about ``allow_pickle``.
@@ -18,32 +18,24 @@ from __future__ import annotations
 
 import math
 import os
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib import format as npy
 
 from core.engine import optimizers
 from core.engine.validation import check_int
+from core.datasets.tabular import count_csv_rows
 from core.run.config import MAX_SAMPLES, TrainingConfig
-from core.engine.saving import atomic_write_npz, read_npz
+from core.engine.saving import MAX_ARRAY_BYTES, atomic_write_npz, read_npz
 from core.engine.checkpoint import Checkpoint
-from core.run.resources import USABLE_FRACTION, available_bytes, format_bytes
+from core.run.resources import USABLE_FRACTION, available_bytes
 
 RUN_FORMAT = "uncrumple-run"
-RUN_VERSION = 1
+#: 2: a CSV run uses at most ``n_samples`` rows of its file (version 1 files trained on every row)
+RUN_VERSION = 2
 #: the suffix File → Save run adds
 RUN_SUFFIX = ".uncrumple.npz"
 CURVE_KEYS = ("batch_steps", "batch_x", "batch_losses", "batch_accuracies")
-#: the most a run file's arrays may add up to, whatever the memory: twice the largest timeline
-#: budget the window offers (8 GB), far above any run the app writes
-MAX_RUN_BYTES = 16 * 2**30
-#: what reading a damaged or foreign zip of .npy files raises, besides ``ValueError``
-_ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
-                   NotImplementedError, RuntimeError, struct.error)
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +217,21 @@ def _check_state(path, config: TrainingConfig, current: Checkpoint, checkpoints,
                              f"state is at epoch {current.epoch}.")
 
 
+def _every_row(path, config: TrainingConfig) -> TrainingConfig:
+    """The config of a CSV run saved before the row cap (format version 1): it trained on every row
+    of its file, whatever ``n_samples`` said; ``n_samples=None`` does the same up to the cap."""
+    try:
+        rows = count_csv_rows(config.csv_path)
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be opened: its data file {config.csv_path} cannot be read "
+                         f"({exc.strerror or exc}).") from None
+    if rows > MAX_SAMPLES:
+        raise ValueError(f"{path} was saved before runs used at most {MAX_SAMPLES:,} rows of a CSV file; it "
+                         f"trained on every row of {config.csv_path}, which has {rows:,}, and cannot go on as it "
+                         "was. Open its configuration instead to start a run on a sample of the rows.")
+    return config.replace(n_samples=None)
+
+
 def _check_data(path, config: TrainingConfig) -> None:
     """Refuse a run whose data file cannot be found (a CSV moved or deleted since it was saved)."""
     csv = config.csv_path
@@ -270,68 +277,11 @@ def _shapes_problem(config: TrainingConfig, shapes) -> str:
     return ""
 
 
-class _NotARun(Exception):
-    """Why an archive is not a run file (turned into a ``ValueError`` naming the file)."""
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e12:.1f} TB" if n >= 1e12 else format_bytes(n)
-
-
 def memory_limit() -> int:
     """Bytes a run file's arrays may take: :data:`~core.run.resources.USABLE_FRACTION` of the memory
-    available now, at most :data:`MAX_RUN_BYTES`."""
+    available now, at most :data:`~core.engine.saving.MAX_ARRAY_BYTES`."""
     available = available_bytes()
-    return MAX_RUN_BYTES if available is None else min(MAX_RUN_BYTES, int(USABLE_FRACTION * available))
-
-
-def _member_bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
-    """Bytes member ``info`` unpacks to, after checking its .npy header against its size."""
-    name = info.filename
-    if not name.endswith(".npy"):
-        raise _NotARun(f"its member {name!r} is not a NumPy array")
-    with z.open(info) as f:
-        version = npy.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = npy.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, _, dtype = npy.read_array_header_2_0(f)
-        else:
-            raise _NotARun(f"its array {name[:-4]!r} has .npy format version {version}")
-        header = f.tell()
-    if dtype.hasobject:
-        raise _NotARun(f"its array {name[:-4]!r} holds Python objects, which no run file does")
-    if any(d < 0 for d in shape):
-        raise _NotARun(f"its array {name[:-4]!r} has the shape {shape}")
-    declared, held = math.prod(shape) * dtype.itemsize, info.file_size - header
-    if declared != held:
-        raise _NotARun(f"its array {name[:-4]!r} declares {_size(declared)} but holds {_size(held)}")
-    return info.file_size
-
-
-def check_archive(path, max_bytes: int) -> None:
-    """Refuse ``path`` (``ValueError``) unless it is a zip of plain ``.npy`` arrays whose headers
-    match their sizes and whose sizes add up to at most ``max_bytes``. Reads the headers only."""
-    if os.path.isdir(path):
-        raise ValueError(f"{path} is a folder, not a run file.")
-    if not os.path.exists(path):
-        raise ValueError(f"No such file: {path}")
-    try:
-        with open(path, "rb") as fh:
-            try:
-                with zipfile.ZipFile(fh) as z:
-                    total = sum(_member_bytes(z, info) for info in z.infolist())
-            except zipfile.BadZipFile:
-                raise _NotARun("it is not an .npz archive (another kind of file, or a truncated copy)") from None
-            except (*_ARCHIVE_ERRORS, ValueError) as exc:
-                raise _NotARun(f"it cannot be read as an .npz archive ({exc})") from None
-    except _NotARun as why:
-        raise ValueError(f"{path} is not an Uncrumple run file: {why}.") from None
-    except OSError as exc:
-        raise ValueError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    if total > max_bytes:
-        raise ValueError(f"{path} is too big to open: its arrays need {_size(total)} of memory; "
-                         f"at most {_size(max_bytes)} can be used now.")
+    return MAX_ARRAY_BYTES if available is None else min(MAX_ARRAY_BYTES, int(USABLE_FRACTION * available))
 
 
 def load_run(path, max_bytes: int | None = None) -> SavedRun:
@@ -340,17 +290,16 @@ def load_run(path, max_bytes: int | None = None) -> SavedRun:
     ``max_bytes`` bounds the memory its arrays may take (default: :func:`memory_limit`); a file
     that needs more is refused before anything is read.
     """
-    check_archive(path, memory_limit() if max_bytes is None else max_bytes)
-    try:
-        meta, arrays = read_npz(path, RUN_FORMAT, RUN_VERSION)
-    except _ARCHIVE_ERRORS as exc:    # damage past the headers that read_npz does not name
-        raise ValueError(f"{path} is not an Uncrumple run file: it cannot be read ({exc}).") from None
+    meta, arrays = read_npz(path, RUN_FORMAT, RUN_VERSION, memory_limit() if max_bytes is None else max_bytes)
     try:
         config = TrainingConfig.from_dict(meta["config"])
     except KeyError:
         raise ValueError(f"{path} is damaged: it has no training configuration.") from None
     except ValueError as exc:
         raise ValueError(f"{path} holds an invalid training configuration: {exc}") from None
+    if meta["version"] < 2 and config.csv_path:
+        _check_data(path, config)
+        config = _every_row(path, config)
     if "current" not in meta or not isinstance(meta.get("checkpoints", []), list):
         raise ValueError(f"{path} is damaged: it has no current training state.")
     current = _load_ckpt(path, "current", meta["current"], arrays)

@@ -4,7 +4,8 @@ A script for a generated data set makes it itself: ``make_data(n, noise, seed)``
 generator of :mod:`core.datasets.synthetic` written out, and ``train_val_split`` the split
 of :mod:`core.datasets.tabular`, so the same seed gives the app's arrays to the bit
 (``tests/core/test_codegen.py`` checks every generator). A CSV run reads the file with a
-small reader of the same rules; an MNIST-type run loads the images as a user of the
+small reader of the same rules (the label column, a seeded random sample of at most ``n_samples``
+rows in file order, the labels the loss needs), so it trains on the app's rows; an MNIST-type run loads the images as a user of the
 framework would (``keras.datasets``, ``torchvision.datasets``), preprocessed as the app does.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import textwrap
 
 from core.datasets import DIMENSIONS
-from core.run.config import is_image_dataset
+from core.run.config import OUTPUT_ACTIVATION, csv_rows, is_image_dataset
 
 __all__ = ["data_lines", "data_imports", "data_summary"]
 
@@ -153,32 +154,108 @@ _SPLIT = '''
     '''
 
 _CSV = '''
-    def load_csv(path):
-        """(x, y) from a CSV file: one sample a row, its features and then an integer label.
+    LABEL_NAMES = ("label", "class", "target", "y")   # the label column's names, in order of preference
+
+
+    def label_column(header):
+        \"\"\"The label column: the one named label, class, target or y (y only when no column is
+        named x), otherwise the last; as Uncrumple chooses it.\"\"\"
+        names = [name.strip().strip("'\\"").strip().lower() for name in header]
+        for wanted in LABEL_NAMES:
+            if wanted == "y" and "x" in names:
+                continue
+            found = [i for i, name in enumerate(names) if name == wanted]
+            if len(found) > 1:
+                raise ValueError(f"Columns {[i + 1 for i in found]} are all named {wanted!r}; rename one.")
+            if found:
+                return found[0]
+        return len(header) - 1
+
+
+    def sample_rows(rows, k, seed):
+        \"\"\"At most ``k`` of ``rows``: a uniform random sample kept in file order (reservoir sampling,
+        Vitter's algorithm L), the very rows Uncrumple uses with this seed. ``k`` None: all of them.\"\"\"
+        if k is None:
+            return list(rows)
+        rng = random.Random(int(np.random.default_rng(seed).integers(2**63)))
+
+        def unit():       # uniform in (0, 1)
+            u = rng.random()
+            while u == 0.0:
+                u = rng.random()
+            return u
+
+        def skip(w):      # how many rows to pass over before the next replacement
+            return int(math.log(unit()) / math.log1p(-min(w, 1.0 - 1e-16)))
+
+        kept, w, next_row = [], None, None
+        for n, row in enumerate(rows):
+            if n < k:
+                kept.append((n, row))
+                if n + 1 == k:    # the reservoir is full
+                    w = math.exp(math.log(unit()) / k)
+                    next_row = n + skip(w) + 1
+            elif n == next_row:
+                kept[rng.randrange(k)] = (n, row)
+                w *= math.exp(math.log(unit()) / k)
+                next_row = n + skip(w) + 1
+        return [row for _, row in sorted(kept)]
+
+
+    def load_csv(path, max_rows=MAX_ROWS, seed=SEED):
+        \"\"\"(x, y) from a CSV file: one sample a row, its features and an integer label.
 
         Cells are separated by commas, semicolons, tabs or spaces; a first row without a number
-        is a header; blank lines and lines starting with # are skipped.
-        """
+        is a header (it names the label column, see label_column); blank lines and lines starting
+        with # are skipped. A file of more than ``max_rows`` rows gives a random sample of them
+        (``seed``); None: every row.
+        \"\"\"
         with open(path, encoding="utf-8-sig", newline="") as f:
-            lines = [line for line in f.read().splitlines()
-                     if line.strip() and not line.lstrip().startswith("#")]
-        delimiter = next((d for d in (",", ";", "\\t") if d in lines[0]), None)
-        if delimiter is None:
-            rows = [line.split() for line in lines]
-        else:
-            rows = [[cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))] for line in lines]
+            lines = (line for line in f if line.strip() and not line.lstrip().startswith("#"))
+            first = next(lines)
+            delimiter = next((d for d in (",", ";", "\\t") if d in first), None)
 
-        def is_number(cell):
-            try:
-                float(cell)
-            except ValueError:
-                return False
-            return True
+            def cells(line):
+                line = line.rstrip("\\r\\n")
+                if delimiter is None:
+                    return line.split()
+                return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
 
-        if not any(is_number(cell) for cell in rows[0]):
-            rows = rows[1:]
-        values = np.array(rows, dtype=np.float64)
-        return values[:, :-1].astype(np.float32), values[:, -1].astype(np.int32)
+            def is_number(cell):
+                try:
+                    float(cell)
+                except ValueError:
+                    return False
+                return True
+
+            header = None if any(is_number(cell) for cell in cells(first)) else cells(first)
+
+            def data_rows():
+                if header is None:
+                    yield first
+                yield from lines
+
+            rows = sample_rows(data_rows(), max_rows, seed)
+        values = np.array([cells(line) for line in rows], dtype=np.float64)
+        label = label_column(header) if header else values.shape[1] - 1
+        return np.delete(values, label, axis=1).astype(np.float32), values[:, label].astype(np.int32)
+    '''
+
+#: the labels a loss needs, checked by the script as the app does (one sigmoid output: 0 and 1)
+_CHECK_BINARY = '''
+    def check_labels(y):
+        \"\"\"Loss {loss!r} needs labels 0 or 1 (map -1 to 0, or 1 and 2 to 0 and 1, in the file).\"\"\"
+        found = np.unique(y)
+        if not set(found.tolist()) <= {{0, 1}}:
+            raise ValueError(f"Loss {loss!r} needs labels 0 or 1; found {{found.tolist()}}.")
+    '''
+_CHECK_CLASSES = '''
+    def check_labels(y):
+        \"\"\"Loss {loss!r} needs the classes numbered 0, 1, ..., n-1 with every class present.\"\"\"
+        found = np.unique(y)
+        if not np.array_equal(found, np.arange(len(found))):
+            raise ValueError(f"Loss {loss!r} needs the classes numbered 0 to {{len(found) - 1}}; "
+                             f"found {{found.tolist()}}.")
     '''
 
 #: image set -> (Keras loader, torchvision class, training images at most, test images, what it is)
@@ -201,7 +278,8 @@ def data_imports(config) -> list[str]:
     """The import lines the data part needs (an image set's framework is imported by the script)."""
     if is_image_dataset(config):
         return ["import numpy as np"]
-    return (["import csv", ""] if config.csv_path else []) + ["import numpy as np"]
+    return (["import csv", "import math", "import random", ""] if config.csv_path else []) \
+        + ["import numpy as np"]
 
 
 def data_summary(config) -> str:
@@ -211,7 +289,8 @@ def data_summary(config) -> str:
         used = f"the first {n_train:,} training images" if n_train else "every training image"
         return f"{IMAGES[config.dataset][4]}: {used}, the test images for validation"
     if config.csv_path:
-        return f"your CSV file {json.dumps(str(config.csv_path))}"
+        return (f"your CSV file {json.dumps(str(config.csv_path))}, at most {csv_rows(config):,} of its rows "
+                "(a random sample of a bigger file, as the app takes)")
     return f'{config.n_samples} "{config.dataset}" points, noise {config.noise}'
 
 
@@ -233,9 +312,11 @@ def data_lines(config, framework: str) -> list[str]:
         return _image_lines(config, framework)
     lines = [f"VALIDATION_SPLIT = {_num(config.validation_split)}"]
     if config.csv_path:
-        lines += ["", "", *_block(_CSV)]
-        load = f"    x, y = load_csv({json.dumps(str(config.csv_path))})"
-        doc = (f'    """((x_train, y_train), (x_val, y_val)) from your CSV file, '
+        check = _CHECK_BINARY if OUTPUT_ACTIVATION[config.loss] == "sigmoid" else _CHECK_CLASSES
+        lines += [f"MAX_ROWS = {csv_rows(config)}  # the app's n_samples: the most rows of the file a run uses",
+                  "", "", *_block(_CSV), "", "", *_block(check.format(loss=config.loss))]
+        load = f"    x, y = load_csv({json.dumps(str(config.csv_path))})\n    check_labels(y)"
+        doc = (f'    """((x_train, y_train), (x_val, y_val)) from your CSV file: the rows the app uses, '
                f'{config.validation_split:.0%} for validation."""')
     else:
         name = config.dataset

@@ -4,22 +4,21 @@ The view only draws what its :class:`viz.views.training.curve_data.CurveHistory`
 also says where a batch sits on the "epoch" x axis). :meth:`CurvesView.add_snapshot` appends a
 snapshot's batch values and epoch logs and marks the view dirty; :meth:`CurvesView.draw`, from the
 redraw clock, hands the curves what they show with ``setData`` only when something changed:
-peak-decimated (:func:`viz.views.training.curve_data.envelope`) and clipped to the zoomed range,
-which keeps it smooth at 100,000 points and more.
+peak-decimated (:func:`viz.views.training.curve_data.envelope`) and clipped to the zoomed range.
+The history keeps a run of any length in bounded memory (its older batches as min / max / mean
+buckets), so a frame costs the same after an hour flat out as after a minute.
 
 Finding one's way lives here too: the view follows the run with ranges that change in steps, stops
 following when the user zooms or pans, and the readout names the batch under the mouse.
 """
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from viz import style
 from viz.views.common.view import View
-from viz.views.training.curve_data import (MAX_BINS, SMOOTHING_DEFAULT, SMOOTHING_MAX, CurveHistory, envelope,
-                                           thin)
+from viz.views.training.curve_data import MAX_BINS, SMOOTHING_DEFAULT, SMOOTHING_MAX, CurveHistory
 
 MAX_EPOCH_SYMBOLS = 300
 #: the readout's text when no batch is under the mouse
@@ -275,8 +274,8 @@ class CurvesView(View):
 
     @property
     def n_points(self) -> int:
-        """Batches held so far."""
-        return self.data.batches.n
+        """Batches the curves cover so far (the newest exactly, older ones in buckets)."""
+        return self.data.n_batches
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _forget(self) -> None:
@@ -322,27 +321,20 @@ class CurvesView(View):
         return True
 
     def _draw_batches(self, raw, smooth) -> None:
-        b = self.data.batches
-        x = b.view("x")
         sl = self._visible()
-        x = x[sl]
         for curve, key in raw:
-            curve.setData(*envelope(x, b.view(key)[sl]))
+            curve.setData(*self.data.raw_band(key, sl.start, sl.stop))
         for curve, key in smooth:
-            curve.setData(*thin(x, b.view(key)[sl]))
+            curve.setData(*self.data.smooth_line(key, sl.start, sl.stop))
 
     def _draw_epochs(self, curves) -> None:
         """``curves``: ``(curve, log key, validation?)`` triples of one plot."""
-        ep = self.data.epochs
-        ex = ep.view("epoch")
         # past a few hundred epochs the markers merge into a band and only cost time: lines alone
-        symbols = len(ex) <= MAX_EPOCH_SYMBOLS
+        symbols = self.data.n_epochs <= MAX_EPOCH_SYMBOLS
         for curve, key, val in curves:
             if (curve.opts["symbol"] is not None) != symbols:
                 curve.setSymbol((style.VAL_SYMBOL if val else style.TRAIN_SYMBOL) if symbols else None)
-            y = ep.view(key)
-            keep = np.isfinite(y) & np.isfinite(ex)
-            curve.setData(*envelope(ex[keep], y[keep]))
+            curve.setData(*self.data.epoch_line(key))
 
     def _all_curves(self):
         return (self.raw_loss_curve, self.smooth_loss_curve, self.epoch_loss_curve, self.epoch_val_loss_curve,
@@ -371,10 +363,10 @@ class CurvesView(View):
             vb = plot.getViewBox()
             if following:
                 vb.disableAutoRange()
-        if following and self.data.batches.n:
+        if following and self.data.n_batches:
             vb = self.loss_plot.getViewBox()
             (x0, x1), (y0, y1) = vb.viewRange()
-            xmax = float(self.data.batches.view("x")[-1])
+            xmax = self.data.x_at(-1)
             new_x1 = x1
             fresh, self._fresh = self._fresh, False     # a new run: ranges from its data alone
             if fresh or xmax > x1 or x1 > 2 * xmax + 1 or x0 != 0:
@@ -400,15 +392,15 @@ class CurvesView(View):
         self.loss_plot.setXRange(x0, x1, padding=0)
 
     def _visible(self) -> slice:
-        """The batches inside the zoomed x range (all of them when following the run)."""
-        n = self.data.batches.n
+        """The rows of batches inside the zoomed x range (all of them when following the run)."""
+        n = len(self.data.batch_rows)
         if self._following() or n == 0:
             return slice(0, n)
         return self.data.between(*self.loss_plot.getViewBox().viewRange()[0])
 
     def _on_x_range(self, *_):
         """A zoom shows the batches in range at full resolution: drawn at once."""
-        if self.data.batches.n > 2 * MAX_BINS and not self._following():
+        if len(self.data.batch_rows) > 2 * MAX_BINS and not self._following():
             self._dirty = True
             self.draw()
 
@@ -456,7 +448,7 @@ class CurvesView(View):
             return self.readout.text()
         text = self.data.describe(i)
         for line in self._cursors:
-            line.setPos(float(self.data.batches.view("x")[i]))
+            line.setPos(self.data.x_at(i))
             line.setVisible(True)
         self.readout.setText(text)
         return text

@@ -23,6 +23,10 @@ from core.engine.snapshot import History, Snapshot, read_only_copy
 
 #: batch losses kept between two snapshots at most (older ones are dropped first)
 MAX_PENDING = 100_000
+#: epochs a trainer with no set number of epochs (the app's endless run) keeps in ``history``: the
+#: newest ones (a small network trains ~350 epochs a second; every one kept grew the trainer by
+#: ~3.5 MB a minute). A trainer with ``epochs`` set keeps them all, as Keras's ``fit`` does.
+ENDLESS_HISTORY = 1_000
 
 
 def split_tail(x, y, validation_split):
@@ -91,7 +95,8 @@ class Trainer:
         Samples per update; the last batch of an epoch holds the rest (fewer), and a batch
         size larger than the data trains one batch of all samples, as in Keras.
     epochs : int or None
-        None trains until told to stop.
+        None trains until told to stop (``history`` then keeps the newest :data:`ENDLESS_HISTORY`
+        epochs).
     validation_data : (x_val, y_val) or None
     shuffle : bool
     seed : int or None
@@ -239,6 +244,8 @@ class Trainer:
             v = self.model.evaluate(*self.val, return_dict=True)
             logs.update({"val_" + k: val for k, val in v.items()})
         self.history.append(self.epoch, logs)     # Keras's History.epoch counts from 0
+        if self.epochs is None and len(self.history.epoch) >= 2 * ENDLESS_HISTORY:
+            self._trim_history()
         self.epoch += 1
         entry = {"epoch": self.epoch, **logs}
         record = self.record and (recorded_epoch(self.epoch) or self.epochs == self.epoch)
@@ -254,6 +261,14 @@ class Trainer:
         if self.epochs is not None and self.epoch >= self.epochs:
             self.state = "finished"
             self.message = f"Finished {self.epoch} epochs"
+
+    def _trim_history(self) -> None:
+        """Keep the newest :data:`ENDLESS_HISTORY` epochs of ``history`` (every 1,000 epochs, so O(1)
+        per epoch on average)."""
+        h = self.history
+        del h.epoch[:-ENDLESS_HISTORY]
+        for values in h.history.values():
+            del values[:-ENDLESS_HISTORY]
 
     def _stop(self, message):
         self.state = "stopped"
@@ -330,6 +345,8 @@ class Trainer:
             if 0 < logs.get("epoch", 0) <= ckpt.epoch:
                 self.history.append(int(logs["epoch"]) - 1, {k: v for k, v in logs.items()
                                                               if k not in ("epoch", "stats")})
+        if self.epochs is None and len(self.history.epoch) > ENDLESS_HISTORY:
+            self._trim_history()
         self._pending.clear()
         self._pending_epochs = []
         self._pending_checkpoints = []

@@ -33,6 +33,9 @@ BUSY_COST, BUSY_FACTOR = 0.02, 10
 
 _KIND_TINT = {"input": 0.0, "dot": 0.6, "bias": 0.45, "activation": 0.0}
 EMPTY_HISTORY = "One point per epoch\n(at most one a second),\nalso while this tab is hidden."
+#: epochs the "over epochs" plot keeps at most (one a second: ~17 minutes in full); past it, every
+#: other one of the older epochs goes, the newest HISTORY_RECENT always stay
+MAX_HISTORY, HISTORY_RECENT = 1024, 256
 
 
 def chance_level(n_classes: int) -> float:
@@ -311,6 +314,10 @@ class SeparabilityView(View):
         self.min_interval = max(type(self).min_interval, BUSY_FACTOR * cost if cost > BUSY_COST else 0.0)
         self.values = vals = self._sofar
         self.history[epoch] = vals
+        if len(self.history) > MAX_HISTORY:    # bounded for a run of any length: thin the older epochs
+            epochs = sorted(self.history)
+            for e in epochs[:-HISTORY_RECENT][1::2]:
+                del self.history[e]
         if unseen(self) and in_shown_window(self):
             self._undrawn = True               # drawn when the view is shown
         elif self.isVisible():

@@ -13,6 +13,7 @@ talks to it over a ``Pipe``. Commands are tuples:
 ``("speed", steps_per_s|None)``   slow motion, or None for flat out
 ``("restore", ckpt, epoch_logs)``  go to a :class:`core.engine.checkpoint.Checkpoint`, paused
                                   (the timeline's "Continue from here", opening a run)
+``("cancel_load",)``              stop reading a run's CSV file (see below); otherwise nothing
 ``("stop",)``                     leave the loop; the process exits
 ================================  =============================================
 
@@ -24,6 +25,12 @@ its ``checkpoint`` (the state to save a run from). The first after a start or a 
 carries the :class:`core.run.messages.RunData`. The trainer records: every
 snapshot carries the checkpoints of the epochs completed since the previous one. A closed pipe ends the loop, so the child
 never outlives the GUI.
+
+While a run's CSV file is read (a start, a reset to a new config) the trainer also sends
+``("loading", LoadProgress)`` (:mod:`core.run.load_progress`: at most 5 a second, once reading
+has taken 0.3 s) and obeys ``("cancel_load",)`` and ``("stop",)`` between blocks of rows; other
+commands wait until the run is built. A cancelled read sends ``("load_cancelled", text)`` and
+keeps the run there was (paused, with a full snapshot), or none.
 """
 from __future__ import annotations
 
@@ -34,16 +41,19 @@ import numpy as np
 
 from core.analysis.boundary import decision_grid, grid_extent, input_plane
 from core.engine.snapshot import read_only_copy
-from core.run.config import TrainingConfig, build_trainer
+from core.datasets.tabular import CsvCancelled
+from core.run.config import TrainingConfig, build_trainer, load_data
+from core.run.load_progress import LoadReporter, cancelled_text
 from core.run.messages import BatchUpdate, BoundaryGrid, RunData, RunSnapshot, output_classes
 
 
 class _Run:
     """A trainer plus what the views need of its run (:class:`RunData`, the boundary's plane)."""
 
-    def __init__(self, config: TrainingConfig):
+    def __init__(self, config: TrainingConfig, progress=None):
         self.config = config
-        self.trainer, data = build_trainer(config)
+        # the data first, with ``progress`` (a big CSV file: reported and cancellable, see LoadReporter)
+        self.trainer, data = build_trainer(config, load_data(config.validate(), progress))
         self.trainer.record = True
         self.trainer.reset(restore_weights=False)   # now with the epoch-0 checkpoint
         (x_tr, y_tr), (x_val, y_val) = data
@@ -118,19 +128,36 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
         if not t.done:
             t.state = "training" if playing else ("paused" if t.step else "ready")
 
-    def start(cfg):
+    def poll():
+        return conn.recv() if conn.poll(0) else None
+
+    def start(cfg) -> bool:
+        """Build the run of ``cfg``; False when told to stop while reading its data."""
         nonlocal run, playing
         playing = False
+        reporter = LoadReporter(cfg.csv_path, lambda p: send("loading", p), poll) if cfg.csv_path else None
         try:
-            run = _Run(cfg)
+            run = _Run(cfg, progress=reporter)
+        except CsvCancelled:
+            if reporter.stop_requested:
+                return False
+            send("load_cancelled", cancelled_text(cfg.csv_path))
+            if run is not None:        # the run there was stays, paused
+                full()
         except Exception as exc:  # bad data, bad config: tell the GUI, keep serving
             run = None
             send("error", f"{exc}")
-            return
-        full(with_data=True)
+        else:
+            full(with_data=True)
+        finally:
+            if reporter is not None:
+                queued.extend(reporter.pending)
+        return True
 
+    queued = []     # commands that arrived while a run's data was read, obeyed next, in order
     try:
-        start(config)
+        if not start(config):
+            return
         last_poll = 0.0
         while True:
             busy = playing and run is not None and not run.trainer.done
@@ -138,24 +165,28 @@ def serve(conn, config, light_hz: float = 30.0, heavy_hz: float = 8.0) -> None:
                 timeout = 0.0 if speed is None else max(0.0, next_step - time.perf_counter())
             else:
                 timeout = None
-            if timeout == 0.0 and time.perf_counter() - last_poll < POLL_INTERVAL:
+            if queued:
+                ready = True
+            elif timeout == 0.0 and time.perf_counter() - last_poll < POLL_INTERVAL:
                 ready = False    # flat out: look for commands every 2 ms, not after every ~70 us batch
             else:
                 ready = conn.poll(timeout)
                 last_poll = time.perf_counter()
             if ready:
-                cmd = conn.recv()
+                cmd = queued.pop(0) if queued else conn.recv()
                 name, args = cmd[0], cmd[1:]
                 if name == "stop":
                     break
+                if name == "cancel_load":   # reading had ended when it came: nothing to cancel
+                    continue
                 if name == "reset":
                     cfg = args[0] if args and args[0] is not None else (run.config if run else config)
                     if run is not None and cfg == run.config:
                         playing = False
                         run.trainer.reset()
                         full(with_data=True)
-                    else:
-                        start(cfg)
+                    elif not start(cfg):
+                        break
                     continue
                 if name == "speed":
                     speed = args[0]

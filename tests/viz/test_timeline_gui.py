@@ -108,24 +108,6 @@ def test_continue_from_here_branches(qtbot, make_window):
     assert [e["epoch"] for e in w.timeline.epoch_logs] == [1, 2, 3]
 
 
-def test_continue_from_here_after_a_crash_keeps_the_run(qtbot, make_window):
-    """Issue 17, item 2: with the trainer killed, Continue from here used to drop the later epochs and
-    the curves and then say the trainer was not running. Now nothing is dropped and it says why."""
-    import os
-    import signal
-    w = make_window(CONFIG, engine="process")
-    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
-    train_epochs(qtbot, w, 3)
-    points, epochs = w.curves.n_points, w.timeline.epochs()
-    with qtbot.waitSignal(w.session.error, timeout=20_000):
-        os.kill(w.session.worker.pid, signal.SIGKILL)
-    w.timeline.scrub(1)
-    with qtbot.waitSignal(w.timeline.failed, timeout=5_000) as blocker:
-        assert w.timeline.continue_from(1) is None
-    assert "save it" in blocker.args[0] and "Reset" in blocker.args[0]
-    assert w.timeline.epochs() == epochs and w.curves.n_points == points and w.timeline.branches == []
-
-
 def test_a_run_whose_trainer_crashed_can_be_saved_and_reset_writes_nothing(qtbot, make_window, tmp_path):
     """Issue 17, item 1: after a crash, Save run said only "the trainer is not running", and the next
     Reset wrote epoch 0 over the earlier save. Now the run kept on screen is saved, and Reset writes

@@ -7,7 +7,7 @@ close and bring back (View menu, "Reset layout").
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from core.run.config import LIVE_FIELDS, TrainingConfig, data_notice
 from core.run.presets import get_preset
@@ -15,6 +15,8 @@ from core.run.presets import get_preset
 from viz.app import actions as actions_mod
 from viz.app import settings as st
 from viz.app.actions import STATUS_MS
+from viz.app.crash_question import ask_after_crash
+from viz.app.data_progress import DataProgress
 from viz.app.layout.dock_layout import DockLayout
 from viz.app.export_actions import ExportActions
 from viz.app.gc_guard import GuiThreadCollector
@@ -25,7 +27,7 @@ from viz.app.layout.workspace_bar import WorkspaceBar
 from viz.export.view_export import export_view_menu, install_context_export
 from viz.panels.controls import ControlsPanel
 from viz.run.session import Session, structural_change
-from viz.run.timeline import TimelineController
+from viz.run.timeline import TimelineController, state_name
 from viz.run.timeline_bar import TimelineBar
 from viz.views.training.boundary import BoundaryView
 from viz.views.training.curves import CurvesView
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.addToolBarBreak()
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.timeline_bar)
         self.run_files = RunFiles(self, self.timeline, self.settings)
+        self.data_progress = DataProgress(self, self.session)
         self.exports = ExportActions(self, self.timeline)
         self._add_file_actions()
         self.context_export = install_context_export(self)
@@ -196,15 +199,26 @@ class MainWindow(QMainWindow):
     # ---- transport ------------------------------------------------------------------------------
     @Slot()
     def toggle_play(self) -> None:
-        """Pause when training, otherwise play (if the controls are valid)."""
+        """Pause when training, otherwise play (if the controls are valid). With the trainer gone
+        (it crashed or was killed) ask whether to continue the kept run in a new trainer or start over."""
         if self.session.state == "training":
             self.session.pause()
-        elif self._valid:
+        elif not self._valid:
+            return
+        elif self.timeline.opening:
+            self.timeline.play_after_opening()         # a new trainer is on its way to the kept run
+        elif self.session.alive or self.session.closed:
             self.session.play()
+        elif (kept := self.timeline.kept_state()) is None:
+            self.reset_run(play=True)                  # nothing was kept: a new trainer, training
+        elif not any(box.isVisible() for box in self.findChildren(QMessageBox, "crash_question")):
+            ask_after_crash(self, state_name(kept), on_continue=self.timeline.continue_kept,
+                            on_start_over=lambda: self.reset_run(play=True))
 
     @Slot()
-    def reset_run(self) -> None:
-        """Reset to the same initial weights, applying the controls' configuration."""
+    def reset_run(self, play: bool = False) -> None:
+        """Reset to the same initial weights, applying the controls' configuration (after a crash: a
+        new trainer with what the Controls show; nothing is written). ``play``: train at once."""
         cfg = self.controls.config()
         if cfg.errors():
             self.statusBar().showMessage("Fix the marked fields before resetting.", STATUS_MS)
@@ -212,6 +226,8 @@ class MainWindow(QMainWindow):
         self._pending_reset = False
         self._edit_timer.stop()
         self.session.reset(None if cfg == self.session.config else cfg)
+        if play:
+            self.session.play()
 
     @Slot()
     def new_run(self) -> None:
@@ -264,6 +280,11 @@ class MainWindow(QMainWindow):
             enabled, tip = True, "Pause after the current batch (Space)."
         elif not self._valid:
             enabled, tip = False, f"Cannot train: {self._invalid_reason}"
+        elif state == "stopped" and not self.session.alive:
+            kept = self.timeline.kept_state()
+            enabled, tip = True, ("The trainer has stopped. Play (Space) goes on from " + state_name(kept) +
+                                  " in a new trainer, or starts over: it asks first." if kept is not None else
+                                  "The trainer has stopped. Play (Space) starts a new one.")
         elif state in ("stopped", "finished"):
             enabled, tip = False, f"Training has {state} ({self.session.message}). Press Reset (R) to start again."
         else:
@@ -337,7 +358,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_state(self, state: str) -> None:
         self._update_transport()
-        if state == "stopped" and self.session.alive and self.session.message:
+        latest = self.session.latest
+        if state == "stopped" and self.session.alive and latest is not None and latest.state == "stopped":
             self._tell_stopped(self.session.message)
 
     @Slot(float)

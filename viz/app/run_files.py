@@ -51,6 +51,7 @@ class RunFiles(QObject):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         timeline.saved.connect(self._on_saved)
         timeline.failed.connect(window.show_error)
+        timeline.note.connect(self._on_note)
 
     # ---- runs -----------------------------------------------------------------------------------
     @Slot()
@@ -63,6 +64,10 @@ class RunFiles(QObject):
             path += RUN_SUFFIX
         self.timeline.save(path)
         return True
+
+    def _on_note(self, text: str) -> None:
+        """Where training continued from (Continue from here, a run going on after a crash)."""
+        self.window.statusBar().showMessage(text, 2 * STATUS_MS)
 
     def _on_saved(self, path: str) -> None:
         self._remember(path)

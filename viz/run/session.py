@@ -21,8 +21,10 @@ thread (queued); a retired worker's late snapshots are dropped there. Always cal
 """
 from __future__ import annotations
 
+import re
 import time
 import weakref
+from dataclasses import dataclass
 
 from PySide6.QtCore import Property, QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
@@ -38,6 +40,8 @@ HOUSEKEEPING_MS = 100
 SILENT_S = 5.0
 #: milliseconds shutdown waits for a worker's thread before giving up on it
 SHUTDOWN_MS = 10_000
+#: the advice that ends a dead worker's message, replaced by what the window keeps of the run
+_PRESS_RESET = re.compile(r"\s*Press Reset[^.]*\.\s*$")
 
 
 def structural_change(old: TrainingConfig, new: TrainingConfig) -> bool:
@@ -49,6 +53,9 @@ def structural_change(old: TrainingConfig, new: TrainingConfig) -> bool:
 class _Link(QObject):
     """Receives one worker's signals in the GUI thread; drops them once that worker is retired.
 
+    While :attr:`held` (a kept run waiting for a new run's CSV file to be read) it keeps them;
+    :meth:`release` hands them to the session in order (the reading was cancelled).
+
     It holds its session weakly: a Python reference cycle between QObjects would let
     the garbage collector delete them later from whatever thread it runs in.
     """
@@ -57,27 +64,67 @@ class _Link(QObject):
         super().__init__(session)
         self._session = weakref.ref(session)
         self.active = True
+        self.held: list | None = None      # (method name, argument) kept while held
         worker.snapshot.connect(self.on_snapshot)
         worker.errored.connect(self.on_errored)
         worker.died.connect(self.on_died)
+        worker.loading.connect(self.on_loading)
+        worker.load_cancelled.connect(self.on_load_cancelled)
+
+    def hold(self) -> None:
+        """Keep the worker's signals from now on instead of handing them over."""
+        self.held = []
+
+    def release(self) -> None:
+        """Hand the kept signals to the session, in order, and pass the next ones straight on."""
+        held, self.held = self.held or [], None
+        for name, arg in held:
+            if (s := self._target()) is not None:
+                getattr(s, name)(arg)
 
     def _target(self):
         return self._session() if self.active else None
 
+    def _pass(self, name: str, arg) -> None:
+        if self.held is not None:
+            if self.active:
+                self.held.append((name, arg))
+        elif (s := self._target()) is not None:
+            getattr(s, name)(arg)
+
+    @Slot(object)
+    def on_loading(self, progress):
+        self._pass("_on_loading", progress)
+
+    @Slot(str)
+    def on_load_cancelled(self, text):
+        self._pass("_on_load_cancelled", text)
+
     @Slot(object)
     def on_snapshot(self, snap):
-        if (s := self._target()) is not None:
-            s._on_snapshot(snap)
+        self._pass("_on_snapshot", snap)
 
     @Slot(str)
     def on_errored(self, text):
-        if (s := self._target()) is not None:
-            s._on_error(text)
+        self._pass("_on_error", text)
 
     @Slot(str)
     def on_died(self, text):
-        if (s := self._target()) is not None:
-            s._on_died(text)
+        self._pass("_on_died", text)
+
+
+@dataclass(frozen=True)
+class _KeptRun:
+    """A run kept paused while a new run's CSV file is read: restored as it was if that is cancelled."""
+
+    worker: object
+    thread: QThread
+    link: _Link
+    config: TrainingConfig
+    latest: object
+    latest_full: object
+    state: str
+    message: str
 
 
 class Session(QObject):
@@ -106,6 +153,14 @@ class Session(QObject):
     silent(float)
         While training, the trainer has sent nothing for that many seconds (:data:`SILENT_S` or
         more); 0.0 when it answers again.
+    loading(object)
+        A :class:`core.run.load_progress.LoadProgress` while the trainer reads a big CSV file for
+        the run starting; None once the reading is over (the run came, or an error, or a cancel).
+    load_cancelled(str)
+        The reading was cancelled (:meth:`cancel_load`): ``"Loading data.csv was cancelled."``.
+        The run there was before goes on as it was (a run whose trainer had to be replaced is
+        kept, paused, until the new one has read its data); with none, the state is
+        ``"stopped"`` with that message.
     """
 
     snapshot_ready = Signal(object)
@@ -113,6 +168,8 @@ class Session(QObject):
     state_changed = Signal(str)
     error = Signal(str)
     silent = Signal(float)
+    loading = Signal(object)
+    load_cancelled = Signal(str)
 
     def __init__(self, config: TrainingConfig | None = None, engine: str = "process",
                  parent: QObject | None = None, autostart: bool = True):
@@ -125,6 +182,9 @@ class Session(QObject):
         self._thread = None
         self._link = None
         self._retired: list[tuple] = []     # (worker, thread, link) stopping in the background
+        self._kept: _KeptRun | None = None   # the run before, paused, while a new one reads its CSV file
+        self._loading = False                # a "loading" came and the reading is not over
+        self._reset_from = None              # the config before a reset in the same trainer
         self._latest = self._latest_full = None
         self._state = "starting"
         self._message = ""
@@ -143,6 +203,10 @@ class Session(QObject):
         self._speed = None
         #: ``f(snap) -> snap`` applied to every snapshot before the views see it (the timeline's hook)
         self.snapshot_filter = None
+        #: ``f(short: bool) -> str``: in plain words, what of the run is kept and what to do (``short``:
+        #: one sentence for the status bar), told when the trainer dies (the timeline's hook); without
+        #: it the message says to press Reset
+        self.kept_note = None
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -248,7 +312,9 @@ class Session(QObject):
                 new = None
             if new is not None and name not in new.errors():
                 self._config = new
-        self._send(("set", name, value))
+        # with the trainer gone the value waits in the config: a new trainer (Play, Continue from
+        # here, Reset) takes it, so nothing needs saying
+        self._send(("set", name, value), quiet=True)
 
     def reset(self, config: TrainingConfig | None = None) -> None:
         """Back to step 0 with the same initial weights, or start ``config``.
@@ -261,24 +327,42 @@ class Session(QObject):
             return
         new = self._config if config is None else config
         restart = (self._worker is None or self._dead or structural_change(self._config, new))
-        self._config = new
+        old, self._config = self._config, new
         if restart:
-            self._start()
+            self._start(old)
         else:
+            self._reset_from = old       # what runs still if reading its CSV file again is cancelled
             self._send(("reset", None if config is None else new))
 
     def _send(self, cmd: tuple, quiet: bool = False) -> None:
         if self._closed or (quiet and self._dead):
             return
         if self._dead:
-            self._on_error("The trainer is not running. Press Reset to restart it.")
+            self._on_error("The trainer has stopped. Press Play to go on from the kept run in a new "
+                           "trainer, or Reset to start again.")
             return
         if self._worker is not None:
             self._worker.send(cmd)
 
     # ---- worker lifecycle -----------------------------------------------------------------------
-    def _start(self) -> None:
-        self._retire()
+    def cancel_load(self) -> None:
+        """Stop reading the CSV file of the run starting (see ``load_cancelled``); nothing otherwise."""
+        if self._worker is not None and self._loading:
+            self._worker.send(("cancel_load",))
+
+    def _start(self, previous: TrainingConfig | None = None) -> None:
+        """A new worker for ``self._config``; the current one is retired, or kept paused while a
+        CSV file is read (``previous``: its configuration, live edits included)."""
+        if (self._config.csv_path and previous is not None and self._kept is None and self._worker is not None
+                and not self._dead and self._run is not None):
+            self._link.hold()
+            self._worker.send(("pause",))
+            self._kept = _KeptRun(self._worker, self._thread, self._link, previous,
+                                  self._latest, self._latest_full, self._state, self._message)
+            self._worker = self._thread = self._link = None
+        else:
+            self._retire()
+        self._loading_over()
         worker = WORKERS[self.engine](self._config)
         thread = QThread()
         thread.setObjectName(f"uncrumple-{self.engine}-worker")
@@ -302,6 +386,23 @@ class Session(QObject):
         self._worker = self._thread = self._link = None
         self._reap()
 
+    def _drop_kept(self) -> None:
+        """The new run has started (or could not): the run kept for a cancel goes."""
+        if self._kept is not None:
+            k, self._kept = self._kept, None
+            k.link.active = False
+            k.worker.stop()
+            self._retired.append((k.worker, k.thread, k.link))
+
+    def _restore_kept(self) -> None:
+        """Reading was cancelled: back to the run kept, as it was (its held signals follow)."""
+        k, self._kept = self._kept, None
+        self._retire()
+        self._worker, self._thread, self._link, self._dead = k.worker, k.thread, k.link, False
+        self._config, self._latest, self._latest_full = k.config, k.latest, k.latest_full
+        self._set_state(k.state, k.message)
+        k.link.release()
+
     def _reap(self, wait_ms: int = 0) -> None:
         keep = []
         for worker, thread, link in self._retired:
@@ -320,6 +421,7 @@ class Session(QObject):
         self._timer.stop()
         self.redrawer.stop()
         self._retire()
+        self._drop_kept()
         for worker, thread, _ in self._retired:
             worker.stop()
         self._reap(wait_ms=SHUTDOWN_MS)
@@ -341,6 +443,10 @@ class Session(QObject):
         if self._silent:
             self._silent = False
             self.silent.emit(0.0)
+        self._loading_over()
+        if snap.run is not None:
+            self._drop_kept()
+            self._reset_from = None
         if self.snapshot_filter is not None:
             snap = self.snapshot_filter(snap)
         views = self.redrawer.live()
@@ -384,18 +490,47 @@ class Session(QObject):
         """Start ``config`` in a new trainer, whatever the current run is (opening a run file)."""
         if self._closed:
             return
-        self._config = config
-        self._start()
+        old, self._config = self._config, config
+        self._start(old)
+
+    def _on_loading(self, progress) -> None:
+        self._heard = time.monotonic()
+        self._loading = True
+        self.loading.emit(progress)
+
+    def _loading_over(self) -> None:
+        if self._loading:
+            self._loading = False
+            self.loading.emit(None)
+
+    def _on_load_cancelled(self, text: str) -> None:
+        self._loading_over()
+        if self._kept is not None:
+            self._restore_kept()
+        elif self._run is None or self._state == "starting":
+            self._set_state("stopped", text.rstrip("."))
+        elif self._reset_from is not None:   # the same trainer keeps its run (a full snapshot follows)
+            self._config = self._reset_from
+        self._reset_from = None
+        self.load_cancelled.emit(text)
 
     def _on_error(self, text: str) -> None:
+        self._loading_over()
         if self._state == "starting":   # the run could not even start (bad CSV, one class, ...)
+            self._drop_kept()
             lines = text.strip().splitlines()
             self._set_state("stopped", lines[-1] if lines else "The run could not start.")
         self.error.emit(text)
 
     def _on_died(self, text: str) -> None:
+        self._loading_over()
+        self._drop_kept()
         self._dead = True
-        self._set_state("stopped", text)
+        message = text
+        if self.kept_note is not None:     # the worker's advice ("Press Reset ...") gives way to what is kept
+            reason = _PRESS_RESET.sub("", text)
+            message, text = f"{reason} {self.kept_note(short=True)}", f"{reason} {self.kept_note(short=False)}"
+        self._set_state("stopped", message)
         self.error.emit(text)
 
     def _set_state(self, state: str, message: str) -> None:

@@ -11,7 +11,8 @@ snapshot with ``scrubbed`` set; the decision grid is computed here with core).
 While scrubbed, live snapshots reach the views without their weights so the
 picture stays on epoch k; Play or :meth:`go_live` returns to the live run.
 :meth:`continue_from` truncates the views' histories and resumes training from
-epoch k as a new branch.
+epoch k as a new branch; with the trainer gone (killed, crashed) a new trainer starts from epoch k's
+checkpoint (:meth:`continue_kept`: from the newest state kept).
 """
 from __future__ import annotations
 
@@ -21,17 +22,23 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.analysis import boundary
-from core.run.config import TrainingConfig
+from core.run.config import LIVE_FIELDS, TrainingConfig
 from core.run.messages import BoundaryGrid, RunSnapshot
 from core.run.runfile import SavedRun, load_run, save_run
 from core.run.timeline import DEFAULT_BUDGET, Timeline
 
+from viz.run.epoch_logs import MAX_EPOCH_LOGS, find_epoch_log, thin_epoch_logs
 from viz.run.session import structural_change
 
 _EMPTY_I = np.zeros(0, np.int64)
 _EMPTY_F = np.zeros(0, np.float32)
 for _a in (_EMPTY_I, _EMPTY_F):
     _a.flags.writeable = False
+
+
+def state_name(ckpt) -> str:
+    """A checkpoint's place in plain words: "epoch 7", or "epoch 7, batch 3" in the middle of one."""
+    return f"epoch {ckpt.epoch}" + (f", batch {ckpt.batch}" if ckpt.batch else "")
 
 
 class TimelineController(QObject):
@@ -50,6 +57,8 @@ class TimelineController(QObject):
         A run was written to this path.
     failed(str)
         Saving or opening failed; the message says why (the current run is untouched).
+    note(str)
+        A sentence for the status bar: where training continued from and which values it took.
     """
 
     changed = Signal()
@@ -57,6 +66,7 @@ class TimelineController(QObject):
     shown = Signal(object)
     saved = Signal(str)
     failed = Signal(str)
+    note = Signal(str)
 
     def __init__(self, session, budget: int = DEFAULT_BUDGET, history_source=None, parent=None):
         super().__init__(parent)
@@ -72,12 +82,17 @@ class TimelineController(QObject):
         self._local = None              # the run's network in this process (RunData.model())
         self._last_heavy = None         # newest live snapshot with weights
         self._opening = None            # a SavedRun waiting for its trainer's first snapshot
+        self._continuing = None         # the checkpoint _opening continues from after a crash, or None
+        self._play_after = False        # train once the new trainer is at _opening's state
+        self._save_after_open = None    # a path to save to once the new trainer is at _opening's state
         self._save_to = None            # a path waiting for a paused checkpoint
         self._pausing = False           # a scrub paused training; its "paused" snapshot has not come yet
         self._resume = False            # a scrub paused training: Live plays again
         session.snapshot_filter = self._filter
+        session.kept_note = self.kept_summary        # told when the trainer dies
         session.snapshot_ready.connect(self._after_snapshot)
         session.state_changed.connect(self._on_session_state)
+        session.load_cancelled.connect(self._on_load_cancelled)
 
     # ---- incoming -------------------------------------------------------------------------------
     def _filter(self, snap):
@@ -98,6 +113,8 @@ class TimelineController(QObject):
             self.timeline.add(c)
         if snap.epochs:
             self.epoch_logs.extend(snap.epochs)
+        if len(self.epoch_logs) > MAX_EPOCH_LOGS + len(self.timeline):   # within a budget (viz.run.epoch_logs)
+            self.epoch_logs = thin_epoch_logs(self.epoch_logs, self.timeline.epochs(), MAX_EPOCH_LOGS)
         if snap.checkpoint is not None:
             self.checkpoint = snap.checkpoint
             if self._save_to is not None and snap.state != "training":
@@ -126,6 +143,15 @@ class TimelineController(QObject):
         for view in self.session.redrawer.live():
             view.show_history(past, run.curves)
         self.session.restore(run.current, run.epoch_logs)
+        continuing, self._continuing = self._continuing, None
+        if continuing is not None:          # after a crash: the Controls' live values
+            self._take_live_values(continuing)
+        save, self._save_after_open = self._save_after_open, None
+        if save is not None:                # written from the restored state's snapshot (paused)
+            self._save_to = save
+        if self._play_after:
+            self.session.play()
+        self._play_after = False
         self.changed.emit()
 
     # ---- scrubbing ------------------------------------------------------------------------------
@@ -169,30 +195,123 @@ class TimelineController(QObject):
 
     def epoch_log(self, epoch: int) -> dict | None:
         """The logs of epoch ``epoch`` (loss, accuracy, ... as the trainer reported them), or None
-        (epoch 0, or an epoch no longer kept)."""
-        for log in reversed(self.epoch_logs):
-            if log.get("epoch") == epoch:
-                return log
-        return None
+        (epoch 0, or an epoch no longer kept: past :data:`~viz.run.epoch_logs.MAX_EPOCH_LOGS`, old ones
+        are thinned, those of the timeline's epochs kept)."""
+        return find_epoch_log(self.epoch_logs, epoch)
 
-    def continue_from(self, epoch: int) -> int | None:
+    def continue_from(self, epoch: int, play: bool = False) -> int | None:
         """Resume training from the kept epoch at or before ``epoch`` as a new branch; returns it.
 
-        With the trainer gone (it crashed or was killed) nothing is dropped: the timeline, the curves
-        and the views stay as they are, ``failed`` says so, and None is returned."""
-        if not self.session.alive:
-            self.failed.emit("The trainer has stopped, so training cannot continue from here. The run on "
-                             "screen is kept: save it (File → Save run) or press Reset to start again.")
+        The later epochs, epoch logs and batch curves are dropped. The trainer goes to that epoch's
+        checkpoint, then takes the live values the Controls show (learning rate, batch size, ...):
+        where they differ from the checkpoint's, ``note`` says which. With the trainer gone (it
+        crashed or was killed) a new trainer is started from the checkpoint, the way :meth:`open`
+        starts one from a file, and goes on bit for bit as the old one would have. ``play``: train
+        once there."""
+        if self._opening is not None:       # a new trainer is still starting from a kept run
+            self.failed.emit("A new trainer is still starting: try again in a moment.")
             return None
         ckpt = self.timeline.at(epoch)
+        return self._continue(ckpt, play)
+
+    def continue_kept(self, play: bool = True) -> int | None:
+        """After the trainer died: go on from the newest state kept (:meth:`kept_state`) in a new
+        trainer; returns its epoch, or None when nothing is kept."""
+        ckpt = self.kept_state()
+        if ckpt is None or self._opening is not None:
+            return None
+        return self._continue(ckpt, play)
+
+    @property
+    def opening(self) -> bool:
+        """True while a new trainer is on its way to a run held here or read from a file (until its
+        restore is sent): a command sent now would act on its step 0."""
+        return self._opening is not None
+
+    def play_after_opening(self) -> None:
+        """Train as soon as the new trainer is at the run's state (Play pressed while it starts)."""
+        if self._opening is not None:
+            self._play_after = True
+
+    def kept_state(self):
+        """The newest full training state held here (the last paused state, or the newest kept
+        epoch, whichever is later), or None: what Save run writes and Play goes on from after a crash."""
+        kept = [c for c in (self.checkpoint, self.timeline.last) if c is not None]
+        return max(kept, key=lambda c: c.step) if kept else None
+
+    def kept_summary(self, short: bool = False) -> str:
+        """In plain words, what of the run is kept here and what to do (the notice after a crash);
+        ``short``: one sentence for the status bar."""
+        ckpt = self.kept_state()
+        if ckpt is None:
+            return "Nothing was kept." if short else "Nothing of the run was kept: press Play or Reset to start again."
+        if short:
+            return "The run is kept."
+        epochs = self.timeline.epochs()
+        span = f"epochs {epochs[0]} to {epochs[-1]}" if len(epochs) > 1 else f"epoch {epochs[0]}"
+        return (f"The run is kept: {span} on the timeline, the curves and the epoch logs. Press Play to go "
+                f"on from {state_name(ckpt)} in a new trainer, Continue from here to go on from an earlier "
+                "epoch, or Reset to start again; File → Save run keeps it in a file.")
+
+    def _continue(self, ckpt, play: bool) -> int:
+        newest = self.kept_state()
         self.timeline.truncate(ckpt.epoch)
         self.epoch_logs = [e for e in self.epoch_logs if e.get("epoch", 0) <= ckpt.epoch]
+        self.checkpoint = ckpt
+        if not self.session.alive:
+            if newest is not None and ckpt.step < newest.step:
+                self.branches.append(ckpt.epoch)
+            return self._continue_in_new_trainer(ckpt, play)
         self.branches.append(ckpt.epoch)
         self.session.truncate_views(ckpt.epoch, ckpt.step)
         self._set_position(None)
         self.session.restore(ckpt, self.epoch_logs)
+        self._take_live_values(ckpt)
+        if play:
+            self.session.play()
         self.changed.emit()
         return ckpt.epoch
+
+    def _continue_in_new_trainer(self, ckpt, play: bool) -> int:
+        """The trainer is gone: start a new one on the run's config and send it to ``ckpt`` once it
+        is up (:meth:`_after_snapshot`), with the curves, epoch logs and kept epochs up to there."""
+        self._opening = SavedRun(config=self.run_config(), current=ckpt,
+                                 checkpoints=tuple(c for c in self.timeline if c.step <= ckpt.step),
+                                 epoch_logs=tuple(self.epoch_logs), curves=self._curves_up_to(ckpt.step),
+                                 info={"branches": list(self.branches)})
+        self._continuing, self._play_after = ckpt, play
+        self._set_position(None)
+        self.session.start(self._opening.config)
+        self.note.emit(f"Starting a new trainer from {state_name(ckpt)}…")
+        return ckpt.epoch
+
+    def _curves_up_to(self, step: int) -> dict:
+        """The batch curves shown (as :meth:`viz.views.training.curves.CurvesView.history` gives them),
+        up to ``step``."""
+        curves = self.history_source() if self.history_source else {}
+        steps = curves.get("batch_steps")
+        if steps is not None and len(steps):
+            keep = np.asarray(steps) <= step
+            curves = {k: np.asarray(v)[keep] for k, v in curves.items()}
+        return curves
+
+    def _take_live_values(self, ckpt) -> None:
+        """After a restore to ``ckpt``: the trainer takes the live values the Controls show where they
+        differ from the checkpoint's, and ``note`` says which (none differ: nothing is sent)."""
+        config = self.session.config
+        changed = []
+        for name, then in ckpt.hyperparameters.items():
+            if name not in LIVE_FIELDS or name not in config.__dataclass_fields__:
+                continue
+            now = getattr(config, name)
+            if now is None or now == then:
+                continue
+            self.session.set_hyperparameter(name, now)
+            changed.append(f"{name.replace('_', ' ')} {now:g} (it was {then:g} then)"
+                           if isinstance(now, float) else f"{name.replace('_', ' ')} {now} (it was {then} then)")
+        where = state_name(ckpt)
+        self.note.emit(f"Continued from {where} with the values the Controls show: " + ", ".join(changed) + "."
+                       if changed else f"Continued from {where}.")
 
     def _set_position(self, epoch) -> None:
         if epoch != self.position:
@@ -240,6 +359,9 @@ class TimelineController(QObject):
         if not self.session.alive:
             self._write_kept(path)
             return
+        if self._opening is not None:       # a new trainer is on its way to the run: save once it is there
+            self._save_after_open = path
+            return
         latest = self.session.latest
         current = self.checkpoint
         if self.session.state == "training" or current is None or (latest and current.step != latest.step):
@@ -258,8 +380,19 @@ class TimelineController(QObject):
         return live if not structural_change(own, live) else own
 
     @Slot(str)
+    def _on_load_cancelled(self, _text: str) -> None:
+        """Reading the data of a run being opened (or continued after a crash) was cancelled: nothing is opened."""
+        self._opening, self._continuing, self._play_after = None, None, False
+
+    @Slot(str)
     def _on_session_state(self, state: str) -> None:
-        """The trainer died while a save waited for it to pause: save what is kept instead."""
+        """The trainer died while a save waited for it to pause: save what is kept instead. A new
+        trainer that died before it took a kept run (:meth:`open`, :meth:`continue_from`) leaves the
+        run held here as it is."""
+        if not self.session.alive:
+            self._opening, self._continuing, self._play_after = None, None, False
+            if self._save_after_open is not None:
+                self._save_to, self._save_after_open = self._save_after_open, None
         if self._save_to is not None and not self.session.alive:
             path, self._save_to = self._save_to, None
             self._write_kept(path)
@@ -268,18 +401,12 @@ class TimelineController(QObject):
         """Save the run as kept here when the trainer is gone (crashed, killed): from its newest full
         state (the last paused one, or the newest kept epoch), with the curves and epoch logs up to it,
         so that reopened it goes on from there."""
-        kept = [c for c in (self.checkpoint, self.timeline.last) if c is not None]
-        if not kept:
+        current = self.kept_state()
+        if current is None:
             self.failed.emit(f"Nothing to save to {path} yet: the trainer stopped before the first epoch was kept.")
             return
-        current = max(kept, key=lambda c: c.step)
-        curves = self.history_source() if self.history_source else {}
-        steps = curves.get("batch_steps")
-        if steps is not None and len(steps):
-            keep = np.asarray(steps) <= current.step
-            curves = {k: np.asarray(v)[keep] for k, v in curves.items()}
         logs = tuple(e for e in self.epoch_logs if e.get("epoch", 0) <= current.epoch)
-        self._write(path, current, logs, curves)
+        self._write(path, current, logs, self._curves_up_to(current.step))
 
     def _write(self, path: str, current=None, epoch_logs=None, curves=None) -> None:
         if curves is None:
@@ -308,6 +435,6 @@ class TimelineController(QObject):
         except (ValueError, OSError, MemoryError) as exc:
             self.failed.emit(str(exc) if isinstance(exc, ValueError) else f"Could not open {path}: {exc}")
             return None
-        self._opening = run
+        self._opening, self._continuing, self._play_after = run, None, False
         self.session.start(run.config)
         return run

@@ -46,6 +46,10 @@ class _PipeWorker(QObject):
         The trainer reported an error (bad config, bad value, an exception); it keeps serving.
     died(str)
         The trainer went away without being told to stop.
+    loading(object)
+        A :class:`core.run.load_progress.LoadProgress`: how far the trainer has read a run's CSV file.
+    load_cancelled(str)
+        Reading a run's CSV file was cancelled (``("cancel_load",)``); the text says which file.
     finished()
         The loop has ended and the trainer is joined (emitted from the worker's thread).
     """
@@ -53,6 +57,8 @@ class _PipeWorker(QObject):
     snapshot = Signal(object)
     errored = Signal(str)
     died = Signal(str)
+    loading = Signal(object)
+    load_cancelled = Signal(str)
     finished = Signal()
 
     engine = "?"
@@ -143,6 +149,10 @@ class _PipeWorker(QObject):
                 self.snapshot.emit(payload)
             elif kind == "error":
                 self.errored.emit(str(payload))
+            elif kind == "loading":
+                self.loading.emit(payload)
+            elif kind == "load_cancelled":
+                self.load_cancelled.emit(str(payload))
 
     def _report_death(self) -> None:
         if not self._stop.is_set():

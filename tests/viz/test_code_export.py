@@ -171,9 +171,19 @@ def test_history_csv(tmp_path):
                     ["2", "nan", "0.625", "", ""]]
     with open(paths[1], newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["step", "loss", "accuracy"]
-    assert rows[1] == ["1", "0.9", "0.5"] and rows[4] == ["4", "0.1", "nan"]
+    assert rows[0] == ["step", "loss", "accuracy", "batches"]
+    assert rows[1] == ["1", "0.9", "0.5", "1"] and rows[4] == ["4", "0.1", "nan", "1"]
     assert float(rows[2][1]) == pytest.approx(0.8)
+
+
+def test_history_csv_says_how_many_updates_an_old_row_averages(tmp_path):
+    """Past the curves' exact window a batch row is the mean of the updates since the row before it."""
+    steps = np.array([64, 128, 129, 130])
+    losses = np.array([0.9, 0.8, 0.7, 0.6], dtype=np.float32)
+    paths = export_history_csv(str(tmp_path / "h.csv"), [], steps, losses, [])
+    with open(paths[1], newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[3] for r in rows[1:]] == ["64", "64", "1", "1"]
 
 
 def test_history_csv_without_batches_and_with_bad_lengths(tmp_path):

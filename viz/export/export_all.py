@@ -29,7 +29,7 @@ from viz.views.common.view import View
 
 CONTROLS_DOCK = "dock_controls"
 EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
-BATCH_COLUMNS = ("step", "loss", "accuracy")
+BATCH_COLUMNS = ("step", "loss", "accuracy", "batches")   # batches: how many updates the row averages (1 = exact)
 
 #: a view whose scatter plots hold more points than this is written as PNG instead of SVG: Qt's SVG
 #: painter embeds every point as a picture of its own (the layers of an image run: 10,500 points,
@@ -238,8 +238,10 @@ def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch
     epochs : list of dict
         As in ``Snapshot.epochs``: ``{"epoch": e, "loss": ..., "accuracy": ..., ...}``.
     batch_steps, batch_losses, batch_accuracies : sequences of equal length
-        Per-batch values; written to ``<stem>-batches.csv`` (columns ``step, loss, accuracy``)
-        when there are any. ``batch_accuracies`` may be empty.
+        Per-batch values; written to ``<stem>-batches.csv`` (columns ``step, loss, accuracy,
+        batches``) when there are any. ``batch_accuracies`` may be empty. ``batches`` is the step
+        gap to the row before: 1 for an exact update, more for a row that is the mean of that many
+        (the curves keep the newest updates exactly and older ones as means).
 
     Returns
     -------
@@ -263,7 +265,9 @@ def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch
         with open(batch_path, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(BATCH_COLUMNS)
+            prev = 0     # past the exact window a row is the mean of the updates since the row before it
             for i, (step, loss) in enumerate(zip(steps, batch_l)):
-                w.writerow([_cell(step), _cell(loss), _cell(batch_a[i]) if batch_a else ""])
+                w.writerow([_cell(step), _cell(loss), _cell(batch_a[i]) if batch_a else "", str(int(step) - prev)])
+                prev = int(step)
         written.append(batch_path)
     return written

@@ -23,11 +23,12 @@ from core.analysis.names import layer_name
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.gl3d import Switch3D, opengl_available
+from viz.views.common.jobs import JobRunner
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, fit_title, narrow_min
 from viz.views.uncrumple.stages3d import Stages3DView
-from viz.views.uncrumple.tracer import Tracer
+from viz.views.uncrumple.tracer import Tracer, compute
 
 #: a row's view range follows the data only when an edge moves by more than this fraction of the span
 #: (a new range regenerates both axes and costs more than the panel's data)
@@ -160,7 +161,12 @@ class LayersView(View):
     input grid is a PCA plane of 784 pixels and the first trace three more PCAs) are made on the
     first refresh on screen (``deferred``). A refresh traces the new weights once and updates every
     panel's items in place; the redraw clock has it do so one row a step (:meth:`refresh_parts`),
-    each row's paint a step of its own.
+    each row's paint a step of its own. A heavy network's trace (:attr:`Tracer.heavy`: MNIST's, ~1 s
+    for its first) runs in a worker thread (``jobs``) and its rows are drawn when it is done.
+
+    The panels outlive a run: a new run re-uses the plots of the one before (a new plot with its
+    axes and menu costs ~20 ms, its first layout and paint as much again), making only the ones
+    it lacks and hiding the ones it does not need.
     """
 
     deferred = True
@@ -180,7 +186,15 @@ class LayersView(View):
         self._connect_idx = self._connect = self._connect_sparse = None
         self._jitter: dict[int, np.ndarray] = {}
         self._shown: list = []            # each stage's points as drawn, of the last trace
-        self._rows_due = False            # a trace whose rows are still being drawn, step by step
+        self._due_rows: set = set()       # rows of the last trace still to draw
+        self._whole_paint = False         # a build laid the panels out anew: paint them all
+        self._cells: dict = {}            # (row, col) -> every StagePanel made, re-used by later runs
+        self._n_stages = 0                # this run's panels (``panels`` holds those made so far)
+        self._stepping = False            # building in the clock's first row step
+        self._guide = None                # the guide label, made once
+        self._labels: list = []           # every row label made (row_labels: this run's)
+        self.jobs = JobRunner(self)       # heavy traces, one at a time
+        self.jobs.finished.connect(self._on_traced)
         self.notice = QtWidgets.QLabel()
         self.notice.setStyleSheet(style.palette().notice_css)
         self.notice.setWordWrap(True)
@@ -210,18 +224,24 @@ class LayersView(View):
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
-        """Remove every panel."""
+        """Forget the run: its panels are emptied and hidden, kept for the next run; a trace under
+        way is dropped."""
         self.switch3d.clear()
+        self.jobs.cancel()
         self.tracer.clear()
         self.traced = None
         self.row_ranges = []
         self._drawn_version = 0
-        self.graphics.clear()
+        self._n_stages = 0
+        for panel in self.panels:
+            panel.plot.setVisible(False)
         self.panels = []
+        for label in self._labels:
+            label.setVisible(False)
         self.row_labels = []
         self._jitter = {}
         self._shown = []
-        self._rows_due = False
+        self._due_rows = set()
         self._set_notice("")
         self.gl_notice.setVisible(False)
         super().clear()
@@ -236,17 +256,26 @@ class LayersView(View):
         if not self.tracer.set_run(run):
             self._set_notice(self.tracer.message)
             return
-        grid = self.tracer.grid
-        self._connect_idx, self._connect = grid.lines.ravel(), grid.connect()
-        self._connect_sparse = self._connect & np.repeat(sparse_lines(grid.lines), grid.lines.shape[1])
+        self._connect_idx = None                        # from the grid, once there is one
         self._layout()
-        self._draw()
-        if self.traced is not None and any(st.width == 3 for st in self.traced.stages):
+        self._whole_paint = True                        # the panels moved: the next paint is the whole plot
+        if self.tracer.heavy:
+            self._start_trace()                         # drawn when the worker is done
+        else:
+            self._trace()
+        if not self._stepping:                          # else the clock's next steps make and draw the rows
+            self._ensure_panels(self._n_stages)
+            self._draw_due_rows()
+        self.switch3d.refresh()                          # the 3D view, when it is shown in place of the panels
+
+    def _show_gl_notice(self) -> None:
+        """The notice for 3-unit stages drawn flat (once the first trace says there are some)."""
+        if self.traced is not None and any(st.width == 3 for st in self.traced.stages) \
+                and not self.gl_notice.isVisibleTo(self):
             text, tip = notice_3d(opengl_available())
             self.gl_notice.setText(text)
             self.gl_notice.setToolTip(tip)
             self.gl_notice.setVisible(True)
-        self.switch3d.refresh()                          # the 3D view, when it is shown in place of the panels
 
     def add_snapshot(self, snap) -> None:
         """Keep a heavy snapshot's weights (light ones carry none); no drawing."""
@@ -262,43 +291,104 @@ class LayersView(View):
             return self.switch3d.refresh()
         if not self.tracer.ready or unseen(self):
             return False
-        if self.tracer.version == self._drawn_version:
-            return False
-        return self._draw()
+        if self.tracer.version != self._drawn_version:
+            if self.tracer.heavy:
+                self._start_trace()
+            else:
+                return self._draw()
+        return self._draw_due_rows()
 
     def finish(self) -> None:
-        """Draw the newest weights now (before an image is taken, say)."""
+        """Draw the newest weights now (before an image is taken, say), waiting for a trace under way."""
         super().finish()
+        if self.jobs.busy:
+            result, _error = self.jobs.wait()
+            self._on_traced(result)
         if self.tracer.ready and self.tracer.version != self._drawn_version and not self.switch3d.active:
             self._draw()
+        elif not self.switch3d.active:
+            self._draw_due_rows()
+
+    # ---- tracing in the worker (heavy networks) -----------------------------------------------------
+    def _start_trace(self) -> None:
+        """Trace the newest weights in the worker, unless a trace is under way (its result asks for
+        the next)."""
+        if self.jobs.busy or not self.tracer.ready:
+            return
+        work = self.tracer.take()
+        self._drawn_version = work.version
+        self.jobs.watch(self)
+        self.jobs.start(partial(compute, work), name="uncrumple-layers-trace")
+
+    def _on_traced(self, result) -> None:
+        """A worker's trace is done: keep it, and have the clock draw its rows."""
+        if result is None or not self._use(self.tracer.accept(result)):
+            self._set_notice(self.tracer.message)
+            return
+        self.redraw_wanted.emit()
+
+    def _draw_due_rows(self) -> bool:
+        """Draw every row of the last trace not drawn yet; whether there was one."""
+        if not self._due_rows or self.traced is None:
+            return False
+        self._ensure_panels(self._n_stages)
+        for row in sorted(self._due_rows):
+            for i in self._row_panels(row):
+                self._draw_panel(i, self._shown)
+        self._due_rows = set()
+        self._fit_width()
+        return True
 
     # ---- drawing -----------------------------------------------------------------------------------
     def _layout(self) -> None:
-        """One panel per stage and a label per row; three panels a row and one-line titles fit a ~430 px dock."""
+        """One panel per stage and a label per row; three panels a row and one-line titles fit a ~430 px dock.
+
+        The panels and labels of earlier runs are re-used where they are (same row and column); only
+        the missing ones are made, and the rest stay hidden."""
         graphics, dense = self.graphics, self.tracer.model.dense_layers
         self.panels = []
-        for i in range(1 + 3 * len(dense)):
-            row, col = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
-            faint = i > 0 and (i - 1) // 3 >= SPARSE_FROM_LAYER
-            self.panels.append(StagePanel(graphics.addPlot(row=row, col=col), self.tracer.n_classes, faint=faint))
-        self.row_labels = []
+        self._n_stages = 1 + 3 * len(dense)
+        self._ensure_panels(1)                          # the others with their rows (:meth:`_refresh_row`)
         d = self.tracer.x.shape[1]
-        for r, lines in enumerate([(f"{d} feature{'s' if d != 1 else ''}",)]
-                                  + [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name)
-                                     for layer in dense]):
-            label = graphics.addLabel(row_text(self._row_name(r), lines), row=r, col=0,
-                                      color=style.palette().foreground, size="9pt")
+        rows = [(f"{d} feature{'s' if d != 1 else ''}",)] + \
+            [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name) for layer in dense]
+        for r in range(len(self._labels), len(rows)):     # the labels of earlier runs are re-used
+            self._labels.append(graphics.addLabel("", row=r, col=0, color=style.palette().foreground, size="9pt"))
+        for r, label in enumerate(self._labels):
+            label.setVisible(r < len(rows))
+        self.row_labels = self._labels[:len(rows)]
+        for label, (r, lines) in zip(self.row_labels, enumerate(rows)):
             label._lines = lines
-            self.row_labels.append(label)
-        guide = graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.palette().muted, size="8pt",
-                                  justify="left")
-        narrow_min(guide)
+            label.setText(row_text(self._row_name(r), lines))
+        if self._guide is None:
+            self._guide = graphics.addLabel(GUIDE, row=0, col=2, colspan=2, color=style.palette().muted,
+                                            size="8pt", justify="left")
+            narrow_min(self._guide)
         lay = graphics.ci.layout
         lay.setColumnStretchFactor(0, 0)
         for c in (1, 2, 3):
             lay.setColumnStretchFactor(c, 1)
         graphics.setMinimumHeight((1 + len(dense)) * MIN_ROW_HEIGHT if len(dense) > 3 else 3 * 110)
         self._fit_width()
+
+    def _ensure_panels(self, n: int) -> bool:
+        """This run's first ``n`` panels: the panels of earlier runs where they are (same row and
+        column), new ones where there are none (~20 ms each, a row of them a redraw step); whether
+        any was added (the layout changed)."""
+        added = False
+        for i in range(len(self.panels), min(n, self._n_stages)):
+            cell = (0, 1) if i == 0 else (1 + (i - 1) // 3, 1 + (i - 1) % 3)
+            panel = self._cells.get(cell)
+            if panel is None:                           # a cell's panel is as faint for every run
+                panel = self._cells[cell] = StagePanel(self.graphics.addPlot(row=cell[0], col=cell[1]),
+                                                       faint=i > 0 and (i - 1) // 3 >= SPARSE_FROM_LAYER)
+            panel.reset(self.tracer.n_classes)
+            panel.plot.setVisible(True)
+            self.panels.append(panel)
+            added = True
+        if added:
+            self._whole_paint = True
+        return added
 
     def _row_name(self, row: int) -> str:
         """``"Input"``, ``"Layer 1"``, …, ``"Layer 3 (output)"`` (:mod:`core.analysis.names`)."""
@@ -321,24 +411,33 @@ class LayersView(View):
         """Trace the newest weights and update every panel now (one paint shows them all)."""
         if not self._trace():
             return False
-        for i in range(len(self.panels)):
-            self._draw_panel(i, self._shown)
-        self._fit_width()
-        return True
+        return self._draw_due_rows()
 
     def _trace(self) -> bool:
-        """Trace the newest weights; the points each panel shows and each row's range; whether it traced."""
+        """Trace the newest weights now (after a trace under way in the worker); the points each
+        panel shows and each row's range; whether it traced."""
+        if self.jobs.busy:                      # one trace at a time touches the network
+            self.jobs.wait()
         tr = self.tracer
-        version = tr.version
-        traced = tr.trace()
-        self._drawn_version = version
-        self._set_notice(tr.message)
-        if traced is None or len(traced.coords) != len(self.panels):
+        self._drawn_version = tr.version
+        return self._use(tr.trace())
+
+    def _use(self, traced) -> bool:
+        """Keep ``traced`` (a :class:`viz.views.uncrumple.tracer.Traced` or None): the points each panel
+        shows, each row's range, every row due to be drawn; whether it fits the panels."""
+        self._set_notice(self.tracer.message)
+        if traced is None or len(traced.coords) != self._n_stages:
             return False
+        if self._connect_idx is None:
+            grid = self.tracer.grid
+            self._connect_idx, self._connect = grid.lines.ravel(), grid.connect()
+            self._connect_sparse = self._connect & np.repeat(sparse_lines(grid.lines), grid.lines.shape[1])
         self.traced = traced
         shown = self._shown = self._shown_coords(traced)
         self.row_ranges = [bounds(shown[0], pad=0.25)] + [row_range(shown[1 + 3 * k: 4 + 3 * k])
                                                           for k in range((len(shown) - 1) // 3)]
+        self._due_rows = set(range(len(self.row_labels)))
+        self._show_gl_notice()
         return True
 
     # ---- drawn row by row, from the redraw clock ------------------------------------------------------
@@ -347,11 +446,17 @@ class LayersView(View):
     # step traces and draws the input's row, each next step a layer's row, and each step's paint
     # covers only its row (part_rect), so no turn holds more than a row's work.
     def refresh_parts(self) -> tuple:
-        """One step per row (the input, then each layer) once the panels are made; ``()`` before
-        (the first refresh builds them) and while the 3D view is shown."""
-        if self._unbuilt or self.switch3d.active or not self.tracer.ready or not self.row_labels:
+        """One step per row (the input, then each layer): the first builds the panels if due, then
+        traces; ``()`` while the 3D view is shown or there is nothing to draw."""
+        if self.switch3d.active or self.run is None:
             return ()
-        return tuple(partial(self._refresh_row, r) for r in range(len(self.row_labels)))
+        if self._unbuilt:
+            rows = len(getattr(self.run.config, "hidden", ())) + 2   # the input, the hidden layers, the output
+        elif self.tracer.ready:
+            rows = len(self.row_labels)
+        else:
+            return ()
+        return tuple(partial(self._refresh_row, r) for r in range(rows))
 
     def part_widgets(self) -> tuple:
         """Every row paints in the one plot widget."""
@@ -362,7 +467,8 @@ class LayersView(View):
         items = [self.panels[i].plot for i in self._row_panels(part)]
         if part < len(self.row_labels):
             items.append(self.row_labels[part])
-        if not items:
+        if not items or self._whole_paint:
+            self._whole_paint = False
             return None
         rect = items[0].sceneBoundingRect()
         for item in items[1:]:
@@ -370,23 +476,39 @@ class LayersView(View):
         return self.graphics.mapFromScene(rect).boundingRect().adjusted(-2, -2, 2, 2)
 
     def _row_panels(self, row: int) -> range:
-        """The panels of row ``row`` (0: the input's; k: layer k's three)."""
+        """The panels of row ``row`` (0: the input's; k: layer k's three) made so far."""
         if row == 0:
             return range(min(1, len(self.panels)))
         return range(3 * row - 2, min(3 * row + 1, len(self.panels)))
 
     def _refresh_row(self, row: int) -> bool:
-        """Step ``row`` of a refresh: the first traces new weights (False if there are none), every
-        step draws its row's panels of that trace."""
-        if row == 0:
-            self._rows_due = not unseen(self) and self.tracer.ready and not self.switch3d.active \
-                and self.tracer.version != self._drawn_version and self._trace()
-        if not self._rows_due or self.traced is None:
+        """Step ``row`` of a refresh: the first traces new weights (a heavy network's in the worker,
+        whose rows are drawn by a later refresh), every step draws its row of the last trace if it
+        is due."""
+        if unseen(self) or self.switch3d.active:
             return False
+        built = False
+        if row == 0 and self._unbuilt:
+            self._stepping = True
+            try:
+                self._build_now()
+            finally:
+                self._stepping = False
+            built = True
+        if not self.tracer.ready:
+            return built
+        if row == 0 and self.tracer.version != self._drawn_version:
+            if self.tracer.heavy:
+                self._start_trace()
+            else:
+                self._trace()
+        built = self._ensure_panels(3 * row + 1) or built     # this row's panels, if new
+        if row not in self._due_rows or self.traced is None:
+            return built
         for i in self._row_panels(row):
             self._draw_panel(i, self._shown)
-        if row >= len(self.row_labels) - 1:
-            self._rows_due = False
+        self._due_rows.discard(row)
+        if not self._due_rows:
             self._fit_width()
         return True
 
@@ -441,9 +563,16 @@ class LayersView(View):
         if bool(text) != self.notice.isVisibleTo(self):
             self.notice.setVisible(bool(text))
 
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Stop and join a trace under way (in a window, the runner also stops when the window closes)."""
+        self.jobs.shutdown()
+        super().closeEvent(event)
+
     # ---- user actions --------------------------------------------------------------------------------
     def use_units(self, index: int, units) -> None:
         """Show chosen units (0-based) of stage ``index``'s layer as the axes, or ``None`` for PCA."""
+        if self.jobs.busy:                      # the worker's trace uses the projections
+            self.jobs.wait()
         if units is None:
             self.tracer.cache.use_pca(index)
         else:

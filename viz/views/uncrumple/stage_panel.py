@@ -114,41 +114,84 @@ class StagePanel:
         for axis in ("left", "bottom"):
             plot.getAxis(axis).setStyle(tickLength=-4)
             plot.getAxis(axis).enableAutoSIPrefix(False)   # no axis label to carry a prefix; saves a relabel per range
-        light = 0.62 if faint else 0.3
-        self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), light), width=1), antialias=False)
-                      for c in range(n_classes)]
-        self.lines.append(pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted, 90 if faint else 140),
-                                                        width=1), antialias=False))
-        self.regions = [pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
-                                           pxMode=True) for c in range(n_classes)]
-        self.points = []
-        for c in range(n_classes):
-            pen, brush = style.point_pen_brush(c, validation=False)
-            self.points.append(pg.ScatterPlotItem(size=5, pen=pen, brush=brush, pxMode=True))
+        self._faint = bool(faint)
         ghost = style.with_alpha(style.palette().muted, 70)
         self.ghost = pg.ScatterPlotItem(size=3, pen=pg.mkPen(ghost), brush=pg.mkBrush(ghost),
                                         pxMode=True)
         self.shift_line = pg.PlotCurveItem(pen=pg.mkPen(style.palette().foreground, width=2), antialias=True)
         self.shift_head = pg.ArrowItem(headLen=11, tipAngle=32, tailLen=0, pen=None,
                                        brush=pg.mkBrush(style.palette().foreground))
-        for z, item in enumerate(self.regions + self.lines + [self.ghost] + self.points
-                                 + [self.shift_line, self.shift_head]):
-            item.setZValue(z)
+        for item in (self.ghost, self.shift_line, self.shift_head):
             item.setVisible(False)
             plot.addItem(item)
         self._dots = False
         self.image = None
-        self._n_classes = n_classes
         self._shown_grid = None     # (gxy, predicted, dots) last drawn
         self._shown_data = None     # (xy, labels) last drawn
         self._shown_regions = None  # (predicted, extent) last drawn
         self._shown_ghost = None    # the ghost's points last drawn
         self._size = 5              # the points' size in px
+        self.lines, self.regions, self.points = [], [], []
+        self._n_classes = int(n_classes)
+        self._add_classes()
         self._range = None          # (x0, x1, y0, y1) last set
         self._aspect = True
         self._values = True
         # an aspect-locked view widens its range to a new shape and keeps the widened one: set ours again
         plot.getViewBox().sigResized.connect(self._resized)
+
+    def _add_classes(self) -> None:
+        """Per-class items (grid lines, points) up to ``n_classes``, added to those there are (a panel
+        re-used for a run with fewer classes keeps the extra ones, hidden); the z order: lines, the
+        other line, ghost, points, the shift's arrow (the grid dots, :meth:`_add_regions`, below)."""
+        have, light = len(self.points), 0.62 if self._faint else 0.3
+        if have >= self._n_classes:
+            return
+        new = range(have, self._n_classes)
+        if not self.lines:
+            self.lines = [pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().muted,
+                                                                         90 if self._faint else 140), width=1),
+                                           antialias=False)]
+            added = list(self.lines)
+        else:
+            added = []
+        lines = [pg.PlotCurveItem(pen=pg.mkPen(style.tint(style.class_color(c), light), width=1), antialias=False)
+                 for c in new]
+        points = []
+        for c in new:
+            pen, brush = style.point_pen_brush(c, validation=False)
+            points.append(pg.ScatterPlotItem(size=self._size, pen=pen, brush=brush, pxMode=True))
+        self.lines[-1:-1] = lines                 # the other line stays last
+        self.points += points
+        for z, item in enumerate(self.lines + [self.ghost] + self.points + [self.shift_line, self.shift_head]):
+            item.setZValue(z)
+        for item in added + lines + points:
+            item.setVisible(False)
+            self.plot.addItem(item)
+
+    def _add_regions(self) -> None:
+        """The grid's dots per class up to ``n_classes`` (for 1-unit stages only: made when first
+        needed), under the lines."""
+        for c in range(len(self.regions), self._n_classes):
+            item = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.tint(style.class_color(c), 0.5)),
+                                      pxMode=True)
+            item.setZValue(-1)
+            item.setVisible(False)
+            self.plot.addItem(item)
+            self.regions.append(item)
+
+    def reset(self, n_classes: int) -> None:
+        """Empty the panel for a new run with ``n_classes`` classes. The plot, its axes and items are
+        kept; the items of classes it has not had yet are made by the next :meth:`show` (a view drawing
+        one row of panels a step makes them a row at a time)."""
+        self.clear()
+        if self.image is not None:
+            self.image.clear()
+            self.image.setVisible(False)
+            if n_classes != self._n_classes:
+                self.image.setLookupTable(style.class_colormap(n_classes).getLookupTable(nPts=256))
+        self._n_classes = int(n_classes)
+        self._range = None
 
     # ---- cheap, change-only setters ------------------------------------------------------------
     def set_range(self, rng, slack: float = 0.0) -> bool:
@@ -205,6 +248,7 @@ class StagePanel:
             self.image.setZValue(-10)
             self.image.setLookupTable(style.class_colormap(self._n_classes).getLookupTable(nPts=256))
             self.plot.addItem(self.image)
+        self.image.setVisible(True)
         extent = tuple(float(v) for v in extent)
         if self._shown_regions is not None and self._shown_regions[1] == extent \
                 and np.array_equal(self._shown_regions[0], predicted):
@@ -224,6 +268,7 @@ class StagePanel:
         ``Grid.connect()``); ``dots``: draw the grid points as dots instead of lines.
         Arrays equal to the last ones drawn are not drawn again.
         """
+        self._add_classes()
         if not (self._shown_grid is not None and self._shown_grid[2] == dots
                 and _same(self._shown_grid[0], gxy) and _same(self._shown_grid[1], predicted)):
             self._show_grid(gxy, predicted, connect_idx, connect, dots)
@@ -251,6 +296,8 @@ class StagePanel:
                 item.setData([], [])
                 item.setVisible(False)
         if dots or self._dots:
+            if dots:
+                self._add_regions()
             step = max(1, len(gxy) // self.MAX_DOTS)
             for c, item in enumerate(self.regions):
                 sel = gxy[::step][predicted[::step] == c] if dots else np.zeros((0, 2))

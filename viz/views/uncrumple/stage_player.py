@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pathlib
 import time
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,12 +21,13 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position
 from viz import style
 from viz.views.common.gl3d import Switch3D
+from viz.views.common.jobs import JobRunner
 from viz.views.common.pictures import GIF_MISSING, gif_steps, grab_rgb, run_steps, run_with_progress
 from viz.views.common.view import View
 from viz.views.common.visibility import behind_tab, unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
 from viz.views.uncrumple.stages3d import Stages3DView
-from viz.views.uncrumple.tracer import Tracer
+from viz.views.uncrumple.tracer import Tracer, compute
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
 TICKS = 100
@@ -65,7 +67,8 @@ class StagePlayer(View):
 
     The run's network and input grid (a PCA plane for images) are made on the first refresh on
     screen (``deferred``: image runs hide the player's dock), its first trace on the event-loop
-    turn after (at once for a player not shown).
+    turn after (at once for a player not shown). A heavy network's traces (:attr:`Tracer.heavy`:
+    MNIST's) run in a worker thread (``jobs``), its input grid with them.
     """
 
     deferred = True
@@ -88,6 +91,8 @@ class StagePlayer(View):
         self._first_trace.timeout.connect(self._retrace)
         self.recording = False
         self.gif_dialog = None
+        self.jobs = JobRunner(self)       # heavy traces, one at a time
+        self.jobs.finished.connect(self._on_traced)
         self._make_widgets()
 
     def _make_widgets(self) -> None:
@@ -145,6 +150,7 @@ class StagePlayer(View):
         """Stop playing and forget the run."""
         self.play_button.setChecked(False)
         self.switch3d.clear()
+        self.jobs.cancel()
         self.tracer.clear()
         self.traced = None
         self._drawn_version = 0
@@ -169,7 +175,8 @@ class StagePlayer(View):
         if not self.tracer.set_run(run):
             self.caption.setText(self.tracer.message)
             return
-        self.tracer.grid   # noqa: B018  (made now: its own turn)
+        if not self.tracer.heavy:
+            self.tracer.grid   # noqa: B018  (made now: its own turn; a heavy run's in the worker)
         self.caption.setText("Preparing the run's stages…")
         if self.isVisible():
             self._first_trace.start()
@@ -198,9 +205,17 @@ class StagePlayer(View):
     def finish(self) -> None:
         """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
         super().finish()
+        if self.jobs.busy:
+            result, _error = self.jobs.wait()
+            self._on_traced(result)
         if self.tracer.ready and self.tracer.version != self._drawn_version and not self.recording:
-            self._retrace()
+            self._trace_now()
         self.switch3d.finish()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Stop and join a trace under way (in a window, the runner also stops when the window closes)."""
+        self.jobs.shutdown()
+        super().closeEvent(event)
 
     # ---- position ----------------------------------------------------------------------------------
     def last_position(self) -> float:
@@ -226,10 +241,37 @@ class StagePlayer(View):
             self.switch3d.view.set_position(self._s)
 
     def _retrace(self) -> bool:
+        """Trace the newest weights: now, or for a heavy network in the worker (False: drawn when done)."""
         self._first_trace.stop()
-        version = self.tracer.version
-        traced = self.tracer.trace()
-        self._drawn_version = version
+        if not self.tracer.heavy:
+            return self._trace_now()
+        if not self.jobs.busy:                  # else the one under way asks for the next when done
+            work = self.tracer.take()
+            self._drawn_version = work.version
+            self.jobs.watch(self)
+            self.jobs.start(partial(compute, work), name="uncrumple-player-trace")
+        return False
+
+    def _on_traced(self, result) -> None:
+        """A worker's trace is done: show it (not halfway through a recording: traced again after),
+        and trace the weights that came meanwhile."""
+        if result is None:
+            return
+        if self.recording:
+            self._drawn_version = 0
+            return
+        self._use(self.tracer.accept(result))
+        if self.tracer.version != self._drawn_version and not unseen(self):
+            self._retrace()                     # newer weights came meanwhile
+
+    def _trace_now(self) -> bool:
+        if self.jobs.busy:                      # one trace at a time touches the network
+            self.jobs.wait()
+        self._drawn_version = self.tracer.version
+        return self._use(self.tracer.trace())
+
+    def _use(self, traced) -> bool:
+        """Show ``traced`` at the current position; whether there was one."""
         if traced is None:
             self.caption.setText(self.tracer.message or "Nothing to show.")
             return False

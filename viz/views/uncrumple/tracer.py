@@ -5,6 +5,12 @@ each heavy snapshot's weights and traces the data and a grid of the input space 
 stage (the maths is :mod:`core.analysis.uncrumple.geometry` and
 :mod:`core.analysis.uncrumple.projection`); a trace is a :class:`Traced`, what every uncrumpling
 view draws.
+
+A trace is three steps, so that a view can run the middle one in a worker thread
+(:mod:`viz.views.common.jobs`) when it is heavy (:attr:`Tracer.heavy`: an MNIST network, ~1 s on
+this machine for its first trace): :meth:`Tracer.take` (GUI thread: what the trace needs, a
+:class:`TraceWork`), :func:`compute` (anywhere: the maths, a :class:`TraceResult`) and
+:meth:`Tracer.accept` (GUI thread). :meth:`Tracer.trace` does the three at once.
 """
 from __future__ import annotations
 
@@ -19,6 +25,9 @@ from core.analysis.uncrumple.projection import ProjectionCache, project_stages
 MAX_POINTS = 1500
 #: points per grid line (and, for 2D inputs, grid points per side: the input panel's region image)
 GRID_RESOLUTION = 41
+#: multiply-adds of one trace (data and grid through every layer) from which a view traces in a
+#: worker thread: the spiral's networks take ~1 M (a few ms, drawn at once), MNIST's ~1.3 G
+HEAVY_WORK = 20_000_000
 
 
 @dataclass
@@ -42,6 +51,131 @@ class Traced:
     coords: list
     grid_coords: list
     predicted: np.ndarray
+
+
+@dataclass(frozen=True)
+class TraceWork:
+    """What one trace needs, taken from a :class:`Tracer` on the GUI thread (:meth:`Tracer.take`).
+
+    The network and the projection cache are the tracer's own objects: :func:`compute` loads the
+    weights into the one and fits the other, so one trace at a time may run for a tracer (a new run
+    gives the tracer new ones, and a trace of the old run then touches only the old).
+
+    Attributes
+    ----------
+    model : Sequential
+    x : ndarray of shape (n, d), float32
+    grid : Grid or None
+        The input space's grid, or None: made by :func:`compute`.
+    cache : ProjectionCache
+    weights : tuple of ndarray or None
+        New weights to load first, or None (the loaded ones stay).
+    fit_due : bool
+        Fit the run's projections on the untrained network first.
+    dims : int
+    version : int
+        The tracer's version these weights are.
+    """
+
+    model: object
+    x: np.ndarray
+    grid: object
+    cache: ProjectionCache
+    weights: tuple | None
+    fit_due: bool
+    dims: int
+    version: int
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    """What :func:`compute` found, for :meth:`Tracer.accept`.
+
+    Attributes
+    ----------
+    traced : Traced or None
+        None when the stages could not be projected (``message`` says why).
+    grid : Grid
+    message : str or None
+        What the tracer's ``message`` becomes (None: it stays).
+    version : int
+        The version of the weights traced.
+    cache : ProjectionCache
+        The cache it used (a result whose cache is no longer the tracer's belongs to an old run).
+    """
+
+    traced: Traced | None
+    grid: object
+    message: str | None
+    version: int
+    cache: ProjectionCache
+
+
+def make_grid(x: np.ndarray):
+    """The :class:`core.analysis.uncrumple.geometry.Grid` of the input space around ``x`` (n, d): for
+    784-pixel images a PCA plane of the data (~0.1 s)."""
+    finite = np.isfinite(x).all(axis=1)
+    return input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32),
+                      resolution=GRID_RESOLUTION, lines_per_axis=21)
+
+
+def _fit_axes(cache: ProjectionCache, model, x: np.ndarray) -> None:
+    """Fit the run's projections on its untrained network (``model`` as ``run.model()`` made it:
+    seeded weights), before any snapshot's weights are loaded."""
+    with np.errstate(all="ignore"):
+        try:
+            cache.projections(stages(model, x))
+        except (np.linalg.LinAlgError, ValueError):
+            cache.clear()         # fitted on the first trace's weights instead
+
+
+def _load_weights(model, weights) -> str | None:
+    """Load ``weights`` into ``model`` if they are finite and fit; the tracer's new message ("" when
+    loaded, why not otherwise), or None for no weights."""
+    if weights is None:
+        return None
+    if not all(np.isfinite(np.asarray(a, np.float64)).all() for a in weights):
+        return "The weights are not finite (training diverged): showing the last finite ones."
+    try:
+        model.set_weights(weights)
+        return ""
+    except ValueError as exc:
+        return f"These weights do not fit the network: {exc}"
+
+
+def compute(work: TraceWork, cancel=lambda: False, progress=lambda f: None) -> TraceResult | None:
+    """Trace ``work``: fit the projections if due, load its weights (if finite and they fit), push the
+    data and the grid through every stage and project them. Runs in any thread (it touches only what
+    ``work`` holds); ``cancel``/``progress`` as :class:`viz.views.common.jobs.JobRunner` passes them
+    (None once cancelled)."""
+    model = work.model
+    with np.errstate(all="ignore"):
+        grid = work.grid if work.grid is not None else make_grid(work.x)
+        if work.fit_due:
+            _fit_axes(work.cache, model, work.x)
+        progress(0.3)
+        message = _load_weights(model, work.weights)
+        if cancel():
+            return None
+        data = stages(model, work.x)
+        grid_stages = stages(model, grid.points)
+        progress(0.7)
+        try:
+            proj = work.cache.projections(data)
+            coords = project_stages(data, proj)
+            gcoords = project_stages(grid_stages, proj)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            return TraceResult(None, grid, f"Cannot project these stages: {exc}", work.version, work.cache)
+        out = grid_stages[-1].values
+        if out.shape[1] == 1:
+            thr = 0.5 if grid_stages[-1].activation in ("sigmoid", "softmax") else 0.0
+            predicted = (out[:, 0] > thr).astype(np.int64)
+        else:
+            predicted = np.nan_to_num(out, nan=-np.inf).argmax(axis=1)
+    d = work.dims
+    traced = Traced(data, grid_stages, proj, [plot_coords(c, d) for c in coords],
+                    [plot_coords(c, d) for c in gcoords], predicted)
+    return TraceResult(traced, grid, message, work.version, work.cache)
 
 
 def plot_coords(c, dims: int = 2) -> np.ndarray:
@@ -98,8 +232,11 @@ class Tracer:
         self.dims = int(dims)
         self.project = bool(project)
         self._fit_due = False
-        self.cache = ProjectionCache(max_dims=self.dims, wide_dims=self.dims)
+        self.cache = self._new_cache()
         self.clear()
+
+    def _new_cache(self) -> ProjectionCache:
+        return ProjectionCache(max_dims=self.dims, wide_dims=self.dims)
 
     def clear(self) -> None:
         """Forget the run and its weights."""
@@ -112,7 +249,7 @@ class Tracer:
         self.version = 0
         self.epoch = 0
         self.message = ""
-        self.cache.clear()
+        self.cache = self._new_cache()     # a new one: a trace still running for the old run keeps the old
 
     @property
     def ready(self) -> bool:
@@ -125,7 +262,7 @@ class Tracer:
         self.model = None
         self.x = self.y = None
         self._grid = None
-        self.cache.clear()
+        self.cache = self._new_cache()
         self.message = ""
         if run is None:
             self.message = "No run to show yet."
@@ -147,16 +284,6 @@ class Tracer:
         self.version += 1
         return True
 
-    def _fit_axes(self) -> None:
-        """The run's projections, fitted on its untrained network (the model as ``run.model()``
-        made it: seeded weights), before any snapshot's weights are loaded."""
-        self._fit_due = False
-        with np.errstate(all="ignore"):
-            try:
-                self.cache.projections(stages(self.model, self.x))
-            except (np.linalg.LinAlgError, ValueError):
-                self.cache.clear()         # fitted on the first trace's weights instead
-
     @property
     def grid(self):
         """The :class:`core.analysis.uncrumple.geometry.Grid` of the input space, made on first use
@@ -166,11 +293,18 @@ class Tracer:
         view that is never shown (the digits tabs replace it) should not pay at a run's start.
         """
         if self._grid is None and self.x is not None:
-            x = self.x
-            finite = np.isfinite(x).all(axis=1)
-            self._grid = input_grid(x[finite] if finite.any() else np.zeros((2, x.shape[1]), np.float32),
-                                    resolution=GRID_RESOLUTION, lines_per_axis=21)
+            self._grid = make_grid(self.x)
         return self._grid
+
+    @property
+    def heavy(self) -> bool:
+        """Whether a trace is too much work for one event-loop turn (more than :data:`HEAVY_WORK`
+        multiply-adds: the data and the grid through every layer); False before a run."""
+        if self.model is None or self.x is None:
+            return False
+        n = len(self.x) + GRID_RESOLUTION * GRID_RESOLUTION
+        work = sum(int(layer.input_dim or 0) * layer.units for layer in self.model.dense_layers)
+        return n * work > HEAVY_WORK
 
     def add_snapshot(self, snap) -> bool:
         """Keep a heavy snapshot's weights (loaded by the next :meth:`load`); True if it had any."""
@@ -183,44 +317,37 @@ class Tracer:
 
     def load(self) -> None:
         """Load the weights kept since the last load into the network, if they are finite and fit
-        (else ``message`` says why the last ones stay)."""
+        (else ``message`` says why the last ones stay); the run's projections are fitted first if due."""
         if self.model is None:
             return
         if self._fit_due:
-            self._fit_axes()
+            self._fit_due = False
+            _fit_axes(self.cache, self.model, self.x)
         w, self._weights = self._weights, None
-        if w is None:
-            return
-        if not all(np.isfinite(np.asarray(a, np.float64)).all() for a in w):
-            self.message = "The weights are not finite (training diverged): showing the last finite ones."
-            return
-        try:
-            self.model.set_weights(w)
-            self.message = ""
-        except ValueError as exc:
-            self.message = f"These weights do not fit the network: {exc}"
+        message = _load_weights(self.model, w)
+        if message is not None:
+            self.message = message
 
-    def trace(self) -> Traced | None:
-        """Load the newest weights and push the data and the grid through every stage."""
-        self.load()
+    def take(self) -> TraceWork | None:
+        """What the next trace needs (GUI thread): the weights kept since the last one are taken (None
+        before a run)."""
         if self.model is None:
             return None
-        with np.errstate(all="ignore"):
-            data = stages(self.model, self.x)
-            grid = stages(self.model, self.grid.points)
-            try:
-                proj = self.cache.projections(data)
-                coords = project_stages(data, proj)
-                gcoords = project_stages(grid, proj)
-            except (np.linalg.LinAlgError, ValueError) as exc:
-                self.message = f"Cannot project these stages: {exc}"
-                return None
-            out = grid[-1].values
-            if out.shape[1] == 1:
-                thr = 0.5 if grid[-1].activation in ("sigmoid", "softmax") else 0.0
-                predicted = (out[:, 0] > thr).astype(np.int64)
-            else:
-                predicted = np.nan_to_num(out, nan=-np.inf).argmax(axis=1)
-        d = self.dims
-        return Traced(data, grid, proj, [plot_coords(c, d) for c in coords], [plot_coords(c, d) for c in gcoords],
-                      predicted)
+        w, self._weights = self._weights, None
+        fit_due, self._fit_due = self._fit_due, False
+        return TraceWork(self.model, self.x, self._grid, self.cache, w, fit_due, self.dims, self.version)
+
+    def accept(self, result: TraceResult | None) -> Traced | None:
+        """Keep what :func:`compute` found (GUI thread): the grid and the message; its
+        :class:`Traced`, or None (also for a result of an earlier run)."""
+        if result is None or result.cache is not self.cache:
+            return None
+        if self._grid is None:
+            self._grid = result.grid
+        if result.message is not None:
+            self.message = result.message
+        return result.traced
+
+    def trace(self) -> Traced | None:
+        """Load the newest weights and push the data and the grid through every stage, now."""
+        return self.accept(compute(work)) if (work := self.take()) is not None else None

@@ -313,3 +313,18 @@ def test_drawing_on_a_smaller_canvas_draws_the_same_digit(qtbot, trained):
     ink = view.canvas.ink()
     rows = np.flatnonzero(ink.max(axis=1) > 0.5)
     assert rows[0] < 50 and rows[-1] > 230             # a stroke from y≈40 to y≈240 of the 280-px drawing
+
+
+def test_accuracy_history_stays_within_its_budget_on_a_long_run(qtbot, trained):
+    """Issue 17, item 5: the accuracy curves kept every epoch's whole log (stats included) for ever.
+    Now they keep two numbers an epoch and thin the older epochs past MAX_HISTORY."""
+    from viz.views.digits.digits_errors import MAX_HISTORY
+    view = feed(ConfusionView(), trained, qtbot)
+    n = 3 * MAX_HISTORY
+    for e in range(2, n + 1):
+        view.add_snapshot(snapshot(trained["w1"], epoch=e, epochs=(dict(trained["log"], epoch=e, stats={"big": 1}),)))
+    assert len(view.history) <= MAX_HISTORY
+    assert n in view.history and n - 1 in view.history          # the newest stay, every one
+    assert set(view.history[n]) <= {"accuracy", "val_accuracy"}
+    view.refresh()
+    assert view.acc_train.xData[-1] == n and len(view.acc_train.xData) == len(view.history)

@@ -6,12 +6,15 @@ and :func:`core.analysis.digits.digits.generalization_gap`, on the subsample
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from core.analysis.digits.digits import confusion_matrix, generalization_gap, misclassified
 from viz import style
+from viz.views.common.visibility import behind_tab
 from viz.views.digits.digits_view import BAD, GOOD, OTHER, DigitsView, bar_plot, image_plot
 
 #: why the Confusion view's training accuracy differs from the status bar's
@@ -20,6 +23,8 @@ TWO_ACCURACIES = (
     "training images and on the test images. When training is clearly better than test, the network is "
     "memorising the training digits (overfitting). The status bar's training accuracy is another figure: the "
     "mean over the epoch's batches, each measured while the weights were still changing.")
+#: epochs the accuracy curves keep at most; past it every other older one goes, the newest HISTORY_RECENT stay
+MAX_HISTORY, HISTORY_RECENT = 2048, 512
 CONFUSION_CMAP = pg.ColorMap([0.0, 0.15, 1.0], ["#ffffff", "#c6dbef", "#08306b"], name="confusion")
 
 
@@ -107,8 +112,12 @@ class ConfusionView(DigitsView):
         super().add_snapshot(snap)
         if not snap.scrubbed:
             for log in snap.epochs:
-                self.history[int(log.get("epoch", len(self.history) + 1))] = dict(log)
+                self.history[int(log.get("epoch", len(self.history) + 1))] = {
+                    k: log[k] for k in ("accuracy", "val_accuracy") if k in log}
                 self._dirty = True
+            if len(self.history) > MAX_HISTORY:      # a run of any length: thin the older epochs
+                for e in sorted(self.history)[:-HISTORY_RECENT][1::2]:
+                    del self.history[e]
 
     def truncate(self, epoch: int, step: int | None = None) -> None:
         """Drop the accuracies after ``epoch`` (the user branched the run there; ``step`` is unused)."""
@@ -175,6 +184,11 @@ class ErrorsView(DigitsView):
     Public: ``cells`` (list of (image plot, ImageItem, bar plot, BarGraphItem)), ``start``
     (QSpinBox: first mistake shown, 1-based), ``order`` (mistakes' positions in the
     evaluated subsample), ``summary`` (QLabel).
+
+    The cells (twelve plots, ~0.3 s to make) are made when the view is first drawn, that is when it
+    is first on screen with an MNIST-type run: a window builds its hidden views while idle, and the
+    cells of a view nobody looks at would hold the event loop for nothing (``cells`` is empty until
+    then). The redraw clock has them made one cell a step (:meth:`refresh_parts`), then drawn.
     """
 
     #: 6 mistakes at a time: each one's probabilities stay a readable plot (~190 × 130 px) in the
@@ -193,15 +207,7 @@ class ErrorsView(DigitsView):
                                  "image, its true label and guess, and the 10 probabilities (green: the true "
                                  "class, red: the guess).")
         self.cells = []
-        for r in range(self.ROWS):
-            for c in range(self.COLS):
-                plot, img = image_plot(self.graphics, 2 * r, c)
-                bplot, bars = bar_plot(self.graphics, 2 * r + 1, c)
-                bplot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-                self.cells.append((plot, img, bplot, bars))
-        for r in range(self.ROWS):
-            self.graphics.ci.layout.setRowStretchFactor(2 * r, 1)
-            self.graphics.ci.layout.setRowStretchFactor(2 * r + 1, 1)
+        self._making = False          # the clock's steps making the cells are under way
         self.start = QtWidgets.QSpinBox()
         self.start.setRange(1, 1)
         self.start.setSingleStep(self.ROWS * self.COLS)
@@ -213,6 +219,36 @@ class ErrorsView(DigitsView):
         bar.addWidget(self.start)
         bar.addWidget(self.summary, 1)
         self._stack(bar, self.graphics, stretch=self.graphics)
+
+    def _make_cells(self, n: int | None = None) -> bool:
+        """The image and probability plots of the first ``n`` mistakes shown (all by default), those
+        not made yet; whether any was made."""
+        n = self.ROWS * self.COLS if n is None else min(n, self.ROWS * self.COLS)
+        made = False
+        for k in range(len(self.cells), n):
+            r, c = divmod(k, self.COLS)
+            plot, img = image_plot(self.graphics, 2 * r, c)
+            bplot, bars = bar_plot(self.graphics, 2 * r + 1, c)
+            bplot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+            self.cells.append((plot, img, bplot, bars))
+            self.graphics.ci.layout.setRowStretchFactor(2 * r, 1)
+            self.graphics.ci.layout.setRowStretchFactor(2 * r + 1, 1)
+            made = True
+        return made
+
+    def refresh_parts(self) -> tuple:
+        """Until the cells are made (an MNIST-type run, the view in front): one step per cell, then
+        the refresh; ``()`` after (one refresh)."""
+        n = self.ROWS * self.COLS
+        if not self._making and (len(self.cells) >= n or not self.digits.ok or behind_tab(self)):
+            return ()
+        self._making = True
+        return tuple(partial(self._make_cells, k + 1) for k in range(n)) + (self._made,)
+
+    def _made(self) -> bool:
+        """The last step of :meth:`refresh_parts`: the cells are made, draw."""
+        self._making = False
+        return self.refresh()
 
     def clear(self) -> None:
         super().clear()
@@ -232,6 +268,7 @@ class ErrorsView(DigitsView):
         """The mistakes of the newest evaluation (or start one)."""
         if not self._should_draw():
             return False
+        self._make_cells()
         drew = self._draw_evaluation(self._show_mistakes)
         if self.digits.test_probs is None:
             self.message.setText(self.digits.message or "Evaluating the test digits…")

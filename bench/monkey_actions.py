@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
-                               QDockWidget, QDoubleSpinBox, QLineEdit, QMenu, QSpinBox, QToolBar, QWidget,
+                               QDockWidget, QDoubleSpinBox, QLineEdit, QMenu, QSpinBox, QToolBar, QToolButton, QWidget,
                                QWidgetAction)
 
 #: text typed into line edits and spin boxes besides numbers
@@ -234,6 +234,14 @@ class MonkeyActions:
         button = self._pick(sorted(buttons, key=lambda b: (b.objectName(), b.text())))
         if button is None:
             return "no button"
+        menu = button.menu() if isinstance(button, QToolButton) else None
+        if menu is not None:    # clicking opens the menu in a nested event loop that waits for a person:
+            acts = [a for a in menu.actions() if a.isEnabled() and not a.isSeparator()]
+            act = self._pick(acts)  # pick in it as a person would once it is open
+            if act is None:
+                return f"menu {button.text()!r} empty"
+            act.trigger()
+            return f"menu {button.text()!r} → {act.text()!r}"
         button.click()
         return f"button {button.objectName() or button.text()!r}"
 

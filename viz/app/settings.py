@@ -31,6 +31,11 @@ KEY_WORKSPACES = "workspaces"
 KEY_CONFIG = "run/last_config"
 KEY_SPEED = "run/speed2"   # 2: speeds listed slowest first, a watchable default
 KEY_ASK_RESET = "ui/ask_before_reset"
+#: lessons (viz.lessons): each lesson's progress under KEY_LESSONS/<id>/step and .../done, the lesson
+#: open at the last close, and whether the first launch's welcome was shown
+KEY_LESSONS = "lessons"
+KEY_LESSON_OPEN = "lessons_ui/open"
+KEY_LESSONS_WELCOMED = "lessons_ui/welcomed"
 
 
 def make_settings() -> QSettings:
@@ -143,6 +148,27 @@ def read_bool(settings: QSettings, key: str, default: bool) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return default
+
+
+def load_lesson_progress(settings: QSettings, lesson_id: str) -> tuple[int, bool]:
+    """Lesson ``lesson_id``'s progress: (the step it is at, counted from 0; whether it was finished).
+    Nothing saved or garbage: (0, False)."""
+    try:
+        step = int(settings.value(f"{KEY_LESSONS}/{lesson_id}/step", 0))
+    except (TypeError, ValueError):
+        step = 0
+    return max(step, 0), read_bool(settings, f"{KEY_LESSONS}/{lesson_id}/done", False)
+
+
+def lesson_started(settings: QSettings, lesson_id: str) -> bool:
+    """Whether lesson ``lesson_id`` was ever opened."""
+    return settings.contains(f"{KEY_LESSONS}/{lesson_id}/step")
+
+
+def save_lesson_progress(settings: QSettings, lesson_id: str, step: int, done: bool) -> None:
+    """Remember lesson ``lesson_id`` at ``step`` (from 0), finished or not."""
+    settings.setValue(f"{KEY_LESSONS}/{lesson_id}/step", int(step))
+    settings.setValue(f"{KEY_LESSONS}/{lesson_id}/done", bool(done))
 
 
 def read_config_file(path: str) -> TrainingConfig:

@@ -22,6 +22,9 @@ from viz.app.layout.lazy_docks import LazyDocks, new_dock, refresh_when_shown
 
 #: the window size the workspaces' pixel sizes are designed for
 DESIGN_SIZE = (1280, 800)
+#: the width at 1280×800 of a pinned dock's own column (the Lessons panel while a lesson is open),
+#: and the least width it keeps there
+PINNED_WIDTH, PINNED_MIN_WIDTH = 320, 280
 _AREA = Qt.DockWidgetArea.LeftDockWidgetArea
 
 
@@ -85,6 +88,8 @@ class DockLayout(QObject):
         for dock in self.docks:
             dock.visibilityChanged.connect(self._later_check_empty)
         self._restored = False          # the layout came from the settings
+        self._pinned = None             # a dock shown in every workspace (see pin)
+        self._pinned_into: set = set()  # the workspaces pinning put it in (unpinned, it leaves them)
         self.arrange()
 
     @staticmethod
@@ -129,6 +134,7 @@ class DockLayout(QObject):
             self.arrange()
         elif saved[0] != self._images:
             self._show_for_run()
+        self._place_pinned()
         QTimer.singleShot(0, self, self.tidy_tabs)
         self.workspace_changed.emit(name)
 
@@ -151,6 +157,7 @@ class DockLayout(QObject):
             if self._current != here:
                 self._current = here
                 self._window.restoreState(states[here][1], st.LAYOUT_VERSION)
+                self._place_pinned()
                 self.check_empty()
                 QTimer.singleShot(0, self, self.tidy_tabs)
                 self.workspace_changed.emit(here)
@@ -186,6 +193,7 @@ class DockLayout(QObject):
             self.dock(name).show()
         self._show_for_run()
         self.size_docks()
+        self._place_pinned()
 
     def _show_for_run(self) -> None:
         """In the shown workspace, the docks that suit the run shown and the others hidden; the
@@ -198,6 +206,7 @@ class DockLayout(QObject):
             front = next((d for d in docks if self.suits_run(d)), None)
             if front is not None:
                 front.raise_()
+        self._place_pinned()             # an open lesson stays in front
         self.check_empty()
 
     @Slot()
@@ -238,6 +247,68 @@ class DockLayout(QObject):
     def _shown_in(self, pane):
         return next((self.dock(n) for n in pane.docks if self.dock(n).isVisibleTo(self._window)), None)
 
+    # ---- a dock in every workspace -------------------------------------------------------------
+    @property
+    def pinned(self) -> str | None:
+        """The dock shown in every workspace (its name), or None."""
+        return self._pinned
+
+    def pin(self, name: str | None) -> None:
+        """Keep dock ``name`` shown in every workspace (the Lessons panel while a lesson is open), or
+        None: no dock is. In each workspace it goes in front of the Controls if they are shown (from
+        behind another tab too: the Learn workspace keeps the lessons behind the Network), else in a
+        column of its own at the right, :data:`PINNED_WIDTH` wide; where the user then moves it, it stays."""
+        if name is not None:
+            registry.spec(name)   # KeyError for a dock the registry does not have
+        if name is None and self._pinned is not None:
+            self._pinned_into = {(n, self._pinned) for n, _ in self._pinned_into if n != self._current}
+            self.dock(self._pinned).setMinimumWidth(0)
+        self._pinned = name
+        self._place_pinned()
+
+    def _place_pinned(self) -> None:
+        """Show the pinned dock in the workspace shown; a dock pinning put here before leaves it, once
+        unpinned (it stays in the workspace where it was unpinned, and in those that have it by design)."""
+        w = self._window
+        if self._pinned is None:
+            for entry in [e for e in self._pinned_into if e[0] == self._current]:
+                self._pinned_into.discard(entry)
+                if entry[1] not in ws.workspace(self._current).dock_names():
+                    self.dock(entry[1]).hide()
+            return
+        dock = self.dock(self._pinned)
+        controls = self.dock("dock_controls")
+        entry = (self._current, self._pinned)
+        beside_controls = controls in w.tabifiedDockWidgets(dock)
+        if dock.isVisibleTo(w) and (entry in self._pinned_into or beside_controls or dock.isFloating()):
+            self._pinned_into.add(entry)
+            dock.raise_()                # where it was put in this workspace (or the user moved it)
+            return
+        self._pinned_into.add(entry)
+        if controls is not dock and controls.isVisibleTo(w) and not controls.isFloating():
+            dock.setMinimumWidth(0)
+            w.tabifyDockWidget(controls, dock)
+            dock.show()
+        else:                             # the workspaces use the left area: the right one is free
+            w.removeDockWidget(dock)
+            dock.setFloating(False)
+            dock.setMinimumWidth(PINNED_MIN_WIDTH)       # its text stays readable beside any view
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.show()
+            self._size_pinned()
+            QTimer.singleShot(0, self, self._size_pinned)    # again once the workspace has its sizes
+        dock.raise_()
+
+    @Slot()
+    def _size_pinned(self) -> None:
+        """The pinned dock's own column :data:`PINNED_WIDTH` wide (scaled to the window)."""
+        if self._pinned is None:
+            return
+        w, dock = self._window, self.dock(self._pinned)
+        if w.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea and not dock.isFloating():
+            sx = max(w.width(), 640) / DESIGN_SIZE[0]
+            w.resizeDocks([dock], [int(PINNED_WIDTH * sx)], Qt.Orientation.Horizontal)
+
     # ---- image runs -----------------------------------------------------------------------------
     def show_images(self, images: bool) -> None:
         """An image run shows the digits views where the workspace has them in place of the views that
@@ -269,6 +340,7 @@ class DockLayout(QObject):
             self._restored = True
         else:
             self.arrange()
+        self._place_pinned()
         self.workspace_changed.emit(current)
 
     def save(self, settings) -> None:

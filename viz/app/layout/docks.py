@@ -93,6 +93,7 @@ DOCKS = (
     DockSpec("dock_weights", "Weights", _WEIGHTS + "weights", "WeightsView"),
     DockSpec("dock_network", "Network", _WEIGHTS + "network", "NetworkView"),
     DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView"),
+    DockSpec("dock_lessons", "Lessons", "viz.lessons.panel", "LessonsPanel"),
 )
 
 _BY_NAME = {spec.name: spec for spec in DOCKS}

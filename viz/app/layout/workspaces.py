@@ -4,7 +4,8 @@ A learner does not need twenty views at once. Each workspace shows a handful, la
 1280×800 (and usable at 1024×768 on a projector):
 
 ========== =================================================================================
-Learn      the controls, the network with a picture per unit, the decision boundary, the curves
+Learn      the controls, the network with a picture per unit (the lessons behind a tab), the
+           decision boundary, the curves
 Uncrumple  what each layer does to the data: the layers stage by stage, the stage player,
            separability, one neuron, the layer lab
 Descend    gradient descent: the loss surface with the path, a 1-D slice, the optimizer race
@@ -78,7 +79,7 @@ WORKSPACES = (
     Workspace("learn", "Learn", "The controls, the network with what each unit computes over the plane, "
               "the decision boundary and the curves: watch a network learn.",
               (Column(280, (_pane("dock_controls"),)),
-               Column(440, (_pane("dock_network"),)),
+               Column(440, (_pane("dock_network", "dock_lessons"),)),
                Column(560, (_pane("dock_boundary", "dock_digits", height=400), _pane("dock_curves", height=270))))),
     Workspace("uncrumple", "Uncrumple", "What each layer does to the data: dot(x, W) turns and stretches it, "
               "+ b shifts it, the activation folds it.",

@@ -168,7 +168,7 @@ def test_docks_can_be_hidden_and_the_layout_reset(qtbot, make_window):
     qtbot.waitExposed(w)
     assert not any(d.isVisible() for d in w.digit_docks)     # the digits views wait for an MNIST run
     shown = [d for d in w.docks if d.isVisible()]
-    assert [d.objectName() for d in shown] == ["dock_controls", "dock_boundary", "dock_curves", "dock_network"]
+    assert [d.objectName() for d in shown] == ["dock_controls", "dock_boundary", "dock_curves", "dock_network", "dock_lessons"]
     for dock in shown:
         dock.toggleViewAction().trigger()
     assert not any(d.isVisible() for d in w.docks)
@@ -236,7 +236,7 @@ def test_garbage_settings_give_visible_defaults(qtbot, make_window, temp_setting
     assert w.session.config == TrainingConfig()
     assert QGuiApplication.screenAt(w.geometry().center()) is not None
     assert [d.objectName() for d in w.docks if not d.isHidden()] == [
-        "dock_controls", "dock_boundary", "dock_curves", "dock_network"]     # the Learn workspace
+        "dock_controls", "dock_boundary", "dock_curves", "dock_network", "dock_lessons"]     # the Learn workspace
 
 
 def test_off_screen_geometry_moves_back_onto_a_screen(qtbot, make_window, temp_settings):

@@ -25,6 +25,7 @@ from viz.app.run_files import RunFiles
 from viz.app.status import StatusNumbers
 from viz.app.layout.workspace_bar import WorkspaceBar
 from viz.export.view_export import export_view_menu, install_context_export
+from viz.lessons.install import install as install_lessons
 from viz.panels.controls import ControlsPanel
 from viz.run.session import Session, structural_change
 from viz.run.timeline import TimelineController, state_name
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         self.lazy_docks.register_built()
         self._on_state(self.session.state)
         self._update_transport()
+        self.lessons = install_lessons(self)   # the Lessons panel, Help → Lessons, File → Open lesson… (issue 19)
 
     # ---- construction ---------------------------------------------------------------------------
     def _wire(self) -> None:

@@ -91,7 +91,7 @@ class Guide(QObject):
         self.stepper = Stepper(window, self.facts)
         self._status = None
         self._hint_timer = QTimer(self, singleShot=True, interval=HINT_AFTER_MS)
-        self._hint_timer.timeout.connect(lambda: self.panel.show_hint(True))
+        self._hint_timer.timeout.connect(self._show_hint)
         p = panel
         p.lesson_chosen.connect(self.open)
         p.back_requested.connect(self.back)
@@ -109,6 +109,10 @@ class Guide(QObject):
         window.controls.hyperparameter_changed.connect(self.evaluate)
         self.facts.changed.connect(self.evaluate)
         self.show_list()
+
+    @Slot()
+    def _show_hint(self) -> None:
+        self.panel.show_hint(True)
 
     # ---- the list -------------------------------------------------------------------------------
     def progress_text(self, lesson) -> str:

@@ -91,7 +91,8 @@ class Lessons(QObject):
             return good, bad
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-        if obj is self.dock and event.type() == QEvent.Type.Close:
+        # (getattr: while the window is torn down the dock outlives this object's attributes)
+        if obj is getattr(self, "dock", None) and event.type() == QEvent.Type.Close:
             self.window.dock_layout.pin(None)     # closed by the user: no longer in every workspace
         return False
 

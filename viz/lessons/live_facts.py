@@ -61,7 +61,13 @@ class LiveFacts(QObject):
         self._starting = False                   # a run is starting: its first snapshot has not come yet
         window.session.snapshot_ready.connect(self._on_snapshot)
         for name, action in window.preset_actions.items():
-            action.triggered.connect(lambda _=False, n=name: self.started_preset(n))
+            action.triggered.connect(self._on_preset_action)
+
+    @Slot()
+    def _on_preset_action(self) -> None:
+        action = self.sender()
+        if action is not None:
+            self.started_preset(action.data())
 
     def started_preset(self, name: str) -> None:
         """A run of preset ``name`` is starting (the preset then names the run while it matches)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -92,8 +92,8 @@ class LessonsPanel(View):
         self.lesson_list.setSpacing(2)
         self.lesson_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.lesson_list.setToolTip("Click a lesson to open it where you left it.")
-        self.lesson_list.itemClicked.connect(lambda item: self.lesson_chosen.emit(item.data(ID_ROLE)))
-        self.lesson_list.itemActivated.connect(lambda item: self.lesson_chosen.emit(item.data(ID_ROLE)))
+        self.lesson_list.itemClicked.connect(self._choose)
+        self.lesson_list.itemActivated.connect(self._choose)
         self.open_file_button = _button("Open a lesson file…", "Load a lesson someone wrote (a .toml file).",
                                         "open_lesson_file")
         self.open_file_button.clicked.connect(self.open_file_requested)
@@ -190,7 +190,7 @@ class LessonsPanel(View):
         self.hint = _label(name="lesson_hint")
         self.hint.setStyleSheet(f"QLabel {{ color: {style.palette().muted}; }}")
         self.not_yet_button = _button("Not yet?", "A hint for this task.", "lesson_not_yet")
-        self.not_yet_button.clicked.connect(lambda: self.show_hint(True))
+        self.not_yet_button.clicked.connect(self._not_yet)
         self.show_me_button = _button("Show me", "Let the app do this task for you, step by step.",
                                       "lesson_show_me")
         self.show_me_button.clicked.connect(self.show_me_requested)
@@ -224,6 +224,14 @@ class LessonsPanel(View):
         self.next_button.setToolTip("Mark this lesson done and go back to the list." if last else "The next step.")
         self.stack.setCurrentWidget(self.step_page)
         self.text_area.verticalScrollBar().setValue(0)
+
+    @Slot(object)
+    def _choose(self, item) -> None:
+        self.lesson_chosen.emit(item.data(ID_ROLE))
+
+    @Slot()
+    def _not_yet(self) -> None:
+        self.show_hint(True)
 
     def show_hint(self, shown: bool) -> None:
         """Show or hide the task's hint."""

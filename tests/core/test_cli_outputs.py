@@ -165,7 +165,13 @@ def test_second_ctrl_c_while_writing_exits_quietly_with_130(tmp_path, capsys, mo
 
     monkeypatch.setattr(Sequential, "save", second_ctrl_c)
     hist, model_path = tmp_path / "h.csv", tmp_path / "m.npz"
-    rc = main(TRAIN + ["--epochs", "50", "--save", str(model_path), "--history", str(hist)])
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal (the tests may run under nohup)
+    try:
+        rc = main(TRAIN + ["--epochs", "50", "--save", str(model_path), "--history", str(hist)])
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert rc == 130                                     # no KeyboardInterrupt escapes main
     err = capsys.readouterr().err
     assert "Stopped" in err
@@ -203,7 +209,9 @@ def test_a_real_ctrl_c_writes_the_outputs_without_a_traceback(tmp_path):
         [sys.executable, "-u", "-m", "core", "train", "--dataset", "xor", "--layers", "8",
          "--epochs", "100000", "--batch-size", "16", "--verbose", "2",
          "--history", str(hist), "--save", str(model_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl+C as in a terminal, even when the tests run in the background (nohup, `&`: SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         _read_until(proc, "Epoch 4/")
         proc.send_signal(signal.SIGINT)
@@ -231,9 +239,15 @@ def test_ctrl_c_while_the_model_is_saved_finishes_that_file_then_stops(tmp_path,
 
     monkeypatch.setattr(Sequential, "save", save_with_ctrl_c)
     hist, model_path = tmp_path / "h.csv", tmp_path / "m.npz"
-    rc = main(TRAIN + ["--epochs", "50", "--save", str(model_path), "--history", str(hist)])
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal (the tests may run under nohup)
+    try:
+        rc = main(TRAIN + ["--epochs", "50", "--save", str(model_path), "--history", str(hist)])
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert rc == 130
     assert sorted(os.listdir(tmp_path)) == ["m.npz"]
     assert core.load_model(model_path).count_params() > 0
     assert f"Not written: {hist}" in capsys.readouterr().err
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # restored
+    assert handler_after is signal.default_int_handler     # restored

@@ -29,6 +29,15 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(line.strip() for line in block.splitlines() if line.strip()) for block in blocks if block.strip()]
 
 
+def inline_html(text: str) -> str:
+    """``text`` (a task's ask, hint or done line) as one run of HTML: `code` monospaced, **bold** bold.
+
+    >>> inline_html("Set `batch_size` to **32**.")
+    'Set <code>batch_size</code> to <b>32</b>.'
+    """
+    return _inline(" ".join(text.split()))
+
+
 def to_html(text: str) -> str:
     """``text`` as HTML: one ``<p>`` per paragraph, `code` monospaced, **bold** bold."""
     return "".join(f"<p>{_inline(p)}</p>" for p in paragraphs(text))

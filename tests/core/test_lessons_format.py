@@ -167,3 +167,9 @@ def test_run_facts_from_a_config_and_epoch_logs():
 def test_step_text_is_escaped_rich_text():
     assert to_html("A **b** `x < y`\n\nnew <script>") == \
         "<p>A <b>b</b> <code>x &lt; y</code></p><p>new &lt;script&gt;</p>"
+
+
+def test_a_tasks_lines_keep_their_code_and_bold_and_escape_html():
+    from core.lessons.text import inline_html
+    assert inline_html("Set `batch_size` to **32**,\n  then <b>look</b>.") == \
+        "Set <code>batch_size</code> to <b>32</b>, then &lt;b&gt;look&lt;/b&gt;."

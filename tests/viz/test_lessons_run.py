@@ -14,6 +14,7 @@ import math
 import pytest
 
 from core.lessons.loading import bundled_lessons
+from core.lessons.text import inline_html
 from core.run.config import IMAGE_DATASETS
 from core.run.presets import PRESETS
 from lessons_support import TEST_LESSONS, answer, lessons_window, quiet, settle
@@ -98,5 +99,5 @@ def test_every_step_sets_up_and_every_task_passes_when_done(qtbot, make_window, 
             pytest.fail(f"{where}: the demo did not pass the check {step.task.check.source!r}; "
                         f"facts: {guide.facts.facts()}")
         assert step.task.passed(guide.facts.facts()), where
-        assert step.task.done in guide.panel.status.text()
+        assert inline_html(step.task.done) in guide.panel.status.text()
     quiet(qtbot, w)

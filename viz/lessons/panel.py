@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from core.lessons.text import to_html
+from core.lessons.text import inline_html, to_html
 from viz import style
 from viz.views.common.view import View
 
@@ -185,9 +185,9 @@ class LessonsPanel(View):
         bold = self.task_title.font()
         bold.setBold(True)
         self.task_title.setFont(bold)
-        self.ask = _label(name="lesson_ask")
+        self.ask = _label(name="lesson_ask", rich=True)
         self.status = _label(name="lesson_status", rich=True)
-        self.hint = _label(name="lesson_hint")
+        self.hint = _label(name="lesson_hint", rich=True)
         self.hint.setStyleSheet(f"QLabel {{ color: {style.palette().muted}; }}")
         self.not_yet_button = _button("Not yet?", "A hint for this task.", "lesson_not_yet")
         self.not_yet_button.clicked.connect(self._not_yet)
@@ -214,8 +214,8 @@ class LessonsPanel(View):
         self.setup_button.setVisible(needs_setup)
         self.task_box.setVisible(task is not None)
         if task is not None:
-            self.ask.setText(task.ask)
-            self.hint.setText(f"Hint: {task.hint}")
+            self.ask.setText(inline_html(task.ask))
+            self.hint.setText(f"Hint: {inline_html(task.hint)}")
             self.show_hint(False)
             self.show_me_button.setEnabled(True)
         self.back_button.setEnabled(number > 1)
@@ -241,5 +241,5 @@ class LessonsPanel(View):
     def set_status(self, passed: bool, text: str) -> None:
         """The task's live status line: ``text`` (the ``done`` text once ``passed``)."""
         colour = "#2e7d32" if not style.palette().dark else "#81c784"
-        self.status.setText(f"<b style='color:{colour}'>✓ {html.escape(text, quote=False)}</b>" if passed
+        self.status.setText(f"<b style='color:{colour}'>✓ {inline_html(text)}</b>" if passed
                             else f"<i>{html.escape(text, quote=False)}</i>")

@@ -191,6 +191,27 @@ def test_surface_renders_a_grid_and_the_path(surface, qtbot, snapshots, kind):
     assert surface.plot.getAxis("bottom").labelText == surface.plane.labels[0]
 
 
+def test_the_pca_plane_is_made_off_the_gui_thread(surface, qtbot, snapshots, monkeypatch):
+    """Issue 17 (the monkey): an MNIST run's PCA plane (an SVD of up to 2,000 recorded sets of 407,050
+    weights) was made on the GUI thread and held it for seconds. It is made in the surface's job now."""
+    import threading
+    from core.analysis.loss import planes
+    threads, real = [], planes.pca_plane
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planes, "pca_plane", recording)
+    feed(surface, snapshots)
+    surface.plane_combo.setCurrentIndex(surface.plane_combo.findData("pca"))
+    surface.res_spin.setValue(11)
+    with qtbot.waitSignal(surface.computed, timeout=10000):
+        assert surface.compute()
+    assert threads and threading.main_thread() not in threads
+    assert surface.plane.kind == "pca" and surface.heat.image.image.shape == (11, 11)
+
+
 def test_surface_grid_equals_core(surface, qtbot, snapshots, tmp_path):
     feed(surface, snapshots)
     surface.res_spin.setValue(11)

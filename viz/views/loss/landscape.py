@@ -95,7 +95,6 @@ class LandscapeView(View):
         self._x = self._y = None                        # the grid's sample of training points, its targets
         self._names = 0                                 # how many weights the network has
         self._rec = WeightRecord()
-        self._pending = None                            # the plane being computed
         self._plane_before = None                       # the plane chosen before a two-weight network's
         self.grid = self.plane = None
         self._offset = (0.0, 0.0)
@@ -210,6 +209,13 @@ class LandscapeView(View):
 
     def make_plane(self):
         """The chosen plane through the current weights (raises ValueError when it cannot be made)."""
+        return self._plane_maker()()
+
+    def _plane_maker(self):
+        """What makes the chosen plane: checked here (raises ValueError), made by calling the result.
+
+        A PCA plane takes an SVD of the whole recorded path (up to 2,000 sets of an MNIST network's
+        407,050 weights: seconds), so :meth:`compute` calls it in the background job."""
         if self._model is None or self._rec.current is None:
             raise ValueError("No weights recorded yet: start training first.")
         hist, _ = self._rec.history()
@@ -220,38 +226,40 @@ class LandscapeView(View):
         self._model.set_weights(planes.unflatten(hist[-1], shapes))
         kind = self.plane_combo.currentData()
         if kind == "random":
-            return planes.random_plane(self._model, seed=self.seed_spin.value())
+            plane = planes.random_plane(self._model, seed=self.seed_spin.value())
+            return lambda: plane
         if kind == "weights":
-            return self._two_weight_labels(planes.weight_plane(self._model, self.i_spin.value(),
-                                                               self.j_spin.value()))
-        return planes.pca_plane(hist, shapes=shapes)
+            plane = self._two_weight_labels(planes.weight_plane(self._model, self.i_spin.value(),
+                                                                self.j_spin.value()))
+            return lambda: plane
+        return lambda: planes.pca_plane(hist, shapes=shapes)
 
     def compute(self) -> bool:
         """Start evaluating the surface in a background job; returns False (with a message) if it cannot."""
         self.shutdown()
         self._seen_at_try, self._settled = self._rec.seen, False
         try:
-            plane = self.make_plane()
+            make = self._plane_maker()
         except ValueError as exc:
             self._say(str(exc))
             if self.grid is None and self._model is not None:
                 self.waiting.setText(f"{WAITING}\n{exc}" if self._rec.n else WAITING)
             return False
         hist, _ = self._rec.history()
-        path = plane.project_path(hist)
-        s = self.span_spin.value()
-        if plane.kind == "pca":
-            extent = landscape.extent_for(path, margin=0.25)
-        else:
-            e = landscape.extent_for(path, margin=0.1)
-            extent = (min(e[0], -s), max(e[1], s), min(e[2], -s), max(e[3], s))
-        self._pending = plane
+        kind, s = self.plane_combo.currentData(), self.span_spin.value()
         run, x, y, resolution = self.run, self._x, self._y, self.res_spin.value()
 
         def job(cancel, progress):
+            plane = make()                      # a PCA plane's SVD too: off the GUI thread
+            path = plane.project_path(hist)
+            if plane.kind == "pca":
+                extent = landscape.extent_for(path, margin=0.25)
+            else:
+                e = landscape.extent_for(path, margin=0.1)
+                extent = (min(e[0], -s), max(e[1], s), min(e[2], -s), max(e[3], s))
             # a network of the job's own: the GUI thread may set the view's weights meanwhile
-            return landscape.evaluate_grid(run.model(), x, y, plane, resolution=resolution, span=extent,
-                                           progress=progress, cancel=cancel)
+            return plane, landscape.evaluate_grid(run.model(), x, y, plane, resolution=resolution, span=extent,
+                                                  progress=progress, cancel=cancel)
 
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -259,7 +267,7 @@ class LandscapeView(View):
         self.cancel_button.setEnabled(True)
         self._say("Computing the surface…")
         if self.grid is None:
-            self.waiting.setText(f"Computing the loss surface on the {TITLES[plane.kind]}…")
+            self.waiting.setText(f"Computing the loss surface on the {TITLES[kind]}…")
         self._started = time.monotonic()
         self.runner.watch(self)
         self.runner.start(job, "uncrumple-landscape")
@@ -296,11 +304,12 @@ class LandscapeView(View):
         """No automatic surface before ``BUSY_FACTOR`` times what this one took."""
         self._auto_after = time.monotonic() + BUSY_FACTOR * (time.monotonic() - self._started)
 
-    def _on_finished(self, grid) -> None:
+    def _on_finished(self, result) -> None:
+        plane, grid = result
         self._done()
         self._rest()
         self._seen_at_grid = self._seen_at_try
-        self.show_grid(grid, self._pending)
+        self.show_grid(grid, plane)
         self.computed.emit()
         self.redraw_wanted.emit()       # weights that came meanwhile: the clock draws them and may start the next
 

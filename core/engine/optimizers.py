@@ -132,6 +132,17 @@ def fused_module():
     return _FUSED
 
 
+def allow_fused(allowed: bool) -> None:
+    """Whether this process may take the fused (numba) update; it may by default.
+
+    The window process says no (:func:`viz.app.main.create_window`): its few optimizer steps (the
+    Slice's preview of the next update) gain nothing from it, while importing and compiling numba
+    there held the GUI thread for ~6 s on an MNIST run. The bits are the same either way.
+    """
+    global _FUSED
+    _FUSED = False if allowed else None
+
+
 def update_path() -> str:
     """Which update the optimizers run: ``"NumPy"`` or e.g. ``"fused (numba 0.68.1)"`` (same bits either way)."""
     return "NumPy" if fused_module() is None else f"fused (numba {fused_module().numba.__version__})"

@@ -210,3 +210,13 @@ def test_killing_the_gui_makes_the_trainer_exit(qtbot, procs):
             gui.kill()
             gui.wait()
         gui.stdout.close()
+
+
+def test_the_window_process_takes_the_numpy_update(qtbot, make_window, fast_config):
+    """The Slice's preview of the next step on an MNIST network took the fused (numba) update in the
+    window process: importing and compiling numba there held the GUI thread ~6 s (the monkey, seed 0).
+    The window takes the NumPy update (the same bits); the trainer process keeps the fused one."""
+    from core.engine import optimizers
+    optimizers.allow_fused(True)
+    make_window(fast_config)
+    assert optimizers.fused_module() is None and optimizers.update_path() == "NumPy"

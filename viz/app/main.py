@@ -132,6 +132,8 @@ def create_window(config: TrainingConfig | None = None, engine: str = "process",
         Build the views behind the tabs once the window is shown (the app: on screen sooner).
     """
     ensure_app()
+    from core.engine.optimizers import allow_fused
+    allow_fused(False)    # no numba in the window (the trainer process keeps it): same bits, no import stall
     from viz.app.main_window import MainWindow   # after the QApplication: views create Qt objects
     return MainWindow(config, engine=engine, settings=settings, lazy_views=lazy_views)
 

@@ -35,14 +35,14 @@ ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError
                   NotImplementedError, RuntimeError, struct.error)
 
 
-def atomic_write_npz(path, arrays: dict, meta: dict) -> None:
-    """Write ``arrays`` plus ``meta`` (as JSON under ``__meta__``) to ``path`` atomically."""
+def atomic_write(path, write, suffix: str = ".tmp", mode: str = "wb") -> None:
+    """Write a file at ``path`` atomically: ``write(f)`` fills a temporary file beside it, which then
+    replaces ``path`` (a failure or Ctrl+C midway leaves the old file, and no temporary one)."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".uncrumple-", suffix=".npz.tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=".uncrumple-", suffix=suffix, dir=os.path.dirname(os.path.abspath(path)))
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -52,6 +52,12 @@ def atomic_write_npz(path, arrays: dict, meta: dict) -> None:
         except OSError:
             pass
         raise
+
+
+def atomic_write_npz(path, arrays: dict, meta: dict) -> None:
+    """Write ``arrays`` plus ``meta`` (as JSON under ``__meta__``) to ``path`` atomically."""
+    atomic_write(path, lambda f: np.savez(f, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                                          **arrays), suffix=".npz.tmp")
 
 
 class _NotOurs(Exception):

@@ -32,6 +32,7 @@ import tempfile
 import threading
 
 from core.engine import activations, optimizers
+from core.engine.saving import atomic_write
 from core import datasets
 from core.run.config import (IMAGE_CLASSES, OUTPUT_ACTIVATION, TrainingConfig, build_trainer, data_notice,
                      dataset_names, is_image_dataset, load_data_with_notice, targets_for)
@@ -117,21 +118,14 @@ OUTPUTS = {"--save": ("save", "model.npz"), "--history": ("history", "history.cs
 def write_history(path, history) -> None:
     """The per-epoch history as CSV, written atomically (a temporary file, then a rename)."""
     keys = list(history.history)
-    fd, tmp = tempfile.mkstemp(prefix=".uncrumple-", suffix=".csv.tmp",
-                               dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["epoch"] + keys)
-            for i, e in enumerate(history.epoch):   # Keras's History counts from 0; the lines printed
-                w.writerow([e + 1] + [f"{history.history[k][i]:.6g}" for k in keys])   # and the CSV from 1
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+
+    def write(f):
+        w = csv.writer(f)
+        w.writerow(["epoch"] + keys)
+        for i, e in enumerate(history.epoch):   # Keras's History counts from 0; the lines printed
+            w.writerow([e + 1] + [f"{history.history[k][i]:.6g}" for k in keys])   # and the CSV from 1
+
+    atomic_write(path, write, suffix=".csv.tmp", mode="w")
 
 
 def check_output(option: str, path: str) -> None:

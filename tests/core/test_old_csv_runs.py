@@ -10,6 +10,7 @@ import pytest
 from core.datasets import load_csv, train_val_split
 from core.run.config import MAX_SAMPLES, TrainingConfig, build_trainer, load_data
 from core.run.runfile import SavedRun, load_run, save_run
+import runfile_support
 
 
 def write_csv(path, rows: int) -> str:
@@ -28,18 +29,7 @@ def old_data(config):
 
 def old_run(config, epochs=2, extra_batches=5):
     """A run recorded the old way: a trainer on every row, its checkpoints, saved as version 1."""
-    t, _ = build_trainer(config, old_data(config))
-    t.record = True
-    t.reset(restore_weights=False)
-    checkpoints, logs = list(t.snapshot().checkpoints), []
-    for _ in range(epochs):
-        t.train_epoch()
-        snap = t.snapshot()
-        checkpoints += snap.checkpoints
-        logs += snap.epochs
-    for _ in range(extra_batches):
-        t.train_batch()
-    return t, SavedRun(config, t.checkpoint(), tuple(checkpoints), tuple(logs))
+    return runfile_support.trained_run(config, epochs, extra_batches, data=old_data(config), curves=False)
 
 
 def as_version_1(path):

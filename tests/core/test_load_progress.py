@@ -1,5 +1,4 @@
 """Reading a big CSV file in the trainer: progress messages, Cancel, commands that wait (issue 17)."""
-import multiprocessing as mp
 
 import numpy as np
 import pytest
@@ -7,9 +6,7 @@ import pytest
 from core.datasets.tabular import CsvCancelled, read_csv
 from core.run.config import TrainingConfig
 from core.run.load_progress import REPORT_AFTER_S, REPORT_HZ, LoadProgress, LoadReporter
-from core.run.serve import serve
-
-TIMEOUT = 30
+from serve_support import TIMEOUT, recv
 
 
 def write_big_csv(path, rows: int) -> str:
@@ -69,35 +66,6 @@ def test_read_csv_stops_when_the_reporter_says_so(tmp_path):
     rep = LoadReporter(path, lambda p: None, lambda: commands.pop(0) if commands else None)
     with pytest.raises(CsvCancelled, match="cancelled after 65,536 rows"):
         read_csv(path, max_rows=100, progress=rep)
-
-
-@pytest.fixture
-def child():
-    ctx = mp.get_context("spawn")
-    conn, child_conn = ctx.Pipe()
-    procs = []
-
-    def start(config):
-        p = ctx.Process(target=serve, args=(child_conn, config), daemon=True)
-        p.start()
-        procs.append(p)
-        return conn, p
-
-    yield start
-    for p in procs:
-        if p.is_alive():
-            try:
-                conn.send(("stop",))
-            except OSError:
-                pass
-            p.join(10)
-        assert not p.is_alive()
-    conn.close()
-
-
-def recv(conn):
-    assert conn.poll(TIMEOUT), "no message from the trainer"
-    return conn.recv()
 
 
 def test_a_cancelled_read_in_the_trainer_keeps_the_run_there_was(child, tmp_path):

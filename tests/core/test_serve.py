@@ -1,42 +1,10 @@
 """The training process's command loop, driven over a real pipe in a spawned child."""
-import multiprocessing as mp
 
 import numpy as np
 import pytest
 
 from core.run.config import TrainingConfig
-from core.run.serve import serve
-
-TIMEOUT = 20
-
-
-@pytest.fixture
-def child():
-    ctx = mp.get_context("spawn")
-    conn, child_conn = ctx.Pipe()
-    procs = []
-
-    def start(config=TrainingConfig(n_samples=200)):
-        p = ctx.Process(target=serve, args=(child_conn, config), daemon=True)
-        p.start()
-        procs.append(p)
-        return conn, p
-
-    yield start
-    for p in procs:
-        if p.is_alive():
-            try:
-                conn.send(("stop",))
-            except OSError:
-                pass
-            p.join(10)
-        assert not p.is_alive()
-    conn.close()
-
-
-def recv(conn):
-    assert conn.poll(TIMEOUT), "no message from the trainer"
-    return conn.recv()
+from serve_support import recv
 
 
 def recv_until(conn, pred):

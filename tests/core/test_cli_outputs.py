@@ -97,8 +97,8 @@ def test_history_and_model_must_be_different_files(tmp_path, capsys):
     assert "must be different files" in capsys.readouterr().err
 
 
-def test_a_failing_history_write_does_not_lose_the_model(tmp_path, capsys, monkeypatch):
-    """The history's folder vanishes during training: the model is still saved, the error is plain."""
+def folder_removed_after_training(tmp_path, monkeypatch):
+    """A folder that vanishes once training ends, before the outputs are written."""
     folder = tmp_path / "gone"
     folder.mkdir()
     real_fit = Trainer.fit
@@ -109,6 +109,12 @@ def test_a_failing_history_write_does_not_lose_the_model(tmp_path, capsys, monke
         return history
 
     monkeypatch.setattr(Trainer, "fit", fit_then_remove)
+    return folder
+
+
+def test_a_failing_history_write_does_not_lose_the_model(tmp_path, capsys, monkeypatch):
+    """The history's folder vanishes during training: the model is still saved, the error is plain."""
+    folder = folder_removed_after_training(tmp_path, monkeypatch)
     model_path = tmp_path / "m.npz"
     rc = main(TRAIN + ["--history", str(folder / "h.csv"), "--save", str(model_path)])
     assert rc == 1
@@ -118,16 +124,7 @@ def test_a_failing_history_write_does_not_lose_the_model(tmp_path, capsys, monke
 
 
 def test_a_failing_model_write_does_not_lose_the_history(tmp_path, capsys, monkeypatch):
-    folder = tmp_path / "gone"
-    folder.mkdir()
-    real_fit = Trainer.fit
-
-    def fit_then_remove(self, *args, **kwargs):
-        history = real_fit(self, *args, **kwargs)
-        shutil.rmtree(folder)
-        return history
-
-    monkeypatch.setattr(Trainer, "fit", fit_then_remove)
+    folder = folder_removed_after_training(tmp_path, monkeypatch)
     hist = tmp_path / "h.csv"
     rc = main(TRAIN + ["--save", str(folder / "m.npz"), "--history", str(hist)])
     assert rc == 1

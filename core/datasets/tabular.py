@@ -20,11 +20,13 @@ _INT32 = np.iinfo(np.int32)
 
 
 # --------------------------------------------------------------------------- split
-def train_val_split(x, y, validation_split=0.2, seed=0):
+def train_val_split(x, y, validation_split=0.2, seed=0, stratify=True):
     """Shuffle and split samples into a training and a validation part.
 
     The split is stratified: each distinct label contributes
     ``round(count * validation_split)`` of its samples to the validation part.
+    With ``stratify=False`` (real-valued regression targets) the samples form one group:
+    ``round(n * validation_split)`` of them, chosen at random, are held out.
 
     Parameters
     ----------
@@ -37,6 +39,8 @@ def train_val_split(x, y, validation_split=0.2, seed=0):
         shapes ``(0, d)`` and ``(0,)``.
     seed : int >= 0 or None
         Seed of the shuffle.
+    stratify : bool
+        Split each label's samples apart (classes); False: all samples as one group.
 
     Returns
     -------
@@ -58,8 +62,9 @@ def train_val_split(x, y, validation_split=0.2, seed=0):
     rng = np.random.default_rng(_check_seed(seed))
 
     train_parts, val_parts = [], []
-    for label in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == label))
+    groups = [y == label for label in np.unique(y)] if stratify else [np.ones(len(y), dtype=bool)]
+    for group in groups:
+        idx = rng.permutation(np.flatnonzero(group))
         n_val = int(math.floor(len(idx) * split + 0.5))
         val_parts.append(idx[:n_val])
         train_parts.append(idx[n_val:])
@@ -92,8 +97,9 @@ class CsvData:
     ----------
     x : ndarray of float32, shape (n, d)
         The feature columns of the rows used, in file order.
-    y : ndarray of int32, shape (n,)
-        Their labels.
+    y : ndarray of int32 (or float32 for a regression read), shape (n,)
+        Their labels (class numbers), or the real-valued targets when read with
+        ``regression=True``.
     n_rows : int
         Data rows in the file (``n_rows > len(y)`` when ``max_rows`` took a sample).
     label_column : int
@@ -101,6 +107,9 @@ class CsvData:
     label_name : str or None
         The label column's header, or None when the file has no header.
     path : str
+    real_valued : bool
+        True when the label column holds a value that is not a whole number (a measurement:
+        the file is for regression, :func:`csv_task`).
     """
 
     x: np.ndarray
@@ -109,6 +118,7 @@ class CsvData:
     label_column: int
     label_name: str | None
     path: str
+    real_valued: bool = False
 
     @property
     def sampled(self) -> bool:
@@ -154,8 +164,12 @@ def load_csv(path):
     return data.x, data.y
 
 
-def read_csv(path, max_rows=None, seed=0, progress=None) -> CsvData:
+def read_csv(path, max_rows=None, seed=0, progress=None, regression=False) -> CsvData:
     """Read a CSV file as :func:`load_csv` does, at most ``max_rows`` of its rows.
+
+    With ``regression=True`` the label column is a real-valued target (float32, any finite
+    value); otherwise it must hold whole numbers (class labels), and a measurement there is
+    refused with a message saying to choose Regression.
 
     A file with more data rows than ``max_rows`` gives a uniform random sample of them
     (reservoir sampling, Vitter's algorithm L, seeded: the same file and seed give the same
@@ -174,6 +188,8 @@ def read_csv(path, max_rows=None, seed=0, progress=None) -> CsvData:
     progress : callable or None
         ``progress(rows_read) -> bool``, called every :data:`PROGRESS_EVERY` data rows and
         once at the end of the file; returning ``False`` stops reading with :class:`CsvCancelled`.
+    regression : bool
+        Read the label column as real-valued targets (float32) instead of class labels.
 
     Returns
     -------
@@ -253,15 +269,34 @@ def read_csv(path, max_rows=None, seed=0, progress=None) -> CsvData:
         c = c + (c >= label)
         fail(rows[r][0], f"column {c + 1}: value {rows[r][1][c]!r} is too large for float32.")
     labels = values[:, label]
+    real_valued = bool(np.any(labels != np.round(labels)))
+    label_name = header[1][label] if header is not None else None
+    if regression:
+        if np.any(np.abs(labels) > _FLOAT32_MAX):
+            r = int(np.flatnonzero(np.abs(labels) > _FLOAT32_MAX)[0])
+            fail(rows[r][0], f"column {label + 1} (label): value {rows[r][1][label]!r} is too large for float32.")
+        return CsvData(x=features.astype(np.float32), y=labels.astype(np.float32), n_rows=n_rows,
+                       label_column=label + 1, label_name=label_name, path=name, real_valued=real_valued)
     bad = (labels != np.round(labels)) | (labels < _INT32.min) | (labels > _INT32.max)
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
         fail(rows[r][0], f"column {label + 1} (label): {rows[r][1][label]!r} is not an integer "
                          f"label; labels must be whole numbers such as 0 and 1 ({LABEL_RULE}). "
-                         f"A column of measurements cannot be the label of a classifier.")
+                         f"A column of measurements cannot be the label of a classifier: to fit "
+                         f"its values, choose the task Regression.")
     return CsvData(x=features.astype(np.float32), y=labels.astype(np.int32), n_rows=n_rows,
-                   label_column=label + 1, label_name=header[1][label] if header is not None else None,
-                   path=name)
+                   label_column=label + 1, label_name=label_name, path=name, real_valued=real_valued)
+
+
+def csv_task(path, max_rows=10_000, seed=0) -> str:
+    """The task a CSV file is for: ``"regression"`` when its label column holds a value that is
+    not a whole number (a measurement), else ``"classification"``.
+
+    Reads (a seeded sample of at most ``max_rows`` rows of) the file; for the GUI to choose the
+    task when the user opens a CSV. Raises ``ValueError`` as :func:`read_csv` for a bad file.
+    """
+    data = read_csv(path, max_rows=max_rows, seed=seed, regression=True)
+    return "regression" if data.real_valued else "classification"
 
 
 def count_csv_rows(path) -> int:

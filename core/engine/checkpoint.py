@@ -30,8 +30,9 @@ class Checkpoint:
         Batches done in the current epoch (0 at an epoch boundary).
     position : int
         Samples of the current epoch's order already used.
-    partial : tuple of (float, int, int)
-        The epoch's running ``(sum_loss, hits, seen)``.
+    partial : tuple of (float, int or float, int)
+        The epoch's running ``(sum_loss, hits, seen)``; for a regression run the middle one is the
+        summed absolute error (a float), for the MAE metric.
     weights : ndarray of shape (n_params,), float32
         Every weight, flattened in ``get_weights`` order.
     shapes : tuple of tuple

@@ -16,7 +16,11 @@ Every :class:`Loss` has
 pre-activation ``z`` is written directly (:func:`fused_delta`): ``(p - y) / n`` for
 softmax with a crossentropy (``(p * sum(y) - y) / n`` when a row of targets does not
 sum to 1, e.g. multi-hot), ``(p - y) / size`` for sigmoid with binary crossentropy,
-``2 (p - y) / size`` for linear with MSE.
+``2 (p - y) / size`` for linear with MSE, ``sign(p - y) / size`` for linear with MAE and
+``clip(p - y, -1, 1) / size`` for linear with Huber (Keras's ``delta=1.0``).
+
+Regression losses (Keras's formulas, ``e = p - y``): ``mse`` = mean e², ``mae`` = mean |e|,
+``huber`` = mean of 0.5 e² where |e| <= 1, |e| - 0.5 beyond.
 
 Saturated outputs: the fused deltas are the derivatives of the crossentropy computed
 from the logits, *without* the clip. A confidently wrong sample (a logit beyond about
@@ -48,6 +52,20 @@ def _mse(y, p):
     return float(np.mean(np.mean(d * d, axis=-1)))
 
 
+def _mae(y, p):
+    return float(np.mean(np.mean(np.abs(p - y), axis=-1)))
+
+
+HUBER_DELTA = 1.0   # Keras's default ``delta``
+
+
+def _huber(y, p):
+    # Keras: 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) beyond, averaged over units
+    e = np.abs(p - y)
+    per = np.where(e <= HUBER_DELTA, 0.5 * e * e, HUBER_DELTA * (e - 0.5 * HUBER_DELTA))
+    return float(np.mean(np.mean(per, axis=-1)))
+
+
 def _bce(y, p):
     q = _clip(p)
     per = -(y * np.log(q) + (1 - y) * np.log(1 - q))
@@ -68,6 +86,22 @@ def _scce(y, p):
 def _mse_g(y, p, out):
     np.subtract(p, y, out=out)
     out *= np.float32(2.0 / out.size)
+    return out
+
+
+def _mae_g(y, p, out):
+    # d|e|/de = sign(e), 0 at e = 0 (as TensorFlow's abs)
+    np.subtract(p, y, out=out)
+    np.sign(out, out=out)
+    out *= np.float32(1.0 / out.size)
+    return out
+
+
+def _huber_g(y, p, out):
+    # e inside [-delta, delta], the slope +-delta beyond
+    np.subtract(p, y, out=out)
+    np.clip(out, -HUBER_DELTA, HUBER_DELTA, out=out)
+    out *= np.float32(1.0 / out.size)
     return out
 
 
@@ -130,6 +164,8 @@ def fused_delta(loss_name: str, y, p, out):
     elif loss_name == "mse":
         np.subtract(p, y, out=out)
         out *= np.float32(2.0 / p.size)
+    elif loss_name in ("mae", "huber"):     # a linear output: dL/dz is dL/dp
+        LOSSES[loss_name].gradient(y, p, out)
     else:
         np.subtract(p, y, out=out)
         out *= np.float32(1.0 / p.size)     # binary crossentropy: the mean over samples and units
@@ -141,6 +177,8 @@ FUSED = {
     ("softmax", "sparse_categorical_crossentropy"),
     ("sigmoid", "binary_crossentropy"),
     ("linear", "mse"),
+    ("linear", "mae"),
+    ("linear", "huber"),
 }
 
 
@@ -207,6 +245,8 @@ class Loss:
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse, _mse_g, _dense_targets("mse"), _hits_dense),
+    "mae": Loss("mae", _mae, _mae_g, _dense_targets("mae"), _hits_dense),
+    "huber": Loss("huber", _huber, _huber_g, _dense_targets("huber"), _hits_dense),
     "binary_crossentropy": Loss("binary_crossentropy", _bce, _bce_g,
                                 _dense_targets("binary_crossentropy"), _hits_dense),
     "categorical_crossentropy": Loss("categorical_crossentropy", _cce, _cce_g,
@@ -214,11 +254,12 @@ LOSSES: dict[str, Loss] = {
     "sparse_categorical_crossentropy": Loss("sparse_categorical_crossentropy", _scce, _scce_g,
                                             _sparse_targets, _hits_sparse),
 }
-ALIASES = {"mean_squared_error": "mse"}
+ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae"}
 
 
 def get(name) -> Loss:
-    """Look up a loss by name (Keras's names; ``mean_squared_error`` is ``mse``)."""
+    """Look up a loss by name (Keras's names; ``mean_squared_error`` is ``mse``,
+    ``mean_absolute_error`` is ``mae``)."""
     if isinstance(name, Loss):
         return name
     if isinstance(name, str):

@@ -21,6 +21,22 @@ from core.engine.saving import MODEL_FORMAT, MODEL_VERSION, read_npz, save_model
 PREDICT_CHUNK = 8192  # rows per chunk in predict/evaluate, to bound memory
 
 
+# ---- metrics: each summed over a batch (an epoch's value is the sum over its batches / samples) ----
+def _accuracy_sum(loss, y, p) -> int:
+    """Correct predictions (Keras's ``"accuracy"`` for the loss)."""
+    return int(np.count_nonzero(loss.correct(y, p)))
+
+
+def _mae_sum(loss, y, p) -> float:
+    """Every sample's mean absolute error over the output units, summed (Keras's ``"mae"``)."""
+    return float(np.sum(np.mean(np.abs(p - y), axis=-1), dtype=np.float64))
+
+
+_METRIC_SUMS = {"accuracy": _accuracy_sum, "mae": _mae_sum}
+#: metric name -> what it measures (a key of ``_METRIC_SUMS``)
+METRICS = {"accuracy": "accuracy", "acc": "accuracy", "mae": "mae"}
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -41,6 +57,7 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.metrics: list[str] = []
+        self._metric_sum = _accuracy_sum
         self._delta = None
         for layer in layers or []:
             self.add(layer)
@@ -142,8 +159,9 @@ class Sequential:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
         """Choose the optimizer, the loss and the metrics.
 
-        ``metrics`` is None or a list of ``"accuracy"`` and ``"acc"``: each is logged under
-        the name given, as Keras does (``metrics=["acc"]`` gives ``"acc"`` and ``"val_acc"``).
+        ``metrics`` is None or a list of ``"accuracy"`` and ``"acc"``, or ``["mae"]`` (the mean
+        absolute error, for regression): each is logged under the name given, as Keras does
+        (``metrics=["acc"]`` gives ``"acc"`` and ``"val_acc"``; ``["mae"]``: ``"mae"``, ``"val_mae"``).
         """
         if loss is None:
             raise ValueError("Argument `loss` must be given, one of "
@@ -152,13 +170,32 @@ class Sequential:
         self.loss = losses_mod.get(loss)
         metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
         for m in metrics:
-            check_choice("metrics", m, ["accuracy", "acc"])
+            check_choice("metrics", m, METRICS)
+        kinds = {METRICS[m] for m in metrics}
+        if len(kinds) > 1:
+            raise ValueError("Argument `metrics` must be accuracy metrics ('accuracy', 'acc') or 'mae', "
+                             f"not both. Received: metrics={metrics!r}")
         self.metrics = list(dict.fromkeys(metrics))   # the names, in order, each once
+        self._metric_sum = _METRIC_SUMS[kinds.pop()] if kinds else _accuracy_sum
         self._mark_fused()
 
-    def metric_logs(self, accuracy) -> dict:
-        """``{name: accuracy}`` for every metric name compiled (``"accuracy"``, ``"acc"``), or ``{}``."""
-        return {name: accuracy for name in self.metrics}
+    def metric_logs(self, value) -> dict:
+        """``{name: value}`` for every metric name compiled (``"accuracy"``, ``"acc"``, ``"mae"``), or ``{}``."""
+        return {name: value for name in self.metrics}
+
+    def metric_sum(self, y, p):
+        """The compiled metric summed over the batch: correct predictions (an int) for accuracy,
+        the sum of every sample's mean absolute error (a float) for ``"mae"``; divided by the
+        samples seen it is the metric. The trainer adds these up over an epoch.
+
+        Parameters
+        ----------
+        y : ndarray
+            Targets as :meth:`check_xy` returns them.
+        p : ndarray of shape (n, units)
+            The network's output.
+        """
+        return self._metric_sum(self.loss, y, p)
 
     def _mark_fused(self):
         if not self.built or self.loss is None:
@@ -245,12 +282,12 @@ class Sequential:
         -------
         loss : float
             The batch loss (with regularization) for the weights *before* any update.
-        hits : int
-            Correct predictions in the batch.
+        hits : int or float
+            The batch's :meth:`metric_sum` (correct predictions, or summed absolute errors).
         """
         p = self._forward(x, training)
         loss = self.loss.value(y, p) + self.regularization_loss()
-        hits = int(np.count_nonzero(self.loss.correct(y, p)))
+        hits = self.metric_sum(y, p)
         self._backward(y, p)
         return loss, hits
 
@@ -270,8 +307,9 @@ class Sequential:
         -------
         loss : float
             The batch loss (with regularization) for the weights *before* the update.
-        hits : int
-            Correct predictions in the batch (before the update).
+        hits : int or float
+            The batch's :meth:`metric_sum` (before the update): correct predictions, or for
+            ``metrics=["mae"]`` the summed absolute errors.
 
         Notes
         -----
@@ -300,7 +338,7 @@ class Sequential:
 
     def train_on_batch(self, x, y, return_dict=False):
         """One gradient update on one batch; returns the loss computed *before* the update
-        (and the batch accuracy when compiled with it), as Keras does."""
+        (and the batch metric when compiled with one), as Keras does."""
         x, y = self._check_xy(x, y)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             loss, hits = self._loss_and_grads(x, y)
@@ -350,13 +388,13 @@ class Sequential:
         return out
 
     def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=False):
-        """Loss (with regularization) and accuracy on ``x``, ``y``, without updating."""
+        """Loss (with regularization) and the metric (accuracy or mae) on ``x``, ``y``, without updating."""
         x, y = self._check_xy(x, y)
         p = self._predict(x)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             logs = {"loss": self.loss.value(y, p) + self.regularization_loss()}
         if self.metrics:
-            logs.update(self.metric_logs(float(np.mean(self.loss.correct(y, p)))))
+            logs.update(self.metric_logs(float(self.metric_sum(y, p) / len(x))))
         if return_dict:
             return logs
         return logs["loss"] if not self.metrics else list(logs.values())

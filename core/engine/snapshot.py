@@ -53,9 +53,12 @@ class Snapshot:
         Why training stopped, or ``""``.
     batch_steps, batch_losses, batch_accuracies : ndarray of shape (m,)
         Every batch since the previous snapshot (none is dropped by throttling).
+        ``batch_accuracies`` holds the model's metric: the accuracy, or for a model compiled
+        with ``metrics=["mae"]`` (a regression run) each batch's mean absolute error.
     epochs : tuple of dict
         Epochs completed since the previous snapshot: ``{"epoch": e, "loss": ..,
-        "accuracy": .., "val_loss": .., "val_accuracy": ..}``.
+        "accuracy": .., "val_loss": .., "val_accuracy": ..}`` (a regression run:
+        ``"loss"``, ``"mae"``, ``"val_loss"``, ``"val_mae"``).
     weights : tuple of ndarray
         Read-only copies in ``get_weights`` order, or ``()`` when not sent.
     hyperparameters : dict

@@ -82,6 +82,12 @@ def recorded_epoch(epoch: int) -> bool:
     return epoch % stride == 0
 
 
+def _metric_total(total):
+    """An epoch's running metric total as a checkpoint keeps it: an int (correct predictions) or a
+    float (summed absolute errors of a ``metrics=["mae"]`` model)."""
+    return total if isinstance(total, float) else int(total)
+
+
 class Trainer:
     """Mini-batch gradient descent on a compiled model, one batch at a time.
 
@@ -156,7 +162,7 @@ class Trainer:
         self._sum_loss = 0.0
         self._hits = 0
         self._seen = 0
-        # (step, loss, accuracy) since the last snapshot; bounded for scripts that never take one
+        # (step, loss, metric: accuracy or mae) since the last snapshot; bounded for scripts that never take one
         self._pending = collections.deque(maxlen=MAX_PENDING)
         self._pending_epochs = []
         self._pending_checkpoints = []
@@ -304,7 +310,7 @@ class Trainer:
         opt = self.model.optimizer
         return Checkpoint(
             epoch=self.epoch, step=self.step, batch=self.batch, position=self._pos,
-            partial=(float(self._sum_loss), int(self._hits), int(self._seen)),
+            partial=(float(self._sum_loss), _metric_total(self._hits), int(self._seen)),
             weights=np.concatenate([p.ravel() for p in params]) if params else np.zeros(0, np.float32),
             shapes=tuple(p.shape for p in params),
             optimizer=opt.get_state() if hasattr(opt, "get_state") else {"iterations": 0, "slots": []},
@@ -339,7 +345,8 @@ class Trainer:
         self._order = self._new_order()
         self.model.rng.bit_generator.state = ckpt.rng["model"]
         self.epoch, self.step, self.batch, self._pos = ckpt.epoch, ckpt.step, ckpt.batch, ckpt.position
-        self._sum_loss, self._hits, self._seen = float(ckpt.partial[0]), int(ckpt.partial[1]), int(ckpt.partial[2])
+        self._sum_loss, self._seen = float(ckpt.partial[0]), int(ckpt.partial[2])
+        self._hits = _metric_total(ckpt.partial[1])
         self.history = History()
         for logs in history:
             if 0 < logs.get("epoch", 0) <= ckpt.epoch:

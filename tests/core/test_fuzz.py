@@ -61,8 +61,9 @@ def arrays(draw, n=None, d=None):
 
 
 def model_for(d, units, activation, loss, optimizer, dropout=0.0, seed=0):
-    out_act = {"binary_crossentropy": "sigmoid", "mse": "sigmoid"}.get(loss, "softmax")
-    out_units = 1 if out_act == "sigmoid" else 3
+    out_act = {"binary_crossentropy": "sigmoid", "mse": "sigmoid",
+               "mae": "linear", "huber": "linear"}.get(loss, "softmax")
+    out_units = 3 if out_act == "softmax" else 1
     layers = [Dense(units, activation, input_shape=(d,))]
     if dropout:
         layers.append(Dropout(dropout))
@@ -73,7 +74,7 @@ def model_for(d, units, activation, loss, optimizer, dropout=0.0, seed=0):
 
 
 def labels_for(loss, n, rng):
-    if loss in ("binary_crossentropy", "mse"):
+    if loss in ("binary_crossentropy", "mse", "mae", "huber"):
         return rng.integers(0, 2, n)
     y = rng.integers(0, 3, n)
     return np.eye(3, dtype=np.float32)[y] if loss == "categorical_crossentropy" else y

@@ -77,7 +77,8 @@ def grid_extent(points2d: np.ndarray, margin: float = 0.15) -> tuple:
 
 
 def decision_grid(model, plane: Plane, extent, resolution: int = 64) -> np.ndarray:
-    """The network's probability of class 1 over a grid of the plane.
+    """The network's probability of class 1 over a grid of the plane (a regression network's one
+    linear output: the fitted value).
 
     Returns
     -------

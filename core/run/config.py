@@ -3,13 +3,19 @@
 The GUI's controls produce one; the child process builds the data, the model and
 the :class:`core.engine.training.Trainer` from it with :func:`build_trainer`.
 
-Data sets are the two-class generators (:data:`core.datasets.GENERATORS`), a CSV file,
-or the MNIST-format image sets of :data:`IMAGE_DATASETS` (``"mnist"``,
+A run's ``task`` is ``"classification"`` (the default) or ``"regression"`` (:data:`TASKS`).
+Classification data sets are the two-class generators (:data:`core.datasets.GENERATORS`), a CSV
+file, or the MNIST-format image sets of :data:`IMAGE_DATASETS` (``"mnist"``,
 ``"fashion_mnist"``, ``"mnist_sample"``). For image sets, as in the book, the
 validation data *is* the test set (``validation_split`` and ``noise`` are ignored),
 ``n_samples`` caps the training images (the first ``n_samples``; ``None`` or 0: all of
 them) and ``"mnist"`` falls back to the offline sample when the full set is not on
 this computer (:func:`data_notice` says so; nothing is ever downloaded here).
+
+Regression fits a real number: its data sets are :data:`core.datasets.REGRESSION_GENERATORS`
+(1-D curves and 2-D surfaces) or a CSV file whose label column holds the targets; its loss is
+one of :data:`REGRESSION_LOSSES`, its network ends in one linear unit and is compiled with
+``metrics=["mae"]`` (the logs hold ``"mae"`` and ``"val_mae"`` instead of the accuracy).
 """
 from __future__ import annotations
 
@@ -47,11 +53,36 @@ IMAGE_DATASETS = {
     "mnist_sample": "MNIST offline sample shipped with the app (4,000 train + 1,000 test digits)",
 }
 IMAGE_CLASSES = 10
+#: What a run learns: class labels, or a real number at every point.
+TASKS = ("classification", "regression")
+#: The losses of a regression run (its output is one linear unit): Keras's names.
+REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 
-def dataset_names() -> list[str]:
-    """Every valid ``TrainingConfig.dataset``: the generators, then the image sets."""
-    return list(datasets.GENERATORS) + list(IMAGE_DATASETS)
+def dataset_names(task: str | None = None) -> list[str]:
+    """Every valid ``TrainingConfig.dataset`` for ``task`` (None: for any task).
+
+    Classification: the generators, then the image sets; regression: the regression
+    generators (:data:`core.datasets.REGRESSION_GENERATORS`).
+    """
+    classification = list(datasets.GENERATORS) + list(IMAGE_DATASETS)
+    regression = list(datasets.REGRESSION_GENERATORS)
+    return {"classification": classification, "regression": regression}.get(task, classification + regression)
+
+
+def losses_for(task: str) -> tuple[str, ...]:
+    """The valid ``TrainingConfig.loss`` values for ``task`` (a name of :data:`TASKS`)."""
+    return REGRESSION_LOSSES if task == "regression" else tuple(OUTPUT_ACTIVATION)
+
+
+def is_regression(config) -> bool:
+    """True when the config fits real-valued targets (``task="regression"``)."""
+    return config.task == "regression"
+
+
+def output_activation(config) -> str:
+    """The output layer's activation: linear for regression, else what the loss calls for."""
+    return "linear" if is_regression(config) else OUTPUT_ACTIVATION[config.loss]
 
 
 def is_image_dataset(config) -> bool:
@@ -63,8 +94,10 @@ def is_image_dataset(config) -> bool:
 class TrainingConfig:
     """One run: data, architecture, loss, optimizer and hyperparameters, seed.
 
-    ``hidden`` is a tuple of ``(units, activation)`` pairs; the output layer follows
-    from the loss (one sigmoid unit, or one softmax unit per class). ``use_bias=False``
+    ``task`` is ``"classification"`` or ``"regression"`` (:data:`TASKS`); a regression run
+    needs a regression data set (or a CSV file), a loss of :data:`REGRESSION_LOSSES`, and gets
+    one linear output unit. ``hidden`` is a tuple of ``(units, activation)`` pairs; the output
+    layer of a classifier follows from the loss (one sigmoid unit, or one softmax unit per class). ``use_bias=False``
     drops every layer's bias (``hidden=()`` then gives a network of ``d`` weights).
 
     For the image sets (:data:`IMAGE_DATASETS`) ``n_samples`` is the number of training
@@ -102,6 +135,7 @@ class TrainingConfig:
     dropout: float = 0.0
     seed: int = 0
     grid_resolution: int = 64
+    task: str = "classification"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple((u, a) for u, a in (tuple(h) for h in self.hidden)))
@@ -110,7 +144,8 @@ class TrainingConfig:
     def errors(self) -> dict[str, str]:
         """Every invalid field with its message (empty when the config is valid)."""
         checks = {
-            "dataset": lambda: self.csv_path or check_choice("dataset", self.dataset, dataset_names()),
+            "task": lambda: check_choice("task", self.task, TASKS),
+            "dataset": self._check_dataset,
             "n_samples": self._check_samples,
             "data_path": self._check_data_path,
             "noise": lambda: check_non_negative("noise", self.noise),
@@ -118,7 +153,7 @@ class TrainingConfig:
                                                             high_inclusive=False),
             "hidden": self._check_hidden,
             "use_bias": lambda: self._check_bool("use_bias", self.use_bias),
-            "loss": lambda: check_choice("loss", self.loss, OUTPUT_ACTIVATION),
+            "loss": self._check_loss,
             "optimizer": lambda: check_choice("optimizer", self.optimizer, optimizers.OPTIMIZERS),
             **{name: functools.partial(self._check_optimizer_field, name) for name in optimizer_fields()},
             "batch_size": self._check_batch,
@@ -163,6 +198,26 @@ class TrainingConfig:
                 if isinstance(cls.HYPERPARAMETERS[name], bool):
                     self._check_bool(name, value)      # JSON-friendly: True or False, not a NumPy bool
                 cls.check_hyperparameter(name, value)
+
+    def _check_dataset(self):
+        if self.csv_path:
+            return
+        if self.task in TASKS and self.dataset in dataset_names() and self.dataset not in dataset_names(self.task):
+            other = next(t for t in TASKS if self.dataset in dataset_names(t))
+            raise ValueError(f"Data set {self.dataset!r} is a {other} data set; the task {self.task!r} needs "
+                             f"one of {', '.join(map(repr, dataset_names(self.task)))} (or a CSV file). "
+                             f"Received: dataset={self.dataset!r}, task={self.task!r}")
+        check_choice("dataset", self.dataset, dataset_names(self.task if self.task in TASKS else None))
+
+    def _check_loss(self):
+        if self.task not in TASKS:
+            return check_choice("loss", self.loss, [*OUTPUT_ACTIVATION, *REGRESSION_LOSSES])
+        allowed = losses_for(self.task)
+        if self.loss not in allowed and self.loss in [*OUTPUT_ACTIVATION, *REGRESSION_LOSSES]:
+            other = next(t for t in TASKS if self.loss in losses_for(t))
+            raise ValueError(f"Loss {self.loss!r} is a {other} loss; the task {self.task!r} needs one of "
+                             f"{', '.join(map(repr, allowed))}. Received: loss={self.loss!r}, task={self.task!r}")
+        check_choice("loss", self.loss, allowed)
 
     def _check_hidden(self):
         if len(self.hidden) > MAX_LAYERS:
@@ -261,7 +316,7 @@ hyperparameter); a change to any other field needs a new run."""
 def load_data(config: TrainingConfig, progress=None):
     """``((x_train, y_train), (x_val, y_val))`` for the config's data set.
 
-    Image sets give ``x`` of shape (n, 784) float32 in [0, 1] and int32 labels 0-9,
+    A regression run gives float32 targets ``y`` of shape (n,). Image sets give ``x`` of shape (n, 784) float32 in [0, 1] and int32 labels 0-9,
     the test set as the validation data (see :func:`load_data_with_notice`).
     """
     return load_data_with_notice(config, progress)[0]
@@ -291,14 +346,20 @@ def load_data_with_notice(config: TrainingConfig, progress=None):
     if is_image_dataset(config):
         return _load_images(config)
     notice, source = "", ""
+    regression = is_regression(config)
     if config.csv_path:
-        csv = datasets.read_csv(config.csv_path, max_rows=csv_rows(config), seed=config.seed, progress=progress)
+        csv = datasets.read_csv(config.csv_path, max_rows=csv_rows(config), seed=config.seed, progress=progress,
+                                regression=regression)
         x, y = csv.x, csv.y
         source = f"{csv.label_source()} of CSV file {csv.path!r} ({datasets.tabular.LABEL_RULE})"
         if csv.sampled:
             notice = _csv_notice(csv.path, len(y), csv.n_rows, config.seed)
+    elif regression:
+        x, y = datasets.make_regression(config.dataset, n=config.n_samples, noise=config.noise, seed=config.seed)
     else:
         x, y = datasets.make(config.dataset, n=config.n_samples, noise=config.noise, seed=config.seed)
+    if regression:    # real-valued targets, float32: no classes to check; a random (unstratified) split
+        return datasets.train_val_split(x, y, config.validation_split, seed=config.seed, stratify=False), notice
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"The data has a single class ({classes[0]}); a classifier needs at least two.")
@@ -427,7 +488,12 @@ def _csv_estimate(config) -> str:
 
 
 def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> Sequential:
-    """The compiled network the config describes."""
+    """The compiled network the config describes.
+
+    A regression network ends in one linear unit and is compiled with ``metrics=["mae"]``
+    (``n_classes`` is then ignored); a classifier in one sigmoid unit (two classes with a
+    sigmoid loss) or ``n_classes`` softmax units, compiled with ``metrics=["accuracy"]``.
+    """
     reg = L2(config.l2) if config.l2 else None
     layers = []
     for i, (units, act) in enumerate(config.hidden):
@@ -435,8 +501,8 @@ def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> S
                             use_bias=config.use_bias))
         if config.dropout:
             layers.append(Dropout(config.dropout))
-    out_act = OUTPUT_ACTIVATION[config.loss]
-    out_units = 1 if out_act == "sigmoid" and n_classes == 2 else n_classes
+    out_act = output_activation(config)
+    out_units = 1 if is_regression(config) or out_act == "sigmoid" and n_classes == 2 else n_classes
     if out_units > 1 and config.loss in ("binary_crossentropy", "mse"):
         raise ValueError(f"Loss '{config.loss}' is for two classes; the data has {n_classes}. "
                          "Use 'sparse_categorical_crossentropy'.")
@@ -444,7 +510,8 @@ def build_model(config: TrainingConfig, input_dim: int, n_classes: int = 2) -> S
                         kernel_regularizer=reg, use_bias=config.use_bias))
     model = Sequential(layers, seed=config.seed)
     model.build(input_dim)
-    model.compile(optimizer=make_optimizer(config), loss=config.loss, metrics=["accuracy"])
+    model.compile(optimizer=make_optimizer(config), loss=config.loss,
+                  metrics=["mae"] if is_regression(config) else ["accuracy"])
     return model
 
 
@@ -456,7 +523,9 @@ def make_optimizer(config: TrainingConfig):
 
 
 def targets_for(config: TrainingConfig, y: np.ndarray, n_classes: int) -> np.ndarray:
-    """Labels shaped for the loss: one-hot for categorical crossentropy."""
+    """Labels shaped for the loss: one-hot for categorical crossentropy; float32 targets for regression."""
+    if is_regression(config):
+        return np.asarray(y, dtype=np.float32)
     if config.loss == "categorical_crossentropy":
         return np.eye(n_classes, dtype=np.float32)[y]
     return y
@@ -470,7 +539,8 @@ def build_trainer(config: TrainingConfig, data=None):
     Returns
     -------
     trainer : Trainer
-    data : ((x_train, y_train), (x_val, y_val)) with integer labels
+    data : ((x_train, y_train), (x_val, y_val))
+        Integer labels, or float32 targets for a regression run.
     """
     from core.analysis.weights.stats import epoch_stats
     from core.engine.training import Trainer
@@ -482,7 +552,7 @@ def build_trainer(config: TrainingConfig, data=None):
     if config.batch_size > len(x_tr):   # as TrainingConfig says of generated data (Keras's Trainer would take one batch)
         raise ValueError(f"Argument `batch_size` must be <= the number of training samples ({len(x_tr)}). "
                          f"Received: batch_size={config.batch_size}")
-    n_classes = (IMAGE_CLASSES if is_image_dataset(config)
+    n_classes = (IMAGE_CLASSES if is_image_dataset(config) else 1 if is_regression(config)
                  else int(max(y_tr.max(), y_val.max() if len(y_val) else 0)) + 1)
     model = build_model(config, x_tr.shape[1], n_classes)
     val = (x_val, targets_for(config, y_val, n_classes)) if len(x_val) else None

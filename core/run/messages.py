@@ -7,7 +7,8 @@ frozen dataclass with named fields:
 * :class:`RunData` — once per start or reset: the configuration, the data (a sample of a large
   set), the facts derived from them (class count, input size) and the model factory the views use
   (:meth:`RunData.model`), so that no view parses a config or counts classes itself;
-* :class:`BoundaryGrid` — the network's P(class 1) over the input plane, with heavy snapshots;
+* :class:`BoundaryGrid` — the network's P(class 1) over the input plane (a regression run's
+  fitted value), with heavy snapshots;
 * :class:`BatchUpdate` — the last batch's gradients and the update it made, after a step.
 
 :class:`RunSnapshot` is a ``Snapshot`` with these three (any may be None) plus ``scrubbed``: True
@@ -23,7 +24,7 @@ from core.analysis.boundary import Plane
 from core.engine.checkpoint import Checkpoint
 from core.engine.model import Sequential
 from core.engine.snapshot import Snapshot
-from core.run.config import TrainingConfig, build_model
+from core.run.config import TrainingConfig, build_model, is_regression
 
 
 def class_labels(y) -> np.ndarray:
@@ -43,8 +44,11 @@ def class_labels(y) -> np.ndarray:
 
 def output_classes(model: Sequential) -> int:
     """The classes a classifier built by :func:`core.run.config.build_model` tells apart: one sigmoid
-    unit for two classes, else one unit per class."""
-    return max(2, int(model.layers[-1].units))
+    unit for two classes, else one unit per class; 1 for a regression network (one linear unit)."""
+    last = model.layers[-1]
+    if last.activation.name == "linear" and int(last.units) == 1:
+        return 1
+    return max(2, int(last.units))
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,12 +61,14 @@ class RunData:
         The run's configuration (live edits are not in it: snapshots carry the values in force).
     x_train, y_train : ndarray of shape (n, d) float32 and (n,) int
         The training samples the views draw: all of them, or the first ``MAX_SENT_TRAIN``.
+        For a regression run ``y_train`` holds the float32 targets, shape (n,).
     x_val, y_val : ndarray of shape (m, d) float32 and (m,) int
         Likewise for validation.
     n_train, n_val : int
         How many samples the trainer has (the arrays above may hold fewer).
     n_classes : int
-        The class count the network was built for (its output layer follows from it).
+        The class count the network was built for (its output layer follows from it); 1 for a
+        regression run (one linear output unit).
     summary : str
         The network's ``summary()`` text.
     plane : Plane or None
@@ -95,13 +101,30 @@ class RunData:
         return self.input_dim == 784
 
     @property
+    def is_regression(self) -> bool:
+        """True when the run fits real-valued targets (``config.task == "regression"``)."""
+        return is_regression(self.config)
+
+    @property
+    def metric(self) -> str:
+        """The name of the metric the epoch logs hold beside the loss: ``"accuracy"`` or ``"mae"``
+        (and ``"val_" + metric``); a snapshot's ``batch_accuracies`` hold its per-batch values."""
+        return "mae" if self.is_regression else "accuracy"
+
+    @property
+    def metric_title(self) -> str:
+        """The metric in words, for a title or an axis: ``"Accuracy"`` or ``"Mean absolute error"``."""
+        return "Mean absolute error" if self.is_regression else "Accuracy"
+
+    @property
     def labels_train(self) -> np.ndarray:
-        """``y_train`` as integer class labels, shape (n,)."""
+        """``y_train`` as integer class labels, shape (n,). Not for a regression run (its targets
+        are real numbers: use ``y_train``)."""
         return class_labels(self.y_train)
 
     @property
     def labels_val(self) -> np.ndarray:
-        """``y_val`` as integer class labels, shape (m,)."""
+        """``y_val`` as integer class labels, shape (m,). Not for a regression run (use ``y_val``)."""
         return class_labels(self.y_val)
 
     def model(self) -> Sequential:
@@ -123,7 +146,9 @@ class BoundaryGrid:
     Attributes
     ----------
     grid : ndarray of shape (r, r), float32
-        P(class 1) (or the score the loss thresholds) at each grid point, row-major.
+        P(class 1) (or the score the loss thresholds) at each grid point, row-major; for a
+        regression run the network's output, the fitted value (a 2-D run's surface; a 1-D
+        regression run has no grid: its curve comes from the weights).
     extent : tuple of float
         ``(x_min, x_max, y_min, y_max)`` of the grid in plane coordinates.
     labels : tuple of str

@@ -9,7 +9,8 @@
 * ``activations``: a batch's forward pass (the dot product, the bias sum and the
   activation of every layer) and its backward deltas, and the decision-boundary grid's
   forward pass (``grid_resolution ** 2`` points);
-* ``data``: the training and validation features (float32) and labels (int64).
+* ``data``: the training and validation features (float32) and labels (int64; a regression
+  run's float32 targets are counted at that size too).
 
 :func:`check_fits` raises a ``ValueError`` saying how much is needed and how much is
 available; :func:`config_errors` does so for a :class:`core.run.config.TrainingConfig`
@@ -21,7 +22,7 @@ import os
 
 import numpy as np
 
-from core.datasets import DIMENSIONS
+from core.datasets import DIMENSIONS, REGRESSION_DIMENSIONS
 from core.engine.validation import check_int
 
 FLOAT = np.dtype(np.float32).itemsize
@@ -43,8 +44,9 @@ def _slots(config) -> int:
 
 
 def layer_sizes(config, input_dim: int, n_classes: int) -> list[int]:
-    """Units per layer, input first: ``[input_dim, *hidden units, outputs]``."""
-    out = 1 if n_classes == 2 and config.loss in ("binary_crossentropy", "mse") else n_classes
+    """Units per layer, input first: ``[input_dim, *hidden units, outputs]`` (a regression run: one output)."""
+    regression = getattr(config, "task", "classification") == "regression"
+    out = 1 if regression or n_classes == 2 and config.loss in ("binary_crossentropy", "mse") else n_classes
     return [input_dim, *(int(u) for u, _ in config.hidden), out]
 
 
@@ -127,7 +129,8 @@ def check_fits(config, n_train: int, input_dim: int, n_classes: int, n_val: int 
 def data_shape(config) -> tuple[int, int, int, int] | None:
     """``(n_train, n_val, input_dim, n_classes)`` a config will train on, without loading the data.
 
-    None for a CSV file (its width is only known once read).
+    None for a CSV file (its width is only known once read). A regression run has
+    ``n_classes`` 1 (its one output).
     """
     if config.csv_path:
         return None
@@ -138,6 +141,8 @@ def data_shape(config) -> tuple[int, int, int, int] | None:
         return n_tr, n_val, d, k
     n = int(config.n_samples)
     n_val = int(n * config.validation_split)
+    if config.dataset in REGRESSION_DIMENSIONS:
+        return n - n_val, n_val, int(REGRESSION_DIMENSIONS[config.dataset]), 1
     return n - n_val, n_val, int(DIMENSIONS[config.dataset]), 2
 
 

@@ -9,9 +9,13 @@ Example::
     python -m core train --preset mnist                  # the book's chapter 2, test_acc at the end
     python -m core train --preset mnist --download       # fetch the full MNIST first (progress bar)
     python -m core train --preset fashion_mnist --epochs 1 --samples 6000
+    python -m core train --task regression --dataset sine --loss mse --epochs 200   # loss and mae
+    python -m core train --preset regression-bumps --epochs 100
 
 With ``--preset`` the preset's configuration is the starting point and only the options
-given on the command line change it. For the image sets (mnist, fashion_mnist,
+given on the command line change it. ``--task regression`` fits real numbers (a regression data
+set, or a CSV file whose label column holds them; its default data set is ``sine`` and its
+default loss ``mse``); a regression data set given with ``--dataset`` implies it. For the image sets (mnist, fashion_mnist,
 mnist_sample) the network is evaluated on the test set after training, as in the book.
 
 Nothing trained is lost: ``--save`` and ``--history`` are checked before training (the folder
@@ -34,12 +38,15 @@ import threading
 from core.engine import activations, optimizers
 from core.engine.saving import atomic_write
 from core import datasets
-from core.run.config import (IMAGE_CLASSES, OUTPUT_ACTIVATION, TrainingConfig, build_trainer, data_notice,
-                     dataset_names, is_image_dataset, load_data_with_notice, targets_for)
+from core.run.config import (IMAGE_CLASSES, OUTPUT_ACTIVATION, REGRESSION_LOSSES, TASKS, TrainingConfig,
+                             build_trainer, data_notice, dataset_names, is_image_dataset, load_data_with_notice,
+                             losses_for, targets_for)
 from core.run.presets import PRESETS, describe_updates, get_preset
 
 #: The command line's own defaults (without ``--preset``); they differ from TrainingConfig's.
 CLI_DEFAULTS = TrainingConfig(noise=0.1, learning_rate=0.01, batch_size=32, epochs=100)
+#: ``--task regression`` without ``--dataset`` / ``--loss``: this data set and this loss
+REGRESSION_DEFAULTS = ("sine", "mse")
 
 
 def _layers(text: str) -> list[int]:
@@ -57,8 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = CLI_DEFAULTS
     t.add_argument("--preset", choices=list(PRESETS),
                    help="start from a named preset (mnist: the book's chapter 2); other options override it")
+    t.add_argument("--task", choices=TASKS,
+                   help=f"classification (class labels) or regression (a real number to fit) "
+                        f"(default: {d.task}, or regression for a regression data set)")
     t.add_argument("--dataset", choices=sorted(dataset_names()),
-                   help=f"a two-class generator or an image set (default: {d.dataset})")
+                   help=f"a two-class generator, an image set, or a regression set "
+                        f"({', '.join(dataset_names('regression'))}) (default: {d.dataset}; "
+                        f"with --task regression: {REGRESSION_DEFAULTS[0]})")
     t.add_argument("--csv", help="your own data: columns x1..xd, label (overrides --dataset)")
     t.add_argument("--data-dir", metavar="PATH",
                    help="where to look first for mnist.npz or the four IDX files (.gz or raw)")
@@ -73,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--layers", type=_layers, help="hidden units, e.g. 8,8 (default: 8,8)")
     t.add_argument("--activation", choices=sorted(activations.ACTIVATIONS),
                    help="activation of the hidden layers (default: tanh)")
-    t.add_argument("--loss", choices=sorted(OUTPUT_ACTIVATION), help=f"(default: {d.loss})")
+    t.add_argument("--loss", choices=sorted([*OUTPUT_ACTIVATION, *REGRESSION_LOSSES]),
+                   help=f"(default: {d.loss}; with --task regression: {REGRESSION_DEFAULTS[1]})")
     t.add_argument("--optimizer", choices=sorted(optimizers.OPTIMIZERS), help=f"(default: {d.optimizer})")
     t.add_argument("--lr", type=float, help=f"learning rate (default: {d.learning_rate})")
     t.add_argument("--momentum", type=float, help=f"(default: {d.momentum})")
@@ -101,6 +114,13 @@ def config_from_args(args) -> TrainingConfig:
     changes = {field: getattr(args, opt) for opt, field in _FIELDS.items() if getattr(args, opt) is not None}
     if args.csv is not None and args.samples is None:
         changes["n_samples"] = None          # a CSV file: every row (up to the cap of every data set)
+    task = args.task or ("regression" if args.dataset in dataset_names("regression") else None)
+    if task is not None and task != base.task:
+        changes["task"] = task
+        if args.dataset is None and args.csv is None and base.dataset not in dataset_names(task):
+            changes["dataset"] = REGRESSION_DEFAULTS[0] if task == "regression" else CLI_DEFAULTS.dataset
+        if args.loss is None and base.loss not in losses_for(task):
+            changes["loss"] = REGRESSION_DEFAULTS[1] if task == "regression" else CLI_DEFAULTS.loss
     if args.layers is not None or args.activation is not None:
         units = args.layers if args.layers is not None else [u for u, _ in base.hidden]
         acts = [a for _, a in base.hidden] or ["tanh"]

@@ -1,4 +1,4 @@
-"""Named starting points for a run: the default spiral, the book's MNIST recipe and a few more.
+"""Named starting points for a run: the default spiral, the book's MNIST recipe, regression and a few more.
 
 >>> from core.run.presets import PRESETS, get_preset, describe_updates
 >>> preset = get_preset("mnist")
@@ -39,6 +39,12 @@ _BOOK_MNIST = dict(n_samples=None, hidden=((512, "relu"),), loss="categorical_cr
                    optimizer="rmsprop", learning_rate=0.001, rho=0.9, momentum=0.0,
                    batch_size=128, epochs=5)
 
+#: the regression presets' recipe: noise 0.05, 16-16 tanh, Adam at 0.005 on batches of 16. Over 600
+#: epochs every seed of 0-2 stays at a validation MAE of 0.04-0.08 (the noise alone gives 0.04);
+#: Adam at 0.01 learns a little sooner but jumps about more when left running.
+_REGRESSION = dict(n_samples=200, noise=0.05, hidden=((16, "tanh"), (16, "tanh")), optimizer="adam",
+                   learning_rate=0.005, batch_size=16)
+
 _PRESETS = (
     Preset("spiral", "Two-class spiral",
            "The default: two interleaved spirals, 16-16 tanh, Adam at learning rate 0.01 on batches "
@@ -63,6 +69,27 @@ _PRESETS = (
            "whole loss surface fits in one picture.",
            TrainingConfig(dataset="gaussians", hidden=(), use_bias=False, optimizer="sgd",
                           learning_rate=0.1, batch_size=10)),
+    Preset("regression-sine", "Regression: fit a sine wave",
+           "Regression: the network learns a number, not a class. 200 noisy points of a sine wave in one "
+           "input; 16-16 tanh units and one linear output, Adam at learning rate 0.005 on batches of 16, "
+           "mean squared error. The fitted curve bends to follow the wave within a few seconds.",
+           TrainingConfig(task="regression", dataset="sine", loss="mse", **_REGRESSION)),
+    Preset("regression-step", "Regression: fit a step",
+           "Regression on a jump from -1 to +1: smooth tanh units have to add up to a sharp step, so the "
+           "fitted curve is steep in the middle and overshoots a little. 16-16 tanh, one linear output, "
+           "Adam at learning rate 0.005, mean squared error.",
+           TrainingConfig(task="regression", dataset="step", loss="mse", **_REGRESSION)),
+    Preset("regression-bumps", "Regression: fit a surface of bumps",
+           "Regression over two inputs: 400 points on a surface of two hills and two hollows. 16-16 tanh "
+           "units and one linear output, Adam at learning rate 0.005 on batches of 16, mean squared error; "
+           "the heat map of the output takes the shape of the bumps.",
+           TrainingConfig(task="regression", dataset="bumps", loss="mse", **{**_REGRESSION, "n_samples": 400})),
+    Preset("regression-plane", "Regression: linear regression on a plane",
+           "The simplest regression: no hidden layer, one linear unit y = w1·x1 + w2·x2 + b (three weights) "
+           "fitted to points on a tilted plane by plain gradient descent (SGD at learning rate 0.02); "
+           "the weights settle near the plane's slopes, 0.6 and 0.4.",
+           TrainingConfig(task="regression", dataset="plane", loss="mse", hidden=(), optimizer="sgd",
+                          learning_rate=0.02, n_samples=200, noise=0.05, batch_size=16)),
 )
 
 #: name -> :class:`Preset`, in menu order; ``"spiral"`` is the app's default.

@@ -12,12 +12,17 @@ it under ``if __name__ == "__main__"``. The network, loss, optimizer (with Keras
 hyperparameter names and values, read from :func:`core.run.config.make_optimizer`), batch
 size, epochs and seed are the app's; the initial weights and the shuffling are the
 framework's, so the curves match in kind, not digit for digit.
+
+A regression run's scripts end in one linear unit, report the mean absolute error (Keras's
+``metrics=["mae"]``) and, in PyTorch, use ``mse_loss``, ``l1_loss`` or ``huber_loss`` (delta 1.0,
+Keras's Huber) on the output itself.
 """
 from __future__ import annotations
 
 from core.engine.validation import check_int
 from core.run.codegen_data import data_imports, data_lines, data_summary
-from core.run.config import OUTPUT_ACTIVATION, TrainingConfig, is_image_dataset, make_optimizer
+from core.run.config import (OUTPUT_ACTIVATION, TrainingConfig, is_image_dataset, is_regression, make_optimizer,
+                             output_activation)
 
 __all__ = ["keras_code", "pytorch_code", "DEFAULT_EPOCHS"]
 
@@ -60,6 +65,14 @@ TORCH_LOSS = {
         "torch.softmax(logits, dim=1)", "logits.argmax(dim=1)"),
 }
 
+#: per regression loss: (data_loss body on the linear output, docstring)
+TORCH_REGRESSION_LOSS = {
+    "mse": ("nn.functional.mse_loss(output, target)", "Keras's mse: the mean squared error."),
+    "mae": ("nn.functional.l1_loss(output, target)", "Keras's mae: the mean absolute error."),
+    "huber": ("nn.functional.huber_loss(output, target, delta=1.0)",
+              "Keras's Huber (delta 1.0): 0.5 e**2 where |e| <= 1, |e| - 0.5 beyond."),
+}
+
 TORCH_OPTIMIZER_NOTE = {
     "sgd": "# SGD: Keras keeps m = momentum * m - lr * g, PyTorch b = momentum * b + g and steps -lr * b:\n"
            "# the same steps (also with Nesterov) while the learning rate is constant.",
@@ -80,11 +93,13 @@ def _num(value) -> str:
 
 
 def _check(config: TrainingConfig, input_dim, n_classes) -> tuple[int, int, int]:
-    """Validate and return ``(input_dim, n_classes, output units)``."""
+    """Validate and return ``(input_dim, n_classes, output units)`` (a regression run: 1 unit)."""
     if not isinstance(config, TrainingConfig):
         raise ValueError(f"Argument `config` must be a TrainingConfig. Received: config={config!r}")
     config.validate()
     input_dim = check_int("input_dim", input_dim)
+    if is_regression(config):
+        return input_dim, 1, 1
     n_classes = check_int("n_classes", n_classes, low=2)
     out_units = 1 if OUTPUT_ACTIVATION[config.loss] == "sigmoid" and n_classes == 2 else n_classes
     if out_units > 1 and config.loss in ("binary_crossentropy", "mse"):
@@ -95,7 +110,7 @@ def _check(config: TrainingConfig, input_dim, n_classes) -> tuple[int, int, int]
 
 def _header(framework: str, config: TrainingConfig, install: str, input_dim: int, out_units: int) -> list[str]:
     net = " -> ".join([f"{input_dim} inputs", *(f"{u} {a}" for u, a in config.hidden),
-                       f"{out_units} {OUTPUT_ACTIVATION[config.loss]}"])
+                       f"{out_units} {output_activation(config)}"])
     return [
         '"""' + f"{framework} script written by Uncrumple.",
         "",
@@ -144,7 +159,8 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
     input_dim : int
         Number of input features (2 or 3 for the built-in data sets).
     n_classes : int
-        Number of classes (>= 2); sets the width of a softmax output.
+        Number of classes (>= 2); sets the width of a softmax output. Ignored for a
+        regression config (one linear output).
 
     Returns
     -------
@@ -158,10 +174,12 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         layer_lines.append(f'        layers.Dense({units}, activation="{act}"{reg}),')
         if config.dropout:
             layer_lines.append(f"        layers.Dropout({_num(config.dropout)}),")
-    layer_lines.append(f'        layers.Dense({out_units}, activation="{OUTPUT_ACTIVATION[config.loss]}"{reg}),')
+    layer_lines.append(f'        layers.Dense({out_units}, activation="{output_activation(config)}"{reg}),')
     opt = make_optimizer(config).get_config()
     args = ", ".join(f"{k}={_num(v)}" for k, v in opt.items() if k != "name")
     one_hot = config.loss == "categorical_crossentropy"
+    regression = is_regression(config)
+    metric = "mae" if regression else "accuracy"
     val = _has_validation(config)
     lines = [
         *_header("Keras", config, "Keras 3 with a backend (pip install keras tensorflow, or jax, or torch), NumPy",
@@ -171,7 +189,7 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "from keras import layers" + (", regularizers" if config.l2 else ""),
         "",
         *_constants(config),
-        f"N_CLASSES = {n_classes}",
+        *([] if regression else [f"N_CLASSES = {n_classes}"]),
         *data_lines(config, "keras"),
         "",
         "",
@@ -184,7 +202,7 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "    model.compile(",
         f"        optimizer=keras.optimizers.{KERAS_OPTIMIZER[config.optimizer]}({args}),",
         f'        loss="{config.loss}",',
-        '        metrics=["accuracy"],',
+        f'        metrics=["{metric}"],',
         "    )",
         "    return model",
         "",
@@ -203,11 +221,130 @@ def keras_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "    model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=True,",
         f"              validation_data={'(x_val, y_val)' if val else 'None'})",
     ]
-    if val:
+    if val and regression:
+        lines += ["    loss, mae = model.evaluate(x_val, y_val, verbose=0)",
+                  '    print(f"validation loss {loss:.4f}, mean absolute error {mae:.4f}")']
+    elif val:
         lines += ["    loss, accuracy = model.evaluate(x_val, y_val, verbose=0)",
                   '    print(f"validation loss {loss:.4f}, accuracy {accuracy:.1%}")']
     lines += ["", "", 'if __name__ == "__main__":', "    main()", ""]
     return "\n".join(lines)
+
+
+def _torch_classification_parts(config: TrainingConfig) -> list[str]:
+    """``data_loss`` on the logits, ``targets``, ``probabilities`` and ``predicted_class`` for the loss."""
+    body, doc, target, proba, predicted = TORCH_LOSS[config.loss]
+    return [
+        "def data_loss(logits, target):",
+        f'    """{doc}"""',
+        f"    return {body}",
+        "",
+        "",
+        "def targets(y):",
+        '    """Integer labels as the loss wants them."""',
+        f"    return {target}",
+        "",
+        "",
+        "def probabilities(logits):",
+        f"    return {proba}",
+        "",
+        "",
+        "def predicted_class(logits):",
+        f"    return {predicted}",
+        "",
+        "",
+    ]
+
+
+def _torch_regression_parts(config: TrainingConfig) -> list[str]:
+    """``data_loss`` on the linear output and ``targets`` (a column of real numbers)."""
+    body, doc = TORCH_REGRESSION_LOSS[config.loss]
+    return [
+        "def data_loss(output, target):",
+        f'    """{doc}"""',
+        f"    return {body}",
+        "",
+        "",
+        "def targets(y):",
+        '    """The real-valued targets as a column, shape (n, 1), like the output."""',
+        "    return torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1)",
+        "",
+        "",
+    ]
+
+
+#: a classifier's ``evaluate`` and ``main``: loss and accuracy per epoch
+_TORCH_CLASSIFICATION_MAIN = [
+    "def evaluate(model, x, y):",
+    '    """(loss, accuracy) on all of x, y with dropout off."""',
+    "    model.eval()",
+    "    with torch.no_grad():",
+    "        logits = model(x)",
+    "        accuracy = (predicted_class(logits) == y).float().mean().item()",
+    "        return loss_fn(model, logits, targets(y)).item(), accuracy",
+    "",
+    "",
+    "def main():",
+    "    torch.manual_seed(SEED)",
+    "    (x_train, y_train), (x_val, y_val) = load_data()",
+    "    x_train, x_val = torch.as_tensor(x_train), torch.as_tensor(x_val)",
+    "    y_train = torch.as_tensor(y_train, dtype=torch.long)",
+    "    y_val = torch.as_tensor(y_val, dtype=torch.long)",
+    "    model = build_model()",
+    "    optimizer = make_optimizer(model)",
+    "    shuffler = torch.Generator().manual_seed(SEED)",
+    "    for epoch in range(1, EPOCHS + 1):",
+    "        model.train()",
+    "        order = torch.randperm(len(x_train), generator=shuffler)   # shuffled every epoch, as Keras's fit",
+    "        total, hits = 0.0, 0",
+    "        for start in range(0, len(order), BATCH_SIZE):   # the last batch may be smaller",
+    "            idx = order[start:start + BATCH_SIZE]",
+    "            logits = model(x_train[idx])",
+    "            loss = loss_fn(model, logits, targets(y_train[idx]))",
+    "            optimizer.zero_grad()",
+    "            loss.backward()",
+    "            optimizer.step()",
+    "            total += loss.item() * len(idx)",
+    "            hits += (predicted_class(logits) == y_train[idx]).sum().item()",
+    "        n = len(x_train)",
+    '        line = f"Epoch {epoch}/{EPOCHS} - loss: {total / n:.4f} - accuracy: {hits / n:.4f}"',
+]
+
+#: a regression network's ``evaluate`` and ``main``: loss and mean absolute error per epoch
+_TORCH_REGRESSION_MAIN = [
+    "def evaluate(model, x, y):",
+    '    """(loss, mean absolute error) on all of x, y with dropout off."""',
+    "    model.eval()",
+    "    with torch.no_grad():",
+    "        output, target = model(x), targets(y)",
+    "        mae = (output - target).abs().mean().item()",
+    "        return loss_fn(model, output, target).item(), mae",
+    "",
+    "",
+    "def main():",
+    "    torch.manual_seed(SEED)",
+    "    (x_train, y_train), (x_val, y_val) = load_data()",
+    "    x_train, x_val = torch.as_tensor(x_train), torch.as_tensor(x_val)",
+    "    y_train, y_val = torch.as_tensor(y_train), torch.as_tensor(y_val)",
+    "    model = build_model()",
+    "    optimizer = make_optimizer(model)",
+    "    shuffler = torch.Generator().manual_seed(SEED)",
+    "    for epoch in range(1, EPOCHS + 1):",
+    "        model.train()",
+    "        order = torch.randperm(len(x_train), generator=shuffler)   # shuffled every epoch, as Keras's fit",
+    "        total, abs_error = 0.0, 0.0",
+    "        for start in range(0, len(order), BATCH_SIZE):   # the last batch may be smaller",
+    "            idx = order[start:start + BATCH_SIZE]",
+    "            output, target = model(x_train[idx]), targets(y_train[idx])",
+    "            loss = loss_fn(model, output, target)",
+    "            optimizer.zero_grad()",
+    "            loss.backward()",
+    "            optimizer.step()",
+    "            total += loss.item() * len(idx)",
+    "            abs_error += (output - target).abs().sum().item()",
+    "        n = len(x_train)",
+    '        line = f"Epoch {epoch}/{EPOCHS} - loss: {total / n:.4f} - mae: {abs_error / n:.4f}"',
+]
 
 
 # ---- PyTorch ------------------------------------------------------------------------------------
@@ -252,7 +389,7 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         ``probabilities(logits)``, ``predicted_class(logits)``, ``main()``.
     """
     input_dim, n_classes, out_units = _check(config, input_dim, n_classes)
-    body, doc, target, proba, predicted = TORCH_LOSS[config.loss]
+    regression = is_regression(config)
     modules, width = [], input_dim
     for units, act in config.hidden:
         modules.append(f"nn.Linear({width}, {units}),")
@@ -261,8 +398,11 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         if config.dropout:
             modules.append(f"nn.Dropout({_num(config.dropout)}),")
         width = units
-    out_act = OUTPUT_ACTIVATION[config.loss]
-    modules.append(f"nn.Linear({width}, {out_units}),  # logits: the {out_act} is applied in data_loss")
+    if regression:
+        modules.append(f"nn.Linear({width}, 1),  # the output: one linear unit, the fitted value")
+    else:
+        modules.append(f"nn.Linear({width}, {out_units}),  # logits: the {OUTPUT_ACTIVATION[config.loss]} "
+                       "is applied in data_loss")
     val = _has_validation(config)
     lines = [
         *_header("PyTorch", config, "PyTorch, NumPy" + (", torchvision (for the images)" if is_image_dataset(config)
@@ -277,7 +417,8 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "",
         "",
         "def build_model():",
-        '    """The network, ending in logits. nn.Linear keeps its weight as (out, in): a Keras kernel',
+        f'    """The network, ending in {"its output" if regression else "logits"}. nn.Linear keeps its weight '
+        'as (out, in): a Keras kernel',
         '    transposed."""',
         "    model = nn.Sequential(",
         *("        " + m for m in modules),
@@ -294,11 +435,7 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         f"    return {_torch_optimizer(config)}",
         "",
         "",
-        "def data_loss(logits, target):",
-        f'    """{doc}"""',
-        f"    return {body}",
-        "",
-        "",
+        *(_torch_regression_parts(config) if regression else _torch_classification_parts(config)),
         "def loss_fn(model, logits, target):",
         '    """The loss Keras reports and minimises: the data loss plus the L2 penalty on the kernels."""',
         "    loss = data_loss(logits, target)",
@@ -308,56 +445,12 @@ def pytorch_code(config: TrainingConfig, input_dim: int, n_classes: int) -> str:
         "    return loss",
         "",
         "",
-        "def targets(y):",
-        '    """Integer labels as the loss wants them."""',
-        f"    return {target}",
-        "",
-        "",
-        "def probabilities(logits):",
-        f"    return {proba}",
-        "",
-        "",
-        "def predicted_class(logits):",
-        f"    return {predicted}",
-        "",
-        "",
-        "def evaluate(model, x, y):",
-        '    """(loss, accuracy) on all of x, y with dropout off."""',
-        "    model.eval()",
-        "    with torch.no_grad():",
-        "        logits = model(x)",
-        "        accuracy = (predicted_class(logits) == y).float().mean().item()",
-        "        return loss_fn(model, logits, targets(y)).item(), accuracy",
-        "",
-        "",
-        "def main():",
-        "    torch.manual_seed(SEED)",
-        "    (x_train, y_train), (x_val, y_val) = load_data()",
-        "    x_train, x_val = torch.as_tensor(x_train), torch.as_tensor(x_val)",
-        "    y_train = torch.as_tensor(y_train, dtype=torch.long)",
-        "    y_val = torch.as_tensor(y_val, dtype=torch.long)",
-        "    model = build_model()",
-        "    optimizer = make_optimizer(model)",
-        "    shuffler = torch.Generator().manual_seed(SEED)",
-        "    for epoch in range(1, EPOCHS + 1):",
-        "        model.train()",
-        "        order = torch.randperm(len(x_train), generator=shuffler)   # shuffled every epoch, as Keras's fit",
-        "        total, hits = 0.0, 0",
-        "        for start in range(0, len(order), BATCH_SIZE):   # the last batch may be smaller",
-        "            idx = order[start:start + BATCH_SIZE]",
-        "            logits = model(x_train[idx])",
-        "            loss = loss_fn(model, logits, targets(y_train[idx]))",
-        "            optimizer.zero_grad()",
-        "            loss.backward()",
-        "            optimizer.step()",
-        "            total += loss.item() * len(idx)",
-        "            hits += (predicted_class(logits) == y_train[idx]).sum().item()",
-        "        n = len(x_train)",
-        '        line = f"Epoch {epoch}/{EPOCHS} - loss: {total / n:.4f} - accuracy: {hits / n:.4f}"',
+        *(_TORCH_REGRESSION_MAIN if regression else _TORCH_CLASSIFICATION_MAIN),
     ]
     if val:
-        lines += ["        val_loss, val_accuracy = evaluate(model, x_val, y_val)",
-                  '        line += f" - val_loss: {val_loss:.4f} - val_accuracy: {val_accuracy:.4f}"']
+        name = "mae" if regression else "accuracy"
+        lines += [f"        val_loss, val_{name} = evaluate(model, x_val, y_val)",
+                  f'        line += f" - val_loss: {{val_loss:.4f}} - val_{name}: {{val_{name}:.4f}}"']
     lines += ["        print(line)", "", "", 'if __name__ == "__main__":', "    main()", ""]
     return "\n".join(lines)
 

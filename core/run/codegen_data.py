@@ -3,18 +3,23 @@
 A script for a generated data set makes it itself: ``make_data(n, noise, seed)`` is the
 generator of :mod:`core.datasets.synthetic` written out, and ``train_val_split`` the split
 of :mod:`core.datasets.tabular`, so the same seed gives the app's arrays to the bit
-(``tests/core/test_codegen.py`` checks every generator). A CSV run reads the file with a
+(``tests/core/test_codegen.py`` checks every generator). A regression set's script writes out its
+target function from :data:`core.datasets.regression.TARGETS` (its very source) and the one
+stream of :mod:`core.datasets.regression`, with the unstratified split of real-valued targets.
+A CSV run reads the file with a
 small reader of the same rules (the label column, a seeded random sample of at most ``n_samples``
 rows in file order, the labels the loss needs), so it trains on the app's rows; an MNIST-type run loads the images as a user of the
 framework would (``keras.datasets``, ``torchvision.datasets``), preprocessed as the app does.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import textwrap
 
-from core.datasets import DIMENSIONS
-from core.run.config import OUTPUT_ACTIVATION, csv_rows, is_image_dataset
+from core.datasets import DIMENSIONS, REGRESSION_DIMENSIONS
+from core.datasets import regression as regression_sets
+from core.run.config import OUTPUT_ACTIVATION, csv_rows, is_image_dataset, is_regression
 
 __all__ = ["data_lines", "data_imports", "data_summary"]
 
@@ -135,6 +140,31 @@ _MAKE_DATA = '''
         x = x + noise * rng.normal(size=x.shape)            # the jitter
         order = rng.permutation(len(x))                     # shuffled rows
         return np.ascontiguousarray(x[order], dtype=np.float32), y[order]
+    '''
+
+_MAKE_REGRESSION = '''
+    def make_data(n, noise, seed):
+        """{doc}
+
+        The same seed gives the same numbers as Uncrumple's ``core.datasets.make_regression({name!r}, ...)``:
+        x of shape (n, {d}) float32 uniform in [-1.5, 1.5], y of shape (n,) float32 targets.
+        """
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(-1.5, 1.5, size=(n, {d}))
+        y = target(x) + noise * rng.normal(size=n)            # the target plus noise
+        return np.ascontiguousarray(x, dtype=np.float32), y.astype(np.float32)
+    '''
+
+_SPLIT_REGRESSION = '''
+    def train_val_split(x, y, validation_split, seed):
+        """Uncrumple's split of real-valued targets: a shuffled round(n * validation_split) samples
+        for validation, the rest for training (both shuffled again)."""
+        rng = np.random.default_rng(seed)
+        idx = rng.permutation(np.arange(len(y)))
+        n_val = int(np.floor(len(idx) * validation_split + 0.5))
+        train = rng.permutation(idx[n_val:])
+        val = rng.permutation(idx[:n_val])
+        return (x[train], y[train]), (x[val], y[val])
     '''
 
 _SPLIT = '''
@@ -291,6 +321,8 @@ def data_summary(config) -> str:
     if config.csv_path:
         return (f"your CSV file {json.dumps(str(config.csv_path))}, at most {csv_rows(config):,} of its rows "
                 "(a random sample of a bigger file, as the app takes)")
+    if is_regression(config):
+        return f'{config.n_samples} "{config.dataset}" points (regression: a real number to fit), noise {config.noise}'
     return f'{config.n_samples} "{config.dataset}" points, noise {config.noise}'
 
 
@@ -310,14 +342,30 @@ def data_lines(config, framework: str) -> list[str]:
     """
     if is_image_dataset(config):
         return _image_lines(config, framework)
+    regression = is_regression(config)
     lines = [f"VALIDATION_SPLIT = {_num(config.validation_split)}"]
-    if config.csv_path:
+    if config.csv_path and regression:
+        lines += [f"MAX_ROWS = {csv_rows(config)}  # the app's n_samples: the most rows of the file a run uses",
+                  "", "", *_block(_csv_regression())]
+        load = f"    x, y = load_csv({json.dumps(str(config.csv_path))})"
+        doc = (f'    """((x_train, y_train), (x_val, y_val)) from your CSV file: the rows the app uses, '
+               f'{config.validation_split:.0%} for validation."""')
+    elif config.csv_path:
         check = _CHECK_BINARY if OUTPUT_ACTIVATION[config.loss] == "sigmoid" else _CHECK_CLASSES
         lines += [f"MAX_ROWS = {csv_rows(config)}  # the app's n_samples: the most rows of the file a run uses",
                   "", "", *_block(_CSV), "", "", *_block(check.format(loss=config.loss))]
         load = f"    x, y = load_csv({json.dumps(str(config.csv_path))})\n    check_labels(y)"
         doc = (f'    """((x_train, y_train), (x_val, y_val)) from your CSV file: the rows the app uses, '
                f'{config.validation_split:.0%} for validation."""')
+    elif regression:
+        name = config.dataset
+        lines = [f"N_SAMPLES = {config.n_samples}", f"NOISE = {_num(config.noise)}"] + lines + ["", ""]
+        lines += _target_lines(name) + ["", ""]
+        lines += _block(_MAKE_REGRESSION.format(doc=f'The "{name}" regression data: {regression_sets.DESCRIPTIONS[name]}.',
+                                                name=name, d=REGRESSION_DIMENSIONS[name]))
+        load = "    x, y = make_data(N_SAMPLES, NOISE, SEED)"
+        doc = (f'    """((x_train, y_train), (x_val, y_val)): the app\'s {config.n_samples} "{name}" points '
+               f'(noise {config.noise}), {config.validation_split:.0%} for validation."""')
     else:
         name = config.dataset
         lines = [f"N_SAMPLES = {config.n_samples}", f"NOISE = {_num(config.noise)}"] + lines + ["", ""]
@@ -329,9 +377,29 @@ def data_lines(config, framework: str) -> list[str]:
         load = "    x, y = make_data(N_SAMPLES, NOISE, SEED)"
         doc = (f'    """((x_train, y_train), (x_val, y_val)): the app\'s {config.n_samples} "{name}" points '
                f'(noise {config.noise}), {config.validation_split:.0%} for validation."""')
-    lines += ["", "", *_block(_SPLIT), "", "", "def load_data():", doc, load,
+    split = _SPLIT_REGRESSION if regression else _SPLIT
+    lines += ["", "", *_block(split), "", "", "def load_data():", doc, load,
               "    return train_val_split(x, y, VALIDATION_SPLIT, SEED)"]
     return lines
+
+
+def _target_lines(name: str) -> list[str]:
+    """``target(x)`` of a regression set: the source of its function in :mod:`core.datasets.regression`
+    (so the script computes the same bits), with the constants it uses."""
+    source = textwrap.dedent(inspect.getsource(regression_sets.TARGETS[name]))
+    source = source.replace(f"def {regression_sets.TARGETS[name].__name__}(x):",
+                            f'def target(x):\n    """The target: {regression_sets.DESCRIPTIONS[name]}; x of shape (m, d)."""', 1)
+    constants = []
+    for constant in ("BUMPS", "BUMP_WIDTH"):
+        if constant in source:
+            constants.append(f"{constant} = {getattr(regression_sets, constant)!r}")
+    return constants + (["", ""] if constants else []) + source.strip("\n").splitlines()
+
+
+def _csv_regression() -> str:
+    """The CSV reader of :data:`_CSV` for real-valued targets (float32, not integer labels)."""
+    text = _CSV.replace("values[:, label].astype(np.int32)", "values[:, label].astype(np.float32)")
+    return text.replace("its features and an integer label.", "its features and a real-valued target.")
 
 
 def _n_train(config) -> int | None:

@@ -26,10 +26,12 @@ import pytest
 
 from core.engine import activations, losses, optimizers
 from core import datasets
-from core.run.codegen import DEFAULT_EPOCHS, TORCH_ACTIVATION, TORCH_LOSS, keras_code, pytorch_code
-from core.run.config import build_model, load_data, make_optimizer, targets_for, TrainingConfig
+from core.run.codegen import (DEFAULT_EPOCHS, TORCH_ACTIVATION, TORCH_LOSS, TORCH_REGRESSION_LOSS, keras_code,
+                              pytorch_code)
+from core.run.config import (OUTPUT_ACTIVATION, REGRESSION_LOSSES, build_model, load_data, make_optimizer,
+                             targets_for, TrainingConfig)
 
-LOSSES = list(losses.LOSSES)
+LOSSES = list(OUTPUT_ACTIVATION)     # a classifier's losses (regression: tests/core/test_regression_codegen.py)
 OPTIMIZERS = list(optimizers.OPTIMIZERS)
 ACTIVATIONS = list(activations.ACTIVATIONS)
 
@@ -47,7 +49,8 @@ def _configs():
 
 def test_tables_cover_every_activation_and_loss():
     assert set(TORCH_ACTIVATION) == set(ACTIVATIONS)
-    assert set(TORCH_LOSS) == set(LOSSES)
+    assert set(TORCH_LOSS) == set(OUTPUT_ACTIVATION) and set(TORCH_REGRESSION_LOSS) == set(REGRESSION_LOSSES)
+    assert set(TORCH_LOSS) | set(TORCH_REGRESSION_LOSS) == set(losses.LOSSES)
 
 
 def test_every_config_compiles():

@@ -27,6 +27,7 @@ from viz import style
 from viz.views.common.view import View
 from viz.views.common.visibility import behind_tab
 from viz.views.uncrumple.inspector_links import strongest_links
+from viz.views.uncrumple.target_colors import TargetBar, target_brushes, target_limit
 from viz.views.uncrumple.tracer import Tracer
 
 RESOLUTION = 64
@@ -137,6 +138,9 @@ class InspectorView(View):
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(2)
         right.addWidget(self.graphics, 2)
+        self.target_bar = TargetBar()          # a regression run's point colours
+        self.target_bar.setVisible(False)
+        right.addWidget(self.target_bar)
         right.addWidget(self.weights_label)
         right.addWidget(self.sum_label, 3)
         lay = QtWidgets.QHBoxLayout(self)
@@ -168,6 +172,7 @@ class InspectorView(View):
         self.edges_neg.setData([], [])
         self.weights_label.setText(HINT)
         self.sum_label.setText("")
+        self.target_bar.setVisible(False)
         super().clear()
 
     def build(self, run) -> None:
@@ -231,15 +236,23 @@ class InspectorView(View):
         x, y = tr.x, tr.y
         d = x.shape[1]
         if d < 2:
-            self.weights_label.setText("The inspector needs at least two input features.")
+            self.weights_label.setText("The inspector needs at least two input features. For data on one input, "
+                                       "the Network view draws each unit's output as a curve over x."
+                                       if tr.regression else "The inspector needs at least two input features.")
             self._steps = []
             return
         self._plane = None if d == 2 else input_plane(x)
         xy = x if self._plane is None else self._plane.project(x)
         self._xy = np.asarray(xy, np.float32)
         self._extent = grid_extent(self._xy)
-        for c, item in enumerate(self.points):
-            item.setData(pos=self._xy[y == c])
+        self.target_bar.setVisible(tr.regression)
+        if tr.regression:                      # one item, each point in its target's colour
+            self.target_bar.set_limit(target_limit(y))
+            self.points[0].setData(pos=self._xy, brush=target_brushes(y, target_limit(y)))
+            self.points[1].setData(pos=np.zeros((0, 2)))
+        else:
+            for c, item in enumerate(self.points):
+                item.setData(pos=self._xy[y == c], brush=style.point_pen_brush(c, False)[1])
         labels = ("x1", "x2") if self._plane is None else self._plane.labels
         plain_axis_title(self.map_plot.getAxis("bottom"), labels[0])
         plain_axis_title(self.map_plot.getAxis("left"), labels[1])
@@ -272,7 +285,8 @@ class InspectorView(View):
         i = 0 if index is None else int(index)
         layer, unit = self.selected
         self.ring.setData(pos=self._xy[i:i + 1])
-        self.sum_label.setText(f"Sample {i} (class {self.tracer.y[i]}):\n"
+        truth = f"target {self.tracer.y[i]:.2f}" if self.tracer.regression else f"class {self.tracer.y[i]}"
+        self.sum_label.setText(f"Sample {i} ({truth}):\n"
                                + unit_formula(self.tracer.model, layer, unit, self.tracer.x[i]))
 
     def _node_clicked(self, _item, points, _event=None) -> None:

@@ -21,6 +21,7 @@ from core.analysis.uncrumple.lab import lab_presets, layer_lab
 from viz import style
 from viz.views.common.view import View
 from viz.views.uncrumple.stage_panel import StagePanel, bounds
+from viz.views.uncrumple.target_colors import TargetBar, target_limit
 
 TICKS = 100
 
@@ -109,6 +110,9 @@ class LabView(View):
         side.addWidget(self.stage_slider)
         side.addLayout(ends)
         side.addWidget(self.caption)
+        self.target_bar = TargetBar()           # a regression run's point colours
+        self.target_bar.setVisible(False)
+        side.addWidget(self.target_bar)
         side.addStretch(1)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -124,7 +128,8 @@ class LabView(View):
         """Use the run's 2D training data (other data keeps the points shown)."""
         x = np.asarray(run.x_train, np.float32)
         if x.ndim == 2 and x.shape[1] == 2 and len(x) and np.isfinite(x).all():
-            self._use_points(x, run.labels_train)
+            self._use_points(x, np.asarray(run.y_train, np.float32).reshape(-1) if run.is_regression
+                             else run.labels_train)   # a regression run's points by target value
             self._draw()
 
     # ---- editing -----------------------------------------------------------------------------------
@@ -156,7 +161,11 @@ class LabView(View):
 
     def _use_points(self, x, y) -> None:
         self._x = np.asarray(x, np.float32)
-        self._y = np.asarray(y, np.int64)
+        y = np.asarray(y)
+        self._y = y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int64)   # floats: targets
+        self.target_bar.setVisible(y.dtype.kind == "f")
+        if y.dtype.kind == "f":
+            self.target_bar.set_limit(target_limit(y))
         self._grid = input_grid(self._x, resolution=41, lines_per_axis=13)
         self._view = bounds(self._x, pad=0.6)
 

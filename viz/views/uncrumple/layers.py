@@ -28,6 +28,7 @@ from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, fit_title, narrow_min
 from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.uncrumple.target_colors import TargetBar, target_limit
 from viz.views.uncrumple.tracer import Tracer, compute
 
 #: a row's view range follows the data only when an edge moves by more than this fraction of the span
@@ -38,6 +39,9 @@ MIN_ROW_HEIGHT = 150
 #: from this layer (0-based) on, every second grid line is drawn, lighter: the folds of deep layers
 #: make a full grid a tangle
 SPARSE_FROM_LAYER = 1
+#: a 1-unit stage's title note: how its points are spread (classification) or placed (regression)
+SPREAD_NOTE = " · spread up and down"
+TARGET_NOTE = " · up: target y"
 #: the grid's top right corner, beside the input panel
 GUIDE = ("Each row is one layer, on one scale:<br>dot(x, W) turns and stretches,<br>+ b shifts (arrow),"
          "<br>the activation folds.<br>Grey dots: the stage before.<br>Click a panel: play from it.")
@@ -112,6 +116,13 @@ def sparse_lines(lines: np.ndarray, step: int = 2) -> np.ndarray:
         fam = (k % step == 0) | (k == half - 1)
         keep = np.concatenate([fam, fam])
     return keep
+
+
+def target_coords(xy: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """A 1-unit stage's (n, 2) coordinates of a regression run: the unit's value across, the target
+    ``target`` (n,) up (the input of 1-D data: the data as a curve; the output: predicted against
+    target, on the diagonal when the fit is good)."""
+    return np.column_stack([np.asarray(xy)[:, 0], np.asarray(target, np.float32)]).astype(np.float32)
 
 
 def shift_arrow(before: np.ndarray, after: np.ndarray) -> tuple:
@@ -216,7 +227,10 @@ class LayersView(View):
         lay.addWidget(self.notice)
         self.switch3d = Switch3D(self, self.graphics, Stages3DView, "Show one stage at a time in a rotatable 3D "
                                  "view (3-unit stages and 3-D data as they are, wider ones on 3 principal components).")
+        self.target_bar = TargetBar()
+        self.target_bar.setVisible(False)
         top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.target_bar, 0)
         top.addWidget(self.gl_notice, 1)
         top.addWidget(self.switch3d.button, 0, QtCore.Qt.AlignmentFlag.AlignRight)
         lay.addLayout(top)
@@ -244,6 +258,7 @@ class LayersView(View):
         self._due_rows = set()
         self._set_notice("")
         self.gl_notice.setVisible(False)
+        self.target_bar.setVisible(False)
         super().clear()
 
     def set_run(self, run) -> None:
@@ -257,6 +272,9 @@ class LayersView(View):
             self._set_notice(self.tracer.message)
             return
         self._connect_idx = None                        # from the grid, once there is one
+        if self.tracer.regression:
+            self.target_bar.set_limit(target_limit(self.tracer.y))
+        self.target_bar.setVisible(self.tracer.regression)
         self._layout()
         self._whole_paint = True                        # the panels moved: the next paint is the whole plot
         if self.tracer.heavy:
@@ -352,6 +370,9 @@ class LayersView(View):
         d = self.tracer.x.shape[1]
         rows = [(f"{d} feature{'s' if d != 1 else ''}",)] + \
             [(f"{layer.units} unit{'s' if layer.units != 1 else ''}", layer.activation.name) for layer in dense]
+        if self.tracer.regression:               # 1-unit rows put the target up: say so where it is drawn
+            up = "up: target y"
+            rows = [r + (up,) if w == 1 else r for r, w in zip(rows, [d] + [layer.units for layer in dense])]
         for r in range(len(self._labels), len(rows)):     # the labels of earlier runs are re-used
             self._labels.append(graphics.addLabel("", row=r, col=0, color=style.palette().foreground, size="9pt"))
         for r, label in enumerate(self._labels):
@@ -514,8 +535,12 @@ class LayersView(View):
 
     def _shown_coords(self, traced) -> list:
         """Each stage's (n, 2) points as drawn: a 1-unit layer's value across, a fixed jitter up,
-        one jitter scale for the layer's three stages (so the shift and the fold stay horizontal)."""
+        one jitter scale for the layer's three stages (so the shift and the fold stay horizontal);
+        for a regression run every 1-unit stage's value across and the target up
+        (:func:`target_coords`)."""
         out = [np.asarray(c, np.float32) for c in traced.coords]
+        if self.tracer.regression:
+            return [target_coords(c, self.tracer.y) if st.width == 1 else c for c, st in zip(out, traced.stages)]
         for k in range((len(out) - 1) // 3):
             row = range(1 + 3 * k, 4 + 3 * k)
             if traced.stages[row[0]].width != 1:
@@ -535,7 +560,9 @@ class LayersView(View):
         st, proj = traced.stages[i], traced.projections[i]
         xy, gxy = shown[i], traced.grid_coords[i]
         line = st.width == 1
-        if line:
+        if line and tracer.regression:          # the grid at the fitted value: the input of 1-D data, the fit
+            gxy = target_coords(gxy, traced.fitted)
+        elif line:
             gxy = spread_1d(gxy, self._jitter, _span(xy))
         panel.set_aspect_locked(not line)
         sparse = st.kind != "input" and st.layer >= SPARSE_FROM_LAYER
@@ -543,19 +570,24 @@ class LayersView(View):
                    self._connect_sparse if sparse else self._connect, dots=line)
         if i == 0 and tracer.x.shape[1] == 2:   # the grid points are a row-major image of the plane
             g = tracer.grid.points
-            panel.show_regions(traced.predicted, (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()))
+            extent = (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max())
+            if tracer.regression:
+                panel.show_surface(traced.fitted, extent, target_limit(tracer.y))
+            else:
+                panel.show_regions(traced.predicted, extent)
         before = shown[i - 1] if st.kind in ("bias", "activation") else None
         panel.show_ghost(before)
         if st.kind == "bias":
             panel.show_shift(*shift_arrow(before, xy))
-        fit_title(panel.plot, *panel_title(st, proj, " · spread up and down" if line else ""))
+        note = (TARGET_NOTE if tracer.regression else SPREAD_NOTE) if line else ""
+        fit_title(panel.plot, *panel_title(st, proj, note))
         if st.kind in ("input", "activation"):   # the row label names the layer's projection once
             label = self.row_labels[st.layer + 1]
             text = row_text(self._row_name(st.layer + 1), label._lines, proj)
             if text != label.text:
                 label.setText(text)
         panel.set_range(self.row_ranges[st.layer + 1], slack=RANGE_SLACK)
-        panel.show_values(not line)
+        panel.show_values(not line or tracer.regression)
 
     def _set_notice(self, text: str) -> None:
         if text != self.notice.text():

@@ -1,5 +1,6 @@
 """One stage's plot: :class:`StagePanel` (the data by class and the input grid coloured by the
-prediction), its title (:func:`stage_title`, :func:`fit_title`) and its range (:func:`bounds`).
+prediction; for a regression run the data by target value), its title (:func:`stage_title`,
+:func:`fit_title`) and its range (:func:`bounds`).
 
 Shared by the layers view, the stage player, the 3D view's 2D fallback and the layer lab.
 """
@@ -13,6 +14,7 @@ from PySide6 import QtCore, QtGui
 from shiboken6 import isValid
 
 from viz import style
+from viz.views.uncrumple.target_colors import target_brushes, target_colormap, target_limit
 
 
 def stage_title(stage, projection, note="") -> str:
@@ -94,6 +96,11 @@ class StagePanel:
     as grey dots and :meth:`show_shift` an arrow (what ``+ b`` moved). The points' size
     follows the plot's size (:func:`marker_size`).
 
+    For a regression run :meth:`show` is given the targets (floats) instead of class labels: the
+    points are coloured by their target on one continuous map (:mod:`viz.views.uncrumple.target_colors`,
+    levels ``±`` the largest ``|y|``), the grid is grey (there is no predicted class) and 1-unit
+    stages keep their grid as a line (the fitted curve) rather than dots.
+
     Drawing is cheap when little changes: :meth:`show` skips the points or the grid
     when their arrays equal the last ones drawn, items with nothing to draw are
     hidden (not painted), and :meth:`set_range`, :meth:`set_title`,
@@ -132,6 +139,8 @@ class StagePanel:
         self._shown_ghost = None    # the ghost's points last drawn
         self._size = 5              # the points' size in px
         self.lines, self.regions, self.points = [], [], []
+        self.value_points = None    # a regression run's points, coloured by target (made when first needed)
+        self._brushed = None        # the targets the value points' brushes were made for
         self._n_classes = int(n_classes)
         self._add_classes()
         self._range = None          # (x0, x1, y0, y1) last set
@@ -188,8 +197,7 @@ class StagePanel:
         if self.image is not None:
             self.image.clear()
             self.image.setVisible(False)
-            if n_classes != self._n_classes:
-                self.image.setLookupTable(style.class_colormap(n_classes).getLookupTable(nPts=256))
+            self._image_kind = None     # the next image sets its colours for this run
         self._n_classes = int(n_classes)
         self._range = None
 
@@ -213,7 +221,7 @@ class StagePanel:
         size = marker_size(vb.width(), vb.height())
         if size != self._size:
             self._size = size
-            for item in self.points:
+            for item in self.points + ([self.value_points] if self.value_points is not None else []):
                 item.setSize(size)
             self.ghost.setSize(max(size - 1, 2))
         if self._range is not None:
@@ -241,33 +249,62 @@ class StagePanel:
             self.plot.getAxis("left").setStyle(showValues=self._values)
 
     # ---- drawing ---------------------------------------------------------------------------------
-    def show_regions(self, predicted: np.ndarray, extent) -> None:
-        """The predicted class over the input plane as an image (2D inputs' first panel)."""
+    def _image(self, kind: str) -> pg.ImageItem:
+        """The image under the grid, shown, with the look of ``kind``: ``"classes"`` (the predicted
+        class, class colours) or ``"values"`` (a fitted value, the target colours, lighter)."""
         if self.image is None:
             self.image = pg.ImageItem(axisOrder="row-major")
             self.image.setZValue(-10)
-            self.image.setLookupTable(style.class_colormap(self._n_classes).getLookupTable(nPts=256))
             self.plot.addItem(self.image)
+            self._image_kind = None
+        if kind != self._image_kind:
+            self._image_kind = kind
+            cmap = style.class_colormap(self._n_classes) if kind == "classes" else target_colormap()
+            self.image.setLookupTable(cmap.getLookupTable(nPts=256))
+            self.image.setOpacity(1.0 if kind == "classes" else 0.6)
+            self._shown_regions = None
         self.image.setVisible(True)
+        return self.image
+
+    def _set_image(self, kind: str, values: np.ndarray, extent, levels) -> None:
+        image = self._image(kind)
         extent = tuple(float(v) for v in extent)
-        if self._shown_regions is not None and self._shown_regions[1] == extent \
-                and np.array_equal(self._shown_regions[0], predicted):
+        key = (extent, tuple(levels))
+        if self._shown_regions is not None and self._shown_regions[1] == key \
+                and np.array_equal(self._shown_regions[0], values):
             return
-        self._shown_regions = (np.array(predicted, copy=True), extent)
-        res = int(round(np.sqrt(len(predicted))))
-        img = np.ascontiguousarray(predicted.reshape(res, res), dtype=np.float32)
-        self.image.setImage(img, levels=(0.0, float(self._n_classes - 1)), autoLevels=False)
+        self._shown_regions = (np.array(values, copy=True), key)
+        res = int(round(np.sqrt(len(values))))
+        img = np.ascontiguousarray(np.asarray(values).reshape(res, res), dtype=np.float32)
+        image.setImage(img, levels=levels, autoLevels=False)
         x0, x1, y0, y1 = extent
         dx, dy = (x1 - x0) / max(res - 1, 1), (y1 - y0) / max(res - 1, 1)
-        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+
+    def show_regions(self, predicted: np.ndarray, extent) -> None:
+        """The predicted class over the input plane as an image (2D inputs' first panel)."""
+        self._set_image("classes", predicted, extent, (0.0, float(self._n_classes - 1)))
+
+    def show_surface(self, values: np.ndarray, extent, limit: float) -> None:
+        """A regression run's fitted value over the input plane as a light image on the target colours
+        (levels ``±limit``): 2-D inputs' first panel, under the points coloured by their target."""
+        self._set_image("values", np.asarray(values, np.float32), extent, (-float(limit), float(limit)))
 
     def show(self, xy, labels, gxy, predicted, connect_idx, connect, dots=False) -> None:
         """Draw data ``xy`` (n, 2) by ``labels`` and the grid ``gxy`` (m, 2) by ``predicted``.
 
         ``connect_idx`` / ``connect``: the grid's polylines (``Grid.lines.ravel()`` and
         ``Grid.connect()``); ``dots``: draw the grid points as dots instead of lines.
-        Arrays equal to the last ones drawn are not drawn again.
+        ``labels`` of a float dtype are a regression run's targets: the points are coloured by value
+        and the grid is grey lines (``dots`` is ignored). Arrays equal to the last ones drawn are not
+        drawn again.
         """
+        labels = np.asarray(labels)
+        if labels.dtype.kind == "f":
+            self._show_values(xy, labels, gxy, connect_idx, connect)
+            return
+        if self.value_points is not None and self.value_points.isVisible():
+            _scatter(self.value_points, np.zeros((0, 2)))
         self._add_classes()
         if not (self._shown_grid is not None and self._shown_grid[2] == dots
                 and _same(self._shown_grid[0], gxy) and _same(self._shown_grid[1], predicted)):
@@ -279,6 +316,36 @@ class StagePanel:
                 sel = xy[labels == c]
                 _scatter(item, sel[np.isfinite(sel).all(axis=1)])
             self._shown_data = (np.array(xy, copy=True), np.array(labels, copy=True))
+
+    def _show_values(self, xy, targets, gxy, connect_idx, connect) -> None:
+        """A regression run's stage: the points by target value, the grid grey."""
+        self._add_classes()
+        if self.value_points is None:
+            self.value_points = pg.ScatterPlotItem(size=self._size, pen=pg.mkPen(style.palette().foreground,
+                                                                                  width=style.scaled(0.6)),
+                                                   pxMode=True)
+            self.value_points.setZValue(self.points[-1].zValue())
+            self.value_points.setVisible(False)
+            self.plot.addItem(self.value_points)
+        none = np.full(len(gxy), -1, np.int64)
+        if not (self._shown_grid is not None and not self._shown_grid[2]
+                and _same(self._shown_grid[0], gxy) and _same(self._shown_grid[1], none)):
+            self._show_grid(gxy, none, connect_idx, connect, False)
+            self._shown_grid = (np.array(gxy, copy=True), none, False)
+        for item in self.points:
+            if item.isVisible():
+                _scatter(item, np.zeros((0, 2)))
+        if self._shown_data is not None and _same(self._shown_data[0], xy) and _same(self._shown_data[1], targets):
+            return
+        ok = np.isfinite(xy).all(axis=1)
+        item = self.value_points
+        if self._brushed is None or not _same(self._brushed, targets[ok]) or len(item.data) != int(ok.sum()):
+            item.setData(pos=xy[ok], brush=target_brushes(targets[ok], target_limit(targets)))
+            item.setVisible(bool(ok.any()))
+            self._brushed = np.array(targets[ok], copy=True)
+        else:
+            _scatter(item, xy[ok])
+        self._shown_data = (np.array(xy, copy=True), np.array(targets, copy=True))
 
     def _show_grid(self, gxy, predicted, connect_idx, connect, dots) -> None:
         lx = gxy[connect_idx]
@@ -331,8 +398,9 @@ class StagePanel:
         self.show_ghost(None)
         self.show_shift(None, None)
         self._shown_ghost = None
-        for item in self.regions + self.points:
+        for item in self.regions + self.points + ([self.value_points] if self.value_points is not None else []):
             _scatter(item, np.zeros((0, 2)))
+        self._brushed = None
         for item in self.lines:
             item.setData([], [])
             item.setVisible(False)

@@ -27,6 +27,7 @@ from viz.views.common.view import View
 from viz.views.common.visibility import behind_tab, unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
 from viz.views.uncrumple.stages3d import Stages3DView
+from viz.views.uncrumple.target_colors import TargetBar, target_limit
 from viz.views.uncrumple.tracer import Tracer, compute
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
@@ -135,6 +136,9 @@ class StagePlayer(View):
         for w in (self.play_button, self.slider, self.speed, self.loop_box):
             row.addWidget(w, 1 if w is self.slider else 0)
         below = QtWidgets.QHBoxLayout()        # where we are, and what else to do
+        self.target_bar = TargetBar()          # a regression run's colours
+        self.target_bar.setVisible(False)
+        below.addWidget(self.target_bar)
         below.addWidget(self.caption, 1)
         for w in (self.stop_box, self.switch3d.button, self.gif_button):
             below.addWidget(w)
@@ -160,6 +164,7 @@ class StagePlayer(View):
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
         self._s = 0.0
+        self.target_bar.setVisible(False)
         self.caption.setText("No run yet.")
         super().clear()
 
@@ -175,6 +180,9 @@ class StagePlayer(View):
         if not self.tracer.set_run(run):
             self.caption.setText(self.tracer.message)
             return
+        if self.tracer.regression:
+            self.target_bar.set_limit(target_limit(self.tracer.y))
+        self.target_bar.setVisible(self.tracer.regression)
         if not self.tracer.heavy:
             self.tracer.grid   # noqa: B018  (made now: its own turn; a heavy run's in the worker)
         self.caption.setText("Preparing the run's stages…")

@@ -28,6 +28,7 @@ from viz.views.common import gl3d
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
+from viz.views.uncrumple.target_colors import target_limit, target_rgba
 from viz.views.uncrumple.tracer import Tracer
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
@@ -148,9 +149,10 @@ class Stages3DView(View):
         self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
         self.grid_box.setChecked(self.gl and self.tracer.x.shape[1] != 3)
         if self.gl:
-            self._mesh = sheet_mesh(self.tracer.x, self.tracer.y, MESH_NEIGHBOURS)
-            self._mesh_colors = np.repeat(gl3d.class_rgba(self.tracer.y[self._mesh[:, 0]], self.tracer.n_classes,
-                                                          alpha=0.3, tint=0.2), 2, axis=0)
+            tr = self.tracer
+            sheets = np.zeros(len(tr.y), np.int64) if tr.regression else tr.y   # a regression run: one sheet
+            self._mesh = sheet_mesh(tr.x, sheets, MESH_NEIGHBOURS)
+            self._mesh_colors = np.repeat(self._colors(tr.y[self._mesh[:, 0]], alpha=0.3, tint=0.2), 2, axis=0)
         self.title.setText("Preparing the run's stages…")
         if self.isVisible():
             self._first_trace.start()
@@ -195,7 +197,7 @@ class Stages3DView(View):
             self.stage_combo.clear()
             self.stage_combo.addItems(names)
         self._line_colors = self._grid_colors(traced.predicted)
-        self._point_colors = gl3d.class_rgba(self.tracer.y, self.tracer.n_classes, alpha=0.9)
+        self._point_colors = self._colors(self.tracer.y, alpha=0.9)
         self._stage_boxes = [gl3d.robust_box(_three(c), _three(g)) for c, g in zip(traced.coords, traced.grid_coords)]
         self.set_position(self._s)
         return True
@@ -271,6 +273,12 @@ class Stages3DView(View):
             if layer.units == 3:
                 return float(1 + 3 * k + 2)
         return 0.0
+
+    def _colors(self, y, alpha: float, tint: float = 0.0) -> np.ndarray:
+        """(n, 4) colours of points with labels ``y``: by class, or for a regression run by target value."""
+        if self.tracer.regression:
+            return target_rgba(y, target_limit(self.tracer.y), alpha)
+        return gl3d.class_rgba(y, self.tracer.n_classes, alpha=alpha, tint=tint)
 
     def _grid_colors(self, predicted) -> np.ndarray:
         start = self.tracer.grid.lines[:, :-1].ravel()

@@ -42,7 +42,9 @@ class Traced:
     coords, grid_coords : list of ndarray of shape (n, dims) / (m, dims), float32
         Each stage's points and grid points as drawn (``dims`` columns: 2, or 3 for the 3D view).
     predicted : ndarray of shape (m,), int
-        The network's class for every grid point (the decision regions).
+        The network's class for every grid point (the decision regions); -1 for a regression run.
+    fitted : ndarray of shape (m,) float32, or None
+        A regression run's output (the fitted value) at every grid point; None for classification.
     """
 
     stages: list
@@ -51,6 +53,7 @@ class Traced:
     coords: list
     grid_coords: list
     predicted: np.ndarray
+    fitted: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class TraceWork:
     dims : int
     version : int
         The tracer's version these weights are.
+    regression : bool
+        A regression run: the output is a fitted value, not a class.
     """
 
     model: object
@@ -85,6 +90,7 @@ class TraceWork:
     fit_due: bool
     dims: int
     version: int
+    regression: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,14 +173,18 @@ def compute(work: TraceWork, cancel=lambda: False, progress=lambda f: None) -> T
         except (np.linalg.LinAlgError, ValueError) as exc:
             return TraceResult(None, grid, f"Cannot project these stages: {exc}", work.version, work.cache)
         out = grid_stages[-1].values
-        if out.shape[1] == 1:
+        fitted = None
+        if work.regression:
+            fitted = np.asarray(out[:, 0], np.float32)
+            predicted = np.full(len(out), -1, np.int64)
+        elif out.shape[1] == 1:
             thr = 0.5 if grid_stages[-1].activation in ("sigmoid", "softmax") else 0.0
             predicted = (out[:, 0] > thr).astype(np.int64)
         else:
             predicted = np.nan_to_num(out, nan=-np.inf).argmax(axis=1)
     d = work.dims
     traced = Traced(data, grid_stages, proj, [plot_coords(c, d) for c in coords],
-                    [plot_coords(c, d) for c in gcoords], predicted)
+                    [plot_coords(c, d) for c in gcoords], predicted, fitted)
     return TraceResult(traced, grid, message, work.version, work.cache)
 
 
@@ -215,10 +225,12 @@ class Tracer:
     model : Sequential or None
         The run's network with the newest finite weights loaded.
     x : ndarray of shape (n, d) float32, or None
-    y : ndarray of shape (n,) int64, or None
-        The traced samples and their class labels.
+    y : ndarray of shape (n,) int64 (float32 for a regression run), or None
+        The traced samples and their class labels (a regression run: their targets).
     n_classes : int
-        The run's class count.
+        The run's class count (1 for a regression run).
+    regression : bool
+        Whether the run is a regression run (its points are coloured by ``y``'s value).
     version : int
         Bumps when a run or new weights arrive (a view redraws when it differs from the one drawn).
     epoch : int
@@ -243,6 +255,7 @@ class Tracer:
         self.model = None
         self.x = self.y = None
         self.n_classes = 2
+        self.regression = False
         self._grid = None
         self._weights = None
         self._fit_due = False
@@ -267,7 +280,9 @@ class Tracer:
         if run is None:
             self.message = "No run to show yet."
             return False
-        x, y = np.asarray(run.x_train, np.float32), run.labels_train
+        regression = bool(run.is_regression)
+        x = np.asarray(run.x_train, np.float32)
+        y = np.asarray(run.y_train, np.float32).reshape(-1) if regression else run.labels_train
         if x.ndim != 2 or len(x) == 0 or len(x) != len(y):
             self.message = "The run has no training data."
             return False
@@ -279,7 +294,7 @@ class Tracer:
         except ValueError as exc:
             self.message = str(exc)
             return False
-        self.x, self.y, self.n_classes = x, y, int(run.n_classes)
+        self.x, self.y, self.n_classes, self.regression = x, y, int(run.n_classes), regression
         self._fit_due = self.project
         self.version += 1
         return True
@@ -335,7 +350,8 @@ class Tracer:
             return None
         w, self._weights = self._weights, None
         fit_due, self._fit_due = self._fit_due, False
-        return TraceWork(self.model, self.x, self._grid, self.cache, w, fit_due, self.dims, self.version)
+        return TraceWork(self.model, self.x, self._grid, self.cache, w, fit_due, self.dims, self.version,
+                         self.regression)
 
     def accept(self, result: TraceResult | None) -> Traced | None:
         """Keep what :func:`compute` found (GUI thread): the grid and the message; its

@@ -8,6 +8,12 @@ GUI thread only runs the forward pass that makes the stages, and draws. The top
 plot shows every stage's value as a bar for the newest epoch; the bottom one
 follows the input and each layer's output (the representations the next layer
 sees) over the epochs: later layers should climb to 1.0 as training goes on.
+
+A regression run has no classes to separate: the view shows the regression analogue instead, the R²
+of a straight (flat) fit of the target from each stage
+(:func:`core.analysis.uncrumple.linearity.stages_linearity`: 0 is no better than the mean, 1 a
+perfect fit), which climbs towards 1 layer by layer as the network makes the target linear in its
+last hidden layer; the baseline line sits at 0 instead of chance.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.loss.landscape import Cancelled
 from core.analysis.uncrumple.geometry import stages
+from core.analysis.uncrumple.linearity import stages_linearity
 from core.analysis.uncrumple.separability import stages_separability
 from viz import style
 from viz.views.common.jobs import JobRunner
@@ -41,6 +48,30 @@ MAX_HISTORY, HISTORY_RECENT = 1024, 256
 def chance_level(n_classes: int) -> float:
     """The separability of guessing: 1 / n_classes (0.5 for two classes, 0.1 for ten)."""
     return 1.0 / max(int(n_classes), 1)
+
+
+#: what the view measures, for classification and for regression: (axis label, title, tooltip)
+SEPARABILITY_TEXT = ("linear separability", "Separability per stage",
+                     "Training accuracy of the best straight cut (logistic regression / LDA) between "
+                     "the classes at each stage: the dotted line is chance (1 / the number of "
+                     "classes), 1.0 means a plane "
+                     f"separates them. Computed on at most {SEP_SAMPLES:,} samples; a stage wider than "
+                     f"{SEP_FEATURES} units on its top {SEP_FEATURES} principal components (fitted on a "
+                     "fixed subsample of rows for very wide ones).")
+LINEARITY_TEXT = ("R² of a straight fit", "Straight fit per stage (R²)",
+                  "Regression has no classes to separate: this is how well a straight (flat) fit gives the "
+                  "target from each stage, as R² (0: no better than the mean, the dotted line; 1: a perfect "
+                  "fit). A network ending in one linear unit needs its last hidden layer near 1. Computed on "
+                  f"at most {SEP_SAMPLES:,} samples; a stage wider than {SEP_FEATURES} units on its top "
+                  f"{SEP_FEATURES} principal components.")
+
+
+def measure(stage_list, y) -> np.ndarray:
+    """Each stage's value: separability of the classes ``y`` (integer labels), or for a regression run
+    (float targets ``y``, as :class:`viz.views.uncrumple.tracer.Tracer` keeps them) R² of a straight fit."""
+    if np.asarray(y).dtype.kind == "f":
+        return stages_linearity(stage_list, y, max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
+    return stages_separability(stage_list, y, max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)
 
 
 def _line_color(i: int, n: int):
@@ -95,12 +126,8 @@ class SeparabilityView(View):
         self.runner.failed.connect(self._on_failed)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setMinimumSize(320, 180)
-        self.graphics.setToolTip("Training accuracy of the best straight cut (logistic regression / LDA) between "
-                                 "the classes at each stage: the dotted line is chance (1 / the number of "
-                                 "classes), 1.0 means a plane "
-                                 f"separates them. Computed on at most {SEP_SAMPLES:,} samples; a stage wider than "
-                                 f"{SEP_FEATURES} units on its top {SEP_FEATURES} principal components (fitted on a "
-                                 "fixed subsample of rows for very wide ones).")
+        self._texts = None
+        self.graphics.setToolTip(SEPARABILITY_TEXT[2])
         self.bar_plot = self.graphics.addPlot(row=0, col=0)
         self.line_plot = self.graphics.addPlot(row=0, col=1)   # side by side in a low tab, stacked in a tall one
         self._side_by_side = True
@@ -109,7 +136,7 @@ class SeparabilityView(View):
             p.setYRange(0.4, 1.02, padding=0)             # from 0.4 for two classes (chance_level - 0.1)
             p.setMenuEnabled(False)
             p.hideButtons()
-        style.label(self.bar_plot, "left", "linear separability")
+        style.label(self.bar_plot, "left", SEPARABILITY_TEXT[0])
         self.line_plot.setYLink(self.bar_plot)
         self.graphics.ci.layout.setColumnStretchFactor(0, 1)
         self.graphics.ci.layout.setColumnStretchFactor(1, 1)
@@ -187,16 +214,27 @@ class SeparabilityView(View):
     def build(self, run) -> None:
         """Take the run's network (a copy from ``run.model()``, made in a few ms); the first round
         waits for the first refresh on screen or the next snapshot (a window's first turn stays short)."""
-        chance = chance_level(run.n_classes)
+        regression = bool(run.is_regression)
+        chance = 0.0 if regression else chance_level(run.n_classes)
         self.chance.setValue(chance)
         for p in (self.bar_plot, self.line_plot):
             p.setYRange(max(chance - 0.1, 0.0), 1.02, padding=0)
+        self._set_texts(LINEARITY_TEXT if regression else SEPARABILITY_TEXT)
         if not self.tracer.set_run(run):
             self.message.setText(self.tracer.message)
             return
         self._pending = True
         if not in_shown_window(self):          # a view on its own (a test, an export): now
             self._start_round(spread=False)
+
+    def _set_texts(self, texts) -> None:
+        """The axis label, title and tooltip of what is measured (changed only when they change)."""
+        if texts == self._texts:
+            return
+        self._texts = texts
+        style.label(self.bar_plot, "left", texts[0])
+        style.title(self.bar_plot, texts[1])
+        self.graphics.setToolTip(texts[2])
 
     def add_snapshot(self, snap) -> None:
         """Keep the weights of the first heavy snapshot of a new epoch (or of a new run); while the view
@@ -288,8 +326,7 @@ class SeparabilityView(View):
             self._sofar[i] = self._sofar[i - 1]
         else:
             with np.errstate(all="ignore"):
-                self._sofar[i] = stages_separability([st], self.tracer.y, max_samples=SEP_SAMPLES,
-                                                     max_features=SEP_FEATURES)[0]
+                self._sofar[i] = measure([st], self.tracer.y)[0]
         epoch, cost = self._traced
         self._traced = (epoch, cost + time.monotonic() - start)
         if not self._todo:
@@ -392,7 +429,8 @@ class SeparabilityView(View):
 
 
 def _values(stage_list, y, todo, cancel) -> tuple:
-    """The separability of the stages ``todo`` (a worker's job; ``cancel()`` is asked between stages).
+    """The separability (a regression run: R² of a straight fit, :func:`measure`) of the stages ``todo``
+    (a worker's job; ``cancel()`` is asked between stages).
 
     Returns ``(values, seconds)``: values of shape (len(stage_list),), float32, NaN where not in
     ``todo``; a ``+ b`` stage takes its ``dot`` stage's value (a translation)."""
@@ -406,5 +444,5 @@ def _values(stage_list, y, todo, cancel) -> tuple:
             out[i] = out[i - 1]
             continue
         with np.errstate(all="ignore"):
-            out[i] = stages_separability([st], y, max_samples=SEP_SAMPLES, max_features=SEP_FEATURES)[0]
+            out[i] = measure([st], y)[0]
     return out, time.monotonic() - start

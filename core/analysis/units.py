@@ -1,10 +1,13 @@
-"""Every unit's output over the input plane, and one unit's sum written out with its numbers.
+"""Every unit's output over the input plane (or, for data on one input, along it), and one unit's sum
+written out with its numbers.
 
 The network diagram draws each unit as a small picture of its output over the plane the decision
 boundary is drawn on (TensorFlow Playground's signature): :func:`unit_grids` pushes one coarse grid
 of that plane through the network and keeps every layer's activations. :func:`unit_formula` writes
 what one unit computes, ``tanh(0.52·x1 − 1.3·x2 + 0.1)``, and the same sum with one sample's
-numbers, ``= tanh(1.75) = 0.94``. Layers count Dense layers from 0 (as ``model.trace`` does); units
+numbers, ``= tanh(1.75) = 0.94``. For data on one input (a 1-D regression run) there is no plane:
+:func:`unit_curves` pushes a line of inputs through the network instead, and each unit is drawn as
+its output along that line, a curve. Layers count Dense layers from 0 (as ``model.trace`` does); units
 are shown counted from 1 (``x1``, ``x2``, unit 1), as the inputs are.
 
 NumPy only.
@@ -17,10 +20,12 @@ from core.analysis.boundary import Plane
 from core.analysis.uncrumple.inspector import worked_sum
 from core.engine.validation import check_int, check_number
 
-__all__ = ["unit_grids", "input_names", "unit_formula"]
+__all__ = ["unit_grids", "unit_curves", "input_names", "unit_formula"]
 
 #: the grid a picture is made of by default (24 x 24 points: one cheap forward pass)
 RESOLUTION = 24
+#: inputs along the line a 1-D network's unit curves are drawn from by default
+CURVE_POINTS = 64
 MINUS = "\u2212"
 
 
@@ -58,6 +63,38 @@ def unit_grids(model, plane: Plane, extent, resolution: int = RESOLUTION) -> lis
     with np.errstate(all="ignore"):
         outs = [pts] + [t.output for t in model.trace(pts)]
     return [np.ascontiguousarray(np.asarray(o, np.float32).T.reshape(-1, r, r)) for o in outs]
+
+
+def unit_curves(model, span, points: int = CURVE_POINTS) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every layer's activations along a line of inputs, the input first: for a network on one input.
+
+    Parameters
+    ----------
+    model : core.Sequential
+        Built, with ``input_dim == 1``; its current weights are used (Dropout is the identity).
+    span : tuple of 2 float
+        ``(x0, x1)``, the line's ends, ``x0 < x1``.
+    points : int
+        Inputs along the line.
+
+    Returns
+    -------
+    x : ndarray of shape (points,), float32
+        The inputs, increasing from ``x0`` to ``x1``.
+    curves : list of ndarray of shape (units, points), float32, C-contiguous
+        ``[input (1, points), layer 1 (u1, points), ..., output (uL, points)]``: row ``k`` of a
+        layer is unit ``k``'s output at each input.
+    """
+    points = check_int("points", points, low=2)
+    x0, x1 = (check_number("span", e) for e in span)
+    if not x0 < x1:
+        raise ValueError(f"Argument `span` must be (x0, x1) with x0 < x1. Received: span={tuple(span)}")
+    if model.input_dim != 1:
+        raise ValueError(f"Unit curves are for a network on one input; this one takes {model.input_dim} features.")
+    x = np.linspace(x0, x1, points, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        outs = [x[:, None]] + [t.output for t in model.trace(x[:, None])]
+    return x, [np.ascontiguousarray(np.asarray(o, np.float32).T) for o in outs]
 
 
 def input_names(layer: int, n_inputs: int) -> list[str]:

@@ -7,6 +7,11 @@ grid as an image with fixed levels 0..1 and a diverging colormap, the 0.5 contou
 training (filled) and validation (hollow) points coloured by class. For 3D data the plane is
 the data's first two principal components and a notice says so; for more than three input
 features there is no plane and the view says that instead of drawing.
+
+For a regression run the grid holds the network's output (the fitted value, not a probability): the
+image is drawn on the same diverging map on levels ``±`` the largest ``|target|`` (0 white), the
+points are coloured by their target on that map, and there is no 0.5 line; data on one input has no
+plane, and the view says where the fitted curve is instead.
 """
 from __future__ import annotations
 
@@ -23,6 +28,18 @@ NOTICE_3D = "3-D data on a plane: faded points lie off it and may sit in the oth
 OFF_PLANE = 0.1
 #: the plot's title for 3-D data (a projection), and otherwise
 TITLE_3D, TITLE_2D = "Decision boundary on a plane (projection)", "Decision boundary"
+#: a regression run's title, colour bar label and message for data on one input
+TITLE_FIT = "Fitted value over the input plane"
+FIT_LABEL = "output (fitted y)"
+MESSAGE_1D = "Data on one input: the fitted curve over the data is in the Fit view."
+
+
+def value_limit(*values) -> float:
+    """The half-width of a regression run's colour levels: the largest finite ``|target|`` (1 if none)."""
+    v = np.concatenate([np.asarray(a, np.float64).reshape(-1) for a in values if a is not None] or [np.zeros(0)])
+    v = v[np.isfinite(v)]
+    top = float(np.abs(v).max()) if len(v) else 0.0
+    return top if top > 1e-6 else 1.0
 
 
 def _finite_extent(extent) -> tuple:
@@ -76,6 +93,7 @@ class BoundaryView(View):
         super().__init__(parent)
         self._boundary = None      # the newest BoundaryGrid
         self._n_classes = 2
+        self._limit = None         # a regression run's colour levels' half-width (None: classification)
         self._extent = None
         self._labels = None
         self._dirty = False
@@ -170,6 +188,7 @@ class BoundaryView(View):
         self._extent = None
         self._labels = None
         self._n_classes = 2
+        self._limit = None
         self._dirty = False
         self.image.clear()
         self._clear_contour()
@@ -190,10 +209,15 @@ class BoundaryView(View):
         no 2D view instead of the plot.
         """
         self._n_classes = run.n_classes
+        if run.is_regression:
+            self._limit = value_limit(run.y_train, run.y_val)
         self._style_colorbar()
+        self._set_legend(regression=run.is_regression)
         if run.plane is None:
             dims = run.input_dim
-            if dims > 3:
+            if run.is_regression and dims == 1:
+                self._show_message(MESSAGE_1D)
+            elif dims > 3:
                 self._show_message(f"No 2D view for {dims}-dimensional inputs.\n"
                                    "The decision boundary view needs data with 2 or 3 input features.")
             else:
@@ -202,9 +226,10 @@ class BoundaryView(View):
         self.notice.setVisible(run.input_dim == 3)
         self._set_title(projected=run.input_dim == 3)
         planar = run.input_dim == 3
-        self._set_points(self.train_points, run.x_train_2d, run.labels_train, validation=False,
+        train, val = (run.y_train, run.y_val) if run.is_regression else (run.labels_train, run.labels_val)
+        self._set_points(self.train_points, run.x_train_2d, train, validation=False,
                          off=off_plane(run.plane, run.x_train, run.x_train_2d) if planar else None)
-        self._set_points(self.val_points, run.x_val_2d, run.labels_val, validation=True,
+        self._set_points(self.val_points, run.x_val_2d, val, validation=True,
                          off=off_plane(run.plane, run.x_val, run.x_val_2d) if planar else None)
 
     def add_snapshot(self, snap) -> None:
@@ -233,11 +258,12 @@ class BoundaryView(View):
         if grid.ndim != 2 or grid.size == 0:
             return True
         multi = self._n_classes > 2
-        hi = float(self._n_classes - 1) if multi else 1.0
+        lo, hi = (-self._limit, self._limit) if self._limit is not None else (0.0, float(self._n_classes - 1) if multi
+                                                                                else 1.0)
         finite = np.isfinite(grid)
         # inf -> the nearest level, NaN stays NaN (transparent over a grey backdrop)
-        img = np.ascontiguousarray(np.clip(grid, 0.0, hi), dtype=np.float32)
-        self.image.setImage(img, levels=(0.0, hi), autoLevels=False)
+        img = np.ascontiguousarray(np.clip(grid, lo, hi), dtype=np.float32)
+        self.image.setImage(img, levels=(lo, hi), autoLevels=False)
         self._nan_backdrop.setVisible(not finite.all())
         x0, x1, y0, y1 = self._extent
         rows, cols = grid.shape
@@ -247,7 +273,7 @@ class BoundaryView(View):
         rect = QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, (x1 - x0) + dx, (y1 - y0) + dy)
         self.image.setRect(rect)
         self._nan_backdrop.setRect(rect)
-        if multi or rows < 2 or cols < 2 or np.isnan(grid).any():
+        if multi or self._limit is not None or rows < 2 or cols < 2 or np.isnan(grid).any():
             self._clear_contour()  # no honest 0.5 line through unknown (NaN) cells
         else:
             self._set_contour(img)
@@ -268,8 +294,20 @@ class BoundaryView(View):
     def _fit_legend(self) -> None:
         self.legend = style.refit_legend(self.graphics, self.legend, self._legend_entries, row=1)
 
+    def _set_legend(self, regression: bool) -> None:
+        """The legend's entries: the classes and the 0.5 line, or for a regression run training and
+        validation only (the colour bar gives the values)."""
+        entries = self._legend_samples()
+        if regression:
+            entries = [e for e in entries if e[1] in ("training", "validation")]
+        if [e[1] for e in entries] != [e[1] for e in self._legend_entries]:
+            self._legend_entries = entries
+            self._fit_legend()
+
     def _set_title(self, projected: bool = False) -> None:
         text = TITLE_3D if projected else TITLE_2D
+        if self._limit is not None:
+            text = TITLE_FIT
         if self.plot.titleLabel.text != text:
             style.title(self.plot, text)
 
@@ -309,10 +347,15 @@ class BoundaryView(View):
     def _style_colorbar(self) -> None:
         """P(class 1) on the diverging map for two classes; the predicted class's colour beyond."""
         n = self._n_classes
-        if n == self._bar_classes:
+        key = ("regression", self._limit) if self._limit is not None else n
+        if key == self._bar_classes:
             return
-        self._bar_classes = n
-        if n > 2:
+        self._bar_classes = key
+        if self._limit is not None:
+            self.colorbar.setColorMap(style.diverging_colormap())
+            self.colorbar.setLevels(values=(-self._limit, self._limit))
+            self.colorbar.getAxis("left").setLabel(FIT_LABEL, **style.palette().label_style)
+        elif n > 2:
             self.colorbar.setColorMap(style.class_colormap(n))
             self.colorbar.setLevels(values=(0.0, float(n - 1)))
             self.colorbar.getAxis("left").setLabel("predicted class", **style.palette().label_style)
@@ -333,10 +376,28 @@ class BoundaryView(View):
         far = np.zeros(n, bool) if off is None or len(off) < n else np.asarray(off[:n], bool)
         keep = np.isfinite(xy).all(axis=1)
         xy, cls, far = xy[keep], cls[keep], far[keep]
+        if self._limit is not None:
+            pens, brushes = self._value_looks(cls, far, validation)
+            item.setData(x=xy[:, 0], y=xy[:, 1], pen=pens, brush=brushes)
+            return
         looks = {(c, f): _faded(style.point_pen_brush(c, validation), f) for c in np.unique(cls) for f in (False, True)}
         pens = [looks[c, f][0] for c, f in zip(cls, far)]
         brushes = [looks[c, f][1] for c, f in zip(cls, far)]
         item.setData(x=xy[:, 0], y=xy[:, 1], pen=pens, brush=brushes)
+
+    def _value_looks(self, values, far, validation) -> tuple[list, list]:
+        """Pens and brushes of a regression run's points: filled (training) or outlined (validation)
+        in their target's colour on the map of the image at full strength; faded where ``far``."""
+        cmap = style.diverging_colormap(strength=1.0)
+        t = np.clip((np.nan_to_num(np.asarray(values, np.float64)) / self._limit + 1.0) / 2.0, 0.0, 1.0)
+        steps = np.rint(t * 32).astype(np.int64)
+        looks = {}
+        for k in np.unique(steps):
+            c = cmap.map(float(k) / 32, mode="qcolor")
+            look = ((pg.mkPen(c, width=style.scaled(1.8)), pg.mkBrush(style.with_alpha(style.palette().background, 200)))
+                    if validation else (pg.mkPen(style.palette().foreground, width=style.scaled(0.6)), pg.mkBrush(c)))
+            looks[k, False], looks[k, True] = look, _faded(look, True)
+        return [looks[k, f][0] for k, f in zip(steps, far)], [looks[k, f][1] for k, f in zip(steps, far)]
 
     def _show_message(self, text) -> None:
         if text:

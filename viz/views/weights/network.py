@@ -5,7 +5,11 @@ Columns left to right are the input, the hidden layers and the output, named as 
 small picture of its output over the plane the Boundary view draws (TensorFlow Playground's
 signature), made from one forward pass of a coarse grid per redraw
 (:func:`core.analysis.units.unit_grids`); the output unit's picture is the decision boundary, with
-its 0.5 contour. The picked sample is a dot on every picture. For image runs (784 inputs) units are
+its 0.5 contour. For data on one input (a 1-D regression run, no plane) each unit's picture is a small
+line plot instead: its output as a curve over x (:func:`core.analysis.units.unit_curves`), and the
+output unit's curve is the fitted curve over the data. A regression run's output unit shows the
+fitted value on its own range (no 0.5 line), and its worked sum ends in that value (the output is
+linear). The picked sample is a dot on every picture. For image runs (784 inputs) units are
 plain nodes coloured by the picked sample's activations (:func:`core.analysis.weights.weightmaps.unit_activations`).
 
 A link's width grows with ``|w|`` (in :data:`WIDTHS` classes, relative to the largest shown weight
@@ -35,7 +39,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.boundary import contour_segments, grid_extent
 from core.analysis.names import layer_name
-from core.analysis.units import unit_formula, unit_grids
+from core.analysis.units import unit_curves, unit_formula, unit_grids
 from core.analysis.weights.weightmaps import diagram_layout, link_bins, sticky_level, symmetric_levels, unit_activations
 from viz import style
 from viz.views.common.notice import OverlayNotice
@@ -66,6 +70,10 @@ GRID = 32
 MIN_PICTURE, MAX_PICTURE = 22, 72
 #: the output pictures may grow to this (pixels)
 MAX_OUTPUT_PICTURE = 120
+#: points along the x axis of a 1-D network's unit curves
+CURVE_POINTS = 64
+#: extra x range on each side of a 1-D run's data, as a fraction of its span
+CURVE_MARGIN = 0.15
 #: pixels above the columns (their names) and below them ("+N more")
 HEADER, FOOTER = 44, 18
 HINT = "Hover a unit for its sum; click one to open it in the Neuron view."
@@ -137,7 +145,16 @@ class NetworkView(View):
         self.sample_dots.setZValue(70)
         self.nodes = pg.ScatterPlotItem(size=NODE_SIZE, pen=pg.mkPen(style.palette().foreground, width=1))
         self.nodes.setZValue(100)
-        for item in (self.contour, self.sample_dots, self.nodes):
+        # a 1-D run's pictures: every unit's curve in one item, each picture's 0 line, the data in the output's
+        self.unit_traces = pg.PlotCurveItem(pen=pg.mkPen(style.palette().foreground, width=1.5), antialias=True)
+        self.unit_traces.setZValue(60)
+        self.zero_lines = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(style.palette().muted, width=1,
+                                                                         style=QtCore.Qt.PenStyle.DotLine))
+        self.zero_lines.setZValue(55)
+        self.data_dots = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(style.with_alpha(style.palette().muted,
+                                                                                                 150)))
+        self.data_dots.setZValue(58)
+        for item in (self.contour, self.sample_dots, self.nodes, self.unit_traces, self.zero_lines, self.data_dots):
             self.plot.addItem(item)
         self.plot_widget.scene().sigMouseMoved.connect(self._hovered)
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
@@ -174,6 +191,10 @@ class NetworkView(View):
         """Forget the run; empty the diagram."""
         self.model = self.x = self.y = self.probe = None
         self.plane = None
+        self.regression = False           # the run fits a value: ``y`` holds float targets, not classes
+        self.span = None                  # a 1-D run's (x0, x1): its pictures are curves over x
+        self.curve_x = None               # the inputs of those curves
+        self.curve_points = np.zeros((0, 2), np.float32)   # the output picture's data (1-D regression), px
         self.extent = None
         self._xy = None
         self.diagram = None
@@ -194,7 +215,9 @@ class NetworkView(View):
         self._remove_layout_items()
         for curve in self.curves.values():
             curve.setData([], [])
-        self.contour.setData([], [])
+        for item in (self.contour, self.unit_traces, self.zero_lines):
+            item.setData([], [])
+        self.data_dots.clear()
         self.sample_dots.clear()
         self.nodes.clear()
         self.repick.setEnabled(False)
@@ -206,7 +229,9 @@ class NetworkView(View):
 
     def build(self, run) -> None:
         """Make ``run``'s network (``run.model()``) and keep its training samples and input plane."""
-        x, y = run.x_train, run.labels_train
+        self.regression = bool(run.is_regression)
+        x = run.x_train
+        y = np.asarray(run.y_train, np.float32).reshape(-1) if self.regression else run.labels_train
         if x.ndim != 2 or len(x) == 0 or len(x) != len(y):
             self._set_notice("The run has no training data.")
             return
@@ -219,11 +244,18 @@ class NetworkView(View):
         self.probe = first_finite(x, PROBE)
         self._acts_names = ["input"] + [layer.activation.name for layer in self.model.dense_layers]
         self.plane = run.plane
+        if self.plane is None and x.shape[1] == 1:
+            fin = np.asarray(x, np.float64)[:, 0]
+            fin = fin[np.isfinite(fin)]
+            lo, hi = (float(fin.min()), float(fin.max())) if len(fin) else (-1.0, 1.0)
+            pad = max(hi - lo, 1e-3) * CURVE_MARGIN
+            self.span = (lo - pad, hi + pad)
         if self.plane is not None:
             xy = [a for a in (run.x_train_2d, run.x_val_2d) if a is not None and len(a)]
             self._xy = np.asarray(run.x_train_2d if run.x_train_2d is not None else self.plane.project(x), np.float32)
             if self.extent is None:
                 self.extent = grid_extent(np.concatenate(xy)) if xy else grid_extent(self._xy)
+        self.legend.set_curves(self.span is not None)
         self.sample.blockSignals(True)
         self.sample.setRange(0, len(x) - 1)
         self.sample.setValue(min(self.sample.value(), len(x) - 1))
@@ -247,7 +279,7 @@ class NetworkView(View):
                 return False
             if self.diagram is None:
                 self._layout()
-            if self.plane is None and time.monotonic() - self._levels_at > LEVELS_INTERVAL:
+            if not self.pictured and time.monotonic() - self._levels_at > LEVELS_INTERVAL:
                 self.node_levels = self._node_levels()
                 self._levels_at = time.monotonic()
             self._draw_links()
@@ -277,9 +309,14 @@ class NetworkView(View):
         r = self.plot.getViewBox().boundingRect()
         return max(float(r.width()), 50.0), max(float(r.height()), 50.0)
 
+    @property
+    def pictured(self) -> bool:
+        """Whether units are pictures (over the plane, or curves over x for 1-D data), not plain nodes."""
+        return self.plane is not None or self.span is not None
+
     def _units_that_fit(self) -> int:
         """Units a column shows at most: :data:`MAX_UNITS` nodes, or as many pictures as fit."""
-        if self.plane is None:
+        if not self.pictured:
             return MAX_UNITS
         _, h = self._room()
         return max(2, int((h - HEADER - FOOTER) / (MIN_PICTURE * 1.2)))
@@ -332,7 +369,7 @@ class NetworkView(View):
         avail = h - HEADER - FOOTER
         xs = (np.arange(n_cols) + 0.5) * pitch
         most = max(len(u) for u in d.units[:-1])
-        if self.plane is None:
+        if not self.pictured:
             size = np.full(n_cols, float(NODE_SIZE))
             rows = np.full(n_cols, min(avail / max(most, 1), 3.0 * NODE_SIZE))
         else:
@@ -350,10 +387,11 @@ class NetworkView(View):
         self.sizes = np.asarray(sizes, np.float32)
         vb = self.plot.getViewBox()
         vb.setRange(xRange=(0, w), yRange=(0, h), padding=0)
-        symbol = "o" if self.plane is None else "s"
+        symbol = "s" if self.pictured else "o"
         self.nodes.setData(pos=self.positions, size=self.sizes, symbol=symbol,
-                           brush=self._clear_brush if self.plane is not None else self._brushes[COLOR_STEPS // 2])
+                           brush=self._clear_brush if self.pictured else self._brushes[COLOR_STEPS // 2])
         self._draw_atlas()
+        self._draw_curves()
         first = np.concatenate([[0], np.cumsum([len(u) for u in d.units])])
         for t, (layer, _n, _) in zip(self.more_labels, d.more):
             bottom = self.positions[first[layer + 1] - 1]
@@ -370,6 +408,19 @@ class NetworkView(View):
         """Every picture on its node's square, in one RGBA image the size of the plot (one plot pixel a
         pixel): each grid coloured through the colour map at its layer's levels and enlarged to its
         square by repeating its values (as a smaller image drawn larger would be)."""
+        if self.span is not None:        # a 1-D run's pictures are curves (:meth:`_draw_curves`) on a plain square
+            w, h = (int(np.ceil(v)) for v in self._room())
+            atlas = np.zeros((h, w, 4), np.uint8)
+            bg = QtGui.QColor(style.palette().background)
+            sides = np.maximum(np.rint(self.sizes).astype(int), 1)
+            corners = np.floor(self.positions - sides[:, None] / 2 + 0.5).astype(int)
+            for (x0, y0), n in zip(corners, sides):
+                atlas[max(y0, 0):max(y0 + n, 0), max(x0, 0):max(x0 + n, 0)] = (bg.red(), bg.green(), bg.blue(), 255)
+            self.picture_rects = [QtCore.QRectF(float(x0), float(y0), float(n), float(n))
+                                  for (x0, y0), n in zip(corners, sides)]
+            self.atlas.setImage(atlas, levels=(0, 255), autoLevels=False)
+            self.atlas.setRect(QtCore.QRectF(0, 0, w, h))
+            return
         if not self.picture_grids or not len(self.positions):
             self.atlas.clear()
             self.picture_rects = []
@@ -406,7 +457,7 @@ class NetworkView(View):
     def _resized(self, *_args) -> None:
         if self.diagram is None or self.model is None:
             return
-        if self.plane is not None and self._units_that_fit() != self._fit \
+        if self.pictured and self._units_that_fit() != self._fit \
                 and max(self._sizes()) > min(self._fit, self._units_that_fit()):
             self._layout()          # a different number of units fits now
             self._draw_pictures()
@@ -471,7 +522,11 @@ class NetworkView(View):
         return (-level, level)
 
     def _draw_pictures(self) -> None:
-        """Every shown unit's picture over the plane (one forward pass of a :data:`GRID`² grid)."""
+        """Every shown unit's picture over the plane (one forward pass of a :data:`GRID`² grid), or for
+        1-D data its curve over x (one forward pass of :data:`CURVE_POINTS` inputs)."""
+        if self.span is not None:
+            self._draw_unit_curves()
+            return
         if self.plane is None or self.extent is None:
             self.legend.set_scales("Nodes: the picked sample's output of each unit, blue below 0, white 0, "
                                    "orange above 0.")
@@ -486,6 +541,61 @@ class NetworkView(View):
         self._draw_contour()
         self.legend.set_scales(self._scale_text())
 
+    def _draw_unit_curves(self) -> None:
+        """A 1-D run's pictures: each shown unit's output along x, on its layer's levels (the output's
+        levels also cover the targets, drawn as dots in its picture)."""
+        with np.errstate(all="ignore"):
+            self.curve_x, self.grids = unit_curves(self.model, self.span, CURVE_POINTS)
+        d = self.diagram
+        last = len(self.grids) - 1
+        for l, g in enumerate(self.grids):
+            shown = g[d.units[l]]
+            if l == last and self.regression:
+                shown = np.concatenate([shown.reshape(-1), self.y])
+            self.picture_levels[l] = self._picture_level(l, shown)
+        self.picture_grids = [self.grids[int(l)][int(u)] for l, u in zip(d.node_layer, d.node_unit)]
+        self._draw_curves()
+        self.legend.set_scales(self._scale_text())
+
+    def _curve_px(self, k: int, xs, values) -> np.ndarray:
+        """Node ``k``'s picture coordinates (plot pixels) of points ``(x, value)`` of its curve."""
+        (cx, cy), s = self.positions[k], float(self.sizes[k]) * 0.9
+        lo, hi = self.picture_levels[int(self.diagram.node_layer[k])]
+        x0, x1 = self.span
+        with np.errstate(all="ignore"):
+            fx = (np.asarray(xs, np.float64) - x0) / (x1 - x0) - 0.5
+            fy = np.clip((np.asarray(values, np.float64) - lo) / (hi - lo), -0.02, 1.02) - 0.5
+        return np.column_stack([cx + fx * s, cy + fy * s]).astype(np.float32)
+
+    def _draw_curves(self) -> None:
+        """Every shown unit's curve in its square, its level 0 as a dotted line, and for a regression run
+        the data in the output's square (all in plot pixels: redone when the layout moves)."""
+        if self.span is None or self.curve_x is None or not self.picture_grids or not len(self.positions):
+            for item in (self.unit_traces, self.zero_lines):
+                item.setData([], [])
+            self.data_dots.clear()
+            return
+        n = len(self.curve_x)
+        pts = np.concatenate([self._curve_px(k, self.curve_x, g) for k, g in enumerate(self.picture_grids)])
+        connect = np.ones(len(pts), bool)
+        connect[n - 1::n] = False
+        ok = np.isfinite(pts).all(axis=1)
+        pts = np.where(ok[:, None], pts, 0.0)
+        self.unit_traces.setData(np.ascontiguousarray(pts[:, 0]), np.ascontiguousarray(pts[:, 1]),
+                                 connect=connect & ok & np.roll(ok, -1))
+        zeros = []
+        for k in range(len(self.picture_grids)):
+            lo, hi = self.picture_levels[int(self.diagram.node_layer[k])]
+            if lo < 0 < hi:
+                zeros.append(self._curve_px(k, self.span, (0.0, 0.0)))
+        z = np.concatenate(zeros) if zeros else np.zeros((0, 2), np.float32)
+        self.zero_lines.setData(np.ascontiguousarray(z[:, 0]), np.ascontiguousarray(z[:, 1]), connect="pairs")
+        if self.regression:
+            self.curve_points = self._curve_px(len(self.positions) - 1, self.x[:, 0], self.y)
+            self.data_dots.setData(pos=self.curve_points[np.isfinite(self.curve_points).all(axis=1)])
+        else:
+            self.data_dots.clear()
+
     def _draw_contour(self) -> None:
         """The 0.5 contour on the output picture of a one-unit sigmoid output (the decision boundary)."""
         d = self.diagram
@@ -497,7 +607,10 @@ class NetworkView(View):
         self.contour.setData(np.ascontiguousarray(seg[:, 0]), np.ascontiguousarray(seg[:, 1]), connect="pairs")
 
     def _scale_text(self) -> str:
-        """The legend's words for the pictures' colours: each activation's range, the output's meaning."""
+        """The legend's words for the pictures' colours (or a 1-D run's curves): each activation's range,
+        the output's meaning."""
+        if self.span is not None:
+            return self._curve_text()
         parts, seen = [], set()
         last = len(self._acts_names) - 1
         for l in range(1, last):
@@ -510,12 +623,26 @@ class NetworkView(View):
             low = "0" if name == "relu" else _fmt(lo)
             parts.append(f"{name}{where} {low} … {_fmt(hi)}")
         out = self._acts_names[last]
-        if out == "sigmoid" and len(self.diagram.units[-1]) == 1:
+        if self.regression:
+            lo, hi = self.picture_levels[last]
+            parts.append(f"output: the fitted value {_fmt(lo)} … {_fmt(hi)}")
+        elif out == "sigmoid" and len(self.diagram.units[-1]) == 1:
             parts.append("output: P(class 1) 0 … 1, its line = 0.5, the boundary")
         else:
             lo, hi = self.picture_levels[last]
             parts.append(f"output {out} {_fmt(lo)} … {_fmt(hi)}")
         return "Pictures: each unit's output over the input plane; " + ", ".join(parts) + "."
+
+    def _curve_text(self) -> str:
+        """The legend's words for a 1-D run's pictures: what the curves are, each layer's height."""
+        last = len(self._acts_names) - 1
+        parts = []
+        for l in range(1, last + 1):
+            lo, hi = self.picture_levels[l]
+            parts.append(f"{layer_name(l - 1, last).replace(' (output)', '')} {_fmt(lo)} … {_fmt(hi)}")
+        what = ("; the output's curve is the fitted curve, the dots the data" if self.regression else "")
+        return ("Pictures: each unit's output (up) against the input x (across), dotted line at 0"
+                f"{what}. Heights: " + ", ".join(parts) + ".")
 
     def _node_levels(self) -> list:
         """Per layer, the colour levels of its nodes (no pictures): (-1, 1) for tanh, sigmoid and softmax;
@@ -540,6 +667,14 @@ class NetworkView(View):
         self.activations = unit_activations(self.model, self.x[i])
         self.sample_info.setText(self._sample_text(i))
         self._hover_key = None
+        if self.span is not None:
+            if any(level is None for level in self.picture_levels):   # laid out anew, not drawn yet
+                return
+            dots = [self._curve_px(k, [self.x[i, 0]], [self.activations[int(l)][int(u)]])
+                    for k, (l, u) in enumerate(zip(d.node_layer, d.node_unit))]
+            pos = np.concatenate(dots) if dots else np.zeros((0, 2), np.float32)
+            self.sample_dots.setData(pos=pos[np.isfinite(pos).all(axis=1)])
+            return
         if self.plane is None:
             values = np.array([self.activations[l][u] for l, u in zip(d.node_layer, d.node_unit)], np.float64)
             lo = np.array([self.node_levels[l][0] for l in d.node_layer])
@@ -561,6 +696,8 @@ class NetworkView(View):
 
     def _sample_text(self, i: int) -> str:
         out = self.activations[-1]
+        if self.regression:
+            return f"target {_fmt(self.y[i])} · output {_fmt(out[0])}"
         if len(out) == 1:
             pred = f"P(class 1) = {float(out[0]):.2f}"
         else:
@@ -607,10 +744,12 @@ class NetworkView(View):
         l, u = hit
         i = int(self.sample.value())
         value = float(self.activations[l][u])
+        truth = f"target {_fmt(self.y[i])}" if self.regression else f"class {int(self.y[i])}"
         if l == 0:
-            return f"Input x{u + 1} = {value:.3g} for sample {i} (class {int(self.y[i])})"
+            return f"Input x{u + 1} = {value:.3g} for sample {i} ({truth})"
         n = len(self._acts_names) - 1
-        head = f"{layer_name(l - 1, n)} · unit {u + 1} ({self._acts_names[l]}), sample {i} (class {int(self.y[i])}):"
+        unit = "output" if self.regression and l == n else f"unit {u + 1}"
+        head = f"{layer_name(l - 1, n)} · {unit} ({self._acts_names[l]}), sample {i} ({truth}):"
         return head + "\n" + unit_formula(self.model, l - 1, u, self.x[i])
 
     def _hovered(self, scene_pos) -> None:

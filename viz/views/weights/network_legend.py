@@ -3,7 +3,8 @@
 Two rows, each a small drawn key and a line of words: the links (orange for a positive weight, blue
 for a negative one, thicker for a larger ``|w|``) and the pictures' colour ramp (blue, white at 0,
 orange) with the range each layer's pictures use (``tanh −1 … 1``, ``relu 0 … 2.3``, the output's
-``P(class 1) 0 … 1``).
+``P(class 1) 0 … 1``). For a network on one input the pictures are curves, and the second key is a
+small curve in a box instead of the ramp (:meth:`NetworkLegend.set_curves`).
 """
 from __future__ import annotations
 
@@ -53,6 +54,29 @@ class _RampKey(QtWidgets.QWidget):
         p.end()
 
 
+class _CurveKey(QtWidgets.QWidget):
+    """A unit picture of a network on one input: a curve in a box over a dotted 0 line."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFixedSize(KEY_SIZE)
+
+    def paintEvent(self, _event):  # noqa: N802 - Qt override
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        rect = QtCore.QRectF(1, 2, self.height() * 1.6, self.height() - 4)
+        p.setPen(QtGui.QPen(QtGui.QColor(style.palette().muted), 1, QtCore.Qt.PenStyle.DotLine))
+        p.drawLine(QtCore.QPointF(rect.left(), rect.center().y()), QtCore.QPointF(rect.right(), rect.center().y()))
+        p.setPen(QtGui.QPen(QtGui.QColor(style.palette().foreground), 1.5))
+        path = QtGui.QPainterPath(QtCore.QPointF(rect.left(), rect.bottom() - 2))
+        path.cubicTo(QtCore.QPointF(rect.center().x(), rect.bottom() - 2),
+                     QtCore.QPointF(rect.center().x(), rect.top() + 2), QtCore.QPointF(rect.right(), rect.top() + 2))
+        p.drawPath(path)
+        p.setPen(QtGui.QPen(QtGui.QColor(style.palette().foreground), 1))
+        p.drawRect(rect)
+        p.end()
+
+
 class NetworkLegend(QtWidgets.QWidget):
     """Keys and words for the links and the unit pictures.
 
@@ -70,6 +94,8 @@ class NetworkLegend(QtWidgets.QWidget):
         super().__init__(parent)
         self.link_key = _LinkKey(colors)
         self.ramp_key = _RampKey(cmap)
+        self.curve_key = _CurveKey()
+        self.curve_key.setVisible(False)
         neg, pos = (c.name() for c in colors)
         self.links_label = QtWidgets.QLabel(
             f"Links: <b style='color:{pos}'>orange</b> = positive weight, <b style='color:{neg}'>blue</b> "
@@ -90,7 +116,16 @@ class NetworkLegend(QtWidgets.QWidget):
             label.setStyleSheet(style.palette().readout_css)
             grid.addWidget(key, row, 0, QtCore.Qt.AlignmentFlag.AlignTop)
             grid.addWidget(label, row, 1)
+        grid.addWidget(self.curve_key, 1, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
+        self._plane_tip = self.scale_label.toolTip()
+
+    def set_curves(self, curves: bool) -> None:
+        """Key the pictures as curves (a network on one input) or as colour maps over the plane."""
+        self.curve_key.setVisible(curves)
+        self.ramp_key.setVisible(not curves)
+        self.scale_label.setToolTip("Each square shows what that unit outputs (up) for every input x (across); "
+                                    "the dotted line is 0." if curves else self._plane_tip)
 
     def set_scales(self, text: str) -> None:
         """The words beside the colour ramp: what the pictures show and each layer's range."""

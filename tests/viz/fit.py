@@ -17,7 +17,7 @@ MIN_PLOT = (150, 110)
 SLOTS = {
     "network": (440, 620), "boundary": (540, 380), "curves": (540, 230),
     "layers": (740, 620), "stages": (500, 300), "separability": (500, 260), "inspector": (500, 260),
-    "lab": (500, 260),
+    "lab": (500, 260), "fit_curve": (540, 380), "fit_surface": (540, 380),
     "surface": (680, 620), "slice": (560, 290), "race": (560, 260),
     "weights": (620, 620), "distributions": (620, 620),
     "digits": (620, 590), "draw": (620, 590), "tensor_lab": (620, 590), "tiles": (620, 590),

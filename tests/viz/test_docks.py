@@ -11,7 +11,7 @@ SAVED_NAMES = ("dock_controls", "dock_boundary", "dock_curves", "dock_layers", "
                "dock_separability", "dock_inspector", "dock_layer_lab", "dock_digits", "dock_digit_tiles",
                "dock_confusion", "dock_digit_errors", "dock_digit_map", "dock_draw", "dock_tensor_lab",
                "lossSurfaceDock", "optimizerRaceDock", "slice1dDock", "dock_weights", "dock_network",
-               "dock_distributions", "dock_lessons")
+               "dock_distributions", "dock_lessons", "dock_fit_curve", "dock_fit_surface")
 
 
 def test_the_table_keeps_the_saved_layouts_names_and_order():

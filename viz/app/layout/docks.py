@@ -19,9 +19,26 @@ import importlib
 
 from PySide6.QtCore import QEvent, QObject
 
-#: which runs a dock suits: every run; runs with 2-D or 3-D inputs; image runs (784 inputs).
-#: The window shows the image docks in place of the planar ones during an image run.
-ALL, PLANAR, IMAGES = "all", "planar", "images"
+#: which runs a dock suits: every run; classification runs with 2-D or 3-D inputs; image runs (784
+#: inputs); regression runs with one input (a curve to fit); other regression runs (a surface to fit).
+#: The window shows the docks that suit the run's kind (:func:`run_kind`) and hides the others: the
+#: image docks in place of the planar ones during an image run, the fit of a curve or a surface in
+#: place of the decision boundary during a regression run.
+ALL, PLANAR, IMAGES, CURVE, SURFACE = "all", "planar", "images", "curve", "surface"
+#: the kinds of run (every ``suits`` value but ALL)
+KINDS = (PLANAR, IMAGES, CURVE, SURFACE)
+
+
+def run_kind(run) -> str:
+    """The kind of ``run`` (a :class:`core.run.messages.RunData`, or None before any run): IMAGES,
+    CURVE (regression on one input), SURFACE (regression on more) or PLANAR (the other runs)."""
+    if run is None:
+        return PLANAR
+    if run.is_images:
+        return IMAGES
+    if run.is_regression:
+        return CURVE if run.input_dim == 1 else SURFACE
+    return PLANAR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,8 +53,8 @@ class DockSpec:
         The full title (tooltips, exports).
     module, cls : str
         The view: class ``cls`` of module ``module``, imported when the view is first built.
-    suits : {ALL, PLANAR, IMAGES}
-        Which runs it suits.
+    suits : {ALL, PLANAR, IMAGES, CURVE, SURFACE}
+        Which runs it suits (ALL, or the one kind of run of :func:`run_kind` it is shown for).
     tab : str
         What its tab (and the View menu) shows; default: the full title.
     """
@@ -50,19 +67,24 @@ class DockSpec:
     tab: str = ""
 
     def __post_init__(self):
-        if self.suits not in (ALL, PLANAR, IMAGES):
-            raise ValueError(f"Argument `suits` must be one of {ALL!r}, {PLANAR!r}, {IMAGES!r}. "
+        if self.suits not in (ALL, *KINDS):
+            raise ValueError(f"Argument `suits` must be one of {', '.join(map(repr, (ALL, *KINDS)))}. "
                              f"Received: suits={self.suits!r}")
         if not self.tab:
             object.__setattr__(self, "tab", self.title)
+
+    def suits_kind(self, kind: str) -> bool:
+        """Whether the dock is shown for a run of ``kind`` (see :func:`run_kind`)."""
+        return self.suits in (ALL, kind)
 
     def view_class(self) -> type:
         """The view's class (its module imported now, if it was not yet)."""
         return getattr(importlib.import_module(self.module), self.cls)
 
 
-_UNCRUMPLE, _DIGITS, _LOSS, _WEIGHTS = ("viz.views.uncrumple.", "viz.views.digits.", "viz.views.loss.",
-                                        "viz.views.weights.")
+_UNCRUMPLE, _DIGITS, _LOSS, _WEIGHTS, _REGRESSION = ("viz.views.uncrumple.", "viz.views.digits.",
+                                                     "viz.views.loss.", "viz.views.weights.",
+                                                     "viz.views.regression.")
 
 #: every dock, in creation order (the View menu's order). :data:`WITH_WINDOW` are built with the
 #: window (the controls hold its configuration; the session draws the boundary and the curves from
@@ -94,6 +116,8 @@ DOCKS = (
     DockSpec("dock_network", "Network", _WEIGHTS + "network", "NetworkView"),
     DockSpec("dock_distributions", "Distributions", _WEIGHTS + "distributions", "DistributionsView"),
     DockSpec("dock_lessons", "Lessons", "viz.lessons.panel", "LessonsPanel"),
+    DockSpec("dock_fit_curve", "Fitted curve", _REGRESSION + "curve_fit", "CurveFitView", CURVE),
+    DockSpec("dock_fit_surface", "Fitted surface", _REGRESSION + "surface_fit", "SurfaceFitView", SURFACE),
 )
 
 _BY_NAME = {spec.name: spec for spec in DOCKS}

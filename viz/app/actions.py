@@ -121,11 +121,16 @@ def build(window, docks) -> Actions:
     for name, *_ in TRANSPORT:
         run_menu.addAction(getattr(a, name))
 
-    # each preset starts a ready-made run (the book's MNIST, the paper ball, ...)
+    # each preset starts a ready-made run (the book's MNIST, the paper ball, ...); a line between the
+    # classification presets and the regression ones
     presets_menu = bar.addMenu("&Presets")
     presets_menu.setToolTipsVisible(True)
     a.presets = {}
+    task = None
     for i, (name, preset) in enumerate(PRESETS.items(), start=1):
+        if task is not None and preset.config.task != task:
+            presets_menu.addSeparator()
+        task = preset.config.task
         act = presets_menu.addAction(f"&{i} {preset.title}")
         act.setObjectName(f"preset_{name}")
         act.setToolTip(preset.description)

@@ -18,6 +18,7 @@ from viz.app.actions import STATUS_MS
 from viz.app.crash_question import ask_after_crash
 from viz.app.data_progress import DataProgress
 from viz.app.layout.dock_layout import DockLayout
+from viz.app.layout.docks import run_kind
 from viz.app.export_actions import ExportActions
 from viz.app.gc_guard import GuiThreadCollector
 from viz.app.presentation import Presentation
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         c.hyperparameter_changed.connect(self._on_live_edit)
         if hasattr(c, "regenerate_requested"):
             c.regenerate_requested.connect(self._on_regenerate)
+        c.notice.connect(lambda text: self.statusBar().showMessage(text, 4 * STATUS_MS))
 
     def _add_file_actions(self) -> None:
         a, rf = self.actions, self.run_files
@@ -355,7 +357,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
         if snap.run is not None:
-            self.dock_layout.show_images(snap.run.is_images)
+            self.dock_layout.show_kind(run_kind(snap.run))
 
     @Slot(str)
     def _on_state(self, state: str) -> None:

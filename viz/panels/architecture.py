@@ -49,7 +49,7 @@ REMOVE_TIP = "Remove this hidden layer from the network."
 ADD_TIP = "Add another hidden layer after the last one (a copy of it, or 8 tanh units)."
 ADD_FULL_TIP = f"The network already has the maximum of {MAX_LAYERS} hidden layers."
 SHAPE_TIP = ("The whole network from inputs to output: each arrow is one layer of weights. "
-             "The output layer follows from the loss.")
+             "The output layer follows from the loss; for regression it is one linear unit, the predicted number.")
 _ERROR_AT = re.compile(r"hidden\[(\d+)\]\.(units|activation)")
 
 

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 CSV_ITEM = "__csv__"      # item data of the "CSV file…" entry of the data set combo
 
+#: what the task combo shows for each of :data:`core.run.config.TASKS`
+TASK_TITLES = {"classification": "Classification", "regression": "Regression"}
+
 TIPS = {  # one or two plain sentences per control, for a learner
+    "task": "What the network learns. Classification: which class a point belongs to. "
+            "Regression: a number for each point, such as the height of a curve.",
     "dataset": "The points the network learns to separate into two classes. "
                "3D sets are drawn on their first two principal components.",
     "csv_path": "A CSV file with one sample per row: the feature columns and an integer class label, "
@@ -40,6 +45,15 @@ TIPS = {  # one or two plain sentences per control, for a learner
     "seed": "The starting number of the random generator: the same seed gives the same data and first weights.",
 }
 ITEM_TIPS = {
+    "classification": "Sort points into classes. The output is the probability of each class.",
+    "regression": "Predict a number for each point. The output is one linear unit: the fitted value itself.",
+    "sine": "1D: a sine wave. The hidden units' bends add up to its hills and valleys.",
+    "step": "1D: a jump from low to high. Hard to fit with smooth units: watch the edge.",
+    "abs": "1D: |x|, a V shape. Two relu units are enough to draw it.",
+    "poly": "1D: a noisy cubic curve with one hill and one valley.",
+    "plane": "2D: a tilted flat surface. A network with no hidden layer fits it exactly.",
+    "bumps": "2D: a few round hills and dips added together.",
+    "saddle": "2D: a surface that goes up one way and down the other, like a horse's saddle.",
     "moons": "Two interleaving half circles.", "circles": "A ring of one class around a disc of the other.",
     "xor": "Four clusters, diagonal corners share a class: no straight line can split them.",
     "spiral": "Two arms winding around each other; needs a few bent layers.",
@@ -62,4 +76,19 @@ ITEM_TIPS = {
     "rmsprop": "Divides each step by a running average of recent gradient sizes, so every weight gets its own step.",
     "adagrad": "Shrinks each weight's steps as its gradients add up, so steps get smaller over time.",
     "adam": "Momentum plus RMSprop-style step sizes; a robust default.",
+}
+
+#: the tooltips that change for a regression task (the rest stay as in :data:`TIPS` and :data:`ITEM_TIPS`)
+REGRESSION_TIPS = {
+    "dataset": "The points the network learns to fit: a curve over one input, or a surface over two.",
+    "csv_path": "A CSV file with one sample per row: the feature columns and a number to predict. "
+                "The target is the column named label, class, target or y, else the last.",
+    "browse": "Choose a CSV file with one sample per row: the features, then the number to predict.",
+    "noise": "How much random jitter is added to every target value. More noise scatters the points "
+             "around the curve.",
+    "loss": "How far the network's outputs are from the targets; training makes this number smaller.",
+    "mse": "Mean squared error: the average of (output − target)². Big misses count a lot.",
+    "mae": "Mean absolute error: the average of |output − target|. Every miss counts by its size.",
+    "huber": "Huber: squared error for misses under 1, absolute error beyond, so a few wild points "
+             "pull less.",
 }

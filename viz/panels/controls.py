@@ -11,6 +11,11 @@ border and a tooltip holding the message, and emits, in this order:
 
 Anything outside :data:`core.run.config.LIVE_FIELDS` is structural: :func:`structural_difference`
 tells whether two configs need a reset. No dialogs are opened except the CSV file chooser.
+
+The *Task* choice (classification or regression, :data:`core.run.config.TASKS`) decides which data
+sets and losses the combos list; switching it picks that task's last data set and loss (a sine and
+``mse`` the first time) and keeps every other field. A CSV file whose label column holds real
+numbers switches to regression and says so with ``notice(text)``.
 """
 from __future__ import annotations
 
@@ -23,13 +28,16 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from core.run.config import (IMAGE_CLASSES, IMAGE_DATASETS, LIVE_FIELDS, MAX_SAMPLES, OUTPUT_ACTIVATION,
-                             TrainingConfig, dataset_names, is_image_dataset, optimizer_fields)
+                             TASKS, TrainingConfig, dataset_names, is_image_dataset, is_regression,
+                             losses_for, optimizer_fields)
 from core.datasets import DIMENSIONS, GENERATORS
+from core.datasets.regression import REGRESSION_DIMENSIONS, REGRESSION_GENERATORS
+from core.datasets.tabular import csv_task
 from core.engine.optimizers import OPTIMIZERS
 from viz import style
 from viz.panels.architecture import (ArchitectureEditor, choice_combo, float_spin_box, int_spin_box, invalid_style,
                                      mark_invalid, narrow_combo, rich, select_data, set_invalid, set_number)
-from viz.panels.control_tips import CSV_ITEM, ITEM_TIPS, TIPS
+from viz.panels.control_tips import CSV_ITEM, ITEM_TIPS, REGRESSION_TIPS, TASK_TITLES, TIPS
 
 OPTIMIZER_FIELDS = {name: tuple(f for f in optimizer_fields(name) if f != "learning_rate") for name in OPTIMIZERS}
 """Which optional hyperparameter rows each optimizer shows (learning rate is always shown),
@@ -37,6 +45,8 @@ read off the optimizer classes (:func:`core.run.config.optimizer_fields`)."""
 _OPTIONAL_ROWS = tuple(f for f in optimizer_fields() if f != "learning_rate")
 
 _FIELDS = [f.name for f in dataclasses.fields(TrainingConfig)]
+#: what a task starts with the first time it is chosen (afterwards: its last data set and loss)
+TASK_START = {"classification": ("spiral", "binary_crossentropy"), "regression": ("sine", "mse")}
 
 
 def structural_difference(a: TrainingConfig, b: TrainingConfig) -> bool:
@@ -45,12 +55,17 @@ def structural_difference(a: TrainingConfig, b: TrainingConfig) -> bool:
 
 
 def shape_text(config: TrainingConfig) -> str:
-    """The network's shape in words, e.g. ``"2 → 8 tanh → 8 tanh → 1 sigmoid"``."""
+    """The network's shape in words, e.g. ``"2 → 8 tanh → 8 tanh → 1 sigmoid"`` (a regression
+    network ends in ``"1 linear"``)."""
     images = is_image_dataset(config)
-    inputs = "CSV" if config.csv_path else ("784" if images else str(DIMENSIONS.get(config.dataset, "?")))
+    dims = {**DIMENSIONS, **REGRESSION_DIMENSIONS}
+    inputs = "CSV" if config.csv_path else ("784" if images else str(dims.get(config.dataset, "?")))
+    first = f"{inputs} input" if inputs == "1" else f"{inputs} inputs"
+    if is_regression(config):
+        return " → ".join([first, *(f"{u} {a}" for u, a in config.hidden), "1 linear"])
     output = OUTPUT_ACTIVATION.get(config.loss, "?")
     n_out = "1" if output == "sigmoid" else ("k" if config.csv_path else str(IMAGE_CLASSES) if images else "2")
-    return " → ".join([f"{inputs} inputs", *(f"{u} {a}" for u, a in config.hidden), f"{n_out} {output}"])
+    return " → ".join([first, *(f"{u} {a}" for u, a in config.hidden), f"{n_out} {output}"])
 
 
 class ControlsPanel(QWidget):
@@ -64,6 +79,8 @@ class ControlsPanel(QWidget):
 
     config_changed = Signal(object)
     validity_changed = Signal(bool, str)
+    #: something the user should read in the status bar (the task switched for a CSV file)
+    notice = Signal(str)
     regenerate_requested = Signal()
     hyperparameter_changed = Signal(str, object)
     #: the live fields this panel edits and sends with ``hyperparameter_changed``: all of
@@ -79,6 +96,7 @@ class ControlsPanel(QWidget):
         self._updating = False
         self._base = TrainingConfig()              # carries the fields without a widget (epochs, …)
         self._generator = self._base.dataset       # last generator chosen (kept while a CSV is used)
+        self._task_choice = dict(TASK_START)       # task -> (last data set, last loss) chosen in it
         self._dataset_index = 0
         self._last: TrainingConfig | None = None
         self._errors: dict[str, str] = {}
@@ -94,7 +112,7 @@ class ControlsPanel(QWidget):
         csv = self._csv_selected()
         images = not csv and self._generator in IMAGE_DATASETS
         return self._base.replace(
-            dataset=self._generator, csv_path=(w["csv_path"].text().strip() or None) if csv else None,
+            task=self.task(), dataset=self._generator, csv_path=(w["csv_path"].text().strip() or None) if csv else None,
             n_samples=(w["n_samples"].value() or None) if images or csv else w["n_samples"].value(),
             noise=w["noise"].value(),
             validation_split=w["validation_split"].value(), hidden=self.architecture.hidden(),
@@ -117,8 +135,13 @@ class ControlsPanel(QWidget):
         self._updating = True
         try:
             self._base = config
-            if config.dataset in dataset_names():
+            task = config.task if config.task in TASKS else "classification"
+            select_data(w["task"], task)
+            self._fill_lists(task)
+            if config.dataset in dataset_names(task):
                 self._generator = config.dataset
+            elif self._generator not in dataset_names(task):
+                self._generator = self._task_choice[task][0]
             select_data(w["dataset"], CSV_ITEM if config.csv_path else self._generator)
             self._dataset_index = w["dataset"].currentIndex()
             w["csv_path"].setText(str(config.csv_path or ""))
@@ -146,6 +169,10 @@ class ControlsPanel(QWidget):
         """Whether the shown config can be trained."""
         return not self._errors
 
+    def task(self) -> str:
+        """The task chosen: ``"classification"`` or ``"regression"``."""
+        return self.widgets["task"].currentData()
+
     def field_widget(self, name: str) -> QWidget:
         """The editor of a ``TrainingConfig`` field (``"hidden"`` gives the architecture editor)."""
         return self.architecture if name == "hidden" else self.widgets[name]
@@ -155,19 +182,16 @@ class ControlsPanel(QWidget):
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(6, 6, 6, 6)
-        column.setSpacing(8)
+        column.setSpacing(6)
 
         data = self._group(column, "Data", "data")
+        task = narrow_combo()
+        for i, name in enumerate(TASKS):
+            task.addItem(TASK_TITLES[name], name)
+            task.setItemData(i, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+        task.currentIndexChanged.connect(self._on_task)
+        self._add(data, "task", "Task", task, TIPS["task"])
         combo = narrow_combo()
-        for i, name in enumerate(GENERATORS):
-            combo.addItem(f"{name.replace('_', ' ')} ({DIMENSIONS[name]}D)", name)
-            combo.setItemData(i, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
-        for name, title in (("mnist", "MNIST digits"), ("fashion_mnist", "Fashion-MNIST"),
-                            ("mnist_sample", "MNIST sample")):
-            combo.addItem(f"{title} (784)", name)
-            combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
-        combo.addItem("CSV file…", CSV_ITEM)
-        combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[CSV_ITEM]), Qt.ToolTipRole)
         combo.currentIndexChanged.connect(self._on_dataset)
         self._add(data, "dataset", "Data set", combo, TIPS["dataset"])
         path_row = QWidget()
@@ -176,7 +200,7 @@ class ControlsPanel(QWidget):
         path_layout.setSpacing(2)
         path = QLineEdit()
         path.setPlaceholderText("path/to/data.csv")
-        path.editingFinished.connect(self._on_edit)
+        path.editingFinished.connect(self._on_path_typed)
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip(rich(TIPS["browse"]))
@@ -198,6 +222,7 @@ class ControlsPanel(QWidget):
         self.architecture.changed.connect(self._on_edit)
         net.addRow(self.architecture)
         self._add(net, "loss", "Loss", choice_combo(OUTPUT_ACTIVATION, ITEM_TIPS), TIPS["loss"])
+        self._fill_lists("classification")
 
         opt = self._group(column, "Optimizer", "optimizer")
         self._add(opt, "optimizer", "Optimizer", choice_combo(OPTIMIZERS, ITEM_TIPS), TIPS["optimizer"])
@@ -252,7 +277,7 @@ class ControlsPanel(QWidget):
         form.setLabelAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         form.setContentsMargins(6, 6, 6, 6)
         form.setHorizontalSpacing(8)
-        form.setVerticalSpacing(5)
+        form.setVerticalSpacing(4)   # the Task row fits: the panel is not scrolled at 1280×800
         column.addWidget(box)
         self._forms[key] = form
         return form
@@ -272,7 +297,70 @@ class ControlsPanel(QWidget):
         else:
             form.addRow("", row_widget or widget)
 
+    def _fill_lists(self, task: str) -> None:
+        """List ``task``'s data sets and losses (signals blocked; the selection is the caller's), and
+        give the fields whose meaning changes with the task their tooltips."""
+        combo, loss = self.widgets["dataset"], self.widgets["loss"]
+        if combo.property("task") == task:
+            return
+        was = combo.blockSignals(True), loss.blockSignals(True)
+        try:
+            combo.clear()
+            if task == "regression":
+                for name in REGRESSION_GENERATORS:
+                    combo.addItem(f"{name} ({REGRESSION_DIMENSIONS[name]}D)", name)
+                    combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+            else:
+                for name in GENERATORS:
+                    combo.addItem(f"{name.replace('_', ' ')} ({DIMENSIONS[name]}D)", name)
+                    combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+                for name, title in (("mnist", "MNIST digits"), ("fashion_mnist", "Fashion-MNIST"),
+                                    ("mnist_sample", "MNIST sample")):
+                    combo.addItem(f"{title} (784)", name)
+                    combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[name]), Qt.ToolTipRole)
+            combo.addItem("CSV file…", CSV_ITEM)
+            combo.setItemData(combo.count() - 1, rich(ITEM_TIPS[CSV_ITEM]), Qt.ToolTipRole)
+            combo.setProperty("task", task)
+            loss.clear()
+            tips = REGRESSION_TIPS if task == "regression" else ITEM_TIPS
+            for name in losses_for(task):
+                loss.addItem(name, name)
+                loss.setItemData(loss.count() - 1, rich(tips.get(name, ITEM_TIPS.get(name, name))), Qt.ToolTipRole)
+        finally:
+            combo.blockSignals(was[0])
+            loss.blockSignals(was[1])
+        for name in ("dataset", "csv_path", "browse", "noise", "loss"):
+            tip = rich((REGRESSION_TIPS if task == "regression" else TIPS).get(name, TIPS[name]))
+            widget = self.browse_button if name == "browse" else self.widgets[name]
+            widget.setToolTip(tip)
+            widget.setProperty("baseToolTip", tip)
+            if name in self._labels:
+                self._labels[name].setToolTip(tip)
+
     # ---- reacting to edits --------------------------------------------------------------------------
+    def _on_task(self, _index: int) -> None:
+        """The task changed: list its data sets and losses, pick its last (or first) data set and loss,
+        keep every other field; a CSV file stays chosen."""
+        if self._updating:
+            return
+        old, task = self.widgets["dataset"].property("task"), self.task()
+        if task == old:
+            return
+        self._task_choice[old] = (self._generator, self.widgets["loss"].currentData())
+        csv = self._csv_selected()
+        self._updating = True
+        try:
+            self._fill_lists(task)
+            self._generator, loss = self._task_choice[task]
+            select_data(self.widgets["dataset"], CSV_ITEM if csv else self._generator)
+            self._dataset_index = self.widgets["dataset"].currentIndex()
+            select_data(self.widgets["loss"], loss)
+            if self._generator not in IMAGE_DATASETS and self.widgets["n_samples"].value() == 0 and not csv:
+                self.widgets["n_samples"].setValue(TrainingConfig().n_samples)   # "all" means nothing here
+        finally:
+            self._updating = False
+        self._on_edit()
+
     def _csv_selected(self) -> bool:
         return self.widgets["dataset"].currentData() == CSV_ITEM
 
@@ -280,9 +368,11 @@ class ControlsPanel(QWidget):
         if self._updating:
             return
         combo = self.widgets["dataset"]
-        if combo.itemData(index) == CSV_ITEM and not self._choose_csv():
-            select_data(combo, combo.itemData(self._dataset_index), quiet=True)   # cancelled: undo
-            return
+        if combo.itemData(index) == CSV_ITEM:
+            if not self._choose_csv():
+                select_data(combo, combo.itemData(self._dataset_index), quiet=True)   # cancelled: undo
+                return
+            index = combo.currentIndex()     # the file may have switched the task (and the list)
         if combo.itemData(index) != CSV_ITEM:
             self._generator = combo.itemData(index)
             if self._generator not in IMAGE_DATASETS and self.widgets["n_samples"].value() == 0:
@@ -306,7 +396,27 @@ class ControlsPanel(QWidget):
             return False
         self.widgets["csv_path"].setText(path)
         self.widgets["n_samples"].setValue(0)   # "all" its rows (up to the cap of every data set)
+        self._task_for_csv(path)
         return True
+
+    def _on_path_typed(self) -> None:
+        """A CSV path typed in: a new file found there may switch the task (:meth:`_task_for_csv`)."""
+        path = self.widgets["csv_path"].text().strip()
+        if path and path != (self._last.csv_path if self._last is not None else None) and os.path.isfile(path):
+            self._task_for_csv(path)
+        self._on_edit()
+
+    def _task_for_csv(self, path: str) -> None:
+        """A CSV file whose label column holds real numbers switches the task to regression (and says
+        so with ``notice``); an unreadable file is left to the config's check."""
+        try:
+            regression = csv_task(path) == "regression"
+        except (OSError, ValueError):
+            return
+        if regression and self.task() != "regression":
+            select_data(self.widgets["task"], "regression")     # through _on_task: lists and loss follow
+            self.notice.emit(f"The label column of {os.path.basename(path)} holds real numbers, "
+                             "so the task is now Regression: the network predicts a number.")
 
     def _on_edit(self, *_args) -> None:
         if self._updating:

@@ -79,9 +79,9 @@ class DockLayout(QObject):
         self.docks = tuple(made[spec.name] for spec in registry.DOCKS)
         self._by_name = made
         self.image_docks = self._suiting(registry.IMAGES)
-        self._images = False            # the kind of run the docks are shown for
+        self._kind = registry.PLANAR    # the kind of run the docks are shown for (registry.run_kind)
         self._current = ws.DEFAULT
-        self._states: dict[str, tuple[bool, QByteArray]] = {}   # workspace -> (images, saved state)
+        self._states: dict[str, tuple[str, QByteArray]] = {}   # workspace -> (kind, saved state)
         # one timer, not a singleShot per change: a pending singleShot would keep a closed window alive
         self._empty_timer = QTimer(self, singleShot=True, interval=0)
         self._empty_timer.timeout.connect(self.check_empty)
@@ -110,10 +110,15 @@ class DockLayout(QObject):
         return self._by_name[name]
 
     def suits_run(self, dock) -> bool:
-        """Whether ``dock`` suits the run shown (the digits views an image run, the planar ones a
-        2-D or 3-D run)."""
-        suits = registry.spec(dock.objectName()).suits
-        return suits == registry.ALL or (suits == registry.IMAGES) == self._images
+        """Whether ``dock`` suits the kind of run shown (the digits views an image run, the planar
+        ones a 2-D or 3-D classification, the fitted curve a 1-D regression, the fitted surface a
+        2-D one; see :func:`viz.app.layout.docks.run_kind`)."""
+        return registry.spec(dock.objectName()).suits_kind(self._kind)
+
+    @property
+    def kind(self) -> str:
+        """The kind of run the docks are shown for (:data:`viz.app.layout.docks.KINDS`)."""
+        return self._kind
 
     # ---- workspaces -----------------------------------------------------------------------------
     @property
@@ -127,12 +132,12 @@ class DockLayout(QObject):
         ws.workspace(name)    # a ValueError naming the choices for an unknown one
         if name == self._current:
             return
-        self._states[self._current] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+        self._states[self._current] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
         self._current = name
         saved = self._states.get(name)
         if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
             self.arrange()
-        elif saved[0] != self._images:
+        elif saved[0] != self._kind:
             self._show_for_run()
         self._place_pinned()
         QTimer.singleShot(0, self, self.tidy_tabs)
@@ -145,7 +150,7 @@ class DockLayout(QObject):
         (Export all views draws each view in its workspace)."""
         here = self._current
         states = dict(self._states)
-        states[here] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+        states[here] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
 
         def show_home(dock) -> None:
             self.show_workspace(ws.home_of(dock.objectName()).name)
@@ -215,12 +220,12 @@ class DockLayout(QObject):
 
     @Slot()
     def check_empty(self) -> None:
-        """Show the central explanation when no dock is shown (the Digits workspace in a 2-D run,
-        or every panel closed), hide it otherwise."""
+        """Show the central explanation when no dock is shown (the Digits workspace in a 2-D or a
+        regression run, or every panel closed), hide it otherwise."""
         if any(d.isVisibleTo(self._window) and not d.isFloating() for d in self.docks):
             self.empty.show_for(None)
-        elif self._current == "digits" and not self._images:
-            self.empty.show_for("images")
+        elif self._current == "digits" and self._kind != registry.IMAGES:
+            self.empty.show_for("images", self._kind)
         else:
             self.empty.show_for("closed")
 
@@ -309,16 +314,23 @@ class DockLayout(QObject):
             sx = max(w.width(), 640) / DESIGN_SIZE[0]
             w.resizeDocks([dock], [int(PINNED_WIDTH * sx)], Qt.Orientation.Horizontal)
 
-    # ---- image runs -----------------------------------------------------------------------------
-    def show_images(self, images: bool) -> None:
-        """An image run shows the digits views where the workspace has them in place of the views that
-        need 2-D or 3-D inputs; a 2-D run puts them back."""
-        images = bool(images)
-        if images == self._images:     # what the user closed stays closed
+    # ---- the kind of run -------------------------------------------------------------------------
+    def show_kind(self, kind: str) -> None:
+        """Show the docks that suit a run of ``kind`` (:func:`viz.app.layout.docks.run_kind`) where the
+        workspace has them, in place of the others: an image run shows the digits views where a 2-D
+        classification shows its boundary, a regression run its fitted curve or surface."""
+        if kind not in registry.KINDS:
+            raise ValueError(f"Argument `kind` must be one of {', '.join(map(repr, registry.KINDS))}. "
+                             f"Received: kind={kind!r}")
+        if kind == self._kind:     # what the user closed stays closed
             return
-        self._images = images
+        self._kind = kind
         self._show_for_run()
         QTimer.singleShot(0, self, self.tidy_tabs)
+
+    def show_images(self, images: bool) -> None:
+        """:meth:`show_kind` for an image run (``images``) or a 2-D classification."""
+        self.show_kind(registry.IMAGES if images else registry.PLANAR)
 
     # ---- saving ---------------------------------------------------------------------------------
     def restore(self, settings) -> None:
@@ -329,14 +341,14 @@ class DockLayout(QObject):
         for space in ws.WORKSPACES:
             saved = st.load_workspace(settings, space.name)
             if saved is not None:
-                self._states[space.name] = saved
+                self._states[space.name] = (self._saved_kind(saved[0]), saved[1])
         current = st.load_current_workspace(settings)
         if current not in {space.name for space in ws.WORKSPACES}:
             current = ws.DEFAULT
         self._current = current
         saved = self._states.pop(current, None)
         if saved is not None and self._window.restoreState(saved[1], st.LAYOUT_VERSION):
-            self._images = saved[0]
+            self._kind = self._saved_kind(saved[0])
             self._restored = True
         else:
             self.arrange()
@@ -345,9 +357,19 @@ class DockLayout(QObject):
 
     def save(self, settings) -> None:
         """Store the window's geometry, the workspace shown and every workspace's layout."""
-        self._states[self._current] = (self._images, self._window.saveState(st.LAYOUT_VERSION))
+        self._states[self._current] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
         st.save_geometry(self._window, settings)
-        st.save_workspaces(settings, self._current, self._states)
+        # the settings keep whether a layout was made for an image run (a regression run's is shown
+        # for its kind again with its first snapshot)
+        st.save_workspaces(settings, self._current,
+                           {n: (kind == registry.IMAGES, state) for n, (kind, state) in self._states.items()})
+
+    @staticmethod
+    def _saved_kind(saved) -> str:
+        """The kind of run a saved layout was made for (older settings hold True for an image run)."""
+        if isinstance(saved, str) and saved in registry.KINDS:
+            return saved
+        return registry.IMAGES if saved is True else registry.PLANAR
 
     def shown(self) -> None:
         """The window was shown: build the views behind the tabs in the background, tidy the tabs,

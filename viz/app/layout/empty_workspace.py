@@ -9,6 +9,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 
+#: how the Digits workspace's explanation names the run shown, by kind of run
+RUN_WORDS = {"planar": "is a 2-D one", "curve": "fits a curve to numbers",
+             "surface": "fits a surface to numbers"}
+
+
 class EmptyWorkspace(QWidget):
     """The window's central widget: hidden (and sized 0) while docks fill the window.
 
@@ -44,16 +49,18 @@ class EmptyWorkspace(QWidget):
         self._preset = ""
         self.show_for(None)
 
-    def show_for(self, why: str | None) -> None:
-        """Hide (``why`` None), or explain: ``"images"`` (a workspace for image runs during a 2-D run)
-        or ``"closed"`` (every panel of the workspace closed)."""
+    def show_for(self, why: str | None, kind: str = "planar") -> None:
+        """Hide (``why`` None), or explain: ``"images"`` (a workspace for image runs during a run of
+        ``kind``, see :func:`viz.app.layout.docks.run_kind`) or ``"closed"`` (every panel of the
+        workspace closed)."""
         if why is None:
             self.hide()
             self.setMaximumSize(0, 0)
             return
         if why == "images":
+            now = RUN_WORDS.get(kind, RUN_WORDS["planar"])
             self.message.setText("The Digits workspace looks at a network that reads pictures: the handwritten "
-                                 "digits of chapter 2 (MNIST). The run now is a 2-D one, so there is nothing "
+                                 f"digits of chapter 2 (MNIST). The run now {now}, so there is nothing "
                                  "to show here yet.")
             self.button.setText("Start the chapter 2 MNIST run")
             self.button.setToolTip("Presets → Chapter 2: MNIST: 784 → 512 relu → 10 softmax, RMSprop, "

@@ -15,8 +15,9 @@ Digits     an image run (MNIST): samples, drawing, tensors, tiles, confusion, er
 
 A workspace is columns of panes, left to right; a pane is docks tabbed together, the first in front.
 Sizes are pixels at 1280×800 and scale with the window. Docks that do not suit the run (the boundary
-in an image run, the digits views in a 2-D one) are hidden in their pane, so the Learn workspace shows
-the digit samples where a 2-D run shows its boundary.
+in an image or a regression run, the digits views in a 2-D one) are hidden in their pane, so the Learn
+workspace shows the digit samples where a 2-D run shows its boundary, and a regression run's fitted
+curve (1-D data) or fitted surface (2-D) there.
 """
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ WORKSPACES = (
               "the decision boundary and the curves: watch a network learn.",
               (Column(280, (_pane("dock_controls"),)),
                Column(440, (_pane("dock_network", "dock_lessons"),)),
-               Column(560, (_pane("dock_boundary", "dock_digits", height=400), _pane("dock_curves", height=270))))),
+               Column(560, (_pane("dock_boundary", "dock_fit_curve", "dock_fit_surface", "dock_digits", height=400),
+                            _pane("dock_curves", height=270))))),
     Workspace("uncrumple", "Uncrumple", "What each layer does to the data: dot(x, W) turns and stretches it, "
               "+ b shifts it, the activation folds it.",
               (Column(760, (_pane("dock_layers"),)),

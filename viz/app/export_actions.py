@@ -89,7 +89,7 @@ class ExportActions(QObject):
         h = self.window.curves.history()
         try:
             paths = export_history_csv(path, self.timeline.epoch_logs, h["batch_steps"], h["batch_losses"],
-                                       h["batch_accuracies"])
+                                       h["batch_accuracies"], metric=self.window.curves.metric)
         except (OSError, ValueError) as exc:
             self.window.show_error(f"Could not write {path}: {exc}")
             return []

@@ -1,5 +1,5 @@
 """The status bar's figures: what the trainer does, and the epoch, step, loss and accuracy of the
-epoch the views show.
+epoch the views show (a regression run's mean absolute error, "MAE", in place of the accuracy).
 
 Live, the figures follow the run (the last completed epoch's loss and accuracy; before the first
 epoch ends, the last batch's). When the timeline shows an older epoch, every view shows that
@@ -25,8 +25,12 @@ STATUS_FIELDS = (
     ("loss", ("Training loss of the epoch shown (before the first epoch ends: of the last batch), "
               "and validation loss."), "loss 0.0000000 (val 0.0000000)"),
     ("accuracy", "Training accuracy of the epoch shown, and validation accuracy.",
-     "accuracy 100.0% (val 100.0%)"),
+     "MAE 0.0001234 (val 0.0001234)"),
 )
+#: the metric label's tooltip, by the run's metric (:attr:`core.run.messages.RunData.metric`)
+METRIC_TIPS = {"accuracy": STATUS_FIELDS[-1][1],
+               "mae": "Mean absolute error of the epoch shown (the average distance between the network's "
+                      "output and the target), and on the validation data."}
 
 #: the widest text of the transport toolbar's counters
 COUNTERS_WIDEST = "Epoch 00000  ·  batch 0000/0000  ·  step 00000000"
@@ -61,6 +65,16 @@ def loss_text(log: dict | None, batch: float = math.nan) -> str:
     return f"loss {fmt(log.get('loss'))}" + (f" (val {fmt(log['val_loss'])})" if "val_loss" in log else "")
 
 
+def metric_text(log: dict | None, batch: float = math.nan, metric: str = "accuracy") -> str:
+    """The run's metric in words: :func:`accuracy_text`, or for ``metric="mae"``
+    ``"MAE 0.1234 (val 0.2345)"`` (from the last batch's when no log)."""
+    if metric != "mae":
+        return accuracy_text(log, batch)
+    if not log:
+        return f"MAE {fmt(batch)}"
+    return f"MAE {fmt(log.get('mae'))}" + (f" (val {fmt(log['val_mae'])})" if "val_mae" in log else "")
+
+
 def accuracy_text(log: dict | None, batch: float = math.nan) -> str:
     """``"accuracy 95.0% (val 93.5%)"`` from an epoch log, or from the last batch's when no log."""
     if not log:
@@ -83,7 +97,8 @@ class StatusNumbers(QObject):
     Attributes
     ----------
     labels : dict of str to QLabel
-        By key: ``"state"``, ``"epoch"``, ``"step"``, ``"loss"``, ``"accuracy"``.
+        By key: ``"state"``, ``"epoch"``, ``"step"``, ``"loss"``, ``"accuracy"`` (the run's metric:
+        the mean absolute error of a regression run).
     timeline_shown : bool
         True while the figures are those of an epoch shown from the timeline.
 
@@ -117,7 +132,8 @@ class StatusNumbers(QObject):
         self.epoch_log = lambda epoch: None     # the logs of a kept epoch (the timeline's)
         self.total_epochs = lambda: 0           # the run's epochs, 0 when unbounded
         self._log: dict = {}                    # the live run's last epoch log
-        self._batch = (math.nan, math.nan)      # its last batch's loss and accuracy
+        self._batch = (math.nan, math.nan)      # its last batch's loss and accuracy (or MAE)
+        self._metric = "accuracy"               # the run's metric (RunData.metric)
         self._session = None
 
     def follow(self, session, timeline=None) -> None:
@@ -159,6 +175,8 @@ class StatusNumbers(QObject):
             return
         if snap.run is not None:
             self._log, self._batch = {}, (math.nan, math.nan)
+            self._metric = getattr(snap.run, "metric", "accuracy")
+            self.labels["accuracy"].setToolTip(METRIC_TIPS.get(self._metric, METRIC_TIPS["accuracy"]))
         if snap.epochs:
             self._log = snap.epochs[-1]
         if len(snap.batch_losses):
@@ -187,12 +205,12 @@ class StatusNumbers(QObject):
             log = self.epoch_log(snap.epoch)
             lab["epoch"].setText(f"epoch {snap.epoch} (timeline)")
             lab["loss"].setText(loss_text(log))
-            lab["accuracy"].setText(accuracy_text(log))
+            lab["accuracy"].setText(metric_text(log, metric=self._metric))
             counters = f"Epoch {snap.epoch} (timeline)  ·  step {snap.step}"
         else:
             lab["epoch"].setText(f"epoch {snap.epoch}")
             lab["loss"].setText(loss_text(self._log, self._batch[0]))
-            lab["accuracy"].setText(accuracy_text(self._log, self._batch[1]))
+            lab["accuracy"].setText(metric_text(self._log, self._batch[1], self._metric))
             counters = f"Epoch {snap.epoch}  ·  batch {snap.batch}/{snap.batches_per_epoch}  ·  step {snap.step}"
         lab["step"].setText(f"step {snap.step}{total}")
         if self.counters is not None:

@@ -227,7 +227,8 @@ def _cell(value) -> str:
         return str(value)
 
 
-def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch_accuracies=()) -> list[str]:
+def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch_accuracies=(),
+                       metric: str = "accuracy") -> list[str]:
     """Write the epoch logs to ``path`` and, when given, the batch losses to ``<stem>-batches.csv``.
 
     Parameters
@@ -242,6 +243,9 @@ def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch
         batches``) when there are any. ``batch_accuracies`` may be empty. ``batches`` is the step
         gap to the row before: 1 for an exact update, more for a row that is the mean of that many
         (the curves keep the newest updates exactly and older ones as means).
+    metric : {"accuracy", "mae"}
+        The run's metric (``RunData.metric``): a regression run's columns are ``mae`` and ``val_mae``
+        in place of ``accuracy`` and ``val_accuracy`` (its ``batch_accuracies`` hold each batch's MAE).
 
     Returns
     -------
@@ -252,19 +256,20 @@ def export_history_csv(path: str, epochs, batch_steps=(), batch_losses=(), batch
     if len(steps) != len(batch_l) or (batch_a and len(batch_a) != len(steps)):
         raise ValueError("Arguments `batch_steps`, `batch_losses` and `batch_accuracies` must have the same "
                          f"length. Received: {len(steps)}, {len(batch_l)}, {len(batch_a)}")
+    columns = tuple(c.replace("accuracy", metric) for c in EPOCH_COLUMNS)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(EPOCH_COLUMNS)
+        w.writerow(columns)
         for i, logs in enumerate(epochs):
-            row = {"epoch": i + 1, **{k: v for k, v in dict(logs).items() if k in EPOCH_COLUMNS}}
-            w.writerow([_cell(row.get(k)) for k in EPOCH_COLUMNS])
+            row = {"epoch": i + 1, **{k: v for k, v in dict(logs).items() if k in columns}}
+            w.writerow([_cell(row.get(k)) for k in columns])
     written = [str(path)]
     if steps:
         stem, ext = os.path.splitext(str(path))
         batch_path = f"{stem}-batches{ext or '.csv'}"
         with open(batch_path, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(BATCH_COLUMNS)
+            w.writerow(tuple(c.replace("accuracy", metric) for c in BATCH_COLUMNS))
             prev = 0     # past the exact window a row is the mean of the updates since the row before it
             for i, (step, loss) in enumerate(zip(steps, batch_l)):
                 w.writerow([_cell(step), _cell(loss), _cell(batch_a[i]) if batch_a else "", str(int(step) - prev)])

@@ -1,4 +1,8 @@
-"""The curves' data: a run's loss and accuracy for every batch and every epoch, as the curves view draws them.
+"""The curves' data: a run's loss and metric for every batch and every epoch, as the curves view draws them.
+
+The metric is the run's (:attr:`core.run.messages.RunData.metric`): the accuracy of a classification,
+the mean absolute error (``"mae"``) of a regression; the batch column ``acc`` and the epoch columns
+``metric`` and ``val_metric`` hold it.
 
 NumPy only (no Qt), so all of it is testable without a display. :class:`CurveHistory` holds a run's
 curves (what a snapshot adds, a branch cuts off, a run file saves and reopens, the hover readout
@@ -31,8 +35,11 @@ SMOOTHING_DEFAULT = 0.9
 MAX_BINS = 300
 #: points of a smoothed curve handed to the plot (a smooth line needs one every few pixels)
 SMOOTH_POINTS = 240
-#: what is kept of each epoch's log (NaN where a log lacks it)
-EPOCH_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
+#: what is kept of each epoch's log (NaN where a log lacks it): the loss and the run's metric, on the
+#: training and the validation data (``metric`` is the log's ``"accuracy"`` or ``"mae"``)
+EPOCH_COLUMNS = ("loss", "metric", "val_loss", "val_metric")
+#: how the readout names each metric, and the format of its values
+METRIC_WORDS = {"accuracy": ("accuracy", ".3f"), "mae": ("MAE", ".4g")}
 #: the newest batches kept exactly (older ones in buckets): 4 MB, ~12 s of a small network flat out
 RECENT_BATCHES = 2**17
 #: the newest epochs kept exactly
@@ -157,7 +164,7 @@ def ema(values: np.ndarray, alpha: float, start: float | None = None) -> np.ndar
 
 
 class CurveHistory:
-    """A run's loss and accuracy: every batch (raw and smoothed) and every epoch's log, in bounded memory.
+    """A run's loss and metric: every batch (raw and smoothed) and every epoch's log, in bounded memory.
 
     The newest :data:`RECENT_BATCHES` batches and :data:`RECENT_EPOCHS` epochs are kept exactly;
     older ones as buckets of consecutive batches (epochs) with their minimum, maximum, mean and last
@@ -168,26 +175,39 @@ class CurveHistory:
     ----------
     alpha : float
         The smoothing (see :func:`ema`).
+    metric : {"accuracy", "mae"}
+        The run's metric: which epoch log keys fill the ``metric`` columns.
 
     Attributes
     ----------
     batch_rows : MultiRes
         Every batch: ``x`` (the epoch position, see the module docstring; never decreasing), ``key``
-        (the step), values ``loss``, ``acc`` and the smoothed ``sloss``, ``sacc``.
+        (the step), values ``loss``, ``acc`` (the batch's metric) and the smoothed ``sloss``, ``sacc``.
     epoch_rows : MultiRes
-        Every epoch's log: ``x`` and ``key`` the epoch, values ``loss``, ``accuracy``, ``val_loss``,
-        ``val_accuracy`` (NaN where a log lacks it).
+        Every epoch's log: ``x`` and ``key`` the epoch, values ``loss``, ``metric``, ``val_loss``,
+        ``val_metric`` (NaN where a log lacks it).
     alpha : float
         The smoothing in force (change it with :meth:`set_alpha`).
+    metric : str
+        The metric in force (change it with :meth:`set_metric`).
     last_step : int
         The step of the newest snapshot added (or of the last batch loaded or kept).
     """
 
-    def __init__(self, alpha: float = SMOOTHING_DEFAULT):
+    def __init__(self, alpha: float = SMOOTHING_DEFAULT, metric: str = "accuracy"):
         self.batch_rows = MultiRes(("loss", "acc", "sloss", "sacc"), RECENT_BATCHES, MAX_BUCKETS)
-        self.epoch_rows = MultiRes(EPOCH_KEYS[1:], RECENT_EPOCHS, MAX_BUCKETS)
+        self.epoch_rows = MultiRes(EPOCH_COLUMNS, RECENT_EPOCHS, MAX_BUCKETS)
         self.alpha = alpha
+        self.metric = "accuracy"
+        self.set_metric(metric)
         self.last_step = 0
+
+    def set_metric(self, metric: str) -> None:
+        """Read the epoch logs' ``metric`` (``"accuracy"`` or ``"mae"``) from now on (a new run)."""
+        if metric not in METRIC_WORDS:
+            raise ValueError(f"Argument `metric` must be one of {', '.join(map(repr, METRIC_WORDS))}. "
+                             f"Received: metric={metric!r}")
+        self.metric = metric
 
     @property
     def batches(self):
@@ -253,7 +273,9 @@ class CurveHistory:
                 keep &= epochs > self.epoch_rows.x()[-1]
             if not keep.any():
                 return
-            values = {k: np.array([e.get(k, np.nan) for e in logs], dtype=np.float32)[keep] for k in EPOCH_KEYS[1:]}
+            m = self.metric
+            keys = {"loss": "loss", "metric": m, "val_loss": "val_loss", "val_metric": f"val_{m}"}
+            values = {c: np.array([e.get(k, np.nan) for e in logs], dtype=np.float32)[keep] for c, k in keys.items()}
             self.epoch_rows.append(x=epochs[keep], key=epochs[keep].astype(np.int64), **values)
 
     def truncate(self, epoch: int, step: int | None = None) -> None:
@@ -371,6 +393,12 @@ class CurveHistory:
         """Epoch logs the curves cover."""
         return self.epoch_rows.count
 
+    def metric_high(self) -> float | None:
+        """The highest finite metric value, batches and epochs (None when there is none)."""
+        parts = [self.batch_rows.bounds("acc"), self.epoch_rows.bounds("metric"), self.epoch_rows.bounds("val_metric")]
+        y = np.concatenate([p[np.isfinite(p)] for p in parts])
+        return float(y.max()) if len(y) else None
+
     def loss_bounds(self, log: bool):
         """(low, high) of every finite loss, batches and epochs, in log10 when ``log`` (positive
         losses only); (None, None) when there is none."""
@@ -414,12 +442,13 @@ class CurveHistory:
         validation values, as the readout says them."""
         rows = self.batch_rows
         b = rows.buckets
+        word, f = METRIC_WORDS[self.metric]
         if i < b.n:
             c = b.view
             text = (f"epochs {c('x0')[i]:.2f}–{c('x1')[i]:.2f} · {int(c('count')[i]):,} batches to step "
                     f"{int(c('key')[i])} · loss mean {c('loss_mean')[i]:.4g} "
                     f"(lowest {c('loss_lo')[i]:.4g}, highest {c('loss_hi')[i]:.4g}) · "
-                    f"accuracy mean {c('acc_mean')[i]:.3f}")
+                    f"{word} mean {c('acc_mean')[i]:{f}}")
             e = int(round(float(c("x1")[i])))
         else:
             j = i - b.n
@@ -427,12 +456,13 @@ class CurveHistory:
             xj = float(ex.view("x")[j])
             text = (f"epoch {xj:.3f} · step {int(ex.view('key')[j])} · "
                     f"loss {ex.view('loss')[j]:.4g} (smoothed {ex.view('sloss')[j]:.4g}) · "
-                    f"accuracy {ex.view('acc')[j]:.3f} (smoothed {ex.view('sacc')[j]:.3f})")
+                    f"{word} {ex.view('acc')[j]:{f}} (smoothed {ex.view('sacc')[j]:{f}})")
             e = int(round(xj))
         ep = self.epoch_rows.exact
         row = np.flatnonzero(ep.view("key") == e)
         if len(row):
-            parts = [f"{k} {ep.view(k)[row[0]]:.4g}" for k in ("val_loss", "val_accuracy")
+            parts = [f"{name} {ep.view(k)[row[0]]:.4g}" for k, name in
+                     (("val_loss", "val_loss"), ("val_metric", f"val_{self.metric}"))
                      if np.isfinite(ep.view(k)[row[0]])]
             if parts:
                 text += f" · end of epoch {e}: " + ", ".join(parts)

@@ -1,5 +1,10 @@
 """Loss and accuracy curves: every batch (faint), smoothed (bold), every epoch (train and validation).
 
+The second plot shows the run's metric (:attr:`core.run.messages.RunData.metric`): the accuracy of a
+classification, on a fixed 0–1 axis with a dashed line at chance; the mean absolute error of a
+regression, on an axis from 0 that follows the data, without a chance line. Its axis and the legend's
+tooltip say which (``run.metric_title``).
+
 The view only draws what its :class:`viz.views.training.curve_data.CurveHistory` holds (that module
 also says where a batch sits on the "epoch" x axis). :meth:`CurvesView.add_snapshot` appends a
 snapshot's batch values and epoch logs and marks the view dirty; :meth:`CurvesView.draw`, from the
@@ -33,6 +38,11 @@ ACCURACY_RANGE = (-0.1, 1.1)
 LEGEND_ROW = 22
 #: the accuracy axis's ticks: labelled at 0, 0.5 and 1.0, and at the quarters between (room permitting)
 ACCURACY_TICKS = [[(0.0, "0"), (0.5, "0.5"), (1.0, "1.0")], [(0.25, "0.25"), (0.75, "0.75")]]
+#: the metric axis's title when its full title (``run.metric_title``) is taller than the plot
+SHORT_TITLES = {"mae": "MAE"}
+#: the legend's tooltip; {metric} is the metric's name in words
+LEGEND_TIP = ("Faint: the loss or {metric} of every mini-batch; bold: the same, smoothed (slider). Markers: the "
+              "mean over each epoch, on the training data (filled) and on the validation data (hollow).")
 
 
 class CurvesView(View):
@@ -44,12 +54,14 @@ class CurvesView(View):
     ``raw_loss_curve``, ``smooth_loss_curve``, ``epoch_loss_curve``, ``epoch_val_loss_curve``,
     ``raw_accuracy_curve``, ``smooth_accuracy_curve``, ``epoch_accuracy_curve``,
     ``epoch_val_accuracy_curve``, ``smoothing_slider``, ``log_checkbox``, ``readout``, and
-    ``data``, the :class:`CurveHistory` drawn.
+    ``data``, the :class:`CurveHistory` drawn. The "accuracy" items show the run's metric: the mean
+    absolute error in a regression run (``metric``, ``metric_title``).
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.data = CurveHistory(SMOOTHING_DEFAULT)
+        self._metric_title = "Accuracy"            # of the metric the second plot shows (run.metric_title)
         self._dirty = self._dirty_epochs = False
         self._pending_accuracy = (False, False)   # (batches, epochs) the accuracy plot has still to draw
         self._user_range = False   # True once the user zooms or pans (see _following)
@@ -116,9 +128,7 @@ class CurvesView(View):
         self.legend_graphics.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                            QtWidgets.QSizePolicy.Policy.Fixed)
         self.legend_graphics.ci.setContentsMargins(0, 0, 0, 0)   # the row's height is the legend's
-        self.legend_graphics.setToolTip(
-            "Faint: the loss or accuracy of every mini-batch; bold: the same, smoothed (slider). Markers: the "
-            "mean over each epoch, on the training data (filled) and on the validation data (hollow).")
+        self.legend_graphics.setToolTip(LEGEND_TIP.format(metric="accuracy"))
         for g in (self.graphics, self.graphics_accuracy):
             g.setMinimumSize(60, 60)
         self.loss_plot = self.graphics.addPlot(row=0, col=0)
@@ -156,8 +166,8 @@ class CurvesView(View):
         (self.raw_accuracy_curve, self.smooth_accuracy_curve, self.epoch_accuracy_curve,
          self.epoch_val_accuracy_curve) = self._curves(self.accuracy_plot)
         self._loss_epoch_curves = ((self.epoch_loss_curve, "loss", False), (self.epoch_val_loss_curve, "val_loss", True))
-        self._accuracy_epoch_curves = ((self.epoch_accuracy_curve, "accuracy", False),
-                                       (self.epoch_val_accuracy_curve, "val_accuracy", True))
+        self._accuracy_epoch_curves = ((self.epoch_accuracy_curve, "metric", False),
+                                       (self.epoch_val_accuracy_curve, "val_metric", True))
         self._cursors = []
         for plot in (self.loss_plot, self.accuracy_plot):
             line = pg.InfiniteLine(angle=90, movable=False, pen=style.cursor_pen())
@@ -204,8 +214,59 @@ class CurvesView(View):
         self.chance_line.setVisible(False)
         super().clear()
 
+    @property
+    def metric(self) -> str:
+        """The metric the second plot shows: ``"accuracy"`` or ``"mae"``."""
+        return self.data.metric
+
+    @property
+    def metric_title(self) -> str:
+        """The second plot's title: ``"Accuracy"`` or ``"Mean absolute error"``."""
+        return self._metric_title
+
+    def set_run(self, run) -> None:
+        """Show ``run``'s metric (before its first snapshot is kept), then build (:meth:`build`)."""
+        self._show_metric(getattr(run, "metric", "accuracy"), getattr(run, "metric_title", "Accuracy"))
+        super().set_run(run)
+
+    def _show_metric(self, metric: str, title: str) -> None:
+        """The second plot for ``metric``: a fixed 0–1 axis for the accuracy, an axis from 0 that follows
+        the data for an error (``"mae"``)."""
+        if metric == self.data.metric and title == self._metric_title:
+            return
+        self.data.set_metric(metric)
+        self._metric_title = title
+        plot, axis = self.accuracy_plot, self.accuracy_plot.getAxis("left")
+        self._fit_metric_label()
+        self.legend_graphics.setToolTip(LEGEND_TIP.format(metric=title.lower()))
+        self.graphics_accuracy.setToolTip("" if metric == "accuracy" else
+                                          f"{title}: the average distance between the network's output and "
+                                          "the target (0 is a perfect fit), for every batch and every epoch.")
+        if metric == "accuracy":
+            plot.setLimits(yMin=-0.12, yMax=1.12)
+            axis.setTicks(ACCURACY_TICKS)
+            axis.setStyle(hideOverlappingLabels=False)
+        else:
+            plot.setLimits(yMin=0.0, yMax=None)
+            axis.setTicks(None)
+            axis.setStyle(hideOverlappingLabels=True)
+            self.chance_line.setVisible(False)
+        plot.getViewBox().setRange(yRange=self._metric_range(), padding=0)
+
+    def _metric_range(self) -> tuple:
+        """The second plot's y range: 0–1 with room for the labels for the accuracy; from 0 to a little
+        above the highest error (1 before there is any) for an error."""
+        if self.data.metric == "accuracy":
+            return ACCURACY_RANGE
+        high = self.data.metric_high()
+        return (0.0, 1.05 * high if high is not None and high > 0 else 1.0)
+
     def build(self, run) -> None:
-        """The chance line at 1 / ``run.n_classes`` (the accuracy of guessing at random)."""
+        """The chance line at 1 / ``run.n_classes`` (the accuracy of guessing at random); none for a
+        regression run."""
+        if self.data.metric != "accuracy":
+            self.chance_line.setVisible(False)
+            return
         chance = 1.0 / max(int(run.n_classes), 2)
         self.chance_line.setValue(chance)
         self.chance_line.label.setFormat(f"chance (1/{max(int(run.n_classes), 2)})")
@@ -294,7 +355,7 @@ class CurvesView(View):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.enableAutoRange()
             plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self.accuracy_plot.getViewBox().setRange(yRange=ACCURACY_RANGE, padding=0)
+        self.accuracy_plot.getViewBox().setRange(yRange=self._metric_range(), padding=0)
 
     def _refresh_loss(self) -> bool:
         if not (self._dirty or self._dirty_epochs):
@@ -378,9 +439,21 @@ class CurvesView(View):
                 new_y = (lo - pad, hi + pad)
             if (new_x1, new_y) != (x1, (y0, y1)):
                 vb.setRange(xRange=(0, new_x1), yRange=new_y, padding=0)
-            self.accuracy_plot.getViewBox().setRange(yRange=ACCURACY_RANGE, padding=0)
+            self._follow_metric(fresh)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.getViewBox().updateMatrix()
+
+    def _follow_metric(self, fresh: bool) -> None:
+        """The second plot's y range: fixed for the accuracy; for an error from 0, changed only when the
+        data leaves it or fills less than half of it (as the loss's)."""
+        vb = self.accuracy_plot.getViewBox()
+        target = self._metric_range()
+        if self.data.metric == "accuracy" or fresh:
+            vb.setRange(yRange=target, padding=0)
+            return
+        top = vb.viewRange()[1][1]
+        if target[1] > top or target[1] < 0.5 * top:
+            vb.setRange(yRange=target, padding=0)
 
     def _on_user_range(self, *_):
         """The user zoomed or panned (mouse, wheel, menu): stop following the run."""
@@ -473,7 +546,21 @@ class CurvesView(View):
         style.label(self.loss_plot, "bottom", "epoch" if side else "")
         self.loss_plot.showLabel("bottom", side)
 
+    def _fit_metric_label(self) -> None:
+        """The metric axis's title in full (``"mean absolute error"``) where the plot is tall enough,
+        else its short form (``"MAE"``)."""
+        axis = self.accuracy_plot.getAxis("left")
+        full = self._metric_title[:1].lower() + self._metric_title[1:]
+        text = full
+        if self.data.metric in SHORT_TITLES:
+            style.label(self.accuracy_plot, "left", full)
+            if axis.label.boundingRect().width() > axis.height() - 4:
+                text = SHORT_TITLES[self.data.metric]
+        if axis.labelText != text:
+            style.label(self.accuracy_plot, "left", text)
+
     def _fit_legend(self) -> None:
+        self._fit_metric_label()
         self.legend = style.refit_legend(self.legend_graphics, self.legend, self._legend_entries, row=0)
         rows = -(-len(self._legend_entries) // max(self.legend.columnCount, 1))
         self.legend_graphics.setFixedHeight(12 + LEGEND_ROW * rows)

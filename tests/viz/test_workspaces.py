@@ -22,8 +22,8 @@ def shown_names(w) -> list[str]:
 def expected(space, images=False) -> list[str]:
     """The workspace's docks that suit a 2-D (or an image) run, in the registry's order."""
     names = set(space.dock_names())
-    return [s.name for s in registry.DOCKS if s.name in names
-            and (s.suits == registry.ALL or (s.suits == registry.IMAGES) == images)]
+    kind = registry.IMAGES if images else registry.PLANAR
+    return [s.name for s in registry.DOCKS if s.name in names and s.suits_kind(kind)]
 
 
 def test_every_dock_has_a_workspace_and_names_are_checked():

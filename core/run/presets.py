@@ -79,11 +79,28 @@ _PRESETS = (
            "fitted curve is steep in the middle and overshoots a little. 16-16 tanh, one linear output, "
            "Adam at learning rate 0.005, mean squared error.",
            TrainingConfig(task="regression", dataset="step", loss="mse", **_REGRESSION)),
+    Preset("regression-abs", "Regression: fit |x| with ReLU units",
+           "Regression on a V shape, |x|, with one layer of 8 ReLU units: each unit is flat on one side "
+           "of its kink and a straight line on the other, so a few of them add up to the V exactly. Watch "
+           "the Fitted curve view: the thin lines are the units, their sum the fit. Adam at learning rate "
+           "0.005 on batches of 16, mean squared error.",
+           TrainingConfig(task="regression", dataset="abs", loss="mse", **{**_REGRESSION, "hidden": ((8, "relu"),)})),
+    Preset("regression-poly", "Regression: a noisy cubic with the Huber loss",
+           "Regression on a noisy cubic (a hill and a valley) with the Huber loss: squared like mean squared "
+           "error for misses under 1, growing only in a straight line beyond, so a point far off the curve "
+           "would pull the fit less than with mean squared error. 16-16 tanh, one linear output, Adam at "
+           "learning rate 0.01 on batches of 16 (at 0.005 the cubic's ends take twice as long).",
+           TrainingConfig(task="regression", dataset="poly", loss="huber", **{**_REGRESSION, "learning_rate": 0.01})),
     Preset("regression-bumps", "Regression: fit a surface of bumps",
            "Regression over two inputs: 400 points on a surface of two hills and two hollows. 16-16 tanh "
            "units and one linear output, Adam at learning rate 0.005 on batches of 16, mean squared error; "
            "the heat map of the output takes the shape of the bumps.",
            TrainingConfig(task="regression", dataset="bumps", loss="mse", **{**_REGRESSION, "n_samples": 400})),
+    Preset("regression-saddle", "Regression: fit a saddle",
+           "Regression over two inputs on a saddle: the surface rises along x1 and falls along x2. No flat "
+           "plane fits it; the hidden layers bend the output into the saddle. 16-16 tanh, "
+           "one linear output, Adam at learning rate 0.005 on batches of 16, mean squared error.",
+           TrainingConfig(task="regression", dataset="saddle", loss="mse", **{**_REGRESSION, "n_samples": 400})),
     Preset("regression-plane", "Regression: linear regression on a plane",
            "The simplest regression: no hidden layer, one linear unit y = w1·x1 + w2·x2 + b (three weights) "
            "fitted to points on a tilted plane by plain gradient descent (SGD at learning rate 0.02); "

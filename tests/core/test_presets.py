@@ -53,7 +53,8 @@ def test_update_counts_are_the_books():
 def test_unknown_preset_lists_the_allowed_names():
     with pytest.raises(ValueError, match=r"Argument `preset` must be one of 'spiral', 'mnist', "
                                          r"'fashion_mnist', 'paper_ball', 'two_weight', 'regression-sine', "
-                                         r"'regression-step', 'regression-bumps', 'regression-plane'\. Received: "
+                                         r"'regression-step', 'regression-abs', 'regression-poly', 'regression-bumps', "
+                                         r"'regression-saddle', 'regression-plane'\. Received: "
                                          r"preset='mnits'"):
         get_preset("mnits")
 

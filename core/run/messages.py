@@ -127,6 +127,12 @@ class RunData:
         """``y_val`` as integer class labels, shape (m,). Not for a regression run (use ``y_val``)."""
         return class_labels(self.y_val)
 
+    @property
+    def targets_train(self) -> np.ndarray:
+        """What the loss compares the output with, shape (n,): the class labels, or a regression run's
+        real-valued targets (shape them for the loss with :func:`core.run.config.targets_for`)."""
+        return self.y_train if self.is_regression else self.labels_train
+
     def model(self) -> Sequential:
         """A new network with this run's architecture, ready for ``set_weights`` (the one factory).
 

@@ -189,7 +189,7 @@ class SliceView(View):
         training set when the view has it all (the network is built by the first job, not in this turn)."""
         self._train = self._ckpt = self._built = self._spare = None
         self._names = 0
-        x, labels = np.asarray(run.x_train, np.float32), run.labels_train
+        x, labels = np.asarray(run.x_train, np.float32), run.targets_train
         if run.n_train == len(x):      # the whole training set: the trainer's next batch can be redrawn
             self._train = (x, targets_for(run.config, labels, run.n_classes))
         if len(x) > MAX_POINTS:

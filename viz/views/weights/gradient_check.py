@@ -67,7 +67,7 @@ def check_one_batch(model, run, seed: int):
     ValueError
         When the check cannot run.
     """
-    x, y = run.x_train, run.y_train   # integer labels, or a regression run's float targets
+    x, y = run.x_train, run.targets_train
     big = model.count_params() >= BIG_NET
     n = min(len(x), run.config.batch_size, CHECK_BATCH_BIG if big else CHECK_BATCH)
     idx = np.random.default_rng(seed).choice(len(x), n, replace=False)

@@ -191,25 +191,39 @@ def test_surface_renders_a_grid_and_the_path(surface, qtbot, snapshots, kind):
     assert surface.plot.getAxis("bottom").labelText == surface.plane.labels[0]
 
 
-def test_the_pca_plane_is_made_off_the_gui_thread(surface, qtbot, snapshots, monkeypatch):
-    """Issue 17 (the monkey): an MNIST run's PCA plane (an SVD of up to 2,000 recorded sets of 407,050
-    weights) was made on the GUI thread and held it for seconds. It is made in the surface's job now."""
+@pytest.mark.parametrize("kind", ["pca", "random", "weights"])
+def test_every_plane_is_made_and_projected_off_the_gui_thread(surface, qtbot, snapshots, monkeypatch, kind):
+    """Issue 17 (the monkey): an MNIST run's planes held the GUI thread for seconds -- a PCA plane's SVD
+    of up to 2,000 recorded sets of 407,050 weights, then (seeds 1 and 2) the random and two-weight
+    planes (their directions, every weight's name) and the projection of the whole record. The job
+    makes every plane and projects the record; the GUI thread projects at most the newest set."""
     import threading
     from core.analysis.loss import planes
-    threads, real = [], planes.pca_plane
+    made, projected = [], []
+    real_init, real_project = planes.Plane.__init__, planes.Plane.project_path
 
-    def recording(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return real(*args, **kwargs)
+    def init(self, *args, **kwargs):
+        made.append(threading.current_thread())
+        real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(planes, "pca_plane", recording)
+    def project(self, history):
+        if threading.current_thread() is threading.main_thread():
+            projected.append(len(np.atleast_2d(np.asarray(history))))
+        return real_project(self, history)
+
+    monkeypatch.setattr(planes.Plane, "__init__", init)
+    monkeypatch.setattr(planes.Plane, "project_path", project)
     feed(surface, snapshots)
-    surface.plane_combo.setCurrentIndex(surface.plane_combo.findData("pca"))
+    surface.auto_check.setChecked(False)
+    surface.plane_combo.setCurrentIndex(surface.plane_combo.findData(kind))
     surface.res_spin.setValue(11)
     with qtbot.waitSignal(surface.computed, timeout=10000):
         assert surface.compute()
-    assert threads and threading.main_thread() not in threads
-    assert surface.plane.kind == "pca" and surface.heat.image.image.shape == (11, 11)
+    assert made and threading.main_thread() not in made
+    assert sum(projected) <= 1                         # the newest set, when it was not recorded
+    assert surface.plane.kind == kind and surface.heat.image.image.shape == (11, 11)
+    hist, _ = surface._rec.history()                   # the path drawn is the record's projection
+    np.testing.assert_allclose(curve_xy(surface.path), real_project(surface.plane, hist) + surface._offset)
 
 
 def test_surface_grid_equals_core(surface, qtbot, snapshots, tmp_path):

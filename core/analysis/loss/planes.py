@@ -17,13 +17,16 @@ Weight vectors are float64 here (exact for the float32 weights). Used by
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.engine.model import Sequential
 from core.engine.validation import check_int
 
 __all__ = ["flatten", "unflatten", "parameter_names", "parameter_name", "require_built",
-           "Plane", "plane_through", "weight_plane", "random_plane", "pca_plane"]
+           "Plane", "plane_through", "weight_plane", "random_plane", "pca_plane", "PlaneChoice", "make_plane",
+           "PLANE_KINDS"]
 
 
 # ---- flat weight vectors ----------------------------------------------------------------------
@@ -139,6 +142,10 @@ def _shapes_of(weights):
 
 
 # ---- planes -----------------------------------------------------------------------------------
+#: :meth:`Plane.project_path` converts at most this many weights to float64 at a time
+PROJECT_CHUNK = 1 << 20
+
+
 class Plane:
     """A plane through weight space: ``point(a, b) = centre + a * d1 + b * d2``.
 
@@ -177,7 +184,8 @@ class Plane:
         self.kind = kind
         self.explained = None if explained is None else (float(explained[0]), float(explained[1]))
         self.indices = None if indices is None else (int(indices[0]), int(indices[1]))
-        basis = self.basis
+        basis = self._basis = np.stack([self.d1, self.d2])
+        basis.flags.writeable = False
         gram = basis @ basis.T
         if not np.any(gram):
             raise ValueError("The plane's directions d1 and d2 are both zero.")
@@ -191,8 +199,8 @@ class Plane:
 
     @property
     def basis(self) -> np.ndarray:
-        """``[d1, d2]`` as an array of shape (2, P)."""
-        return np.stack([self.d1, self.d2])
+        """``[d1, d2]`` as a read-only array of shape (2, P) (made once: an MNIST network's is 6.5 MB)."""
+        return self._basis
 
     def point(self, a, b) -> np.ndarray:
         """The flat weight vector at ``(a, b)``, shape (P,) float64."""
@@ -232,13 +240,19 @@ class Plane:
         """
         if isinstance(history, np.ndarray) and history.ndim == 1:
             history = history[None]
-        w = _stack(history)
+        w = history if isinstance(history, np.ndarray) and history.ndim == 2 else _stack(history)
         if w.shape[1] != self.size:
             raise ValueError(f"Weights of {w.shape[1]} values do not fit a plane in {self.size} dimensions.")
+        # a few rows at a time in float64: the whole record of an MNIST run (up to 64 MB of float32)
+        # was copied twice over in float64 at once
+        out = np.empty((len(w), 2))
+        rows = max(1, PROJECT_CHUNK // max(self.size, 1))
+        basis_t = self._basis.T
         with np.errstate(all="ignore"):
-            rhs = (w - self.centre) @ self.basis.T
-            out = rhs @ self._solve.T
-        out[~np.isfinite(w).all(axis=1)] = np.nan
+            for start in range(0, len(w), rows):
+                part = np.asarray(w[start:start + rows], dtype=np.float64)
+                out[start:start + rows] = ((part - self.centre) @ basis_t) @ self._solve.T
+                out[start:start + rows][~np.isfinite(part).all(axis=1)] = np.nan
         return out
 
     def __repr__(self):
@@ -281,11 +295,11 @@ def weight_plane(model, i, j) -> Plane:
     if i == j:
         raise ValueError(f"Arguments `i` and `j` must be two different parameters. Received: i=j={i}")
     weights = model.get_weights()
-    names = parameter_names(model)
     d1, d2 = np.zeros(total), np.zeros(total)
     d1[i] = d2[j] = 1.0
+    # the two names only: every name of an MNIST network is 407,050 strings (a second of Python)
     return Plane(flatten(weights), d1, d2, shapes=[w.shape for w in weights],
-                 labels=(names[i], names[j]), kind="weights", indices=(i, j))
+                 labels=(parameter_name(model, i), parameter_name(model, j)), kind="weights", indices=(i, j))
 
 
 def _filter_normalised(model, rng) -> np.ndarray:
@@ -410,3 +424,73 @@ def pca_plane(weights_history, centre=None, mean_centre=False, shapes=None) -> P
     return Plane(c, dirs[0], dirs[1], shapes=shapes,
                  labels=(f"PC1 ({100 * e1:.1f} %)", f"PC2 ({100 * e2:.1f} %)"),
                  kind="pca", explained=(e1, e2))
+
+
+# ---- the plane a view asks for ----------------------------------------------------------------
+PLANE_KINDS = ("pca", "random", "weights")
+
+
+@dataclass(frozen=True)
+class PlaneChoice:
+    """Which plane to make: what a view hands to its background job (see :func:`make_plane`).
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`PLANE_KINDS`: ``"pca"`` (:func:`pca_plane` of the history), ``"random"``
+        (:func:`random_plane`) or ``"weights"`` (:func:`weight_plane`).
+    seed : int
+        The random plane's seed.
+    i, j : int
+        The two weights of a weight plane (flat indices).
+    """
+
+    kind: str = "pca"
+    seed: int = 0
+    i: int = 0
+    j: int = 1
+
+    def __post_init__(self):
+        if self.kind not in PLANE_KINDS:
+            raise ValueError(f"Argument `kind` must be one of {PLANE_KINDS}. Received: kind={self.kind!r}")
+
+
+def make_plane(choice: PlaneChoice, model, history) -> Plane:
+    """The plane ``choice`` names, centred on the newest finite weights of ``history``.
+
+    Meant for a background thread: everything it needs is handed over (a view's recorded rows
+    are read-only) and the one network it changes is ``model``.
+
+    Parameters
+    ----------
+    choice : PlaneChoice
+    model : Sequential (built)
+        A network of the run's architecture; its weights are set to the centre (random and
+        weight planes are made from it).
+    history : ndarray of shape (k, P)
+        The recorded weights, oldest first; rows with a NaN or infinite value are skipped
+        (a diverged run's plane is centred on its last finite weights).
+
+    Returns
+    -------
+    Plane
+
+    Raises
+    ------
+    ValueError
+        Every row is NaN or infinite, or the plane cannot be made (see the three makers).
+    """
+    require_built(model)
+    history = np.asarray(history)
+    finite = np.isfinite(history).all(axis=1)
+    if not finite.any():
+        raise ValueError("Every recorded set of weights is NaN or infinite: reset the run.")
+    if not finite.all():
+        history = history[finite]
+    shapes = [w.shape for w in model.get_weights()]
+    if choice.kind == "pca":
+        return pca_plane(history, shapes=shapes)
+    model.set_weights(unflatten(history[-1], shapes))
+    if choice.kind == "random":
+        return random_plane(model, seed=choice.seed)
+    return weight_plane(model, choice.i, choice.j)

@@ -1,10 +1,11 @@
 """The loss surface of the network being trained, with its descent path.
 
-``core.analysis.loss`` does the maths: the planes (:func:`core.analysis.loss.planes.random_plane`,
-:func:`~core.analysis.loss.planes.pca_plane`, :func:`~core.analysis.loss.planes.weight_plane`), the grid
-(:func:`~core.analysis.loss.landscape.evaluate_grid`, run here in a background job with progress and
-cancel: :class:`viz.views.common.jobs.JobRunner`) and the projection of the recorded weights
-(``Plane.project_path``). The view records the weights of every heavy snapshot
+``core.analysis.loss`` does the maths: the planes (:func:`core.analysis.loss.planes.make_plane` of a
+:class:`~core.analysis.loss.planes.PlaneChoice`: random, PCA of the path or two weights), the grid
+(:func:`~core.analysis.loss.landscape.evaluate_grid`) and the projection of the recorded weights
+(``Plane.project_path``), all three in one background job with progress and cancel
+(:class:`viz.views.common.jobs.JobRunner`): the GUI thread only hands it the choice and the record's
+read-only rows. The view records the weights of every heavy snapshot
 (:class:`viz.views.loss.weight_record.WeightRecord`: at most ``MAX_RECORDS``, thinned evenly), draws
 the heat map with contour lines, the path, a marker per epoch and the current point, and offers to
 recompute when the path leaves the grid. Its "3D" button shows the same grid and path in a
@@ -165,7 +166,7 @@ class LandscapeView(View):
         """Record the weights of a heavy snapshot (light ones carry none); marks dirty. A snapshot
         with the trainer's checkpoint means training is paused or stepped: the weights rest."""
         if snap.weights and self._model is not None:
-            flat = planes.flatten(snap.weights).astype(np.float32)
+            flat = np.concatenate([np.ravel(w) for w in snap.weights]).astype(np.float32, copy=False)
             if flat.size == self._rec.size:
                 self._rec.add(flat, snap.epoch)
                 self._dirty = True
@@ -208,58 +209,58 @@ class LandscapeView(View):
         return self.runner.busy
 
     def make_plane(self):
-        """The chosen plane through the current weights (raises ValueError when it cannot be made)."""
-        return self._plane_maker()()
+        """The chosen plane through the current weights, made here on the calling thread (for scripts and
+        tests: :meth:`compute` makes it in its background job). Raises ValueError when it cannot be made."""
+        choice, rows = self._plane_inputs()
+        return self._two_weight_labels(planes.make_plane(choice, self.run.model(), np.stack(rows)))
 
-    def _plane_maker(self):
-        """What makes the chosen plane: checked here (raises ValueError), made by calling the result.
+    def _plane_inputs(self):
+        """What the background job makes the plane from: the chosen :class:`~core.analysis.loss.planes.PlaneChoice`
+        and the recorded weights (a tuple of the record's read-only rows, the newest set last).
 
-        A PCA plane takes an SVD of the whole recorded path (up to 2,000 sets of an MNIST network's
-        407,050 weights: seconds), so :meth:`compute` calls it in the background job."""
-        if self._model is None or self._rec.current is None:
+        Nothing heavy here: making any plane of an MNIST network on the GUI thread held it for up to
+        2.7 s (a PCA plane's SVD, a random plane's directions, every weight's name for a weight plane,
+        stacking the record: the monkey, issue 17). Raises ValueError when there is nothing to make a
+        plane from."""
+        rec = self._rec
+        if self._model is None or rec.current is None:
             raise ValueError("No weights recorded yet: start training first.")
-        hist, _ = self._rec.history()
-        hist = hist[np.isfinite(hist).all(axis=1)]      # diverged (NaN) weights: centre on the last finite ones
-        if not len(hist):
-            raise ValueError("Every recorded set of weights is NaN or infinite: reset the run.")
-        shapes = [w.shape for w in self._model.get_weights()]
-        self._model.set_weights(planes.unflatten(hist[-1], shapes))
-        kind = self.plane_combo.currentData()
-        if kind == "random":
-            plane = planes.random_plane(self._model, seed=self.seed_spin.value())
-            return lambda: plane
-        if kind == "weights":
-            plane = self._two_weight_labels(planes.weight_plane(self._model, self.i_spin.value(),
-                                                                self.j_spin.value()))
-            return lambda: plane
-        return lambda: planes.pca_plane(hist, shapes=shapes)
+        rows = tuple(rec.rows) + (() if rec.current_in else (rec.current,))
+        choice = planes.PlaneChoice(kind=self.plane_combo.currentData(), seed=self.seed_spin.value(),
+                                    i=self.i_spin.value(), j=self.j_spin.value())
+        return choice, rows
 
     def compute(self) -> bool:
-        """Start evaluating the surface in a background job; returns False (with a message) if it cannot."""
+        """Start evaluating the surface in a background job; returns False (with a message) if it cannot.
+
+        The job makes the plane (from a network of its own and the recorded weights), projects the
+        recorded path on it and evaluates the grid: the GUI thread only hands over immutable inputs."""
         self.shutdown()
         self._seen_at_try, self._settled = self._rec.seen, False
         try:
-            make = self._plane_maker()
+            choice, rows = self._plane_inputs()
         except ValueError as exc:
             self._say(str(exc))
             if self.grid is None and self._model is not None:
                 self.waiting.setText(f"{WAITING}\n{exc}" if self._rec.n else WAITING)
             return False
-        hist, _ = self._rec.history()
-        kind, s = self.plane_combo.currentData(), self.span_spin.value()
+        kind, s = choice.kind, self.span_spin.value()
         run, x, y, resolution = self.run, self._x, self._y, self.res_spin.value()
+        recorded, generation = self._rec.n, self._rec.generation
 
         def job(cancel, progress):
-            plane = make()                      # a PCA plane's SVD too: off the GUI thread
+            model = run.model()                 # a network of the job's own: the GUI thread's is not touched
+            hist = np.stack(rows)
+            plane = planes.make_plane(choice, model, hist)
             path = plane.project_path(hist)
             if plane.kind == "pca":
                 extent = landscape.extent_for(path, margin=0.25)
             else:
                 e = landscape.extent_for(path, margin=0.1)
                 extent = (min(e[0], -s), max(e[1], s), min(e[2], -s), max(e[3], s))
-            # a network of the job's own: the GUI thread may set the view's weights meanwhile
-            return plane, landscape.evaluate_grid(run.model(), x, y, plane, resolution=resolution, span=extent,
-                                                  progress=progress, cancel=cancel)
+            grid = landscape.evaluate_grid(model, x, y, plane, resolution=resolution, span=extent,
+                                           progress=progress, cancel=cancel)
+            return plane, grid, (generation, path[:recorded])
 
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -305,11 +306,11 @@ class LandscapeView(View):
         self._auto_after = time.monotonic() + BUSY_FACTOR * (time.monotonic() - self._started)
 
     def _on_finished(self, result) -> None:
-        plane, grid = result
+        plane, grid, projected = result
         self._done()
         self._rest()
         self._seen_at_grid = self._seen_at_try
-        self.show_grid(grid, plane)
+        self.show_grid(grid, self._two_weight_labels(plane), projected)
         self.computed.emit()
         self.redraw_wanted.emit()       # weights that came meanwhile: the clock draws them and may start the next
 
@@ -317,13 +318,21 @@ class LandscapeView(View):
         self._done()
         self._rest()
         self._say(f"Could not compute the surface: {text}")
+        if self.grid is None and self._model is not None:
+            self.waiting.setText(f"{WAITING}\n{text}")
         self.failed.emit(text)
 
     # ---- drawing ---------------------------------------------------------------------------------
-    def show_grid(self, grid, plane) -> None:
-        """Show a computed :class:`core.analysis.loss.landscape.Grid` of ``plane`` and the path projected on it."""
+    def show_grid(self, grid, plane, projected=None) -> None:
+        """Show a computed :class:`core.analysis.loss.landscape.Grid` of ``plane`` and the path projected on it.
+
+        ``projected``, if given, is ``(generation, xy)``: the first ``len(xy)`` recorded rows of that
+        generation of the record already projected on ``plane`` (by the job), so the GUI thread does not
+        project the whole record again."""
         self.grid, self.plane = grid, plane
         self._plane_token += 1
+        if projected is not None and projected[0] == self._rec.generation and len(projected[1]) <= self._rec.n:
+            self._proj_key, self._proj = (self._plane_token, self._rec.generation), projected[1]
         self.readout.setText(" ")
         self._show_grid()
         self._draw_path()

@@ -54,51 +54,74 @@ def _standardise(x):
     return (x[:, keep] - mu[keep]) / sd[keep]
 
 
-def _logistic_scores(z, y01, l2, max_iter):
-    """Scores ``A @ w`` of an L2 logistic regression fitted by damped Newton.
+def _logistic_scores(z, targets, l2, max_iter):
+    """Scores ``A @ w`` of L2 logistic regressions fitted by damped Newton, one per row of ``targets``.
 
-    ``z`` is (n, k) standardised features, ``y01`` (n,) in {0, 1}. Raises
-    ``np.linalg.LinAlgError`` if the Newton system is singular or not finite.
+    ``z`` is (n, k) standardised features, ``targets`` (c, n) in {0, 1} (one row per one-vs-rest
+    problem; a single row for two classes). Returns (n, c) scores. Raises
+    ``np.linalg.LinAlgError`` if a Newton system is singular or not finite.
+
+    The c fits run side by side, each exactly as it would alone (its own iterations, line search
+    and stopping rule: fits that have stopped are left out of the next steps), in a few NumPy
+    operations on (c, n) and (c, k + 1, k + 1) arrays per Newton step. One fit at a time, an MNIST
+    stage's ten fits took thousands of small NumPy calls, each too small to let go of the GIL: run
+    in a background job under load, they kept the window's thread waiting (the monkey, issue 17).
     """
     n, k = z.shape
+    targets = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     a = np.empty((n, k + 1))
     a[:, :k] = z
     a[:, k] = 1.0
     reg = np.full(k + 1, l2)
     reg[k] = 1e-10  # the intercept is (practically) not regularised
+    diag = np.diag_indices(k + 1)
 
-    def objective(w):
-        s = a @ w
-        return float(np.mean(np.logaddexp(0.0, s) - y01 * s) + 0.5 * np.dot(reg * w, w))
+    def objective(w, y):          # w (m, k + 1), y (m, n) -> (m,)
+        s = w @ a.T
+        return np.mean(np.logaddexp(0.0, s) - y * s, axis=1) + 0.5 * np.sum(reg * w * w, axis=1)
 
-    w = np.zeros(k + 1)
-    f = objective(w)
+    c = len(targets)
+    w = np.zeros((c, k + 1))
+    f = objective(w, targets)
+    active = np.ones(c, bool)
     for _ in range(max_iter):
-        s = a @ w
-        p = 0.5 * (1.0 + np.tanh(0.5 * s))
-        g = a.T @ (p - y01) / n + reg * w
-        if np.max(np.abs(g)) < 1e-10:
+        idx = np.flatnonzero(active)
+        if not len(idx):
             break
-        h = (a.T * (p * (1.0 - p))) @ a / n
-        h[np.diag_indices_from(h)] += reg
-        d = np.linalg.solve(h, g)
+        wi, yi, fi = w[idx], targets[idx], f[idx]
+        p = 0.5 * (1.0 + np.tanh(0.5 * (wi @ a.T)))                    # (m, n)
+        g = (p - yi) @ a / n + reg * wi                                 # (m, k + 1)
+        moving = np.max(np.abs(g), axis=1) >= 1e-10
+        active[idx[~moving]] = False
+        if not moving.all():
+            idx, wi, yi, fi, p, g = idx[moving], wi[moving], yi[moving], fi[moving], p[moving], g[moving]
+            if not len(idx):
+                break
+        h = (a.T[None] * (p * (1.0 - p))[:, None, :]) @ a / n           # (m, k + 1, k + 1)
+        h[:, diag[0], diag[1]] += reg
+        d = np.linalg.solve(h, g[..., None])[..., 0]
         if not np.all(np.isfinite(d)):
             raise np.linalg.LinAlgError("non-finite Newton step")
-        slope = float(g @ d)
-        step, f_new, w_new = 1.0, np.inf, w
-        while step > 1e-12:
-            w_new = w - step * d
-            f_new = objective(w_new)
-            if f_new <= f - 1e-4 * step * slope:
-                break
-            step *= 0.5
-        if not f_new < f:
-            break
-        done = f - f_new < 1e-13 * max(1.0, abs(f))
-        w, f = w_new, f_new
-        if done:
-            break
-    return a @ w
+        slope = np.sum(g * d, axis=1)
+        # backtracking, every fit its own step: halve until the Armijo condition holds (or 1e-12)
+        step = np.ones(len(idx))
+        w_new, f_new = wi.copy(), np.full(len(idx), np.inf)
+        pending = np.ones(len(idx), bool)
+        while pending.any():
+            q = np.flatnonzero(pending)
+            w_try = wi[q] - step[q, None] * d[q]
+            f_try = objective(w_try, yi[q])
+            w_new[q], f_new[q] = w_try, f_try
+            ok = f_try <= fi[q] - 1e-4 * step[q] * slope[q]
+            pending[q[ok]] = False
+            step[q[~ok]] *= 0.5
+            pending &= step > 1e-12
+        better = f_new < fi
+        done = fi - f_new < 1e-13 * np.maximum(1.0, np.abs(fi))
+        active[idx[~better | done]] = False
+        keep = idx[better]
+        w[keep], f[keep] = w_new[better], f_new[better]
+    return a @ w.T
 
 
 def _lda_scores(z, y01):
@@ -167,16 +190,16 @@ def _accuracy(x, labels, k, l2, max_iter, max_features=None):
     if z.shape[1] == 0:
         return float(np.bincount(labels).max() / n)
     if k > 2:  # one-vs-rest logistic regressions, predict the largest score
-        onehot = [(labels == c).astype(float) for c in range(k)]
+        onehot = (labels[None, :] == np.arange(k)[:, None]).astype(float)      # (k, n)
         try:
-            scores = np.column_stack([_logistic_scores(z, t, l2, max_iter) for t in onehot])
+            scores = _logistic_scores(z, onehot, l2, max_iter)
         except np.linalg.LinAlgError:
             scores = np.column_stack([_lda_scores(z, t) for t in onehot])
         return float(np.mean(scores.argmax(axis=1) == labels))
     y01 = labels.astype(float)
     best = 0
     try:
-        best = _best_threshold_hits(_logistic_scores(z, y01, l2, max_iter), labels)
+        best = _best_threshold_hits(_logistic_scores(z, y01[None], l2, max_iter)[:, 0], labels)
     except np.linalg.LinAlgError:
         pass
     best = max(best, _best_threshold_hits(_lda_scores(z, y01), labels))

@@ -28,6 +28,8 @@ def main() -> int:
     p.add_argument("--no-slow-presets", action="store_true", help="skip the MNIST and Fashion-MNIST presets")
     p.add_argument("--unit-cap", type=int, default=0, help="largest layer width the monkey sets (0: none)")
     args = p.parse_args()
+    import faulthandler
+    faulthandler.enable(all_threads=True)   # a segmentation fault prints every thread's Python stack
 
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])
@@ -46,7 +48,7 @@ def main() -> int:
                     dwell_ms=(0, 250), max_latency_s=1.0, unit_cap=args.unit_cap or None,
                     trace_stalls=True)
     monkey.trace_all_stalls = True   # a stall while the app runs between actions is a failure too
-    crashes = []
+    crashes, reported_boxes = [], 0
     start = time.perf_counter()
     end = start + 60 * args.minutes
     next_report = start + 60
@@ -60,6 +62,10 @@ def main() -> int:
                 crashes.append(str(exc))
                 print(f"CRASH {len(crashes)}:\n{exc}\n", flush=True)
                 monkey.done += 1
+            while len(monkey.watched_boxes) > reported_boxes:
+                count, text, stack = monkey.watched_boxes[reported_boxes]
+                reported_boxes += 1
+                print(f"WATCHED MESSAGE BOX after {count} actions: {text}\n{stack}", flush=True)
             if time.perf_counter() >= next_report:
                 next_report += 60
                 print(f"  {(time.perf_counter() - start) / 60:4.1f} min: {monkey.done} actions, "
@@ -67,8 +73,12 @@ def main() -> int:
     took = time.perf_counter() - start
     window.close()
     app.processEvents()
+    app.aboutToQuit.emit()   # as the app's exec() does when its last window closes: background jobs are joined
     print(f"actions done: {monkey.done} in {took / 60:.1f} min ({monkey.done / took:.1f}/s)")
     print(f"crashes: {len(crashes)}")
+    print(f"watched message boxes: {len(monkey.watched_boxes)}")
+    for count, text, stack in monkey.watched_boxes:
+        print(f"  after {count} actions: {text}\n{stack}")
     print(f"worst event-loop stall while the app ran: {monkey.worst_gap * 1000:.0f} ms (10-ms timer gap), "
           f"after: {monkey.worst_gap_after}")
     print(f"worst 0-ms timer latency after an action: {monkey.worst_latency * 1000:.0f} ms")

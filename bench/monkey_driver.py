@@ -37,6 +37,35 @@ STATE_TEXT = {"starting": "starting", "ready": "ready", "training": "training", 
 SLOW_PRESETS = ("preset_mnist", "preset_fashion_mnist")
 #: the image data sets (784 inputs): slow to load and train on two shared cores (tests skip them)
 IMAGE_ITEMS = ("mnist", "fashion_mnist", "mnist_sample")
+#: a curve whose paint takes longer than this is described in the stall's report
+SLOW_PAINT_S = 0.5
+
+
+def _describe_curve(item) -> str:
+    """Which view a pyqtgraph curve is in, how many points it has, their finite range and its pen."""
+    import numpy as np
+    widget, owner = item.getViewWidget(), "?"
+    while widget is not None:
+        if type(widget).__module__.startswith("viz.views"):
+            owner = f"{type(widget).__module__}.{type(widget).__name__}"
+            break
+        widget = widget.parentWidget()
+    x, y = item.getData()
+    n = 0 if x is None else len(x)
+    rng = ""
+    if n:
+        fx, fy = np.asarray(x, float), np.asarray(y, float)
+        ok = np.isfinite(fx) & np.isfinite(fy)
+        rng = (f", x {fx[ok].min():.3g}..{fx[ok].max():.3g}, y {fy[ok].min():.3g}..{fy[ok].max():.3g}, "
+               f"{int((~ok).sum())} not finite" if ok.any() else ", none finite")
+    pen = item.opts.get("pen")
+    width = pen.widthF() if hasattr(pen, "widthF") else pen
+    return (f"{owner}, {n} points{rng}, pen width {width}, fill {item.opts.get('fillLevel')}, "
+            f"connect {item.opts.get('connect')!r}")
+
+
+#: message boxes looked for (seen once, not reproduced): the monkey keeps their text and stack
+WATCHED_TEXTS = ("weights have shapes",)
 #: harmless messages of headless platform plugins (as pyproject's ``qt_log_ignore``)
 HARMLESS = (r"QStandardPaths: XDG_RUNTIME_DIR not set.*", r"This plugin does not support .*")
 
@@ -92,6 +121,9 @@ class Monkey(MonkeyActions):
         self.worst_gap_context: list[str] = []      # the 20 actions up to the worst stall
         self.worst_action_context: list[str] = []   # and up to the slowest action
         self._errors: list[str] = []
+        #: message boxes whose text holds one of :data:`WATCHED_TEXTS`: (action count, text, stack)
+        self.watched_boxes: list[tuple[int, str, str]] = []
+        self._stall_notes: list[str] = []     # per stall: how long the GUI thread ran, the machine's load
         self._saved: list[str] = []
         self._files = 0
         self._patches: list = []
@@ -127,6 +159,7 @@ class Monkey(MonkeyActions):
             return path
 
         def box_exec(box):
+            self._note_box(box.text())
             buttons = box.buttons()
             if buttons:
                 rng.choice(buttons).click()
@@ -134,6 +167,8 @@ class Monkey(MonkeyActions):
             return 0
 
         def static_box(*args, **kw):
+            texts = [a for a in args if isinstance(a, str)] + [v for v in kw.values() if isinstance(v, str)]
+            self._note_box(" | ".join(texts))
             return QMessageBox.StandardButton.Ok
 
         self._patch(QFileDialog, "getSaveFileName", staticmethod(save_name))
@@ -142,6 +177,14 @@ class Monkey(MonkeyActions):
         for name in ("warning", "information", "critical", "question", "about"):
             self._patch(QMessageBox, name, staticmethod(static_box))
         self._patch(QMessageBox, "exec", box_exec)
+        real_show = QMessageBox.show
+
+        def box_show(box):              # the non-modal ones (the window's training errors)
+            self._note_box(f"{box.text()} | {box.detailedText()}")
+            return real_show(box)
+
+        self._patch(QMessageBox, "show", box_show)
+        self._watch_slow_paints()
         self._patch(QDialog, "exec", lambda dialog: (dialog.reject(), 0)[1])
         self._patch(QInputDialog, "getText", staticmethod(
             lambda *a, **k: (rng.choice(("0, 1", "", "x", "99, -3")), rng.random() < 0.7)))
@@ -171,6 +214,30 @@ class Monkey(MonkeyActions):
     def _patch(self, owner, name, value) -> None:
         self._patches.append((owner, name, owner.__dict__.get(name, getattr(owner, name))))
         setattr(owner, name, value)
+
+    def _watch_slow_paints(self) -> None:
+        """Time every pyqtgraph curve's paint: one over :data:`SLOW_PAINT_S` is noted with its view, its
+        points, their range and its pen (the stall's stack only says "PlotCurveItem.paint")."""
+        import pyqtgraph as pg
+        real_paint = pg.PlotCurveItem.paint
+
+        def paint(item, p, *args):
+            start = time.perf_counter()
+            try:
+                return real_paint(item, p, *args)
+            finally:
+                took = time.perf_counter() - start
+                if took > SLOW_PAINT_S:
+                    self._stall_notes.append(f"a curve took {took:.2f} s to paint: {_describe_curve(item)}")
+
+        self._patch(pg.PlotCurveItem, "paint", paint)
+
+    def _note_box(self, text: str) -> None:
+        """Keep a message box whose text is one of :data:`WATCHED_TEXTS`, with the stack that showed it."""
+        if any(w in text for w in WATCHED_TEXTS):
+            import traceback
+            stack = "".join(traceback.format_stack(limit=25)[:-2])
+            self.watched_boxes.append((self.done, text, stack + "last actions:\n" + "\n".join(self.log[-20:])))
 
     def _excepthook(self, kind, value, tb) -> None:
         import traceback
@@ -244,21 +311,30 @@ class Monkey(MonkeyActions):
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
             return
         faulthandler.dump_traceback_later(self.max_latency_s, file=self._stall_file)
+        wall, cpu, proc = time.perf_counter(), time.thread_time(), time.process_time()
         try:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
         finally:
             faulthandler.cancel_dump_traceback_later()
+        wall = time.perf_counter() - wall
+        if wall > self.max_latency_s:   # running our code, or waiting for a CPU (or the GIL)?
+            cpu, proc = time.thread_time() - cpu, time.process_time() - proc
+            self._stall_notes.append(
+                f"the GUI thread spent {wall:.2f} s in one processEvents: {cpu:.2f} s of it running "
+                f"({100 * cpu / wall:.0f} %), all the window's threads {proc:.2f} s of CPU; "
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     def _stall_stacks(self) -> str:
         """What :meth:`_process` caught since the last call (the GUI thread's stack last), then forget it."""
         f = self._stall_file
+        notes, self._stall_notes = self._stall_notes, []
         if f is None or not f.tell():
             return ""
         f.seek(0)
         text = f.read().decode(errors="replace")
         f.seek(0)
         f.truncate()
-        return "stack of the stalled GUI thread:\n" + text.split("Current thread")[-1][:4000]
+        return "\n".join(notes + ["stack of the stalled GUI thread:", text.split("Current thread")[-1][:4000]])
 
     def check(self) -> None:
         """The oracle: no exception, no Qt warning, a responsive event loop, a consistent state label."""

@@ -146,7 +146,7 @@ class LandscapeView(View):
         on and the grid's resolution, both cut so a surface costs at most :data:`COST_BUDGET`."""
         self._model = run.model()
         self._names = self._model.count_params()     # weights are named one at a time (407,000 for MNIST)
-        x, labels = np.asarray(run.x_train, np.float32), run.labels_train
+        x, labels = np.asarray(run.x_train, np.float32), run.targets_train
         n = int(min(len(x), MAX_POINTS, max(200, COST_BUDGET / (61 ** 2 * max(self._names, 1)))))
         if len(x) > n:
             pick = np.sort(np.random.default_rng(0).choice(len(x), n, replace=False))

@@ -67,3 +67,25 @@ def test_a_run_file_that_could_not_run_leaves_the_current_run_as_it_was(qtbot, m
     w.actions.step_epoch.trigger()
     until(qtbot, lambda: w.session.latest.epoch == 3 and w.session.state == "paused")
     assert w.timeline.epochs() == [0, 1, 2, 3]
+
+
+def test_a_preset_started_before_an_opened_run_answers_drops_the_open(qtbot, make_window, tmp_path):
+    """The monkey's "checkpoint weights have shapes…" box: Open run, then a preset of another network
+    before the opened run's trainer answered; the opened checkpoint was restored into the preset's network."""
+    w = make_window(CONFIG, engine="thread")
+    until(qtbot, lambda: w.session.latest is not None and w.session.state == "ready")
+    w.actions.step_epoch.trigger()
+    until(qtbot, lambda: w.session.latest.epoch == 1 and w.session.state == "paused")
+    path = tmp_path / "run.uncrumple.npz"
+    with qtbot.waitSignal(w.timeline.saved, timeout=10_000):
+        w.timeline.save(str(path))
+    errors = []
+    w.session.error.connect(errors.append)
+    w.timeline.failed.connect(errors.append)
+    assert w.run_files.open(str(path))
+    w.start_preset("regression-sine")                    # before the opened run's first snapshot
+    until(qtbot, lambda: w.session.latest is not None and w.session.latest.run is not None
+          and w.session.latest.run.config.task == "regression" and w.session.state == "ready")
+    qtbot.wait(300)                                       # nothing arrives later either
+    assert errors == [] and not w.timeline.opening
+    assert w.session.latest.epoch == 0 and w.timeline.epochs() == [0]

@@ -97,6 +97,10 @@ class TimelineController(QObject):
     # ---- incoming -------------------------------------------------------------------------------
     def _filter(self, snap):
         if snap.run is not None:
+            if self._opening is not None and snap.run.config != self._opening.config:
+                # another run (a preset, New run) started before the opened one answered: the open is
+                # dropped, never restored into a network of another shape
+                self._opening, self._continuing, self._play_after, self._save_after_open = None, None, False, None
             self._save_to = None     # a save asked of the run before never lands on this one
             self._run, self._local, self._grid_of_run, self._last_heavy = snap.run, None, snap.boundary, None
             self.epoch_logs, self.branches = [], []

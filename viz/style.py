@@ -49,6 +49,21 @@ def scale() -> float:
     return _scale
 
 
+#: the QGraphicsItem data key that marks an item presentation mode must not thicken
+_KEEP_THIN = 0x7E11
+
+
+def keep_thin(item) -> None:
+    """Mark a curve of thousands of translucent segments (the inspector's links) to keep its 1 px pen
+    in presentation mode: at 1.5 px Qt takes seconds to paint it."""
+    QtWidgets.QGraphicsItem.setData(item, _KEEP_THIN, True)      # pyqtgraph's own setData takes the plot data
+
+
+def kept_thin(item) -> bool:
+    """Whether :func:`keep_thin` marked ``item``."""
+    return bool(QtWidgets.QGraphicsItem.data(item, _KEEP_THIN))
+
+
 def set_scale(factor: float) -> None:
     """Draw fonts, markers and lines ``factor`` times their normal size from now on."""
     global _scale

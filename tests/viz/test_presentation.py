@@ -76,3 +76,17 @@ def test_status_numbers_stay_whole_in_the_larger_font(qtbot, window):
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
     show.leave()
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+
+
+def test_presentation_keeps_the_inspectors_thousands_of_links_thin(qtbot):
+    """At 1.5 px Qt took about 2 s to paint the Neuron inspector's links (the monkey's longest stalls)."""
+    from viz.app.presentation import _Changes, scale_scene
+    from viz.views.uncrumple.inspector import InspectorView
+    view = InspectorView()
+    qtbot.addWidget(view)
+    changes = _Changes()
+    scale_scene(view.graphics, 1.5, changes)
+    assert pg.mkPen(view.edges_pos.opts["pen"]).widthF() <= 1 and pg.mkPen(view.edges_neg.opts["pen"]).widthF() <= 1
+    axis = view.net_plot.getAxis("bottom")
+    assert axis.style["tickFont"] is not None            # the rest of the scene is scaled as before
+    changes.undo()

@@ -98,6 +98,8 @@ def scale_scene(view: pg.GraphicsView, factor: float, changes: _Changes) -> None
             else:
                 changes.set(lambda i=item: i.opts["size"], item.setSize, item.opts["size"] * factor)
         elif isinstance(item, pg.PlotCurveItem) and not isinstance(item.parentItem(), pg.PlotDataItem):
+            if style.kept_thin(item):
+                continue
             pen = _pen(item.opts.get("pen"), factor)
             if pen is not None:
                 changes.set(lambda i=item: i.opts["pen"], item.setPen, pen)

@@ -101,6 +101,8 @@ class InspectorView(View):
         self.net_plot.setMouseEnabled(x=False, y=False)
         self.edges_pos = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[1], 120), width=1))
         self.edges_neg = pg.PlotCurveItem(pen=pg.mkPen(style.with_alpha(style.palette().class_colors[0], 120), width=1))
+        style.keep_thin(self.edges_pos)
+        style.keep_thin(self.edges_neg)
         self.nodes = pg.ScatterPlotItem(size=12, pen=pg.mkPen(style.palette().foreground, width=1),
                                         brush=pg.mkBrush(style.palette().background), hoverable=True,
                                         hoverBrush=pg.mkBrush(style.tint(style.TRAIN_COLOR, 0.5)))

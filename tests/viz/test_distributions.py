@@ -262,3 +262,15 @@ def test_helpers_and_docks(view):
     for w in (view.check.button, view.check.table, view.check.verdict, view.bands_graphics, view.side_graphics,
               view.layer):
         assert w.toolTip()
+
+
+def test_a_build_for_another_network_after_every_epoch_was_dropped_draws_that_network(view):
+    """The monkey: a history emptied of epochs (truncated) but still holding the last network's layers
+    made the build of an MNIST run raise 'describes layers … Call clear()'."""
+    run_epochs(view, epochs=2)
+    view.refresh()
+    view.history.truncate(-1)                       # every epoch dropped; the layers (8 relu, 6 tanh) kept
+    other = _Run(TrainingConfig(n_samples=120, hidden=((4, "tanh"),)))
+    view.set_run(other.snapshot(with_run=True).run)
+    view.refresh()
+    assert view.layer.count() == 2 and "4 tanh" in view.layer.itemText(0)

@@ -281,6 +281,7 @@ class DistributionsView(View):
                 model = run.model()
             except ValueError:
                 return
+            self.history.clear()            # no epoch kept: forget the layers of a run built before
             self.history.append(0, epoch_stats(model, run.x_train[:4]))
             self.history.truncate(-1)                  # the layers are known, no epoch is kept
         self._build_rows()

@@ -172,7 +172,13 @@ class MainWindow(QMainWindow):
         c.hyperparameter_changed.connect(self._on_live_edit)
         if hasattr(c, "regenerate_requested"):
             c.regenerate_requested.connect(self._on_regenerate)
-        c.notice.connect(lambda text: self.statusBar().showMessage(text, 4 * STATUS_MS))
+        c.notice.connect(self._on_controls_notice)
+
+    @Slot(str)
+    def _on_controls_notice(self, text: str) -> None:
+        """What the Controls tell the user (a CSV of real numbers switched the task) in the status bar.
+        A bound method, not a lambda: a lambda capturing the window kept every closed window alive."""
+        self.statusBar().showMessage(text, 4 * STATUS_MS)
 
     def _add_file_actions(self) -> None:
         a, rf = self.actions, self.run_files

@@ -14,7 +14,12 @@ def until(qtbot, predicate, timeout=30_000):
 def test_presets_menu_lists_every_preset(qtbot, make_window):
     w = make_window(engine="thread")
     titles = {a.objectName(): a.text().split(" ", 1)[1] for a in w.preset_actions.values()}
-    assert [a.text()[:2] for a in w.preset_actions.values()] == [f"&{i}" for i in range(1, len(PRESETS) + 1)]
+    classification = [n for n in PRESETS if PRESETS[n].config.task == "classification"]
+    regression = [n for n in PRESETS if PRESETS[n].config.task == "regression"]
+    for names in (classification, regression):     # each menu numbered 1, 2, ... (the regression submenu too)
+        assert [w.preset_actions[n].text().split(" ", 1)[0] for n in names] == [f"&{i}" for i in range(1, len(names) + 1)]
+    sub = w.preset_actions[regression[0]].parent()
+    assert sub is not w.preset_actions[classification[0]].parent() and "Regression" in sub.title()
     assert titles == {f"preset_{k}": p.title for k, p in PRESETS.items()}
     assert w.preset_actions["mnist"].text() == "&2 Chapter 2: MNIST"
     assert all(a.toolTip() for a in w.preset_actions.values())

@@ -121,17 +121,22 @@ def build(window, docks) -> Actions:
     for name, *_ in TRANSPORT:
         run_menu.addAction(getattr(a, name))
 
-    # each preset starts a ready-made run (the book's MNIST, the paper ball, ...); a line between the
-    # classification presets and the regression ones
+    # each preset starts a ready-made run (the book's MNIST, the paper ball, ...); the regression ones
+    # in their own submenu, each menu numbered 1, 2, ... (a key each)
     presets_menu = bar.addMenu("&Presets")
     presets_menu.setToolTipsVisible(True)
+    regression_menu = None
     a.presets = {}
-    task = None
-    for i, (name, preset) in enumerate(PRESETS.items(), start=1):
-        if task is not None and preset.config.task != task:
-            presets_menu.addSeparator()
-        task = preset.config.task
-        act = presets_menu.addAction(f"&{i} {preset.title}")
+    for name, preset in PRESETS.items():
+        menu = presets_menu
+        if preset.config.task == "regression":
+            if regression_menu is None:
+                presets_menu.addSeparator()
+                regression_menu = presets_menu.addMenu("&Regression: fit a number")
+                regression_menu.setToolTipsVisible(True)
+            menu = regression_menu
+        number = sum(1 for act in menu.actions() if act.data() in PRESETS) + 1
+        act = menu.addAction(f"&{number} {preset.title}")
         act.setObjectName(f"preset_{name}")
         act.setToolTip(preset.description)
         act.setStatusTip(preset.description)

@@ -69,7 +69,8 @@ def test_a_run_file_that_could_not_run_leaves_the_current_run_as_it_was(qtbot, m
     assert w.timeline.epochs() == [0, 1, 2, 3]
 
 
-def test_a_preset_started_before_an_opened_run_answers_drops_the_open(qtbot, make_window, tmp_path):
+@pytest.mark.parametrize("start_other", ["preset", "reset"])
+def test_a_preset_started_before_an_opened_run_answers_drops_the_open(qtbot, make_window, tmp_path, start_other):
     """The monkey's "checkpoint weights have shapes…" box: Open run, then a preset of another network
     before the opened run's trainer answered; the opened checkpoint was restored into the preset's network."""
     w = make_window(CONFIG, engine="thread")
@@ -83,7 +84,11 @@ def test_a_preset_started_before_an_opened_run_answers_drops_the_open(qtbot, mak
     w.session.error.connect(errors.append)
     w.timeline.failed.connect(errors.append)
     assert w.run_files.open(str(path))
-    w.start_preset("regression-sine")                    # before the opened run's first snapshot
+    if start_other == "preset":                          # before the opened run's first snapshot
+        w.start_preset("regression-sine")
+    else:                                                # Reset with Controls that show another network
+        from core.run.presets import get_preset
+        w.session.reset(get_preset("regression-sine").config)
     until(qtbot, lambda: w.session.latest is not None and w.session.latest.run is not None
           and w.session.latest.run.config.task == "regression" and w.session.state == "ready")
     qtbot.wait(300)                                       # nothing arrives later either

@@ -97,7 +97,7 @@ class TimelineController(QObject):
     # ---- incoming -------------------------------------------------------------------------------
     def _filter(self, snap):
         if snap.run is not None:
-            if self._opening is not None and snap.run.config != self._opening.config:
+            if self._opening is not None and structural_change(self._opening.config, snap.run.config):
                 # another run (a preset, New run) started before the opened one answered: the open is
                 # dropped, never restored into a network of another shape
                 self._opening, self._continuing, self._play_after, self._save_after_open = None, None, False, None
@@ -141,6 +141,11 @@ class TimelineController(QObject):
         if self._opening is None or snap.run is None:
             return
         run, self._opening = self._opening, None
+        if structural_change(run.config, self.session.config):
+            # the user started another run (Reset with other Controls, a preset) after opening: the
+            # trainer now running is that run's, and the opened checkpoint is not for its network
+            self._continuing, self._play_after, self._save_after_open = None, False, None
+            return
         past = dataclasses.replace(snap, epochs=tuple(run.epoch_logs), weights=(), checkpoints=(), run=None,
                                    boundary=None, batch_update=None, checkpoint=None, batch_steps=_EMPTY_I,
                                    batch_losses=_EMPTY_F, batch_accuracies=_EMPTY_F)

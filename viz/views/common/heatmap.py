@@ -14,6 +14,18 @@ from core.analysis.boundary import contour_segments
 from viz import style
 
 
+def add_nan_backdrop(plot) -> QtWidgets.QGraphicsRectItem:
+    """A hidden rectangle in ``plot``, behind its heat map, in the colour that marks non-finite values
+    (the view sets its rectangle to the map's extent and shows it when the map has NaN or inf)."""
+    backdrop = QtWidgets.QGraphicsRectItem()
+    backdrop.setPen(pg.mkPen(None))
+    backdrop.setBrush(pg.mkBrush(style.NAN_COLOR))
+    backdrop.setZValue(-20)
+    backdrop.setVisible(False)
+    plot.addItem(backdrop, ignoreBounds=True)
+    return backdrop
+
+
 def surface_colormap() -> pg.ColorMap:
     """Light (low loss) to slate (high loss): coloured paths stay visible in the valleys."""
     return pg.ColorMap([0.0, 0.25, 0.55, 1.0], ["#fbfbf7", "#dbe4ec", "#9aadc4", "#4f5f7d"],

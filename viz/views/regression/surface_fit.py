@@ -22,6 +22,7 @@ from core.analysis.boundary import contour_segments, grid_extent
 from core.analysis.regression import contour_levels, surface_grid, value_levels
 from viz import style
 from viz.views.common.gl3d import Switch3D, opengl_available
+from viz.views.common.heatmap import add_nan_backdrop
 from viz.views.common.view import View
 from viz.views.regression.surface_3d import FitSurface3D
 from viz.views.regression.value_colors import surface_colormap
@@ -79,12 +80,7 @@ class SurfaceFitView(View):
         style.label(self.plot, "bottom", "x1")
         style.label(self.plot, "left", "x2")
 
-        self._nan_backdrop = QtWidgets.QGraphicsRectItem()
-        self._nan_backdrop.setPen(pg.mkPen(None))
-        self._nan_backdrop.setBrush(pg.mkBrush(style.NAN_COLOR))
-        self._nan_backdrop.setZValue(-20)
-        self._nan_backdrop.setVisible(False)
-        self.plot.addItem(self._nan_backdrop, ignoreBounds=True)
+        self._nan_backdrop = add_nan_backdrop(self.plot)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtWidgets
 
 from core.analysis.boundary import contour_segments
 from viz import style
+from viz.views.common.heatmap import add_nan_backdrop
 from viz.views.common.view import View
 
 NOTICE_3D = "3-D data on a plane: faded points lie off it and may sit in the other colour"
@@ -127,12 +128,7 @@ class BoundaryView(View):
         style.label(self.plot, "bottom", "x1")
         style.label(self.plot, "left", "x2")
 
-        self._nan_backdrop = QtWidgets.QGraphicsRectItem()
-        self._nan_backdrop.setPen(pg.mkPen(None))
-        self._nan_backdrop.setBrush(pg.mkBrush(style.NAN_COLOR))
-        self._nan_backdrop.setZValue(-20)
-        self._nan_backdrop.setVisible(False)
-        self.plot.addItem(self._nan_backdrop, ignoreBounds=True)
+        self._nan_backdrop = add_nan_backdrop(self.plot)
 
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)

@@ -91,8 +91,7 @@ def test_hovering_a_thin_line_names_its_unit_and_weight(qtbot):
     unit = int(fit.order[0])                                  # the largest: not hidden under another
     k = int(np.argmax(np.abs(fit.contributions[unit]) - np.abs(np.delete(fit.contributions, unit, 0)).max(0)))
     where = vb.mapViewToScene(QtCore.QPointF(float(fit.x[k]), float(fit.contributions[unit, k])))
-    port = view.graphics.mapFromScene(where)
-    qtbot.mouseMove(view.graphics.viewport(), port)
+    view.graphics.scene().sigMouseMoved.emit(where)         # what the scene sends for a mouse move there
     want = f"{fit.names[unit]} · weight to the output w = {fit.weights[unit]:.3g}"
     qtbot.waitUntil(lambda: view.graphics.toolTip().startswith(want), timeout=2000)
     assert want.startswith("Layer 2 · unit ")
@@ -100,8 +99,7 @@ def test_hovering_a_thin_line_names_its_unit_and_weight(qtbot):
     item = view.contribution_items[list(view.shown_units).index(unit)]
     other = view.contribution_items[1 if item is view.contribution_items[0] else 0]
     assert item.opts["pen"].widthF() > other.opts["pen"].widthF()            # the hovered line stands out
-    away = view.graphics.mapFromScene(view.plot.getViewBox().sceneBoundingRect().center())   # the data plot
-    qtbot.mouseMove(view.graphics.viewport(), away)
+    view.graphics.scene().sigMouseMoved.emit(view.plot.getViewBox().sceneBoundingRect().center())   # the data plot
     qtbot.waitUntil(lambda: view.graphics.toolTip() == "", timeout=2000)
     assert view.readout.text().startswith("Hover a thin line")
     assert item.opts["pen"].widthF() == other.opts["pen"].widthF()

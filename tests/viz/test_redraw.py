@@ -1,6 +1,8 @@
 """viz.run.redraw: a session's views redraw once per request burst, one view per event-loop turn, paced."""
 from __future__ import annotations
 
+import time
+
 from viz.run.redraw import ViewRedrawer
 from viz.views.common.view import View
 
@@ -63,6 +65,30 @@ def test_hidden_views_stay_out_of_frames_and_redraw_now_does_all_at_once(qtbot):
         r.add(v)
     r.redraw_now()
     assert log == ["v0", "v1"] and r.redraws == 1
+
+
+def test_redraw_now_during_a_paced_frame_still_draws_the_view_the_frame_left_out(qtbot):
+    """A paced frame leaves out a view that drew too recently; a picture taken with redraw_now
+    in the middle of that frame must still show that view's newest data (the --screenshot's curves
+    were a few epochs behind the status bar)."""
+    log = []
+    r = ViewRedrawer()
+    fast, slow = shown_views(qtbot, log, 2)
+    slow.min_interval = 3600.0                # drew a moment ago: not due for an hour
+    r.add(fast)
+    r.add(slow)
+    r._drawn_at[slow] = time.perf_counter()
+    fast2 = LogView(log, "v2")
+    qtbot.addWidget(fast2)
+    fast2.show()
+    qtbot.waitExposed(fast2)
+    r.add(fast2)
+    r.dirty = True
+    r._tick()                                 # a paced frame: v0 now, v2 on the next turn, not v1
+    assert log == ["v0"]
+    r.redraw_now()
+    assert log == ["v0", "v2", "v0", "v1", "v2"]   # the frame finished, then every view drawn
+    r.stop()
 
 
 def test_views_are_held_weakly_and_stop_ends_redraws(qtbot):

@@ -156,7 +156,13 @@ class ViewRedrawer(QObject):
         self._timer.start(max(0, math.ceil(wait_ms)))
 
     def redraw_now(self) -> None:
-        """Refresh every view on screen at once (scripts, benchmarks); the timer spreads them out."""
+        """Refresh every view on screen at once (scripts, benchmarks); the timer spreads them out.
+
+        A frame in progress is finished first: it holds only the views that were due when it
+        started (a paced frame leaves out one that drew too recently), so a whole unpaced frame
+        follows it."""
+        while self._in_frame:
+            self._next_step()
         self.dirty = True
         self._tick(paced=False)
         while self._in_frame:

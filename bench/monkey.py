@@ -5,7 +5,7 @@ loop, a wrong state label; must be 0) and the worst event-loop stall: the larges
 ticks of a 10-ms timer while the monkey let the app run, the slowest 0-ms timer after an
 action, and the slowest action itself (actions run on the GUI thread, as a user's click does).
 
-    python bench/monkey.py [--minutes 10] [--seed 0] [--engine process] [--no-slow-presets]
+    python bench/monkey.py [--minutes 10] [--seed 0] [--engine process] [--no-slow-presets] [--no-pin]
 
 Runs under whatever display there is (set QT_QPA_PLATFORM=offscreen for none).
 """
@@ -27,11 +27,15 @@ def main() -> int:
     p.add_argument("--engine", choices=("process", "thread"), default="process")
     p.add_argument("--no-slow-presets", action="store_true", help="skip the MNIST and Fashion-MNIST presets")
     p.add_argument("--unit-cap", type=int, default=0, help="largest layer width the monkey sets (0: none)")
+    p.add_argument("--no-pin", action="store_true",
+                   help="leave the window and the trainers to the scheduler (the app puts them on different CPUs)")
     args = p.parse_args()
     import faulthandler
     faulthandler.enable(all_threads=True)   # a segmentation fault prints every thread's Python stack
 
     from PySide6.QtWidgets import QApplication
+    from viz.run import cpus
+    pinned = False if args.no_pin else cpus.split_for_app()   # as the app does at start
     app = QApplication(sys.argv[:1])
     from core.run.config import TrainingConfig
     from viz.app.main import create_window, keep_house
@@ -53,7 +57,8 @@ def main() -> int:
     end = start + 60 * args.minutes
     next_report = start + 60
     print(f"monkey: seed {args.seed}, engine {args.engine}, {args.minutes:g} min, "
-          f"platform {app.platformName()}, files in {tmp}", flush=True)
+          f"platform {app.platformName()}, " + (f"window on CPU {sorted(os.sched_getaffinity(0))}, trainers on "
+          f"{sorted(cpus.TRAINER_CPUS)}" if pinned else "CPUs left to the scheduler") + f", files in {tmp}", flush=True)
     with monkey:
         while time.perf_counter() < end:
             try:

@@ -85,6 +85,8 @@ def verdict(ok) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to train flat out (default 30)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave the window and the trainer to the scheduler (the app puts them on different CPUs)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="print the window process's top growing allocation sites (slows it a little)")
     args = parser.parse_args(argv)
@@ -94,6 +96,8 @@ def main(argv=None) -> int:
         import tracemalloc
         tracemalloc.start(1)
     from PySide6.QtWidgets import QApplication
+    from viz.run import cpus
+    pinned = False if args.no_pin else cpus.split_for_app()   # as the app does at start
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from core.run.config import TrainingConfig
     from viz.app.main import create_window, keep_house
@@ -108,7 +112,9 @@ def main(argv=None) -> int:
     wait_for(app, lambda: window.lazy_docks.pending == 0, 300)
     trainer_pid = s.worker.pid if s.worker is not None else None
     print(f"window pid {os.getpid()}, trainer pid {trainer_pid}, {args.minutes:g} minutes flat out "
-          f"({TrainingConfig().dataset}, default network)", flush=True)
+          f"({TrainingConfig().dataset}, default network; "
+          + (f"window on CPU {sorted(os.sched_getaffinity(0))}, trainer on {sorted(cpus.TRAINER_CPUS)})"
+             if pinned else "CPUs left to the scheduler)"), flush=True)
     s.set_speed(None)
     s.play()
     wait_for(app, lambda: s.state == "training", 30)

@@ -111,15 +111,6 @@ def on_top() -> dict:
             "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
 
 
-def notice_label(text: str = "") -> QtWidgets.QLabel:
-    """A yellow notice label (hidden when empty)."""
-    label = QtWidgets.QLabel(text)
-    label.setStyleSheet(style.palette().notice_css)
-    label.setWordWrap(True)
-    label.setVisible(bool(text))
-    return label
-
-
 def rgba(color, alpha: float = 1.0) -> tuple:
     """A colour (name, QColor) as a float RGBA tuple for GL items."""
     c = QtGui.QColor(color)

@@ -1,4 +1,6 @@
-"""A notice that floats over the top of its view instead of taking a row of its layout.
+"""What a view says about itself in words: a notice strip (:func:`notice_label`), a centred message
+in place of its plots (:func:`message_label`), and a notice that floats over the top of the view
+instead of taking a row of its layout (:class:`OverlayNotice`).
 
 Showing or hiding a label inside a layout resizes everything below it: the plots relayout
 and repaint (~150 ms for the Distributions view's twelve plots, measured as a stall of
@@ -12,6 +14,25 @@ from PySide6 import QtCore, QtWidgets
 from viz import style
 
 MARGIN = 6
+
+
+def notice_label(text: str = "") -> QtWidgets.QLabel:
+    """A word-wrapped yellow notice strip for a layout (hidden when empty)."""
+    label = QtWidgets.QLabel(text)
+    label.setStyleSheet(style.palette().notice_css)
+    label.setWordWrap(True)
+    label.setVisible(bool(text))
+    return label
+
+
+def message_label(text: str = "") -> QtWidgets.QLabel:
+    """A centred, word-wrapped message shown in place of a view's plots (hidden until shown)."""
+    label = QtWidgets.QLabel(text)
+    label.setStyleSheet(style.palette().message_css)
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
 
 
 class OverlayNotice(QtWidgets.QLabel):

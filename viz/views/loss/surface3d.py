@@ -22,6 +22,7 @@ from PySide6 import QtGui, QtWidgets
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.heatmap import HeatMap, display_levels, surface_colormap
+from viz.views.common.notice import notice_label
 from viz.views.common.view import View
 
 PATH_COLOR = "#D55E00"
@@ -51,7 +52,7 @@ class Surface3DView(View):
         self._levels = (0.0, 1.0)
         self._path = np.zeros((0, 3), np.float32)
         self._xy = self._epochs = None
-        self.notice = gl3d.notice_label("" if self.gl else gl3d.fallback_text())
+        self.notice = notice_label("" if self.gl else gl3d.fallback_text())
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to see the "
                                f"surface in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
         self.caption = QtWidgets.QLabel("Compute a surface first.")

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.analysis.regression import MAX_SHOWN, curve_axis, curve_fit, value_levels
 from viz import style
+from viz.views.common.notice import message_label
 from viz.views.common.view import View
 
 #: the data points: neutral, so that the curve and the units' colours stand out
@@ -74,11 +75,7 @@ class CurveFitView(View):
         self.caption.setWordWrap(True)
         self.caption.setMinimumWidth(1)
         self.caption.setStyleSheet(pal.readout_css)
-        self.message = QtWidgets.QLabel(NOT_A_CURVE)
-        self.message.setStyleSheet(pal.message_css)
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
+        self.message = message_label(NOT_A_CURVE)
         self.readout = QtWidgets.QLabel()
         self.readout.setStyleSheet(pal.readout_css)
         self.readout.setMinimumWidth(1)

@@ -23,6 +23,7 @@ from core.analysis.regression import contour_levels, surface_grid, value_levels
 from viz import style
 from viz.views.common.gl3d import Switch3D, opengl_available
 from viz.views.common.heatmap import add_nan_backdrop
+from viz.views.common.notice import message_label, notice_label
 from viz.views.common.view import View
 from viz.views.regression.surface_3d import FitSurface3D
 from viz.views.regression.value_colors import surface_colormap
@@ -57,15 +58,9 @@ class SurfaceFitView(View):
     # ---- construction -----------------------------------------------------------------------------
     def _build(self) -> None:
         pal = style.palette()
-        self.notice = QtWidgets.QLabel(NOTICE_PLANE)
-        self.notice.setStyleSheet(pal.notice_css)
-        self.notice.setWordWrap(True)
+        self.notice = notice_label(NOTICE_PLANE)
         self.notice.setVisible(False)
-        self.message = QtWidgets.QLabel(NOT_A_SURFACE)
-        self.message.setStyleSheet(pal.message_css)
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
+        self.message = message_label(NOT_A_SURFACE)
         self.readout = QtWidgets.QLabel()
         self.readout.setStyleSheet(pal.readout_css)
         self.readout.setMinimumWidth(1)

@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.boundary import contour_segments
 from viz import style
 from viz.views.common.heatmap import add_nan_backdrop
+from viz.views.common.notice import message_label
 from viz.views.common.view import View
 
 NOTICE_3D = "3-D data on a plane: faded points lie off it and may sit in the other colour"
@@ -112,11 +113,7 @@ class BoundaryView(View):
                                "that plane: a point above or below it can sit in the other class's colour "
                                "although the network classifies it correctly.")
         self.notice.setVisible(False)
-        self.message = QtWidgets.QLabel()
-        self.message.setStyleSheet(style.palette().message_css)
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
+        self.message = message_label()
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot(row=0, col=0)

@@ -25,6 +25,7 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position, sheet_mesh
 from viz import style
 from viz.views.common import gl3d
+from viz.views.common.notice import notice_label
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
@@ -69,7 +70,7 @@ class Stages3DView(View):
         # a new run's first trace, on the turn after its network and grid were made
         self._first_trace = QtCore.QTimer(self, singleShot=True, interval=0)
         self._first_trace.timeout.connect(self.retrace)
-        self.notice = gl3d.notice_label("" if self.gl else gl3d.fallback_text())
+        self.notice = notice_label("" if self.gl else gl3d.fallback_text())
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
                                f"stages in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
         self.title = QtWidgets.QLabel("No run yet.")

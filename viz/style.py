@@ -27,6 +27,7 @@ import dataclasses
 import re
 import weakref
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 from shiboken6 import isValid
@@ -322,6 +323,30 @@ def class_colormap(n_classes: int) -> pg.ColorMap:
 
 
 # ---- plot styling -------------------------------------------------------------------------------
+#: colours a scatter's value-coloured points take at most, plus one (see :func:`level_brushes`)
+BRUSH_LEVELS = 64
+
+
+def level_brushes(cmap: pg.ColorMap, fractions, levels: int = BRUSH_LEVELS, missing=None) -> list:
+    """One QBrush per point for ``fractions`` in 0..1 on ``cmap``, each rounded to one of ``levels`` + 1
+    evenly spaced colours and shared by the points of that colour; a non-finite fraction gets
+    ``missing`` (the palette's muted grey by default).
+
+    A ``ScatterPlotItem`` renders one marker image per distinct brush: 1,500 points in 1,500
+    colours took ~1 s to set (a stall of the window when a regression run reached the views),
+    in 65 colours 10 ms. A 64th of a colour ramp is finer than the eye tells apart on a dot.
+    """
+    t = np.asarray(fractions, np.float64).reshape(-1)
+    finite = np.isfinite(t)
+    index = np.where(finite, np.rint(np.clip(np.nan_to_num(t), 0.0, 1.0) * levels), levels + 1).astype(np.int64)
+    used = np.unique(index)
+    shades = cmap.map(np.minimum(used, levels) / levels, mode="qcolor")
+    table = {int(i): pg.mkBrush(c) for i, c in zip(used, shades)}
+    if levels + 1 in table:
+        table[levels + 1] = pg.mkBrush(missing if missing is not None else palette().muted)
+    return [table[i] for i in index.tolist()]
+
+
 def apply_plot_style(plot_item: pg.PlotItem) -> None:
     """Light grid, dark axis text and readable fonts on a ``PlotItem``."""
     plot_item.showGrid(x=True, y=True, alpha=_current.grid_alpha)

@@ -9,6 +9,7 @@ import pytest
 from core.analysis.units import unit_formula
 from core.run.config import TrainingConfig
 from core.run.serve import _Run
+from viz import style
 from viz.views.training.boundary import BoundaryView
 from viz.views.uncrumple.inspector import InspectorView
 from viz.views.uncrumple.lab import LabView
@@ -61,7 +62,11 @@ def brush_rgba(item) -> np.ndarray:
 
 
 def assert_target_colours(item, targets):
-    np.testing.assert_allclose(brush_rgba(item), target_rgba(targets, target_limit(targets)), atol=1 / 255 + 1e-6)
+    """Each point has its target's colour, the value rounded to one of the 65 shades a scatter uses
+    (``viz.style.level_brushes``)."""
+    limit = target_limit(targets)
+    shade = np.rint((np.asarray(targets, np.float64) / limit + 1) / 2 * style.BRUSH_LEVELS) / style.BRUSH_LEVELS
+    np.testing.assert_allclose(brush_rgba(item), target_rgba((2 * shade - 1) * limit, limit), atol=1 / 255 + 1e-6)
 
 
 # ---- the layers view ---------------------------------------------------------------------------------

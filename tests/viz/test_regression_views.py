@@ -15,6 +15,7 @@ from core.analysis.boundary import decision_grid
 from core.analysis.regression import MAX_SHOWN, contour_levels, value_levels
 from core.run.config import TrainingConfig
 from fit import misfits
+from viz import style
 from viz.app.layout.docks import CURVE, PLANAR, SURFACE, run_kind, spec
 from viz.views.common import gl3d
 from viz.views.regression.curve_fit import CurveFitView
@@ -195,7 +196,8 @@ def test_the_surface_is_the_networks_output_over_the_plane_with_the_data_on_the_
     assert len(view.contours.getData()[0]) > 0
     # a training point's fill is its target's colour on the map's scale
     k = int(np.argmax(data.y_train))
-    colour = surface_colormap().map((data.y_train[k] - lo) / (hi - lo), mode="qcolor")
+    t = round((data.y_train[k] - lo) / (hi - lo) * style.BRUSH_LEVELS) / style.BRUSH_LEVELS   # to a 64th of the map
+    colour = surface_colormap().map(t, mode="qcolor")
     assert view.train_points.points()[k].brush().color().name() == colour.name()
     assert len(view.val_points.points()) == len(data.x_val) > 0
     assert view.switch3d is None                               # offscreen: no OpenGL, no button, no error

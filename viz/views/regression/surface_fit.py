@@ -269,8 +269,7 @@ class SurfaceFitView(View):
         keep = np.isfinite(xy).all(axis=1) & np.isfinite(y)
         xy, y = xy[keep], y[keep]
         lo, hi = self.levels
-        colors = surface_colormap().map(np.clip((y - lo) / (hi - lo), 0.0, 1.0), mode="qcolor")
-        brushes = [pg.mkBrush(c) for c in colors]
+        brushes = style.level_brushes(surface_colormap(), (y - lo) / (hi - lo))
         pen = pg.mkPen(style.palette().foreground, width=style.scaled(1.6 if validation else 0.9))
         item.setData(x=xy[:, 0], y=xy[:, 1], pen=pen, brush=brushes)
 

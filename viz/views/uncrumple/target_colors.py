@@ -44,10 +44,11 @@ def target_rgba(values, limit: float, alpha: float = 1.0) -> np.ndarray:
 
 
 def target_brushes(values, limit: float) -> list:
-    """One QBrush per target value (for a scatter's per-point brushes); equal colours share a brush."""
-    rgba = np.round(target_rgba(values, limit) * 255).astype(np.int64)
-    cache: dict = {}
-    return [cache.setdefault(tuple(c), pg.mkBrush(*c)) for c in rgba]
+    """One QBrush per target value on ``±limit`` (for a scatter's per-point brushes), in at most
+    :data:`viz.style.BRUSH_LEVELS` + 1 shared colours (non-finite ones grey): see
+    :func:`viz.style.level_brushes`."""
+    v = np.asarray(values, np.float64).reshape(-1)
+    return style.level_brushes(target_colormap(), (v / max(float(limit), 1e-12) + 1.0) / 2.0)
 
 
 def value_text(v: float) -> str:

@@ -19,6 +19,7 @@ from core.run.presets import get_preset
 from viz.views.digits.digits_errors import ErrorsView
 from viz.views.uncrumple.layers import LayersView
 from viz.views.uncrumple.stage_player import StagePlayer
+from viz.views.uncrumple.stages3d import Stages3DView
 from viz.views.uncrumple.tracer import Tracer
 from layers_support import clocked, feed, start, view_factory
 
@@ -113,6 +114,24 @@ def test_the_stage_player_traces_a_heavy_network_in_a_worker_thread(make, qtbot)
     qtbot.waitUntil(lambda: player.traced is not None, timeout=20000)
     assert player.tracer._grid is not None and player.frame().shape == (300, 2)
     assert "Epoch 0" in player.caption.text()
+
+
+def test_the_3d_stages_trace_a_heavy_network_in_a_worker_thread(make, qtbot):
+    """As the stage player: the 3D view (here its 2D fallback) traced on the GUI thread, ~0.7-2.8 s
+    for a wide network in the monkey (seed 0) while a player's trace ran beside it."""
+    view = make(Stages3DView)                          # offscreen: no OpenGL, the 2D fallback
+    view.show()
+    view.clear()
+    view.set_run(image_run())
+    view.refresh()                                      # the network now; the trace a turn later
+    assert view.tracer.heavy and view.tracer._grid is None
+    qtbot.waitUntil(lambda: view.jobs.busy, timeout=5000)
+    assert view.traced is None
+    qtbot.waitUntil(lambda: view.traced is not None, timeout=20000)
+    assert view.tracer._grid is not None and view.points().shape == (300, 3)
+    assert view.stage_combo.count() == len(view.traced.stages) == 7     # input, then 3 stages a layer
+    view.finish()                                       # nothing new: no trace on the GUI thread
+    assert not view.jobs.busy
 
 
 def test_a_light_network_is_still_traced_and_drawn_in_one_refresh(make):

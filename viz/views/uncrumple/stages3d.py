@@ -15,8 +15,14 @@ Without OpenGL (:func:`viz.views.common.gl3d.opengl_available`) the same view dr
 2D projection of the 2D views with the notice :data:`viz.views.common.gl3d.FALLBACK_NOTICE`.
 The layers view and the stage player show it in place of their plot with a
 :class:`viz.views.common.gl3d.Switch3D` (their "3D" button).
+
+A heavy network's trace (:attr:`viz.views.uncrumple.tracer.Tracer.heavy`, an MNIST one or a wide
+one: up to seconds) runs in a worker thread (``jobs``), as the stage player's does; a light one's in
+the turn that asks for it.
 """
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,12 +31,13 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position, sheet_mesh
 from viz import style
 from viz.views.common import gl3d
+from viz.views.common.jobs import JobRunner
 from viz.views.common.notice import notice_label
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
 from viz.views.uncrumple.target_colors import target_limit, target_rgba
-from viz.views.uncrumple.tracer import Tracer
+from viz.views.uncrumple.tracer import Tracer, compute
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
 CAMERA_SLACK = 0.15
@@ -70,6 +77,8 @@ class Stages3DView(View):
         # a new run's first trace, on the turn after its network and grid were made
         self._first_trace = QtCore.QTimer(self, singleShot=True, interval=0)
         self._first_trace.timeout.connect(self.retrace)
+        self.jobs = JobRunner(self)       # a heavy network's traces, one at a time
+        self.jobs.finished.connect(self._on_traced)
         self.notice = notice_label("" if self.gl else gl3d.fallback_text())
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
                                f"stages in 3D; {gl3d.ENV_DISABLE}=1 forces this 2D view.")
@@ -123,6 +132,7 @@ class Stages3DView(View):
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
+        self.jobs.cancel()
         self.tracer.clear()
         self._mesh = np.zeros((0, 2), np.intp)
         if self.mesh_lines is not None:
@@ -147,7 +157,8 @@ class Stages3DView(View):
             self.title.setText(self.tracer.message)
             return
         self._s = self._first_3d_stage()
-        self.tracer.grid   # noqa: B018  (the input grid, a PCA plane for images, made in this turn)
+        if not self.tracer.heavy:
+            self.tracer.grid   # noqa: B018  (made now: its own turn; a heavy run's in the worker)
         self.grid_box.setChecked(self.gl and self.tracer.x.shape[1] != 3)
         if self.gl:
             tr = self.tracer
@@ -179,16 +190,48 @@ class Stages3DView(View):
     def finish(self) -> None:
         """Do now what waits for the next turns (before an image is taken, say): build and trace the run."""
         super().finish()
+        if self.jobs.busy:
+            result, _error = self.jobs.wait()
+            if result is not None:
+                self._use(self.tracer.accept(result))
         if self.tracer.ready and self.tracer.version != self._drawn_version:
             self._first_trace.stop()
-            self.retrace()
+            self._trace_now()
 
     def retrace(self) -> bool:
-        """Trace the newest weights now and draw the current position."""
+        """Trace the newest weights and draw the current position: now, or for a heavy network in the
+        worker (False: drawn when it is done)."""
         self._first_trace.stop()
-        version = self.tracer.version
-        traced = self.tracer.trace()
-        self._drawn_version = version
+        if self.tracer.heavy:
+            if not self.jobs.busy:              # else the one under way asks for the next when done
+                work = self.tracer.take()
+                self._drawn_version = work.version
+                self.jobs.watch(self)
+                self.jobs.start(partial(compute, work), name="uncrumple-3d-trace")
+            return False
+        return self._trace_now()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        """Stop and join a trace under way (in a window, the runner also stops when the window closes)."""
+        self.jobs.shutdown()
+        super().closeEvent(event)
+
+    def _on_traced(self, result) -> None:
+        """The worker's trace is done: show it, and trace the weights that came meanwhile."""
+        if result is None:
+            return
+        self._use(self.tracer.accept(result))
+        if self.tracer.version != self._drawn_version and not unseen(self):
+            self.retrace()
+
+    def _trace_now(self) -> bool:
+        if self.jobs.busy:                      # one trace at a time touches the network
+            self.jobs.wait()
+        self._drawn_version = self.tracer.version
+        return self._use(self.tracer.trace())
+
+    def _use(self, traced) -> bool:
+        """Show ``traced`` at the current position; whether there was one."""
         if traced is None:
             self.title.setText(self.tracer.message or "Nothing to show.")
             return False

@@ -204,6 +204,21 @@ def test_lab_takes_2d_run_data_and_ignores_3d(make):
     assert view._x.shape[1] == 2
 
 
+def test_the_lab_draws_the_same_sample_of_a_big_data_set_as_the_other_stage_views(make):
+    """A run of 6,000 points: the lab draws the tracer's fixed sample of 1,500, not every point on
+    each slider move (a 200,000-row CSV ran every one through its panel, on the GUI thread)."""
+    view = make(LabView)
+    _, snap = start(TrainingConfig(dataset="moons", n_samples=6000, grid_resolution=16))
+    view.set_run(snap.run)
+    tracer = Tracer()
+    assert tracer.set_run(snap.run)
+    assert len(view._x) == len(tracer.x) == 1500
+    np.testing.assert_array_equal(view._x, tracer.x)
+    np.testing.assert_array_equal(view._y, tracer.y)
+    shown = sum(len(it.getData()[0]) for it in view.panel.points if it.isVisible())
+    assert shown == 1500
+
+
 def test_the_dock_registry_lists_every_view(qtbot):
     make = ViewMaker()
     docks = [(s.title, s.name, make(s)) for s in DOCKS if s.module.startswith("viz.views.uncrumple.")]

@@ -22,6 +22,7 @@ from viz import style
 from viz.views.common.view import View
 from viz.views.uncrumple.stage_panel import StagePanel, bounds
 from viz.views.uncrumple.target_colors import TargetBar, target_limit
+from viz.views.uncrumple.tracer import shown_sample
 
 TICKS = 100
 
@@ -128,8 +129,8 @@ class LabView(View):
         """Use the run's 2D training data (other data keeps the points shown)."""
         x = np.asarray(run.x_train, np.float32)
         if x.ndim == 2 and x.shape[1] == 2 and len(x) and np.isfinite(x).all():
-            self._use_points(x, np.asarray(run.y_train, np.float32).reshape(-1) if run.is_regression
-                             else run.labels_train)   # a regression run's points by target value
+            y = np.asarray(run.y_train, np.float32).reshape(-1) if run.is_regression else run.labels_train
+            self._use_points(*shown_sample(x, y))     # a regression run's points by target value
             self._draw()
 
     # ---- editing -----------------------------------------------------------------------------------

@@ -198,6 +198,15 @@ def plot_coords(c, dims: int = 2) -> np.ndarray:
     return out
 
 
+def shown_sample(x, y, max_points: int = MAX_POINTS):
+    """``(x, y)`` as drawn: all rows up to ``max_points``, else the same fixed-seed subsample of them
+    (in their order) every time, so that a view's points do not change from one draw to the next."""
+    if len(x) <= max_points:
+        return x, y
+    keep = np.sort(np.random.default_rng(0).choice(len(x), int(max_points), replace=False))
+    return x[keep], y[keep]
+
+
 class Tracer:
     """Follows a run for a view: the run's network, the newest weights, the stages.
 
@@ -286,9 +295,7 @@ class Tracer:
         if x.ndim != 2 or len(x) == 0 or len(x) != len(y):
             self.message = "The run has no training data."
             return False
-        if len(x) > self.max_points:
-            keep = np.sort(np.random.default_rng(0).choice(len(x), self.max_points, replace=False))
-            x, y = x[keep], y[keep]
+        x, y = shown_sample(x, y, self.max_points)
         try:
             self.model = run.model()
         except ValueError as exc:

@@ -73,3 +73,33 @@ def test_split_for_app_leaves_a_window_whose_blas_does_not_fit_alone(monkeypatch
     before = os.sched_getaffinity(0)
     assert cpus.split_for_app() is False
     assert cpus.TRAINER_CPUS is None and os.sched_getaffinity(0) == before
+
+
+@linux_affinity
+def test_a_views_job_runs_on_every_cpu_while_the_window_is_pinned(qtbot, monkeypatch):
+    """A view's background job is a thread of the window's process: started from the pinned GUI
+    thread it would inherit the window's one CPU and take the GUI thread's turns (the monkey saw a
+    1.02 s stall with the GUI thread running 30 % of it); it frees itself to every CPU the app uses."""
+    from viz.views.common.jobs import JobRunner
+    allowed = frozenset(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip("one CPU: nothing to split")
+    gui, _trainer = cpus.plan(allowed)
+    monkeypatch.setattr(cpus, "ALL_CPUS", allowed)
+    os.sched_setaffinity(0, gui)                      # as split_for_app pins the window's threads
+    try:
+        runner = JobRunner()
+        with qtbot.waitSignal(runner.finished, timeout=10_000) as got:
+            runner.start(lambda cancel, progress: os.sched_getaffinity(0))
+        assert got.args[0] == allowed
+        assert os.sched_getaffinity(0) == gui         # the GUI thread stays on the window's CPUs
+        runner.shutdown()
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+def test_free_this_thread_changes_nothing_when_the_app_did_not_split(monkeypatch):
+    monkeypatch.setattr(cpus, "ALL_CPUS", None)
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    cpus.free_this_thread()
+    assert (os.sched_getaffinity(0) if before is not None else None) == before

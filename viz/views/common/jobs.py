@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from shiboken6 import isValid
 
 from core.analysis.loss.landscape import Cancelled
+from viz.run import cpus
 
 
 class _Worker(QtCore.QObject):
@@ -43,6 +44,7 @@ class _Worker(QtCore.QObject):
 
     @QtCore.Slot()
     def run(self) -> None:
+        cpus.free_this_thread()           # not only the window's CPU (viz.run.cpus)
         try:
             self.result = self.fn(self._cancel.is_set, lambda f: self.progressed.emit(self.number, float(f)))
         except Cancelled:

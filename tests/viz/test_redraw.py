@@ -202,6 +202,37 @@ def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make
     qtbot.waitUntil(lambda: len(calls) > 0, timeout=5_000)   # the session's redrawer does it, in steps
 
 
+def test_reset_layout_paints_each_plot_once_at_its_final_size(qtbot, make_window):
+    """Reset layout sizes the docks twice (now, and a turn later once the layout is in force), and
+    every plot of the workspace painted three times (1.0-1.2 s of painting in the monkey). The
+    window paints once, after the second sizing."""
+    from PySide6.QtCore import QEvent, QObject
+    w = make_window(engine="thread")
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=30_000)
+    w.dock_curves.setFloating(True)                   # something for Reset layout to put back
+    qtbot.waitUntil(lambda: w.dock_curves.isFloating(), timeout=5_000)
+    qtbot.wait(200)
+    plot = w.curves.graphics.viewport()
+    sizes = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QEvent.Type.Paint:
+                sizes.append((obj.width(), obj.height()))
+            return False
+    counter = Count()
+    plot.installEventFilter(counter)
+    w.reset_layout()
+    qtbot.waitUntil(lambda: w.updatesEnabled() and len(sizes) > 0, timeout=5_000)
+    qtbot.wait(300)                                   # any later paint would come by now
+    plot.removeEventFilter(counter)
+    assert not w.dock_curves.isFloating()
+    assert sizes == [(plot.width(), plot.height())]   # once, at its final size (three times before)
+
+
 # ---- paints in steps of their own ----------------------------------------------------------------
 class PlotView(View):
     """A view with one pyqtgraph plot; counts the paints of the plot's viewport."""

@@ -135,13 +135,23 @@ class DockLayout(QObject):
         self._states[self._current] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
         self._current = name
         saved = self._states.get(name)
-        if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
-            self.arrange()
-        elif saved[0] != self._kind:
-            self._show_for_run()
-        self._place_pinned()
-        QTimer.singleShot(0, self, self.tidy_tabs)
+        self._window.setUpdatesEnabled(False)     # one paint, once the new layout is in force
+        try:
+            if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
+                self.arrange()
+            elif saved[0] != self._kind:
+                self._show_for_run()
+            self._place_pinned()
+        finally:
+            QTimer.singleShot(0, self, self._settle_switch)
         self.workspace_changed.emit(name)
+
+    @Slot()
+    def _settle_switch(self) -> None:
+        try:
+            self.tidy_tabs()
+        finally:
+            self._window.setUpdatesEnabled(True)
 
     @contextlib.contextmanager
     def visiting(self):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from paint_sizes import PaintSizes
 from viz.run.redraw import ViewRedrawer
 from viz.views.common.view import View
 
@@ -200,29 +201,6 @@ def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make
     w.reset_layout()                           # a dozen docks shown in one click
     assert calls == []                         # none refreshed inside it: the window stays responsive
     qtbot.waitUntil(lambda: len(calls) > 0, timeout=5_000)   # the session's redrawer does it, in steps
-
-
-class PaintSizes:
-    """The sizes a widget was painted at, while installed (``with PaintSizes(widget) as sizes:``)."""
-
-    def __init__(self, widget):
-        from PySide6.QtCore import QEvent, QObject
-        self.widget, self.sizes = widget, []
-        sizes = self.sizes
-
-        class Count(QObject):
-            def eventFilter(self, obj, ev):
-                if ev.type() == QEvent.Type.Paint:
-                    sizes.append((obj.width(), obj.height()))
-                return False
-        self._filter = Count()
-
-    def __enter__(self):
-        self.widget.installEventFilter(self._filter)
-        return self.sizes
-
-    def __exit__(self, *exc):
-        self.widget.removeEventFilter(self._filter)
 
 
 def shown_window(qtbot, make_window):

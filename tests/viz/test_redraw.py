@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 
-from paint_sizes import PaintSizes
 from viz.run.redraw import ViewRedrawer
 from viz.views.common.view import View
 
@@ -201,46 +200,6 @@ def test_docks_shown_by_reset_layout_redraw_later_one_step_at_a_time(qtbot, make
     w.reset_layout()                           # a dozen docks shown in one click
     assert calls == []                         # none refreshed inside it: the window stays responsive
     qtbot.waitUntil(lambda: len(calls) > 0, timeout=5_000)   # the session's redrawer does it, in steps
-
-
-def shown_window(qtbot, make_window):
-    w = make_window(engine="thread")
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.session.latest is not None, timeout=30_000)
-    return w
-
-
-def test_reset_layout_paints_each_plot_once_at_its_final_size(qtbot, make_window):
-    """Reset layout sizes the docks twice (now, and a turn later once the layout is in force), and
-    every plot of the workspace painted three times (1.0-1.2 s of painting in the monkey). The
-    window paints once, after the second sizing."""
-    w = shown_window(qtbot, make_window)
-    w.dock_curves.setFloating(True)                   # something for Reset layout to put back
-    qtbot.waitUntil(lambda: w.dock_curves.isFloating(), timeout=5_000)
-    qtbot.wait(200)
-    plot = w.curves.graphics.viewport()
-    with PaintSizes(plot) as sizes:
-        w.reset_layout()
-        qtbot.waitUntil(lambda: w.updatesEnabled() and len(sizes) > 0, timeout=5_000)
-        qtbot.wait(300)                               # any later paint would come by now
-    assert not w.dock_curves.isFloating()
-    assert sizes == [(plot.width(), plot.height())]   # once, at its final size (three times before)
-
-
-def test_a_workspace_switch_paints_its_plots_at_their_final_size_only(qtbot, make_window):
-    """Back to Learn, the curves' plot painted 3-4 times at two sizes (the restored layout's, then
-    the curves side by side): the window's updates wait until the layout is in force."""
-    w = shown_window(qtbot, make_window)
-    plot = w.curves.graphics.viewport()
-    w.dock_layout.show_workspace("descend")
-    qtbot.wait(300)
-    with PaintSizes(plot) as sizes:
-        w.dock_layout.show_workspace("learn")
-        qtbot.waitUntil(lambda: w.updatesEnabled() and len(sizes) > 0, timeout=5_000)
-        qtbot.wait(300)
-    assert set(sizes) == {(plot.width(), plot.height())} and len(sizes) <= 2, sizes
 
 
 # ---- paints in steps of their own ----------------------------------------------------------------

@@ -135,23 +135,13 @@ class DockLayout(QObject):
         self._states[self._current] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
         self._current = name
         saved = self._states.get(name)
-        self._window.setUpdatesEnabled(False)     # one paint, once the new layout is in force
-        try:
-            if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
-                self.arrange()
-            elif saved[0] != self._kind:
-                self._show_for_run()
-            self._place_pinned()
-        finally:
-            QTimer.singleShot(0, self, self._settle_switch)
+        if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
+            self.arrange()
+        elif saved[0] != self._kind:
+            self._show_for_run()
+        self._place_pinned()
+        QTimer.singleShot(0, self, self.tidy_tabs)
         self.workspace_changed.emit(name)
-
-    @Slot()
-    def _settle_switch(self) -> None:
-        try:
-            self.tidy_tabs()
-        finally:
-            self._window.setUpdatesEnabled(True)
 
     @contextlib.contextmanager
     def visiting(self):
@@ -391,25 +381,11 @@ class DockLayout(QObject):
             QTimer.singleShot(0, self, self.size_docks)
 
     def reset(self) -> None:
-        """The shown workspace as designed again (its docks in their places, none floating).
-
-        The docks get their sizes twice, now and again a turn later (once the new layout is in
-        force); the window paints once, after the second. Every plot of the workspace painted three
-        times was a 1.0-1.2 s stall of the GUI thread in the monkey."""
+        """The shown workspace as designed again (its docks in their places, none floating)."""
         self._states.pop(self._current, None)
-        self._window.setUpdatesEnabled(False)
-        try:
-            self.arrange()
-        finally:
-            QTimer.singleShot(0, self, self._settle_reset)
-
-    @Slot()
-    def _settle_reset(self) -> None:
-        try:
-            self.size_docks()
-            self.tidy_tabs()
-        finally:
-            self._window.setUpdatesEnabled(True)
+        self.arrange()
+        QTimer.singleShot(0, self, self.size_docks)
+        QTimer.singleShot(0, self, self.tidy_tabs)
 
     @Slot()
     def tidy_tabs(self) -> None:

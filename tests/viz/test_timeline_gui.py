@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QStatusBar
+from PySide6.QtWidgets import QApplication, QMessageBox, QStatusBar
 
 from core.analysis import boundary
 from core.run.config import TrainingConfig
@@ -347,3 +347,39 @@ def test_the_status_bar_shows_the_figures_of_the_epoch_the_views_show(qtbot, mak
     assert labels["epoch"].text() == "epoch 3"
     assert labels["step"].text() == f"step {3 * bpe + 1}"
     assert labels["loss"].text() == f"loss {logs[3]['loss']:.4g} (val {logs[3]['val_loss']:.4g})"
+
+
+def test_the_previous_runs_epochs_never_reach_a_new_trainer_of_another_network(qtbot, make_window, tmp_path):
+    """Issue 17 (the monkey's "checkpoint's weights have shapes" box): a preset or another architecture
+    starts a new trainer; before its first snapshot the timeline still holds the run before. Continue
+    from here and Load model sent that run's checkpoint to the new trainer, which refused it with an
+    error box. Now they say in the status bar that a new run is starting, and send nothing."""
+    w = started(qtbot, make_window)
+    train_epochs(qtbot, w, 2)
+    model_path = str(tmp_path / "m.npz")
+    assert w.run_files.save_model_file(model_path)
+    w.timeline_bar.slider.setValue(1)                           # scrubbed to epoch 1
+    errors = []
+    w.session.error.connect(errors.append)
+    other = CONFIG.replace(hidden=((3, "relu"),))
+    w.start_config(other)                                       # a new trainer, of another network
+    assert w.session.state == "starting" and w.timeline.epochs() == [0, 1, 2]
+    w.timeline_bar.branch_button.click()                        # Continue from here on the old epoch 1
+    assert "A new run is starting" in w.statusBar().currentMessage()
+    assert w.timeline.epochs() == [0, 1, 2]                     # nothing dropped
+    assert not w.run_files.load_model_file(model_path)          # the old run's weights
+    assert "A new run is starting" in w.statusBar().currentMessage()
+    run_path = str(tmp_path / "run.npz")
+    with qtbot.waitSignal(w.timeline.saved, timeout=10_000):
+        w.timeline.save(run_path)                               # saves the run on screen, whole
+    saved = load_run(run_path)
+    assert saved.config.hidden == CONFIG.hidden and saved.current.epoch == 2
+    until(qtbot, lambda: w.session.state == "ready" and w.session.run.config.hidden == other.hidden)
+    assert w.timeline.epochs() == [0]
+    w.actions.step_batch.trigger()                              # the trainer answers in order: an error
+    until(qtbot, lambda: w.session.latest.step == 1)            # from a restore would have come first
+    assert errors == [] and not w.findChildren(QMessageBox)
+    # the new run's own state is what Load model now starts from; another network's file is refused
+    assert w.timeline.checkpoint.shapes != load_run(run_path).current.shapes
+    assert not w.run_files.load_model_file(model_path)
+    assert "weight shapes" in w.statusBar().currentMessage()

@@ -151,6 +151,9 @@ class RunFiles(QObject):
         if current is None:
             self.window.show_error("The run has not started yet: load the model once it shows its data.")
             return False
+        if why := self.window.session.refusal(current):     # a new run is starting: its network may differ
+            self.window.statusBar().showMessage(why, STATUS_MS)
+            return False
         if not path:
             path, _ = QFileDialog.getOpenFileName(self.window, "Load model", "", MODEL_FILTER)
         if not path:
@@ -168,7 +171,9 @@ class RunFiles(QObject):
             return False
         flat = np.concatenate([w.ravel() for w in model.get_weights()]).astype(np.float32)
         ckpt = dataclasses.replace(current, weights=flat, optimizer={"iterations": 0, "slots": []})
-        self.window.session.restore(ckpt, self.timeline.epoch_logs)
+        if not self.window.session.restore(ckpt, self.timeline.epoch_logs):
+            self.window.statusBar().showMessage(self.window.session.refusal(ckpt), STATUS_MS)
+            return False
         self.window.statusBar().showMessage(f"Loaded the weights of {path}", STATUS_MS)
         return True
 

@@ -481,10 +481,31 @@ class Session(QObject):
         for v in self.redrawer.live():
             v.show_epoch(epoch)
 
-    def restore(self, checkpoint, epoch_logs=()) -> None:
-        """Send the trainer to ``checkpoint`` (paused); training then goes on from there."""
+    def refusal(self, checkpoint) -> str:
+        """Why the trainer running now cannot go to ``checkpoint``, in plain words, or ``""`` (it can).
+
+        A new trainer that has not sent its first snapshot yet (a preset, a removed layer, another data
+        set) takes no checkpoint: the epochs still on screen are the run's before, and may be of
+        another network. Nor does a running trainer take the weights of another network."""
+        if self._state == "starting" and self._worker is not None and not self._dead:
+            return "A new run is starting: the epochs on the timeline are the previous run's. Try again once it shows its data."
+        full = self._latest_full
+        if full is not None and full.weights:
+            ours = tuple(tuple(w.shape) for w in full.weights)
+            if ours != tuple(tuple(s) for s in checkpoint.shapes):
+                return (f"That state is of another network (weight shapes {[tuple(s) for s in checkpoint.shapes]}); "
+                        f"the one training now has {list(ours)}.")
+        return ""
+
+    def restore(self, checkpoint, epoch_logs=()) -> bool:
+        """Send the trainer to ``checkpoint`` (paused); training then goes on from there.
+
+        Returns False, sending nothing, when the trainer cannot take it (see :meth:`refusal`)."""
+        if self.refusal(checkpoint):
+            return False
         logs = [{k: v for k, v in e.items() if k != "stats"} for e in epoch_logs]
         self._send(("restore", checkpoint, logs))
+        return True
 
     def start(self, config: TrainingConfig) -> None:
         """Start ``config`` in a new trainer, whatever the current run is (opening a run file)."""

@@ -102,6 +102,7 @@ class TimelineController(QObject):
                 # dropped, never restored into a network of another shape
                 self._opening, self._continuing, self._play_after, self._save_after_open = None, None, False, None
             self._save_to = None     # a save asked of the run before never lands on this one
+            self.checkpoint = None   # nor does its paused state: Load model, a save, Play after a crash
             self._run, self._local, self._grid_of_run, self._last_heavy = snap.run, None, snap.boundary, None
             self.epoch_logs, self.branches = [], []
             self.timeline.clear()
@@ -262,7 +263,10 @@ class TimelineController(QObject):
                 f"on from {state_name(ckpt)} in a new trainer, Continue from here to go on from an earlier "
                 "epoch, or Reset to start again; File → Save run keeps it in a file.")
 
-    def _continue(self, ckpt, play: bool) -> int:
+    def _continue(self, ckpt, play: bool) -> int | None:
+        if self.session.alive and (why := self.session.refusal(ckpt)):
+            self.note.emit(why)           # nothing is dropped: the epochs stay as they are
+            return None
         newest = self.kept_state()
         self.timeline.truncate(ckpt.epoch)
         self.epoch_logs = [e for e in self.epoch_logs if e.get("epoch", 0) <= ckpt.epoch]

@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.status = StatusNumbers(self.statusBar(), self.actions.counters, parent=self)
         self.status.follow(self.session, self.timeline)
         self.status_labels = self.status.labels
-        self.presentation = Presentation(self)
+        self.presentation = Presentation(self, paint_hold=layout.paint_hold)
         self.actions.view_menu.addSeparator()
         self.actions.view_menu.addAction(self.presentation.action)
         self.actions.more.append(self.presentation.action)

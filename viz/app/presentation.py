@@ -121,6 +121,9 @@ class Presentation(QObject):
     window : QMainWindow
     factor : float
         How much larger text, markers and lines get (default :data:`viz.style.PRESENTATION_SCALE`).
+    paint_hold : PaintHold or None
+        Holds the plots' paints while the window goes full screen and back (every plot painted
+        eleven times at five sizes, about a second); see :mod:`viz.app.layout.paint_hold`.
 
     Attributes
     ----------
@@ -132,9 +135,10 @@ class Presentation(QObject):
     active : bool
     """
 
-    def __init__(self, window, factor: float = style.PRESENTATION_SCALE):
+    def __init__(self, window, factor: float = style.PRESENTATION_SCALE, paint_hold=None):
         super().__init__(window)
         self.window = window
+        self._hold = paint_hold
         self.factor = float(factor)
         self.active = False
         self._changes = _Changes()
@@ -173,6 +177,8 @@ class Presentation(QObject):
         if self.active:
             return
         self.active = True
+        if self._hold is not None:
+            self._hold.hold()
         style.set_scale(self.factor)
         for view in self.window.findChildren(pg.GraphicsView):   # before the app's font grows: an axis
             scale_scene(view, self.factor, self._changes)         # without a font of its own has that one
@@ -194,6 +200,8 @@ class Presentation(QObject):
         if not self.active:
             return
         self.active = False
+        if self._hold is not None:
+            self._hold.hold()
         style.set_scale(1.0)
         self._changes.undo()
         if self._font is not None:

@@ -19,6 +19,7 @@ from viz.app import settings as st
 from viz.app.layout import workspaces as ws
 from viz.app.layout.empty_workspace import EmptyWorkspace
 from viz.app.layout.lazy_docks import LazyDocks, new_dock, refresh_when_shown
+from viz.app.layout.paint_hold import PaintHold
 
 #: the window size the workspaces' pixel sizes are designed for
 DESIGN_SIZE = (1280, 800)
@@ -50,6 +51,8 @@ class DockLayout(QObject):
         Builds the views behind the tabs.
     empty : EmptyWorkspace
         The central widget: shown only where the workspace has no dock to show.
+    paint_hold : PaintHold
+        Holds the plots' paints while the layout changes (Reset layout, a switch of workspace).
 
     Signals
     -------
@@ -90,6 +93,7 @@ class DockLayout(QObject):
         self._restored = False          # the layout came from the settings
         self._pinned = None             # a dock shown in every workspace (see pin)
         self._pinned_into: set = set()  # the workspaces pinning put it in (unpinned, it leaves them)
+        self.paint_hold = PaintHold(window)
         self.arrange()
 
     @staticmethod
@@ -133,6 +137,7 @@ class DockLayout(QObject):
         if name == self._current:
             return
         self._states[self._current] = (self._kind, self._window.saveState(st.LAYOUT_VERSION))
+        self.paint_hold.hold()      # the plots paint once the docks have their places and sizes
         self._current = name
         saved = self._states.get(name)
         if saved is None or not self._window.restoreState(saved[1], st.LAYOUT_VERSION):
@@ -383,6 +388,7 @@ class DockLayout(QObject):
     def reset(self) -> None:
         """The shown workspace as designed again (its docks in their places, none floating)."""
         self._states.pop(self._current, None)
+        self.paint_hold.hold()      # each plot painted three times, 1.0-1.2 s in the monkey
         self.arrange()
         QTimer.singleShot(0, self, self.size_docks)
         QTimer.singleShot(0, self, self.tidy_tabs)

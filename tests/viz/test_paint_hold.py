@@ -139,3 +139,19 @@ def test_the_plots_of_another_workspace_paint_once_it_is_shown(qtbot, make_windo
     qtbot.waitUntil(lambda: not w.dock_layout.paint_hold.held, timeout=5_000)
     plots = shown_plots(w)
     assert plots and all(p.parentWidget().updatesEnabled() for p in plots)
+
+
+def test_pinning_the_lessons_and_another_kind_of_run_hold_the_plots_too(qtbot, make_window):
+    """Opening a lesson pins its panel (the docks make room over two turns); a regression run shows
+    its own docks in the panes: both are layout changes whose plots wait to paint."""
+    w = shown_window(qtbot, make_window)
+    layout = w.dock_layout
+    layout.pin("dock_lessons")
+    assert layout.paint_hold.held
+    qtbot.waitUntil(lambda: not layout.paint_hold.held, timeout=5_000)
+    layout.pin("dock_lessons")                        # no change: no hold
+    assert not layout.paint_hold.held
+    layout.show_kind("surface")
+    assert layout.paint_hold.held
+    qtbot.waitUntil(lambda: not layout.paint_hold.held, timeout=5_000)
+    assert all(v.updatesEnabled() for v in w.findChildren(pg.GraphicsView))

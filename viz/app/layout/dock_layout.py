@@ -270,6 +270,8 @@ class DockLayout(QObject):
         column of its own at the right, :data:`PINNED_WIDTH` wide; where the user then moves it, it stays."""
         if name is not None:
             registry.spec(name)   # KeyError for a dock the registry does not have
+        if name != self._pinned:
+            self.paint_hold.hold()      # the docks make room for it (or take its place) over two turns
         if name is None and self._pinned is not None:
             self._pinned_into = {(n, self._pinned) for n, _ in self._pinned_into if n != self._current}
             self.dock(self._pinned).setMinimumWidth(0)
@@ -330,6 +332,7 @@ class DockLayout(QObject):
         if kind == self._kind:     # what the user closed stays closed
             return
         self._kind = kind
+        self.paint_hold.hold()          # other docks in the panes: the plots paint once they are sized
         self._show_for_run()
         QTimer.singleShot(0, self, self.tidy_tabs)
 

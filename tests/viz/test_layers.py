@@ -95,7 +95,7 @@ def test_the_redraw_clock_holds_new_weights_until_the_min_interval_is_over(make,
     assert len(traced) == 1
     view.add_snapshot(train_epoch(run))
     clock.request()
-    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version, timeout=3000)
+    qtbot.waitUntil(lambda: view.jobs.drawn_version == view.tracer.version, timeout=3000)
     assert len(traced) == 2 and traced[1] - traced[0] >= 0.3
 
 
@@ -114,7 +114,7 @@ def test_a_refresh_updates_every_panel_in_its_own_turn_without_timers(make, qtbo
     monkeypatch.setattr(view, "_draw_panel", lambda i, shown: drawn.append(i) or real(i, shown))
     view.add_snapshot(train_epoch(run))
     assert view.refresh()
-    assert drawn == list(range(10)) and view._drawn_version == view.tracer.version
+    assert drawn == list(range(10)) and view.jobs.drawn_version == view.tracer.version
     assert not any(t.isActive() for t in view.findChildren(QtCore.QTimer))   # no turn left to draw in
     assert not view.refresh()                # nothing new: nothing drawn
     expected = view.traced.coords[4]
@@ -150,7 +150,7 @@ def test_the_clock_draws_the_layers_row_by_row_each_row_painting_only_itself(mak
     assert len(view.refresh_parts()) == 4                       # the input's row and three layers'
     view.add_snapshot(train_epoch(run))
     clock.request()
-    qtbot.waitUntil(lambda: view._drawn_version == view.tracer.version and not clock._in_frame, timeout=5000)
+    qtbot.waitUntil(lambda: view.jobs.drawn_version == view.tracer.version and not clock._in_frame, timeout=5000)
     qtbot.wait(50)
     height = view.graphics.viewport().height()
     assert len(regions) == 4 and all(r.height() < height / 2 for r in regions)
@@ -219,13 +219,13 @@ def test_a_view_behind_another_tab_waits_until_it_is_in_front(make, qtbot):
     feed(view, snap)
     view.add_snapshot(train_epoch(run))
     assert not view.refresh()                                   # nobody sees it: nothing traced or drawn
-    assert view._drawn_version != view.tracer.version
+    assert view.jobs.drawn_version != view.tracer.version
     assert view.panels == []                                    # not even made (~25 ms a panel)
     assert view.tracer._grid is None                            # nor the input grid (a PCA plane for images)
     docks[0].raise_()
     qtbot.waitUntil(lambda: not behind_tab(view), timeout=2000)
     assert view.refresh()
-    assert len(view.panels) == 10 and view._drawn_version == view.tracer.version
+    assert len(view.panels) == 10 and view.jobs.drawn_version == view.tracer.version
     assert "Input" in view.panels[0].plot.titleLabel.text
 
 

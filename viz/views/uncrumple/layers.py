@@ -23,13 +23,13 @@ from core.analysis.names import layer_name
 from viz import style
 from viz.views.common import gl3d
 from viz.views.common.gl3d import Switch3D, opengl_available
-from viz.views.common.jobs import JobRunner
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, fit_title, narrow_min
 from viz.views.uncrumple.stages3d import Stages3DView
 from viz.views.uncrumple.target_colors import TargetBar, target_limit
-from viz.views.uncrumple.tracer import Tracer, compute
+from viz.views.uncrumple.trace_jobs import TraceJobs
+from viz.views.uncrumple.tracer import Tracer
 
 #: a row's view range follows the data only when an edge moves by more than this fraction of the span
 #: (a new range regenerates both axes and costs more than the panel's data)
@@ -193,7 +193,6 @@ class LayersView(View):
         self.row_labels: list = []        # LabelItem per row: the input, then each layer
         self.traced = None
         self.row_ranges: list = []        # (x0, x1, y0, y1) per row as last set
-        self._drawn_version = 0
         self._connect_idx = self._connect = self._connect_sparse = None
         self._jitter: dict[int, np.ndarray] = {}
         self._shown: list = []            # each stage's points as drawn, of the last trace
@@ -204,7 +203,7 @@ class LayersView(View):
         self._stepping = False            # building in the clock's first row step
         self._guide = None                # the guide label, made once
         self._labels: list = []           # every row label made (row_labels: this run's)
-        self.jobs = JobRunner(self)       # heavy traces, one at a time
+        self.jobs = TraceJobs(self, self.tracer, "uncrumple-layers-trace")   # one at a time, here or in a worker
         self.jobs.finished.connect(self._on_traced)
         self.notice = QtWidgets.QLabel()
         self.notice.setStyleSheet(style.palette().notice_css)
@@ -241,11 +240,10 @@ class LayersView(View):
         """Forget the run: its panels are emptied and hidden, kept for the next run; a trace under
         way is dropped."""
         self.switch3d.clear()
-        self.jobs.cancel()
+        self.jobs.forget()
         self.tracer.clear()
         self.traced = None
         self.row_ranges = []
-        self._drawn_version = 0
         self._n_stages = 0
         for panel in self.panels:
             panel.plot.setVisible(False)
@@ -278,7 +276,7 @@ class LayersView(View):
         self._layout()
         self._whole_paint = True                        # the panels moved: the next paint is the whole plot
         if self.tracer.heavy:
-            self._start_trace()                         # drawn when the worker is done
+            self.jobs.start_trace()                     # drawn when the worker is done
         else:
             self._trace()
         if not self._stepping:                          # else the clock's next steps make and draw the rows
@@ -309,9 +307,9 @@ class LayersView(View):
             return self.switch3d.refresh()
         if not self.tracer.ready or unseen(self):
             return False
-        if self.tracer.version != self._drawn_version:
+        if self.jobs.due:
             if self.tracer.heavy:
-                self._start_trace()
+                self.jobs.start_trace()
             else:
                 return self._draw()
         return self._draw_due_rows()
@@ -322,22 +320,12 @@ class LayersView(View):
         if self.jobs.busy:
             result, _error = self.jobs.wait()
             self._on_traced(result)
-        if self.tracer.ready and self.tracer.version != self._drawn_version and not self.switch3d.active:
+        if self.jobs.due and not self.switch3d.active:
             self._draw()
         elif not self.switch3d.active:
             self._draw_due_rows()
 
     # ---- tracing in the worker (heavy networks) -----------------------------------------------------
-    def _start_trace(self) -> None:
-        """Trace the newest weights in the worker, unless a trace is under way (its result asks for
-        the next)."""
-        if self.jobs.busy or not self.tracer.ready:
-            return
-        work = self.tracer.take()
-        self._drawn_version = work.version
-        self.jobs.watch(self)
-        self.jobs.start(partial(compute, work), name="uncrumple-layers-trace")
-
     def _on_traced(self, result) -> None:
         """A worker's trace is done: keep it, and have the clock draw its rows."""
         if result is None or not self._use(self.tracer.accept(result)):
@@ -437,11 +425,7 @@ class LayersView(View):
     def _trace(self) -> bool:
         """Trace the newest weights now (after a trace under way in the worker); the points each
         panel shows and each row's range; whether it traced."""
-        if self.jobs.busy:                      # one trace at a time touches the network
-            self.jobs.wait()
-        tr = self.tracer
-        self._drawn_version = tr.version
-        return self._use(tr.trace())
+        return self._use(self.jobs.trace_now())
 
     def _use(self, traced) -> bool:
         """Keep ``traced`` (a :class:`viz.views.uncrumple.tracer.Traced` or None): the points each panel
@@ -518,9 +502,9 @@ class LayersView(View):
             built = True
         if not self.tracer.ready:
             return built
-        if row == 0 and self.tracer.version != self._drawn_version:
+        if row == 0 and self.jobs.due:
             if self.tracer.heavy:
-                self._start_trace()
+                self.jobs.start_trace()
             else:
                 self._trace()
         built = self._ensure_panels(3 * row + 1) or built     # this row's panels, if new

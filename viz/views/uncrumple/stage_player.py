@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pathlib
 import time
-from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,14 +20,14 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position
 from viz import style
 from viz.views.common.gl3d import Switch3D
-from viz.views.common.jobs import JobRunner
 from viz.views.common.pictures import GIF_MISSING, gif_steps, grab_rgb, run_steps, run_with_progress
 from viz.views.common.view import View
 from viz.views.common.visibility import behind_tab, unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
 from viz.views.uncrumple.stages3d import Stages3DView
 from viz.views.uncrumple.target_colors import TargetBar, target_limit
-from viz.views.uncrumple.tracer import Tracer, compute
+from viz.views.uncrumple.trace_jobs import TraceJobs
+from viz.views.uncrumple.tracer import Tracer
 
 #: slider ticks per stage (the slider is "continuous" at this resolution)
 TICKS = 100
@@ -80,7 +79,6 @@ class StagePlayer(View):
         super().__init__(parent)
         self.tracer = Tracer()
         self.traced = None
-        self._drawn_version = 0
         self._s = 0.0
         self._frame = np.zeros((0, 2), np.float32)
         self._clock = QtCore.QTimer(self)
@@ -92,7 +90,7 @@ class StagePlayer(View):
         self._first_trace.timeout.connect(self._retrace)
         self.recording = False
         self.gif_dialog = None
-        self.jobs = JobRunner(self)       # heavy traces, one at a time
+        self.jobs = TraceJobs(self, self.tracer, "uncrumple-player-trace")   # one at a time, here or in a worker
         self.jobs.finished.connect(self._on_traced)
         self._make_widgets()
 
@@ -154,10 +152,9 @@ class StagePlayer(View):
         """Stop playing and forget the run."""
         self.play_button.setChecked(False)
         self.switch3d.clear()
-        self.jobs.cancel()
+        self.jobs.forget()
         self.tracer.clear()
         self.traced = None
-        self._drawn_version = 0
         self._first_trace.stop()
         self.panel.clear()
         self.slider.blockSignals(True)
@@ -204,9 +201,7 @@ class StagePlayer(View):
         is being recorded every frame comes from the same weights.
         """
         self.switch3d.refresh()
-        if self.recording or unseen(self) or self._first_trace.isActive():
-            return False
-        if not self.tracer.ready or self.tracer.version == self._drawn_version:
+        if self.recording or unseen(self) or self._first_trace.isActive() or not self.jobs.due:
             return False
         return self._retrace()
 
@@ -216,8 +211,8 @@ class StagePlayer(View):
         if self.jobs.busy:
             result, _error = self.jobs.wait()
             self._on_traced(result)
-        if self.tracer.ready and self.tracer.version != self._drawn_version and not self.recording:
-            self._trace_now()
+        if self.jobs.due and not self.recording:
+            self._use(self.jobs.trace_now())
         self.switch3d.finish()
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
@@ -252,12 +247,8 @@ class StagePlayer(View):
         """Trace the newest weights: now, or for a heavy network in the worker (False: drawn when done)."""
         self._first_trace.stop()
         if not self.tracer.heavy:
-            return self._trace_now()
-        if not self.jobs.busy:                  # else the one under way asks for the next when done
-            work = self.tracer.take()
-            self._drawn_version = work.version
-            self.jobs.watch(self)
-            self.jobs.start(partial(compute, work), name="uncrumple-player-trace")
+            return self._use(self.jobs.trace_now())
+        self.jobs.start_trace()                 # the one under way, if any, asks for the next when done
         return False
 
     def _on_traced(self, result) -> None:
@@ -266,17 +257,11 @@ class StagePlayer(View):
         if result is None:
             return
         if self.recording:
-            self._drawn_version = 0
+            self.jobs.drawn_version = 0
             return
         self._use(self.tracer.accept(result))
-        if self.tracer.version != self._drawn_version and not unseen(self):
+        if self.jobs.due and not unseen(self):
             self._retrace()                     # newer weights came meanwhile
-
-    def _trace_now(self) -> bool:
-        if self.jobs.busy:                      # one trace at a time touches the network
-            self.jobs.wait()
-        self._drawn_version = self.tracer.version
-        return self._use(self.tracer.trace())
 
     def _use(self, traced) -> bool:
         """Show ``traced`` at the current position; whether there was one."""

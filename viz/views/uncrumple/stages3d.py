@@ -22,8 +22,6 @@ the turn that asks for it.
 """
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -31,13 +29,13 @@ from PySide6 import QtCore, QtWidgets
 from core.analysis.uncrumple.geometry import path_frame, path_position, sheet_mesh
 from viz import style
 from viz.views.common import gl3d
-from viz.views.common.jobs import JobRunner
 from viz.views.common.notice import notice_label
 from viz.views.common.view import View
 from viz.views.common.visibility import unseen
 from viz.views.uncrumple.stage_panel import StagePanel, bounds, stage_title
 from viz.views.uncrumple.target_colors import target_limit, target_rgba
-from viz.views.uncrumple.tracer import Tracer, compute
+from viz.views.uncrumple.trace_jobs import TraceJobs
+from viz.views.uncrumple.tracer import Tracer
 
 #: the camera follows the data only when the box moves by more than this fraction of its size
 CAMERA_SLACK = 0.15
@@ -70,14 +68,13 @@ class Stages3DView(View):
         self.tracer = Tracer(dims=3 if self.gl else 2)
         self.traced = None
         self._s = 0.0
-        self._drawn_version = 0
         self._box = None
         self._points = np.zeros((0, 3), np.float32)
         self._segments = np.zeros((0, 3), np.float32)
         # a new run's first trace, on the turn after its network and grid were made
         self._first_trace = QtCore.QTimer(self, singleShot=True, interval=0)
         self._first_trace.timeout.connect(self.retrace)
-        self.jobs = JobRunner(self)       # a heavy network's traces, one at a time
+        self.jobs = TraceJobs(self, self.tracer, "uncrumple-3d-trace")   # one at a time, here or in a worker
         self.jobs.finished.connect(self._on_traced)
         self.notice = notice_label("" if self.gl else gl3d.fallback_text())
         self.notice.setToolTip("Install PyOpenGL and run on a display with OpenGL (e.g. Mesa) to rotate the "
@@ -132,14 +129,13 @@ class Stages3DView(View):
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def clear(self) -> None:
-        self.jobs.cancel()
+        self.jobs.forget()
         self.tracer.clear()
         self._mesh = np.zeros((0, 2), np.intp)
         if self.mesh_lines is not None:
             self.mesh_lines.setData(pos=np.zeros((0, 3), np.float32))
             self.mesh_lines.setVisible(False)
         self.traced = None
-        self._drawn_version = 0
         self._first_trace.stop()
         self._box = None
         self.stage_combo.clear()
@@ -181,9 +177,7 @@ class Stages3DView(View):
         Nothing while the view cannot be seen (:func:`viz.views.common.visibility.unseen`): a 3D view
         behind the 2D panels or in a closed dock.
         """
-        if unseen(self) or self._first_trace.isActive():
-            return False
-        if not self.tracer.ready or self.tracer.version == self._drawn_version:
+        if unseen(self) or self._first_trace.isActive() or not self.jobs.due:
             return False
         return self.retrace()
 
@@ -194,22 +188,18 @@ class Stages3DView(View):
             result, _error = self.jobs.wait()
             if result is not None:
                 self._use(self.tracer.accept(result))
-        if self.tracer.ready and self.tracer.version != self._drawn_version:
+        if self.jobs.due:
             self._first_trace.stop()
-            self._trace_now()
+            self._use(self.jobs.trace_now())
 
     def retrace(self) -> bool:
         """Trace the newest weights and draw the current position: now, or for a heavy network in the
         worker (False: drawn when it is done)."""
         self._first_trace.stop()
         if self.tracer.heavy:
-            if not self.jobs.busy:              # else the one under way asks for the next when done
-                work = self.tracer.take()
-                self._drawn_version = work.version
-                self.jobs.watch(self)
-                self.jobs.start(partial(compute, work), name="uncrumple-3d-trace")
+            self.jobs.start_trace()             # the one under way, if any, asks for the next when done
             return False
-        return self._trace_now()
+        return self._use(self.jobs.trace_now())
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         """Stop and join a trace under way (in a window, the runner also stops when the window closes)."""
@@ -221,14 +211,8 @@ class Stages3DView(View):
         if result is None:
             return
         self._use(self.tracer.accept(result))
-        if self.tracer.version != self._drawn_version and not unseen(self):
+        if self.jobs.due and not unseen(self):
             self.retrace()
-
-    def _trace_now(self) -> bool:
-        if self.jobs.busy:                      # one trace at a time touches the network
-            self.jobs.wait()
-        self._drawn_version = self.tracer.version
-        return self._use(self.tracer.trace())
 
     def _use(self, traced) -> bool:
         """Show ``traced`` at the current position; whether there was one."""

@@ -168,6 +168,13 @@ def main(argv=None) -> int:
     print(f"frame cost, minute {rows[-1]['minute']} vs minute 2 : {frame_last:.2f} vs {frame2:.2f} ms = "
           f"{100 * drift:+.0f} %   (target within {100 * FRAME_COST_DRIFT:.0f} %)  "
           f"{verdict(abs(drift) <= FRAME_COST_DRIFT)}", flush=True)
+    early = [r["frame"] for r in later if 2 <= r["minute"] <= 6]
+    late = [r["frame"] for r in rows[-5:] if r["minute"] > 6]
+    if early and late:   # one minute's median moves with the machine's load; five minutes' less
+        m_early, m_late = float(np.median(early)), float(np.median(late))
+        print(f"(for reference, the median frame cost of minutes {rows[-len(late)]['minute']}-{rows[-1]['minute']} "
+              f"vs minutes 2-{min(6, rows[-1]['minute'])}: {m_late:.2f} vs {m_early:.2f} ms = "
+              f"{100 * (m_late / m_early - 1):+.0f} %)", flush=True)
     return 0
 
 

@@ -22,7 +22,9 @@ QUIET_MS = 60
 #: the longest a hold lasts (milliseconds), however the layout goes on changing
 MAX_MS = 600
 
-_RESIZES = (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.WindowStateChange)
+#: what keeps a hold on: a held plot or the window changing size (a layout request alone, as when a
+#: status label's text changes while training, resizes nothing)
+_RESIZES = (QEvent.Type.Resize, QEvent.Type.WindowStateChange)
 
 
 class PaintHold(QObject):

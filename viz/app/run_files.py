@@ -171,9 +171,7 @@ class RunFiles(QObject):
             return False
         flat = np.concatenate([w.ravel() for w in model.get_weights()]).astype(np.float32)
         ckpt = dataclasses.replace(current, weights=flat, optimizer={"iterations": 0, "slots": []})
-        if not self.window.session.restore(ckpt, self.timeline.epoch_logs):
-            self.window.statusBar().showMessage(self.window.session.refusal(ckpt), STATUS_MS)
-            return False
+        self.window.session.restore(ckpt, self.timeline.epoch_logs)   # it fits: both checked above
         self.window.statusBar().showMessage(f"Loaded the weights of {path}", STATUS_MS)
         return True
 

@@ -52,7 +52,8 @@ class DockLayout(QObject):
     empty : EmptyWorkspace
         The central widget: shown only where the workspace has no dock to show.
     paint_hold : PaintHold
-        Holds the plots' paints while the layout changes (Reset layout, a switch of workspace).
+        Holds the plots' paints while the layout changes (Reset layout, a switch of workspace, a
+        pinned dock, a run of another kind; presentation mode uses it too).
 
     Signals
     -------
